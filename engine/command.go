@@ -1,0 +1,96 @@
+package engine
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// Duration is a time.Duration that reads and writes JSON as text ("150ms",
+// "1.5s"), so command logs and scenarios stay readable.
+type Duration time.Duration
+
+func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
+
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		var n int64 // also accept plain nanoseconds
+		if err2 := json.Unmarshal(b, &n); err2 != nil {
+			return fmt.Errorf("duration must be text like \"150ms\": %w", err)
+		}
+		*d = Duration(n)
+		return nil
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return err
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// Command kinds. Every change from outside a run is one of these; a run is
+// fully described by (config, seed, command log).
+const (
+	CmdCrash     = "crash"     // Node
+	CmdRestart   = "restart"   // Node
+	CmdPause     = "pause"     // Node
+	CmdResume    = "resume"    // Node
+	CmdPartition = "partition" // Groups: cut every link between different groups
+	CmdCut       = "cut"       // From -> To only (one-way)
+	CmdHeal      = "heal"      // all links up; with From/To, only that pair (both ways)
+	CmdOffset    = "offset"    // Node, Dur: set the clock offset
+	CmdDrift     = "drift"     // Node, PPM: set the clock rate error in parts per million
+	CmdJump      = "jump"      // Node, Dur (may be negative): step the clock once
+	CmdDeliver   = "deliver"   // Msg: deliver a message in flight now
+	CmdDrop      = "drop"      // Msg: lose a message in flight
+	CmdDuplicate = "duplicate" // Msg: deliver a copy now, keep the original in flight
+	CmdManual    = "manual"    // On: hold every new message for the learner
+	CmdDropNext  = "drop-next" // From, To, MsgKind, Count: drop the next Count matching messages
+	CmdNetwork   = "network"   // Net (and optional From/To): link delay/loss settings
+	CmdClient    = "client"    // Node = client, Name = op, Args
+	CmdAction    = "action"    // Node = server, Name = action, Args
+	CmdVariant   = "variant"   // Name, On
+	CmdParam     = "param"     // Name, Value: change an integer setting
+)
+
+// Command is one change from outside. Only the fields of its Kind are set.
+type Command struct {
+	Kind    string            `json:"kind"`
+	Node    string            `json:"node,omitempty"`
+	Groups  [][]string        `json:"groups,omitempty"`
+	From    string            `json:"from,omitempty"`
+	To      string            `json:"to,omitempty"`
+	Dur     Duration          `json:"dur,omitempty"`
+	PPM     int64             `json:"ppm,omitempty"`
+	Msg     uint64            `json:"msg,omitempty"`
+	MsgKind string            `json:"msgKind,omitempty"`
+	Count   int               `json:"count,omitempty"`
+	On      bool              `json:"on,omitempty"`
+	Name    string            `json:"name,omitempty"`
+	Value   int               `json:"value,omitempty"`
+	Args    map[string]string `json:"args,omitempty"`
+	Net     *NetSettings      `json:"net,omitempty"`
+}
+
+// LoggedCommand is a command as it stands in a run's log: applied after Step
+// steps, at virtual time At (µs). Time-advancing requests (step, run) are not
+// logged: replaying to the next command's step reproduces them.
+type LoggedCommand struct {
+	Step int   `json:"step"`
+	At   int64 `json:"at"`
+	Command
+}
+
+// NetSettings are the properties of a directed link.
+type NetSettings struct {
+	MinDelay  Duration `json:"minDelay"`
+	MeanDelay Duration `json:"meanDelay"`
+	DropPct   float64  `json:"dropPct,omitempty"` // 0..100
+	DupPct    float64  `json:"dupPct,omitempty"`  // 0..100
+	FIFO      bool     `json:"fifo,omitempty"`
+}
+
+// DefaultNet is a LAN: 1-10ms, mean 5ms, no loss, not FIFO.
+var DefaultNet = NetSettings{MinDelay: Duration(time.Millisecond), MeanDelay: Duration(5 * time.Millisecond)}

@@ -1,0 +1,362 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Apply carries out one command from outside and appends it to the command
+// log. A command that names something unknown or has bad arguments returns
+// an error that says what is wrong and changes nothing.
+func (s *Sim) Apply(c Command) error {
+	s.curStep = s.step
+	if err := s.apply(c); err != nil {
+		return err
+	}
+	s.log = append(s.log, LoggedCommand{Step: s.step, At: micros(s.now), Command: c})
+	s.checkInvariants()
+	return nil
+}
+
+// Log is the command log so far; the slice must not be modified.
+func (s *Sim) Log() []LoggedCommand { return s.log }
+
+// Config returns the run's configuration.
+func (s *Sim) Config() Config { return s.cfg }
+
+func (s *Sim) proc(id, what string) (*proc, error) {
+	if id == "" {
+		return nil, fmt.Errorf("%s: which process? (node is empty)", what)
+	}
+	p, ok := s.byID[id]
+	if !ok {
+		return nil, fmt.Errorf("%s: no process called %q", what, id)
+	}
+	return p, nil
+}
+
+func (s *Sim) apply(c Command) error {
+	switch c.Kind {
+	case CmdCrash, CmdRestart, CmdPause, CmdResume:
+		p, err := s.proc(c.Node, c.Kind)
+		if err != nil {
+			return err
+		}
+		return s.lifecycle(p, c.Kind)
+	case CmdPartition:
+		return s.partition(c.Groups)
+	case CmdCut:
+		a, err := s.proc(c.From, "cut (from)")
+		if err != nil {
+			return err
+		}
+		b, err := s.proc(c.To, "cut (to)")
+		if err != nil {
+			return err
+		}
+		if a == b {
+			return errors.New("cut: from and to are the same process")
+		}
+		s.links[a.index][b.index].up = false
+		s.emit(TraceEvent{Kind: TrCommand, From: a.id, To: b.id, Text: fmt.Sprintf("cut %s → %s", a.id, b.id)})
+	case CmdHeal:
+		if c.From == "" && c.To == "" {
+			for i := range s.links {
+				for j := range s.links[i] {
+					s.links[i][j].up = true
+				}
+			}
+			s.rules = nil
+			s.emit(TraceEvent{Kind: TrCommand, Text: "heal the network"})
+			return nil
+		}
+		a, err := s.proc(c.From, "heal (from)")
+		if err != nil {
+			return err
+		}
+		b, err := s.proc(c.To, "heal (to)")
+		if err != nil {
+			return err
+		}
+		s.links[a.index][b.index].up = true
+		s.links[b.index][a.index].up = true
+		s.emit(TraceEvent{Kind: TrCommand, From: a.id, To: b.id, Text: fmt.Sprintf("heal %s ↔ %s", a.id, b.id)})
+	case CmdOffset, CmdDrift, CmdJump:
+		p, err := s.proc(c.Node, c.Kind)
+		if err != nil {
+			return err
+		}
+		return s.skew(p, c)
+	case CmdDeliver, CmdDrop, CmdDuplicate:
+		m, ok := s.flight[c.Msg]
+		if !ok {
+			return fmt.Errorf("%s: no message #%d in flight", c.Kind, c.Msg)
+		}
+		switch c.Kind {
+		case CmdDeliver:
+			s.schedule(m, 0)
+			s.emit(TraceEvent{Kind: TrCommand, From: s.procs[m.from].id, To: s.procs[m.to].id, Msg: m.id, MsgKind: m.msg.Kind(), Text: fmt.Sprintf("deliver #%d now", m.id)})
+		case CmdDrop:
+			s.lose(m, "dropped by hand")
+		case CmdDuplicate:
+			s.duplicate(m, 0)
+		}
+	case CmdManual:
+		s.manual = c.On
+		if !c.On { // release what was held, in send order
+			for _, m := range s.heldMessages() {
+				if s.procs[m.to].status != statusPaused {
+					s.schedule(m, s.delay(&s.links[m.from][m.to]))
+				}
+			}
+		}
+		s.emit(TraceEvent{Kind: TrCommand, Text: map[bool]string{true: "manual delivery on", false: "manual delivery off"}[c.On]})
+	case CmdDropNext:
+		for _, id := range []string{c.From, c.To} {
+			if id != "" {
+				if _, err := s.proc(id, "drop-next"); err != nil {
+					return err
+				}
+			}
+		}
+		n := c.Count
+		if n == 0 {
+			n = 1
+		}
+		if n < 0 || n > 1_000_000 {
+			return errors.New("drop-next: count must be 1..1000000")
+		}
+		s.rules = append(s.rules, dropRule{from: c.From, to: c.To, kind: c.MsgKind, left: n})
+		s.emit(TraceEvent{Kind: TrCommand, From: c.From, To: c.To, MsgKind: c.MsgKind, Text: fmt.Sprintf("drop the next %d %s message(s) %s → %s", n, orAny(c.MsgKind), orAny(c.From), orAny(c.To))})
+	case CmdNetwork:
+		if c.Net == nil {
+			return errors.New("network: no settings given")
+		}
+		if err := checkNet(*c.Net); err != nil {
+			return fmt.Errorf("network: %w", err)
+		}
+		for i := range s.links {
+			for j := range s.links[i] {
+				if (c.From == "" || s.procs[i].id == c.From) && (c.To == "" || s.procs[j].id == c.To) {
+					s.links[i][j].net = *c.Net
+				}
+			}
+		}
+		s.emit(TraceEvent{Kind: TrCommand, From: c.From, To: c.To, Text: fmt.Sprintf("network %s → %s: delay %v..%v, drop %g%%, dup %g%%, fifo %v", orAny(c.From), orAny(c.To), time.Duration(c.Net.MinDelay), time.Duration(c.Net.MeanDelay), c.Net.DropPct, c.Net.DupPct, c.Net.FIFO)})
+	case CmdClient, CmdAction:
+		p, err := s.proc(c.Node, c.Kind)
+		if err != nil {
+			return err
+		}
+		if c.Kind == CmdClient && !p.client {
+			return fmt.Errorf("client: %q is a server node, not a client", p.id)
+		}
+		if c.Kind == CmdAction && p.client {
+			return fmt.Errorf("action: %q is a client; actions go to server nodes", p.id)
+		}
+		if c.Name == "" {
+			return fmt.Errorf("%s: which operation? (name is empty)", c.Kind)
+		}
+		if p.status != statusUp {
+			return fmt.Errorf("%s: %s is %s", c.Kind, p.id, p.status)
+		}
+		req := Request{Name: c.Name, Args: c.Args}
+		if v, ok := p.p.(RequestValidator); ok {
+			if err := v.ValidateRequest(req); err != nil {
+				return fmt.Errorf("%s %s at %s: %w", c.Kind, c.Name, p.id, err)
+			}
+		}
+		s.emit(TraceEvent{Kind: TrRequest, Node: p.id, Text: requestText(req)})
+		p.p.Handle(p.env, Event{Kind: EvRequest, Request: req})
+	case CmdVariant:
+		if c.Name == "" {
+			return errors.New("variant: which one? (name is empty)")
+		}
+		s.variants[c.Name] = c.On
+		s.emit(TraceEvent{Kind: TrCommand, Text: fmt.Sprintf("variant %s %s", c.Name, map[bool]string{true: "on", false: "off"}[c.On])})
+	case CmdParam:
+		if c.Name == "" {
+			return errors.New("param: which one? (name is empty)")
+		}
+		s.params[c.Name] = c.Value
+		s.emit(TraceEvent{Kind: TrCommand, Text: fmt.Sprintf("set %s = %d", c.Name, c.Value)})
+	case "":
+		return errors.New("command has no kind")
+	default:
+		return fmt.Errorf("unknown command %q", c.Kind)
+	}
+	return nil
+}
+
+func orAny(s string) string {
+	if s == "" {
+		return "any"
+	}
+	return s
+}
+
+func requestText(r Request) string {
+	keys := make([]string, 0, len(r.Args))
+	for k := range r.Args {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	b.WriteString(r.Name)
+	for _, k := range keys {
+		fmt.Fprintf(&b, " %s=%s", k, r.Args[k])
+	}
+	return b.String()
+}
+
+func (s *Sim) heldMessages() []*inFlight {
+	var held []*inFlight
+	for _, m := range s.flight {
+		if m.held {
+			held = append(held, m)
+		}
+	}
+	sort.Slice(held, func(i, j int) bool { return held[i].id < held[j].id })
+	return held
+}
+
+func (s *Sim) lifecycle(p *proc, kind string) error {
+	switch kind {
+	case CmdCrash:
+		if p.status == statusCrashed {
+			return fmt.Errorf("crash: %s is already crashed", p.id)
+		}
+		lost := p.storage.Unsynced()
+		p.status = statusCrashed
+		p.incarnation++
+		p.timers = map[string]*timer{}
+		p.held = nil
+		p.storage.crash()
+		p.p = nil
+		// Inbound messages die with the process.
+		for _, m := range s.messagesTo(p) {
+			s.lose(m, p.id+" crashed")
+		}
+		text := "crash"
+		if lost > 0 {
+			text = fmt.Sprintf("crash (%d unsynced write(s) lost)", lost)
+		}
+		s.emit(TraceEvent{Kind: TrCrash, Node: p.id, Text: text})
+	case CmdRestart:
+		if p.status != statusCrashed {
+			return fmt.Errorf("restart: %s is not crashed", p.id)
+		}
+		s.emit(TraceEvent{Kind: TrRestart, Node: p.id})
+		s.boot(p)
+	case CmdPause:
+		if p.status != statusUp {
+			return fmt.Errorf("pause: %s is %s", p.id, p.status)
+		}
+		p.status = statusPaused
+		s.emit(TraceEvent{Kind: TrPause, Node: p.id})
+	case CmdResume:
+		if p.status != statusPaused {
+			return fmt.Errorf("resume: %s is not paused", p.id)
+		}
+		p.status = statusUp
+		s.emit(TraceEvent{Kind: TrResume, Node: p.id})
+		// What waited runs now, in the order it arrived.
+		for _, ev := range p.held {
+			if ev.kind == evDeliver {
+				if m, ok := s.flight[ev.msgID]; ok {
+					s.schedule(m, 0)
+				}
+				continue
+			}
+			ev.at = s.now
+			s.push(ev)
+		}
+		p.held = nil
+	}
+	return nil
+}
+
+func (s *Sim) messagesTo(p *proc) []*inFlight {
+	var out []*inFlight
+	for _, m := range s.flight {
+		if m.to == p.index {
+			out = append(out, m)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].id < out[j].id })
+	return out
+}
+
+func (s *Sim) partition(groups [][]string) error {
+	if len(groups) < 2 {
+		return errors.New("partition: give at least two groups")
+	}
+	group := map[int]int{}
+	for g, members := range groups {
+		if len(members) == 0 {
+			return fmt.Errorf("partition: group %d is empty", g+1)
+		}
+		for _, id := range members {
+			p, err := s.proc(id, "partition")
+			if err != nil {
+				return err
+			}
+			if _, twice := group[p.index]; twice {
+				return fmt.Errorf("partition: %s is named twice", id)
+			}
+			group[p.index] = g
+		}
+	}
+	for i, gi := range group {
+		for j, gj := range group {
+			if gi != gj {
+				s.links[i][j].up = false
+			}
+		}
+	}
+	parts := make([]string, len(groups))
+	for i, g := range groups {
+		parts[i] = "{" + strings.Join(g, ", ") + "}"
+	}
+	s.emit(TraceEvent{Kind: TrCommand, Text: "partition " + strings.Join(parts, " | ")})
+	return nil
+}
+
+// Clock limits keep the arithmetic exact and the story believable.
+const (
+	maxSkew = 24 * time.Hour
+	maxPPM  = 500_000 // ±50%
+)
+
+func (s *Sim) skew(p *proc, c Command) error {
+	d := time.Duration(c.Dur)
+	switch c.Kind {
+	case CmdOffset:
+		if d > maxSkew || d < -maxSkew {
+			return fmt.Errorf("offset: at most ±%v", maxSkew)
+		}
+		// Keep jumps already made: offset sets the base, jumps add to it.
+		p.offset = d
+		s.emit(TraceEvent{Kind: TrCommand, Node: p.id, Text: fmt.Sprintf("%s clock offset %v", p.id, d)})
+	case CmdDrift:
+		if c.PPM > maxPPM || c.PPM < -maxPPM {
+			return fmt.Errorf("drift: at most ±%d ppm", maxPPM)
+		}
+		// Change the rate without a jump: keep the current reading.
+		before := p.localTime(s.now)
+		p.ppm = c.PPM
+		p.offset += before - p.localTime(s.now)
+		s.emit(TraceEvent{Kind: TrCommand, Node: p.id, Text: fmt.Sprintf("%s clock drift %+d ppm", p.id, c.PPM)})
+	case CmdJump:
+		if d > maxSkew || d < -maxSkew || d == 0 {
+			return fmt.Errorf("jump: give a non-zero step within ±%v", maxSkew)
+		}
+		p.offset += d
+		s.emit(TraceEvent{Kind: TrCommand, Node: p.id, Text: fmt.Sprintf("%s clock jumps %+v", p.id, d)})
+	}
+	s.reclock(p)
+	return nil
+}

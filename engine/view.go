@@ -1,0 +1,149 @@
+package engine
+
+// The generic view model: every pattern renders its processes with these
+// widgets, so the browser needs one renderer per widget, not per pattern.
+// JSON field names are the protocol; change them only with static/.
+
+// ProcessView is what a Process returns from View.
+type ProcessView struct {
+	Role    string   `json:"role,omitempty"`    // "leader", "follower", "client"...
+	Badge   string   `json:"badge,omitempty"`   // a short big label, e.g. "gen 3"
+	Widgets []Widget `json:"widgets,omitempty"` // drawn in order in the node panel
+	// Highlight ties this process to things the cluster view should draw,
+	// e.g. "votedFor:athens" draws a vote arrow. Optional.
+	Arrows []Arrow `json:"arrows,omitempty"`
+	// Facts are named values that scenario conditions can test
+	// (nodes.cyrene.generation > 1): numbers, strings and bools only.
+	Facts map[string]any `json:"facts,omitempty"`
+}
+
+// Arrow is a relation drawn from this process to another (a vote, a lease).
+type Arrow struct {
+	To    string `json:"to"`
+	Label string `json:"label,omitempty"`
+	Kind  string `json:"kind,omitempty"` // css class hint: "vote", "leader"
+}
+
+// Widget is one block of a node panel. Type selects which fields are used:
+//
+//	fields  Fields
+//	log     Entries, Markers
+//	kv      KV
+//	clock   Clock
+//	vector  KV (node -> counter)
+//	queue   Items
+//	ranges  Ranges
+//	meter   Meters (a bar per item: value/max, e.g. time since last heard vs timeout)
+type Widget struct {
+	Type    string     `json:"type"`
+	Title   string     `json:"title,omitempty"`
+	Fields  []Field    `json:"fields,omitempty"`
+	Entries []LogEntry `json:"entries,omitempty"`
+	Markers []Marker   `json:"markers,omitempty"`
+	KV      []KVPair   `json:"kv,omitempty"`
+	Clock   *ClockView `json:"clock,omitempty"`
+	Items   []string   `json:"items,omitempty"`
+	Ranges  []Range    `json:"ranges,omitempty"`
+	Meters  []Meter    `json:"meters,omitempty"`
+}
+
+// Field is a label/value pair.
+type Field struct {
+	Label string `json:"label"`
+	Value string `json:"value"`
+}
+
+// LogEntry is one cell of a log strip. Index is 1-based as in the book.
+type LogEntry struct {
+	Index  int    `json:"index"`
+	Gen    int    `json:"gen,omitempty"`
+	Text   string `json:"text"`
+	Synced bool   `json:"synced,omitempty"`
+}
+
+// Marker points at a log index: commit / high-water, low-water, segment...
+type Marker struct {
+	Name  string `json:"name"`
+	Index int    `json:"index"`
+}
+
+// KVPair is one row of a key-value table.
+type KVPair struct {
+	Key   string `json:"key"`
+	Value string `json:"value"`
+}
+
+// ClockView is a clock readout.
+type ClockView struct {
+	Value       string `json:"value"`
+	Offset      string `json:"offset,omitempty"`
+	Drift       string `json:"drift,omitempty"`
+	Uncertainty string `json:"uncertainty,omitempty"`
+}
+
+// Range is one row of a partition or key-range map.
+type Range struct {
+	Name  string `json:"name"`
+	Owner string `json:"owner"`
+	Note  string `json:"note,omitempty"`
+}
+
+// Meter is a bar: Value out of Max, with an alarm flag (a suspected peer).
+type Meter struct {
+	Label string  `json:"label"`
+	Value float64 `json:"value"`
+	Max   float64 `json:"max"`
+	Alarm bool    `json:"alarm,omitempty"`
+}
+
+// NodeView is a process as the browser sees it: the engine's facts (status,
+// clock) plus the process's own view.
+type NodeView struct {
+	ID     string `json:"id"`
+	Client bool   `json:"client,omitempty"`
+	Status string `json:"status"` // "up", "crashed", "paused"
+	Clock  string `json:"clock"`  // local clock reading, e.g. "1.250s"
+	Skew   string `json:"skew,omitempty"`
+	ProcessView
+}
+
+// MessageView is a message in flight.
+type MessageView struct {
+	ID      uint64 `json:"id"`
+	From    string `json:"from"`
+	To      string `json:"to"`
+	Kind    string `json:"kind"`
+	Summary string `json:"summary,omitempty"`
+	SentAt  int64  `json:"sentAt"`          // virtual µs
+	DueAt   int64  `json:"dueAt,omitempty"` // virtual µs; 0 while held for manual delivery
+	Held    bool   `json:"held,omitempty"`  // waiting for the learner (manual mode or paused receiver)
+}
+
+// LinkView is a directed link that is not in its default state.
+type LinkView struct {
+	From string `json:"from"`
+	To   string `json:"to"`
+	Up   bool   `json:"up"`
+}
+
+// TimerView is an armed timer.
+type TimerView struct {
+	Node  string `json:"node"`
+	Name  string `json:"name"`
+	DueAt int64  `json:"dueAt"` // virtual µs
+}
+
+// ClusterView is the whole picture at one step.
+type ClusterView struct {
+	Step       int             `json:"step"`
+	Time       int64           `json:"time"` // virtual µs
+	Seed       uint64          `json:"seed"`
+	Nodes      []NodeView      `json:"nodes"`
+	Cut        []LinkView      `json:"cut,omitempty"` // links that are down
+	InFlight   []MessageView   `json:"inFlight"`
+	Timers     []TimerView     `json:"timers,omitempty"`
+	Manual     bool            `json:"manual,omitempty"`
+	Variants   map[string]bool `json:"variants,omitempty"`
+	Violations []Violation     `json:"violations,omitempty"`
+	History    []Operation     `json:"history,omitempty"`
+}

@@ -1,0 +1,172 @@
+package engine
+
+import (
+	"fmt"
+	"sort"
+	"time"
+)
+
+// World is the omniscient view that invariants (and scenario conditions) get:
+// every process, up or not, and the history.
+type World struct{ sim *Sim }
+
+// World returns the checker's view of the run.
+func (s *Sim) World() *World { return &World{sim: s} }
+
+// Nodes lists the server node names, sorted.
+func (w *World) Nodes() []string { return w.sim.nodeIDs }
+
+// Process returns the live process, or nil while it is crashed.
+func (w *World) Process(id string) Process {
+	if p, ok := w.sim.byID[id]; ok {
+		return p.p
+	}
+	return nil
+}
+
+// Status is "up", "crashed" or "paused" ("" for an unknown id).
+func (w *World) Status(id string) string {
+	if p, ok := w.sim.byID[id]; ok {
+		return p.status.String()
+	}
+	return ""
+}
+
+// Storage returns a process's disk (also while it is crashed).
+func (w *World) Storage(id string) *Storage {
+	if p, ok := w.sim.byID[id]; ok {
+		return p.storage
+	}
+	return nil
+}
+
+// Variant reports whether a broken variant is on.
+func (w *World) Variant(name string) bool { return w.sim.variants[name] }
+
+// Param reads a cluster setting.
+func (w *World) Param(name string, def int) int {
+	if v, ok := w.sim.params[name]; ok {
+		return v
+	}
+	return def
+}
+
+// History is the client history so far.
+func (w *World) History() []Operation { return w.sim.history }
+
+// Step is the current step; Now the true virtual time.
+func (w *World) Step() int          { return w.sim.step }
+func (w *World) Now() time.Duration { return w.sim.now }
+
+func (s *Sim) checkInvariants() {
+	if len(s.invariants) == 0 {
+		return
+	}
+	w := World{sim: s}
+	for _, inv := range s.invariants {
+		text, nodes := inv.Check(&w)
+		if text == "" || s.broken[inv.Name] {
+			continue
+		}
+		// Report each invariant once, at the step it first broke.
+		s.broken[inv.Name] = true
+		v := Violation{Invariant: inv.Name, Step: s.step, At: micros(s.now), Text: text, Nodes: nodes}
+		s.violations = append(s.violations, v)
+		s.emit(TraceEvent{Kind: TrViolation, Node: first(nodes), Text: inv.Name + ": " + text})
+	}
+}
+
+func first(s []string) string {
+	if len(s) > 0 {
+		return s[0]
+	}
+	return ""
+}
+
+// Violations lists every invariant that broke, in order.
+func (s *Sim) Violations() []Violation { return s.violations }
+
+// Invariants lists the run's invariants (name and description).
+func (s *Sim) Invariants() []Invariant { return s.invariants }
+
+// Trace is the run's trace.
+func (s *Sim) Trace() *Trace { return &s.trace }
+
+// History is the client history.
+func (s *Sim) History() []Operation { return s.history }
+
+// Variant reports whether a broken variant is on.
+func (s *Sim) Variant(name string) bool { return s.variants[name] }
+
+// ---- views ----
+
+// NodeView renders one process.
+func (s *Sim) NodeView(id string) (NodeView, bool) {
+	p, ok := s.byID[id]
+	if !ok {
+		return NodeView{}, false
+	}
+	return s.nodeView(p), true
+}
+
+func (s *Sim) nodeView(p *proc) NodeView {
+	v := NodeView{ID: p.id, Client: p.client, Status: p.status.String(), Clock: fmtClock(p.localTime(s.now))}
+	if p.offset != 0 || p.ppm != 0 {
+		v.Skew = fmt.Sprintf("%+v, %+d ppm", p.offset.Round(time.Microsecond), p.ppm)
+	}
+	if p.p != nil {
+		v.ProcessView = p.p.View()
+	}
+	return v
+}
+
+func fmtClock(d time.Duration) string {
+	return fmt.Sprintf("%.3fs", d.Seconds())
+}
+
+// View renders the whole cluster at the current step.
+func (s *Sim) View() ClusterView {
+	v := ClusterView{Step: s.step, Time: micros(s.now), Seed: s.cfg.Seed, Manual: s.manual, Violations: s.violations, History: s.history}
+	for _, p := range s.procs {
+		v.Nodes = append(v.Nodes, s.nodeView(p))
+	}
+	for i := range s.links {
+		for j := range s.links[i] {
+			if i != j && !s.links[i][j].up {
+				v.Cut = append(v.Cut, LinkView{From: s.procs[i].id, To: s.procs[j].id})
+			}
+		}
+	}
+	v.InFlight = s.InFlight()
+	for _, p := range s.procs {
+		names := make([]string, 0, len(p.timers))
+		for n := range p.timers {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			v.Timers = append(v.Timers, TimerView{Node: p.id, Name: n, DueAt: micros(p.trueTimeOf(p.timers[n].deadline))})
+		}
+	}
+	if len(s.variants) > 0 {
+		v.Variants = map[string]bool{}
+		for k, on := range s.variants {
+			v.Variants[k] = on
+		}
+	}
+	return v
+}
+
+// InFlight lists the messages in flight, oldest first.
+func (s *Sim) InFlight() []MessageView {
+	out := make([]MessageView, 0, len(s.flight))
+	for _, m := range s.flight {
+		mv := MessageView{ID: m.id, From: s.procs[m.from].id, To: s.procs[m.to].id, Kind: m.msg.Kind(), Summary: summary(m.msg), SentAt: micros(m.sentAt), Held: m.held}
+		if !m.held {
+			mv.DueAt = micros(m.dueAt)
+		}
+		out = append(out, mv)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
