@@ -92,5 +92,5 @@ type NetSettings struct {
 	FIFO      bool     `json:"fifo,omitempty"`
 }
 
-// DefaultNet is a LAN: 1-10ms, mean 5ms, no loss, not FIFO.
+// DefaultNet is a LAN: 1-9ms, mean 5ms, no loss, not FIFO.
 var DefaultNet = NetSettings{MinDelay: Duration(time.Millisecond), MeanDelay: Duration(5 * time.Millisecond)}

@@ -91,29 +91,29 @@ func (s *Sim) apply(c Command) error {
 		}
 		return s.skew(p, c)
 	case CmdDeliver, CmdDrop, CmdDuplicate:
-		m, ok := s.flight[c.Msg]
+		m, ok := s.message(c.Msg)
 		if !ok {
 			return fmt.Errorf("%s: no message #%d in flight", c.Kind, c.Msg)
 		}
 		switch c.Kind {
 		case CmdDeliver:
-			s.schedule(m, 0)
 			s.emit(TraceEvent{Kind: TrCommand, From: s.procs[m.from].id, To: s.procs[m.to].id, Msg: m.id, MsgKind: m.msg.Kind(), Text: fmt.Sprintf("deliver #%d now", m.id)})
+			s.scheduleAt(m, s.now)
 		case CmdDrop:
 			s.lose(m, "dropped by hand")
 		case CmdDuplicate:
-			s.duplicate(m, 0)
+			s.duplicate(m, s.now)
 		}
 	case CmdManual:
 		s.manual = c.On
-		if !c.On { // release what was held, in send order
+		s.emit(TraceEvent{Kind: TrCommand, Text: map[bool]string{true: "manual delivery on", false: "manual delivery off"}[c.On]})
+		if !c.On {
+			// Release what the learner held, in send order, as if sent now.
+			// A paused receiver parks them on arrival, as any message.
 			for _, m := range s.heldMessages() {
-				if s.procs[m.to].status != statusPaused {
-					s.schedule(m, s.delay(&s.links[m.from][m.to]))
-				}
+				s.scheduleAt(m, s.dueTime(&s.links[m.from][m.to]))
 			}
 		}
-		s.emit(TraceEvent{Kind: TrCommand, Text: map[bool]string{true: "manual delivery on", false: "manual delivery off"}[c.On]})
 	case CmdDropNext:
 		for _, id := range []string{c.From, c.To} {
 			if id != "" {
@@ -134,6 +134,13 @@ func (s *Sim) apply(c Command) error {
 	case CmdNetwork:
 		if c.Net == nil {
 			return errors.New("network: no settings given")
+		}
+		for _, id := range []string{c.From, c.To} {
+			if id != "" {
+				if _, err := s.proc(id, "network"); err != nil {
+					return err
+				}
+			}
 		}
 		if err := checkNet(*c.Net); err != nil {
 			return fmt.Errorf("network: %w", err)
@@ -212,14 +219,15 @@ func requestText(r Request) string {
 	return b.String()
 }
 
+// heldMessages lists the messages the learner holds (manual mode), in send
+// order; messages parked at a paused receiver are not among them.
 func (s *Sim) heldMessages() []*inFlight {
 	var held []*inFlight
 	for _, m := range s.flight {
-		if m.held {
+		if !m.gone && m.held && !m.parked {
 			held = append(held, m)
 		}
 	}
-	sort.Slice(held, func(i, j int) bool { return held[i].id < held[j].id })
 	return held
 }
 
@@ -231,20 +239,21 @@ func (s *Sim) lifecycle(p *proc, kind string) error {
 		}
 		lost := p.storage.Unsynced()
 		p.status = statusCrashed
-		p.incarnation++
-		p.timers = map[string]*timer{}
+		for _, t := range p.timers {
+			t.armed, t.held, t.evSeq = false, false, 0
+		}
 		p.held = nil
 		p.storage.crash()
 		p.p = nil
-		// Inbound messages die with the process.
-		for _, m := range s.messagesTo(p) {
-			s.lose(m, p.id+" crashed")
-		}
 		text := "crash"
 		if lost > 0 {
 			text = fmt.Sprintf("crash (%d unsynced write(s) lost)", lost)
 		}
 		s.emit(TraceEvent{Kind: TrCrash, Node: p.id, Text: text})
+		// Inbound messages die with the process.
+		for _, m := range s.messagesTo(p) {
+			s.lose(m, p.id+" crashed")
+		}
 	case CmdRestart:
 		if p.status != statusCrashed {
 			return fmt.Errorf("restart: %s is not crashed", p.id)
@@ -264,17 +273,21 @@ func (s *Sim) lifecycle(p *proc, kind string) error {
 		p.status = statusUp
 		s.emit(TraceEvent{Kind: TrResume, Node: p.id})
 		// What waited runs now, in the order it arrived.
-		for _, ev := range p.held {
-			if ev.kind == evDeliver {
-				if m, ok := s.flight[ev.msgID]; ok {
-					s.schedule(m, 0)
-				}
-				continue
-			}
-			ev.at = s.now
-			s.push(ev)
-		}
+		held := p.held
 		p.held = nil
+		for _, h := range held {
+			switch {
+			case h.t != nil:
+				if t := h.t; t.armed && t.held {
+					t.held = false
+					s.seq++
+					t.evSeq, t.at = s.seq, s.now
+					s.queue.push(event{at: s.now, seq: s.seq, t: t})
+				}
+			case h.m.id == h.id && !h.m.gone && h.m.parked:
+				s.scheduleAt(h.m, s.now)
+			}
+		}
 	}
 	return nil
 }
@@ -282,11 +295,10 @@ func (s *Sim) lifecycle(p *proc, kind string) error {
 func (s *Sim) messagesTo(p *proc) []*inFlight {
 	var out []*inFlight
 	for _, m := range s.flight {
-		if m.to == p.index {
+		if !m.gone && m.to == p.index {
 			out = append(out, m)
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].id < out[j].id })
 	return out
 }
 
@@ -310,10 +322,12 @@ func (s *Sim) partition(groups [][]string) error {
 			group[p.index] = g
 		}
 	}
+	// The named processes get exactly the picture asked for: linked within a
+	// group, cut across groups. Links of unnamed processes stay as they were.
 	for i, gi := range group {
 		for j, gj := range group {
-			if gi != gj {
-				s.links[i][j].up = false
+			if i != j {
+				s.links[i][j].up = gi == gj
 			}
 		}
 	}
@@ -338,7 +352,7 @@ func (s *Sim) skew(p *proc, c Command) error {
 		if d > maxSkew || d < -maxSkew {
 			return fmt.Errorf("offset: at most ±%v", maxSkew)
 		}
-		// Keep jumps already made: offset sets the base, jumps add to it.
+		// Offset sets the base; jumps made since and accumulated drift add to it.
 		p.offset = d
 		s.emit(TraceEvent{Kind: TrCommand, Node: p.id, Text: fmt.Sprintf("%s clock offset %v", p.id, d)})
 	case CmdDrift:
@@ -348,13 +362,13 @@ func (s *Sim) skew(p *proc, c Command) error {
 		// Change the rate without a jump: keep the current reading.
 		before := p.localTime(s.now)
 		p.ppm = c.PPM
-		p.offset += before - p.localTime(s.now)
+		p.driftFix += before - p.localTime(s.now)
 		s.emit(TraceEvent{Kind: TrCommand, Node: p.id, Text: fmt.Sprintf("%s clock drift %+d ppm", p.id, c.PPM)})
 	case CmdJump:
 		if d > maxSkew || d < -maxSkew || d == 0 {
 			return fmt.Errorf("jump: give a non-zero step within ±%v", maxSkew)
 		}
-		p.offset += d
+		p.jumps += d
 		s.emit(TraceEvent{Kind: TrCommand, Node: p.id, Text: fmt.Sprintf("%s clock jumps %+v", p.id, d)})
 	}
 	s.reclock(p)

@@ -16,7 +16,7 @@ func (e *procEnv) ID() string            { return e.proc.id }
 func (e *procEnv) Now() time.Duration    { return e.proc.localTime(e.sim.now) }
 func (e *procEnv) Rand() *rand.Rand      { return e.proc.rand }
 func (e *procEnv) Storage() *Storage     { return e.proc.storage }
-func (e *procEnv) Peers() []string       { return e.sim.nodeIDs }
+func (e *procEnv) Peers() []string       { return append([]string(nil), e.sim.nodeIDs...) }
 func (e *procEnv) Variant(n string) bool { return e.sim.variants[n] }
 
 func (e *procEnv) Param(name string, def int) int {
@@ -40,7 +40,11 @@ func (e *procEnv) SetTimer(name string, d time.Duration) {
 	e.sim.armTimer(e.proc, name, d)
 }
 
-func (e *procEnv) CancelTimer(name string) { delete(e.proc.timers, name) }
+func (e *procEnv) CancelTimer(name string) {
+	if t := e.proc.timers[name]; t != nil {
+		t.armed, t.held, t.evSeq = false, false, 0
+	}
+}
 
 func (e *procEnv) Note(format string, args ...any) {
 	e.sim.emit(TraceEvent{Kind: TrNote, Node: e.proc.id, Text: fmt.Sprintf(format, args...)})

@@ -31,6 +31,9 @@ func Replay(cfg Config, model Model, log []LoggedCommand, n int) (*Sim, error) {
 			return nil, fmt.Errorf("replay: command %d (%s): %w", i+1, lc.Kind, err)
 		}
 		s.AdvanceTo(lc.At)
+		if micros(s.now) != lc.At {
+			return nil, fmt.Errorf("replay: command %d (%s at step %d) was logged at %dµs but the run is at %dµs: the log does not belong to this config", i+1, lc.Kind, lc.Step, lc.At, micros(s.now))
+		}
 		if err := s.Apply(lc.Command); err != nil {
 			return nil, fmt.Errorf("replay: command %d (%s at step %d): %w", i+1, lc.Kind, lc.Step, err)
 		}

@@ -1,12 +1,12 @@
 package engine
 
 import (
-	"container/heap"
 	"errors"
 	"fmt"
 	"hash/fnv"
 	"math/rand/v2"
 	"sort"
+	"strconv"
 	"time"
 )
 
@@ -40,7 +40,7 @@ const (
 type StepInfo struct {
 	Step int
 	At   int64
-	Kind string // "deliver", "timer", "idle"
+	Kind string // "deliver", "timer", "drop" (lost at delivery) or "held" (reached a paused process)
 	Node string
 	From string
 	Msg  uint64
@@ -61,76 +61,125 @@ func (s status) String() string {
 
 // proc is the engine's record of one process.
 type proc struct {
-	id          string
-	index       int
-	client      bool
-	p           Process
-	env         *procEnv
-	status      status
-	incarnation int // bumped at crash: events of an old life are void
-	storage     *Storage
-	rand        *rand.Rand
-	// clock: local = t*(1+ppm/1e6) + offset, where offset includes jumps.
-	offset time.Duration
-	ppm    int64
-	timers map[string]*timer
-	held   []event // events that reached a paused process, replayed on resume
+	id      string
+	index   int
+	client  bool
+	p       Process
+	env     *procEnv
+	status  status
+	storage *Storage
+	rand    *rand.Rand
+	// clock: local = t*(1+ppm/1e6) + offset + jumps + driftFix. offset is what
+	// the offset command set, jumps the sum of jumps since, driftFix keeps the
+	// reading continuous when the drift changes.
+	offset, jumps, driftFix time.Duration
+	ppm                     int64
+	timers                  map[string]*timer
+	held                    []heldItem // what reached the process while paused, in arrival order
 }
 
+// heldItem is a timer or a message that waits for a paused process. A
+// message is named by id too: its record may have been recycled since.
+type heldItem struct {
+	t  *timer
+	m  *inFlight
+	id uint64
+}
+
+// timer is one named timer of a process. The record is reused when the name
+// is armed again; evSeq names the one queued event that may fire it.
 type timer struct {
 	name     string
+	proc     *proc
 	deadline time.Duration // local clock time
-	gen      uint64
+	at       time.Duration // true time of its queued event
+	evSeq    uint64        // 0: no live event
+	armed    bool
+	held     bool // fired while its process was paused; fires at resume
 }
 
 // inFlight is a message between send and delivery or loss.
 type inFlight struct {
-	id      uint64
-	from    int
-	to      int
-	msg     Message
-	sentAt  time.Duration
-	dueAt   time.Duration // 0 while held
-	held    bool
-	dupOf   uint64
-	pending bool // a delivery event is queued for it
+	id     uint64
+	from   int
+	to     int
+	msg    Message
+	sentAt time.Duration
+	dueAt  time.Duration // 0 while held
+	evSeq  uint64        // the queued delivery event that is live; 0: none
+	dupOf  uint64
+	held   bool // waiting: for the learner (manual mode) or, when parked, for its paused receiver
+	parked bool
+	gone   bool // delivered or lost; the record waits for reuse
 }
 
-type eventKind uint8
-
-const (
-	evDeliver eventKind = iota + 1
-	evTimer
-)
-
+// event is one entry of the queue: a delivery (m) or a timer (t). It is live
+// only while its seq is the one its message or timer expects, so re-arming,
+// cancelling, crashing or re-delivering voids old events without a search.
 type event struct {
-	at    time.Duration
-	seq   uint64
-	kind  eventKind
-	proc  int
-	msgID uint64 // evDeliver
-	name  string // evTimer
-	gen   uint64 // evTimer: must match the armed timer
-	inc   int    // incarnation when queued
+	at  time.Duration
+	seq uint64
+	m   *inFlight
+	t   *timer
 }
 
+func (e *event) void() bool {
+	if e.t != nil {
+		return e.t.evSeq != e.seq
+	}
+	return e.m.evSeq != e.seq
+}
+
+// eventQueue is a binary min-heap on (at, seq), typed to avoid the boxing of
+// container/heap.
 type eventQueue []event
 
-func (q eventQueue) Len() int { return len(q) }
-func (q eventQueue) Less(i, j int) bool {
+func (q eventQueue) less(i, j int) bool {
 	if q[i].at != q[j].at {
 		return q[i].at < q[j].at
 	}
 	return q[i].seq < q[j].seq
 }
-func (q eventQueue) Swap(i, j int) { q[i], q[j] = q[j], q[i] }
-func (q *eventQueue) Push(x any)   { *q = append(*q, x.(event)) }
-func (q *eventQueue) Pop() any {
-	old := *q
-	n := len(old)
-	e := old[n-1]
-	*q = old[:n-1]
-	return e
+
+func (q *eventQueue) push(e event) {
+	*q = append(*q, e)
+	h := *q
+	i := len(h) - 1
+	for i > 0 {
+		parent := (i - 1) / 2
+		if !h.less(i, parent) {
+			break
+		}
+		h[i], h[parent] = h[parent], h[i]
+		i = parent
+	}
+}
+
+func (q *eventQueue) pop() event {
+	h := *q
+	top := h[0]
+	n := len(h) - 1
+	h[0] = h[n]
+	h[n] = event{} // let the GC have the pointers
+	h = h[:n]
+	i := 0
+	for {
+		l := 2*i + 1
+		if l >= n {
+			break
+		}
+		small := l
+		if r := l + 1; r < n && h.less(r, l) {
+			small = r
+		}
+		if !h.less(small, i) {
+			break
+		}
+		h[i], h[small] = h[small], h[i]
+		i = small
+	}
+	*q = h
+	return top
 }
 
 type link struct {
@@ -147,17 +196,21 @@ type dropRule struct {
 // Sim is one simulated cluster. It is not safe for concurrent use: one
 // goroutine owns it (see web/).
 type Sim struct {
-	cfg        Config
-	model      Model
-	now        time.Duration
-	step       int
-	seq        uint64
-	queue      eventQueue
-	procs      []*proc
-	byID       map[string]*proc
-	nodeIDs    []string
-	links      [][]link
-	flight     map[uint64]*inFlight
+	cfg     Config
+	model   Model
+	now     time.Duration
+	step    int
+	seq     uint64
+	queue   eventQueue
+	procs   []*proc
+	byID    map[string]*proc
+	nodeIDs []string
+	links   [][]link
+	// flight holds the messages in flight in id order (ids only grow), plus
+	// records that are gone, swept out when they are half the slice.
+	flight     []*inFlight
+	live, dead int
+	free       []*inFlight
 	nextMsg    uint64
 	netRand    *rand.Rand
 	manual     bool
@@ -189,7 +242,6 @@ func New(cfg Config, model Model) (*Sim, error) {
 		cfg:      cfg,
 		model:    model,
 		byID:     map[string]*proc{},
-		flight:   map[uint64]*inFlight{},
 		variants: map[string]bool{},
 		params:   map[string]int{},
 		broken:   map[string]bool{},
@@ -270,7 +322,8 @@ func checkNet(n NetSettings) error {
 	if n.MeanDelay > Duration(time.Hour) {
 		return errors.New("link delay over an hour")
 	}
-	if n.DropPct < 0 || n.DropPct > 100 || n.DupPct < 0 || n.DupPct > 100 {
+	// Written as !(in range) so NaN is refused too.
+	if !(n.DropPct >= 0 && n.DropPct <= 100 && n.DupPct >= 0 && n.DupPct <= 100) {
 		return errors.New("drop and duplicate percentages must be within 0..100")
 	}
 	return nil
@@ -279,12 +332,26 @@ func checkNet(n NetSettings) error {
 func (s *Sim) boot(p *proc) {
 	p.p = s.model.NewProcess(p.id, p.client)
 	p.status = statusUp
-	p.timers = map[string]*timer{}
 	s.emit(TraceEvent{Kind: TrStart, Node: p.id})
 	p.p.Handle(p.env, Event{Kind: EvStart})
 }
 
 // ---- time and steps ----
+
+// Virtual time ticks in whole microseconds: every event is due on a
+// microsecond, so the µs times in the trace and the command log are exact and
+// a replay lands on the very same instants.
+const tick = time.Microsecond
+
+// maxTime keeps virtual time far from overflow (about 146 years).
+const maxTime = time.Duration(1 << 62)
+
+func ceilTick(d time.Duration) time.Duration {
+	if r := d % tick; r > 0 {
+		d += tick - r
+	}
+	return d
+}
 
 // Now is the true virtual time.
 func (s *Sim) Now() time.Duration { return s.now }
@@ -292,33 +359,28 @@ func (s *Sim) Now() time.Duration { return s.now }
 // StepCount is the number of steps run so far.
 func (s *Sim) StepCount() int { return s.step }
 
-// Pending is the number of queued events.
+// Pending is the number of queued events (some may be void: a timer that was
+// re-armed, a message already delivered by hand).
 func (s *Sim) Pending() int { return len(s.queue) }
 
 // Step runs exactly one event. It returns false when nothing is queued.
 func (s *Sim) Step() (StepInfo, bool) {
 	for len(s.queue) > 0 {
-		ev := heap.Pop(&s.queue).(event)
-		p := s.procs[ev.proc]
-		// Void events: a timer re-armed or cancelled, or from a past life.
-		if ev.kind == evTimer {
-			t, ok := p.timers[ev.name]
-			if !ok || t.gen != ev.gen || ev.inc != p.incarnation {
-				continue
-			}
-		}
-		if ev.kind == evDeliver {
-			m, ok := s.flight[ev.msgID]
-			if !ok || !m.pending {
-				continue
-			}
+		ev := s.queue.pop()
+		if ev.void() {
+			continue
 		}
 		if ev.at > s.now {
 			s.now = ev.at
 		}
 		s.step++
 		s.curStep = s.step
-		info := s.run(ev)
+		var info StepInfo
+		if ev.t != nil {
+			info = s.fire(ev.t)
+		} else {
+			info = s.deliver(ev.m)
+		}
 		info.Step = s.step
 		info.At = micros(s.now)
 		s.checkInvariants()
@@ -327,56 +389,71 @@ func (s *Sim) Step() (StepInfo, bool) {
 	return StepInfo{}, false
 }
 
-func (s *Sim) run(ev event) StepInfo {
-	p := s.procs[ev.proc]
-	switch ev.kind {
-	case evTimer:
-		if p.status == statusPaused {
-			p.held = append(p.held, ev)
-			return StepInfo{Kind: "held", Node: p.id, Text: "timer " + ev.name + " waits: " + p.id + " is paused"}
+func (s *Sim) fire(t *timer) StepInfo {
+	p := t.proc
+	t.evSeq = 0
+	if p.status == statusPaused {
+		if !t.held {
+			t.held = true
+			p.held = append(p.held, heldItem{t: t})
 		}
-		delete(p.timers, ev.name)
-		s.emit(TraceEvent{Kind: TrTimer, Node: p.id, Text: ev.name})
-		p.p.Handle(p.env, Event{Kind: EvTimer, Timer: ev.name})
-		return StepInfo{Kind: "timer", Node: p.id, Text: ev.name}
-	case evDeliver:
-		m := s.flight[ev.msgID]
-		m.pending = false
-		from := s.procs[m.from]
-		if !s.links[m.from][m.to].up {
-			s.lose(m, "link cut")
-			return StepInfo{Kind: "drop", Node: p.id, From: from.id, Msg: m.id, Text: "link cut"}
-		}
-		switch p.status {
-		case statusCrashed:
-			s.lose(m, p.id+" is down")
-			return StepInfo{Kind: "drop", Node: p.id, From: from.id, Msg: m.id, Text: p.id + " is down"}
-		case statusPaused:
-			m.held = true
-			m.dueAt = 0
-			p.held = append(p.held, ev)
-			return StepInfo{Kind: "held", Node: p.id, From: from.id, Msg: m.id, Text: p.id + " is paused"}
-		}
-		delete(s.flight, m.id)
-		s.emit(TraceEvent{Kind: TrDeliver, Node: p.id, From: from.id, To: p.id, Msg: m.id, MsgKind: m.msg.Kind(), Text: summary(m.msg)})
-		p.p.Handle(p.env, Event{Kind: EvReceive, From: from.id, Msg: m.msg})
-		return StepInfo{Kind: "deliver", Node: p.id, From: from.id, Msg: m.id, Text: m.msg.Kind()}
+		return StepInfo{Kind: "held", Node: p.id, Text: "timer " + t.name + " waits: " + p.id + " is paused"}
 	}
-	return StepInfo{Kind: "idle"}
+	t.armed = false
+	s.emit(TraceEvent{Kind: TrTimer, Node: p.id, Text: t.name})
+	p.p.Handle(p.env, Event{Kind: EvTimer, Timer: t.name})
+	return StepInfo{Kind: "timer", Node: p.id, Text: t.name}
+}
+
+func (s *Sim) deliver(m *inFlight) StepInfo {
+	m.evSeq = 0
+	p := s.procs[m.to]
+	from := s.procs[m.from]
+	id := m.id
+	if !s.links[m.from][m.to].up {
+		s.lose(m, "link cut")
+		return StepInfo{Kind: "drop", Node: p.id, From: from.id, Msg: id, Text: "link cut"}
+	}
+	switch p.status {
+	case statusCrashed:
+		s.lose(m, p.id+" is down")
+		return StepInfo{Kind: "drop", Node: p.id, From: from.id, Msg: id, Text: p.id + " is down"}
+	case statusPaused:
+		if !m.parked {
+			m.held, m.parked, m.dueAt = true, true, 0
+			p.held = append(p.held, heldItem{m: m, id: id})
+		}
+		return StepInfo{Kind: "held", Node: p.id, From: from.id, Msg: id, Text: p.id + " is paused"}
+	}
+	msg := m.msg
+	kind := msg.Kind()
+	s.emit(TraceEvent{Kind: TrDeliver, Node: p.id, From: from.id, To: p.id, Msg: id, MsgKind: kind, Text: summary(msg)})
+	s.remove(m) // before Handle: its sends may reuse the record
+	p.p.Handle(p.env, Event{Kind: EvReceive, From: from.id, Msg: msg})
+	return StepInfo{Kind: "deliver", Node: p.id, From: from.id, Msg: id, Text: kind}
 }
 
 // RunFor runs every event due within d of virtual time, then moves the clock
-// to the end of the window. It stops early after maxSteps (0 = no limit).
+// to the end of the window. It stops early after maxSteps (0 = no limit). A
+// negative d or maxSteps does nothing.
 func (s *Sim) RunFor(d time.Duration, maxSteps int) int {
-	end := s.now + d
+	if d < 0 || maxSteps < 0 {
+		return 0
+	}
+	end := maxTime
+	if d < maxTime-s.now {
+		end = s.now + d
+	}
+	end -= end % tick
 	n := 0
-	for len(s.queue) > 0 && (maxSteps == 0 || n < maxSteps) {
+	for maxSteps == 0 || n < maxSteps {
 		if s.nextAt() > end {
 			break
 		}
-		if _, ok := s.Step(); ok {
-			n++
+		if _, ok := s.Step(); !ok {
+			break
 		}
+		n++
 	}
 	if (maxSteps == 0 || n < maxSteps) && s.now < end {
 		s.now = end
@@ -387,20 +464,10 @@ func (s *Sim) RunFor(d time.Duration, maxSteps int) int {
 // nextAt is the time of the next live event, dropping void ones off the top.
 func (s *Sim) nextAt() time.Duration {
 	for len(s.queue) > 0 {
-		ev := s.queue[0]
-		p := s.procs[ev.proc]
-		void := false
-		if ev.kind == evTimer {
-			t, ok := p.timers[ev.name]
-			void = !ok || t.gen != ev.gen || ev.inc != p.incarnation
-		} else {
-			m, ok := s.flight[ev.msgID]
-			void = !ok || !m.pending
+		if !s.queue[0].void() {
+			return s.queue[0].at
 		}
-		if !void {
-			return ev.at
-		}
-		heap.Pop(&s.queue)
+		s.queue.pop()
 	}
 	return 1<<63 - 1
 }
@@ -419,15 +486,16 @@ func (s *Sim) RunUntil(cond func() bool, maxSteps int) bool {
 	return cond()
 }
 
-// Stabilize runs until no message is in flight (timers may stay armed) or
-// maxSteps ran. It reports whether the network went quiet.
+// Stabilize runs until no message is in flight (timers may stay armed; held
+// messages wait for the learner) or maxSteps ran. It reports whether the
+// network went quiet.
 func (s *Sim) Stabilize(maxSteps int) bool {
-	return s.RunUntil(func() bool { return s.quiet() }, maxSteps)
+	return s.RunUntil(s.quiet, maxSteps)
 }
 
 func (s *Sim) quiet() bool {
 	for _, m := range s.flight {
-		if !m.held {
+		if !m.gone && !m.held {
 			return false
 		}
 	}
@@ -437,7 +505,10 @@ func (s *Sim) quiet() bool {
 // AdvanceTo moves virtual time forward to at (µs) without running anything,
 // as long as no event is due before it. Replay uses it to restore idle time.
 func (s *Sim) AdvanceTo(at int64) {
-	t := time.Duration(at) * time.Microsecond
+	if at < 0 || at > int64(maxTime/tick) {
+		return
+	}
+	t := time.Duration(at) * tick
 	if t > s.now && s.nextAt() >= t {
 		s.now = t
 	}
@@ -457,18 +528,17 @@ func (s *Sim) send(from *proc, toID string, msg Message) {
 		return
 	}
 	s.emit(TraceEvent{Kind: TrSend, Node: from.id, From: from.id, To: toID, Msg: id, MsgKind: kind})
-	m := &inFlight{id: id, from: from.index, to: to.index, msg: msg, sentAt: s.now}
-	if len(s.flight) >= maxQueued {
+	if s.live >= maxQueued {
 		s.emit(TraceEvent{Kind: TrDrop, Node: from.id, From: from.id, To: toID, Msg: id, MsgKind: kind, Text: "network overloaded"})
 		return
 	}
-	s.flight[id] = m
+	m := s.add(id, from.index, to.index, msg)
 	l := &s.links[from.index][to.index]
 	if !l.up {
 		s.lose(m, "link cut")
 		return
 	}
-	if s.matchRule(from.id, toID, kind) {
+	if len(s.rules) > 0 && s.matchRule(from.id, toID, kind) {
 		s.lose(m, "drop rule")
 		return
 	}
@@ -480,70 +550,120 @@ func (s *Sim) send(from *proc, toID string, msg Message) {
 		s.lose(m, "lost by the network")
 		return
 	}
-	s.schedule(m, s.delay(l))
+	s.scheduleAt(m, s.dueTime(l))
 	if l.net.DupPct > 0 && s.netRand.Float64()*100 < l.net.DupPct {
-		s.duplicate(m, s.delay(l))
+		s.duplicate(m, s.dueTime(l))
 	}
 }
 
-func (s *Sim) delay(l *link) time.Duration {
+// add records a new message in flight, reusing a gone record if there is one.
+func (s *Sim) add(id uint64, from, to int, msg Message) *inFlight {
+	var m *inFlight
+	if n := len(s.free); n > 0 {
+		m = s.free[n-1]
+		s.free = s.free[:n-1]
+		*m = inFlight{}
+	} else {
+		m = &inFlight{}
+	}
+	m.id, m.from, m.to, m.msg, m.sentAt = id, from, to, msg, s.now
+	s.flight = append(s.flight, m)
+	s.live++
+	return m
+}
+
+// remove takes a message out of flight (delivered or lost).
+func (s *Sim) remove(m *inFlight) {
+	m.gone, m.held, m.parked, m.evSeq = true, false, false, 0
+	s.live--
+	s.dead++
+	if s.dead >= 64 && s.dead*2 >= len(s.flight) {
+		keep := s.flight[:0]
+		for _, f := range s.flight {
+			if f.gone {
+				f.msg = nil
+				s.free = append(s.free, f)
+			} else {
+				keep = append(keep, f)
+			}
+		}
+		clear(s.flight[len(keep):])
+		s.flight = keep
+		s.dead = 0
+	}
+}
+
+// message finds a message in flight by id.
+func (s *Sim) message(id uint64) (*inFlight, bool) {
+	i := sort.Search(len(s.flight), func(i int) bool { return s.flight[i].id >= id })
+	if i < len(s.flight) && s.flight[i].id == id && !s.flight[i].gone {
+		return s.flight[i], true
+	}
+	return nil, false
+}
+
+// dueTime picks when a message sent now on l arrives: min delay plus a
+// uniform jitter with the configured mean, after the previous message on a
+// FIFO link.
+func (s *Sim) dueTime(l *link) time.Duration {
 	lo, mean := time.Duration(l.net.MinDelay), time.Duration(l.net.MeanDelay)
 	d := lo
 	if mean > lo {
 		d += time.Duration(s.netRand.Int64N(int64(2*(mean-lo)) + 1))
 	}
-	due := s.now + d
+	due := ceilTick(s.now + d)
 	if l.net.FIFO && due < l.lastDue {
 		due = l.lastDue
 	}
 	if due > l.lastDue {
 		l.lastDue = due
 	}
-	return due - s.now
+	return due
 }
 
-func (s *Sim) schedule(m *inFlight, d time.Duration) {
-	m.held = false
-	m.pending = true
-	m.dueAt = s.now + d
-	s.push(event{at: m.dueAt, kind: evDeliver, proc: m.to, msgID: m.id})
+// scheduleAt queues the delivery of m at at, voiding any delivery queued
+// before.
+func (s *Sim) scheduleAt(m *inFlight, at time.Duration) {
+	m.held, m.parked = false, false
+	m.dueAt = at
+	s.seq++
+	m.evSeq = s.seq
+	s.queue.push(event{at: at, seq: s.seq, m: m})
 }
 
-func (s *Sim) duplicate(m *inFlight, d time.Duration) *inFlight {
+func (s *Sim) duplicate(m *inFlight, at time.Duration) {
 	s.nextMsg++
-	c := &inFlight{id: s.nextMsg, from: m.from, to: m.to, msg: m.msg, sentAt: m.sentAt, dupOf: m.id}
-	s.flight[c.id] = c
-	s.emit(TraceEvent{Kind: TrDuplicate, Node: s.procs[m.from].id, From: s.procs[m.from].id, To: s.procs[m.to].id, Msg: c.id, MsgKind: m.msg.Kind(), Text: fmt.Sprintf("copy of #%d", m.id)})
-	s.schedule(c, d)
-	return c
+	from, to := s.procs[m.from], s.procs[m.to]
+	id, orig, msg, sentAt := s.nextMsg, m.id, m.msg, m.sentAt
+	c := s.add(id, m.from, m.to, msg)
+	c.sentAt, c.dupOf = sentAt, orig
+	s.emit(TraceEvent{Kind: TrDuplicate, Node: from.id, From: from.id, To: to.id, Msg: id, MsgKind: msg.Kind(), Text: "copy of #" + strconv.FormatUint(orig, 10)})
+	s.scheduleAt(c, at)
 }
 
 func (s *Sim) lose(m *inFlight, why string) {
-	delete(s.flight, m.id)
 	s.emit(TraceEvent{Kind: TrDrop, Node: s.procs[m.to].id, From: s.procs[m.from].id, To: s.procs[m.to].id, Msg: m.id, MsgKind: m.msg.Kind(), Text: why})
+	s.remove(m)
 }
 
 func (s *Sim) matchRule(from, to, kind string) bool {
 	for i := range s.rules {
 		r := &s.rules[i]
-		if r.left > 0 && (r.from == "" || r.from == from) && (r.to == "" || r.to == to) && (r.kind == "" || r.kind == kind) {
+		if (r.from == "" || r.from == from) && (r.to == "" || r.to == to) && (r.kind == "" || r.kind == kind) {
 			r.left--
+			if r.left == 0 {
+				s.rules = append(s.rules[:i], s.rules[i+1:]...)
+			}
 			return true
 		}
 	}
 	return false
 }
 
-func (s *Sim) push(ev event) {
-	s.seq++
-	ev.seq = s.seq
-	heap.Push(&s.queue, ev)
-}
-
 func (s *Sim) emit(ev TraceEvent) {
 	ev.Step = s.curStep
 	ev.At = micros(s.now)
-	s.trace.add(ev)
+	s.trace.add(&ev)
 }
 
 func summary(m Message) string {
@@ -557,12 +677,12 @@ func summary(m Message) string {
 
 // localTime is the process's clock at true time t.
 func (p *proc) localTime(t time.Duration) time.Duration {
-	return t + mulDiv(t, p.ppm, 1_000_000) + p.offset
+	return t + mulDiv(t, p.ppm, 1_000_000) + p.offset + p.jumps + p.driftFix
 }
 
 // trueTimeOf is the first true time at which the local clock reads local.
 func (p *proc) trueTimeOf(local time.Duration) time.Duration {
-	x := local - p.offset // = t * (1e6+ppm) / 1e6
+	x := local - p.offset - p.jumps - p.driftFix // = t * (1e6+ppm) / 1e6
 	t := mulDiv(x, 1_000_000, 1_000_000+p.ppm)
 	for p.localTime(t) < local { // rounding
 		t++
@@ -570,7 +690,7 @@ func (p *proc) trueTimeOf(local time.Duration) time.Duration {
 	return t
 }
 
-// mulDiv is a*b/c without overflowing in the product (c > 0).
+// mulDiv is a*b/c without overflowing in the product (c > 0, |b| ≤ 2c).
 func mulDiv(a time.Duration, b, c int64) time.Duration {
 	q := int64(a) / c
 	r := int64(a) % c
@@ -581,33 +701,50 @@ func (s *Sim) armTimer(p *proc, name string, d time.Duration) {
 	if d < 0 {
 		d = 0
 	}
-	s.seq++ // a fresh generation, unique across the run
-	t := &timer{name: name, deadline: p.localTime(s.now) + d, gen: s.seq}
-	p.timers[name] = t
-	s.queueTimer(p, t)
+	t := p.timers[name]
+	if t == nil {
+		t = &timer{name: name, proc: p}
+		p.timers[name] = t
+	}
+	t.armed, t.held = true, false
+	t.deadline = p.localTime(s.now) + d
+	s.queueTimer(t)
 }
 
-func (s *Sim) queueTimer(p *proc, t *timer) {
-	at := p.trueTimeOf(t.deadline)
+// queueTimer queues t's event at the first microsecond its local clock reads
+// the deadline, voiding any event queued for it before.
+func (s *Sim) queueTimer(t *timer) {
+	at := ceilTick(t.proc.trueTimeOf(t.deadline))
 	if at < s.now {
 		at = s.now
 	}
-	s.push(event{at: at, kind: evTimer, proc: p.index, name: t.name, gen: t.gen, inc: p.incarnation})
+	if at > maxTime {
+		at = maxTime
+	}
+	t.at = at
+	s.seq++
+	t.evSeq = s.seq
+	s.queue.push(event{at: at, seq: s.seq, t: t})
 }
 
 // reclock re-queues every armed timer after the process's clock changed:
 // timers are set in local time, so a jump forward fires them early and a jump
 // back fires them late.
 func (s *Sim) reclock(p *proc) {
-	names := make([]string, 0, len(p.timers))
-	for n := range p.timers {
-		names = append(names, n)
+	for _, t := range p.armedTimers() {
+		t.held = false // a held timer is due again only if the new clock says so
+		s.queueTimer(t)
 	}
-	sort.Strings(names)
-	for _, n := range names {
-		t := p.timers[n]
-		s.seq++
-		t.gen = s.seq
-		s.queueTimer(p, t)
+}
+
+// armedTimers lists the armed timers by name.
+func (p *proc) armedTimers() []*timer {
+	var out []*timer
+	for _, t := range p.timers {
+		if t.armed {
+			out = append(out, t)
+		}
 	}
+	sort.Slice(out, func(i, j int) bool { return out[i].name < out[j].name })
+	return out
 }

@@ -1,10 +1,6 @@
 package engine
 
-import (
-	"encoding/binary"
-	"hash/fnv"
-	"strconv"
-)
+import "strconv"
 
 // TraceKind names a trace event. The strings are part of the protocol.
 type TraceKind string
@@ -43,57 +39,86 @@ type TraceEvent struct {
 	Text    string    `json:"text,omitempty"`
 }
 
-// Trace is the run's event log.
+// Trace is the run's event log. It is kept in fixed-size chunks, so a long
+// run never copies its history to grow it.
 type Trace struct {
-	events []TraceEvent
+	chunks [][]TraceEvent
+	n      int
 }
 
-func (t *Trace) add(ev TraceEvent) {
-	ev.Seq = len(t.events)
-	t.events = append(t.events, ev)
-}
+const traceChunk = 4096
 
-// Events returns every event; the slice must not be modified.
-func (t *Trace) Events() []TraceEvent { return t.events }
-
-// Since returns the events from seq on.
-func (t *Trace) Since(seq int) []TraceEvent {
-	if seq >= len(t.events) {
-		return nil
+func (t *Trace) add(ev *TraceEvent) {
+	ev.Seq = t.n
+	last := len(t.chunks) - 1
+	if last < 0 || len(t.chunks[last]) == traceChunk {
+		t.chunks = append(t.chunks, make([]TraceEvent, 0, traceChunk))
+		last++
 	}
+	t.chunks[last] = append(t.chunks[last], *ev)
+	t.n++
+}
+
+// Events returns a copy of every event.
+func (t *Trace) Events() []TraceEvent { return t.Since(0) }
+
+// Since returns a copy of the events from seq on.
+func (t *Trace) Since(seq int) []TraceEvent {
 	if seq < 0 {
 		seq = 0
 	}
-	return t.events[seq:]
+	if seq >= t.n {
+		return nil
+	}
+	out := make([]TraceEvent, 0, t.n-seq)
+	for c := seq / traceChunk; c < len(t.chunks); c++ {
+		chunk := t.chunks[c]
+		if c == seq/traceChunk {
+			chunk = chunk[seq%traceChunk:]
+		}
+		out = append(out, chunk...)
+	}
+	return out
 }
 
 // Len is the number of events.
-func (t *Trace) Len() int { return len(t.events) }
+func (t *Trace) Len() int { return t.n }
 
-// Hash is a fingerprint of the whole trace: equal runs have equal hashes.
+// Hash is a fingerprint of the whole trace (every field of every event):
+// equal runs have equal hashes.
 func (t *Trace) Hash() string {
-	h := fnv.New64a()
-	var buf [8]byte
-	num := func(v int64) {
-		binary.LittleEndian.PutUint64(buf[:], uint64(v))
-		h.Write(buf[:])
+	h := fnv64(fnvOffset)
+	for _, chunk := range t.chunks {
+		for i := range chunk {
+			e := &chunk[i]
+			h = h.num(int64(e.Step)).num(e.At).str(string(e.Kind)).str(e.Node).str(e.From).str(e.To)
+			h = h.num(int64(e.Msg)).str(e.MsgKind).str(e.Text)
+		}
 	}
-	str := func(s string) {
-		num(int64(len(s)))
-		h.Write([]byte(s))
+	return strconv.FormatUint(uint64(h), 16)
+}
+
+type fnv64 uint64
+
+const (
+	fnvOffset = 14695981039346656037
+	fnvPrime  = 1099511628211
+)
+
+// num mixes a whole word at once (a multiply and a shift): numbers are most
+// of what a trace holds, and byte-wise FNV on them is slow.
+func (h fnv64) num(v int64) fnv64 {
+	h = (h ^ fnv64(v)) * fnvPrime
+	return h ^ h>>29
+}
+
+// str hashes the length first, so ("ab","c") and ("a","bc") differ.
+func (h fnv64) str(s string) fnv64 {
+	h = h.num(int64(len(s)))
+	for i := 0; i < len(s); i++ {
+		h = (h ^ fnv64(s[i])) * fnvPrime
 	}
-	for _, e := range t.events {
-		num(int64(e.Step))
-		num(e.At)
-		str(string(e.Kind))
-		str(e.Node)
-		str(e.From)
-		str(e.To)
-		num(int64(e.Msg))
-		str(e.MsgKind)
-		str(e.Text)
-	}
-	return strconv.FormatUint(h.Sum64(), 16)
+	return h
 }
 
 // Violation is an invariant that broke, with the step where it was seen and a

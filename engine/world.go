@@ -2,7 +2,6 @@ package engine
 
 import (
 	"fmt"
-	"sort"
 	"time"
 )
 
@@ -14,7 +13,7 @@ type World struct{ sim *Sim }
 func (s *Sim) World() *World { return &World{sim: s} }
 
 // Nodes lists the server node names, sorted.
-func (w *World) Nodes() []string { return w.sim.nodeIDs }
+func (w *World) Nodes() []string { return append([]string(nil), w.sim.nodeIDs...) }
 
 // Process returns the live process, or nil while it is crashed.
 func (w *World) Process(id string) Process {
@@ -111,8 +110,8 @@ func (s *Sim) NodeView(id string) (NodeView, bool) {
 
 func (s *Sim) nodeView(p *proc) NodeView {
 	v := NodeView{ID: p.id, Client: p.client, Status: p.status.String(), Clock: fmtClock(p.localTime(s.now))}
-	if p.offset != 0 || p.ppm != 0 {
-		v.Skew = fmt.Sprintf("%+v, %+d ppm", p.offset.Round(time.Microsecond), p.ppm)
+	if off := p.offset + p.jumps; off != 0 || p.ppm != 0 {
+		v.Skew = fmt.Sprintf("%+v, %+d ppm", off.Round(time.Microsecond), p.ppm)
 	}
 	if p.p != nil {
 		v.ProcessView = p.p.View()
@@ -139,13 +138,8 @@ func (s *Sim) View() ClusterView {
 	}
 	v.InFlight = s.InFlight()
 	for _, p := range s.procs {
-		names := make([]string, 0, len(p.timers))
-		for n := range p.timers {
-			names = append(names, n)
-		}
-		sort.Strings(names)
-		for _, n := range names {
-			v.Timers = append(v.Timers, TimerView{Node: p.id, Name: n, DueAt: micros(p.trueTimeOf(p.timers[n].deadline))})
+		for _, t := range p.armedTimers() {
+			v.Timers = append(v.Timers, TimerView{Node: p.id, Name: t.name, DueAt: micros(t.at)})
 		}
 	}
 	if len(s.variants) > 0 {
@@ -159,14 +153,16 @@ func (s *Sim) View() ClusterView {
 
 // InFlight lists the messages in flight, oldest first.
 func (s *Sim) InFlight() []MessageView {
-	out := make([]MessageView, 0, len(s.flight))
+	out := make([]MessageView, 0, s.live)
 	for _, m := range s.flight {
+		if m.gone {
+			continue
+		}
 		mv := MessageView{ID: m.id, From: s.procs[m.from].id, To: s.procs[m.to].id, Kind: m.msg.Kind(), Summary: summary(m.msg), SentAt: micros(m.sentAt), Held: m.held}
 		if !m.held {
 			mv.DueAt = micros(m.dueAt)
 		}
 		out = append(out, mv)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out
 }

@@ -1,0 +1,160 @@
+package engine
+
+import (
+	"encoding/json"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+func viewJSON(t testing.TB, s *Sim) string {
+	t.Helper()
+	b, err := json.Marshal(s.View())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func TestViewJSONIsStable(t *testing.T) {
+	s := storyRun(t, 3)
+	apply(t, s, Command{Kind: CmdVariant, Name: "zeta", On: true})
+	apply(t, s, Command{Kind: CmdVariant, Name: "alpha", On: true})
+	first := viewJSON(t, s)
+	for i := 0; i < 5; i++ {
+		if viewJSON(t, s) != first {
+			t.Fatal("marshalling the same view twice gives different bytes")
+		}
+	}
+	if !strings.Contains(first, `"variants":{"alpha":true,"zeta":true}`) {
+		t.Fatalf("variants not in sorted order: %s", first)
+	}
+}
+
+func TestViewListsCutLinksMessagesAndTimers(t *testing.T) {
+	cfg := quiet(three...)
+	cfg.Net = fixedNet(ms(20))
+	s := newSim(t, cfg)
+	apply(t, s, Command{Kind: CmdCut, From: "athens", To: "byzantium"})
+	s.RunFor(ms(5), 0)
+	act(t, s, "cyrene", "ping", "to", "athens", "n", "1")
+	act(t, s, "athens", "timer", "name", "lease", "ms", "30")
+
+	v := s.View()
+	if want := []LinkView{{From: "athens", To: "byzantium"}}; !reflect.DeepEqual(v.Cut, want) {
+		t.Fatalf("cut links = %+v, want %+v", v.Cut, want)
+	}
+	if len(v.InFlight) != 1 {
+		t.Fatalf("in flight = %+v, want the one ping", v.InFlight)
+	}
+	m := v.InFlight[0]
+	if m.From != "cyrene" || m.To != "athens" || m.Kind != "Ping" || m.Summary != "n=1" || m.SentAt != 5000 || m.DueAt != 25000 || m.Held {
+		t.Fatalf("message view = %+v, want cyrene→athens sent at 5ms due at 25ms", m)
+	}
+	if want := []TimerView{{Node: "athens", Name: "lease", DueAt: 35000}}; !reflect.DeepEqual(v.Timers, want) {
+		t.Fatalf("timers = %+v, want %+v", v.Timers, want)
+	}
+
+	apply(t, s, Command{Kind: CmdManual, On: true})
+	act(t, s, "byzantium", "ping", "to", "cyrene", "n", "2")
+	v = s.View()
+	if !v.Manual || len(v.InFlight) != 2 || !v.InFlight[1].Held || v.InFlight[1].DueAt != 0 {
+		t.Fatalf("held message not shown as held: %+v", v.InFlight)
+	}
+
+	// Delivered and timed-out things leave the view.
+	apply(t, s, Command{Kind: CmdManual, On: false})
+	s.RunFor(time.Second, 0)
+	v = s.View()
+	if len(v.InFlight) != 0 || len(v.Timers) != 0 {
+		t.Fatalf("after a quiet second: in flight %+v, timers %+v", v.InFlight, v.Timers)
+	}
+	if v.Time != micros(s.Now()) || v.Step != s.StepCount() || v.Seed != 1 {
+		t.Fatalf("view header %d/%d/%d does not match the run", v.Step, v.Time, v.Seed)
+	}
+}
+
+func TestNodeViewShowsEngineFacts(t *testing.T) {
+	s := newSim(t, quiet(three...))
+	apply(t, s, Command{Kind: CmdOffset, Node: "byzantium", Dur: Duration(2 * time.Second)})
+	apply(t, s, Command{Kind: CmdCrash, Node: "cyrene"})
+	s.RunFor(1500*time.Millisecond, 0)
+	b, _ := s.NodeView("byzantium")
+	if b.Clock != "3.500s" || b.Skew != "2s, +0 ppm" || b.Status != "up" || b.Role != "echo" {
+		t.Fatalf("byzantium's view = %+v", b)
+	}
+	c, _ := s.NodeView("cyrene")
+	if c.Status != "crashed" || c.Role != "" {
+		t.Fatalf("a crashed node still shows its process: %+v", c)
+	}
+	if _, ok := s.NodeView("atlantis"); ok {
+		t.Fatal("a view of an unknown node")
+	}
+}
+
+func TestCommandJSONRoundTrip(t *testing.T) {
+	cmds := []LoggedCommand{
+		{Step: 3, At: 1500, Command: Command{Kind: CmdJump, Node: "athens", Dur: Duration(-150 * time.Millisecond)}},
+		{Step: 4, At: 2000, Command: Command{Kind: CmdPartition, Groups: [][]string{{"athens"}, {"byzantium", "cyrene"}}}},
+		{Step: 5, Command: Command{Kind: CmdNetwork, From: "athens", Net: &NetSettings{MinDelay: Duration(time.Millisecond), MeanDelay: Duration(1500 * time.Microsecond), DropPct: 2.5, FIFO: true}}},
+		{Step: 6, Command: Command{Kind: CmdDropNext, From: "athens", To: "byzantium", MsgKind: "Ping", Count: 2}},
+		{Step: 7, Command: Command{Kind: CmdClient, Node: "alice", Name: "write", Args: map[string]string{"to": "cyrene"}}},
+		{Step: 8, Command: Command{Kind: CmdDrift, Node: "delphi", PPM: -300}},
+		{Step: 9, Command: Command{Kind: CmdDeliver, Msg: 42}},
+		{Step: 10, Command: Command{Kind: CmdParam, Name: "quorum", Value: 2}},
+		{Step: 11, Command: Command{Kind: CmdVariant, Name: "no-sync", On: true}},
+	}
+	b, err := json.Marshal(cmds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), `"dur":"-150ms"`) || !strings.Contains(string(b), `"meanDelay":"1.5ms"`) {
+		t.Fatalf("durations are not written as text: %s", b)
+	}
+	var back []LoggedCommand
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(back, cmds) {
+		t.Fatalf("round trip changed the log:\n%+v\n%+v", cmds, back)
+	}
+	b2, _ := json.Marshal(back)
+	if string(b2) != string(b) {
+		t.Fatal("second marshal differs from the first")
+	}
+}
+
+func TestDurationJSON(t *testing.T) {
+	for in, want := range map[string]time.Duration{`"150ms"`: 150 * time.Millisecond, `"1.5s"`: 1500 * time.Millisecond, `"-2s"`: -2 * time.Second, `2000`: 2000} {
+		var d Duration
+		if err := json.Unmarshal([]byte(in), &d); err != nil || time.Duration(d) != want {
+			t.Errorf("%s reads as %v (%v), want %v", in, time.Duration(d), err, want)
+		}
+	}
+	for _, bad := range []string{`"soon"`, `"15 parsecs"`, `true`, `{}`} {
+		var d Duration
+		if err := json.Unmarshal([]byte(bad), &d); err == nil {
+			t.Errorf("%s reads as %v, want an error", bad, time.Duration(d))
+		}
+	}
+}
+
+func TestReplayFromJSONLog(t *testing.T) {
+	s := storyRun(t, 11)
+	b, err := json.Marshal(s.Log())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var log []LoggedCommand
+	if err := json.Unmarshal(b, &log); err != nil {
+		t.Fatal(err)
+	}
+	r, err := Replay(s.Config(), echoModel(), log, s.StepCount())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Trace().Hash() != s.Trace().Hash() {
+		t.Fatal("a log that went through JSON replays differently")
+	}
+}

@@ -1,0 +1,8 @@
+package engine
+
+// Commands is the command log so far, as World sees it: a checker can tell
+// whether anything but client requests came from outside (a fault, a
+// partition, a clock skew) before judging timing properties such as "no
+// false suspicion while the network is within bounds". The slice must not be
+// modified.
+func (w *World) Commands() []LoggedCommand { return w.sim.log }
