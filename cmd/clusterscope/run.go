@@ -1,12 +1,72 @@
 package main
 
 import (
+	"errors"
+	"flag"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"clusterscope/lessons"
+	"clusterscope/patterns"
 )
 
-// cmdRun is not built yet; its owner replaces this file.
+// cmdRun plays one scenario headless and prints its transcript. Exit code 0
+// when every step held, 1 when an expectation failed or the file is not a
+// valid scenario, 2 on a usage mistake.
 func cmdRun(args []string, stdout, stderr io.Writer) int {
-	fmt.Fprintln(stderr, "clusterscope run: not built yet")
-	return 1
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	verbose := fs.Bool("v", false, "print every trace event, not only notes, violations and client results")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: clusterscope run [-v] FILE.yaml | PATTERN/NAME")
+		fmt.Fprintln(stderr, "\nPlays a scenario headless and prints its transcript. PATTERN/NAME runs a bundled")
+		fmt.Fprintln(stderr, "scenario (e.g. heartbeat/false-suspicion). Exits 1 if an expect fails or the file is invalid.")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return 2
+	}
+	sc, err := loadScenario(fs.Arg(0))
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	if _, err := lessons.RunWith(sc, stdout, lessons.RunOptions{Verbose: *verbose}); err != nil {
+		fmt.Fprintf(stderr, "FAIL %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+// loadScenario reads a scenario file, or a bundled one named PATTERN/NAME.
+// A file in a folder named after a pattern may leave out its pattern line.
+func loadScenario(arg string) (*lessons.Scenario, error) {
+	src, err := os.ReadFile(arg)
+	if err != nil {
+		if pat, name, ok := strings.Cut(strings.TrimSuffix(arg, ".yaml"), "/"); ok && errors.Is(err, os.ErrNotExist) {
+			lib, _ := lessons.Bundled()
+			if sc, found := lib.Scenario(pat, name); found {
+				return sc, nil
+			}
+		}
+		return nil, err
+	}
+	if int64(len(src)) > lessons.MaxScenarioBytes {
+		return nil, fmt.Errorf("%s: file is too big for a scenario (%d bytes)", arg, len(src))
+	}
+	folder := filepath.Base(filepath.Dir(arg))
+	if _, ok := patterns.ByID(folder); ok {
+		return lessons.ParseScenarioIn(arg, src, folder)
+	}
+	return lessons.ParseScenario(arg, src)
 }

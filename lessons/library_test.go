@@ -1,0 +1,309 @@
+package lessons
+
+import (
+	"encoding/json"
+	"io"
+	"os"
+	"sort"
+	"strings"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"clusterscope/patterns"
+)
+
+// The six replicated-log pages each have a lesson and scenarios, and every
+// bundled scenario plays with all its expectations holding.
+func TestBundledScenariosHold(t *testing.T) {
+	lib, err := Bundled()
+	if err != nil {
+		t.Fatalf("bundled lessons do not load:\n%v", err)
+	}
+	for _, id := range []string{"leader-and-followers", "heartbeat", "generation-clock", "majority-quorum", "high-water-mark", "replicated-log"} {
+		l, ok := lib.Lesson(id)
+		if !ok || l.Markdown == "" || len(l.Scenarios) == 0 {
+			t.Errorf("%s: no lesson text or no scenario", id)
+			continue
+		}
+		var questions, brokenVariants int
+		for _, sc := range l.Scenarios {
+			for _, st := range sc.Steps {
+				if st.Kind == StepQuestion {
+					questions++
+				}
+			}
+			brokenVariants += len(sc.Variants)
+		}
+		if questions == 0 || brokenVariants == 0 {
+			t.Errorf("%s: scenarios need a prediction question and a broken-variant story", id)
+		}
+	}
+	for _, id := range lib.Patterns() {
+		l, _ := lib.Lesson(id)
+		for _, sc := range l.Scenarios {
+			t.Run(sc.File, func(t *testing.T) {
+				var out strings.Builder
+				res, err := Run(sc, &out)
+				if err != nil {
+					t.Fatalf("%v\n%s", err, out.String())
+				}
+				if res.Expects == 0 {
+					t.Error("the scenario checks nothing (no expect step)")
+				}
+			})
+		}
+	}
+}
+
+// A false expect fails the run with the step's file:line, and the
+// transcript marks it.
+func TestFalseExpectNamesTheStep(t *testing.T) {
+	sc := parseToy(t, toyHeader+"  - run: 1s\n  - expect: {condition: 'leader == \"cyrene\"', message: cyrene should lead}\n  - say: never reached\n")
+	var out strings.Builder
+	res, err := Run(sc, &out)
+	if err == nil {
+		t.Fatal("a false expect passed")
+	}
+	e := Errors(err)[0]
+	if e.File != "toy/test.yaml" || e.Line != 5 || !strings.Contains(err.Error(), "toy/test.yaml:5:5: expect failed") ||
+		!strings.Contains(err.Error(), `leader = "athens"`) || !strings.Contains(err.Error(), "cyrene should lead") {
+		t.Fatalf("error %q", err)
+	}
+	if !strings.Contains(out.String(), "✗") || strings.Contains(out.String(), "never reached") || res.Steps != 2 {
+		t.Fatalf("transcript:\n%s", out.String())
+	}
+}
+
+func TestUntilTimesOut(t *testing.T) {
+	sc := parseToy(t, toyHeader+"  - run: {until: 'leader == \"cyrene\"', limit: 700ms}\n")
+	pl, err := NewPlayer(sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = pl.Step()
+	if err == nil || !strings.Contains(err.Error(), "toy/test.yaml:4:5") || !strings.Contains(err.Error(), "still false after 700ms") {
+		t.Fatalf("error %v", err)
+	}
+	if got := pl.Sim().Now(); got != 700*time.Millisecond {
+		t.Fatalf("the limit was not kept: stopped at %v", got)
+	}
+}
+
+func TestRefusedCommandNamesTheStep(t *testing.T) {
+	sc := parseToy(t, toyHeader+"  - restart: athens\n")
+	_, err := Run(sc, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "toy/test.yaml:4:5: restart: athens is not crashed") {
+		t.Fatalf("error %v", err)
+	}
+}
+
+// Message selectors pick the oldest matching message in flight.
+func TestSelectorPicksOldest(t *testing.T) {
+	sc := parseToy(t, toyHeader+"  - manual: on\n  - run: 350ms\n  - drop: {from: byzantium, to: cyrene}\n")
+	pl, _ := NewPlayer(sc)
+	pl.Step()
+	pl.Step()
+	var want uint64
+	for _, m := range pl.Sim().InFlight() {
+		if m.From == "byzantium" && m.To == "cyrene" {
+			want = m.ID
+			break
+		}
+	}
+	o, err := pl.Step()
+	if err != nil || want == 0 || o.Command.Msg != want {
+		t.Fatalf("picked %+v (want #%d): %v", o.Command, want, err)
+	}
+}
+
+// Seek goes back to a step by replaying, and lands in the same state.
+func TestSeekReplays(t *testing.T) {
+	sc := parseToy(t, toyScenario)
+	pl, _ := NewPlayer(sc)
+	hashes := []string{pl.Sim().Trace().Hash()}
+	for !pl.Done() {
+		if _, err := pl.Step(); err != nil {
+			t.Fatal(err)
+		}
+		hashes = append(hashes, pl.Sim().Trace().Hash())
+	}
+	for _, i := range []int{7, 2, len(sc.Steps)} {
+		if err := pl.Seek(i); err != nil {
+			t.Fatal(err)
+		}
+		if pl.Next() != i || pl.Sim().Trace().Hash() != hashes[i] {
+			t.Fatalf("seek %d: at %d, hash %s want %s", i, pl.Next(), pl.Sim().Trace().Hash(), hashes[i])
+		}
+	}
+}
+
+func TestHostileMarkdownIsInert(t *testing.T) {
+	src := "# T<script>alert(1)</script>\n\n<script>alert(2)</script>\n\n<img src=x onerror=alert(3)>\n\n" +
+		"[click](javascript:alert(4)) [v](vbscript:msgbox) <javascript:alert(5)> [ok](https://example.org)\n\n" +
+		"<a href=\"javascript:alert(6)\">a</a> ![i](javascript:alert(7))\n"
+	html := string(renderMarkdown(src))
+	for _, bad := range []string{"<script", "onerror", "href=\"javascript:", "src=\"javascript:", "vbscript:", "<img src=\"x\"", "<iframe"} {
+		if strings.Contains(strings.ToLower(html), bad) {
+			t.Errorf("rendered HTML contains %q:\n%s", bad, html)
+		}
+	}
+	if !strings.Contains(html, `<a href="https://example.org">ok</a>`) {
+		t.Errorf("a safe link was lost:\n%s", html)
+	}
+	// Narration and questions go through the same renderer.
+	sc := parseToy(t, toyHeader+"  - say: \"<script>x()</script> [a](javascript:x())\"\n  - pause: {question: \"<b onclick=x()>q</b>\", choices: [a, b], answer: a, explain: \"<iframe src=x>\"}\n")
+	for _, h := range []string{string(sc.Steps[0].HTML), string(sc.Steps[1].Question.HTML), string(sc.Steps[1].Question.ExplainHTML)} {
+		if strings.Contains(h, "<script") || strings.Contains(h, "javascript:") || strings.Contains(h, "onclick") || strings.Contains(h, "<iframe") {
+			t.Errorf("hostile narration rendered live: %s", h)
+		}
+	}
+}
+
+func TestLoadMergeAndFingerprint(t *testing.T) {
+	ours := fstest.MapFS{
+		"toy/lesson.md":    {Data: []byte("# Toy lesson\n\nOurs.")},
+		"toy/a.yaml":       {Data: []byte("title: ours a\nsteps:\n  - run: 1s\n")},
+		"toy/b.yaml":       {Data: []byte("title: ours b\nsteps:\n  - run: 1s\n")},
+		"README.md":        {Data: []byte("ignored")},
+		"toy/notes.txt":    {Data: []byte("ignored")},
+		"_drafts/x.yaml":   {Data: []byte("not: loaded")},
+		"heartbeat/x.yaml": {Data: []byte("title: wrong folder\npattern: toy\nsteps: []\n")},
+		"nosuch/lesson.md": {Data: []byte("# x")},
+	}
+	base, err := load(ours, "bundled", toyLookup)
+	list := Errors(err)
+	if len(list) != 2 || !strings.HasPrefix(list[0].Error(), "heartbeat/x.yaml:2:10:") || !strings.Contains(list[1].Error(), `folder "nosuch" is not a pattern id`) {
+		t.Fatalf("errors: %v", err)
+	}
+	l, ok := base.Lesson("toy")
+	if !ok || l.Title != "Toy lesson" || !strings.Contains(string(l.HTML), "<p>Ours.</p>") || len(l.Scenarios) != 2 {
+		t.Fatalf("lesson %+v", l)
+	}
+	theirs := fstest.MapFS{
+		"toy/b.yaml": {Data: []byte("title: theirs b\nsteps:\n  - run: 2s\n")},
+		"toy/c.yaml": {Data: []byte("title: theirs c\nsteps:\n  - run: 2s\n")},
+	}
+	over, err := load(theirs, "instructor", toyLookup)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := Merge(base, over)
+	l, _ = m.Lesson("toy")
+	var titles []string
+	for _, s := range l.Scenarios {
+		titles = append(titles, s.Title)
+	}
+	if l.Title != "Toy lesson" || strings.Join(titles, ",") != "ours a,theirs b,theirs c" {
+		t.Fatalf("merged: %q %v", l.Title, titles)
+	}
+	if sc, _ := base.Scenario("toy", "b"); sc.Title != "ours b" {
+		t.Fatal("Merge changed its input")
+	}
+	// Their lesson text wins too.
+	theirs["toy/lesson.md"] = &fstest.MapFile{Data: []byte("# Their toy\n")}
+	over, _ = load(theirs, "instructor", toyLookup)
+	if l, _ := Merge(base, over).Lesson("toy"); l.Title != "Their toy" || l.Source != "instructor" {
+		t.Fatalf("lesson text: %+v", l)
+	}
+	if infos := l.Infos(); len(infos) != 3 || infos[0].Path != "toy/a.yaml" {
+		t.Fatalf("infos %+v", infos)
+	}
+
+	f1, _ := Fingerprint(theirs)
+	theirs["toy/c.yaml"] = &fstest.MapFile{Data: []byte("title: theirs c, edited\nsteps:\n  - run: 2s\n")}
+	f2, _ := Fingerprint(theirs)
+	if f1 == "" || f1 == f2 {
+		t.Fatalf("fingerprint did not change on an edit: %s %s", f1, f2)
+	}
+}
+
+// The schema lists exactly the step kinds the loader knows, and parses as
+// JSON.
+func TestSchemaMatchesLoader(t *testing.T) {
+	var s struct {
+		Defs struct {
+			Step struct {
+				OneOf []struct {
+					Properties map[string]json.RawMessage `json:"properties"`
+				} `json:"oneOf"`
+			} `json:"step"`
+		} `json:"$defs"`
+		Properties map[string]json.RawMessage `json:"properties"`
+	}
+	if err := json.Unmarshal(Schema(), &s); err != nil {
+		t.Fatal(err)
+	}
+	var kinds []string
+	for _, o := range s.Defs.Step.OneOf {
+		for k := range o.Properties {
+			kinds = append(kinds, k)
+		}
+	}
+	sort.Strings(kinds)
+	want := append([]string(nil), stepKinds...)
+	sort.Strings(want)
+	if strings.Join(kinds, " ") != strings.Join(want, " ") {
+		t.Fatalf("schema steps %v\nloader steps %v", kinds, want)
+	}
+	var header []string
+	for k := range s.Properties {
+		header = append(header, k)
+	}
+	sort.Strings(header)
+	wantHeader := append([]string(nil), headerKeys...)
+	sort.Strings(wantHeader)
+	if strings.Join(header, " ") != strings.Join(wantHeader, " ") {
+		t.Fatalf("schema header %v, loader %v", header, wantHeader)
+	}
+}
+
+// README.md documents every name a condition can use on the six
+// replicated-log pages: a new fact must be written up for instructors.
+func TestReadmeDocumentsEveryName(t *testing.T) {
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := string(readme)
+	for _, id := range []string{"leader-and-followers", "heartbeat", "generation-clock", "majority-quorum", "high-water-mark", "replicated-log"} {
+		pat, ok := patterns.ByID(id)
+		if !ok || !pat.Live() {
+			continue
+		}
+		cfg, _ := pat.Config(0, 1, nil)
+		s, err := newEnvSchema(pat, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, f := range append(append([]factField(nil), s.nodeFields...), s.clusterFacts...) {
+			names = append(names, f.name)
+		}
+		names = append(names, builtinNames...)
+		for _, n := range names {
+			if !strings.Contains(doc, "`"+n+"`") && !strings.Contains(doc, "."+n+"`") && !strings.Contains(doc, "`"+n+".") {
+				t.Errorf("%s: README.md does not document %q", id, n)
+			}
+		}
+		for _, inv := range patternInvariants(t, id) {
+			if !strings.Contains(doc, "`"+inv+"`") {
+				t.Errorf("%s: README.md does not name invariant %q", id, inv)
+			}
+		}
+	}
+}
+
+func patternInvariants(t *testing.T, id string) []string {
+	pat, _ := patterns.ByID(id)
+	cfg, _ := pat.Config(0, 1, nil)
+	sim, err := pat.NewSim(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, inv := range sim.Invariants() {
+		out = append(out, inv.Name)
+	}
+	return out
+}

@@ -1,0 +1,63 @@
+package lessons
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+)
+
+const toyScenario = `title: The toy leader
+pattern: toy
+nodes: 3
+seed: 7
+description: A *toy* cluster.
+steps:
+  - say: |
+      Three nodes beat to each other.
+      The **smallest** name leads.
+  - run: 1s
+  - expect: leader == "athens" && nodes.byzantium.leader == "athens"
+  - pause:
+      question: Who leads when athens crashes?
+      choices: [byzantium, cyrene, nobody]
+      answer: byzantium
+      explain: The next smallest name.
+  - crash: athens
+  - run: {until: 'nodes.cyrene.leader == "byzantium"', limit: 2s}
+  - expect:
+      condition: leader == "byzantium" && nodes.athens.status == "crashed"
+      message: byzantium takes over
+  - client: {client: alice, op: write, key: x, value: "1", node: cyrene}
+  - run: 100ms
+  - expect: history.acked == 1 && nodes.cyrene.keys == 1
+  - variant: {name: selfish, on: true}
+  - run: 500ms
+  - expect: violations > 0 && "one-leader" in violated
+`
+
+func parseToy(t *testing.T, src string) *Scenario {
+	t.Helper()
+	sc, err := parseScenario("toy/test.yaml", []byte(src), "", toyLookup)
+	if err != nil {
+		t.Fatalf("parse: %v", err)
+	}
+	return sc
+}
+
+func TestRunToyScenario(t *testing.T) {
+	sc := parseToy(t, toyScenario)
+	var out bytes.Buffer
+	res, err := Run(sc, &out)
+	t.Log("\n" + out.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Expects != 4 || res.Questions != 1 || len(res.Violations) == 0 {
+		t.Fatalf("result %+v", res)
+	}
+	for _, want := range []string{"The toy leader", "answer: 1) byzantium", "✓", "crash athens", "violation"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("transcript lacks %q", want)
+		}
+	}
+}

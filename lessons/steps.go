@@ -1,0 +1,644 @@
+package lessons
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"clusterscope/engine"
+
+	"github.com/goccy/go-yaml/ast"
+)
+
+// stepKinds are the keys a step may start with, for error messages.
+var stepKinds = []string{
+	"say", "run", "pause", "expect",
+	"crash", "restart", "resume", "partition", "cut", "heal",
+	"offset", "drift", "jump", "deliver", "drop", "duplicate",
+	"manual", "drop-next", "network", "client", "action", "variant", "param",
+}
+
+func (p *scenarioParser) step(item ast.Node) (Step, bool) {
+	n := unwrap(item)
+	var key string
+	var val ast.Node
+	var keyNode ast.Node = n
+	switch v := n.(type) {
+	case *ast.StringNode: // "- heal"
+		key = v.Value
+	default:
+		pairs, ok := mappingPairs(n)
+		if !ok || len(pairs) != 1 {
+			if ok && len(pairs) > 1 {
+				p.errAt(pairs[1].Key, "one step per list item: %q and %q are two steps; start each with its own -", keyName(pairs[0]), keyName(pairs[1]))
+			} else {
+				p.errAt(item, "a step is one key and its value, such as say: ..., run: 2s or crash: athens; not %s", describe(item))
+			}
+			return Step{}, false
+		}
+		key, val, keyNode = keyName(pairs[0]), pairs[0].Value, pairs[0].Key
+	}
+	st := Step{}
+	if tk := keyNode.GetToken(); tk != nil && tk.Position != nil {
+		st.Line, st.Col = tk.Position.Line, tk.Position.Column
+	}
+	before := len(p.errs)
+	switch key {
+	case "say":
+		st.Kind = StepSay
+		st.Text, _ = p.text(val, "say")
+		st.HTML = renderMarkdown(st.Text)
+	case "run":
+		st.Kind = StepRun
+		st.Run = p.run(val)
+	case "expect":
+		st.Kind = StepExpect
+		st.Expect = p.expect(val)
+	case "pause":
+		if m, ok := mappingPairs(unwrap(val)); ok && hasKey(m, "question") {
+			st.Kind = StepQuestion
+			st.Question = p.question(val)
+			break
+		}
+		st.Kind = StepCommand
+		st.Command = p.nodeCommand(engine.CmdPause, val)
+	case "crash", "restart", "resume":
+		st.Kind = StepCommand
+		st.Command = p.nodeCommand(key, val)
+	case "deliver", "drop", "duplicate":
+		st.Kind = StepCommand
+		st.Command, st.Select = p.message(key, val)
+	default:
+		c := p.command(key, val, keyNode)
+		if c == nil {
+			return Step{}, false
+		}
+		st.Kind = StepCommand
+		st.Command = c
+	}
+	return st, len(p.errs) == before
+}
+
+func hasKey(pairs []*ast.MappingValueNode, k string) bool {
+	for _, kv := range pairs {
+		if keyName(kv) == k {
+			return true
+		}
+	}
+	return false
+}
+
+func (p *scenarioParser) run(n ast.Node) *RunSpec {
+	if isNull(n) {
+		p.errAt(n, "run needs a duration (run: 2s) or a mapping (run: {until: ..., limit: 10s})")
+		return nil
+	}
+	if _, ok := unwrap(n).(ast.ScalarNode); ok {
+		d, ok := p.duration(n, "run")
+		if ok && d <= 0 {
+			p.errAt(n, "run: the duration must be more than zero")
+		}
+		return &RunSpec{For: engine.Duration(d)}
+	}
+	f, _, ok := p.fields(n, "run", []string{"until", "limit", "steps", "step", "time"}, false)
+	if !ok {
+		return nil
+	}
+	r := &RunSpec{}
+	switch {
+	case f["until"] != nil:
+		if f["steps"] != nil || f["step"] != nil || f["time"] != nil {
+			p.errAt(n, "run: give until (with an optional limit), steps, or step (with an optional time), not several")
+			return nil
+		}
+		src, ok := p.text(f["until"], "until")
+		if !ok {
+			return nil
+		}
+		r.Until = src
+		r.until = p.condition(f["until"], src)
+		r.Limit = engine.Duration(defaultLimit)
+		if ln := f["limit"]; ln != nil {
+			d, ok := p.duration(ln, "limit")
+			if ok && d <= 0 {
+				p.errAt(ln, "limit must be more than zero")
+			}
+			r.Limit = engine.Duration(d)
+		}
+	case f["steps"] != nil:
+		if f["step"] != nil || f["time"] != nil || f["limit"] != nil {
+			p.errAt(n, "run: steps stands alone (no step, time or limit beside it)")
+			return nil
+		}
+		v, ok := p.integer(f["steps"], "steps")
+		if ok && (v < 1 || v > engine.MaxReplaySteps) {
+			p.errAt(f["steps"], "steps must be 1..%d", engine.MaxReplaySteps)
+		}
+		r.Steps = int(v)
+	case f["step"] != nil:
+		if f["limit"] != nil {
+			p.errAt(f["limit"], "run: limit goes with until, not with step")
+			return nil
+		}
+		v, ok := p.integer(f["step"], "step")
+		if ok && (v < 0 || v > engine.MaxReplaySteps) {
+			p.errAt(f["step"], "step must be 0..%d", engine.MaxReplaySteps)
+		}
+		r.ToStep = int(v)
+		if tn := f["time"]; tn != nil {
+			d, ok := p.duration(tn, "time")
+			if ok && d < 0 {
+				p.errAt(tn, "time must not be negative")
+			}
+			r.Time = engine.Duration(d)
+		}
+	default:
+		p.errAt(n, "run needs until, steps or step")
+		return nil
+	}
+	return r
+}
+
+func (p *scenarioParser) expect(n ast.Node) *Expect {
+	e := &Expect{}
+	src := n
+	if _, ok := unwrap(n).(ast.ScalarNode); !ok {
+		f, _, ok := p.fields(n, "expect", []string{"condition", "message"}, false)
+		if !ok {
+			return nil
+		}
+		if f["condition"] == nil {
+			p.errAt(n, "expect needs a condition")
+			return nil
+		}
+		src = f["condition"]
+		if m := f["message"]; m != nil {
+			e.Message, _ = p.text(m, "message")
+		}
+	}
+	text, ok := p.text(src, "expect")
+	if !ok {
+		return nil
+	}
+	e.Condition = text
+	e.cond = p.condition(src, text)
+	return e
+}
+
+func (p *scenarioParser) question(n ast.Node) *Question {
+	f, _, ok := p.fields(n, "pause", []string{"question", "choices", "answer", "explain"}, false)
+	if !ok {
+		return nil
+	}
+	q := &Question{Answer: -1}
+	q.Text, _ = p.text(f["question"], "question")
+	q.HTML = renderMarkdown(q.Text)
+	if f["choices"] == nil {
+		p.errAt(n, "a question needs choices: a list of at least two answers")
+		return q
+	}
+	for _, c := range p.list(f["choices"], "choices") {
+		if s, ok := p.text(c, "a choice"); ok {
+			q.Choices = append(q.Choices, s)
+		}
+	}
+	if len(q.Choices) < 2 {
+		p.errAt(f["choices"], "a question needs at least two choices")
+	}
+	an := f["answer"]
+	if an == nil {
+		p.errAt(n, "a question needs an answer: the text of the right choice, or its number counted from 1")
+		return q
+	}
+	if a, ok := p.text(an, "answer"); ok {
+		for i, c := range q.Choices {
+			if c == a {
+				q.Answer = i
+			}
+		}
+		if _, isInt := unwrap(an).(*ast.IntegerNode); q.Answer < 0 && isInt {
+			var i int
+			fmt.Sscan(a, &i)
+			if i >= 1 && i <= len(q.Choices) {
+				q.Answer = i - 1
+			}
+		}
+		if q.Answer < 0 {
+			p.errAt(an, "the answer %q is not one of the choices (give its text, or its number from 1 to %d)", a, len(q.Choices))
+		}
+	}
+	if e := f["explain"]; e != nil {
+		q.Explain, _ = p.text(e, "explain")
+		q.ExplainHTML = renderMarkdown(q.Explain)
+	}
+	return q
+}
+
+// ---- commands ----
+
+// process checks that a node names a process of this scenario.
+func (p *scenarioParser) process(n ast.Node, what string) (string, bool) {
+	name, ok := p.text(n, what)
+	if !ok {
+		return "", false
+	}
+	if !p.procs[name] {
+		p.errAt(n, "unknown node %q for %s (this scenario has: %s)", name, what, nameList(p.procs))
+		return "", false
+	}
+	return name, true
+}
+
+func (p *scenarioParser) nodeCommand(kind string, n ast.Node) *engine.Command {
+	target := n
+	if _, scalar := unwrap(n).(ast.ScalarNode); !scalar || isNull(n) {
+		f, _, ok := p.fields(n, kind, []string{"node"}, false)
+		if !ok {
+			return nil
+		}
+		if f["node"] == nil {
+			p.errAt(n, "%s needs a node, e.g. %s: athens", kind, kind)
+			return nil
+		}
+		target = f["node"]
+	}
+	node, ok := p.process(target, kind)
+	if !ok {
+		return nil
+	}
+	return &engine.Command{Kind: kind, Node: node}
+}
+
+func (p *scenarioParser) message(kind string, n ast.Node) (*engine.Command, *MsgSelector) {
+	c := &engine.Command{Kind: kind}
+	if v, ok := unwrap(n).(*ast.IntegerNode); ok {
+		id, ok := p.integer(v, "msg")
+		if ok && id < 1 {
+			p.errAt(n, "message ids start at 1")
+		}
+		c.Msg = uint64(id)
+		return c, nil
+	}
+	if isNull(n) {
+		p.errAt(n, "%s needs a message: {msg: 12} or {from: athens, to: byzantium, kind: AppendEntries}", kind)
+		return nil, nil
+	}
+	f, _, ok := p.fields(n, kind, []string{"msg", "from", "to", "kind"}, false)
+	if !ok {
+		return nil, nil
+	}
+	if m := f["msg"]; m != nil {
+		if len(f) > 1 {
+			p.errAt(n, "%s: give msg alone, or pick by from/to/kind", kind)
+		}
+		id, ok := p.integer(m, "msg")
+		if ok && id < 1 {
+			p.errAt(m, "message ids start at 1")
+		}
+		c.Msg = uint64(id)
+		return c, nil
+	}
+	sel := &MsgSelector{}
+	if f["from"] != nil {
+		sel.From, _ = p.process(f["from"], kind+" from")
+	}
+	if f["to"] != nil {
+		sel.To, _ = p.process(f["to"], kind+" to")
+	}
+	if f["kind"] != nil {
+		sel.Kind, _ = p.text(f["kind"], "kind")
+	}
+	if len(f) == 0 {
+		p.errAt(n, "%s needs msg, or at least one of from, to, kind", kind)
+	}
+	return c, sel
+}
+
+func (p *scenarioParser) command(key string, n ast.Node, keyNode ast.Node) *engine.Command {
+	switch key {
+	case engine.CmdPartition:
+		groupsNode := n
+		if _, ok := mappingPairs(unwrap(n)); ok {
+			f, _, ok := p.fields(n, key, []string{"groups"}, false)
+			if !ok || f["groups"] == nil {
+				if ok {
+					p.errAt(n, "partition needs groups")
+				}
+				return nil
+			}
+			groupsNode = f["groups"]
+		}
+		c := &engine.Command{Kind: key}
+		for _, g := range p.list(groupsNode, "partition") {
+			var group []string
+			for _, m := range p.list(g, "a partition group") {
+				if id, ok := p.process(m, "partition"); ok {
+					group = append(group, id)
+				}
+			}
+			c.Groups = append(c.Groups, group)
+		}
+		if len(c.Groups) < 2 {
+			p.errAt(groupsNode, "partition needs at least two groups, e.g. [[athens, byzantium], [cyrene]]")
+		}
+		return c
+	case engine.CmdCut, engine.CmdHeal:
+		c := &engine.Command{Kind: key}
+		if key == engine.CmdHeal && isNull(n) {
+			return c
+		}
+		f, _, ok := p.fields(n, key, []string{"from", "to"}, false)
+		if !ok {
+			return nil
+		}
+		if f["from"] == nil || f["to"] == nil {
+			p.errAt(n, "%s needs both from and to", key)
+			return nil
+		}
+		c.From, _ = p.process(f["from"], key+" from")
+		c.To, _ = p.process(f["to"], key+" to")
+		return c
+	case engine.CmdOffset, engine.CmdJump, engine.CmdDrift:
+		unit := "by"
+		if key == engine.CmdDrift {
+			unit = "ppm"
+		}
+		f, _, ok := p.fields(n, key, []string{"node", unit}, false)
+		if !ok {
+			return nil
+		}
+		if f["node"] == nil || f[unit] == nil {
+			p.errAt(n, "%s needs node and %s", key, unit)
+			return nil
+		}
+		c := &engine.Command{Kind: key}
+		c.Node, _ = p.process(f["node"], key)
+		if key == engine.CmdDrift {
+			v, _ := p.integer(f[unit], "ppm")
+			c.PPM = v
+		} else {
+			d, _ := p.duration(f[unit], key)
+			c.Dur = engine.Duration(d)
+		}
+		return c
+	case engine.CmdManual:
+		on, ok := p.boolean(n, "manual")
+		if !ok {
+			return nil
+		}
+		return &engine.Command{Kind: key, On: on}
+	case engine.CmdDropNext:
+		f, _, ok := p.fields(n, key, []string{"from", "to", "kind", "count"}, false)
+		if !ok {
+			return nil
+		}
+		c := &engine.Command{Kind: key, Count: 1}
+		if f["from"] != nil {
+			c.From, _ = p.process(f["from"], key+" from")
+		}
+		if f["to"] != nil {
+			c.To, _ = p.process(f["to"], key+" to")
+		}
+		if f["kind"] != nil {
+			c.MsgKind, _ = p.text(f["kind"], "kind")
+		}
+		if f["count"] != nil {
+			v, ok := p.integer(f["count"], "count")
+			if ok && (v < 1 || v > 1_000_000) {
+				p.errAt(f["count"], "count must be 1..1000000")
+			}
+			c.Count = int(v)
+		}
+		return c
+	case engine.CmdNetwork:
+		f, _, ok := p.fields(n, key, []string{"from", "to", "min", "mean", "drop", "dup", "fifo"}, false)
+		if !ok {
+			return nil
+		}
+		net := engine.DefaultNet
+		if cl := p.sc.pattern.Cluster; cl.DefaultDelay.MeanDelay > 0 {
+			net = cl.DefaultDelay
+		}
+		c := &engine.Command{Kind: key, Net: &net}
+		if f["from"] != nil {
+			c.From, _ = p.process(f["from"], key+" from")
+		}
+		if f["to"] != nil {
+			c.To, _ = p.process(f["to"], key+" to")
+		}
+		if f["min"] != nil {
+			d, _ := p.duration(f["min"], "min")
+			net.MinDelay = engine.Duration(d)
+		}
+		if f["mean"] != nil {
+			d, _ := p.duration(f["mean"], "mean")
+			net.MeanDelay = engine.Duration(d)
+		}
+		if f["drop"] != nil {
+			net.DropPct, _ = p.number(f["drop"], "drop (percent)")
+		}
+		if f["dup"] != nil {
+			net.DupPct, _ = p.number(f["dup"], "dup (percent)")
+		}
+		if f["fifo"] != nil {
+			net.FIFO, _ = p.boolean(f["fifo"], "fifo")
+		}
+		if net.MinDelay < 0 || net.MeanDelay < net.MinDelay || net.DropPct < 0 || net.DropPct > 100 || net.DupPct < 0 || net.DupPct > 100 {
+			p.errAt(n, "network: need 0 ≤ min ≤ mean and drop, dup within 0..100")
+		}
+		return c
+	case engine.CmdClient:
+		return p.request(key, n, "client", "op")
+	case engine.CmdAction:
+		return p.request(key, n, "node", "name")
+	case engine.CmdVariant:
+		f, _, ok := p.fields(n, key, []string{"name", "on"}, false)
+		if !ok {
+			return nil
+		}
+		if f["name"] == nil || f["on"] == nil {
+			p.errAt(n, "variant needs name and on (true or false)")
+			return nil
+		}
+		c := &engine.Command{Kind: key}
+		c.Name, _ = p.text(f["name"], "variant name")
+		if c.Name != "" && !p.sc.pattern.HasVariant(c.Name) {
+			p.errAt(f["name"], "%s has no variant %q (it has: %s)", p.sc.pattern.Title, c.Name, variantNames(p.sc.pattern))
+		}
+		c.On, _ = p.boolean(f["on"], "on")
+		return c
+	case engine.CmdParam:
+		f, _, ok := p.fields(n, key, []string{"name", "value"}, false)
+		if !ok {
+			return nil
+		}
+		if f["name"] == nil || f["value"] == nil {
+			p.errAt(n, "param needs name and value")
+			return nil
+		}
+		c := &engine.Command{Kind: key}
+		c.Name, _ = p.text(f["name"], "param name")
+		cl := p.sc.pattern.Cluster
+		known := map[string]bool{}
+		for k := range cl.Params {
+			known[k] = true
+		}
+		for _, d := range cl.ParamDocs {
+			known[d.Name] = true
+		}
+		if c.Name != "" && !known[c.Name] {
+			p.errAt(f["name"], "%s has no setting %q (it has: %s)", p.sc.pattern.Title, c.Name, nameList(known))
+		}
+		v, _ := p.integer(f["value"], "value")
+		c.Value = int(v)
+		return c
+	}
+	p.errAt(keyNode, "unknown step %q (expected one of: %s)", key, strings.Join(stepKinds, ", "))
+	return nil
+}
+
+// request reads a client operation or a node action: who and which
+// operation, then its arguments, either under args: or written inline.
+func (p *scenarioParser) request(kind string, n ast.Node, whoKey, opKey string) *engine.Command {
+	f, extra, ok := p.fields(n, kind, []string{whoKey, opKey, "args"}, true)
+	if !ok {
+		return nil
+	}
+	if f[whoKey] == nil || f[opKey] == nil {
+		p.errAt(n, "%s needs %s and %s", kind, whoKey, opKey)
+		return nil
+	}
+	c := &engine.Command{Kind: kind}
+	c.Node, _ = p.process(f[whoKey], kind)
+	c.Name, _ = p.text(f[opKey], opKey)
+	args := map[string]ast.Node{}
+	keys := map[string]ast.Node{}
+	var order []string
+	if a := f["args"]; a != nil {
+		pairs, ok := mappingPairs(unwrap(a))
+		if !ok {
+			p.errAt(a, "args is a mapping of names to values")
+		}
+		for _, kv := range pairs {
+			args[keyName(kv)], keys[keyName(kv)] = kv.Value, kv.Key
+			order = append(order, keyName(kv))
+		}
+	}
+	for _, kv := range extra {
+		k := keyName(kv)
+		if _, dup := args[k]; dup {
+			p.errAt(kv.Key, "%s: argument %s is given twice", kind, k)
+		}
+		args[k], keys[k] = kv.Value, kv.Key
+		order = append(order, k)
+	}
+	// Check against what the pattern offers, when it says.
+	target := "node"
+	if kind == engine.CmdClient {
+		target = "client"
+	}
+	var offered []string
+	for _, a := range p.sc.pattern.Cluster.Actions {
+		if a.Target != target {
+			continue
+		}
+		offered = append(offered, a.Name)
+		if a.Name != c.Name {
+			continue
+		}
+		params := map[string]string{}
+		for _, prm := range a.Params {
+			params[prm.Name] = prm.Type
+		}
+		for _, k := range order {
+			typ, known := params[k]
+			if !known {
+				p.errAt(keys[k], "%s %s has no argument %q (it takes: %s)", kind, c.Name, k, nameList(params))
+			} else if typ == "node" {
+				p.process(args[k], k)
+			}
+		}
+	}
+	if len(offered) > 0 && c.Name != "" && !contains(offered, c.Name) {
+		sort.Strings(offered)
+		p.errAt(f[opKey], "unknown %s operation %q (%s offers: %s)", kind, c.Name, p.sc.pattern.Title, strings.Join(offered, ", "))
+	}
+	if len(args) > 0 {
+		c.Args = map[string]string{}
+		for _, k := range order {
+			v, _ := p.text(args[k], k)
+			c.Args[k] = v
+		}
+	}
+	return c
+}
+
+// describeCommand is a short human line for a command, used in transcripts
+// and as exported narration placeholders.
+func describeCommand(c engine.Command, sel *MsgSelector) string {
+	switch c.Kind {
+	case engine.CmdCrash, engine.CmdRestart, engine.CmdPause, engine.CmdResume:
+		return c.Kind + " " + c.Node
+	case engine.CmdPartition:
+		parts := make([]string, len(c.Groups))
+		for i, g := range c.Groups {
+			parts[i] = "{" + strings.Join(g, ", ") + "}"
+		}
+		return "partition " + strings.Join(parts, " | ")
+	case engine.CmdCut:
+		return fmt.Sprintf("cut %s → %s", c.From, c.To)
+	case engine.CmdHeal:
+		if c.From != "" {
+			return fmt.Sprintf("heal %s ↔ %s", c.From, c.To)
+		}
+		return "heal the network"
+	case engine.CmdOffset:
+		return fmt.Sprintf("offset %s's clock to %v", c.Node, time.Duration(c.Dur))
+	case engine.CmdJump:
+		return fmt.Sprintf("jump %s's clock by %+v", c.Node, time.Duration(c.Dur))
+	case engine.CmdDrift:
+		return fmt.Sprintf("drift %s's clock by %+d ppm", c.Node, c.PPM)
+	case engine.CmdDeliver, engine.CmdDrop, engine.CmdDuplicate:
+		if sel != nil {
+			return fmt.Sprintf("%s the oldest %s message %s → %s", c.Kind, orAny(sel.Kind), orAny(sel.From), orAny(sel.To))
+		}
+		return fmt.Sprintf("%s message #%d", c.Kind, c.Msg)
+	case engine.CmdManual:
+		if c.On {
+			return "manual delivery on"
+		}
+		return "manual delivery off"
+	case engine.CmdDropNext:
+		return fmt.Sprintf("drop the next %d %s message(s) %s → %s", c.Count, orAny(c.MsgKind), orAny(c.From), orAny(c.To))
+	case engine.CmdNetwork:
+		return fmt.Sprintf("network %s → %s: delay %v..%v, drop %g%%, dup %g%%", orAny(c.From), orAny(c.To), time.Duration(c.Net.MinDelay), time.Duration(c.Net.MeanDelay), c.Net.DropPct, c.Net.DupPct)
+	case engine.CmdClient, engine.CmdAction:
+		keys := make([]string, 0, len(c.Args))
+		for k := range c.Args {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		var b strings.Builder
+		fmt.Fprintf(&b, "%s: %s", c.Node, c.Name)
+		for _, k := range keys {
+			fmt.Fprintf(&b, " %s=%s", k, c.Args[k])
+		}
+		return b.String()
+	case engine.CmdVariant:
+		if c.On {
+			return "variant " + c.Name + " on"
+		}
+		return "variant " + c.Name + " off"
+	case engine.CmdParam:
+		return fmt.Sprintf("set %s = %d", c.Name, c.Value)
+	}
+	return c.Kind
+}
+
+func orAny(s string) string {
+	if s == "" {
+		return "any"
+	}
+	return s
+}
