@@ -1,12 +1,212 @@
 package main
 
 import (
+	"flag"
 	"fmt"
 	"io"
+	"os"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"clusterscope/engine"
+	"clusterscope/patterns"
+	"clusterscope/patterns/sweep"
 )
 
-// cmdCheck is not built yet; its owner replaces this file.
+// cmdCheck runs seeded random fault schedules against a pattern and reports
+// the first seed (in seed order) that breaks an invariant or linearizability.
 func cmdCheck(args []string, stdout, stderr io.Writer) int {
-	fmt.Fprintln(stderr, "clusterscope check: not built yet")
-	return 1
+	fs := flag.NewFlagSet("check", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	id := fs.String("pattern", "", "pattern id (see clusterscope patterns)")
+	variant := fs.String("variant", "", "broken variant(s) to switch on, comma-separated")
+	seeds := fs.Int("seeds", 100, "how many seeds to run")
+	from := fs.Uint64("from", 1, "first seed")
+	nodes := fs.Int("nodes", 0, "cluster size (0 = the pattern's default)")
+	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "seeds run in parallel")
+	calm := fs.Bool("calm", false, "client load only, no faults")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "clusterscope check: unexpected argument %q\n", fs.Arg(0))
+		return 2
+	}
+	if *id == "" {
+		fmt.Fprintln(stderr, "clusterscope check: which pattern? (--pattern ID; see clusterscope patterns)")
+		return 2
+	}
+	p, ok := patterns.ByID(*id)
+	if !ok {
+		fmt.Fprintf(stderr, "clusterscope check: no pattern %q (see clusterscope patterns)\n", *id)
+		return 2
+	}
+	if !p.Live() {
+		fmt.Fprintf(stderr, "clusterscope check: %s is not built yet\n", p.Title)
+		return 2
+	}
+	if *seeds < 1 {
+		fmt.Fprintln(stderr, "clusterscope check: --seeds must be at least 1")
+		return 2
+	}
+	if *workers < 1 {
+		*workers = 1
+	}
+	var variants []string
+	for _, v := range strings.Split(*variant, ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			variants = append(variants, v)
+		}
+	}
+	base, err := p.Config(*nodes, *from, variants)
+	if err != nil {
+		fmt.Fprintln(stderr, "clusterscope check:", err)
+		return 2
+	}
+	opt := sweep.Options{NoFaults: *calm}
+
+	start := time.Now()
+	tty := isTerminal(stderr)
+	var done atomic.Int64
+	var lowest atomic.Int64 // index of the lowest failing seed so far
+	lowest.Store(int64(*seeds))
+	results := make([]sweep.Result, *seeds)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	lastDraw := time.Time{}
+	for w := 0; w < *workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := next.Add(1) - 1
+				if i >= int64(*seeds) || i > lowest.Load() {
+					return
+				}
+				cfg := base
+				cfg.Seed = *from + uint64(i)
+				r := sweep.Run(p.Cluster, cfg, opt)
+				r.Sim = nil
+				results[i] = r
+				if r.Failed {
+					for {
+						cur := lowest.Load()
+						if i >= cur || lowest.CompareAndSwap(cur, i) {
+							break
+						}
+					}
+				}
+				n := done.Add(1)
+				if tty {
+					mu.Lock()
+					if time.Since(lastDraw) > 100*time.Millisecond || n == int64(*seeds) {
+						lastDraw = time.Now()
+						fmt.Fprintf(stderr, "\r%s: %d/%d seeds (%.1fs)", p.ID, n, *seeds, time.Since(start).Seconds())
+					}
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if tty {
+		fmt.Fprintln(stderr)
+	}
+	elapsed := time.Since(start).Round(time.Millisecond)
+	label := p.ID
+	if len(variants) > 0 {
+		label += " (" + strings.Join(variants, ", ") + ")"
+	}
+	if k := lowest.Load(); k < int64(*seeds) {
+		r := results[k]
+		fmt.Fprintf(stdout, "FAIL %s: seed %d, step %d: %s: %s\n", label, r.Seed, r.Step, r.Invariant, r.Text)
+		printSchedule(stdout, r)
+		again := fmt.Sprintf("clusterscope check --pattern %s --seeds 1 --from %d", p.ID, r.Seed)
+		if len(variants) > 0 {
+			again += " --variant " + strings.Join(variants, ",")
+		}
+		if *nodes != 0 {
+			again += fmt.Sprintf(" --nodes %d", *nodes)
+		}
+		fmt.Fprintf(stdout, "reproduce: %s\n", again)
+		return 1
+	}
+	steps := 0
+	for _, r := range results {
+		steps += r.Steps
+	}
+	fmt.Fprintf(stdout, "ok %s: %d seeds from %d, %d steps, nothing broke (%v)\n", label, *seeds, *from, steps, elapsed)
+	return 0
+}
+
+// printSchedule shows the last commands applied before the failing step.
+func printSchedule(w io.Writer, r sweep.Result) {
+	var before []string
+	for _, c := range r.Log {
+		if c.Step > r.Step {
+			break
+		}
+		before = append(before, fmt.Sprintf("  step %-7d %8.3fs  %s", c.Step, float64(c.At)/1e6, describe(c)))
+	}
+	if len(before) == 0 {
+		return
+	}
+	if len(before) > 12 {
+		fmt.Fprintf(w, "  ... %d earlier commands\n", len(before)-12)
+		before = before[len(before)-12:]
+	}
+	fmt.Fprintln(w, "last commands before it:")
+	for _, l := range before {
+		fmt.Fprintln(w, l)
+	}
+}
+
+// describe is one command as a short line of text.
+func describe(c engine.LoggedCommand) string {
+	parts := []string{c.Kind}
+	for _, kv := range [][2]string{{"", c.Node}, {"from", c.From}, {"to", c.To}, {"", c.Name}, {"kind", c.MsgKind}} {
+		if kv[1] != "" {
+			if kv[0] != "" {
+				parts = append(parts, kv[0]+"="+kv[1])
+			} else {
+				parts = append(parts, kv[1])
+			}
+		}
+	}
+	for _, g := range c.Groups {
+		parts = append(parts, "{"+strings.Join(g, ",")+"}")
+	}
+	if c.Dur != 0 {
+		parts = append(parts, time.Duration(c.Dur).String())
+	}
+	if c.PPM != 0 {
+		parts = append(parts, fmt.Sprintf("%+dppm", c.PPM))
+	}
+	if c.Net != nil {
+		parts = append(parts, fmt.Sprintf("drop %g%% dup %g%%", c.Net.DropPct, c.Net.DupPct))
+	}
+	keys := make([]string, 0, len(c.Args))
+	for k := range c.Args {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		parts = append(parts, k+"="+c.Args[k])
+	}
+	return strings.Join(parts, " ")
+}
+
+// isTerminal reports whether w is a character device (a terminal).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }

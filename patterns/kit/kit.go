@@ -4,6 +4,8 @@
 package kit
 
 import (
+	"math/rand/v2"
+
 	"clusterscope/engine"
 
 	"github.com/anishathalye/porcupine"
@@ -26,6 +28,9 @@ type Cluster struct {
 	// Facts returns cluster-wide values for scenario conditions
 	// (e.g. "leader": "athens"). Optional.
 	Facts func(w *engine.World) map[string]any
+	// Workload picks one random client operation for seed sweeps (a
+	// CmdClient command). Optional: without it a sweep sends no client load.
+	Workload func(r *rand.Rand, nodes, clients []string) engine.Command
 }
 
 // Variant is a broken-variant toggle.

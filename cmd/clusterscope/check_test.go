@@ -1,0 +1,79 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+func TestCheckCorrectPatternPasses(t *testing.T) {
+	var out, errb bytes.Buffer
+	code := dispatch([]string{"check", "--pattern", "leader-and-followers", "--seeds", "20"}, &out, &errb)
+	if code != 0 {
+		t.Fatalf("exit %d: %s%s", code, out.String(), errb.String())
+	}
+	if !strings.HasPrefix(out.String(), "ok leader-and-followers: 20 seeds") {
+		t.Fatalf("output: %q", out.String())
+	}
+}
+
+func TestCheckBrokenVariantFails(t *testing.T) {
+	var out, errb bytes.Buffer
+	code := dispatch([]string{"check", "--pattern", "heartbeat", "--variant", "timeout-below-interval", "--seeds", "5", "--from", "7"}, &out, &errb)
+	if code != 1 {
+		t.Fatalf("exit %d: %s%s", code, out.String(), errb.String())
+	}
+	// The first failing seed is the first one run: every seed breaks.
+	for _, want := range []string{"FAIL heartbeat (timeout-below-interval): seed 7, step ", "no-false-suspicion", "reproduce: clusterscope check --pattern heartbeat --seeds 1 --from 7 --variant timeout-below-interval"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+}
+
+func TestCheckBadInput(t *testing.T) {
+	for _, args := range [][]string{
+		{"check"},
+		{"check", "--pattern", "nope"},
+		{"check", "--pattern", "paxos"},
+		{"check", "--pattern", "heartbeat", "--variant", "nope"},
+		{"check", "--pattern", "heartbeat", "--seeds", "0"},
+		{"check", "--pattern", "heartbeat", "--nodes", "99"},
+	} {
+		var out, errb bytes.Buffer
+		if code := dispatch(args, &out, &errb); code != 2 {
+			t.Errorf("%v: exit %d", args, code)
+		}
+		if errb.Len() == 0 {
+			t.Errorf("%v: no explanation on stderr", args)
+		}
+	}
+}
+
+func TestPatternsJSON(t *testing.T) {
+	var out, errb bytes.Buffer
+	if code := dispatch([]string{"patterns", "--json"}, &out, &errb); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	var list []patternInfo
+	if err := json.Unmarshal(out.Bytes(), &list); err != nil {
+		t.Fatal(err)
+	}
+	if len(list) != 30 {
+		t.Fatalf("%d patterns", len(list))
+	}
+	live := map[string][]string{}
+	for _, p := range list {
+		if p.Status == "live" {
+			live[p.ID] = p.Variants
+		} else if p.Status != "coming" || len(p.Variants) != 0 {
+			t.Errorf("%s: status %q, variants %v", p.ID, p.Status, p.Variants)
+		}
+	}
+	for _, id := range []string{"leader-and-followers", "heartbeat", "generation-clock", "majority-quorum", "high-water-mark", "replicated-log"} {
+		if len(live[id]) == 0 {
+			t.Errorf("%s should be live with broken variants, got %v", id, live[id])
+		}
+	}
+}

@@ -1,0 +1,51 @@
+package kit
+
+import (
+	"math"
+	"sort"
+
+	"clusterscope/engine"
+
+	"github.com/anishathalye/porcupine"
+)
+
+// PorcupineOps converts a client history for porcupine. A failed operation
+// did not happen and is left out; one whose outcome is unknown (timed out,
+// or still pending) returns at +∞ with a nil output, as porcupine expects,
+// so the model must accept a nil output. Client ids are numbered by name.
+func PorcupineOps(h []engine.Operation) []porcupine.Operation {
+	var names []string
+	seen := map[string]bool{}
+	for _, op := range h {
+		if !seen[op.Client] {
+			seen[op.Client] = true
+			names = append(names, op.Client)
+		}
+	}
+	sort.Strings(names)
+	ids := make(map[string]int, len(names))
+	for i, n := range names {
+		ids[n] = i
+	}
+	out := make([]porcupine.Operation, 0, len(h))
+	for _, op := range h {
+		switch op.Status {
+		case engine.OpFail:
+			continue
+		case engine.OpOK:
+			out = append(out, porcupine.Operation{ClientId: ids[op.Client], Input: op.Input, Call: op.Call, Output: op.Output, Return: op.Return})
+		default:
+			out = append(out, porcupine.Operation{ClientId: ids[op.Client], Input: op.Input, Call: op.Call, Output: nil, Return: math.MaxInt64})
+		}
+	}
+	return out
+}
+
+// Linearizable checks a client history against the cluster's porcupine
+// model; it reports true when the cluster has no model.
+func (c *Cluster) Linearizable(h []engine.Operation) bool {
+	if c.Porcupine == nil || len(h) == 0 {
+		return true
+	}
+	return porcupine.CheckOperations(*c.Porcupine, PorcupineOps(h))
+}

@@ -1,0 +1,190 @@
+package replog
+
+import (
+	"math/rand/v2"
+	"strconv"
+
+	"clusterscope/engine"
+	"clusterscope/patterns/kit"
+)
+
+// The six pages served by this cluster. Every page runs the same mechanism;
+// they differ in node count, emphasis, broken variants and invariants.
+
+// safety is checked on every page.
+var safety = []string{InvOneLeader, InvOneVote, InvGenMonotonic, InvLogMatching, InvCommittedStable, InvCommittedQuorum, InvReadsCommitted}
+
+// LeaderAndFollowers: roles, elections, vote arrows, who led when.
+func LeaderAndFollowers() *kit.Cluster {
+	return page(3, 3, []string{WState, WVotes, WHeartbeat},
+		[]kit.Variant{{Name: VarForgetVote, Label: "votedFor not persisted",
+			Description: "A node keeps its vote only in memory. After a restart it can vote again in the same generation, and two candidates can both win it."}},
+		safety, nil)
+}
+
+// HeartBeat: last-heard meters and timeouts, suspicion, message rate.
+func HeartBeat() *kit.Cluster {
+	return page(3, 3, []string{WHeartbeat, WState},
+		[]kit.Variant{{Name: VarShortTimeout, Label: "timeout below the heartbeat interval",
+			Description: "Followers wait less than one heartbeat interval before suspecting the leader, so a healthy leader is suspected again and again and elections never end."}},
+		append([]string{InvNoFalseSuspect, InvElectionsSettle}, safety...),
+		[]kit.Param{
+			{Name: ParamHeartbeat, Label: "heartbeat interval (ms)", Type: "int", Default: strconv.Itoa(defHeartbeat)},
+			{Name: ParamElectionMin, Label: "election timeout, min (ms)", Type: "int", Default: strconv.Itoa(defElectionMin)},
+			{Name: ParamElectionMax, Label: "election timeout, max (ms)", Type: "int", Default: strconv.Itoa(defElectionMax)},
+		})
+}
+
+// GenerationClock: the generation badge, stale requests refused, a paused
+// old leader coming back.
+func GenerationClock() *kit.Cluster {
+	return page(3, 3, []string{WState, WLog},
+		[]kit.Variant{{Name: VarIgnoreGeneration, Label: "followers don't check the generation",
+			Description: "Followers accept replication requests from any generation and take it over. A leader that was paused comes back and overwrites entries the new leader already committed."}},
+		append([]string{InvGenMonotonic, InvCommittedStable}, without(safety, InvGenMonotonic, InvCommittedStable)...), nil)
+}
+
+// MajorityQuorum: quorum size, the two sides of a partition, which side can
+// decide.
+func MajorityQuorum() *kit.Cluster {
+	c := page(5, 2, []string{WVotes, WMatch, WState},
+		[]kit.Variant{{Name: VarHalfQuorum, Label: "quorum = ⌊N/2⌋",
+			Description: "Half the cluster counts as a quorum. With four nodes split two and two, both halves elect a leader and both commit different entries at the same index."}},
+		append([]string{InvOneLeader, InvCommittedStable, InvCommittedQuorum}, without(safety, InvOneLeader, InvCommittedStable, InvCommittedQuorum)...),
+		[]kit.Param{{Name: ParamQuorum, Label: "quorum size (0 = majority)", Type: "int", Default: "0"}})
+	return c
+}
+
+// HighWaterMark: aligned log strips, the mark, match indexes on the leader.
+func HighWaterMark() *kit.Cluster {
+	return page(3, 3, []string{WLog, WMatch, WStore},
+		[]kit.Variant{{Name: VarReadLogEnd, Label: "reads served beyond the high-water mark",
+			Description: "The leader answers reads at once from the end of its log, committed or not. A reader can see a value that a failover later throws away."}},
+		append([]string{InvReadsCommitted, InvCommittedQuorum}, without(safety, InvReadsCommitted, InvCommittedQuorum)...), nil)
+}
+
+// ReplicatedLog: log matching, conflict truncation, apply order.
+func ReplicatedLog() *kit.Cluster {
+	return page(5, 3, []string{WLog, WStore, WMatch},
+		[]kit.Variant{
+			{Name: VarCommitByCounting, Label: "commit older generations by counting",
+				Description: "The leader advances the high-water mark to any index a majority holds, even an entry of an earlier generation, and appends no no-op when elected. A later leader can overwrite an entry that was counted as committed."},
+			{Name: VarNoUpToDateCheck, Label: "vote without the up-to-date check",
+				Description: "Nodes vote without comparing logs, so a node missing committed entries can win an election and overwrite them."},
+		},
+		append([]string{InvLogMatching, InvCommittedStable}, without(safety, InvLogMatching, InvCommittedStable)...), nil)
+}
+
+func without(list []string, drop ...string) []string {
+	var out []string
+	for _, s := range list {
+		keep := true
+		for _, d := range drop {
+			keep = keep && s != d
+		}
+		if keep {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// Actions offered on every page.
+var actions = []kit.Action{
+	{Name: "write", Label: "write", Target: "client", Params: []kit.Param{
+		{Name: "key", Label: "key", Type: "string", Default: "x"},
+		{Name: "value", Label: "value", Type: "string"},
+		{Name: "node", Label: "send to", Type: "node"},
+	}},
+	{Name: "read", Label: "read", Target: "client", Params: []kit.Param{
+		{Name: "key", Label: "key", Type: "string", Default: "x"},
+		{Name: "node", Label: "send to", Type: "node"},
+	}},
+	{Name: "force-election", Label: "start an election", Target: "node"},
+}
+
+var commonParams = []kit.Param{
+	{Name: ParamClientTimeout, Label: "client timeout (ms)", Type: "int", Default: strconv.Itoa(defClientTimeout)},
+}
+
+func page(nodes, minNodes int, emphasis []string, variants []kit.Variant, invariants []string, params []kit.Param) *kit.Cluster {
+	names := []string{"athens", "byzantium", "cyrene", "delphi", "ephesus", "funchal", "gades"}
+	model := KVModel
+	return &kit.Cluster{
+		Nodes:    names[:nodes],
+		MinNodes: minNodes,
+		MaxNodes: len(names),
+		Clients:  []string{"alice", "bob"},
+		Params: map[string]int{
+			ParamHeartbeat: defHeartbeat, ParamElectionMin: defElectionMin, ParamElectionMax: defElectionMax,
+			ParamQuorum: 0, ParamClientTimeout: defClientTimeout,
+		},
+		ParamDocs: append(append([]kit.Param(nil), params...), commonParams...),
+		Variants:  variants,
+		Actions:   actions,
+		Model: func(engine.Config) engine.Model {
+			return engine.Model{
+				NewProcess: NewProcess,
+				Invariants: func() []engine.Invariant { return checkers(invariants) },
+			}
+		},
+		Porcupine: &model,
+		Emphasis:  emphasis,
+		Facts:     Facts,
+		Workload:  Workload,
+	}
+}
+
+// NewProcess builds a server node or a client.
+func NewProcess(id string, client bool) engine.Process {
+	if client {
+		return newClient(id)
+	}
+	return newNode(id)
+}
+
+// Facts are the cluster-wide values scenario conditions test: "leader" (the
+// up node leading the highest generation, "" if none), "generation" (the
+// highest generation of any node, crashed ones from their disk), "hwm" (the
+// highest high-water mark of an up node) and "leaders" (how many up nodes
+// believe they lead).
+func Facts(w *engine.World) map[string]any {
+	leader, leaderGen, gen, hwm, leaders := "", -1, 0, 0, 0
+	for _, id := range w.Nodes() {
+		n := nodeOf(w, id)
+		if n == nil {
+			if st := w.Storage(id); st != nil {
+				if v, ok := st.Get(keyGen); ok && v.(int) > gen {
+					gen = v.(int)
+				}
+			}
+			continue
+		}
+		gen = max(gen, n.gen)
+		hwm = max(hwm, n.hwm)
+		if n.role == Leader {
+			leaders++
+			if w.Status(id) == "up" && n.gen > leaderGen {
+				leader, leaderGen = id, n.gen
+			}
+		}
+	}
+	return map[string]any{"leader": leader, "generation": gen, "hwm": hwm, "leaders": leaders}
+}
+
+// Workload is one random client operation for seed sweeps: a write (with a
+// fresh value) or a read of one of three keys, from alice or bob, sent to
+// the believed leader or now and then to a random node.
+func Workload(r *rand.Rand, nodes, clients []string) engine.Command {
+	c := engine.Command{Kind: engine.CmdClient, Node: clients[r.IntN(len(clients))], Args: map[string]string{"key": string(rune('x' + r.IntN(3)))}}
+	if r.IntN(4) == 0 {
+		c.Args["node"] = nodes[r.IntN(len(nodes))]
+	}
+	if r.IntN(2) == 0 {
+		c.Name = "write"
+		c.Args["value"] = strconv.Itoa(r.IntN(1_000_000))
+	} else {
+		c.Name = "read"
+	}
+	return c
+}
