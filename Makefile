@@ -1,0 +1,37 @@
+# clusterscope: make run, make test.
+GO ?= go
+PKGS := ./...
+
+.PHONY: run test build generate lint bench race clean
+
+run: ## serve on http://localhost:8080/
+	$(GO) run ./cmd/clusterscope
+
+test: ## every test, browser tests included (skipped without chromium unless REQUIRE_BROWSER=1)
+	$(GO) test -count=1 -timeout 10m $(PKGS)
+
+race:
+	$(GO) test -race -count=1 -timeout 15m $(PKGS)
+
+build:
+	$(GO) build -o bin/clusterscope ./cmd/clusterscope
+
+generate: ## templ → *_templ.go (run from the module root)
+	$(GO) tool templ generate
+
+lint: ## gofmt, go vet, and generated templ code in step with its sources
+	@out=$$(gofmt -l $$(git ls-files -co --exclude-standard '*.go')); \
+	  if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet $(PKGS)
+	@before=$$(git ls-files -co --exclude-standard '*_templ.go' | sort | xargs -r sha256sum); \
+	  $(GO) tool templ generate >/dev/null; \
+	  after=$$(git ls-files -co --exclude-standard '*_templ.go' | sort | xargs -r sha256sum); \
+	  if [ "$$before" != "$$after" ]; then echo "templ generate changed generated files: run make generate and commit them"; exit 1; fi; \
+	  untracked=$$(git ls-files --others --exclude-standard -- '*_templ.go'); \
+	  if [ -n "$$untracked" ]; then echo "generated but not tracked by git (git add them):"; echo "$$untracked"; exit 1; fi
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchtime 20x $(PKGS)
+
+clean:
+	rm -rf bin artifacts

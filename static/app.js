@@ -1,0 +1,238 @@
+// clusterscope pattern page: connects to the server's session for this page,
+// keeps the state the frames describe, and draws it.
+import { $, fmtTime, reducedMotion } from './dom.js';
+import { ClusterView } from './cluster.js';
+import { NodePanels } from './panels.js';
+import { EventLog, Invariants, Announcer } from './events.js';
+import { Controls } from './controls.js';
+
+const PLAY_RATE = 0.1; // virtual time per real time at speed 1 (as the server plays)
+const URL_KEYS = ['seed', 'nodes', 'variants', 'step', 'log'];
+
+class App {
+  constructor(root) {
+    this.root = root;
+    this.patternID = root.dataset.pattern;
+    this.state = this.emptyState();
+    this.cluster = new ClusterView($('[data-view="cluster"] svg', root), {
+      node: (id, e) => this.controls.nodeMenu(id, e),
+      message: (id, e) => this.controls.messageMenu(id, e),
+      background: () => { this.select(null); this.controls.closeMenu(); },
+    });
+    this.panels = new NodePanels($('[data-view="nodes"]', root), (id, e) => this.controls.nodeMenu(id, e));
+    this.events = new EventLog($('[data-view="events"]', root), (step) => this.send({ type: 'seek', step }));
+    this.invariants = new Invariants($('[data-view="invariants"]', root), (step) => this.send({ type: 'seek', step }));
+    this.announcer = new Announcer($('[data-view="announce"]'));
+    this.controls = new Controls(root, this);
+    this.stepEl = $('[data-step]', root);
+    this.timeEl = $('[data-time]', root);
+    this.statusEl = $('[data-view="status"]', root);
+    this.retry = 0;
+    this.anim = null;
+    this.connect();
+  }
+
+  emptyState() {
+    return {
+      session: null, pattern: null, config: null, step: 0, time: 0,
+      nodes: new Map(), order: [], clocks: new Map(), msgs: new Map(), cut: [],
+      violations: [], ops: new Map(), manual: false, variants: {},
+      play: { playing: false, speed: 1 }, log: '', future: 0, skewedClocks: {},
+      selected: null, selectedMsg: null, frameAt: 0, prevTime: 0,
+    };
+  }
+
+  // ---- connection ----
+
+  storeKey() { return 'clusterscope-session:' + this.patternID; }
+
+  connect() {
+    const page = new URLSearchParams(location.search);
+    const q = new URLSearchParams({ pattern: this.patternID });
+    for (const k of URL_KEYS) if (page.has(k)) q.set(k, page.get(k));
+    // A reload of the same URL (or a reconnect) goes back to the same run.
+    try {
+      const saved = JSON.parse(sessionStorage.getItem(this.storeKey()) || 'null');
+      if (saved && (saved.search === location.search || this.state.session === saved.id)) q.set('session', saved.id);
+    } catch { /* storage may be unavailable */ }
+    const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
+    const ws = new WebSocket(`${proto}//${location.host}/ws?${q}`);
+    this.ws = ws;
+    ws.onopen = () => { this.retry = 0; this.root.dataset.connected = 'true'; };
+    ws.onmessage = (e) => this.onFrame(JSON.parse(e.data));
+    ws.onclose = (e) => {
+      if (this.ws !== ws) return;
+      this.root.dataset.connected = 'false';
+      if (e.code === 4001) { // another tab took this run: carry on with a copy
+        sessionStorage.removeItem(this.storeKey());
+        this.state.session = null;
+        this.status('This run was opened in another tab; this tab continues with its own copy.');
+        setTimeout(() => this.connect(), 300);
+        return;
+      }
+      if (e.code === 1008 || e.code === 1011 || e.code === 1009 && this.retry > 3) {
+        this.status((e.reason || 'The connection was closed.') + ' Reload the page to start again.', true);
+        return;
+      }
+      const wait = Math.min(8000, 300 * 2 ** this.retry++);
+      this.status(`Connection lost; reconnecting in ${(wait / 1000).toFixed(1)} s…`);
+      setTimeout(() => this.connect(), wait);
+    };
+  }
+
+  send(msg) {
+    if (!this.ws || this.ws.readyState !== WebSocket.OPEN) {
+      this.status('Not connected yet.', true);
+      return;
+    }
+    this.ws.send(JSON.stringify(msg));
+  }
+
+  cmd(c) { this.send({ type: 'cmd', cmd: c }); }
+
+  status(text, isError) {
+    this.statusEl.textContent = text;
+    this.statusEl.classList.toggle('error', !!isError);
+    clearTimeout(this.statusTimer);
+    if (text) this.statusTimer = setTimeout(() => { this.statusEl.textContent = ''; }, isError ? 8000 : 4000);
+    if (isError) this.announcer.say(text);
+  }
+
+  select(id) {
+    this.state.selected = id;
+    if (id === null) this.state.selectedMsg = null;
+    this.draw(null);
+  }
+
+  // ---- frames ----
+
+  onFrame(f) {
+    const st = this.state;
+    if (f.type === 'error') {
+      this.status(f.error, true);
+      if (f.code === 'no-session') sessionStorage.removeItem(this.storeKey());
+      return;
+    }
+    st.prevTime = this.vnow();
+    let changed = new Set();
+    if (f.type === 'snapshot') {
+      const fresh = st.session !== f.session;
+      const selected = st.selected;
+      Object.assign(st, this.emptyState());
+      st.selected = selected;
+      st.session = f.session;
+      st.pattern = f.pattern;
+      st.config = f.config;
+      st.order = f.nodes.map((n) => n.id);
+      if (!st.order.includes(selected)) st.selected = null;
+      this.events.reset();
+      this.panels.reset();
+      changed = null;
+      if (fresh) this.status('');
+    }
+    st.step = f.step;
+    st.time = f.time;
+    st.frameAt = performance.now();
+    for (const n of f.nodes || []) st.nodes.set(n.id, n);
+    // A changed node comes with its small parts whole and only the widgets
+    // that changed, by position.
+    for (const d of f.changed || []) {
+      const old = st.nodes.get(d.id) || { widgets: [] };
+      const widgets = (old.widgets || []).slice(0, d.nw);
+      for (const p of d.w || []) widgets[p.i] = p.w;
+      const { w, nw, ...head } = d;
+      st.nodes.set(d.id, { ...head, widgets });
+      if (changed) changed.add(d.id);
+    }
+    // Unskewed clocks read true time; skewed ones are named in f.clocks.
+    if (f.clocks || f.type === 'snapshot') st.skewedClocks = f.clocks || {};
+    for (const id of st.order) st.clocks.set(id, (st.skewedClocks || {})[id] || fmtTime(st.time));
+    for (const m of f.msgs || []) st.msgs.set(m.id, m);
+    for (const id of f.gone || []) st.msgs.delete(id);
+    if (st.selectedMsg !== null && !st.msgs.has(st.selectedMsg)) st.selectedMsg = null;
+    if (f.cut) st.cut = f.cut;
+    if (f.violations) st.violations = st.violations.concat(f.violations);
+    for (const op of f.ops || []) st.ops.set(op.id, op);
+    if (f.manual !== undefined) st.manual = f.manual;
+    if (f.variants) st.variants = f.variants;
+    if (f.play) st.play = f.play;
+    if (f.log !== undefined) st.log = f.log;
+    if (f.future !== undefined) st.future = f.future;
+    this.events.add(f.events);
+    if (f.type === 'delta') this.announcer.events(f.events);
+    if (f.violations && f.violations.length && f.type === 'delta') {
+      this.status('Invariant broken: ' + f.violations.map((v) => `${v.invariant}: ${v.text}`).join(' '), true);
+    }
+    if (f.type === 'snapshot') this.controls.setup(st);
+    if (f.variants) this.controls.syncVariants(st);
+    this.draw(changed);
+    this.rememberURL(f.type === 'snapshot');
+  }
+
+  // vnow is the virtual time to draw: between frames, while playing or
+  // easing after a step, it moves on smoothly.
+  vnow() {
+    const st = this.state;
+    if (reducedMotion()) return st.time;
+    const dt = performance.now() - st.frameAt;
+    if (st.play.playing) return st.time + Math.min(dt, 120) * 1000 * PLAY_RATE * st.play.speed;
+    const ease = Math.min(1, dt / 250);
+    return st.prevTime < st.time ? st.prevTime + (st.time - st.prevTime) * ease : st.time;
+  }
+
+  draw(changed) {
+    const st = this.state;
+    if (!st.pattern) return;
+    this.cluster.render(st, this.vnow());
+    this.panels.render(st, changed);
+    this.invariants.render(st);
+    this.controls.render(st);
+    this.stepEl.dataset.step = String(st.step);
+    this.stepEl.textContent = `step ${st.step}`;
+    this.timeEl.dataset.time = String(st.time);
+    this.timeEl.textContent = `t = ${fmtTime(st.time)}${st.future ? ` · ${st.future} undone command(s) ahead` : ''}`;
+    this.root.dataset.playing = String(st.play.playing);
+    this.animate();
+  }
+
+  animate() {
+    if (this.anim !== null || reducedMotion()) return;
+    const loop = () => {
+      const st = this.state;
+      this.cluster.tick(st, this.vnow());
+      const easing = performance.now() - st.frameAt < 300;
+      this.anim = st.play.playing || easing ? requestAnimationFrame(loop) : null;
+    };
+    this.anim = requestAnimationFrame(loop);
+  }
+
+  // ---- the URL is the run: pattern (path), seed, nodes, variants, step, log ----
+
+  rememberURL(now) {
+    const write = () => {
+      const st = this.state;
+      const q = new URLSearchParams();
+      q.set('seed', String(st.config.seed));
+      q.set('nodes', String(st.config.nodes));
+      if (st.config.variants && st.config.variants.length) q.set('variants', st.config.variants.join(','));
+      q.set('step', String(st.step));
+      if (st.log) q.set('log', st.log);
+      const search = '?' + q.toString();
+      if (search !== location.search) history.replaceState(null, '', location.pathname + search + location.hash);
+      try {
+        sessionStorage.setItem(this.storeKey(), JSON.stringify({ id: st.session, search: location.search }));
+      } catch { /* ignore */ }
+    };
+    // Browsers throttle replaceState; while playing, write at most twice a second.
+    if (now || !this.state.play.playing) {
+      clearTimeout(this.urlTimer);
+      this.urlTimer = null;
+      write();
+    } else if (!this.urlTimer) {
+      this.urlTimer = setTimeout(() => { this.urlTimer = null; write(); }, 500);
+    }
+  }
+}
+
+const root = document.getElementById('app');
+if (root) window.clusterscope = new App(root);

@@ -1,0 +1,100 @@
+// The event log, the invariant panel and the screen-reader announcer.
+import { h, fmtTime } from './dom.js';
+
+const MAX_ROWS = 400;
+const MESSAGE_KINDS = new Set(['send', 'deliver', 'duplicate']);
+const ANNOUNCED = new Set(['crash', 'restart', 'pause', 'resume', 'note', 'violation', 'command']);
+
+export function describe(e) {
+  const k = e.msgKind || '';
+  switch (e.kind) {
+    case 'send': return `${e.from} → ${e.to}  ${k}`;
+    case 'deliver': return `${e.to} ← ${e.from}  ${k}${e.text ? ' (' + e.text + ')' : ''}`;
+    case 'drop': return `✕ ${k} ${e.from} → ${e.to} lost: ${e.text || 'dropped'}`;
+    case 'duplicate': return `${k} ${e.from} → ${e.to} duplicated${e.text ? ' (' + e.text + ')' : ''}`;
+    case 'timer': return `${e.node}: timer ${e.text} fired`;
+    case 'request': return `${e.node} ← ${e.text}`;
+    case 'note': return `${e.node ? e.node + ': ' : ''}${e.text}`;
+    case 'start': return `${e.node} starts`;
+    case 'crash': return `${e.node} ${e.text || 'crash'}`;
+    case 'restart': return `${e.node} restarts`;
+    case 'pause': return `${e.node} pauses (a long GC: state kept, nothing runs)`;
+    case 'resume': return `${e.node} resumes`;
+    default: return [e.node, e.text].filter(Boolean).join(': ');
+  }
+}
+
+export class EventLog {
+  constructor(root, onSeek) {
+    this.root = root;
+    this.list = root.querySelector('ol');
+    this.onSeek = onSeek;
+    this.filters = { messages: true, timers: false };
+    for (const box of root.querySelectorAll('[data-filter]')) {
+      this.filters[box.dataset.filter] = box.checked;
+      box.addEventListener('change', () => {
+        this.filters[box.dataset.filter] = box.checked;
+        this.root.classList.toggle('hide-' + box.dataset.filter, !box.checked);
+      });
+      this.root.classList.toggle('hide-' + box.dataset.filter, !box.checked);
+    }
+  }
+
+  reset() { this.list.replaceChildren(); }
+
+  add(events) {
+    if (!events || !events.length) return;
+    const frag = document.createDocumentFragment();
+    for (let i = events.length - 1; i >= 0; i--) {
+      const e = events[i];
+      const cls = ['ev', 'ev-' + e.kind, MESSAGE_KINDS.has(e.kind) && 'is-message', e.kind === 'timer' && 'is-timer'];
+      const li = h('li', { class: cls, 'data-seq': e.seq, 'data-kind': e.kind },
+        h('button', { type: 'button', class: 'at', title: 'Go back to this step', text: '#' + e.step, onclick: () => this.onSeek(e.step) }),
+        h('span', { class: 't', text: fmtTime(e.at) }),
+        h('span', { class: 'k', text: e.kind }),
+        h('span', { class: 'txt', text: describe(e) }));
+      frag.append(li);
+    }
+    this.list.prepend(frag);
+    while (this.list.childElementCount > MAX_ROWS) this.list.lastElementChild.remove();
+  }
+}
+
+export class Invariants {
+  constructor(root, onSeek) {
+    this.root = root;
+    this.list = root.querySelector('ul');
+    this.onSeek = onSeek;
+  }
+
+  render(st) {
+    const invs = (st.pattern && st.pattern.invariants) || [];
+    const broken = new Map();
+    for (const v of st.violations) if (!broken.has(v.invariant)) broken.set(v.invariant, v);
+    this.root.classList.toggle('broken', broken.size > 0);
+    if (!invs.length) {
+      this.list.replaceChildren(h('li', { class: 'none', text: 'This pattern declares no invariants.' }));
+      return;
+    }
+    this.list.replaceChildren(...invs.map((inv) => {
+      const v = broken.get(inv.name);
+      return h('li', { class: v ? 'inv bad' : 'inv ok', 'data-invariant': inv.name },
+        h('span', { class: 'mark', 'aria-hidden': 'true', text: v ? '✗' : '✓' }),
+        h('div', {},
+          h('b', { text: inv.name }),
+          h('p', { class: 'desc', text: inv.description }),
+          v ? h('p', { class: 'why' }, h('strong', { text: `Broken at step ${v.step} (${fmtTime(v.at)}): ` }), v.text, ' ',
+            h('button', { type: 'button', class: 'link', text: 'go to the step before', onclick: () => this.onSeek(Math.max(0, v.step - 1)) })) : ''));
+    }));
+  }
+}
+
+// Announcer speaks the events that matter (not every message) to screen readers.
+export class Announcer {
+  constructor(el) { this.el = el; }
+  events(events) {
+    const lines = (events || []).filter((e) => ANNOUNCED.has(e.kind)).slice(-3).map(describe);
+    if (lines.length) this.say(lines.join('. '));
+  }
+  say(text) { this.el.textContent = text; }
+}

@@ -1,0 +1,43 @@
+// Package templates renders clusterscope's pages with templ. It knows only
+// the small view structs below; web/ fills them from the pattern registry.
+package templates
+
+import "github.com/a-h/templ"
+
+// Chrome is what every page needs from the server.
+type Chrome struct {
+	// Static is the URL prefix of the embedded assets, versioned by their
+	// content ("/static/3f2a9c01de") so they can be cached for good.
+	Static string
+}
+
+// Track is one learning track of the catalog.
+type Track struct {
+	ID       string
+	Title    string
+	Theme    string
+	Patterns []Card
+}
+
+// Card is one pattern in the catalog.
+type Card struct {
+	ID     string
+	Title  string
+	Intent string
+	Live   bool
+}
+
+// PatternPage is everything /patterns/{id} shows.
+type PatternPage struct {
+	ID         string
+	Title      string
+	Intent     string
+	TrackID    string
+	TrackTitle string
+	Live       bool
+	Related    []Card
+	// Lesson is the pattern's lesson, rendered by the lessons package; nil
+	// leaves the lesson area empty.
+	Lesson    templ.Component
+	Scenarios []string
+}

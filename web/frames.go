@@ -1,0 +1,400 @@
+package web
+
+import (
+	"bytes"
+	"encoding/json"
+	"math"
+	"sort"
+
+	"clusterscope/engine"
+	"clusterscope/patterns"
+	"clusterscope/patterns/kit"
+)
+
+// frame is one server → browser message. A snapshot carries everything; a
+// delta only what changed since the previous frame. Every frame carries the
+// step and the virtual time (µs).
+type frame struct {
+	Type    string       `json:"type"` // "snapshot", "delta", "error"
+	Step    int          `json:"step"`
+	Time    int64        `json:"time"`
+	Session string       `json:"session,omitempty"`
+	Pattern *patternMeta `json:"pattern,omitempty"`
+	Config  *configMeta  `json:"config,omitempty"`
+	// Nodes: every process (snapshot). Changed: the processes whose view
+	// changed (delta).
+	Nodes   []wireNode  `json:"nodes,omitempty"`
+	Changed []nodeDelta `json:"changed,omitempty"`
+	// Clocks are the local clock readings of the nodes whose clock is
+	// skewed, sent when one of them changed; every other node's clock reads
+	// the frame's time. (Clocks change on every frame, so they are
+	// kept out of the per-node comparison.)
+	Clocks map[string]string `json:"clocks,omitempty"`
+	// Msgs are messages in flight: all (snapshot) or new and changed
+	// (delta); Gone lists the ids that left the network since.
+	Msgs []engine.MessageView `json:"msgs,omitempty"`
+	Gone []uint64             `json:"gone,omitempty"`
+	// Cut is the full list of cut links, present when it changed.
+	Cut    *[]engine.LinkView  `json:"cut,omitempty"`
+	Events []engine.TraceEvent `json:"events,omitempty"`
+	// Violations: all (snapshot) or the new ones (delta).
+	Violations []engine.Violation `json:"violations,omitempty"`
+	// Ops are client operations, new or changed since the last frame.
+	Ops      []engine.Operation `json:"ops,omitempty"`
+	Manual   *bool              `json:"manual,omitempty"`
+	Variants map[string]bool    `json:"variants,omitempty"`
+	Play     *playState         `json:"play,omitempty"`
+	// Log is the command log (URL form) when it changed; Future counts the
+	// commands waiting to be re-applied after a step back.
+	Log    *string `json:"log,omitempty"`
+	Future *int    `json:"future,omitempty"`
+	// Error frames.
+	Error string `json:"error,omitempty"`
+	Code  string `json:"code,omitempty"` // machine-readable: "no-session", "bad-pattern", "limit", "crashed"
+}
+
+type playState struct {
+	Playing bool    `json:"playing"`
+	Speed   float64 `json:"speed"`
+}
+
+type patternMeta struct {
+	ID         string          `json:"id"`
+	Title      string          `json:"title"`
+	MinNodes   int             `json:"minNodes"`
+	MaxNodes   int             `json:"maxNodes"`
+	Clients    []string        `json:"clients,omitempty"`
+	Actions    []kit.Action    `json:"actions,omitempty"`
+	Variants   []kit.Variant   `json:"variants,omitempty"`
+	Params     []kit.Param     `json:"params,omitempty"`
+	Invariants []invariantMeta `json:"invariants,omitempty"`
+	Emphasis   []string        `json:"emphasis,omitempty"`
+}
+
+type invariantMeta struct {
+	Name        string `json:"name"`
+	Description string `json:"description"`
+}
+
+type configMeta struct {
+	Seed     uint64   `json:"seed"`
+	Nodes    int      `json:"nodes"`
+	Variants []string `json:"variants,omitempty"`
+}
+
+// nodeHead is the small part of a node: sent whole whenever the node changes.
+// The clock reading travels in Clocks; Facts are for scenario conditions and
+// stay on the server.
+type nodeHead struct {
+	ID     string         `json:"id"`
+	Client bool           `json:"client,omitempty"`
+	Status string         `json:"status"`
+	Skew   string         `json:"skew,omitempty"`
+	Role   string         `json:"role,omitempty"`
+	Badge  string         `json:"badge,omitempty"`
+	Arrows []engine.Arrow `json:"arrows,omitempty"`
+	Timers []wireTimer    `json:"timers,omitempty"`
+}
+
+// wireNode is a whole node (snapshots).
+type wireNode struct {
+	nodeHead
+	Widgets []engine.Widget `json:"widgets,omitempty"`
+}
+
+// nodeDelta is a changed node (deltas): its head, and only the widgets that
+// changed, by position; NW is the number of widgets now.
+type nodeDelta struct {
+	nodeHead
+	W  []widgetPatch `json:"w,omitempty"`
+	NW int           `json:"nw"`
+}
+
+type widgetPatch struct {
+	I int           `json:"i"`
+	W engine.Widget `json:"w"`
+}
+
+// nodeBase is what the browser holds of one node.
+type nodeBase struct {
+	head    []byte
+	widgets [][]byte
+}
+
+type wireTimer struct {
+	Name  string `json:"name"`
+	DueAt int64  `json:"dueAt"`
+}
+
+// recentEvents is how much of the trace a snapshot carries.
+const recentEvents = 300
+
+func newPatternMeta(p *patterns.Pattern, sim *engine.Sim) *patternMeta {
+	c := p.Cluster
+	m := &patternMeta{ID: p.ID, Title: p.Title, MinNodes: c.MinNodes, MaxNodes: c.MaxNodes, Clients: c.Clients,
+		Actions: c.Actions, Variants: c.Variants, Params: c.ParamDocs, Emphasis: c.Emphasis}
+	for _, inv := range sim.Invariants() {
+		m.Invariants = append(m.Invariants, invariantMeta{Name: inv.Name, Description: inv.Description})
+	}
+	return m
+}
+
+// baseline is what the browser was last sent: the next delta is computed
+// against it.
+type baseline struct {
+	step       int
+	time       int64
+	nodes      map[string]*nodeBase
+	clocks     []byte
+	msgs       map[uint64][]byte
+	cut        []byte
+	traceLen   int
+	violations int
+	ops        map[int][]byte
+	manual     bool
+	variants   []byte
+	play       playState
+	log        string
+	future     int
+}
+
+// wireNodes splits a ClusterView into whole nodes and the readings of the
+// clocks that differ from true time.
+func wireNodes(v *engine.ClusterView) ([]wireNode, map[string]string) {
+	timers := map[string][]wireTimer{}
+	for _, t := range v.Timers {
+		timers[t.Node] = append(timers[t.Node], wireTimer{Name: t.Name, DueAt: t.DueAt})
+	}
+	nodes := make([]wireNode, len(v.Nodes))
+	var clocks map[string]string
+	for i, n := range v.Nodes {
+		nodes[i] = wireNode{
+			nodeHead: nodeHead{ID: n.ID, Client: n.Client, Status: n.Status, Skew: n.Skew, Role: n.Role, Badge: n.Badge, Arrows: n.Arrows, Timers: timers[n.ID]},
+			Widgets:  roundMeters(n.Widgets),
+		}
+		if n.Skew != "" {
+			if clocks == nil {
+				clocks = map[string]string{}
+			}
+			clocks[n.ID] = n.Clock
+		}
+	}
+	return nodes, clocks
+}
+
+// roundMeters keeps meter values to a microsecond's worth of digits: they are
+// drawn as bars, and float noise (46.845000000000005) only costs bytes.
+func roundMeters(ws []engine.Widget) []engine.Widget {
+	var out []engine.Widget
+	for i, w := range ws {
+		if w.Type != "meter" || len(w.Meters) == 0 {
+			continue
+		}
+		if out == nil {
+			out = append([]engine.Widget(nil), ws...)
+		}
+		ms := make([]engine.Meter, len(w.Meters))
+		for j, m := range w.Meters {
+			m.Value = math.Round(m.Value*1000) / 1000
+			m.Max = math.Round(m.Max*1000) / 1000
+			ms[j] = m
+		}
+		out[i].Meters = ms
+	}
+	if out == nil {
+		return ws
+	}
+	return out
+}
+
+func newNodeBase(n *wireNode) *nodeBase {
+	b := &nodeBase{head: mustJSON(n.nodeHead), widgets: make([][]byte, len(n.Widgets))}
+	for i := range n.Widgets {
+		b.widgets[i] = mustJSON(n.Widgets[i])
+	}
+	return b
+}
+
+// diff compares n with what the browser holds and moves the base forward.
+func (b *nodeBase) diff(n *wireNode) (nodeDelta, bool) {
+	d := nodeDelta{nodeHead: n.nodeHead, NW: len(n.Widgets)}
+	changed := len(n.Widgets) != len(b.widgets)
+	if h := mustJSON(n.nodeHead); !bytes.Equal(h, b.head) {
+		b.head = h
+		changed = true
+	}
+	ws := make([][]byte, len(n.Widgets))
+	for i := range n.Widgets {
+		ws[i] = mustJSON(n.Widgets[i])
+		if i >= len(b.widgets) || !bytes.Equal(ws[i], b.widgets[i]) {
+			d.W = append(d.W, widgetPatch{I: i, W: n.Widgets[i]})
+		}
+	}
+	b.widgets = ws
+	return d, changed || d.W != nil
+}
+
+func mustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		// Views are plain data; a value that cannot be encoded is a bug in
+		// a pattern's View. Show it rather than kill the session.
+		b, _ = json.Marshal(map[string]string{"error": err.Error()})
+	}
+	return b
+}
+
+// snapshotFrame renders everything and resets the baseline to it.
+func (s *session) snapshotFrame() frame {
+	v := s.sim.View()
+	nodes, clocks := wireNodes(&v)
+	b := baseline{step: v.Step, time: v.Time, nodes: map[string]*nodeBase{}, msgs: map[uint64][]byte{}, ops: map[int][]byte{}}
+	for i := range nodes {
+		b.nodes[nodes[i].ID] = newNodeBase(&nodes[i])
+	}
+	b.clocks = mustJSON(clocks)
+	for _, m := range v.InFlight {
+		b.msgs[m.ID] = mustJSON(m)
+	}
+	cut := v.Cut
+	if cut == nil {
+		cut = []engine.LinkView{}
+	}
+	b.cut = mustJSON(cut)
+	trace := s.sim.Trace()
+	b.traceLen = trace.Len()
+	events := trace.Since(trace.Len() - recentEvents)
+	b.violations = len(v.Violations)
+	for _, op := range v.History {
+		b.ops[op.ID] = mustJSON(op)
+	}
+	b.manual = v.Manual
+	b.variants = mustJSON(v.Variants)
+	b.play = s.play
+	b.log = encodeLog(s.fullLog())
+	b.future = len(s.future)
+	s.base = b
+
+	manual := v.Manual
+	cfg := s.sim.Config()
+	f := frame{
+		Type: "snapshot", Step: v.Step, Time: v.Time, Session: s.id,
+		Pattern: s.meta,
+		Config:  &configMeta{Seed: cfg.Seed, Nodes: len(cfg.Nodes), Variants: sortedTrue(cfg.Variants)},
+		Nodes:   nodes, Clocks: clocks, Msgs: v.InFlight, Cut: &cut,
+		Events: append([]engine.TraceEvent(nil), events...), Violations: v.Violations, Ops: v.History,
+		Manual: &manual, Variants: v.Variants, Play: &b.play, Log: &b.log, Future: &b.future,
+	}
+	if f.Variants == nil {
+		f.Variants = map[string]bool{}
+	}
+	return f
+}
+
+// deltaFrame renders what changed since the baseline and moves the baseline
+// forward. ok is false when nothing changed at all.
+func (s *session) deltaFrame() (f frame, ok bool) {
+	v := s.sim.View()
+	b := &s.base
+	f = frame{Type: "delta", Step: v.Step, Time: v.Time}
+	changed := v.Step != b.step || v.Time != b.time
+	nodes, clocks := wireNodes(&v)
+	if j := mustJSON(clocks); !bytes.Equal(j, b.clocks) {
+		b.clocks = j
+		f.Clocks = clocks
+	}
+	for i := range nodes {
+		nb := b.nodes[nodes[i].ID]
+		if nb == nil { // cannot happen: the node set is fixed per run
+			nb = &nodeBase{}
+			b.nodes[nodes[i].ID] = nb
+		}
+		if d, ok := nb.diff(&nodes[i]); ok {
+			f.Changed = append(f.Changed, d)
+		}
+	}
+	seen := make(map[uint64]bool, len(v.InFlight))
+	for _, m := range v.InFlight {
+		seen[m.ID] = true
+		j := mustJSON(m)
+		if !bytes.Equal(j, b.msgs[m.ID]) {
+			b.msgs[m.ID] = j
+			f.Msgs = append(f.Msgs, m)
+		}
+	}
+	for id := range b.msgs {
+		if !seen[id] {
+			delete(b.msgs, id)
+			f.Gone = append(f.Gone, id)
+		}
+	}
+	sort.Slice(f.Gone, func(i, j int) bool { return f.Gone[i] < f.Gone[j] })
+	cut := v.Cut
+	if cut == nil {
+		cut = []engine.LinkView{}
+	}
+	if j := mustJSON(cut); !bytes.Equal(j, b.cut) {
+		b.cut = j
+		f.Cut = &cut
+	}
+	trace := s.sim.Trace()
+	if trace.Len() > b.traceLen {
+		ev := trace.Since(b.traceLen)
+		if len(ev) > recentEvents { // a long run in one go: the tail is enough
+			ev = ev[len(ev)-recentEvents:]
+		}
+		f.Events = append([]engine.TraceEvent(nil), ev...)
+		b.traceLen = trace.Len()
+	}
+	if len(v.Violations) > b.violations {
+		f.Violations = v.Violations[b.violations:]
+		b.violations = len(v.Violations)
+	}
+	for _, op := range v.History {
+		j := mustJSON(op)
+		if !bytes.Equal(j, b.ops[op.ID]) {
+			b.ops[op.ID] = j
+			f.Ops = append(f.Ops, op)
+		}
+	}
+	if v.Manual != b.manual {
+		m := v.Manual
+		f.Manual = &m
+		b.manual = m
+	}
+	if j := mustJSON(v.Variants); !bytes.Equal(j, b.variants) {
+		b.variants = j
+		f.Variants = v.Variants
+		if f.Variants == nil {
+			f.Variants = map[string]bool{}
+		}
+	}
+	if s.play != b.play {
+		p := s.play
+		f.Play = &p
+		b.play = p
+	}
+	if n := len(s.future); n != b.future {
+		f.Future = &n
+		b.future = n
+	}
+	if l := encodeLog(s.fullLog()); l != b.log {
+		f.Log = &l
+		b.log = l
+	}
+	b.step, b.time = v.Step, v.Time
+	changed = changed || f.Changed != nil || f.Msgs != nil || f.Gone != nil || f.Cut != nil || f.Events != nil ||
+		f.Violations != nil || f.Ops != nil || f.Manual != nil || f.Variants != nil || f.Play != nil || f.Log != nil || f.Future != nil
+	return f, changed
+}
+
+func sortedTrue(m map[string]bool) []string {
+	var out []string
+	for k, on := range m {
+		if on {
+			out = append(out, k)
+		}
+	}
+	sort.Strings(out)
+	return out
+}

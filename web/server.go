@@ -1,0 +1,271 @@
+// Package web serves clusterscope: the catalog and pattern pages (templ), the
+// embedded browser assets, and the WebSocket sessions through which a page
+// drives its own simulated cluster.
+package web
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"clusterscope/patterns"
+	"clusterscope/templates"
+
+	"github.com/a-h/templ"
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
+)
+
+// LessonFunc returns a pattern's lesson (nil when it has none) and the names
+// of its scenarios. The lessons package provides it; web only places it.
+type LessonFunc func(patternID string) (body templ.Component, scenarios []string)
+
+// Options configure a Server. The zero value serves every pattern of the
+// registry with the default limits.
+type Options struct {
+	// Patterns is the list the catalog shows and sessions can run;
+	// patterns.All() when nil. Tests pass their own.
+	Patterns []*patterns.Pattern
+	Lesson   LessonFunc
+	Logger   *slog.Logger
+	Limits   Limits
+}
+
+// Limits bound what one client can make the server do.
+type Limits struct {
+	SessionsPerIP     int           // live sessions per client address (8)
+	MaxSessions       int           // across the server (500)
+	CommandsPerSecond float64       // per connection, token bucket rate (20)
+	CommandBurst      int           // token bucket size (40)
+	ReadLimit         int64         // largest message a client may send (64 KiB)
+	Grace             time.Duration // how long a dropped session waits for its client (2 min)
+	Tick              time.Duration // real time between play frames (50 ms)
+	Outbox            int           // frames queued per connection before a resync (32)
+	WriteTimeout      time.Duration // one frame write (10 s)
+	MaxReplaySteps    int           // a URL may ask to replay at most this many steps (200 000)
+}
+
+func (l Limits) withDefaults() Limits {
+	def := func(v *int, d int) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	def(&l.SessionsPerIP, 8)
+	def(&l.MaxSessions, 500)
+	def(&l.CommandBurst, 40)
+	def(&l.Outbox, 32)
+	def(&l.MaxReplaySteps, 200_000)
+	if l.CommandsPerSecond <= 0 {
+		l.CommandsPerSecond = 20
+	}
+	if l.ReadLimit <= 0 {
+		l.ReadLimit = 64 << 10
+	}
+	if l.Grace <= 0 {
+		l.Grace = 2 * time.Minute
+	}
+	if l.Tick <= 0 {
+		l.Tick = 50 * time.Millisecond
+	}
+	if l.WriteTimeout <= 0 {
+		l.WriteTimeout = 10 * time.Second
+	}
+	return l
+}
+
+// Server is the HTTP handler of clusterscope.
+type Server struct {
+	patterns []*patterns.Pattern
+	byID     map[string]*patterns.Pattern
+	lesson   LessonFunc
+	log      *slog.Logger
+	limits   Limits
+	assets   *assets
+	hub      *hub
+	router   chi.Router
+}
+
+// New builds a server.
+func New(opts Options) *Server {
+	s := &Server{
+		patterns: opts.Patterns,
+		lesson:   opts.Lesson,
+		log:      opts.Logger,
+		limits:   opts.Limits.withDefaults(),
+		assets:   newAssets(),
+	}
+	if s.patterns == nil {
+		s.patterns = patterns.All()
+	}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	s.byID = map[string]*patterns.Pattern{}
+	for _, p := range s.patterns {
+		s.byID[p.ID] = p
+	}
+	s.hub = newHub(s.limits, s.log)
+	s.router = s.routes()
+	return s
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.router.ServeHTTP(w, r) }
+
+// Close ends every session and closes their connections (going away). The
+// http.Server does not track hijacked WebSocket connections, so call it on
+// shutdown (RegisterOnShutdown).
+func (s *Server) Close() { s.hub.close() }
+
+// Sessions is the number of live sessions.
+func (s *Server) Sessions() int { return s.hub.count() }
+
+func (s *Server) routes() chi.Router {
+	r := chi.NewRouter()
+	r.Use(middleware.RequestID, s.logRequests, middleware.Recoverer, securityHeaders)
+	// The WebSocket endpoint stays out of the compressor: it hijacks the
+	// connection and frames are small JSON.
+	r.Get("/ws", s.handleWS)
+	r.Get("/healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-store")
+		w.Write([]byte("ok\n"))
+	})
+	r.Group(func(r chi.Router) {
+		r.Use(middleware.Compress(5, "text/html", "text/css", "text/javascript", "application/javascript", "image/svg+xml", "application/json"))
+		r.Get("/", s.handleCatalog)
+		r.Get("/patterns/{id}", s.handlePattern)
+		r.Get("/static/{version}/*", s.assets.serve)
+		r.NotFound(func(w http.ResponseWriter, r *http.Request) { s.notFound(w, r, "page") })
+	})
+	return r
+}
+
+// securityHeaders: nothing on a page may come from another origin, and normal
+// pages may not be framed (embedding gets its own route and policy).
+func securityHeaders(next http.Handler) http.Handler {
+	const csp = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+		"connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", csp)
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "same-origin")
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (s *Server) logRequests(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
+		next.ServeHTTP(ww, r)
+		s.log.LogAttrs(r.Context(), slog.LevelDebug, "http",
+			slog.String("id", middleware.GetReqID(r.Context())),
+			slog.String("method", r.Method), slog.String("path", r.URL.Path),
+			slog.Int("status", ww.Status()), slog.Duration("took", time.Since(start)))
+	})
+}
+
+func (s *Server) chrome() templates.Chrome {
+	return templates.Chrome{Static: "/static/" + s.assets.version}
+}
+
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, c templ.Component) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-cache")
+	w.WriteHeader(status)
+	if err := c.Render(r.Context(), w); err != nil && r.Context().Err() == nil {
+		s.log.Error("render", "path", r.URL.Path, "err", err)
+	}
+}
+
+func (s *Server) handleCatalog(w http.ResponseWriter, r *http.Request) {
+	var tracks []templates.Track
+	for _, t := range patterns.Tracks {
+		tv := templates.Track{ID: t.ID, Title: t.Title, Theme: t.Theme}
+		for _, p := range s.patterns {
+			if p.Track == t.ID {
+				tv.Patterns = append(tv.Patterns, card(p))
+			}
+		}
+		tracks = append(tracks, tv)
+	}
+	s.render(w, r, http.StatusOK, templates.Catalog(s.chrome(), tracks))
+}
+
+func card(p *patterns.Pattern) templates.Card {
+	return templates.Card{ID: p.ID, Title: p.Title, Intent: p.Intent, Live: p.Live()}
+}
+
+func (s *Server) handlePattern(w http.ResponseWriter, r *http.Request) {
+	p, ok := s.byID[chi.URLParam(r, "id")]
+	if !ok {
+		s.notFound(w, r, "pattern called "+quote(chi.URLParam(r, "id")))
+		return
+	}
+	page := templates.PatternPage{ID: p.ID, Title: p.Title, Intent: p.Intent, TrackID: p.Track, Live: p.Live()}
+	for _, t := range patterns.Tracks {
+		if t.ID == p.Track {
+			page.TrackTitle = t.Title
+		}
+	}
+	for _, id := range p.Related {
+		if rp, ok := s.byID[id]; ok {
+			page.Related = append(page.Related, card(rp))
+		}
+	}
+	if s.lesson != nil {
+		page.Lesson, page.Scenarios = s.lesson(p.ID)
+	}
+	s.render(w, r, http.StatusOK, templates.Pattern(s.chrome(), page))
+}
+
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request, what string) {
+	s.render(w, r, http.StatusNotFound, templates.NotFound(s.chrome(), what))
+}
+
+func quote(s string) string {
+	if len(s) > 60 {
+		s = s[:60] + "…"
+	}
+	return "“" + s + "”"
+}
+
+// ListenAndServe runs the server on addr until ctx is cancelled, then shuts
+// down gracefully: new connections are refused, requests in progress get
+// shutdownGrace to finish, and every session is told the server is going away.
+func (s *Server) ListenAndServe(ctx context.Context, addr string, ready func(addr string)) error {
+	hs := &http.Server{
+		Addr:              addr,
+		Handler:           s,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       15 * time.Second,
+		WriteTimeout:      30 * time.Second, // cleared for WebSockets when they hijack
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	hs.RegisterOnShutdown(s.Close)
+	ln, err := listen(addr)
+	if err != nil {
+		return err
+	}
+	if ready != nil {
+		ready(ln.Addr().String())
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err = hs.Shutdown(sctx)
+	<-errc
+	return err
+}

@@ -1,0 +1,57 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/coder/websocket"
+)
+
+// handleWS connects a page to its session: the one named by ?session= when it
+// is still alive (a reconnect), otherwise a new one built from the pattern,
+// seed, nodes, variants and command log in the query.
+func (s *Server) handleWS(w http.ResponseWriter, r *http.Request) {
+	// Same origin only (the library's default): a page elsewhere cannot
+	// drive a learner's cluster.
+	ws, err := websocket.Accept(w, r, nil)
+	if err != nil {
+		return // Accept has answered the request
+	}
+	ws.SetReadLimit(s.limits.ReadLimit)
+	c := newConn(ws, s.limits)
+	q := r.URL.Query()
+	if id := q.Get("session"); id != "" {
+		if sess := s.hub.get(id); sess != nil && (q.Get("pattern") == "" || q.Get("pattern") == sess.pat.ID) && !sess.isEvicted() {
+			if sess.attach(c) {
+				go c.readLoop(sess, s.limits.CommandsPerSecond, s.limits.CommandBurst)
+				return
+			}
+		}
+		if q.Get("pattern") == "" {
+			c.fail("no-session", "this run has ended (it waited for its page too long); reload to start again", websocket.StatusPolicyViolation)
+			return
+		}
+	}
+	sp, code, err := s.parseParams(q)
+	if err != nil {
+		c.fail(code, err.Error(), websocket.StatusPolicyViolation)
+		return
+	}
+	sess, warn, err := s.newSession(sp, clientIP(r))
+	if err != nil {
+		code := "bad-param"
+		if _, ok := err.(limitError); ok {
+			code = "limit"
+		}
+		c.fail(code, err.Error(), websocket.StatusPolicyViolation)
+		return
+	}
+	s.log.Info("session", "session", sess.id, "pattern", sp.pattern.ID, "seed", sp.seed, "ip", sess.ip)
+	if !sess.attach(c) {
+		c.fail("no-session", "this run ended before it started", websocket.StatusInternalError)
+		return
+	}
+	if warn != nil {
+		sess.in <- inbound{c: c, err: warn, code: "replay"}
+	}
+	go c.readLoop(sess, s.limits.CommandsPerSecond, s.limits.CommandBurst)
+}
