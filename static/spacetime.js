@@ -1,0 +1,553 @@
+// The space-time (Lamport) diagram: one lane per process, time flowing down,
+// an arrow per message from its send to its delivery (a cross where it was
+// lost, a dashed tail while it is in flight), crashes, pauses and restarts
+// on the lanes, notes and violations as markers.
+//
+// API (see create):
+//   const st = create(container, { seek(step), traceURL(since) })
+//   st.ingest(frame)   every frame from the server (snapshot / delta)
+//   st.update(state)   after the app state changed (step, time, order...)
+//   st.exportSVG()     the whole diagram (or the visible part of a long run)
+//                      as a standalone SVG string with inline styles
+//
+// It keeps its own copy of the trace (frames carry only recent events; a
+// gap is filled from traceURL). Events past the cursor that a step back
+// left behind stay, dimmed, as the "old future" until the run diverges.
+// Only what lies in the visible time window is drawn (at most MAX_ITEMS
+// SVG items), so 10,000 events scroll as smoothly as 100.
+import { s, h, fmtTime, hue } from './dom.js';
+import { describe } from './events.js';
+import { highlight, mark, current } from './highlight.js';
+
+const ARROW_KINDS = new Set(['send', 'deliver', 'drop', 'duplicate']);
+const LANE_KINDS = { crash: 'crashed', restart: 'up', pause: 'paused', resume: 'up', start: 'up' };
+const MAX_ITEMS = 1600;      // SVG items drawn at most per frame
+const BLOCK = 128;           // messages per block of the window index
+const GUTTER = 64;           // px, time labels on the left
+const MIN_SCALE = 0.00002;   // px per µs (0.02 px/ms)
+const MAX_SCALE = 0.1;       // px per µs (100 px/ms)
+
+export function create(container, callbacks) {
+  return new SpaceTime(container, callbacks);
+}
+
+class SpaceTime {
+  constructor(root, cb) {
+    this.root = root;
+    this.cb = cb;
+    this.scale = 0.003; // px per µs: 3 px per ms
+    this.follow = true;
+    this.evs = [];       // the trace copy, index = seq
+    this.live = 0;       // events [0, live) belong to the run; the rest is the old future
+    this.fetching = false;
+    this.reset();
+    this.order = [];
+    this.clients = new Set();
+    this.now = 0;
+    this.step = 0;
+    this.inflight = new Map();
+    this.violations = [];
+    this.stats = { renders: 0, lastMs: 0, items: 0 };
+    this.build();
+  }
+
+  reset() {
+    this.msgs = new Map();  // id -> message record
+    this.msgList = [];      // in creation order
+    this.blocks = [];       // {minS, maxE} per BLOCK messages
+    this.points = [];       // non-message events, in trace order
+    this.laneChanges = [];  // {node, at, status, seq}
+    this.indexed = 0;       // evs[0, indexed) are in the structures above
+  }
+
+  build() {
+    const r = this.root;
+    this.head = r.querySelector('.st-head') || h('div', { class: 'st-head' });
+    this.scroller = r.querySelector('.st-scroll') || h('div', { class: 'st-scroll', tabindex: 0, 'aria-label': 'Space-time diagram; scroll for time' });
+    this.spacer = h('div', { class: 'st-spacer' });
+    this.svg = s('svg', { class: 'st-svg', role: 'img', 'aria-label': 'Space-time diagram of the run' });
+    this.defs = s('defs', {},
+      s('marker', { id: 'st-arrow', viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 6, markerHeight: 6, orient: 'auto-start-reverse' },
+        s('path', { d: 'M0,0 L10,5 L0,10 z', class: 'st-arrowhead' })));
+    this.layer = s('g', { class: 'st-layer' });
+    this.svg.append(this.defs, this.layer);
+    this.spacer.append(this.svg);
+    this.scroller.replaceChildren(this.spacer);
+    this.tip = h('div', { class: 'st-tip', hidden: true });
+    this.note = h('p', { class: 'st-note', hidden: true });
+    const tools = r.querySelector('.st-tools');
+    if (tools) {
+      tools.addEventListener('click', (e) => {
+        const b = e.target.closest('[data-st]');
+        if (!b) return;
+        if (b.dataset.st === 'zoom-in') this.zoom(2);
+        if (b.dataset.st === 'zoom-out') this.zoom(0.5);
+        if (b.dataset.st === 'follow') { this.follow = true; this.scrollToTime(this.now, true); }
+      });
+    }
+    r.append(this.head, this.scroller, this.note, this.tip);
+    this.scroller.addEventListener('scroll', () => {
+      if (!this.programmatic) this.follow = this.atEnd();
+      this.programmatic = false;
+      this.schedule();
+    }, { passive: true });
+    this.scroller.addEventListener('wheel', (e) => {
+      if (!e.ctrlKey) return;
+      e.preventDefault();
+      this.zoom(e.deltaY < 0 ? 1.25 : 0.8, e.clientY - this.scroller.getBoundingClientRect().top);
+    }, { passive: false });
+    this.svg.addEventListener('mouseover', (e) => this.hover(e));
+    this.svg.addEventListener('mouseleave', () => { this.tip.hidden = true; if (current() && current().source === 'spacetime') highlight(null); });
+    this.svg.addEventListener('click', (e) => {
+      const el = e.target.closest('[data-step]');
+      if (el) this.cb.seek(Number(el.dataset.step));
+    });
+    new ResizeObserver(() => this.schedule()).observe(this.scroller);
+  }
+
+  // ---- the trace copy ----
+
+  ingest(f) {
+    if (f.type === 'error') return;
+    const evs = f.events || [];
+    if (f.type === 'snapshot') {
+      // A snapshot after a step back matches our copy: the old future stays
+      // (dimmed). After a reset or a branch switch it does not: start over.
+      if (!evs.length || !this.matches(evs[0])) this.truncate(0);
+      this.live = 0;
+    }
+    if (evs.length) {
+      if (evs[0].seq > this.evs.length) this.fill(this.evs.length);
+      this.merge(evs);
+      this.live = evs[evs.length - 1].seq + 1;
+    }
+    if (f.violations) this.violations = f.type === 'snapshot' ? f.violations : this.violations.concat(f.violations);
+    this.index();
+  }
+
+  matches(e) { return e.seq < this.evs.length && this.same(this.evs[e.seq], e); }
+
+  same(a, b) {
+    return !!a && a.step === b.step && a.at === b.at && a.kind === b.kind && (a.msg || 0) === (b.msg || 0) && (a.node || '') === (b.node || '') && (a.text || '') === (b.text || '');
+  }
+
+  merge(evs) {
+    for (const e of evs) {
+      if (e.seq < this.evs.length) {
+        if (this.same(this.evs[e.seq], e)) continue;
+        this.truncate(e.seq);
+      }
+      if (e.seq === this.evs.length) this.evs.push(e);
+    }
+  }
+
+  truncate(n) {
+    if (n >= this.evs.length) return;
+    this.evs.length = n;
+    if (this.indexed > n) this.reset(); // rebuild the index from scratch
+  }
+
+  async fill(from, to) {
+    if (this.fetching || !this.cb.traceURL) return;
+    const url = this.cb.traceURL(from);
+    if (!url) return;
+    this.fetching = true;
+    try {
+      const res = await fetch(url, { cache: 'no-store' });
+      if (!res.ok) throw new Error(res.status + ' ' + res.statusText);
+      const doc = await res.json();
+      const evs = doc.events || [];
+      // Drop our copy from the first disagreement, then take theirs. A
+      // run longer than one download starts part-way (the rest is a hole).
+      for (const e of evs) {
+        if (e.seq < this.evs.length && !this.same(this.evs[e.seq], e)) { this.truncate(e.seq); break; }
+      }
+      if (this.evs.length < doc.eventsFrom) this.evs.length = doc.eventsFrom;
+      for (const e of evs) if (e.seq === this.evs.length) this.evs.push(e);
+      this.live = Math.max(this.live, Math.min(this.evs.length, doc.eventsTotal));
+      this.index();
+      this.schedule();
+    } catch (err) {
+      this.showNote('Could not load the whole trace: ' + err.message);
+    } finally {
+      this.fetching = false;
+    }
+  }
+
+  // index adds evs[indexed..] to the message and marker structures.
+  index() {
+    for (let i = this.indexed; i < this.evs.length; i++) {
+      const e = this.evs[i];
+      if (!e) continue;
+      if (ARROW_KINDS.has(e.kind)) this.indexMessage(e);
+      else {
+        this.points.push(e);
+        if (LANE_KINDS[e.kind] && e.node) this.laneChanges.push({ node: e.node, at: e.at, seq: e.seq, status: LANE_KINDS[e.kind] });
+      }
+    }
+    this.indexed = this.evs.length;
+    this.schedule();
+  }
+
+  indexMessage(e) {
+    let m = this.msgs.get(e.msg);
+    const create = (at) => {
+      m = { id: e.msg, from: e.from, to: e.to, kind: e.msgKind, sAt: at, sStep: e.step, sSeq: e.seq, eAt: Infinity, eStep: -1, eSeq: -1, end: null, dupOf: 0, text: '' };
+      this.msgs.set(e.msg, m);
+      m.i = this.msgList.length;
+      this.msgList.push(m);
+      const b = m.i / BLOCK | 0;
+      if (!this.blocks[b]) this.blocks[b] = { minS: Infinity, maxE: -Infinity };
+      this.blocks[b].minS = Math.min(this.blocks[b].minS, at);
+      this.blocks[b].maxE = Infinity;
+    };
+    switch (e.kind) {
+      case 'send': create(e.at); break;
+      case 'duplicate': {
+        const orig = this.msgs.get(Number((/#(\d+)/.exec(e.text || '') || [])[1]));
+        create(orig ? orig.sAt : e.at);
+        m.dupOf = orig ? orig.id : -1;
+        if (orig) m.sStep = orig.sStep;
+        m.dupAt = e.at;
+        break;
+      }
+      case 'deliver': case 'drop':
+        if (!m) create(e.at);
+        m.end = e.kind; m.eAt = e.at; m.eStep = e.step; m.eSeq = e.seq;
+        if (e.text) m.text = e.text;
+        this.reblock(m.i / BLOCK | 0);
+        break;
+    }
+  }
+
+  reblock(b) {
+    let maxE = -Infinity;
+    const end = Math.min(this.msgList.length, (b + 1) * BLOCK);
+    for (let i = b * BLOCK; i < end; i++) maxE = Math.max(maxE, this.msgList[i].eAt);
+    this.blocks[b].maxE = maxE;
+  }
+
+  // ---- app state ----
+
+  update(st) {
+    const order = st.order.slice();
+    if (order.join() !== this.order.join()) {
+      this.order = order;
+      this.clients = new Set(order.filter((id) => st.nodes.get(id) && st.nodes.get(id).client));
+      this.head.replaceChildren(...order.map((id) => h('span', { class: ['st-lane-name', this.clients.has(id) && 'client'], 'data-lane': id, text: id })));
+      this.layoutHead();
+    }
+    // A jump in time (seek, step back, branch switch) brings the cursor into view.
+    if (st.step < this.step || (!(st.play && st.play.playing) && Math.abs(st.step - this.step) > 1)) this.reveal = true;
+    this.now = st.time;
+    this.step = st.step;
+    this.inflight = st.msgs;
+    this.schedule();
+  }
+
+  // ---- geometry ----
+
+  end() {
+    const last = this.evs.length ? this.evs[this.evs.length - 1].at : 0;
+    return Math.max(last, this.now, 1);
+  }
+
+  y(at) { return 16 + at * this.scale; }
+
+  laneX() {
+    const w = this.scroller.clientWidth || 600;
+    const n = Math.max(1, this.order.length);
+    const step = (w - GUTTER - 16) / n;
+    const x = new Map();
+    this.order.forEach((id, i) => x.set(id, GUTTER + step * (i + 0.5)));
+    return { x, w, step };
+  }
+
+  layoutHead() {
+    const { x } = this.laneX();
+    for (const el of this.head.children) el.style.left = (x.get(el.dataset.lane) || 0) + 'px';
+  }
+
+  atEnd() {
+    const sc = this.scroller;
+    return sc.scrollTop + sc.clientHeight >= sc.scrollHeight - 24;
+  }
+
+  scrollToTime(at, bottom) {
+    const sc = this.scroller;
+    const y = this.y(at);
+    const top = bottom ? y - sc.clientHeight + 40 : y - sc.clientHeight / 2;
+    this.programmatic = true;
+    sc.scrollTop = Math.max(0, top);
+  }
+
+  zoom(factor, anchorPx) {
+    const sc = this.scroller;
+    const anchor = anchorPx === undefined ? sc.clientHeight / 2 : anchorPx;
+    const at = (sc.scrollTop + anchor - 16) / this.scale;
+    this.scale = Math.min(MAX_SCALE, Math.max(MIN_SCALE, this.scale * factor));
+    this.spacer.style.height = (this.y(this.end()) + 40) + 'px';
+    this.programmatic = true;
+    sc.scrollTop = Math.max(0, this.y(at) - anchor);
+    this.schedule();
+  }
+
+  schedule() {
+    if (this.pending) return;
+    this.pending = requestAnimationFrame(() => { this.pending = 0; this.render(); });
+  }
+
+  // ---- drawing ----
+
+  render() {
+    const t0 = performance.now();
+    const sc = this.scroller;
+    const endAt = this.end();
+    const height = this.y(endAt) + 40;
+    if (this.spacer.style.height !== height + 'px') this.spacer.style.height = height + 'px';
+    if (this.follow) {
+      // Keep the cursor in sight while the run grows.
+      const cy = this.y(this.now);
+      if (cy > sc.scrollTop + sc.clientHeight - 30 || cy < sc.scrollTop) this.scrollToTime(this.now, true);
+    }
+    if (this.reveal) {
+      this.reveal = false;
+      const cy = this.y(this.now);
+      if (cy > sc.scrollTop + sc.clientHeight - 30 || cy < sc.scrollTop + 10) this.scrollToTime(this.now, false);
+    }
+    const viewH = sc.clientHeight || 400;
+    const top = sc.scrollTop;
+    const win = { a: (top - 16) / this.scale - 2000, b: (top + viewH) / this.scale + 2000 };
+    this.svg.setAttribute('height', viewH);
+    this.svg.setAttribute('width', sc.clientWidth);
+    this.svg.style.top = '0px';
+    this.layoutHead();
+    const g = this.draw(win, top, sc.clientWidth);
+    this.layer.replaceWith(g);
+    this.layer = g;
+    mark(this.svg);
+    this.stats.renders++;
+    this.stats.lastMs = performance.now() - t0;
+  }
+
+  // draw builds the items of the window [win.a, win.b] (µs), shifted up by
+  // offsetPx, into a fresh group.
+  draw(win, offsetPx, width) {
+    const g = s('g', { class: 'st-layer', transform: `translate(0,${-offsetPx})` });
+    const { x, step } = this.laneX();
+    const ghostFrom = this.live; // seqs at or past this are the old future
+    let items = 0;
+    const full = () => items >= MAX_ITEMS;
+    const y = (at) => this.y(at);
+
+    // Time grid: a line each "nice" interval.
+    const pxPerMs = this.scale * 1000;
+    const gridMs = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 30000, 60000].find((ms) => ms * pxPerMs >= 60) || 60000;
+    const grid = s('g', { class: 'st-grid' });
+    for (let t = Math.max(0, Math.floor(win.a / 1000 / gridMs) * gridMs); t * 1000 <= win.b; t += gridMs) {
+      const yy = y(t * 1000);
+      grid.append(s('line', { x1: GUTTER - 6, x2: width, y1: yy, y2: yy }), s('text', { x: 4, y: yy + 4, text: fmtTime(t * 1000) }));
+      items += 2;
+    }
+    g.append(grid);
+
+    // Lanes, by status.
+    const lanes = s('g', { class: 'st-lanes' });
+    for (const id of this.order) {
+      const segs = this.segments(id, Math.max(0, win.a), Math.min(win.b, this.end()));
+      for (const sg of segs) {
+        lanes.append(s('line', { class: ['st-lane', 'st-' + sg.status, this.clients.has(id) && 'client', sg.ghost && 'ghost'], 'data-lane': id, x1: x.get(id), x2: x.get(id), y1: y(sg.a), y2: y(sg.b) }));
+        items++;
+      }
+    }
+    g.append(lanes);
+
+    // Cursor: now.
+    const cy = y(this.now);
+    g.append(s('line', { class: 'st-cursor', x1: GUTTER - 6, x2: width, y1: cy, y2: cy }),
+      s('text', { class: 'st-cursor-label', x: width - 6, y: cy - 4, 'text-anchor': 'end', text: `step ${this.step}` }));
+
+    // Messages.
+    const arrows = s('g', { class: 'st-arrows' });
+    let hidden = 0;
+    for (let b = 0; b < this.blocks.length; b++) {
+      const blk = this.blocks[b];
+      if (blk.minS > win.b || blk.maxE < win.a) continue;
+      const end = Math.min(this.msgList.length, (b + 1) * BLOCK);
+      for (let i = b * BLOCK; i < end; i++) {
+        const m = this.msgList[i];
+        if (m.sAt > win.b || m.eAt < win.a) continue;
+        if (full()) { hidden++; continue; }
+        items += this.arrow(arrows, m, x, step, ghostFrom);
+      }
+    }
+    g.append(arrows);
+
+    // Markers.
+    const marks = s('g', { class: 'st-marks' });
+    const pts = this.points;
+    let lo = 0, hi = pts.length;
+    while (lo < hi) { const mid = (lo + hi) >> 1; if (pts[mid].at < win.a) lo = mid + 1; else hi = mid; }
+    for (let i = lo; i < pts.length && pts[i].at <= win.b; i++) {
+      if (full()) { hidden++; continue; }
+      items += this.marker(marks, pts[i], x, width, ghostFrom);
+    }
+    for (const v of this.violations) {
+      if (v.at < win.a || v.at > win.b) continue;
+      const xs = (v.nodes && v.nodes.length ? v.nodes : this.order).map((n) => x.get(n)).filter((v) => v !== undefined);
+      if (!xs.length) continue;
+      const vy = y(v.at);
+      marks.append(s('rect', { class: 'st-violation', 'data-step': v.step, 'data-invariant': v.invariant, x: Math.min(...xs) - 14, y: vy - 5, width: Math.max(...xs) - Math.min(...xs) + 28, height: 10, rx: 5 }));
+      items++;
+    }
+    g.append(marks);
+    this.stats.items = items;
+    this.showNote(hidden ? `${hidden} more items in this stretch: zoom in to see every one.` : '');
+    return g;
+  }
+
+  // segments splits a lane into status stretches within [a, b].
+  segments(id, a, b) {
+    let status = 'up', from = 0, ghost = false;
+    const out = [];
+    const push = (to) => { if (to > a && from < b && to > from) out.push({ status, a: Math.max(a, from), b: Math.min(b, to), ghost }); };
+    for (const c of this.laneChanges) {
+      if (c.node !== id) continue;
+      push(c.at);
+      status = c.status; from = c.at; ghost = c.seq >= this.live;
+    }
+    push(b);
+    return out;
+  }
+
+  arrow(g, m, x, laneStep, ghostFrom) {
+    const x1 = x.get(m.from), x2 = x.get(m.to);
+    if (x1 === undefined || x2 === undefined) return 0;
+    const y1 = this.y(m.sAt);
+    const ghost = m.sSeq >= ghostFrom || (m.end && m.eSeq >= ghostFrom);
+    const cls = ['st-msg', 'hue-' + hue(m.kind), m.dupOf && 'dup', ghost && 'ghost'];
+    let x2e, y2e, step = m.sStep, tail = '';
+    if (m.end === 'deliver' && m.eSeq < ghostFrom) {
+      x2e = x2; y2e = this.y(m.eAt); step = m.eStep;
+    } else if (m.end === 'drop' && m.eSeq < ghostFrom) {
+      const f = m.eAt > m.sAt ? 0.6 : 0.35;
+      x2e = x1 + (x2 - x1) * f; y2e = Math.max(this.y(m.eAt), y1 + 8); step = m.eStep; tail = 'drop';
+      cls.push('dropped');
+    } else if (m.end && ghost) {
+      x2e = m.end === 'deliver' ? x2 : x1 + (x2 - x1) * 0.6; y2e = this.y(m.eAt) + (m.end === 'drop' ? 8 : 0); step = m.eStep;
+      if (m.end === 'drop') tail = 'drop';
+    } else {
+      // In flight: as far as it has travelled by now.
+      const v = this.inflight.get(m.id);
+      let f = 0.5;
+      if (v && !v.held && v.dueAt > v.sentAt) f = Math.max(0.05, Math.min(1, (this.now - v.sentAt) / (v.dueAt - v.sentAt)));
+      x2e = x1 + (x2 - x1) * f; y2e = Math.max(this.y(this.now), y1 + 4);
+      cls.push('inflight');
+      if (v && v.held) cls.push('held');
+    }
+    const a = { class: cls, 'data-msg': m.id, 'data-step': step, x1, y1, x2: x2e, y2: y2e };
+    if (!tail && !cls.includes('inflight')) a['marker-end'] = 'url(#st-arrow)';
+    g.append(s('line', a));
+    g.append(s('line', { class: 'st-hit', 'data-msg': m.id, 'data-step': step, x1, y1, x2: x2e, y2: y2e }));
+    let n = 2;
+    if (tail === 'drop') {
+      g.append(s('path', { class: ['st-cross', ghost && 'ghost'], 'data-msg': m.id, 'data-step': step, d: `M${x2e - 5},${y2e - 5}L${x2e + 5},${y2e + 5}M${x2e - 5},${y2e + 5}L${x2e + 5},${y2e - 5}` }));
+      n++;
+    }
+    if (m.dupOf) {
+      g.append(s('text', { class: 'st-dup', 'data-msg': m.id, 'data-step': step, x: (x1 + x2e) / 2, y: (y1 + y2e) / 2 - 3, 'text-anchor': 'middle', text: '×2' }));
+      n++;
+    }
+    return n;
+  }
+
+  marker(g, e, x, width, ghostFrom) {
+    const ghost = e.seq >= ghostFrom;
+    const base = { 'data-seq': e.seq, 'data-step': e.step, 'data-kind': e.kind };
+    const cls = (c) => ['st-mark', c, ghost && 'ghost'];
+    if (e.kind === 'command') {
+      const yy = this.y(e.at);
+      g.append(s('line', { ...base, class: cls('st-command'), x1: GUTTER - 6, x2: width, y1: yy, y2: yy }));
+      return 1;
+    }
+    const cx = x.get(e.node);
+    if (cx === undefined) return 0;
+    const cy = this.y(e.at);
+    let el;
+    switch (e.kind) {
+      case 'timer': el = s('line', { ...base, class: cls('st-timer'), x1: cx - 5, x2: cx + 5, y1: cy, y2: cy }); break;
+      case 'crash': el = s('path', { ...base, class: cls('st-crash'), d: `M${cx - 7},${cy - 7}L${cx + 7},${cy + 7}M${cx - 7},${cy + 7}L${cx + 7},${cy - 7}` }); break;
+      case 'restart': case 'start': el = s('path', { ...base, class: cls('st-restart'), d: `M${cx},${cy - 6}L${cx + 6},${cy + 4}L${cx - 6},${cy + 4}z` }); break;
+      case 'pause': case 'resume': el = s('rect', { ...base, class: cls('st-' + e.kind), x: cx - 5, y: cy - 5, width: 10, height: 10 }); break;
+      case 'note': el = s('path', { ...base, class: cls('st-note'), d: `M${cx},${cy - 6}L${cx + 6},${cy}L${cx},${cy + 6}L${cx - 6},${cy}z` }); break;
+      case 'violation': el = s('circle', { ...base, class: cls('st-violation-dot'), cx, cy, r: 6 }); break;
+      case 'op': el = s('circle', { ...base, class: cls('st-op'), cx, cy, r: 4 }); break;
+      case 'request': el = s('rect', { ...base, class: cls('st-request'), x: cx - 4, y: cy - 4, width: 8, height: 8 }); break;
+      default: el = s('circle', { ...base, class: cls('st-other'), cx, cy, r: 3 });
+    }
+    g.append(el);
+    return 1;
+  }
+
+  hover(e) {
+    const el = e.target.closest('[data-msg],[data-seq]');
+    if (!el) { this.tip.hidden = true; return; }
+    let text;
+    if (el.dataset.msg) {
+      const m = this.msgs.get(Number(el.dataset.msg));
+      if (!m) return;
+      const end = m.end === 'deliver' ? `delivered at ${fmtTime(m.eAt)} (step ${m.eStep})` : m.end === 'drop' ? `lost at ${fmtTime(m.eAt)}${m.text ? ': ' + m.text : ''}` : 'in flight';
+      text = `#${m.id} ${m.kind} ${m.from} → ${m.to}${m.dupOf ? ' (duplicate of #' + m.dupOf + ')' : ''}, sent at ${fmtTime(m.sAt)}, ${end}${m.text && m.end === 'deliver' ? ' — ' + m.text : ''}. Click to go to step ${el.dataset.step}.`;
+      if (!current() || current().msg !== m.id) highlight({ msg: m.id, source: 'spacetime' });
+    } else {
+      const ev = this.evs[Number(el.dataset.seq)];
+      if (!ev) return;
+      text = `${fmtTime(ev.at)} · step ${ev.step}: ${describe(ev)}. Click to go there.`;
+      if (current() && current().source === 'spacetime') highlight(null);
+    }
+    this.tip.textContent = text;
+    this.tip.hidden = false;
+    const box = this.root.getBoundingClientRect();
+    this.tip.style.left = Math.min(box.width - 260, Math.max(0, e.clientX - box.left + 12)) + 'px';
+    this.tip.style.top = (e.clientY - box.top + 14) + 'px';
+  }
+
+  showNote(text) {
+    if (this.note.textContent === text) return;
+    this.note.textContent = text;
+    this.note.hidden = !text;
+  }
+
+  // ---- export ----
+
+  // exportSVG draws the whole run (or, when it is too long for one picture,
+  // the part on screen) into a standalone SVG with the page's styles inlined.
+  exportSVG() {
+    const sc = this.scroller;
+    const width = sc.clientWidth || 800;
+    let win = { a: 0, b: this.end() };
+    const whole = this.msgList.length + this.points.length <= MAX_ITEMS;
+    if (!whole) win = { a: sc.scrollTop / this.scale, b: (sc.scrollTop + sc.clientHeight) / this.scale };
+    const offset = whole ? 0 : this.y(win.a) - 16;
+    const height = (whole ? this.y(win.b) + 30 : sc.clientHeight) + 30;
+    const svg = s('svg', { xmlns: 'http://www.w3.org/2000/svg', width, height, viewBox: `0 -30 ${width} ${height}`, class: 'st-svg st-export' });
+    svg.append(this.defs.cloneNode(true));
+    const { x } = this.laneX();
+    for (const id of this.order) svg.append(s('text', { class: 'st-lane-label', x: x.get(id), y: -12, 'text-anchor': 'middle', text: id }));
+    svg.append(this.draw(win, offset, width));
+    // Inline the computed styles, so the file looks the same anywhere.
+    const holder = h('div', { class: 'st-export-holder', 'aria-hidden': 'true' });
+    holder.append(svg);
+    this.root.append(holder);
+    const props = ['fill', 'stroke', 'stroke-width', 'stroke-dasharray', 'opacity', 'font-size', 'font-family', 'font-weight'];
+    for (const el of svg.querySelectorAll('*')) {
+      const cs = getComputedStyle(el);
+      el.setAttribute('style', props.map((p) => `${p}:${cs.getPropertyValue(p)}`).join(';'));
+      el.removeAttribute('class');
+    }
+    const bg = getComputedStyle(this.root).getPropertyValue('--panel') || '#fff';
+    svg.insertBefore(s('rect', { x: 0, y: -30, width, height, style: `fill:${bg.trim() || '#fff'}` }), svg.firstChild.nextSibling);
+    holder.remove();
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + new XMLSerializer().serializeToString(svg);
+  }
+}

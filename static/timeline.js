@@ -1,0 +1,153 @@
+// The timeline scrubber and the branch tree.
+//
+// API:
+//   const tl = create(container, { seek(step), branch(id) })
+//   tl.update(state)   state.step, state.branches ({current, list}), state.log,
+//                      state.violations
+//
+// The scrubber runs from step 0 to the furthest step the current branch
+// reached; dragging it asks the server to replay to that step (a few
+// seeks a second while dragging, the exact one on release). Steps past the
+// cursor are the "old future": stepping forward replays it unchanged, acting
+// starts a new branch and the tree below keeps the old one.
+import { h } from './dom.js';
+
+const SEEK_EVERY_MS = 120; // while dragging; the server rate-limits messages
+
+export function create(container, callbacks) {
+  return new Timeline(container, callbacks);
+}
+
+export function decodeLog(b64) {
+  if (!b64) return [];
+  try {
+    const s = b64.replace(/-/g, '+').replace(/_/g, '/');
+    const bin = atob(s + '='.repeat((4 - s.length % 4) % 4));
+    return JSON.parse(new TextDecoder().decode(Uint8Array.from(bin, (c) => c.charCodeAt(0))));
+  } catch {
+    return [];
+  }
+}
+
+class Timeline {
+  constructor(root, cb) {
+    this.root = root;
+    this.cb = cb;
+    this.reach = 0;
+    this.step = 0;
+    this.dragging = false;
+    this.lastSeek = 0;
+    const btn = (act, text, title) => h('button', { type: 'button', 'data-tl': act, title, 'aria-label': title, text });
+    this.range = h('input', { type: 'range', min: 0, max: 0, value: 0, step: 1, 'data-action': 'scrub', 'aria-label': 'Step of the run' });
+    this.label = h('output', { class: 'tl-label', text: 'step 0 of 0' });
+    this.ticks = h('div', { class: 'tl-ticks', 'aria-hidden': 'true' });
+    this.ghost = h('div', { class: 'tl-ghost', 'aria-hidden': 'true' });
+    this.track = h('div', { class: 'tl-track' }, this.ghost, this.ticks, this.range);
+    this.tree = h('ol', { class: 'tl-branches', 'aria-label': 'Branches of this run' });
+    root.append(
+      h('div', { class: 'tl-bar' },
+        btn('start', '«', 'Go to step 0'), btn('back', '◀', 'One step back'),
+        this.track,
+        btn('fwd', '▶', 'One step forward'), btn('end', '»', 'Go to the furthest step of this branch'),
+        this.label),
+      h('div', { class: 'tl-tree' }, h('h3', { text: 'Branches' }), this.tree));
+    root.addEventListener('click', (e) => {
+      const b = e.target.closest('[data-tl]');
+      if (b) {
+        const to = { start: 0, back: this.step - 1, fwd: this.step + 1, end: this.reach }[b.dataset.tl];
+        if (to >= 0 && to !== this.step) this.cb.seek(to);
+        return;
+      }
+      const fork = e.target.closest('[data-fork]');
+      if (fork) {
+        const br = fork.closest('[data-branch]');
+        if (br && !br.classList.contains('current')) this.cb.branch(Number(br.dataset.branch), Number(fork.dataset.fork));
+        else this.cb.seek(Number(fork.dataset.fork));
+        return;
+      }
+      const br = e.target.closest('[data-branch]');
+      if (br && !br.classList.contains('current')) this.cb.branch(Number(br.dataset.branch));
+    });
+    root.addEventListener('keydown', (e) => {
+      const br = e.key === 'Enter' && e.target.closest('[data-branch]');
+      if (br && !br.classList.contains('current')) this.cb.branch(Number(br.dataset.branch));
+    });
+    this.range.addEventListener('input', () => {
+      this.dragging = true;
+      const n = Number(this.range.value);
+      this.label.textContent = `step ${n} of ${this.reach}`;
+      const now = performance.now();
+      if (now - this.lastSeek >= SEEK_EVERY_MS) {
+        this.lastSeek = now;
+        this.cb.seek(n);
+      } else {
+        clearTimeout(this.trail);
+        this.trail = setTimeout(() => { this.lastSeek = performance.now(); this.cb.seek(Number(this.range.value)); }, SEEK_EVERY_MS);
+      }
+    });
+    this.range.addEventListener('change', () => {
+      clearTimeout(this.trail);
+      this.dragging = false;
+      const n = Number(this.range.value);
+      if (n !== this.step) this.cb.seek(n);
+    });
+  }
+
+  update(st) {
+    this.step = st.step;
+    const br = st.branches;
+    const cur = br && br.list.find((b) => b.id === br.current);
+    this.reach = Math.max(st.step, cur ? cur.reach : 0, br ? 0 : this.reach);
+    const max = Math.max(1, this.reach);
+    this.range.max = String(max);
+    if (!this.dragging) this.range.value = String(st.step);
+    this.range.setAttribute('aria-valuetext', `step ${st.step} of ${this.reach}`);
+    this.root.dataset.step = String(st.step);
+    this.root.dataset.reach = String(this.reach);
+    if (!this.dragging) this.label.textContent = `step ${st.step} of ${this.reach}`;
+    const pct = (n) => (100 * n / max).toFixed(3) + '%';
+    this.ghost.style.left = pct(st.step);
+    this.ghost.style.width = pct(this.reach - st.step);
+    this.ghost.title = this.reach > st.step ? `steps ${st.step + 1}–${this.reach}: the old future (step forward to replay it; act to branch)` : '';
+    // Ticks: commands of the log, violations, branch points.
+    const key = [st.log, st.violations.length, max, br ? JSON.stringify(br) : ''].join('|');
+    if (key !== this.tickKey) {
+      this.tickKey = key;
+      const ticks = [];
+      for (const c of decodeLog(st.log)) ticks.push(h('span', { class: 'tl-tick cmd', style: `left:${pct(c.step)}`, title: `step ${c.step}: ${c.kind}${c.node ? ' ' + c.node : ''}` }));
+      for (const v of st.violations) ticks.push(h('span', { class: 'tl-tick bad', style: `left:${pct(v.step)}`, title: `step ${v.step}: ${v.invariant} broke` }));
+      if (br) for (const b of br.list) if (b.parent >= 0 && (b.id === br.current || b.parent === br.current)) ticks.push(h('span', { class: 'tl-tick fork', style: `left:${pct(b.fork)}`, title: `branch ${b.id} starts at step ${b.fork}` }));
+      this.ticks.replaceChildren(...ticks);
+      this.drawTree(br);
+    }
+  }
+
+  drawTree(br) {
+    const list = br ? br.list : [];
+    this.root.classList.toggle('has-branches', list.length > 1);
+    if (list.length <= 1) {
+      this.tree.replaceChildren(h('li', { class: 'tl-none', text: 'One branch so far. Go back and act (crash a node, send a request…) to start another; this run is kept.' }));
+      return;
+    }
+    const byParent = new Map();
+    for (const b of list) {
+      if (!byParent.has(b.parent)) byParent.set(b.parent, []);
+      byParent.get(b.parent).push(b);
+    }
+    const ids = new Set(list.map((b) => b.id));
+    const rows = [];
+    const walk = (b, depth) => {
+      const current = b.id === br.current;
+      rows.push(h('li', { class: ['tl-branch', current && 'current'], style: `--depth:${depth}`, 'data-branch': b.id, tabindex: 0, role: 'button',
+        'aria-current': current ? 'true' : undefined, title: current ? 'You are on this branch' : 'Switch to this branch' },
+      h('span', { class: 'dot', 'aria-hidden': 'true' }),
+      h('b', { text: b.parent < 0 ? 'first run' : `branch ${b.id}` }),
+      b.parent >= 0 ? h('span', { class: 'what', text: ` ${b.label}` }) : '',
+      h('span', { class: 'span', text: ` · to step ${b.reach} · ${b.commands} command(s)` }),
+      b.parent >= 0 ? h('button', { type: 'button', class: 'link', 'data-fork': b.fork, title: 'Go to the step where it diverged', text: `diverged at ${b.fork}` }) : ''));
+      for (const c of byParent.get(b.id) || []) walk(c, depth + 1);
+    };
+    for (const b of list) if (b.parent < 0 || !ids.has(b.parent)) walk(b, 0);
+    this.tree.replaceChildren(...rows);
+  }
+}

@@ -1,0 +1,78 @@
+// The linked views of a pattern page, attached to the App of app.js: the
+// space-time diagram, the timeline with branches, the client history, and
+// the export buttons. They share the app's step cursor (every click that
+// moves in time sends a seek) and the highlight bus of highlight.js.
+//
+//   const views = attachViews(app)   // app: { root, state, send(msg) }
+//   views.frame(f)                   // every frame, after app.state took it
+//   views.draw(state)                // whenever the app redraws
+import { $, h } from './dom.js';
+import { install as installHighlight } from './highlight.js';
+import { create as createSpaceTime } from './spacetime.js';
+import { create as createTimeline } from './timeline.js';
+import { create as createHistory } from './history-view.js';
+
+function loadStyles() {
+  if (document.querySelector('link[data-views-css]')) return;
+  document.head.append(h('link', { rel: 'stylesheet', href: new URL('./views.css', import.meta.url).href, 'data-views-css': '' }));
+}
+
+export function attachViews(app) {
+  loadStyles();
+  installHighlight();
+  const root = app.root;
+  const st = () => app.state;
+  const seek = (step) => app.send({ type: 'seek', step: Math.max(0, step) });
+  const base = () => (st().session ? `/session/${encodeURIComponent(st().session)}` : null);
+  const out = { spacetime: null, timeline: null, history: null };
+
+  const stEl = $('[data-view="spacetime"] .st-body', root);
+  if (stEl) out.spacetime = createSpaceTime(stEl, { seek, traceURL: (since) => base() && `${base()}/trace.json?since=${since}` });
+  const tlEl = $('[data-view="timeline"]', root);
+  if (tlEl) out.timeline = createTimeline(tlEl, { seek, branch: (id, step) => app.send(step === undefined ? { type: 'branch', id } : { type: 'branch', id, step }) });
+  const hvEl = $('[data-view="history"] .hv-body', root);
+  if (hvEl) out.history = createHistory(hvEl, { historyURL: () => base() && `${base()}/history.json`, htmlURL: () => base() && `${base()}/history.html` });
+
+  const exEl = $('[data-view="exports"]', root);
+  if (exEl) {
+    const trace = h('a', { 'data-export': 'trace', download: 'trace.json', text: 'Trace (JSON)', title: 'The whole run: inputs, every event, violations, client history (schema: /schema/trace.json)' });
+    const history = h('a', { 'data-export': 'history', download: 'history.json', text: 'History (JSON)', title: 'The client history with its linearizability verdict, for offline checking' });
+    const svg = h('button', { type: 'button', 'data-export': 'svg', text: 'Diagram (SVG)', title: 'The space-time diagram as an SVG picture' });
+    svg.addEventListener('click', () => {
+      if (!out.spacetime) return;
+      const text = out.spacetime.exportSVG();
+      out.lastSVG = text;
+      const url = URL.createObjectURL(new Blob([text], { type: 'image/svg+xml' }));
+      const a = h('a', { href: url, download: `${st().pattern ? st().pattern.id : 'run'}-step${st().step}.svg` });
+      document.body.append(a);
+      a.click();
+      a.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 10000);
+    });
+    exEl.append(trace, svg, history, h('a', { href: '/schema/trace.json', target: '_blank', class: 'schema', text: 'schema' }));
+    out.exportLinks = () => {
+      const b = base();
+      if (!b) return;
+      const name = `${st().pattern ? st().pattern.id : 'run'}-step${st().step}`;
+      trace.href = `${b}/trace.json`;
+      trace.download = `${name}-trace.json`;
+      history.href = `${b}/history.json`;
+      history.download = `${name}-history.json`;
+    };
+  }
+
+  return {
+    ...out,
+    frame(f) {
+      if (f.type === 'error') return;
+      if (f.branches) st().branches = f.branches;
+      if (out.spacetime) out.spacetime.ingest(f);
+    },
+    draw(state) {
+      if (out.spacetime) out.spacetime.update(state);
+      if (out.timeline) out.timeline.update(state);
+      if (out.history) out.history.update(state);
+      if (out.exportLinks) out.exportLinks();
+    },
+  };
+}
