@@ -1,0 +1,255 @@
+// The scenario player beside the cluster. The story plays in the server's
+// session (web/story.go), on the same cluster the page shows; this module
+// only draws the player's state (frame.story) and sends the learner's
+// clicks:
+//
+//   {type:'scenario', name}          open a scenario of this pattern
+//   {type:'scenario', name, yaml}    open a scenario file (upload or URL)
+//   {type:'scenario-next'|'scenario-prev'|'scenario-restart'|'scenario-resume'|'scenario-close'}
+//   {type:'answer', choice}          answer the question the story stopped at
+//
+//   const player = attachPlayer(app)  // app: { root, state, send(msg), status(text, isError) }
+//   player.frame(f)                   // every frame
+//   player.urlName()                  // the scenario to keep in the page URL, or ''
+import { $, $$, h } from './dom.js';
+
+// The WebSocket read limit is 64 KiB; JSON escaping needs room.
+const MAX_UPLOAD = 56 * 1024;
+
+function loadStyles() {
+  if (document.querySelector('link[data-player-css]')) return;
+  document.head.append(h('link', { rel: 'stylesheet', href: new URL('./player.css', import.meta.url).href, 'data-player-css': '' }));
+}
+
+// Narration, questions and explanations arrive as HTML rendered by the
+// server from Markdown with raw HTML off and unsafe links dropped. As a
+// second line of defence only plain document elements and safe attributes
+// survive here.
+const ALLOWED = new Set(['P', 'EM', 'STRONG', 'CODE', 'PRE', 'A', 'UL', 'OL', 'LI', 'BLOCKQUOTE', 'BR', 'HR', 'DEL',
+  'H1', 'H2', 'H3', 'H4', 'H5', 'H6', 'TABLE', 'THEAD', 'TBODY', 'TR', 'TH', 'TD', 'IMG', 'SPAN']);
+const ATTRS = new Set(['href', 'title', 'alt', 'src', 'id', 'align']);
+
+export function safeHTML(html) {
+  const tpl = document.createElement('template');
+  tpl.innerHTML = html || '';
+  const walk = (node) => {
+    for (const el of [...node.children]) {
+      if (!ALLOWED.has(el.tagName)) { el.replaceWith(document.createTextNode(el.textContent)); continue; }
+      for (const a of [...el.attributes]) {
+        const bad = !ATTRS.has(a.name) || ((a.name === 'href' || a.name === 'src') && !/^(https?:|mailto:|#|\/|\.{0,2}\/|[^:]*$)/i.test(a.value.trim()));
+        if (bad) el.removeAttribute(a.name);
+      }
+      if (el.tagName === 'A') { el.setAttribute('rel', 'noopener noreferrer'); el.setAttribute('target', '_blank'); }
+      walk(el);
+    }
+  };
+  walk(tpl.content);
+  return tpl.content;
+}
+
+export function attachPlayer(app) {
+  loadStyles();
+  const root = app.root;
+  const box = $('[data-view="story"]', root);
+  if (!box) return { frame() {}, urlName: () => '' };
+  let story = null; // the last storyWire
+  let lastItems = '';
+  let wanted = new URLSearchParams(location.search).get('scenario'); // opened once the run is there
+
+  const send = (msg) => app.send(msg);
+  const open = (name) => send({ type: 'scenario', name });
+  // A file travels in one WebSocket message, which the server caps at 64 KiB.
+  const sendFile = (name, yaml) => {
+    const msg = { type: 'scenario', name, yaml };
+    if (new Blob([JSON.stringify(msg)]).size > 63 * 1024) {
+      app.status(`${name} is too big to open here (at most about ${MAX_UPLOAD / 1024} KiB); serve it with clusterscope serve --lessons DIR.`, true);
+      return;
+    }
+    send(msg);
+  };
+
+  // The pattern page lists the scenarios in the lesson area.
+  for (const b of $$('[data-scenario]', document)) {
+    b.addEventListener('click', () => {
+      open(b.dataset.scenario);
+      box.scrollIntoView({ block: 'nearest' });
+    });
+  }
+
+  const body = $('.story-body', box);
+  const head = $('.story-head', box);
+  const nav = $('.story-nav', box);
+  const fileInput = $('input[type="file"][data-action="scenario-file"]', box);
+  const urlForm = $('form[data-action="scenario-url"]', box);
+  const exportLink = $('a[data-action="export-scenario"]', box);
+
+  fileInput.addEventListener('change', async () => {
+    const f = fileInput.files && fileInput.files[0];
+    fileInput.value = '';
+    if (!f) return;
+    if (f.size > MAX_UPLOAD) {
+      app.status(`${f.name} is ${Math.round(f.size / 1024)} KiB; the player opens files up to ${MAX_UPLOAD / 1024} KiB (serve bigger ones with clusterscope serve --lessons DIR).`, true);
+      return;
+    }
+    sendFile(f.name, await f.text());
+  });
+  urlForm.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const input = $('input', urlForm);
+    const raw = input.value.trim();
+    if (!raw) return;
+    let url;
+    try { url = new URL(raw, location.href); } catch { app.status(`${raw} is not a URL.`, true); return; }
+    if (url.origin !== location.origin) {
+      app.status('The player opens scenario files from this server only (for example /lessons/leader-and-followers/1-election.yaml); download the file and open it instead.', true);
+      return;
+    }
+    try {
+      const res = await fetch(url, { credentials: 'same-origin' });
+      if (!res.ok) throw new Error(`${res.status} ${res.statusText}`);
+      const text = await res.text();
+      if (text.length > MAX_UPLOAD) throw new Error(`the file is too big (${Math.round(text.length / 1024)} KiB)`);
+      sendFile(url.pathname.split('/').pop() || 'scenario.yaml', text);
+    } catch (err) {
+      app.status(`Could not open ${url.pathname}: ${err.message}`, true);
+    }
+  });
+
+  nav.addEventListener('click', (e) => {
+    const b = e.target.closest('button[data-action]');
+    if (!b || b.disabled) return;
+    send({ type: b.dataset.action });
+  });
+  body.addEventListener('click', (e) => {
+    const b = e.target.closest('button[data-choice]');
+    if (!b || b.disabled) return;
+    send({ type: 'answer', choice: Number(b.dataset.choice) });
+  });
+  // Keys n / b move through the story (the cluster keeps space and arrows).
+  document.addEventListener('keydown', (e) => {
+    if (!story || !story.active || e.ctrlKey || e.metaKey || e.altKey) return;
+    if (e.target.closest('input, select, textarea, dialog')) return;
+    if (e.key === 'n' && !story.waiting && !story.done) send({ type: 'scenario-next' });
+    else if (e.key === 'b' && story.chunk > 1) send({ type: 'scenario-prev' });
+  });
+
+  function render() {
+    const active = !!(story && story.active);
+    box.dataset.active = String(active);
+    box.dataset.following = String(active && story.following);
+    box.dataset.waiting = String(active && story.waiting);
+    box.dataset.done = String(active && story.done);
+    const sess = app.state.session;
+    if (sess) {
+      exportLink.href = `/session/${encodeURIComponent(sess)}/scenario.yaml`;
+      exportLink.removeAttribute('aria-disabled');
+    }
+    if (!active) {
+      head.replaceChildren(h('h2', { text: 'Scenario' }));
+      body.replaceChildren(h('p', { class: 'story-empty', text: 'No scenario is playing. Pick one from the lesson, or open a scenario file.' }));
+      nav.hidden = true;
+      lastItems = '';
+      return;
+    }
+    nav.hidden = false;
+    const pct = story.chunks ? Math.round((100 * story.chunk) / story.chunks) : 100;
+    head.replaceChildren(
+      h('h2', {},
+        h('span', { class: 'story-title', text: story.title }),
+        h('button', { type: 'button', class: 'story-close', 'data-action': 'scenario-close', title: 'Close the scenario (the cluster stays as it is)', 'aria-label': 'Close the scenario', text: '×',
+          onclick: () => send({ type: 'scenario-close' }) })),
+      h('div', { class: 'story-progress', role: 'progressbar', 'aria-valuemin': 0, 'aria-valuemax': story.chunks, 'aria-valuenow': story.chunk, 'aria-label': 'Progress through the story' },
+        h('span', { style: `width:${pct}%` })),
+      h('p', { class: 'story-meta' },
+        `Part ${story.chunk} of ${story.chunks}`,
+        story.source === 'upload' ? ' · opened from a file' : story.source === 'folder' ? ' · from your lessons folder' : '',
+        story.failed ? h('span', { class: 'bad', text: ` · ${story.failed} step(s) failed` }) : ''),
+      // Kept in sight above the narration: the way back after taking over.
+      story.following ? '' : h('div', { class: 'story-away', role: 'note' },
+        h('p', { text: 'You took over: the cluster is yours to explore. The story waits where you left it.' }),
+        h('button', { type: 'button', class: 'primary', 'data-action': 'scenario-resume', text: '↩ Back to the story', onclick: () => send({ type: 'scenario-resume' }) })),
+    );
+    // The current part in full; earlier parts folded above it.
+    const parts = new Map();
+    for (const it of story.items) {
+      if (!parts.has(it.chunk)) parts.set(it.chunk, []);
+      parts.get(it.chunk).push(it);
+    }
+    const children = [];
+    if (story.chunk <= 1 && story.description) children.push(h('div', { class: 'story-desc' }, safeHTML(story.description)));
+    const earlier = [...parts.keys()].filter((k) => k < story.chunk);
+    if (earlier.length) {
+      children.push(h('details', { class: 'story-earlier' },
+        h('summary', { text: `Earlier (${earlier.length} part${earlier.length > 1 ? 's' : ''})` }),
+        ...earlier.map((k) => h('div', { class: 'story-part' }, parts.get(k).map(item)))));
+    }
+    children.push(h('div', { class: 'story-part current', 'aria-live': 'polite' }, (parts.get(story.chunk) || []).map(item)));
+    if (story.done && story.following) children.push(h('p', { class: 'story-end', text: story.failed ? 'The end; some steps failed (marked ✗).' : 'The end of the story. Explore on: every control acts on this cluster.' }));
+    body.replaceChildren(...children);
+    // New narration, or an explanation just revealed: bring it into view.
+    // (Scrolls the player only, never the page.)
+    const answered = story.items.filter((it) => it.picked !== undefined).length;
+    const seen = story.items.length + ':' + answered;
+    if (seen !== lastItems) {
+      const moreItems = !lastItems.startsWith(story.items.length + ':');
+      lastItems = seen;
+      const top = body.getBoundingClientRect();
+      const current = $('.story-part.current', body);
+      const explain = $('[data-view="explain"]', current || body);
+      if (moreItems && current) body.scrollTop += current.getBoundingClientRect().top - top.top;
+      else if (explain) body.scrollTop += Math.max(0, explain.getBoundingClientRect().bottom - top.bottom);
+    }
+    $('[data-action="scenario-prev"]', nav).disabled = story.chunk <= 1;
+    const next = $('[data-action="scenario-next"]', nav);
+    next.disabled = story.done || story.waiting;
+    next.title = story.waiting ? 'Answer the question first' : story.done ? 'The story is over' : 'Play on to the next part (n)';
+  }
+
+  function item(it) {
+    const cls = ['story-item', 'k-' + it.kind, it.error ? 'failed' : ''];
+    switch (it.kind) {
+      case 'say':
+        return h('div', { class: cls, 'data-index': it.index }, safeHTML(it.html));
+      case 'question': {
+        const picked = it.picked !== undefined && it.picked !== null;
+        return h('div', { class: cls, 'data-index': it.index, 'data-view': 'question', 'data-answered': String(picked) },
+          h('p', { class: 'q-label', text: picked ? 'Your prediction' : 'Predict: what happens next?' }),
+          h('div', { class: 'q-text' }, safeHTML(it.html)),
+          h('ol', { class: 'choices' }, it.choices.map((c, i) => {
+            const state = !picked ? '' : i === it.answer ? 'right' : i === it.picked ? 'wrong' : '';
+            return h('li', {}, h('button', { type: 'button', 'data-choice': i, class: ['choice', state, picked && i === it.picked ? 'picked' : ''], disabled: picked, 'aria-pressed': picked && i === it.picked ? 'true' : 'false' },
+              state === 'right' ? '✓ ' : state === 'wrong' ? '✗ ' : '', c));
+          })),
+          picked ? h('div', { class: ['explain', it.picked === it.answer ? 'ok' : 'bad'], 'data-view': 'explain' },
+            h('p', { class: 'verdict', text: it.picked === it.answer ? 'Right.' : `Not quite: the answer is “${it.choices[it.answer]}”.` }),
+            safeHTML(it.explain)) : '');
+      }
+      case 'expect':
+        return h('p', { class: [...cls, it.ok ? 'ok' : 'bad'], 'data-index': it.index, title: it.error || 'This held' },
+          h('span', { class: 'mark', 'aria-label': it.ok ? 'held' : 'failed', text: it.ok ? '✓' : '✗' }), ' expect ', h('code', { text: it.text }),
+          it.error ? h('span', { class: 'why', text: it.error }) : '');
+      default: // run, command
+        return h('p', { class: cls, 'data-index': it.index, title: `line ${it.line}` },
+          h('span', { class: 'mark', text: it.error ? '✗' : it.kind === 'run' ? '▸' : '•' }), ' ', it.text,
+          it.error ? h('span', { class: 'why', text: it.error }) : '');
+    }
+  }
+
+  render();
+  return {
+    frame(f) {
+      if (f.type === 'snapshot') {
+        story = f.story || null;
+        if (wanted && !(story && story.active && story.name === wanted)) open(wanted);
+        wanted = null;
+        render();
+      } else if (f.story) {
+        story = f.story;
+        render();
+      }
+    },
+    urlName() {
+      return story && story.active && story.following && story.source !== 'upload' ? story.name : '';
+    },
+  };
+}
