@@ -5,6 +5,8 @@ import { ClusterView } from './cluster.js';
 import { NodePanels } from './panels.js';
 import { EventLog, Invariants, Announcer } from './events.js';
 import { Controls } from './controls.js';
+import { attachViews } from './views.js';
+import { attachPlayer } from './player.js';
 
 const PLAY_RATE = 0.1; // virtual time per real time at speed 1 (as the server plays)
 const URL_KEYS = ['seed', 'nodes', 'variants', 'step', 'log'];
@@ -22,6 +24,8 @@ class App {
     this.panels = new NodePanels($('[data-view="nodes"]', root), (id, e) => this.controls.nodeMenu(id, e));
     this.events = new EventLog($('[data-view="events"]', root), (step) => this.send({ type: 'seek', step }));
     this.invariants = new Invariants($('[data-view="invariants"]', root), (step) => this.send({ type: 'seek', step }));
+    this.views = attachViews(this); // views.js: space-time, timeline and branches, history, exports
+    this.player = attachPlayer(this); // player.js: the scenario player beside the cluster
     this.announcer = new Announcer($('[data-view="announce"]'));
     this.controls = new Controls(root, this);
     this.stepEl = $('[data-step]', root);
@@ -46,17 +50,27 @@ class App {
 
   storeKey() { return 'clusterscope-session:' + this.patternID; }
 
+  ownsRun() { return this.root.dataset.keepUrl !== 'false'; }
+
+  // emit tells other modules (room.js, embed.js) about a frame, after it is
+  // applied to the state.
+  emit(f) { document.dispatchEvent(new CustomEvent('clusterscope:frame', { detail: f })); }
+
   connect() {
     const page = new URLSearchParams(location.search);
     const q = new URLSearchParams({ pattern: this.patternID });
     for (const k of URL_KEYS) if (page.has(k)) q.set(k, page.get(k));
-    // A reload of the same URL (or a reconnect) goes back to the same run.
+    // A reload of the same URL (or a reconnect) goes back to the same run;
+    // a run presented to a room also needs the presenter's secret (room.js).
+    // A follower's or an embed's page (data-keep-url="false") keeps no run.
     try {
-      const saved = JSON.parse(sessionStorage.getItem(this.storeKey()) || 'null');
+      const saved = this.ownsRun() && JSON.parse(sessionStorage.getItem(this.storeKey()) || 'null');
       if (saved && (saved.search === location.search || this.state.session === saved.id)) q.set('session', saved.id);
+      const room = q.has('session') && JSON.parse(sessionStorage.getItem('clusterscope-room:' + this.patternID) || 'null');
+      if (room && room.key) q.set('key', room.key);
     } catch { /* storage may be unavailable */ }
     const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
-    const ws = new WebSocket(`${proto}//${location.host}/ws?${q}`);
+    const ws = new WebSocket(`${proto}//${location.host}${this.root.dataset.ws || '/ws'}?${q}`);
     this.ws = ws;
     ws.onopen = () => { this.retry = 0; this.root.dataset.connected = 'true'; };
     ws.onmessage = (e) => this.onFrame(JSON.parse(e.data));
@@ -108,10 +122,11 @@ class App {
 
   onFrame(f) {
     const st = this.state;
+    if (f.type === 'room' || f.type === 'ended') return this.emit(f); // a room's own frames (room.js)
     if (f.type === 'error') {
       this.status(f.error, true);
       if (f.code === 'no-session') sessionStorage.removeItem(this.storeKey());
-      return;
+      return this.emit(f);
     }
     st.prevTime = this.vnow();
     let changed = new Set();
@@ -159,6 +174,8 @@ class App {
     if (f.log !== undefined) st.log = f.log;
     if (f.future !== undefined) st.future = f.future;
     this.events.add(f.events);
+    this.views.frame(f);
+    this.player.frame(f);
     if (f.type === 'delta') this.announcer.events(f.events);
     if (f.violations && f.violations.length && f.type === 'delta') {
       this.status('Invariant broken: ' + f.violations.map((v) => `${v.invariant}: ${v.text}`).join(' '), true);
@@ -166,7 +183,8 @@ class App {
     if (f.type === 'snapshot') this.controls.setup(st);
     if (f.variants) this.controls.syncVariants(st);
     this.draw(changed);
-    this.rememberURL(f.type === 'snapshot');
+    if (this.ownsRun()) this.rememberURL(f.type === 'snapshot');
+    this.emit(f);
   }
 
   // vnow is the virtual time to draw: between frames, while playing or
@@ -186,6 +204,7 @@ class App {
     this.cluster.render(st, this.vnow());
     this.panels.render(st, changed);
     this.invariants.render(st);
+    this.views.draw(st);
     this.controls.render(st);
     this.stepEl.dataset.step = String(st.step);
     this.stepEl.textContent = `step ${st.step}`;
@@ -217,7 +236,8 @@ class App {
       if (st.config.variants && st.config.variants.length) q.set('variants', st.config.variants.join(','));
       q.set('step', String(st.step));
       if (st.log) q.set('log', st.log);
-      const search = '?' + q.toString();
+      const story = this.player.urlName(); // a story being followed is its own link
+      const search = '?' + (story ? new URLSearchParams({ scenario: story }) : q).toString();
       if (search !== location.search) history.replaceState(null, '', location.pathname + search + location.hash);
       try {
         sessionStorage.setItem(this.storeKey(), JSON.stringify({ id: st.session, search: location.search }));

@@ -1,5 +1,6 @@
 // The event log, the invariant panel and the screen-reader announcer.
 import { h, fmtTime } from './dom.js';
+import { highlight, current } from './highlight.js';
 
 const MAX_ROWS = 400;
 const MESSAGE_KINDS = new Set(['send', 'deliver', 'duplicate']);
@@ -48,7 +49,7 @@ export class EventLog {
     for (let i = events.length - 1; i >= 0; i--) {
       const e = events[i];
       const cls = ['ev', 'ev-' + e.kind, MESSAGE_KINDS.has(e.kind) && 'is-message', e.kind === 'timer' && 'is-timer'];
-      const li = h('li', { class: cls, 'data-seq': e.seq, 'data-kind': e.kind },
+      const li = h('li', { class: cls, 'data-seq': e.seq, 'data-kind': e.kind, 'data-step': e.step, 'data-msg': e.msg || undefined },
         h('button', { type: 'button', class: 'at', title: 'Go back to this step', text: '#' + e.step, onclick: () => this.onSeek(e.step) }),
         h('span', { class: 't', text: fmtTime(e.at) }),
         h('span', { class: 'k', text: e.kind }),
@@ -83,9 +84,23 @@ export class Invariants {
         h('div', {},
           h('b', { text: inv.name }),
           h('p', { class: 'desc', text: inv.description }),
-          v ? h('p', { class: 'why' }, h('strong', { text: `Broken at step ${v.step} (${fmtTime(v.at)}): ` }), v.text, ' ',
-            h('button', { type: 'button', class: 'link', text: 'go to the step before', onclick: () => this.onSeek(Math.max(0, v.step - 1)) })) : ''));
+          v ? h('p', { class: 'why' }, h('strong', { text: `Broken at step ${v.step} (${fmtTime(v.at)}): ` }), v.text,
+            (v.nodes || []).length ? h('span', { class: 'who', text: ` (${v.nodes.join(', ')})` }) : '') : '',
+          v ? h('p', { class: 'jumps' },
+            h('button', { type: 'button', class: 'link', 'data-jump': 'broke', text: `go to the step where it broke (${v.step})`, onclick: () => this.onSeek(v.step) }),
+            h('button', { type: 'button', class: 'link', 'data-jump': 'last-good', text: `go to the last good step (${Math.max(0, v.step - 1)})`, onclick: () => this.onSeek(Math.max(0, v.step - 1)) })) : ''));
     }));
+    // Pointing at a broken invariant lights up its nodes and what happened
+    // at the step it broke, in every view (highlight.js).
+    for (const li of this.list.querySelectorAll('.inv.bad')) {
+      const v = broken.get(li.dataset.invariant);
+      const on = () => highlight({ nodes: v.nodes || [], step: v.step, source: 'invariants' });
+      const off = () => { if (current() && current().source === 'invariants') highlight(null); };
+      li.addEventListener('mouseenter', on);
+      li.addEventListener('focusin', on);
+      li.addEventListener('mouseleave', off);
+      li.addEventListener('focusout', off);
+    }
   }
 }
 

@@ -109,6 +109,12 @@ type clientMsg struct {
 	Seed     *uint64         `json:"seed,omitempty"`
 	Nodes    int             `json:"nodes,omitempty"`
 	Variants *[]string       `json:"variants,omitempty"`
+	ID       *int            `json:"id,omitempty"` // branch: which one
+	// Scenarios (story.go): a scenario's name, or a scenario file's text,
+	// and the choice picked to answer a question.
+	Name   string `json:"name,omitempty"`
+	YAML   string `json:"yaml,omitempty"`
+	Choice *int   `json:"choice,omitempty"`
 }
 
 func decodeClientMsg(data []byte) (clientMsg, error) {

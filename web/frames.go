@@ -48,6 +48,12 @@ type frame struct {
 	// commands waiting to be re-applied after a step back.
 	Log    *string `json:"log,omitempty"`
 	Future *int    `json:"future,omitempty"`
+	// Branches is the tree of runs kept when the learner acted at a past
+	// step (snapshot, and deltas when it changed).
+	Branches *branchesWire `json:"branches,omitempty"`
+	// Story is the scenario being played (story.go): in a snapshot while
+	// one is open, in a delta when it changed; active false closes it.
+	Story *storyWire `json:"story,omitempty"`
 	// Error frames.
 	Error string `json:"error,omitempty"`
 	Code  string `json:"code,omitempty"` // machine-readable: "no-session", "bad-pattern", "limit", "crashed"
@@ -142,20 +148,23 @@ func newPatternMeta(p *patterns.Pattern, sim *engine.Sim) *patternMeta {
 // baseline is what the browser was last sent: the next delta is computed
 // against it.
 type baseline struct {
-	step       int
-	time       int64
-	nodes      map[string]*nodeBase
-	clocks     []byte
-	msgs       map[uint64][]byte
-	cut        []byte
-	traceLen   int
-	violations int
-	ops        map[int][]byte
-	manual     bool
-	variants   []byte
-	play       playState
-	log        string
-	future     int
+	step         int
+	time         int64
+	nodes        map[string]*nodeBase
+	clocks       []byte
+	msgs         map[uint64][]byte
+	cut          []byte
+	traceLen     int
+	violations   int
+	ops          map[int][]byte
+	manual       bool
+	variants     []byte
+	play         playState
+	log          string
+	future       int
+	branches     []byte
+	story        *story
+	storyVersion int
 }
 
 // wireNodes splits a ClusterView into whole nodes and the readings of the
@@ -273,6 +282,8 @@ func (s *session) snapshotFrame() frame {
 	b.play = s.play
 	b.log = encodeLog(s.fullLog())
 	b.future = len(s.future)
+	branches := s.tree.wire(v.Step, len(s.fullLog()))
+	b.branches = mustJSON(branches)
 	s.base = b
 
 	manual := v.Manual
@@ -283,8 +294,9 @@ func (s *session) snapshotFrame() frame {
 		Config:  &configMeta{Seed: cfg.Seed, Nodes: len(cfg.Nodes), Variants: sortedTrue(cfg.Variants)},
 		Nodes:   nodes, Clocks: clocks, Msgs: v.InFlight, Cut: &cut,
 		Events: append([]engine.TraceEvent(nil), events...), Violations: v.Violations, Ops: v.History,
-		Manual: &manual, Variants: v.Variants, Play: &b.play, Log: &b.log, Future: &b.future,
+		Manual: &manual, Variants: v.Variants, Play: &b.play, Log: &b.log, Future: &b.future, Branches: branches,
 	}
+	f.Story = s.storyFrame(true)
 	if f.Variants == nil {
 		f.Variants = map[string]bool{}
 	}
@@ -374,6 +386,10 @@ func (s *session) deltaFrame() (f frame, ok bool) {
 		f.Play = &p
 		b.play = p
 	}
+	if br := s.tree.wire(v.Step, len(s.sim.Log())+len(s.future)); !bytes.Equal(mustJSON(br), b.branches) {
+		f.Branches = br
+		b.branches = mustJSON(br)
+	}
 	if n := len(s.future); n != b.future {
 		f.Future = &n
 		b.future = n
@@ -382,9 +398,10 @@ func (s *session) deltaFrame() (f frame, ok bool) {
 		f.Log = &l
 		b.log = l
 	}
+	f.Story = s.storyFrame(false)
 	b.step, b.time = v.Step, v.Time
-	changed = changed || f.Changed != nil || f.Msgs != nil || f.Gone != nil || f.Cut != nil || f.Events != nil ||
-		f.Violations != nil || f.Ops != nil || f.Manual != nil || f.Variants != nil || f.Play != nil || f.Log != nil || f.Future != nil
+	changed = changed || f.Story != nil || f.Changed != nil || f.Msgs != nil || f.Gone != nil || f.Cut != nil || f.Events != nil ||
+		f.Violations != nil || f.Ops != nil || f.Manual != nil || f.Variants != nil || f.Play != nil || f.Log != nil || f.Future != nil || f.Branches != nil
 	return f, changed
 }
 

@@ -11,6 +11,7 @@ import (
 
 	"clusterscope/patterns"
 	"clusterscope/templates"
+	"clusterscope/web/room"
 
 	"github.com/a-h/templ"
 	"github.com/go-chi/chi/v5"
@@ -28,8 +29,19 @@ type Options struct {
 	// patterns.All() when nil. Tests pass their own.
 	Patterns []*patterns.Pattern
 	Lesson   LessonFunc
-	Logger   *slog.Logger
-	Limits   Limits
+	// Lessons are the lessons and scenarios served (lessons.go);
+	// BundledLessons() when nil. It also provides Lesson when that is nil.
+	Lessons *Lessons
+	Logger  *slog.Logger
+	Limits  Limits
+	// Rooms bound the presenters' rooms (rooms.go, web/room).
+	Rooms room.Limits
+	// PublicURL is the base of the join links a room shows ("" = the
+	// address the presenter's browser used).
+	PublicURL string
+	// FrameAncestors is the CSP frame-ancestors of /embed pages ("" = any
+	// site may frame them); every other page refuses framing.
+	FrameAncestors string
 }
 
 // Limits bound what one client can make the server do.
@@ -80,11 +92,16 @@ type Server struct {
 	patterns []*patterns.Pattern
 	byID     map[string]*patterns.Pattern
 	lesson   LessonFunc
+	lessons  *Lessons
 	log      *slog.Logger
 	limits   Limits
 	assets   *assets
 	hub      *hub
 	router   chi.Router
+	// rooms.go
+	rooms          *room.Registry
+	publicURL      string
+	frameAncestors string
 }
 
 // New builds a server.
@@ -92,6 +109,7 @@ func New(opts Options) *Server {
 	s := &Server{
 		patterns: opts.Patterns,
 		lesson:   opts.Lesson,
+		lessons:  opts.Lessons,
 		log:      opts.Logger,
 		limits:   opts.Limits.withDefaults(),
 		assets:   newAssets(),
@@ -102,11 +120,19 @@ func New(opts Options) *Server {
 	if s.log == nil {
 		s.log = slog.Default()
 	}
+	if s.lessons == nil {
+		s.lessons = BundledLessons()
+	}
+	if s.lesson == nil {
+		s.lesson = s.lessons.LessonFunc()
+	}
 	s.byID = map[string]*patterns.Pattern{}
 	for _, p := range s.patterns {
 		s.byID[p.ID] = p
 	}
 	s.hub = newHub(s.limits, s.log)
+	s.rooms = room.NewRegistry(opts.Rooms, s.log)
+	s.publicURL, s.frameAncestors = opts.PublicURL, opts.FrameAncestors
 	s.router = s.routes()
 	return s
 }
@@ -117,7 +143,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.router.Se
 // Close ends every session and closes their connections (going away). The
 // http.Server does not track hijacked WebSocket connections, so call it on
 // shutdown (RegisterOnShutdown).
-func (s *Server) Close() { s.hub.close() }
+func (s *Server) Close() {
+	s.rooms.Close()
+	s.hub.close()
+}
 
 // Sessions is the number of live sessions.
 func (s *Server) Sessions() int { return s.hub.count() }
@@ -128,6 +157,7 @@ func (s *Server) routes() chi.Router {
 	// The WebSocket endpoint stays out of the compressor: it hijacks the
 	// connection and frames are small JSON.
 	r.Get("/ws", s.handleWS)
+	s.roomSockets(r) // rooms.go: /rooms/{code}/ws, /embed/ws
 	r.Get("/healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.Header().Set("Cache-Control", "no-store")
@@ -137,6 +167,9 @@ func (s *Server) routes() chi.Router {
 		r.Use(middleware.Compress(5, "text/html", "text/css", "text/javascript", "application/javascript", "image/svg+xml", "application/json"))
 		r.Get("/", s.handleCatalog)
 		r.Get("/patterns/{id}", s.handlePattern)
+		s.roomPages(r)    // rooms.go: /rooms, /join, /join/{code}, /rooms/{code}/qr.svg, /embed/{id}
+		s.lessonRoutes(r) // lessons.go: /schema/scenario.json, /lessons/{pattern}/{file}, /session/{id}/scenario.yaml
+		s.exportRoutes(r) // export.go: /session/{id}/trace.json, history.json, history.html, /schema/trace.json
 		r.Get("/static/{version}/*", s.assets.serve)
 		r.NotFound(func(w http.ResponseWriter, r *http.Request) { s.notFound(w, r, "page") })
 	})

@@ -14,6 +14,7 @@ import (
 
 	"clusterscope/engine"
 	"clusterscope/patterns"
+	"clusterscope/web/room"
 
 	"github.com/coder/websocket"
 )
@@ -35,15 +36,20 @@ type session struct {
 	done    chan struct{}
 
 	// Owned by the run goroutine.
-	sim    *engine.Sim
-	cfg    engine.Config
-	model  engine.Model
-	meta   *patternMeta
-	future []engine.LoggedCommand // commands undone by a step back, re-applied when stepping forward again
-	play   playState
-	conn   *conn
-	base   baseline
-	resync bool
+	sim     *engine.Sim
+	cfg     engine.Config
+	model   engine.Model
+	meta    *patternMeta
+	future  []engine.LoggedCommand // commands undone by a step back, re-applied when stepping forward again
+	tree    branchTree             // the runs kept when acting at a past step (branches.go)
+	queryC  chan func()            // reads of the run for HTTP exports, run on this goroutine (export.go)
+	story   *story                 // a scenario being played (story.go)
+	room    *room.Room             // the room this run is presented to, if any (rooms.go)
+	lessons *Lessons               // where scenarios are found by name (lessons.go)
+	play    playState
+	conn    *conn
+	base    baseline
+	resync  bool
 
 	mu       sync.Mutex // guards the fields read by the hub
 	detached time.Time
@@ -132,8 +138,8 @@ func (s *Server) newSession(sp sessionParams, ip string) (sess *session, warn er
 	}
 	sess = &session{
 		id: newSessionID(), ip: ip, pat: sp.pattern, hub: s.hub, lim: s.limits, log: s.log,
-		in: make(chan inbound, 16), attachC: make(chan *conn), detachC: make(chan *conn), evictC: make(chan struct{}, 1), done: make(chan struct{}),
-		play: playState{Speed: 1},
+		in: make(chan inbound, 16), attachC: make(chan *conn), detachC: make(chan *conn), evictC: make(chan struct{}, 1), done: make(chan struct{}), queryC: make(chan func()),
+		play: playState{Speed: 1}, lessons: s.lessons,
 	}
 	if err := sess.start(cfg, sp.log, sp.step); err != nil {
 		warn = fmt.Errorf("could not replay the run in the link (%v); started afresh", err)
@@ -301,10 +307,14 @@ func (s *session) run() {
 				return
 			}
 		case <-grace.C:
-			if s.conn == nil {
+			if s.conn == nil && s.keepForRoom() {
+				grace.Reset(s.lim.Grace)
+			} else if s.conn == nil {
 				s.log.Debug("session reclaimed", "session", s.id, "pattern", s.pat.ID)
 				return
 			}
+		case f := <-s.queryC:
+			s.protect(f)
 		case <-s.evictC:
 			if s.conn != nil {
 				s.conn.close(websocket.StatusPolicyViolation, "too many clusters open from this address")
@@ -354,11 +364,14 @@ func (s *session) flush() {
 	}
 	if s.resync {
 		s.resync = false
-		s.send(mustJSON(s.snapshotFrame()))
+		f := s.snapshotFrame()
+		s.send(mustJSON(f))
+		s.publish(room.Snapshot, f)
 		return
 	}
 	if f, ok := s.deltaFrame(); ok {
 		s.send(mustJSON(f))
+		s.publish(room.Delta, f)
 	}
 }
 
@@ -418,15 +431,25 @@ func (s *session) handle(in inbound) {
 }
 
 func (s *session) do(m clientMsg) error {
+	if handled, err := s.doStory(m); handled {
+		return err
+	}
 	switch m.Type {
 	case "cmd":
 		if m.Cmd == nil {
 			return errors.New(`cmd: the "cmd" object is missing`)
 		}
+		step, hadFuture, old := s.sim.StepCount(), len(s.future) > 0, s.fullLog()
 		if err := s.sim.Apply(*m.Cmd); err != nil {
 			return err
 		}
-		s.future = nil // a new command writes a new future
+		s.future = nil // a new command writes a new future; the old one is kept as a branch
+		s.tree.acted(step, old, hadFuture, *m.Cmd)
+	case "branch":
+		if m.ID == nil {
+			return errors.New(`branch: which branch? ("id" is missing)`)
+		}
+		return s.switchBranch(*m.ID, m.Step)
 	case "step":
 		n := m.N
 		if n == 0 {
@@ -490,10 +513,11 @@ func (s *session) do(m clientMsg) error {
 			return fmt.Errorf("reset: %w", err)
 		}
 		s.future = nil
+		s.tree = branchTree{}
 		s.play.Playing = false
 		s.resync = true
 	default:
-		return fmt.Errorf("unknown message type %s (expected cmd, step, run, play, pause, back, seek or reset)", quote(m.Type))
+		return fmt.Errorf("unknown message type %s (expected cmd, step, run, play, pause, back, seek, reset or branch)", quote(m.Type))
 	}
 	return nil
 }

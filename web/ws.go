@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"net/url"
 
 	"github.com/coder/websocket"
 )
@@ -16,11 +17,22 @@ func (s *Server) handleWS(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		return // Accept has answered the request
 	}
+	s.serveWS(ws, r, r.URL.Query())
+}
+
+// serveWS runs the session protocol on an accepted connection; the embed
+// endpoint (rooms.go) comes here too, without a session to resume.
+func (s *Server) serveWS(ws *websocket.Conn, r *http.Request, q url.Values) {
 	ws.SetReadLimit(s.limits.ReadLimit)
 	c := newConn(ws, s.limits)
-	q := r.URL.Query()
 	if id := q.Get("session"); id != "" {
 		if sess := s.hub.get(id); sess != nil && (q.Get("pattern") == "" || q.Get("pattern") == sess.pat.ID) && !sess.isEvicted() {
+			// A run presented to a room is driven only with the
+			// presenter's secret (rooms.go), not its id alone.
+			if presented, ok := s.presenterKeyOK(sess, q.Get("key")); presented && !ok {
+				c.fail("forbidden", "this run is presented to a room: only its presenter, with the presenter's secret, can drive it", websocket.StatusPolicyViolation)
+				return
+			}
 			if sess.attach(c) {
 				go c.readLoop(sess, s.limits.CommandsPerSecond, s.limits.CommandBurst)
 				return
