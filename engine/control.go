@@ -3,7 +3,7 @@ package engine
 import (
 	"errors"
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 )
@@ -13,10 +13,11 @@ import (
 // an error that says what is wrong and changes nothing.
 func (s *Sim) Apply(c Command) error {
 	s.curStep = s.step
+	s.handled = nil
 	if err := s.apply(c); err != nil {
 		return err
 	}
-	s.log = append(s.log, LoggedCommand{Step: s.step, At: micros(s.now), Command: c})
+	s.log = append(roomFor(s.log), LoggedCommand{Step: s.step, At: micros(s.now), Command: c})
 	s.checkInvariants()
 	return nil
 }
@@ -31,8 +32,8 @@ func (s *Sim) proc(id, what string) (*proc, error) {
 	if id == "" {
 		return nil, fmt.Errorf("%s: which process? (node is empty)", what)
 	}
-	p, ok := s.byID[id]
-	if !ok {
+	p := s.procByID(id)
+	if p == nil {
 		return nil, fmt.Errorf("%s: no process called %q", what, id)
 	}
 	return p, nil
@@ -182,13 +183,13 @@ func (s *Sim) apply(c Command) error {
 		if c.Name == "" {
 			return errors.New("variant: which one? (name is empty)")
 		}
-		s.variants[c.Name] = c.On
+		s.setVariant(c.Name, c.On)
 		s.emit(TraceEvent{Kind: TrCommand, Text: fmt.Sprintf("variant %s %s", c.Name, map[bool]string{true: "on", false: "off"}[c.On])})
 	case CmdParam:
 		if c.Name == "" {
 			return errors.New("param: which one? (name is empty)")
 		}
-		s.params[c.Name] = c.Value
+		s.setParam(c.Name, c.Value)
 		s.emit(TraceEvent{Kind: TrCommand, Text: fmt.Sprintf("set %s = %d", c.Name, c.Value)})
 	case "":
 		return errors.New("command has no kind")
@@ -206,17 +207,18 @@ func orAny(s string) string {
 }
 
 func requestText(r Request) string {
-	keys := make([]string, 0, len(r.Args))
+	var keyBuf [8]string
+	keys := keyBuf[:0]
 	for k := range r.Args {
 		keys = append(keys, k)
 	}
-	sort.Strings(keys)
-	var b strings.Builder
-	b.WriteString(r.Name)
+	slices.Sort(keys)
+	b := make([]byte, 0, 64)
+	b = append(b, r.Name...)
 	for _, k := range keys {
-		fmt.Fprintf(&b, " %s=%s", k, r.Args[k])
+		b = append(append(append(append(b, ' '), k...), '='), r.Args[k]...)
 	}
-	return b.String()
+	return string(b)
 }
 
 // heldMessages lists the messages the learner holds (manual mode), in send
@@ -278,11 +280,9 @@ func (s *Sim) lifecycle(p *proc, kind string) error {
 		for _, h := range held {
 			switch {
 			case h.t != nil:
-				if t := h.t; t.armed && t.held {
+				if t := h.t; t.gen == uint32(h.id) && t.armed && t.held {
 					t.held = false
-					s.seq++
-					t.evSeq, t.at = s.seq, s.now
-					s.queue.push(event{at: s.now, seq: s.seq, t: t})
+					s.queueTimerAt(t, s.now)
 				}
 			case h.m.id == h.id && !h.m.gone && h.m.parked:
 				s.scheduleAt(h.m, s.now)

@@ -3,6 +3,8 @@ package engine
 import (
 	"fmt"
 	"math/rand/v2"
+	"reflect"
+	"strconv"
 	"time"
 )
 
@@ -17,13 +19,10 @@ func (e *procEnv) Now() time.Duration    { return e.proc.localTime(e.sim.now) }
 func (e *procEnv) Rand() *rand.Rand      { return e.proc.rand }
 func (e *procEnv) Storage() *Storage     { return e.proc.storage }
 func (e *procEnv) Peers() []string       { return append([]string(nil), e.sim.nodeIDs...) }
-func (e *procEnv) Variant(n string) bool { return e.sim.variants[n] }
+func (e *procEnv) Variant(n string) bool { return e.sim.variant(n) }
 
 func (e *procEnv) Param(name string, def int) int {
-	if v, ok := e.sim.params[name]; ok {
-		return v
-	}
-	return def
+	return e.sim.param(name, def)
 }
 
 func (e *procEnv) Send(to string, msg Message) {
@@ -41,9 +40,7 @@ func (e *procEnv) SetTimer(name string, d time.Duration) {
 }
 
 func (e *procEnv) CancelTimer(name string) {
-	if t := e.proc.timers[name]; t != nil {
-		t.armed, t.held, t.evSeq = false, false, 0
-	}
+	e.sim.cancelTimer(e.proc, name)
 }
 
 func (e *procEnv) Note(format string, args ...any) {
@@ -53,8 +50,8 @@ func (e *procEnv) Note(format string, args ...any) {
 func (e *procEnv) Invoke(input any) int {
 	s := e.sim
 	id := len(s.history)
-	s.history = append(s.history, Operation{ID: id, Client: e.proc.id, Input: input, Call: micros(s.now)})
-	s.emit(TraceEvent{Kind: TrOp, Node: e.proc.id, Text: fmt.Sprintf("invoke %v", input)})
+	s.history = append(roomFor(s.history), Operation{ID: id, Client: e.proc.id, Input: input, Call: micros(s.now)})
+	s.emit(TraceEvent{Kind: TrOp, Node: e.proc.id, Text: string(appendValue(append(make([]byte, 0, 48), "invoke "...), input))})
 	return id
 }
 
@@ -65,5 +62,38 @@ func (e *procEnv) Complete(id int, output any, status OpStatus) {
 	}
 	op := &s.history[id]
 	op.Output, op.Status, op.Return = output, status, micros(s.now)
-	s.emit(TraceEvent{Kind: TrOp, Node: e.proc.id, Text: fmt.Sprintf("%s %v → %v", status, op.Input, output)})
+	b := append(append(make([]byte, 0, 64), status...), ' ')
+	b = append(appendValue(b, op.Input), " → "...)
+	s.emit(TraceEvent{Kind: TrOp, Node: e.proc.id, Text: string(appendValue(b, output))})
+}
+
+// appendValue appends v as fmt's %v does, without fmt's reflection for the
+// values client histories hold (strings, ints, value types with a String
+// method): every operation writes two of these to the trace.
+func appendValue(b []byte, v any) []byte {
+	switch x := v.(type) {
+	case string:
+		return append(b, x...)
+	case int:
+		return strconv.AppendInt(b, int64(x), 10)
+	case fmt.Formatter, error:
+	case fmt.Stringer:
+		// fmt prints a nil pointer as <nil> and catches a panicking
+		// String: leave pointers and panics to it.
+		if reflect.TypeOf(x).Kind() != reflect.Pointer {
+			if s, ok := callString(x); ok {
+				return append(b, s...)
+			}
+		}
+	}
+	return fmt.Append(b, v)
+}
+
+func callString(x fmt.Stringer) (s string, ok bool) {
+	defer func() {
+		if recover() != nil {
+			ok = false
+		}
+	}()
+	return x.String(), true
 }

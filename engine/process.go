@@ -26,6 +26,13 @@ type Summarizer interface {
 	Summary() string
 }
 
+// SummaryAppender is an optional, cheaper Summarizer: it appends the same
+// text as Summary to b. The engine records a summary at every delivery, and
+// appending straight into the trace's buffer spares an allocation each time.
+type SummaryAppender interface {
+	AppendSummary(b []byte) []byte
+}
+
 // EventKind says what woke a process.
 type EventKind uint8
 

@@ -63,6 +63,8 @@ func (s status) String() string {
 type proc struct {
 	id      string
 	index   int
+	sym     uint32 // id as a trace symbol
+	node    int    // index in Sim.nodeProcs, -1 for a client
 	client  bool
 	p       Process
 	env     *procEnv
@@ -78,32 +80,43 @@ type proc struct {
 	held                    []heldItem // what reached the process while paused, in arrival order
 }
 
-// heldItem is a timer or a message that waits for a paused process. A
-// message is named by id too: its record may have been recycled since.
+// heldItem is a timer or a message that waits for a paused process. It
+// names the message by id and the timer by generation too: their records
+// may have been recycled since.
 type heldItem struct {
 	t  *timer
 	m  *inFlight
-	id uint64
+	id uint64 // the message's id, or the timer's gen
 }
 
 // timer is one named timer of a process. The record is reused when the name
-// is armed again; evSeq names the one queued event that may fire it.
+// is armed again, and for another name once cancelled (gen counts those
+// lives); evSeq names the one queued event that may fire it.
 type timer struct {
+	slot     int32 // index in Sim.timerSlab
+	gen      uint32
 	name     string
 	proc     *proc
 	deadline time.Duration // local clock time
 	at       time.Duration // true time of its queued event
 	evSeq    uint64        // 0: no live event
+	// placed is the seq of the event physically queued for this timer,
+	// due at placedAt (0: none). It may be an earlier event that stands in
+	// for evSeq: see queueTimerAt.
+	placed   uint64
+	placedAt time.Duration
 	armed    bool
 	held     bool // fired while its process was paused; fires at resume
 }
 
 // inFlight is a message between send and delivery or loss.
 type inFlight struct {
+	slot   int32 // index in Sim.msgSlab
 	id     uint64
 	from   int
 	to     int
 	msg    Message
+	kind   uint32 // msg.Kind() as a trace symbol
 	sentAt time.Duration
 	dueAt  time.Duration // 0 while held
 	evSeq  uint64        // the queued delivery event that is live; 0: none
@@ -113,21 +126,46 @@ type inFlight struct {
 	gone   bool // delivered or lost; the record waits for reuse
 }
 
-// event is one entry of the queue: a delivery (m) or a timer (t). It is live
-// only while its seq is the one its message or timer expects, so re-arming,
-// cancelling, crashing or re-delivering voids old events without a search.
+// event is one entry of the queue: a delivery or a timer, named by slab
+// index (ref ≥ 0: Sim.msgSlab[ref]; ref < 0: Sim.timerSlab[^ref]) so the
+// queue holds no pointers: its heap swaps need no GC write barriers. It is
+// live only while its seq is the one its message or timer expects, so
+// re-arming, cancelling, crashing or re-delivering voids old events without
+// a search.
 type event struct {
 	at  time.Duration
 	seq uint64
-	m   *inFlight
-	t   *timer
+	ref int32
 }
 
-func (e *event) void() bool {
-	if e.t != nil {
-		return e.t.evSeq != e.seq
+// top drops void events off the queue, and puts a timer's stand-in back at
+// the timer's own (at, seq), until the first event is live. It reports
+// whether one is.
+func (s *Sim) top() bool {
+	for len(s.queue) > 0 {
+		e := &s.queue[0]
+		if e.ref >= 0 {
+			if s.msgSlab[e.ref].evSeq == e.seq {
+				return true
+			}
+			s.queue.pop()
+			continue
+		}
+		t := s.timerSlab[^e.ref]
+		if e.seq == t.placed && e.seq == t.evSeq {
+			return true
+		}
+		if e.seq == t.placed && t.evSeq != 0 {
+			t.placed, t.placedAt = t.evSeq, t.at
+			s.queue.replaceTop(event{at: t.at, seq: t.evSeq, ref: e.ref})
+			continue
+		}
+		if e.seq == t.placed {
+			t.placed = 0
+		}
+		s.queue.pop()
 	}
-	return e.m.evSeq != e.seq
+	return false
 }
 
 // eventQueue is a binary min-heap on (at, seq), typed to avoid the boxing of
@@ -160,8 +198,21 @@ func (q *eventQueue) pop() event {
 	top := h[0]
 	n := len(h) - 1
 	h[0] = h[n]
-	h[n] = event{} // let the GC have the pointers
-	h = h[:n]
+	*q = h[:n]
+	q.down()
+	return top
+}
+
+// replaceTop swaps the first event for e: a pop and a push in one pass.
+func (q *eventQueue) replaceTop(e event) {
+	(*q)[0] = e
+	q.down()
+}
+
+// down restores the heap from the top.
+func (q *eventQueue) down() {
+	h := *q
+	n := len(h)
 	i := 0
 	for {
 		l := 2*i + 1
@@ -178,8 +229,6 @@ func (q *eventQueue) pop() event {
 		h[i], h[small] = h[small], h[i]
 		i = small
 	}
-	*q = h
-	return top
 }
 
 type link struct {
@@ -196,34 +245,46 @@ type dropRule struct {
 // Sim is one simulated cluster. It is not safe for concurrent use: one
 // goroutine owns it (see web/).
 type Sim struct {
-	cfg     Config
-	model   Model
-	now     time.Duration
-	step    int
-	seq     uint64
-	queue   eventQueue
-	procs   []*proc
-	byID    map[string]*proc
-	nodeIDs []string
-	links   [][]link
+	cfg       Config
+	model     Model
+	now       time.Duration
+	step      int
+	seq       uint64
+	queue     eventQueue
+	procs     []*proc
+	byID      map[string]*proc
+	nodeIDs   []string
+	nodeProcs []*proc // in nodeIDs order
+	handled   *proc   // whose Handle ran in the last step, if any
+	links     [][]link
 	// flight holds the messages in flight in id order (ids only grow), plus
 	// records that are gone, swept out when they are half the slice.
 	flight     []*inFlight
 	live, dead int
 	free       []*inFlight
+	// Every message and timer record ever made, by slot: queue events name
+	// records by slot. Records are recycled, so these stay small.
+	msgSlab    []*inFlight
+	timerSlab  []*timer
+	freeTimers []*timer
 	nextMsg    uint64
 	netRand    *rand.Rand
 	manual     bool
 	rules      []dropRule
 	variants   map[string]bool
 	params     map[string]int
-	trace      Trace
-	log        []LoggedCommand
-	history    []Operation
-	invariants []Invariant
-	violations []Violation
-	broken     map[string]bool
-	curStep    int // step number stamped on trace events being written
+	// The same settings as short lists: processes read them on nearly
+	// every event, and a scan of a few names beats hashing the name.
+	variantList []setting[bool]
+	paramList   []setting[int]
+	trace       Trace
+	log         []LoggedCommand
+	history     []Operation
+	invariants  []Invariant
+	violations  []Violation
+	broken      map[string]bool
+	curStep     int // step number stamped on trace events being written
+	world       World
 }
 
 // New builds a cluster and boots every process (their EvStart runs now, as
@@ -248,10 +309,10 @@ func New(cfg Config, model Model) (*Sim, error) {
 		netRand:  rand.New(rand.NewPCG(cfg.Seed, 0x6e6574)), // "net"
 	}
 	for k, v := range cfg.Variants {
-		s.variants[k] = v
+		s.setVariant(k, v)
 	}
 	for k, v := range cfg.Params {
-		s.params[k] = v
+		s.setParam(k, v)
 	}
 	net := DefaultNet
 	if cfg.Net != nil {
@@ -273,6 +334,7 @@ func New(cfg Config, model Model) (*Sim, error) {
 			rand:    rand.New(rand.NewPCG(cfg.Seed, nameHash(id))),
 			timers:  map[string]*timer{},
 		}
+		p.sym = s.trace.sym(id)
 		p.env = &procEnv{sim: s, proc: p}
 		s.procs = append(s.procs, p)
 		s.byID[id] = p
@@ -292,6 +354,13 @@ func New(cfg Config, model Model) (*Sim, error) {
 		}
 	}
 	sort.Strings(s.nodeIDs)
+	for _, p := range s.procs {
+		p.node = -1
+	}
+	for i, id := range s.nodeIDs {
+		s.nodeProcs = append(s.nodeProcs, s.byID[id])
+		s.byID[id].node = i
+	}
 	s.links = make([][]link, len(s.procs))
 	for i := range s.links {
 		s.links[i] = make([]link, len(s.procs))
@@ -332,8 +401,72 @@ func checkNet(n NetSettings) error {
 func (s *Sim) boot(p *proc) {
 	p.p = s.model.NewProcess(p.id, p.client)
 	p.status = statusUp
-	s.emit(TraceEvent{Kind: TrStart, Node: p.id})
+	s.record(symStart, p.sym, 0, 0, 0, 0, "")
 	p.p.Handle(p.env, Event{Kind: EvStart})
+}
+
+// procByID finds a process by name: a scan of at most MaxProcesses names,
+// which usually share their bytes with the name asked for (env.Peers), is
+// quicker than a map lookup on every send.
+func (s *Sim) procByID(id string) *proc {
+	for _, p := range s.procs {
+		if p.id == id {
+			return p
+		}
+	}
+	return nil
+}
+
+// setting is one named variant or parameter.
+type setting[T any] struct {
+	name string
+	v    T
+}
+
+// maxScan is how many settings a lookup scans before it asks the map.
+const maxScan = 16
+
+func lookupSetting[T any](list []setting[T], m map[string]T, name string) (T, bool) {
+	if len(list) > maxScan {
+		v, ok := m[name]
+		return v, ok
+	}
+	for i := range list {
+		if list[i].name == name {
+			return list[i].v, true
+		}
+	}
+	var zero T
+	return zero, false
+}
+
+func putSetting[T any](list []setting[T], m map[string]T, name string, v T) []setting[T] {
+	m[name] = v
+	for i := range list {
+		if list[i].name == name {
+			list[i].v = v
+			return list
+		}
+	}
+	return append(list, setting[T]{name, v})
+}
+
+func (s *Sim) setVariant(name string, on bool) {
+	s.variantList = putSetting(s.variantList, s.variants, name, on)
+}
+
+func (s *Sim) setParam(name string, v int) { s.paramList = putSetting(s.paramList, s.params, name, v) }
+
+func (s *Sim) variant(name string) bool {
+	on, _ := lookupSetting(s.variantList, s.variants, name)
+	return on
+}
+
+func (s *Sim) param(name string, def int) int {
+	if v, ok := lookupSetting(s.paramList, s.params, name); ok {
+		return v
+	}
+	return def
 }
 
 // ---- time and steps ----
@@ -365,21 +498,22 @@ func (s *Sim) Pending() int { return len(s.queue) }
 
 // Step runs exactly one event. It returns false when nothing is queued.
 func (s *Sim) Step() (StepInfo, bool) {
-	for len(s.queue) > 0 {
+	for s.top() {
 		ev := s.queue.pop()
-		if ev.void() {
-			continue
+		if ev.ref < 0 {
+			s.timerSlab[^ev.ref].placed = 0
 		}
 		if ev.at > s.now {
 			s.now = ev.at
 		}
 		s.step++
 		s.curStep = s.step
+		s.handled = nil
 		var info StepInfo
-		if ev.t != nil {
-			info = s.fire(ev.t)
+		if ev.ref < 0 {
+			info = s.fire(s.timerSlab[^ev.ref])
 		} else {
-			info = s.deliver(ev.m)
+			info = s.deliver(s.msgSlab[ev.ref])
 		}
 		info.Step = s.step
 		info.At = micros(s.now)
@@ -395,12 +529,13 @@ func (s *Sim) fire(t *timer) StepInfo {
 	if p.status == statusPaused {
 		if !t.held {
 			t.held = true
-			p.held = append(p.held, heldItem{t: t})
+			p.held = append(p.held, heldItem{t: t, id: uint64(t.gen)})
 		}
 		return StepInfo{Kind: "held", Node: p.id, Text: "timer " + t.name + " waits: " + p.id + " is paused"}
 	}
 	t.armed = false
-	s.emit(TraceEvent{Kind: TrTimer, Node: p.id, Text: t.name})
+	s.handled = p
+	s.record(symTimer, p.sym, 0, 0, 0, 0, t.name)
 	p.p.Handle(p.env, Event{Kind: EvTimer, Timer: t.name})
 	return StepInfo{Kind: "timer", Node: p.id, Text: t.name}
 }
@@ -425,12 +560,12 @@ func (s *Sim) deliver(m *inFlight) StepInfo {
 		}
 		return StepInfo{Kind: "held", Node: p.id, From: from.id, Msg: id, Text: p.id + " is paused"}
 	}
-	msg := m.msg
-	kind := msg.Kind()
-	s.emit(TraceEvent{Kind: TrDeliver, Node: p.id, From: from.id, To: p.id, Msg: id, MsgKind: kind, Text: summary(msg)})
+	msg, kind := m.msg, m.kind
+	s.trace.recordSummary(traceRec{step: s.curStep, at: micros(s.now), msg: id, kind: symDeliver, node: p.sym, from: from.sym, to: p.sym, msgKind: kind}, msg)
 	s.remove(m) // before Handle: its sends may reuse the record
+	s.handled = p
 	p.p.Handle(p.env, Event{Kind: EvReceive, From: from.id, Msg: msg})
-	return StepInfo{Kind: "deliver", Node: p.id, From: from.id, Msg: id, Text: kind}
+	return StepInfo{Kind: "deliver", Node: p.id, From: from.id, Msg: id, Text: s.trace.syms[kind]}
 }
 
 // RunFor runs every event due within d of virtual time, then moves the clock
@@ -463,11 +598,8 @@ func (s *Sim) RunFor(d time.Duration, maxSteps int) int {
 
 // nextAt is the time of the next live event, dropping void ones off the top.
 func (s *Sim) nextAt() time.Duration {
-	for len(s.queue) > 0 {
-		if !s.queue[0].void() {
-			return s.queue[0].at
-		}
-		s.queue.pop()
+	if s.top() {
+		return s.queue[0].at
 	}
 	return 1<<63 - 1
 }
@@ -519,26 +651,28 @@ func micros(d time.Duration) int64 { return int64(d / time.Microsecond) }
 // ---- sending and the network ----
 
 func (s *Sim) send(from *proc, toID string, msg Message) {
-	to, ok := s.byID[toID]
+	to := s.procByID(toID)
+	ok := to != nil
 	s.nextMsg++
 	id := s.nextMsg
-	kind := msg.Kind()
+	kindName := msg.Kind()
+	kind := s.trace.kindSym(kindName)
 	if !ok {
-		s.emit(TraceEvent{Kind: TrDrop, Node: from.id, From: from.id, To: toID, Msg: id, MsgKind: kind, Text: "no such process"})
+		s.record(symDrop, from.sym, from.sym, s.trace.sym(toID), id, kind, "no such process")
 		return
 	}
-	s.emit(TraceEvent{Kind: TrSend, Node: from.id, From: from.id, To: toID, Msg: id, MsgKind: kind})
+	s.record(symSend, from.sym, from.sym, to.sym, id, kind, "")
 	if s.live >= maxQueued {
-		s.emit(TraceEvent{Kind: TrDrop, Node: from.id, From: from.id, To: toID, Msg: id, MsgKind: kind, Text: "network overloaded"})
+		s.record(symDrop, from.sym, from.sym, to.sym, id, kind, "network overloaded")
 		return
 	}
-	m := s.add(id, from.index, to.index, msg)
+	m := s.add(id, from.index, to.index, msg, kind)
 	l := &s.links[from.index][to.index]
 	if !l.up {
 		s.lose(m, "link cut")
 		return
 	}
-	if len(s.rules) > 0 && s.matchRule(from.id, toID, kind) {
+	if len(s.rules) > 0 && s.matchRule(from.id, toID, kindName) {
 		s.lose(m, "drop rule")
 		return
 	}
@@ -557,16 +691,17 @@ func (s *Sim) send(from *proc, toID string, msg Message) {
 }
 
 // add records a new message in flight, reusing a gone record if there is one.
-func (s *Sim) add(id uint64, from, to int, msg Message) *inFlight {
+func (s *Sim) add(id uint64, from, to int, msg Message, kind uint32) *inFlight {
 	var m *inFlight
 	if n := len(s.free); n > 0 {
 		m = s.free[n-1]
 		s.free = s.free[:n-1]
-		*m = inFlight{}
+		*m = inFlight{slot: m.slot}
 	} else {
-		m = &inFlight{}
+		m = &inFlight{slot: int32(len(s.msgSlab))}
+		s.msgSlab = append(s.msgSlab, m)
 	}
-	m.id, m.from, m.to, m.msg, m.sentAt = id, from, to, msg, s.now
+	m.id, m.from, m.to, m.msg, m.kind, m.sentAt = id, from, to, msg, kind, s.now
 	s.flight = append(s.flight, m)
 	s.live++
 	return m
@@ -628,21 +763,22 @@ func (s *Sim) scheduleAt(m *inFlight, at time.Duration) {
 	m.dueAt = at
 	s.seq++
 	m.evSeq = s.seq
-	s.queue.push(event{at: at, seq: s.seq, m: m})
+	s.queue.push(event{at: at, seq: s.seq, ref: m.slot})
 }
 
 func (s *Sim) duplicate(m *inFlight, at time.Duration) {
 	s.nextMsg++
 	from, to := s.procs[m.from], s.procs[m.to]
 	id, orig, msg, sentAt := s.nextMsg, m.id, m.msg, m.sentAt
-	c := s.add(id, m.from, m.to, msg)
+	c := s.add(id, m.from, m.to, msg, m.kind)
 	c.sentAt, c.dupOf = sentAt, orig
-	s.emit(TraceEvent{Kind: TrDuplicate, Node: from.id, From: from.id, To: to.id, Msg: id, MsgKind: msg.Kind(), Text: "copy of #" + strconv.FormatUint(orig, 10)})
+	s.record(symDuplicate, from.sym, from.sym, to.sym, id, m.kind, "copy of #"+strconv.FormatUint(orig, 10))
 	s.scheduleAt(c, at)
 }
 
 func (s *Sim) lose(m *inFlight, why string) {
-	s.emit(TraceEvent{Kind: TrDrop, Node: s.procs[m.to].id, From: s.procs[m.from].id, To: s.procs[m.to].id, Msg: m.id, MsgKind: m.msg.Kind(), Text: why})
+	to := s.procs[m.to].sym
+	s.record(symDrop, to, s.procs[m.from].sym, to, m.id, m.kind, why)
 	s.remove(m)
 }
 
@@ -664,6 +800,11 @@ func (s *Sim) emit(ev TraceEvent) {
 	ev.Step = s.curStep
 	ev.At = micros(s.now)
 	s.trace.add(&ev)
+}
+
+// record is emit for the engine's own events, with symbols at hand.
+func (s *Sim) record(kind, node, from, to uint32, msg uint64, msgKind uint32, text string) {
+	s.trace.record(traceRec{step: s.curStep, at: micros(s.now), msg: msg, kind: kind, node: node, from: from, to: to, msgKind: msgKind}, text)
 }
 
 func summary(m Message) string {
@@ -703,12 +844,37 @@ func (s *Sim) armTimer(p *proc, name string, d time.Duration) {
 	}
 	t := p.timers[name]
 	if t == nil {
-		t = &timer{name: name, proc: p}
+		t = s.newTimer(p, name)
 		p.timers[name] = t
 	}
 	t.armed, t.held = true, false
 	t.deadline = p.localTime(s.now) + d
 	s.queueTimer(t)
+}
+
+// newTimer makes a timer record, recycling a cancelled one.
+func (s *Sim) newTimer(p *proc, name string) *timer {
+	if n := len(s.freeTimers); n > 0 {
+		t := s.freeTimers[n-1]
+		s.freeTimers = s.freeTimers[:n-1]
+		*t = timer{slot: t.slot, gen: t.gen + 1, name: name, proc: p}
+		return t
+	}
+	t := &timer{slot: int32(len(s.timerSlab)), name: name, proc: p}
+	s.timerSlab = append(s.timerSlab, t)
+	return t
+}
+
+// cancelTimer disarms p's timer called name and recycles its record: a
+// client names a timer per operation, and the records would otherwise pile
+// up for the whole run. Queued events and held items that still name it are
+// void (its evSeq is 0 and, once reused, its gen differs).
+func (s *Sim) cancelTimer(p *proc, name string) {
+	if t := p.timers[name]; t != nil {
+		t.armed, t.held, t.evSeq = false, false, 0
+		delete(p.timers, name)
+		s.freeTimers = append(s.freeTimers, t)
+	}
 }
 
 // queueTimer queues t's event at the first microsecond its local clock reads
@@ -721,10 +887,24 @@ func (s *Sim) queueTimer(t *timer) {
 	if at > maxTime {
 		at = maxTime
 	}
+	s.queueTimerAt(t, at)
+}
+
+// queueTimerAt makes t due at at under a fresh seq. An event already queued
+// for t no later than that stands in for it: when it comes up, top puts it
+// back at t's own (at, seq). So an election timeout re-armed on every
+// heartbeat costs no queue push per re-arm, and the run is exactly as if
+// each re-arm had queued its own event: the queue orders by (at, seq), and
+// the stand-in comes up before that pair would.
+func (s *Sim) queueTimerAt(t *timer, at time.Duration) {
 	t.at = at
 	s.seq++
 	t.evSeq = s.seq
-	s.queue.push(event{at: at, seq: s.seq, t: t})
+	if t.placed != 0 && t.placedAt <= at {
+		return
+	}
+	t.placed, t.placedAt = s.seq, at
+	s.queue.push(event{at: at, seq: s.seq, ref: ^t.slot})
 }
 
 // reclock re-queues every armed timer after the process's clock changed:

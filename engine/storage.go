@@ -1,6 +1,9 @@
 package engine
 
-import "sort"
+import (
+	"slices"
+	"sort"
+)
 
 // Storage is a process's disk: a key-value area for small records (generation,
 // votedFor) and an append-only log. Reads see every write at once (the page
@@ -44,10 +47,21 @@ func (s *diskState) apply(op diskOp) {
 	case opDelete:
 		delete(s.kv, op.key)
 	case opAppend:
-		s.log = append(s.log, op.value)
+		s.log = append(roomFor(s.log), op.value)
 	case opTruncate:
 		s.log = s.log[:op.n:op.n] // cap: a later append must not overwrite a shared array
 	}
+}
+
+// roomFor makes room for one more element at the end of s, doubling a full
+// slice. append grows a large slice by only a quarter, so a log that grows
+// for a whole run would be copied about four times over; doubling copies it
+// once.
+func roomFor[T any](s []T) []T {
+	if len(s) == cap(s) {
+		s = slices.Grow(s, max(len(s), 16))
+	}
+	return s
 }
 
 func (s *Storage) do(op diskOp) {

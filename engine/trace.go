@@ -40,23 +40,190 @@ type TraceEvent struct {
 }
 
 // Trace is the run's event log. It is kept in fixed-size chunks, so a long
-// run never copies its history to grow it.
+// run never copies its history to grow it, and compactly: a record names
+// kinds and processes by symbol number and keeps its text in its chunk's
+// byte arena, so records hold no pointers and the garbage collector never
+// scans a run's history (which dominated the cost of long runs). TraceEvent
+// values are built only when Since, Events or Hash read them.
 type Trace struct {
-	chunks [][]TraceEvent
+	chunks []*traceBlock
 	n      int
+	syms   []string          // symbol number -> text; 0 is ""
+	symOf  map[string]uint32 // text -> symbol number
+	recent [16]symbol        // a cache in front of symOf for message kinds
+}
+
+type symbol struct {
+	s  string
+	id uint32
 }
 
 const traceChunk = 4096
 
+// traceRec is an event as the engine hands it to the trace: names as
+// symbols, the text apart.
+type traceRec struct {
+	step                          int
+	at                            int64
+	msg                           uint64
+	kind, node, from, to, msgKind uint32 // symbols
+}
+
+// packedRec is how a chunk stores an event, in 32 bytes: the step counts
+// from the chunk's first, the text sits in the chunk's arena, and the
+// symbols are small. An event that does not fit (a name interned late, a
+// very long text, a step out of order) is kept whole in the chunk's wide
+// list instead, and its packed record says where (kind wideRec, textOff).
+type packedRec struct {
+	msg            uint64
+	at             int64
+	step           uint32 // minus the chunk's step0
+	textOff        uint32 // in the chunk's text arena
+	textLen        uint16
+	kind           uint8
+	node, from, to uint8
+	msgKind        uint16
+}
+
+const wideRec = 1<<8 - 1 // packedRec.kind of an event kept in traceBlock.wide
+
+type traceBlock struct {
+	recs  []packedRec
+	text  []byte
+	step0 int
+	wide  []TraceEvent
+}
+
+// pack stores r with its text, which sits at [off, off+n) of the arena.
+func (c *traceBlock) pack(t *Trace, r traceRec, off, n int) {
+	if len(c.recs) == 0 {
+		c.step0 = r.step
+	}
+	d := uint64(r.step - c.step0)
+	if r.kind < wideRec && r.node < 1<<8 && r.from < 1<<8 && r.to < 1<<8 && r.msgKind < 1<<16 && d < 1<<32 && n < 1<<16 {
+		c.recs = append(c.recs, packedRec{msg: r.msg, at: r.at, step: uint32(d), textOff: uint32(off), textLen: uint16(n),
+			kind: uint8(r.kind), node: uint8(r.node), from: uint8(r.from), to: uint8(r.to), msgKind: uint16(r.msgKind)})
+		return
+	}
+	text := string(c.text[off : off+n])
+	c.text = c.text[:off]
+	c.recs = append(c.recs, packedRec{kind: wideRec, textOff: uint32(len(c.wide))})
+	c.wide = append(c.wide, TraceEvent{Step: r.step, At: r.at, Kind: TraceKind(t.syms[r.kind]), Node: t.syms[r.node],
+		From: t.syms[r.from], To: t.syms[r.to], Msg: r.msg, MsgKind: t.syms[r.msgKind], Text: text})
+}
+
+// The trace kinds are the first symbols, in this order, so the engine's hot
+// paths name them without a lookup.
+var traceKinds = [...]TraceKind{TrSend, TrDeliver, TrDrop, TrDuplicate, TrTimer, TrRequest, TrStart,
+	TrCrash, TrRestart, TrPause, TrResume, TrNote, TrCommand, TrViolation, TrOp}
+
+const (
+	symSend uint32 = 1 + iota
+	symDeliver
+	symDrop
+	symDuplicate
+	symTimer
+	symRequest
+	symStart
+)
+
+func (t *Trace) init() {
+	t.syms = make([]string, 1, 32)
+	t.symOf = map[string]uint32{"": 0}
+	for _, k := range traceKinds {
+		t.sym(string(k))
+	}
+}
+
+// sym is the symbol number of s, interning it on first use.
+func (t *Trace) sym(s string) uint32 {
+	if t.syms == nil {
+		t.init()
+	}
+	if id, ok := t.symOf[s]; ok {
+		return id
+	}
+	id := uint32(len(t.syms))
+	t.syms = append(t.syms, s)
+	t.symOf[s] = id
+	return id
+}
+
+// kindSym is sym for the kind of every message sent: a message kind is
+// nearly always a constant, so comparing with the cached string is quick.
+func (t *Trace) kindSym(s string) uint32 {
+	if s == "" {
+		return 0
+	}
+	slot := &t.recent[(len(s)+int(s[0])+3*int(s[len(s)-1]))&15]
+	if slot.s == s && slot.id != 0 {
+		return slot.id
+	}
+	id := t.sym(s)
+	*slot = symbol{s, id}
+	return id
+}
+
+// add appends ev (Seq is set here).
 func (t *Trace) add(ev *TraceEvent) {
 	ev.Seq = t.n
+	t.record(traceRec{step: ev.Step, at: ev.At, msg: ev.Msg, kind: t.sym(string(ev.Kind)),
+		node: t.sym(ev.Node), from: t.sym(ev.From), to: t.sym(ev.To), msgKind: t.sym(ev.MsgKind)}, ev.Text)
+}
+
+// block is the chunk the next event goes to.
+func (t *Trace) block() *traceBlock {
 	last := len(t.chunks) - 1
-	if last < 0 || len(t.chunks[last]) == traceChunk {
-		t.chunks = append(t.chunks, make([]TraceEvent, 0, traceChunk))
+	if last < 0 || len(t.chunks[last].recs) == traceChunk {
+		if t.syms == nil {
+			t.init()
+		}
+		t.chunks = append(t.chunks, &traceBlock{recs: make([]packedRec, 0, traceChunk), text: make([]byte, 0, 16*traceChunk)})
 		last++
 	}
-	t.chunks[last] = append(t.chunks[last], *ev)
+	return t.chunks[last]
+}
+
+// record appends r with text, whose symbols the caller has interned.
+func (t *Trace) record(r traceRec, text string) {
+	c := t.block()
+	off := len(c.text)
+	c.text = append(c.text, text...)
+	c.pack(t, r, off, len(text))
 	t.n++
+}
+
+// recordSummary is record with msg's summary as text.
+func (t *Trace) recordSummary(r traceRec, msg Message) {
+	sa, ok := msg.(SummaryAppender)
+	if !ok {
+		t.record(r, summary(msg))
+		return
+	}
+	c := t.block()
+	off := len(c.text)
+	out := sa.AppendSummary(c.text)
+	if len(out) < off { // not an append: keep what the arena held
+		out = append(c.text, summary(msg)...)
+	}
+	c.text = out
+	c.pack(t, r, off, len(c.text)-off)
+	t.n++
+}
+
+// event materialises the record at position seq.
+func (t *Trace) event(c *traceBlock, r *packedRec, seq int) TraceEvent {
+	if r.kind == wideRec {
+		ev := c.wide[r.textOff]
+		ev.Seq = seq
+		return ev
+	}
+	ev := TraceEvent{Seq: seq, Step: c.step0 + int(r.step), At: r.at, Kind: TraceKind(t.syms[r.kind]), Node: t.syms[r.node],
+		From: t.syms[r.from], To: t.syms[r.to], Msg: r.msg, MsgKind: t.syms[r.msgKind]}
+	if r.textLen > 0 {
+		ev.Text = string(c.text[r.textOff : r.textOff+uint32(r.textLen)])
+	}
+	return ev
 }
 
 // Events returns a copy of every event.
@@ -73,10 +240,13 @@ func (t *Trace) Since(seq int) []TraceEvent {
 	out := make([]TraceEvent, 0, t.n-seq)
 	for c := seq / traceChunk; c < len(t.chunks); c++ {
 		chunk := t.chunks[c]
+		i := 0
 		if c == seq/traceChunk {
-			chunk = chunk[seq%traceChunk:]
+			i = seq % traceChunk
 		}
-		out = append(out, chunk...)
+		for ; i < len(chunk.recs); i++ {
+			out = append(out, t.event(chunk, &chunk.recs[i], c*traceChunk+i))
+		}
 	}
 	return out
 }
@@ -85,14 +255,21 @@ func (t *Trace) Since(seq int) []TraceEvent {
 func (t *Trace) Len() int { return t.n }
 
 // Hash is a fingerprint of the whole trace (every field of every event):
-// equal runs have equal hashes.
+// equal runs have equal hashes. It is the hash of the events Since and
+// Events give, read straight from the records.
 func (t *Trace) Hash() string {
 	h := fnv64(fnvOffset)
-	for _, chunk := range t.chunks {
-		for i := range chunk {
-			e := &chunk[i]
-			h = h.num(int64(e.Step)).num(e.At).str(string(e.Kind)).str(e.Node).str(e.From).str(e.To)
-			h = h.num(int64(e.Msg)).str(e.MsgKind).str(e.Text)
+	for _, c := range t.chunks {
+		for i := range c.recs {
+			r := &c.recs[i]
+			if r.kind == wideRec {
+				e := &c.wide[r.textOff]
+				h = h.num(int64(e.Step)).num(e.At).str(string(e.Kind)).str(e.Node).str(e.From).str(e.To)
+				h = h.num(int64(e.Msg)).str(e.MsgKind).str(e.Text)
+				continue
+			}
+			h = h.num(int64(c.step0 + int(r.step))).num(r.at).str(t.syms[r.kind]).str(t.syms[r.node]).str(t.syms[r.from]).str(t.syms[r.to])
+			h = h.num(int64(r.msg)).str(t.syms[r.msgKind]).bytes(c.text[r.textOff : r.textOff+uint32(r.textLen)])
 		}
 	}
 	return strconv.FormatUint(uint64(h), 16)
@@ -117,6 +294,15 @@ func (h fnv64) str(s string) fnv64 {
 	h = h.num(int64(len(s)))
 	for i := 0; i < len(s); i++ {
 		h = (h ^ fnv64(s[i])) * fnvPrime
+	}
+	return h
+}
+
+// bytes is str on text kept as bytes.
+func (h fnv64) bytes(b []byte) fnv64 {
+	h = h.num(int64(len(b)))
+	for _, c := range b {
+		h = (h ^ fnv64(c)) * fnvPrime
 	}
 	return h
 }

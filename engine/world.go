@@ -17,15 +17,36 @@ func (w *World) Nodes() []string { return append([]string(nil), w.sim.nodeIDs...
 
 // Process returns the live process, or nil while it is crashed.
 func (w *World) Process(id string) Process {
-	if p, ok := w.sim.byID[id]; ok {
+	if p := w.sim.procByID(id); p != nil {
 		return p.p
 	}
 	return nil
 }
 
+// NodeProcess is Process for the i-th of Nodes(), found without a lookup by
+// name: invariants read every node after every step. It is nil while the
+// node is crashed or when i is out of range.
+func (w *World) NodeProcess(i int) Process {
+	if i < 0 || i >= len(w.sim.nodeProcs) {
+		return nil
+	}
+	return w.sim.nodeProcs[i].p
+}
+
+// HandledNode is the index in Nodes() of the server node whose Handle ran in
+// the last step, or -1 (a client ran, the event was held or lost, or the
+// last change was a command). A process changes only in its own Handle, so
+// a checker that saw the round before can re-read just this node.
+func (w *World) HandledNode() int {
+	if p := w.sim.handled; p != nil {
+		return p.node
+	}
+	return -1
+}
+
 // Status is "up", "crashed" or "paused" ("" for an unknown id).
 func (w *World) Status(id string) string {
-	if p, ok := w.sim.byID[id]; ok {
+	if p := w.sim.procByID(id); p != nil {
 		return p.status.String()
 	}
 	return ""
@@ -33,21 +54,18 @@ func (w *World) Status(id string) string {
 
 // Storage returns a process's disk (also while it is crashed).
 func (w *World) Storage(id string) *Storage {
-	if p, ok := w.sim.byID[id]; ok {
+	if p := w.sim.procByID(id); p != nil {
 		return p.storage
 	}
 	return nil
 }
 
 // Variant reports whether a broken variant is on.
-func (w *World) Variant(name string) bool { return w.sim.variants[name] }
+func (w *World) Variant(name string) bool { return w.sim.variant(name) }
 
 // Param reads a cluster setting.
 func (w *World) Param(name string, def int) int {
-	if v, ok := w.sim.params[name]; ok {
-		return v
-	}
-	return def
+	return w.sim.param(name, def)
 }
 
 // History is the client history so far.
@@ -61,9 +79,9 @@ func (s *Sim) checkInvariants() {
 	if len(s.invariants) == 0 {
 		return
 	}
-	w := World{sim: s}
+	s.world.sim = s // kept in the Sim: a World made here would escape, an allocation per step
 	for _, inv := range s.invariants {
-		text, nodes := inv.Check(&w)
+		text, nodes := inv.Check(&s.world)
 		if text == "" || s.broken[inv.Name] {
 			continue
 		}
@@ -95,7 +113,7 @@ func (s *Sim) Trace() *Trace { return &s.trace }
 func (s *Sim) History() []Operation { return s.history }
 
 // Variant reports whether a broken variant is on.
-func (s *Sim) Variant(name string) bool { return s.variants[name] }
+func (s *Sim) Variant(name string) bool { return s.variant(name) }
 
 // ---- views ----
 

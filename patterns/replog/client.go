@@ -39,6 +39,8 @@ type clientOp struct {
 	in     KVInput
 	target string
 	tries  int
+	// timer names, made once: timeout always, retry once one was set
+	timeout, retry string
 }
 
 // Client is a simulated client (alice, bob): it sends each operation to the
@@ -50,12 +52,21 @@ type Client struct {
 	servers []string
 	leader  string // best guess
 	pending []*clientOp
-	results []string // last few outcomes, newest last
+	results []result // last few outcomes, newest last
 	counter int      // for default values
 	ok      int
 	unknown int
 	failed  int
 }
+
+// result is an outcome as the view lists it; the text is built only when
+// the view is.
+type result struct {
+	in   KVInput
+	text string
+}
+
+func (r result) String() string { return r.in.String() + " → " + r.text }
 
 func newClient(id string) *Client { return &Client{id: id} }
 
@@ -128,8 +139,9 @@ func (c *Client) request(env engine.Env, req engine.Request) {
 		target = c.servers[0]
 	}
 	op := &clientOp{id: env.Invoke(in), in: in, target: target}
+	op.timeout = timeoutTimer(op.id)
 	c.pending = append(c.pending, op)
-	env.SetTimer(timeoutTimer(op.id), ms(env.Param(ParamClientTimeout, defClientTimeout)))
+	env.SetTimer(op.timeout, ms(env.Param(ParamClientTimeout, defClientTimeout)))
 	c.send(env, op)
 }
 
@@ -152,8 +164,10 @@ func (c *Client) find(id int) (int, *clientOp) {
 func (c *Client) finish(env engine.Env, i int, out any, st engine.OpStatus, text string) {
 	op := c.pending[i]
 	c.pending = append(c.pending[:i:i], c.pending[i+1:]...)
-	env.CancelTimer(timeoutTimer(op.id))
-	env.CancelTimer(retryTimer(op.id))
+	env.CancelTimer(op.timeout)
+	if op.retry != "" {
+		env.CancelTimer(op.retry)
+	}
 	env.Complete(op.id, out, st)
 	switch st {
 	case engine.OpOK:
@@ -163,10 +177,10 @@ func (c *Client) finish(env engine.Env, i int, out any, st engine.OpStatus, text
 	default:
 		c.failed++
 	}
-	c.results = append(c.results, op.in.String()+" → "+text)
-	if len(c.results) > 5 {
-		c.results = c.results[len(c.results)-5:]
+	if len(c.results) == 5 {
+		c.results = append(c.results[:0], c.results[1:]...)
 	}
+	c.results = append(c.results, result{op.in, text})
 }
 
 func (c *Client) reply(env engine.Env, from string, m ClientReply) {
@@ -203,7 +217,10 @@ func (c *Client) reply(env engine.Env, from string, m ClientReply) {
 	// No leader known yet: wait a little and try the next server.
 	c.leader = ""
 	op.target = c.servers[(indexOf(c.servers, from)+1)%len(c.servers)]
-	env.SetTimer(retryTimer(op.id), 100*time.Millisecond)
+	if op.retry == "" {
+		op.retry = retryTimer(op.id)
+	}
+	env.SetTimer(op.retry, 100*time.Millisecond)
 }
 
 func indexOf(list []string, s string) int {
@@ -255,14 +272,18 @@ func (c *Client) View() engine.ProcessView {
 		items = append(items, s)
 	}
 	last := ""
-	if len(c.results) > 0 {
-		last = c.results[len(c.results)-1]
+	var results []string
+	for _, r := range c.results {
+		results = append(results, r.String())
+	}
+	if len(results) > 0 {
+		last = results[len(results)-1]
 	}
 	return engine.ProcessView{
 		Role: "client",
 		Widgets: []engine.Widget{
 			{Type: "queue", Title: "pending", Items: items},
-			{Type: "queue", Title: "results", Items: append([]string(nil), c.results...)},
+			{Type: "queue", Title: "results", Items: results},
 			{Type: "fields", Title: "client", Fields: []engine.Field{
 				{Label: "leader guess", Value: c.leader},
 				{Label: "ok", Value: strconv.Itoa(c.ok)},

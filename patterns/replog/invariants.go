@@ -24,8 +24,12 @@ const (
 const settleGenerations = 8
 
 // checkers builds fresh invariants for one run, in the order given.
-func checkers(names []string) []engine.Invariant {
-	t := &tracker{votes: map[string]map[int]string{}, leaders: map[int]string{}, committedVals: map[[2]string]struct{}{}}
+func checkers(names []string) []engine.Invariant { return newCheckers(names, false) }
+
+// newCheckers with full set re-reads every node every round (the slow,
+// obvious way, which tests compare the incremental one against).
+func newCheckers(names []string, full bool) []engine.Invariant {
+	t := &tracker{full: full, votes: map[string]map[int]string{}, leaders: map[int]string{}, committedVals: map[[2]string]struct{}{}}
 	var out []engine.Invariant
 	for _, name := range names {
 		inv := engine.Invariant{Name: name}
@@ -65,6 +69,13 @@ func checkers(names []string) []engine.Invariant {
 	return out
 }
 
+// nodeSeen is what the per-node checks read from a node.
+type nodeSeen struct {
+	n               *Node
+	gen, suspicions int
+	role, votedFor  string
+}
+
 type vote struct {
 	gen  int
 	vote string
@@ -75,6 +86,8 @@ type vote struct {
 // logs are compared through hash chains, and the committed prefix is
 // re-examined only when a log, a mark or a role changed.
 type tracker struct {
+	full bool // no shortcuts: re-read and re-check everything every round
+
 	// per round
 	ids         []string
 	fresh       bool
@@ -83,7 +96,13 @@ type tracker struct {
 	logVers     []int   // per node: log version at the last refresh
 	hwms        []int   // per node: mark (negated for a leader) at the last refresh
 	logsChanged bool    // for log matching
+	logDirty    []bool  // per node: its log changed since log matching last looked
 	commitDirty bool    // for the committed prefix
+	// nodesChanged: a node's generation, role, vote or suspicions changed
+	// this round, or a command came (statuses may have changed): the
+	// per-node checks have nothing new to look at otherwise.
+	nodesChanged bool
+	seen         []nodeSeen // per node, at the last refresh
 
 	votes    map[string]map[int]string // node -> generation -> vote
 	seenVote []vote                    // per node: the vote last recorded
@@ -116,40 +135,64 @@ func nodeOf(w *engine.World, id string) *Node {
 }
 
 // refresh loads the live nodes once per check round (a step or a command).
+// After a step that follows the round last loaded, only the node that
+// handled it can have changed: a process changes only in its own Handle.
 func (t *tracker) refresh(w *engine.World) {
 	key := [2]int{w.Step(), len(w.Commands())}
 	if t.fresh && key == t.freshKey {
 		return
 	}
+	next := t.fresh && key[1] == t.freshKey[1] && key[0] == t.freshKey[0]+1 && !t.full
+	t.nodesChanged = t.full || !next && (!t.fresh || key[1] != t.freshKey[1])
 	t.fresh, t.freshKey = true, key
+	if next {
+		if i := w.HandledNode(); i >= 0 && i < len(t.ids) {
+			t.load(w, i)
+		}
+		return
+	}
 	if t.ids == nil {
 		t.ids = w.Nodes()
 		k := len(t.ids)
 		t.nodeCache, t.logVers, t.hwms, t.vc, t.maxGen = make([]*Node, k), make([]int, k), make([]int, k), make([]int, k), make([]int, k)
 		t.lastGen, t.ledGen, t.seenVote = make([]int, k), make([]int, k), make([]vote, k)
+		t.seen, t.logDirty = make([]nodeSeen, k), make([]bool, k)
 	}
-	for i, id := range t.ids {
-		n := nodeOf(w, id)
-		v, h := -1, 0
-		if n != nil {
-			v, h = n.logVer, n.hwm
-			t.maxGen[i] = max(t.maxGen[i], n.gen)
-			if n.role == Leader {
-				h = -1 - h
-			}
-		}
-		if n != t.nodeCache[i] || v != t.logVers[i] {
-			t.logsChanged, t.commitDirty = true, true
-		}
-		if h != t.hwms[i] {
-			t.commitDirty = true
-		}
-		t.nodeCache[i], t.logVers[i], t.hwms[i] = n, v, h
+	for i := range t.ids {
+		t.load(w, i)
 	}
+}
+
+// load reads node i and notes what changed.
+func (t *tracker) load(w *engine.World, i int) {
+	n, _ := w.NodeProcess(i).(*Node)
+	v, h := -1, 0
+	seen := nodeSeen{n: n}
+	if n != nil {
+		seen.gen, seen.suspicions, seen.role, seen.votedFor = n.gen, n.suspicions, n.role, n.votedFor
+		v, h = n.logVer, n.hwm
+		t.maxGen[i] = max(t.maxGen[i], n.gen)
+		if n.role == Leader {
+			h = -1 - h
+		}
+	}
+	if n != t.nodeCache[i] || v != t.logVers[i] || t.full {
+		t.logsChanged, t.commitDirty, t.logDirty[i] = true, true, true
+	}
+	if h != t.hwms[i] || t.full {
+		t.commitDirty = true
+	}
+	if seen != t.seen[i] {
+		t.seen[i], t.nodesChanged = seen, true
+	}
+	t.nodeCache[i], t.logVers[i], t.hwms[i] = n, v, h
 }
 
 func (t *tracker) oneLeader(w *engine.World) (string, []string) {
 	t.refresh(w)
+	if !t.nodesChanged {
+		return "", nil
+	}
 	for i, n := range t.nodeCache {
 		if n == nil || n.role != Leader || t.ledGen[i] == n.gen {
 			continue
@@ -165,6 +208,9 @@ func (t *tracker) oneLeader(w *engine.World) (string, []string) {
 
 func (t *tracker) oneVote(w *engine.World) (string, []string) {
 	t.refresh(w)
+	if !t.nodesChanged {
+		return "", nil
+	}
 	for i, n := range t.nodeCache {
 		if n == nil || n.votedFor == "" || (t.seenVote[i].gen == n.gen && t.seenVote[i].vote == n.votedFor) {
 			continue
@@ -185,6 +231,9 @@ func (t *tracker) oneVote(w *engine.World) (string, []string) {
 
 func (t *tracker) genMonotonic(w *engine.World) (string, []string) {
 	t.refresh(w)
+	if !t.nodesChanged {
+		return "", nil
+	}
 	for i, n := range t.nodeCache {
 		if n == nil {
 			continue
@@ -205,10 +254,12 @@ func (t *tracker) logMatching(w *engine.World) (string, []string) {
 	}
 	t.logsChanged = false
 	ns := t.nodeCache
+	dirty := t.logDirty
+	defer clear(dirty)
 	for i := 0; i < len(ns); i++ {
 		for j := i + 1; j < len(ns); j++ {
 			a, b := ns[i], ns[j]
-			if a == nil || b == nil {
+			if a == nil || b == nil || !(dirty[i] || dirty[j]) { // two unchanged logs agreed last time
 				continue
 			}
 			// The highest index where both hold the same generation: the
@@ -411,6 +462,9 @@ func (t *tracker) noFalseSuspicion(w *engine.World) (string, []string) {
 		return "", nil
 	}
 	t.refresh(w)
+	if !t.nodesChanged {
+		return "", nil
+	}
 	for _, n := range t.nodeCache {
 		if n != nil && n.suspicions > 0 && w.Status(n.suspected) == "up" {
 			return fmt.Sprintf("%s gave up on %s (no heartbeat within %v) although %s is up and the network is within its bounds", n.id, n.suspected, n.timeout, n.suspected), []string{n.id, n.suspected}
@@ -424,6 +478,9 @@ func (t *tracker) electionsSettle(w *engine.World) (string, []string) {
 		return "", nil
 	}
 	t.refresh(w)
+	if !t.nodesChanged {
+		return "", nil
+	}
 	for _, n := range t.nodeCache {
 		if n != nil && n.gen >= settleGenerations {
 			return fmt.Sprintf("generation %d reached at %s with nothing failing: elections never settle", n.gen, n.id), []string{n.id}

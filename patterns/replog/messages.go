@@ -1,6 +1,10 @@
 package replog
 
-import "strconv"
+import (
+	"strconv"
+
+	"clusterscope/engine"
+)
 
 // The messages of the replicated-log cluster. They are plain values; a
 // sender never changes a slice after putting it in a message (the node's log
@@ -39,9 +43,12 @@ type VoteRequest struct {
 	Gen, LastIndex, LastGen int
 }
 
-func (VoteRequest) Kind() string { return "RequestVote" }
-func (m VoteRequest) Summary() string {
-	return "gen " + itoa(m.Gen) + " last " + itoa(m.LastIndex) + "/" + itoa(m.LastGen)
+func (VoteRequest) Kind() string      { return "RequestVote" }
+func (m VoteRequest) Summary() string { return summary(m) }
+func (m VoteRequest) AppendSummary(b []byte) []byte {
+	b = appendInt(append(b, "gen "...), m.Gen)
+	b = appendInt(append(b, " last "...), m.LastIndex)
+	return appendInt(append(b, '/'), m.LastGen)
 }
 
 // VoteResponse grants or refuses a vote; Gen is the voter's generation.
@@ -50,12 +57,14 @@ type VoteResponse struct {
 	Granted bool
 }
 
-func (VoteResponse) Kind() string { return "VoteResponse" }
-func (m VoteResponse) Summary() string {
+func (VoteResponse) Kind() string      { return "VoteResponse" }
+func (m VoteResponse) Summary() string { return summary(m) }
+func (m VoteResponse) AppendSummary(b []byte) []byte {
+	b = appendInt(append(b, "gen "...), m.Gen)
 	if m.Granted {
-		return "gen " + itoa(m.Gen) + " granted"
+		return append(b, " granted"...)
 	}
-	return "gen " + itoa(m.Gen) + " refused"
+	return append(b, " refused"...)
 }
 
 // ReplicationRequest carries entries after (PrevIndex, PrevGen) and the
@@ -74,22 +83,15 @@ func (m ReplicationRequest) Kind() string {
 	return "ReplicationRequest"
 }
 
-func (m ReplicationRequest) Summary() string {
-	// Built in one buffer: the engine asks for it on every delivery.
-	var buf [64]byte
-	b := append(buf[:0], "gen "...)
-	b = strconv.AppendInt(b, int64(m.Gen), 10)
-	b = append(b, " prev "...)
-	b = strconv.AppendInt(b, int64(m.PrevIndex), 10)
-	b = append(b, '/')
-	b = strconv.AppendInt(b, int64(m.PrevGen), 10)
+func (m ReplicationRequest) Summary() string { return summary(m) }
+func (m ReplicationRequest) AppendSummary(b []byte) []byte {
+	b = appendInt(append(b, "gen "...), m.Gen)
+	b = appendInt(append(b, " prev "...), m.PrevIndex)
+	b = appendInt(append(b, '/'), m.PrevGen)
 	if len(m.Entries) > 0 {
-		b = append(b, " +"...)
-		b = strconv.AppendInt(b, int64(len(m.Entries)), 10)
+		b = appendInt(append(b, " +"...), len(m.Entries))
 	}
-	b = append(b, " hwm "...)
-	b = strconv.AppendInt(b, int64(m.HWM), 10)
-	return string(b)
+	return appendInt(append(b, " hwm "...), m.HWM)
 }
 
 // ReplicationResponse answers a ReplicationRequest. On success Match is the
@@ -101,18 +103,16 @@ type ReplicationResponse struct {
 	Match   int
 }
 
-func (ReplicationResponse) Kind() string { return "ReplicationResponse" }
-func (m ReplicationResponse) Summary() string {
-	var buf [48]byte
-	b := append(buf[:0], "gen "...)
-	b = strconv.AppendInt(b, int64(m.Gen), 10)
+func (ReplicationResponse) Kind() string      { return "ReplicationResponse" }
+func (m ReplicationResponse) Summary() string { return summary(m) }
+func (m ReplicationResponse) AppendSummary(b []byte) []byte {
+	b = appendInt(append(b, "gen "...), m.Gen)
 	if m.Success {
 		b = append(b, " ok "...)
 	} else {
 		b = append(b, " FAILED, last "...)
 	}
-	b = strconv.AppendInt(b, int64(m.Match), 10)
-	return string(b)
+	return appendInt(b, m.Match)
 }
 
 // ClientRequest is a client's read or write; ID is the client's operation id.
@@ -122,12 +122,14 @@ type ClientRequest struct {
 	Key, Value string
 }
 
-func (ClientRequest) Kind() string { return "ClientRequest" }
-func (m ClientRequest) Summary() string {
+func (ClientRequest) Kind() string      { return "ClientRequest" }
+func (m ClientRequest) Summary() string { return summary(m) }
+func (m ClientRequest) AppendSummary(b []byte) []byte {
+	b = appendInt(append(b, '#'), m.ID)
 	if m.Op == opPut {
-		return "#" + itoa(m.ID) + " " + m.Key + "=" + m.Value
+		return append(append(append(append(b, ' '), m.Key...), '='), m.Value...)
 	}
-	return "#" + itoa(m.ID) + " get " + m.Key
+	return append(append(b, " get "...), m.Key...)
 }
 
 // ClientReply answers a ClientRequest: the result once committed and
@@ -140,15 +142,27 @@ type ClientReply struct {
 	Hint      string
 }
 
-func (ClientReply) Kind() string { return "ClientReply" }
-func (m ClientReply) Summary() string {
+func (ClientReply) Kind() string      { return "ClientReply" }
+func (m ClientReply) Summary() string { return summary(m) }
+func (m ClientReply) AppendSummary(b []byte) []byte {
+	b = appendInt(append(b, '#'), m.ID)
 	if m.NotLeader {
-		if m.Hint == "" {
-			return "#" + itoa(m.ID) + " not leader"
+		b = append(b, " not leader"...)
+		if m.Hint != "" {
+			b = append(append(b, ", try "...), m.Hint...)
 		}
-		return "#" + itoa(m.ID) + " not leader, try " + m.Hint
+		return b
 	}
-	return "#" + itoa(m.ID) + " ok " + m.Value
+	return append(append(b, " ok "...), m.Value...)
 }
+
+// summary is Summary through AppendSummary: the engine appends summaries
+// straight into its trace (engine.SummaryAppender), views ask for strings.
+func summary(m engine.SummaryAppender) string {
+	var buf [64]byte
+	return string(m.AppendSummary(buf[:0]))
+}
+
+func appendInt(b []byte, i int) []byte { return strconv.AppendInt(b, int64(i), 10) }
 
 func itoa(i int) string { return strconv.Itoa(i) }

@@ -9,6 +9,7 @@
 package replog
 
 import (
+	"slices"
 	"time"
 
 	"clusterscope/engine"
@@ -67,9 +68,68 @@ const (
 	keyVote        = "votedFor"
 )
 
+// appliedSet is the set of client writes (client, operation id) a node
+// has applied. Operation ids are small counters, so each client's ids are a
+// bitset: a map of every write of a long run made each lookup a cache miss.
+type appliedSet struct {
+	bits  []clientBits        // per client, few
+	other map[reqKey]struct{} // ids a bitset should not hold (negative, huge)
+}
+
+type clientBits struct {
+	client string
+	words  []uint64
+}
+
 type reqKey struct {
 	client string
 	id     int
+}
+
+const maxBitsetID = 1 << 24
+
+// words is client's bitset, made on first use.
+func (a *appliedSet) words(client string) *[]uint64 {
+	for i := range a.bits {
+		if a.bits[i].client == client {
+			return &a.bits[i].words
+		}
+	}
+	a.bits = append(a.bits, clientBits{client: client})
+	return &a.bits[len(a.bits)-1].words
+}
+
+func (a *appliedSet) has(client string, id int) bool {
+	if id < 0 || id >= maxBitsetID {
+		_, ok := a.other[reqKey{client, id}]
+		return ok
+	}
+	for _, b := range a.bits {
+		if b.client == client {
+			return id/64 < len(b.words) && b.words[id/64]&(1<<(id%64)) != 0
+		}
+	}
+	return false
+}
+
+// add records (client, id) and reports whether it was new.
+func (a *appliedSet) add(client string, id int) bool {
+	if a.has(client, id) {
+		return false
+	}
+	if id < 0 || id >= maxBitsetID {
+		if a.other == nil {
+			a.other = map[reqKey]struct{}{}
+		}
+		a.other[reqKey{client, id}] = struct{}{}
+		return true
+	}
+	w := a.words(client)
+	for len(*w) <= id/64 {
+		*w = append(*w, 0)
+	}
+	(*w)[id/64] |= 1 << (id % 64)
+	return true
 }
 
 // Node is one server of the cluster.
@@ -90,7 +150,7 @@ type Node struct {
 
 	hwm, applied int
 	kv           map[string]string
-	done         map[reqKey]struct{} // writes already applied (a duplicate is a no-op)
+	done         appliedSet // writes already applied (a duplicate is a no-op)
 
 	// candidate
 	votes []bool // by position in all
@@ -196,7 +256,7 @@ func (n *Node) start(env engine.Env) {
 	k := len(n.all)
 	n.votes, n.next, n.match = make([]bool, k), make([]int, k), make([]int, k)
 	n.busy, n.lastAck, n.sorted = make([]bool, k), make([]time.Duration, k), make([]int, k)
-	n.kv, n.done = map[string]string{}, map[reqKey]struct{}{}
+	n.kv, n.done = map[string]string{}, appliedSet{}
 	st := env.Storage()
 	if v, ok := st.Get(keyGen); ok {
 		n.gen = v.(int)
@@ -280,6 +340,14 @@ func (n *Node) push(e Entry) {
 	var prev uint64 = 14695981039346656037
 	if k := len(n.hashes); k > 0 {
 		prev = n.hashes[k-1]
+	}
+	if len(n.log) == cap(n.log) {
+		// Double: append grows a long slice by a quarter, which would copy
+		// a log that grows all run long about four times over.
+		n.log = slices.Grow(n.log, len(n.log)+16)
+	}
+	if len(n.hashes) == cap(n.hashes) {
+		n.hashes = slices.Grow(n.hashes, len(n.hashes)+16)
 	}
 	n.log = append(n.log, e)
 	n.hashes = append(n.hashes, entryHash(prev, e))
@@ -587,10 +655,8 @@ func (n *Node) apply(env engine.Env) {
 		var val string
 		switch e.Op {
 		case opPut:
-			k := reqKey{e.Client, e.ReqID}
-			if _, dup := n.done[k]; !dup {
+			if n.done.add(e.Client, e.ReqID) {
 				n.kv[e.Key] = e.Value
-				n.done[k] = struct{}{}
 			}
 		case opGet:
 			val = n.kv[e.Key]
@@ -619,7 +685,7 @@ func (n *Node) onClient(env engine.Env, from string, m ClientRequest) {
 		return
 	}
 	if m.Op == opPut {
-		if _, dup := n.done[reqKey{from, m.ID}]; dup {
+		if n.done.has(from, m.ID) {
 			env.Send(from, ClientReply{ID: m.ID})
 			return
 		}

@@ -1,0 +1,164 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"reflect"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+	"unsafe"
+)
+
+// hashEvents is Hash written over materialised events, the way the trace
+// was hashed when it stored TraceEvent values.
+func hashEvents(events []TraceEvent) string {
+	h := fnv64(fnvOffset)
+	for _, e := range events {
+		h = h.num(int64(e.Step)).num(e.At).str(string(e.Kind)).str(e.Node).str(e.From).str(e.To)
+		h = h.num(int64(e.Msg)).str(e.MsgKind).str(e.Text)
+	}
+	return strconv.FormatUint(uint64(h), 16)
+}
+
+// The trace keeps packed records; what Since, Events and Hash give must be
+// exactly the events written, and Hash a function of those events alone.
+func TestPackedRecordsGiveBackTheEvents(t *testing.T) {
+	s := storyRun(t, 7)
+	events := s.Trace().Events()
+	if got, want := s.Trace().Hash(), hashEvents(events); got != want {
+		t.Fatalf("Hash %s, hash of the events %s", got, want)
+	}
+	again := traceFrom(events)
+	if !reflect.DeepEqual(again.Events(), events) || again.Hash() != s.Trace().Hash() {
+		t.Fatal("writing the events into a fresh trace does not give them back")
+	}
+	kinds := map[TraceKind]bool{}
+	for _, e := range events {
+		kinds[e.Kind] = true
+	}
+	for _, k := range []TraceKind{TrSend, TrDeliver, TrDrop, TrDuplicate, TrTimer, TrStart, TrCrash, TrCommand, TrOp} {
+		if !kinds[k] {
+			t.Errorf("the story run has no %s event: it does not cover every record path", k)
+		}
+	}
+}
+
+// A long run is mostly trace: keep its records at 32 bytes.
+func TestPackedRecordSize(t *testing.T) {
+	if n := unsafe.Sizeof(packedRec{}); n != 32 {
+		t.Fatalf("a packed record takes %d bytes", n)
+	}
+}
+
+func TestTraceKeepsOddNamesAndLongTexts(t *testing.T) {
+	var tr Trace
+	long := strings.Repeat("é", 70_000)
+	in := []TraceEvent{
+		{Step: 1, At: 5, Kind: "custom", Node: "nowhere", From: "", To: "x y", Msg: 1 << 60, MsgKind: "Odd", Text: long},
+		{Step: 1 << 40, At: -3, Kind: TrNote, Text: ""},
+		{Step: 2, At: 6, Kind: TrNote, Node: "nowhere", Text: "again"},
+	}
+	for i := 0; i < 600; i++ { // more names than a packed record can name
+		in = append(in, TraceEvent{Step: 3, At: int64(i), Kind: TrSend, Node: "n" + strconv.Itoa(i%300), From: "f" + strconv.Itoa(i), Msg: uint64(i), Text: "t"})
+	}
+	for i := range in {
+		e := in[i]
+		tr.add(&e)
+	}
+	for i := range in {
+		in[i].Seq = i
+	}
+	if got := tr.Events(); !reflect.DeepEqual(got, in) {
+		t.Fatalf("got %+v", got)
+	}
+	if tr.Hash() != hashEvents(in) {
+		t.Fatal("Hash is not the hash of the events")
+	}
+}
+
+// appendPing summarises itself by appending, as hot messages do.
+type appendPing struct{ N int }
+
+func (appendPing) Kind() string { return "Ping" }
+func (p appendPing) AppendSummary(b []byte) []byte {
+	return strconv.AppendInt(append(b, "n="...), int64(p.N), 10)
+}
+func (p appendPing) Summary() string { return string(p.AppendSummary(nil)) }
+
+// badAppender returns a fresh slice instead of appending to b.
+type badAppender struct{}
+
+func (badAppender) Kind() string                  { return "Bad" }
+func (badAppender) Summary() string               { return "bad" }
+func (badAppender) AppendSummary(b []byte) []byte { return []byte("x") }
+
+func TestDeliveryTextIsTheSummary(t *testing.T) {
+	var tr Trace
+	tr.record(traceRec{kind: tr.sym(string(TrNote))}, "before")
+	tr.recordSummary(traceRec{kind: symDeliver}, appendPing{N: 42})
+	tr.recordSummary(traceRec{kind: symDeliver}, ping{N: 7})
+	tr.recordSummary(traceRec{kind: symDeliver}, pong{N: 7}) // no summary
+	tr.recordSummary(traceRec{kind: symDeliver}, badAppender{})
+	tr.record(traceRec{kind: tr.sym(string(TrNote))}, "after")
+	var texts []string
+	for _, e := range tr.Events() {
+		texts = append(texts, e.Text)
+	}
+	if want := []string{"before", "n=42", "n=7", "", "bad", "after"}; !reflect.DeepEqual(texts, want) {
+		t.Fatalf("texts %q, want %q", texts, want)
+	}
+}
+
+type valueStringer struct{ s string }
+
+func (v valueStringer) String() string { return "V" + v.s }
+
+type pointerStringer struct{}
+
+func (*pointerStringer) String() string { return "P" }
+
+type panicStringer struct{}
+
+func (panicStringer) String() string { panic("no") }
+
+// Operation texts skip fmt for common values; they must read as %v does.
+func TestOperationTextsReadAsFmt(t *testing.T) {
+	var nilPtr *pointerStringer
+	for _, v := range []any{nil, "", "x", 3, -7, valueStringer{"q"}, &pointerStringer{}, nilPtr, panicStringer{},
+		errors.New("e"), 2.5, []int{1}, map[string]int{"a": 1}, struct{ A int }{1}, OpOK, time.Second} {
+		if got, want := string(appendValue([]byte("> "), v)), "> "+fmt.Sprintf("%v", v); got != want {
+			t.Errorf("%T: %q, fmt says %q", v, got, want)
+		}
+	}
+}
+
+// A timer re-armed later keeps its first queued event as a stand-in; it must
+// still fire once, at its last deadline, and in arm order with timers due at
+// the same instant.
+func TestRearmedTimerFiresOnceInArmOrder(t *testing.T) {
+	s := newSim(t, quiet(three...))
+	act(t, s, "athens", "timer", "name", "a", "ms", "10")
+	act(t, s, "athens", "timer", "name", "b", "ms", "15")
+	for ms := 11; ms <= 15; ms++ { // each later: no new queue entry
+		act(t, s, "athens", "timer", "name", "a", "ms", strconv.Itoa(ms))
+	}
+	if s.Pending() != 2 {
+		t.Fatalf("%d events queued for two timers", s.Pending())
+	}
+	act(t, s, "athens", "timer", "name", "d", "ms", "15") // armed after a's last re-arm
+	act(t, s, "athens", "timer", "name", "c", "ms", "30")
+	act(t, s, "athens", "timer", "name", "c", "ms", "20") // earlier: queued anew
+	s.RunFor(time.Second, 0)
+	var fired []string
+	for _, e := range traceOf(s, TrTimer) {
+		fired = append(fired, fmt.Sprintf("%s@%d", e.Text, e.At/1000))
+	}
+	if want := []string{"b@15", "a@15", "d@15", "c@20"}; !reflect.DeepEqual(fired, want) {
+		t.Fatalf("fired %v, want %v", fired, want)
+	}
+	if s.StepCount() != 4 {
+		t.Fatalf("%d steps, want 4", s.StepCount())
+	}
+}
