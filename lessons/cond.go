@@ -8,10 +8,10 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 
 	"clusterscope/engine"
 	"clusterscope/patterns"
+	"clusterscope/patterns/kit"
 
 	"github.com/expr-lang/expr"
 	exprast "github.com/expr-lang/expr/ast"
@@ -62,7 +62,7 @@ var nodeBuiltins = []factField{
 
 type factField struct {
 	name string
-	typ  reflect.Type // nil: any
+	typ  reflect.Type
 }
 
 // envSchema is the shape of a scenario's condition environment.
@@ -81,49 +81,27 @@ var identRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 var exprReserved = map[string]bool{"and": true, "or": true, "not": true, "in": true, "matches": true, "contains": true,
 	"startsWith": true, "endsWith": true, "nil": true, "true": true, "false": true, "let": true, "if": true, "else": true}
 
-// sampleTime is how long a throwaway run plays to discover the facts a
-// pattern exposes (most facts exist from boot; some, like a leader's, once
-// one is elected).
-const sampleTime = 5 * time.Second
-
-// newEnvSchema learns the facts of a pattern by playing a throwaway run of
-// the scenario's configuration for a few virtual seconds.
-func newEnvSchema(pat *patterns.Pattern, cfg engine.Config) (schema *envSchema, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("pattern %s failed while starting: %v", pat.ID, r)
-		}
-	}()
-	sim, err := pat.NewSim(cfg)
-	if err != nil {
-		return nil, err
+// newEnvSchema builds the condition environment of a scenario from the
+// facts its pattern declares (kit.Cluster NodeFacts, ClientFacts and
+// ClusterFacts). Servers and clients share one node type, so a condition
+// may read any node's fact; one a process does not show reads as zero.
+func newEnvSchema(pat *patterns.Pattern, cfg engine.Config) (*envSchema, error) {
+	c := pat.Cluster
+	if err := c.ValidateFacts(); err != nil {
+		return nil, fmt.Errorf("pattern %s: %w", pat.ID, err)
 	}
-	s := &envSchema{facts: pat.Cluster.Facts}
+	s := &envSchema{facts: c.Facts}
 	s.procs = append(append([]string(nil), cfg.Nodes...), cfg.Clients...)
-	nodeFacts := map[string]reflect.Type{}
-	clusterFacts := map[string]reflect.Type{}
-	seen := map[string]bool{}
-	sample := func() {
-		for _, id := range s.procs {
-			if v, ok := sim.NodeView(id); ok {
-				mergeTypes(nodeFacts, seen, "n:", v.Facts)
-			}
-		}
-		if s.facts != nil {
-			mergeTypes(clusterFacts, seen, "c:", s.facts(sim.World()))
-		}
+	nodeFacts, err := declared(append(append([]kit.FactDoc(nil), c.NodeFacts...), c.ClientFacts...), nodeBuiltinNames())
+	if err != nil {
+		return nil, fmt.Errorf("pattern %s: node %w", pat.ID, err)
 	}
-	sample()
-	sim.RunFor(sampleTime, 200_000)
-	sample()
-	for _, f := range nodeBuiltins {
-		delete(nodeFacts, f.name)
+	clusterFacts, err := declared(c.ClusterFacts, builtinNames)
+	if err != nil {
+		return nil, fmt.Errorf("pattern %s: cluster %w", pat.ID, err)
 	}
-	for _, n := range builtinNames {
-		delete(clusterFacts, n)
-	}
-	s.nodeFields = append(append([]factField(nil), nodeBuiltins...), sortedFields(nodeFacts)...)
-	s.clusterFacts = sortedFields(clusterFacts)
+	s.nodeFields = append(append([]factField(nil), nodeBuiltins...), nodeFacts...)
+	s.clusterFacts = clusterFacts
 	s.nodeType = structOf(s.nodeFields)
 	procFields := make([]factField, len(s.procs))
 	for i, id := range s.procs {
@@ -133,37 +111,35 @@ func newEnvSchema(pat *patterns.Pattern, cfg engine.Config) (schema *envSchema, 
 	return s, nil
 }
 
-// mergeTypes records the type of each usable fact; a fact seen with two
-// types becomes any.
-func mergeTypes(into map[string]reflect.Type, seen map[string]bool, ns string, facts map[string]any) {
-	for k, v := range facts {
-		if !identRE.MatchString(k) || exprReserved[k] {
-			continue
-		}
-		t := factType(v)
-		if !seen[ns+k] {
-			seen[ns+k] = true
-			into[k] = t
-			continue
-		}
-		if into[k] != t {
-			into[k] = nil
-		}
+func nodeBuiltinNames() []string {
+	out := make([]string, len(nodeBuiltins))
+	for i, f := range nodeBuiltins {
+		out[i] = f.name
 	}
+	return out
 }
 
-func factType(v any) reflect.Type {
-	switch normalize(v).(type) {
-	case int:
-		return reflect.TypeOf(0)
-	case float64:
-		return reflect.TypeOf(0.0)
-	case string:
-		return reflect.TypeOf("")
-	case bool:
-		return reflect.TypeOf(false)
+// declared turns a declaration into typed fields, sorted by name; a name
+// declared twice (for servers and for clients) is one field. A name a
+// condition cannot spell, or one the scenario itself defines, is an error.
+func declared(docs []kit.FactDoc, reserved []string) ([]factField, error) {
+	types := map[string]reflect.Type{}
+	for _, d := range docs {
+		if !identRE.MatchString(d.Name) || exprReserved[d.Name] || contains(reserved, d.Name) {
+			return nil, fmt.Errorf("fact %q cannot be used in a condition (not a plain name, or taken by a built-in)", d.Name)
+		}
+		t := declaredTypes[d.Type]
+		if t == nil {
+			return nil, fmt.Errorf("fact %q has unknown type %q", d.Name, d.Type)
+		}
+		types[d.Name] = t
 	}
-	return nil
+	return sortedFields(types), nil
+}
+
+var declaredTypes = map[string]reflect.Type{
+	kit.FactInt: reflect.TypeOf(0), kit.FactFloat: reflect.TypeOf(0.0),
+	kit.FactString: reflect.TypeOf(""), kit.FactBool: reflect.TypeOf(false),
 }
 
 // normalize makes every integer an int and every float a float64, so a
@@ -189,16 +165,10 @@ func sortedFields(m map[string]reflect.Type) []factField {
 	return out
 }
 
-var anyType = reflect.TypeOf((*any)(nil)).Elem()
-
 func structOf(fields []factField) reflect.Type {
 	sf := make([]reflect.StructField, len(fields))
 	for i, f := range fields {
-		t := f.typ
-		if t == nil {
-			t = anyType
-		}
-		sf[i] = reflect.StructField{Name: "F" + strconv.Itoa(i), Type: t, Tag: reflect.StructTag(`expr:"` + f.name + `"`)}
+		sf[i] = reflect.StructField{Name: "F" + strconv.Itoa(i), Type: f.typ, Tag: reflect.StructTag(`expr:"` + f.name + `"`)}
 	}
 	return reflect.StructOf(sf)
 }
@@ -216,12 +186,7 @@ func (s *envSchema) sampleEnv() map[string]any {
 	return env
 }
 
-func zeroOf(t reflect.Type) any {
-	if t == nil {
-		return nil
-	}
-	return reflect.Zero(t).Interface()
-}
+func zeroOf(t reflect.Type) any { return reflect.Zero(t).Interface() }
 
 // env builds the environment of the cluster as it is now.
 func (s *envSchema) env(sim *engine.Sim) (map[string]any, error) {
@@ -289,8 +254,8 @@ func (s *envSchema) env(sim *engine.Sim) (map[string]any, error) {
 			continue
 		}
 		val = normalize(val)
-		if f.typ != nil && reflect.TypeOf(val) != f.typ {
-			return nil, fmt.Errorf("cluster fact %s is %T now but was %v before", f.name, val, f.typ)
+		if reflect.TypeOf(val) != f.typ {
+			return nil, fmt.Errorf("cluster fact %s is %T but is declared %v", f.name, val, f.typ)
 		}
 		env[f.name] = val
 	}
@@ -304,7 +269,7 @@ func set(field reflect.Value, val any) error {
 	}
 	rv := reflect.ValueOf(val)
 	if !rv.Type().AssignableTo(field.Type()) {
-		return fmt.Errorf("is %T now but was %v before", val, field.Type())
+		return fmt.Errorf("is %T but is declared %v", val, field.Type())
 	}
 	field.Set(rv)
 	return nil

@@ -61,3 +61,23 @@ func TestRunToyScenario(t *testing.T) {
 		}
 	}
 }
+
+// Conditions are checked against the pattern's declared facts, not against
+// what a run happens to show early on: a fact that appears only after a
+// client's write, long after the start, is usable, and reads as zero until
+// then.
+func TestFactShownOnlyLater(t *testing.T) {
+	sc := parseToy(t, toyHeader+`  - expect: nodes.cyrene.lastKey == "" && nodes.alice.lastKey == ""
+  - run: 8s
+  - client: {client: alice, op: write, key: x, value: "1", node: cyrene}
+  - run: 100ms
+  - expect: nodes.cyrene.lastKey == "x" && nodes.athens.lastKey == ""
+`)
+	if _, err := Run(sc, &bytes.Buffer{}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := parseScenario("toy/test.yaml", []byte(toyHeader+"  - expect: nodes.cyrene.lastkey == \"x\"\n"), "", toyLookup)
+	if err == nil || !strings.Contains(err.Error(), `nodes have no fact "lastkey"`) {
+		t.Fatalf("a fact that is not declared should be refused: %v", err)
+	}
+}

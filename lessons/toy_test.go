@@ -33,6 +33,7 @@ type toyNode struct {
 	leader string
 	beats  int
 	data   map[string]string
+	last   string         // the key stored last
 	ops    map[string]int // client side: pending op ids by key
 }
 
@@ -61,6 +62,7 @@ func (n *toyNode) Handle(env engine.Env, ev engine.Event) {
 			n.heard[ev.From] = env.Now()
 		case put:
 			n.data[m.Key] = m.Value
+			n.last = m.Key
 			env.Send(ev.From, putOK{})
 		case putOK:
 			for k, id := range n.ops {
@@ -100,7 +102,11 @@ func (n *toyNode) View() engine.ProcessView {
 	if n.leader == n.id {
 		role = "leader"
 	}
-	return engine.ProcessView{Role: role, Facts: map[string]any{"leader": n.leader, "beats": int64(n.beats), "keys": len(n.data)}}
+	facts := map[string]any{"leader": n.leader, "beats": int64(n.beats), "keys": len(n.data)}
+	if n.last != "" {
+		facts["lastKey"] = n.last // shown only once the node stored something
+	}
+	return engine.ProcessView{Role: role, Facts: facts}
 }
 
 func toyCluster() *kit.Cluster {
@@ -131,6 +137,13 @@ func toyCluster() *kit.Cluster {
 				},
 			}
 		},
+		NodeFacts: []kit.FactDoc{
+			{Name: "leader", Type: kit.FactString, Doc: "whom it follows"},
+			{Name: "beats", Type: kit.FactInt, Doc: "beats sent"},
+			{Name: "keys", Type: kit.FactInt, Doc: "keys stored"},
+			{Name: "lastKey", Type: kit.FactString, Doc: "the key stored last, once there is one"},
+		},
+		ClusterFacts: []kit.FactDoc{{Name: "leader", Type: kit.FactString, Doc: "the first up node that leads"}},
 		Facts: func(w *engine.World) map[string]any {
 			leader := ""
 			for _, id := range w.Nodes() {

@@ -39,14 +39,17 @@ type clientOp struct {
 	in     KVInput
 	target string
 	tries  int
-	// timer names, made once: timeout always, retry once one was set
+	sent   bool // a try is out, waiting for its answer
+	// timer names, made once
 	timeout, retry string
 }
 
 // Client is a simulated client (alice, bob): it sends each operation to the
-// node it believes leads, follows NotLeader hints, and records the outcome
-// in the history. A timeout is an unknown outcome: the write may still
-// commit later.
+// node it believes leads, follows NotLeader hints, moves to the next server
+// in turn when there is no hint or no answer (a crashed or paused server),
+// and records the outcome in the history. A timeout is an unknown outcome:
+// the write may still commit later. Trying a write at a second server is
+// safe: each server applies a client's operation id once.
 type Client struct {
 	id      string
 	servers []string
@@ -145,8 +148,27 @@ func (c *Client) request(env engine.Env, req engine.Request) {
 	c.send(env, op)
 }
 
+// send puts op to its target and arms its retry timer: if the target says
+// nothing within an attempt's share of the timeout (it may be down or
+// paused), the client tries the next server.
 func (c *Client) send(env engine.Env, op *clientOp) {
+	op.sent = true
+	if op.retry == "" {
+		op.retry = retryTimer(op.id)
+	}
 	env.Send(op.target, ClientRequest{ID: op.id, Op: op.in.Op, Key: op.in.Key, Value: op.in.Value})
+	env.SetTimer(op.retry, attemptTimeout(env))
+}
+
+// attemptTimeout is how long one try waits for an answer: the operation's
+// timeout shared among its tries.
+func attemptTimeout(env engine.Env) time.Duration {
+	return ms(env.Param(ParamClientTimeout, defClientTimeout)) / maxTries
+}
+
+// nextServer is the server after s, in turn.
+func (c *Client) nextServer(s string) string {
+	return c.servers[(indexOf(c.servers, s)+1)%len(c.servers)]
 }
 
 func timeoutTimer(id int) string { return "timeout#" + strconv.Itoa(id) }
@@ -197,10 +219,17 @@ func (c *Client) reply(env engine.Env, from string, m ClientReply) {
 		c.finish(env, i, KVOutput{Value: m.Value}, engine.OpOK, text)
 		return
 	}
+	c.retry(env, i, op, from, m.Hint)
+}
+
+// retry moves op on after a try that did not reach the leader: to the
+// hinted leader at once, or, without a hint, to the next server in turn
+// after a short wait (an election may be under way). It gives up after
+// maxTries: a copy of an earlier try may still reach a leader, so a
+// write's fate is unknown; a read that never ran changed nothing.
+func (c *Client) retry(env engine.Env, i int, op *clientOp, from, hint string) {
 	op.tries++
 	if op.tries >= maxTries {
-		// A copy of an earlier attempt may still reach a new leader, so a
-		// write's fate is unknown; a read that never ran changed nothing.
 		if op.in.Op == opPut {
 			c.finish(env, i, nil, engine.OpUnknown, "gave up, no leader")
 		} else {
@@ -208,20 +237,26 @@ func (c *Client) reply(env engine.Env, from string, m ClientReply) {
 		}
 		return
 	}
-	if m.Hint != "" && m.Hint != from {
-		c.leader = m.Hint
-		op.target = m.Hint
+	if hint != "" && hint != from {
+		c.leader = hint
+		op.target = hint
 		c.send(env, op)
 		return
 	}
-	// No leader known yet: wait a little and try the next server.
-	c.leader = ""
-	op.target = c.servers[(indexOf(c.servers, from)+1)%len(c.servers)]
-	if op.retry == "" {
-		op.retry = retryTimer(op.id)
+	if c.leader == from {
+		c.leader = ""
 	}
-	env.SetTimer(op.retry, 100*time.Millisecond)
+	op.target = c.leader // another answer may have named the leader meanwhile
+	if op.target == "" {
+		op.target = c.nextServer(from)
+	}
+	op.sent = false
+	env.SetTimer(op.retry, retryWait)
 }
+
+// retryWait is the pause before trying the next server when nobody knew the
+// leader.
+const retryWait = 50 * time.Millisecond
 
 func indexOf(list []string, s string) int {
 	for i, x := range list {
@@ -248,6 +283,10 @@ func (c *Client) timer(env engine.Env, name string) {
 		return
 	}
 	if retry {
+		if op.sent { // no answer from op.target
+			c.retry(env, i, op, op.target, "")
+			return
+		}
 		c.send(env, op)
 		return
 	}

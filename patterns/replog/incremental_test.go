@@ -27,10 +27,10 @@ func TestIncrementalChecksMatchFullChecks(t *testing.T) {
 				for _, inv := range m.Invariants() {
 					names = append(names, inv.Name)
 				}
-				m.Invariants = func() []engine.Invariant { return newCheckers(names, true) }
+				m.Invariants = func() []engine.Invariant { return newCheckers(cfg, names, true) }
 				return m
 			}
-			all := []string{VarForgetVote, VarShortTimeout, VarIgnoreGeneration, VarHalfQuorum, VarReadLogEnd, VarCommitByCounting, VarNoUpToDateCheck}
+			all := []string{VarForgetVote, VarShortTimeout, VarIgnoreGeneration, VarHalfQuorum, VarReadLogEnd, VarCommitByCounting, VarNoUpToDateCheck, VarAnyMessageResets}
 			variants := [][]string{nil, all}
 			for v := range p.broken {
 				variants = append(variants, []string{v})

@@ -2,6 +2,7 @@ package replog
 
 import (
 	"fmt"
+	"time"
 
 	"clusterscope/engine"
 )
@@ -17,19 +18,29 @@ const (
 	InvReadsCommitted  = "reads-see-committed"
 	InvNoFalseSuspect  = "no-false-suspicion"
 	InvElectionsSettle = "elections-settle"
+	InvLeaderAppends   = "only-leader-appends"
+	InvSuspectCrashed  = "crashed-leader-suspected"
 )
 
 // settleGenerations is how high generations may climb in a run without any
 // fault before the elections are judged to be churning.
 const settleGenerations = 8
 
-// checkers builds fresh invariants for one run, in the order given.
-func checkers(names []string) []engine.Invariant { return newCheckers(names, false) }
+// checkers builds fresh invariants for one run of cfg, in the order given.
+func checkers(cfg engine.Config, names []string) []engine.Invariant {
+	return newCheckers(cfg, names, false)
+}
 
 // newCheckers with full set re-reads every node every round (the slow,
 // obvious way, which tests compare the incremental one against).
-func newCheckers(names []string, full bool) []engine.Invariant {
-	t := &tracker{full: full, votes: map[string]map[int]string{}, leaders: map[int]string{}, committedVals: map[[2]string]struct{}{}}
+func newCheckers(cfg engine.Config, names []string, full bool) []engine.Invariant {
+	t := &tracker{full: full, votes: map[string]map[int]string{}, leaders: map[int]string{}, committedVals: map[[2]string]struct{}{},
+		appendedBy: map[Entry]string{}}
+	net := engine.DefaultNet
+	if cfg.Net != nil {
+		net = *cfg.Net
+	}
+	t.maxDelay = maxDelay(net)
 	var out []engine.Invariant
 	for _, name := range names {
 		inv := engine.Invariant{Name: name}
@@ -61,6 +72,13 @@ func newCheckers(names []string, full bool) []engine.Invariant {
 		case InvElectionsSettle:
 			inv.Description = fmt.Sprintf("While nothing has failed, elections settle: the generation stays below %d.", settleGenerations)
 			inv.Check = t.electionsSettle
+		case InvLeaderAppends:
+			inv.Description = "A client's command enters a log only after the leader of the entry's generation appended it."
+			inv.Check = t.leaderAppends
+		case InvSuspectCrashed:
+			inv.Description = "A crashed leader is given up by every live follower within election timeout + heartbeat interval + the network's longest delay (judged while clocks run true and messages are not held by hand)."
+			inv.Check = t.suspectCrashed
+			t.watchCrashes = true
 		default:
 			panic("replog: unknown invariant " + name)
 		}
@@ -127,6 +145,39 @@ type tracker struct {
 
 	cmdSeen int
 	stormy  bool
+
+	// only the leader appends client commands
+	appendedBy   map[Entry]string // client entry -> the leader that appended it first
+	appendLen    []int            // per node: log prefix checked
+	appendHash   []uint64         // per node: hash chain at the end of that prefix
+	appendNode   []*Node          // per node: the process checked (a restart is a new one)
+	twoLeaders   string           // the first "two leaders in one generation"
+	twoLeadersAt []string
+
+	// a crashed leader is suspected (HeartBeat completeness)
+	watchCrashes bool
+	crashes      []crash // leaders seen crashing, not yet turned into watches
+	watches      []crash // (follower, leader) pairs waiting for the suspicion
+	boundsCmd    int     // commands scanned for the bounds
+	unbounded    bool    // messages were held or delivered by hand
+	clockMoved   []bool  // per node: its clock was offset, drifted or jumped
+	maxDelay     time.Duration
+	maxTimeout   int // ms, the largest election timeout ever set
+	maxInterval  int // ms, the largest heartbeat interval ever set
+}
+
+// crash is a leader's crash; as a watch, one follower that still follows it.
+type crash struct {
+	leader   string
+	gen      int
+	at       time.Duration
+	follower int
+}
+
+// maxDelay is the longest a message can take on a link with settings n: the
+// engine draws delays uniformly from [min, 2·mean − min].
+func maxDelay(n engine.NetSettings) time.Duration {
+	return time.Duration(2*n.MeanDelay-n.MinDelay) + time.Microsecond
 }
 
 func nodeOf(w *engine.World, id string) *Node {
@@ -157,6 +208,7 @@ func (t *tracker) refresh(w *engine.World) {
 		t.nodeCache, t.logVers, t.hwms, t.vc, t.maxGen = make([]*Node, k), make([]int, k), make([]int, k), make([]int, k), make([]int, k)
 		t.lastGen, t.ledGen, t.seenVote = make([]int, k), make([]int, k), make([]vote, k)
 		t.seen, t.logDirty = make([]nodeSeen, k), make([]bool, k)
+		t.appendLen, t.appendHash, t.appendNode, t.clockMoved = make([]int, k), make([]uint64, k), make([]*Node, k), make([]bool, k)
 	}
 	for i := range t.ids {
 		t.load(w, i)
@@ -176,6 +228,9 @@ func (t *tracker) load(w *engine.World, i int) {
 			h = -1 - h
 		}
 	}
+	if old := t.nodeCache[i]; n == nil && old != nil && old.role == Leader && t.watchCrashes {
+		t.crashes = append(t.crashes, crash{leader: old.id, gen: old.gen, at: w.Now()})
+	}
 	if n != t.nodeCache[i] || v != t.logVers[i] || t.full {
 		t.logsChanged, t.commitDirty, t.logDirty[i] = true, true, true
 	}
@@ -190,20 +245,29 @@ func (t *tracker) load(w *engine.World, i int) {
 
 func (t *tracker) oneLeader(w *engine.World) (string, []string) {
 	t.refresh(w)
-	if !t.nodesChanged {
-		return "", nil
+	if t.nodesChanged {
+		t.noteLeaders()
 	}
+	return t.twoLeaders, t.twoLeadersAt
+}
+
+// noteLeaders records the first node seen leading each generation, and the
+// first second one.
+func (t *tracker) noteLeaders() {
 	for i, n := range t.nodeCache {
 		if n == nil || n.role != Leader || t.ledGen[i] == n.gen {
 			continue
 		}
+		t.ledGen[i] = n.gen
 		if other, ok := t.leaders[n.gen]; ok && other != n.id {
-			return fmt.Sprintf("%s and %s both lead generation %d", other, n.id, n.gen), []string{other, n.id}
+			if t.twoLeaders == "" {
+				t.twoLeaders = fmt.Sprintf("%s and %s both lead generation %d", other, n.id, n.gen)
+				t.twoLeadersAt = []string{other, n.id}
+			}
+			continue
 		}
 		t.leaders[n.gen] = n.id
-		t.ledGen[i] = n.gen
 	}
-	return "", nil
 }
 
 func (t *tracker) oneVote(w *engine.World) (string, []string) {
@@ -487,4 +551,129 @@ func (t *tracker) electionsSettle(w *engine.World) (string, []string) {
 		}
 	}
 	return "", nil
+}
+
+// leaderAppends checks every client entry that enters a log: the first copy
+// must be appended by the node leading the entry's generation, while it
+// leads it; every later copy is then a copy of that one. Each log is read
+// once: from the prefix already checked on (found again through the hash
+// chain after a truncation or a restart).
+func (t *tracker) leaderAppends(w *engine.World) (string, []string) {
+	t.refresh(w)
+	if t.nodesChanged {
+		t.noteLeaders()
+	}
+	for i, n := range t.nodeCache {
+		if n == nil {
+			continue
+		}
+		k := t.appendLen[i]
+		if t.full || n != t.appendNode[i] || k > len(n.log) || (k > 0 && n.hashes[k-1] != t.appendHash[i]) {
+			k = 0
+		}
+		for ; k < len(n.log); k++ {
+			e := n.log[k]
+			if e.Client == "" {
+				continue
+			}
+			if _, ok := t.appendedBy[e]; ok {
+				continue
+			}
+			leader := t.leaders[e.Gen]
+			if n.role == Leader && n.gen == e.Gen && leader == n.id {
+				t.appendedBy[e] = n.id
+				continue
+			}
+			t.appendLen[i] = 0
+			if n.role == Leader && n.gen == e.Gen {
+				return fmt.Sprintf("%s appended %s's %s at index %d in generation %d, which %s leads", n.id, e.Client, e.Text(), k+1, e.Gen, leader), []string{n.id, leader}
+			}
+			return fmt.Sprintf("%s, a %s, holds %s's %s at index %d (generation %d) that no leader of generation %d appended", n.id, n.role, e.Client, e.Text(), k+1, e.Gen, e.Gen), []string{n.id}
+		}
+		t.appendLen[i], t.appendNode[i] = k, n
+		if k > 0 {
+			t.appendHash[i] = n.hashes[k-1]
+		}
+	}
+	return "", nil
+}
+
+// suspectCrashed is HeartBeat's completeness: when a leader crashes, every
+// follower that is up and follows it must stop following it (its election
+// timer fires, or a newer generation reaches it first) within the longest
+// election timeout, plus a heartbeat interval, plus the longest message
+// delay (the leader's last heartbeat may still be on its way). The bound
+// holds only while the follower's clock runs true and the network keeps
+// its delays, so a follower whose clock was changed is not judged, a paused
+// one stops being judged, and nothing is judged once messages were held or
+// delivered by hand.
+func (t *tracker) suspectCrashed(w *engine.World) (string, []string) {
+	t.refresh(w)
+	t.scanBounds(w)
+	if t.unbounded {
+		t.crashes, t.watches = nil, nil
+		return "", nil
+	}
+	for _, c := range t.crashes {
+		for i, n := range t.nodeCache {
+			if n != nil && n.role == Follower && n.leader == c.leader && n.gen == c.gen && !t.clockMoved[i] && w.Status(n.id) == "up" {
+				c.follower = i
+				t.watches = append(t.watches, c)
+			}
+		}
+	}
+	t.crashes = t.crashes[:0]
+	if len(t.watches) == 0 {
+		return "", nil
+	}
+	bound := time.Duration(t.maxTimeout+t.maxInterval)*time.Millisecond + t.maxDelay
+	keep := t.watches[:0]
+	for _, c := range t.watches {
+		n := t.nodeCache[c.follower]
+		if n == nil || t.clockMoved[c.follower] || w.Status(n.id) != "up" || n.role != Follower || n.leader != c.leader || n.gen != c.gen {
+			continue // crashed, paused, off true time, or no longer following
+		}
+		if w.Now() > c.at+bound {
+			t.watches = nil
+			return fmt.Sprintf("%s still follows %s, which crashed %v ago (election timeout ≤ %dms + interval %dms + delay ≤ %v)",
+				n.id, c.leader, (w.Now() - c.at).Round(time.Millisecond), t.maxTimeout, t.maxInterval, t.maxDelay.Round(time.Millisecond)), []string{n.id, c.leader}
+		}
+		keep = append(keep, c)
+	}
+	t.watches = keep
+	return "", nil
+}
+
+// scanBounds reads the commands since the last round for what bounds the
+// time to suspect: settings, link delays, clock changes, hand delivery.
+func (t *tracker) scanBounds(w *engine.World) {
+	if t.maxTimeout == 0 {
+		t.maxTimeout = max(w.Param(ParamElectionMax, defElectionMax), w.Param(ParamElectionMin, defElectionMin))
+		t.maxInterval = w.Param(ParamHeartbeat, defHeartbeat)
+	}
+	cmds := w.Commands()
+	for ; t.boundsCmd < len(cmds); t.boundsCmd++ {
+		c := cmds[t.boundsCmd]
+		switch c.Kind {
+		case engine.CmdManual, engine.CmdDeliver, engine.CmdDuplicate:
+			t.unbounded = true
+		case engine.CmdOffset, engine.CmdDrift, engine.CmdJump:
+			for i, id := range t.ids {
+				if id == c.Node {
+					t.clockMoved[i] = true
+				}
+			}
+		case engine.CmdNetwork:
+			if c.Net != nil {
+				t.maxDelay = max(t.maxDelay, maxDelay(*c.Net))
+			}
+		case engine.CmdParam:
+			switch c.Name {
+			case ParamElectionMin, ParamElectionMax:
+				t.maxTimeout = max(t.maxTimeout, c.Value)
+			case ParamHeartbeat:
+				t.maxInterval = max(t.maxInterval, c.Value)
+			}
+		}
+	}
 }

@@ -5,7 +5,8 @@
 //
 // Clients talk to the node they believe leads; a follower answers
 // NotLeader with a hint and the client retries there (no forwarding), which
-// keeps every hop visible in the space-time diagram.
+// keeps every hop visible in the space-time diagram. Without a hint, or
+// without any answer, the client tries the next server in turn.
 package replog
 
 import (
@@ -44,6 +45,10 @@ const (
 	VarCommitByCounting = "commit-by-counting"
 	// VarNoUpToDateCheck grants votes without comparing logs.
 	VarNoUpToDateCheck = "vote-without-log-check"
+	// VarAnyMessageResets makes a follower restart its election timeout on
+	// any message, a client's included: traffic keeps a crashed leader
+	// "alive".
+	VarAnyMessageResets = "any-message-resets-timeout"
 )
 
 // Settings (engine params, integers) and their defaults.
@@ -212,6 +217,9 @@ func (n *Node) Handle(env engine.Env, ev engine.Event) {
 			}
 		}
 	case engine.EvReceive:
+		if n.role == Follower && env.Variant(VarAnyMessageResets) {
+			n.resetElection(env)
+		}
 		switch m := ev.Msg.(type) {
 		case ReplicationRequest:
 			n.onReplicate(env, ev.From, m)
@@ -448,8 +456,15 @@ func (n *Node) onVoteRequest(env engine.Env, from string, m VoteRequest) {
 		n.becomeFollower(env, m.Gen)
 	}
 	upToDate := m.LastGen > n.lastGen() || (m.LastGen == n.lastGen() && m.LastIndex >= len(n.log))
-	grant := m.Gen == n.gen && (n.votedFor == "" || n.votedFor == from) &&
-		(upToDate || env.Variant(VarNoUpToDateCheck))
+	// A node that already follows a leader of this generation refuses too:
+	// the generation is decided, and a granted vote would restart its
+	// timer while the leader it follows may be dead.
+	free := (n.votedFor == "" || n.votedFor == from) && n.leader == ""
+	grant := m.Gen == n.gen && free && (upToDate || env.Variant(VarNoUpToDateCheck))
+	if m.Gen == n.gen && free && !upToDate && !grant {
+		env.Note("%s refuses %s: its own log (last %d, gen %d) is more up to date than %s's (last %d, gen %d)",
+			n.id, from, len(n.log), n.lastGen(), from, m.LastIndex, m.LastGen)
+	}
 	if grant {
 		if n.votedFor != from {
 			n.votedFor = from

@@ -12,7 +12,7 @@ import (
 // they differ in node count, emphasis, broken variants and invariants.
 
 // safety is checked on every page.
-var safety = []string{InvOneLeader, InvOneVote, InvGenMonotonic, InvLogMatching, InvCommittedStable, InvCommittedQuorum, InvReadsCommitted}
+var safety = []string{InvOneLeader, InvOneVote, InvLeaderAppends, InvGenMonotonic, InvLogMatching, InvCommittedStable, InvCommittedQuorum, InvReadsCommitted}
 
 // LeaderAndFollowers: roles, elections, vote arrows, who led when.
 func LeaderAndFollowers() *kit.Cluster {
@@ -25,9 +25,13 @@ func LeaderAndFollowers() *kit.Cluster {
 // HeartBeat: last-heard meters and timeouts, suspicion, message rate.
 func HeartBeat() *kit.Cluster {
 	return page(3, 3, []string{WHeartbeat, WState},
-		[]kit.Variant{{Name: VarShortTimeout, Label: "timeout below the heartbeat interval",
-			Description: "Followers wait less than one heartbeat interval before suspecting the leader, so a healthy leader is suspected again and again and elections never end."}},
-		append([]string{InvNoFalseSuspect, InvElectionsSettle}, safety...),
+		[]kit.Variant{
+			{Name: VarShortTimeout, Label: "timeout below the heartbeat interval",
+				Description: "Followers wait less than one heartbeat interval before suspecting the leader, so a healthy leader is suspected again and again and elections never end."},
+			{Name: VarAnyMessageResets, Label: "any message counts as a heartbeat",
+				Description: "A follower restarts its timeout on every message it receives, not only on the leader's. Clients retrying at a follower keep it trusting a leader that has crashed, and nobody takes over."},
+		},
+		append([]string{InvNoFalseSuspect, InvSuspectCrashed, InvElectionsSettle}, safety...),
 		[]kit.Param{
 			{Name: ParamHeartbeat, Label: "heartbeat interval (ms)", Type: "int", Default: strconv.Itoa(defHeartbeat)},
 			{Name: ParamElectionMin, Label: "election timeout, min (ms)", Type: "int", Default: strconv.Itoa(defElectionMin)},
@@ -122,16 +126,18 @@ func page(nodes, minNodes int, emphasis []string, variants []kit.Variant, invari
 		ParamDocs: append(append([]kit.Param(nil), params...), commonParams...),
 		Variants:  variants,
 		Actions:   actions,
-		Model: func(engine.Config) engine.Model {
+		Model: func(cfg engine.Config) engine.Model {
 			return engine.Model{
 				NewProcess: NewProcess,
-				Invariants: func() []engine.Invariant { return checkers(invariants) },
+				Invariants: func() []engine.Invariant { return checkers(cfg, invariants) },
 			}
 		},
 		Porcupine: &model,
 		Emphasis:  emphasis,
 		Facts:     Facts,
 		Workload:  Workload,
+
+		NodeFacts: nodeFacts, ClientFacts: clientFacts, ClusterFacts: clusterFacts,
 	}
 }
 

@@ -13,9 +13,10 @@ import (
 // when forced (the election timeouts are long), so each step of the book's
 // failure stories can be placed exactly.
 type story struct {
-	t *testing.T
-	c *kit.Cluster
-	s *engine.Sim
+	t    *testing.T
+	c    *kit.Cluster
+	s    *engine.Sim
+	told int // trace events already told (say)
 }
 
 func newStory(t *testing.T, c *kit.Cluster, nodes int, variants ...string) *story {
@@ -174,6 +175,89 @@ func TestStoryForgottenVote(t *testing.T) {
 		st.leaderOf("byzantium", 1)
 		st.mustBreak(InvOneVote, "cyrene", "athens", "byzantium", "generation 1")
 		st.mustBreak(InvOneLeader, "athens", "byzantium", "generation 1")
+		// Both take writes: the second leader's are not the leader's.
+		st.write("bob", "byzantium", "x", "b")
+		st.run(50 * time.Millisecond)
+		st.mustBreak(InvLeaderAppends, "byzantium appended bob's x=b", "generation 1, which athens leads")
+	}
+}
+
+// Leader and Followers: only the leader appends client commands. A planted
+// bug (a follower writing a client's command into its own log) is caught;
+// the same run without it is clean.
+func TestOnlyLeaderAppends(t *testing.T) {
+	for _, planted := range []bool{false, true} {
+		st := newStory(t, LeaderAndFollowers(), 3)
+		st.elect("athens")
+		st.write("alice", "athens", "x", "1")
+		st.run(50 * time.Millisecond)
+		if planted {
+			b := st.node("byzantium")
+			b.push(Entry{Gen: b.gen, Op: opPut, Key: "x", Value: "2", Client: "bob", ReqID: 7})
+		}
+		st.do(engine.Command{Kind: engine.CmdHeal}) // any command: the checkers look again
+		st.write("alice", "athens", "x", "3")
+		st.run(50 * time.Millisecond)
+		if !planted {
+			st.mustHold()
+			continue
+		}
+		st.mustBreak(InvLeaderAppends, "byzantium, a follower, holds bob's x=2 at index 3 (generation 1)")
+	}
+}
+
+// HeartBeat completeness: athens leads and crashes while clients keep
+// knocking at the followers. With the heartbeat timeout restarted only by
+// the leader's messages, a follower gives athens up within timeout +
+// interval + delay and a new leader serves the clients; when any message
+// restarts it, the clients' own retries keep the followers waiting for a
+// dead leader.
+func TestStoryCrashedLeaderUnderClientTraffic(t *testing.T) {
+	for _, broken := range []bool{false, true} {
+		c := HeartBeat()
+		cfg := config(c, 11)
+		if broken {
+			cfg.Variants[VarAnyMessageResets] = true
+		}
+		s, err := engine.New(cfg, c.Model(cfg))
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.RunFor(time.Second, 0)
+		leader, _ := c.Facts(s.World())["leader"].(string)
+		if leader == "" {
+			t.Fatal("no leader after 1s")
+		}
+		if err := s.Apply(engine.Command{Kind: engine.CmdCrash, Node: leader}); err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < 30; i++ { // a read at some follower every 20ms
+			for _, f := range cfg.Nodes {
+				if f != leader && i%2 == indexOf(cfg.Nodes, f)%2 {
+					_ = s.Apply(engine.Command{Kind: engine.CmdClient, Node: "alice", Name: "read", Args: map[string]string{"key": "x", "node": f}})
+				}
+			}
+			s.RunFor(20*time.Millisecond, 0)
+		}
+		facts := c.Facts(s.World())
+		var caught bool
+		for _, v := range s.Violations() {
+			if v.Invariant == InvSuspectCrashed {
+				caught = true
+				if !strings.Contains(v.Text, "still follows "+leader) {
+					t.Errorf("violation text: %s", v.Text)
+				}
+			}
+		}
+		if !broken {
+			if len(s.Violations()) > 0 || facts["leader"] == "" || facts["leader"] == leader {
+				t.Fatalf("correct timeout: violations %+v, facts %v", s.Violations(), facts)
+			}
+			continue
+		}
+		if !caught || facts["leader"] != "" {
+			t.Fatalf("any message resets the timeout: expected %s and no new leader; violations %+v, facts %v", InvSuspectCrashed, s.Violations(), facts)
+		}
 	}
 }
 
@@ -509,4 +593,121 @@ func (st *story) dump(from int) {
 		}
 		st.t.Logf("%6d %8dus %-9s %-10s %s→%s %s %s", e.Step, e.At, e.Kind, e.Node, e.From, e.To, e.MsgKind, e.Text)
 	}
+}
+
+// say tells the story: the notes the cluster wrote since the last say (who
+// voted, who refused, who stepped down), then the next line of narration.
+// go test -v shows the transcript.
+func (st *story) say(format string, args ...any) {
+	st.t.Helper()
+	st.flush()
+	st.t.Logf("— "+format, args...)
+}
+
+func (st *story) flush() {
+	st.t.Helper()
+	for _, e := range st.s.Trace().Since(st.told) {
+		if e.Kind == engine.TrNote || e.Kind == engine.TrViolation {
+			st.t.Logf("    %8.3fs  %s", float64(e.At)/1e6, e.Text)
+		}
+	}
+	st.told = st.s.Trace().Len()
+}
+
+// noted reports whether the cluster wrote a note containing text.
+func (st *story) noted(text string) bool {
+	for _, e := range st.s.Trace().Since(0) {
+		if e.Kind == engine.TrNote && strings.Contains(e.Text, text) {
+			return true
+		}
+	}
+	return false
+}
+
+// Replicated Log (the book's five-node election): an entry of an old
+// generation that sits on a majority is not committed by counting; the new
+// leader's own no-op commits it.
+func TestStoryFiveNodeElection(t *testing.T) {
+	st := newStory(t, ReplicatedLog(), 5)
+	logLen := func(id string) int { return st.node(id).LastIndex() }
+
+	st.say("ephesus leads generation 1.")
+	st.elect("ephesus")
+	st.leaderOf("ephesus", 1)
+
+	st.say("alice writes x=1. ephesus puts it at index 2 on itself, delphi and athens only; their answers are lost, so nobody counts it.")
+	st.cutOff("ephesus", "byzantium", "cyrene")
+	st.do(engine.Command{Kind: engine.CmdCut, From: "athens", To: "ephesus"})
+	st.do(engine.Command{Kind: engine.CmdCut, From: "delphi", To: "ephesus"})
+	st.write("alice", "ephesus", "x", "1")
+	st.run(50 * time.Millisecond)
+	for id, want := range map[string]int{"ephesus": 2, "delphi": 2, "athens": 2, "byzantium": 1, "cyrene": 1} {
+		if logLen(id) != want || st.node(id).HWM() != 1 {
+			t.Fatalf("%s: last index %d, mark %d; want %d, 1", id, logLen(id), st.node(id).HWM(), want)
+		}
+	}
+
+	st.say("ephesus and delphi are cut off from the rest.")
+	st.partition([]string{"ephesus", "delphi"}, []string{"athens", "byzantium", "cyrene"})
+
+	st.say("byzantium times out first and runs for generation 2.")
+	st.elect("byzantium")
+	if b := st.node("byzantium"); b.Role() != Candidate || b.Generation() != 2 {
+		t.Fatalf("byzantium is %s in generation %d", b.Role(), b.Generation())
+	}
+	if st.node("cyrene").VotedFor() != "byzantium" || st.node("athens").VotedFor() != "" {
+		t.Fatalf("cyrene voted %q, athens %q", st.node("cyrene").VotedFor(), st.node("athens").VotedFor())
+	}
+	if !st.noted("athens refuses byzantium: its own log (last 2, gen 1) is more up to date") {
+		t.Fatal("athens's refusal is not in the notes")
+	}
+
+	st.say("cyrene said yes, athens said no: two votes of five. athens times out and runs for generation 3.")
+	st.do(engine.Command{Kind: engine.CmdAction, Node: "athens", Name: "force-election"})
+	st.s.RunUntil(func() bool { return st.node("athens").Role() == Leader }, 10_000)
+	st.leaderOf("athens", 3)
+	st.say("athens leads generation 3. Entry 2 (generation 1) is on athens, delphi and ephesus, a majority, yet athens's mark stays at %d: an old generation's entry is not committed by counting.", st.node("athens").HWM())
+	if h := st.node("athens").HWM(); h != 1 {
+		t.Fatalf("athens's mark is %d as it takes over", h)
+	}
+	if e := st.node("athens").Log()[2]; e.Gen != 3 || e.Op != opNoop {
+		t.Fatalf("athens's first entry as leader is %+v, want its no-op", e)
+	}
+
+	marks := []int{}
+	st.s.RunUntil(func() bool {
+		if h := st.node("athens").HWM(); len(marks) == 0 || marks[len(marks)-1] != h {
+			marks = append(marks, h)
+		}
+		return st.node("athens").HWM() >= 3
+	}, 10_000)
+	st.say("athens sends entries 2 and 3 to byzantium and cyrene. Once its generation-3 no-op is on a majority, the mark jumps over both: %v.", marks)
+	if len(marks) != 2 || marks[0] != 1 || marks[1] != 3 {
+		t.Fatalf("athens's mark went %v, want 1 then 3", marks)
+	}
+	st.run(50 * time.Millisecond)
+	if op := st.op("alice", 0); op.Status != engine.OpOK {
+		t.Fatalf("alice's write should be acknowledged by athens once committed: %+v", op)
+	}
+
+	st.say("The network heals (athens's link to ephesus last). ephesus, still leading generation 1, sends its heartbeats.")
+	st.do(engine.Command{Kind: engine.CmdHeal})
+	st.do(engine.Command{Kind: engine.CmdCut, From: "athens", To: "ephesus"})
+	st.run(100 * time.Millisecond)
+	if e := st.node("ephesus"); e.Role() != Follower || e.Generation() != 3 {
+		t.Fatalf("ephesus is %s in generation %d", e.Role(), e.Generation())
+	}
+	if !st.noted("refuses ephesus: generation 1 < 3") || !st.noted("ephesus steps down: it sees generation 3") {
+		t.Fatal("ephesus's stale requests were not refused, or it did not step down")
+	}
+	st.do(engine.Command{Kind: engine.CmdHeal})
+	st.run(200 * time.Millisecond)
+	st.say("Everyone follows athens, and all five logs agree.")
+	for _, id := range []string{"byzantium", "cyrene", "delphi", "ephesus"} {
+		if n := st.node(id); n.LastIndex() != 3 || n.HWM() != 3 || n.log[1] != st.node("athens").log[1] {
+			t.Fatalf("%s: last %d, mark %d, log %+v", id, n.LastIndex(), n.HWM(), n.log)
+		}
+	}
+	st.flush()
+	st.mustHold()
 }

@@ -17,7 +17,10 @@ var pages = []struct {
 	broken map[string][]string
 }{
 	{"leader-and-followers", LeaderAndFollowers, map[string][]string{VarForgetVote: {InvOneVote, InvOneLeader}}},
-	{"heartbeat", HeartBeat, map[string][]string{VarShortTimeout: {InvNoFalseSuspect, InvElectionsSettle}}},
+	{"heartbeat", HeartBeat, map[string][]string{
+		VarShortTimeout:     {InvNoFalseSuspect, InvElectionsSettle},
+		VarAnyMessageResets: {InvSuspectCrashed},
+	}},
 	{"generation-clock", GenerationClock, map[string][]string{VarIgnoreGeneration: {InvGenMonotonic, InvCommittedStable, InvLogMatching}}},
 	{"majority-quorum", MajorityQuorum, map[string][]string{VarHalfQuorum: {InvOneLeader, InvCommittedStable, InvCommittedQuorum}}},
 	{"high-water-mark", HighWaterMark, map[string][]string{VarReadLogEnd: {InvReadsCommitted, sweep.Linearizability}}},
@@ -153,7 +156,7 @@ func TestBrokenVariantsNeverPanic(t *testing.T) {
 	if testing.Short() {
 		seeds = 8
 	}
-	all := []string{VarForgetVote, VarShortTimeout, VarIgnoreGeneration, VarHalfQuorum, VarReadLogEnd, VarCommitByCounting, VarNoUpToDateCheck}
+	all := []string{VarForgetVote, VarShortTimeout, VarIgnoreGeneration, VarHalfQuorum, VarReadLogEnd, VarCommitByCounting, VarNoUpToDateCheck, VarAnyMessageResets}
 	for _, p := range pages {
 		c := p.c()
 		for seed := uint64(1); seed <= seeds; seed++ {

@@ -127,7 +127,7 @@ func (n *Node) View() engine.ProcessView {
 		v.Arrows = append(v.Arrows, engine.Arrow{To: n.leader, Label: "leader", Kind: "leader"})
 	}
 	v.Facts = map[string]any{
-		"role": n.role, "generation": n.gen, "votedFor": n.votedFor, "leader": n.leader,
+		"generation": n.gen, "votedFor": n.votedFor, "leader": n.leader,
 		"hwm": n.hwm, "lastIndex": len(n.log), "lastGen": n.lastGen(), "applied": n.applied,
 		"suspicions": n.suspicions,
 	}
