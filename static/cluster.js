@@ -279,7 +279,10 @@ export class ClusterView {
       const x = a.x + (b.x - a.x) * f, y = a.y + (b.y - a.y) * f;
       let el = this.msgEls.get(m.id);
       const label = !many || m.held || st.selectedMsg === m.id;
-      const sig = [m.held, label, st.selectedMsg === m.id].join('|');
+      // The label trails the message, so it never covers the node it is
+      // heading for.
+      const behind = ux > 0.5;
+      const sig = [m.held, label, st.selectedMsg === m.id, behind].join('|');
       if (!el) {
         el = s('g', { 'data-msg': m.id, 'data-kind': m.kind, tabindex: 0, role: 'button' });
         el.addEventListener('click', (e) => { e.stopPropagation(); this.on.message(m.id, e); });
@@ -292,7 +295,7 @@ export class ClusterView {
         el.setAttribute('class', ['msg', 'hue-' + hue(m.kind), m.held && 'held', st.selectedMsg === m.id && 'selected'].filter(Boolean).join(' '));
         el.replaceChildren(
           s('circle', { r: m.held ? 9 : 7 }),
-          label ? s('text', { class: 'msg-label', x: 11, y: 4, text: m.kind }) : '',
+          label ? s('text', { class: 'msg-label', x: behind ? -11 : 11, y: 4, 'text-anchor': behind ? 'end' : 'start', text: m.kind }) : '',
           s('title', { text: `#${m.id} ${m.kind} ${m.from} → ${m.to}${m.summary ? ': ' + m.summary : ''}. Click to deliver, drop or duplicate it.` }));
       }
       el.setAttribute('transform', `translate(${x.toFixed(1)},${y.toFixed(1)})`);

@@ -68,8 +68,8 @@ export function attachPlayer(app) {
     send(msg);
   };
 
-  // The pattern page lists the scenarios in the lesson area.
-  for (const b of $$('[data-scenario]', document)) {
+  // The pattern page lists the scenarios in the player (ScenarioList).
+  for (const b of $$('button[data-scenario]', document)) {
     b.addEventListener('click', () => {
       open(b.dataset.scenario);
       box.scrollIntoView({ block: 'nearest' });
@@ -126,12 +126,20 @@ export function attachPlayer(app) {
     send({ type: 'answer', choice: Number(b.dataset.choice) });
   });
   // Keys n / b move through the story (the cluster keeps space and arrows).
+  // A presenter's b blanks the screen instead (room.js).
+  const next = () => { if (!story.waiting && !story.done) send({ type: 'scenario-next' }); };
+  const prev = () => { if (story.chunk > 1) send({ type: 'scenario-prev' }); };
   document.addEventListener('keydown', (e) => {
     if (!story || !story.active || e.ctrlKey || e.metaKey || e.altKey) return;
     if (e.target.closest('input, select, textarea, dialog')) return;
-    if (e.key === 'n' && !story.waiting && !story.done) send({ type: 'scenario-next' });
-    else if (e.key === 'b' && story.chunk > 1) send({ type: 'scenario-prev' });
+    if (e.key === 'n') next();
+    else if (e.key === 'b' && !document.body.classList.contains('presenting')) prev();
   });
+  // A presenter's clicker (PageDown / PageUp) moves the story while one is
+  // being followed, and steps the cluster otherwise.
+  const following = () => story && story.active && story.following;
+  document.addEventListener('clusterscope:next', (e) => { if (following()) { e.preventDefault(); next(); } });
+  document.addEventListener('clusterscope:prev', (e) => { if (following()) { e.preventDefault(); prev(); } });
 
   function render() {
     const active = !!(story && story.active);
@@ -146,7 +154,8 @@ export function attachPlayer(app) {
     }
     if (!active) {
       head.replaceChildren(h('h2', { text: 'Scenario' }));
-      body.replaceChildren(h('p', { class: 'story-empty', text: 'No scenario is playing. Pick one from the lesson, or open a scenario file.' }));
+      // With the pattern's scenarios listed above, they say it all.
+      body.replaceChildren(...($('.scenario-list', box) ? [] : [h('p', { class: 'story-empty', text: 'No scenario is playing. Open a scenario file to play one here.' })]));
       nav.hidden = true;
       lastItems = '';
       return;
@@ -196,7 +205,13 @@ export function attachPlayer(app) {
       const top = body.getBoundingClientRect();
       const current = $('.story-part.current', body);
       const explain = $('[data-view="explain"]', current || body);
-      if (moreItems && current) body.scrollTop += current.getBoundingClientRect().top - top.top;
+      // A question waiting for its answer comes first, then the part's start.
+      const question = $('[data-view="question"][data-answered="false"]', current || body);
+      if (moreItems && question) {
+        const q = question.getBoundingClientRect(); // all of it in sight, or at least its top
+        body.scrollTop += Math.max(0, Math.min(q.bottom - top.bottom, q.top - top.top));
+      }
+      else if (moreItems && current) body.scrollTop += current.getBoundingClientRect().top - top.top;
       else if (explain) body.scrollTop += Math.max(0, explain.getBoundingClientRect().bottom - top.bottom);
     }
     $('[data-action="scenario-prev"]', nav).disabled = story.chunk <= 1;

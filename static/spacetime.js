@@ -103,6 +103,42 @@ class SpaceTime {
       if (el) this.cb.seek(Number(el.dataset.step));
     });
     new ResizeObserver(() => this.schedule()).observe(this.scroller);
+    document.addEventListener('cs:highlight', (e) => this.onHighlight(e.detail));
+  }
+
+  // onHighlight brings a message pointed at in another view (cluster, event
+  // log, history) into the diagram's window: only the visible stretch is
+  // drawn, so an arrow scrolled out of view would have nothing to light up.
+  // When the pointing ends, the diagram goes back to where it was, unless
+  // the reader scrolled it meanwhile.
+  onHighlight(d) {
+    const sc = this.scroller;
+    if (!d || d.source === 'spacetime') {
+      const back = this.peek;
+      this.peek = null;
+      if (!d && back && sc.scrollTop === back.at) {
+        if (back.top !== sc.scrollTop) this.programmatic = true;
+        sc.scrollTop = back.top;
+        this.follow = back.follow;
+        this.schedule();
+      }
+      return;
+    }
+    const m = d.msg !== undefined && d.msg !== null && this.msgs.get(Number(d.msg));
+    if (!m || !sc.clientHeight) return;
+    const y1 = this.y(m.sAt);
+    const y2 = this.y(Number.isFinite(m.eAt) ? m.eAt : Math.max(m.sAt, this.now));
+    if (y2 >= sc.scrollTop + 8 && y1 <= sc.scrollTop + sc.clientHeight - 8) return; // already in view
+    if (!this.peek) this.peek = { top: sc.scrollTop, follow: this.follow };
+    this.follow = false;
+    const to = Math.round(Math.max(0, Math.min(sc.scrollHeight - sc.clientHeight, (y1 + y2) / 2 - sc.clientHeight / 2)));
+    if (to !== Math.round(sc.scrollTop)) {
+      this.programmatic = true; // only on a real move: the scroll event it causes clears it
+      sc.scrollTop = to;
+    }
+    this.peek.at = sc.scrollTop;
+    if (this.pending) { cancelAnimationFrame(this.pending); this.pending = 0; }
+    this.render();
   }
 
   // ---- the trace copy ----

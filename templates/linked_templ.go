@@ -40,7 +40,7 @@ func timelineView() templ.Component {
 	})
 }
 
-func linkedViews() templ.Component {
+func spaceTimeView() templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
@@ -61,7 +61,65 @@ func linkedViews() templ.Component {
 			templ_7745c5c3_Var2 = templ.NopComponent
 		}
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 2, "<section class=\"box spacetime\" data-view=\"spacetime\" aria-label=\"Space-time diagram\"><h2>Space-time diagram <span class=\"st-tools\"><button type=\"button\" data-st=\"zoom-out\" title=\"Zoom out (ctrl + wheel)\" aria-label=\"Zoom out\">−</button> <button type=\"button\" data-st=\"zoom-in\" title=\"Zoom in (ctrl + wheel)\" aria-label=\"Zoom in\">+</button> <button type=\"button\" data-st=\"follow\" title=\"Follow the run as it grows\">follow</button></span></h2><div class=\"st-body\"></div></section><section class=\"box history\" data-view=\"history\" aria-label=\"Client history and linearizability\"><h2>Client history</h2><div class=\"hv-body\"></div></section><section class=\"box exports-box\" aria-label=\"Export\"><h2>Export</h2><div class=\"exports\" data-view=\"exports\"></div></section>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 2, "<section class=\"box spacetime\" id=\"spacetime\" data-view=\"spacetime\" aria-label=\"Space-time diagram\"><h2>Space-time diagram <span class=\"st-tools\"><button type=\"button\" data-st=\"zoom-out\" title=\"Zoom out (ctrl + wheel)\" aria-label=\"Zoom out\">−</button> <button type=\"button\" data-st=\"zoom-in\" title=\"Zoom in (ctrl + wheel)\" aria-label=\"Zoom in\">+</button> <button type=\"button\" data-st=\"follow\" title=\"Follow the run as it grows\">follow</button></span></h2><div class=\"st-body\"></div></section>")
+		if templ_7745c5c3_Err != nil {
+			return templ_7745c5c3_Err
+		}
+		return nil
+	})
+}
+
+func historyView() templ.Component {
+	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
+		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
+		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
+			return templ_7745c5c3_CtxErr
+		}
+		templ_7745c5c3_Buffer, templ_7745c5c3_IsBuffer := templruntime.GetBuffer(templ_7745c5c3_W)
+		if !templ_7745c5c3_IsBuffer {
+			defer func() {
+				templ_7745c5c3_BufErr := templruntime.ReleaseBuffer(templ_7745c5c3_Buffer)
+				if templ_7745c5c3_Err == nil {
+					templ_7745c5c3_Err = templ_7745c5c3_BufErr
+				}
+			}()
+		}
+		ctx = templ.InitializeContext(ctx)
+		templ_7745c5c3_Var3 := templ.GetChildren(ctx)
+		if templ_7745c5c3_Var3 == nil {
+			templ_7745c5c3_Var3 = templ.NopComponent
+		}
+		ctx = templ.ClearChildren(ctx)
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 3, "<section class=\"box history\" id=\"history\" data-view=\"history\" aria-label=\"Client history and linearizability\"><h2>Client history</h2><div class=\"hv-body\"></div></section>")
+		if templ_7745c5c3_Err != nil {
+			return templ_7745c5c3_Err
+		}
+		return nil
+	})
+}
+
+func exportsView() templ.Component {
+	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
+		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
+		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
+			return templ_7745c5c3_CtxErr
+		}
+		templ_7745c5c3_Buffer, templ_7745c5c3_IsBuffer := templruntime.GetBuffer(templ_7745c5c3_W)
+		if !templ_7745c5c3_IsBuffer {
+			defer func() {
+				templ_7745c5c3_BufErr := templruntime.ReleaseBuffer(templ_7745c5c3_Buffer)
+				if templ_7745c5c3_Err == nil {
+					templ_7745c5c3_Err = templ_7745c5c3_BufErr
+				}
+			}()
+		}
+		ctx = templ.InitializeContext(ctx)
+		templ_7745c5c3_Var4 := templ.GetChildren(ctx)
+		if templ_7745c5c3_Var4 == nil {
+			templ_7745c5c3_Var4 = templ.NopComponent
+		}
+		ctx = templ.ClearChildren(ctx)
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 4, "<section class=\"box exports-box\" aria-label=\"Export\"><h2>Export</h2><div class=\"exports\" data-view=\"exports\"></div></section>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

@@ -93,95 +93,95 @@ func Pattern(c Chrome, p PatternPage) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 5, "</a></p><h1>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 5, "</a></p>")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			if p.Live {
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 6, "<nav class=\"page-nav\" aria-label=\"On this page\">")
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+				if p.Lesson != nil && p.Lesson.HTML != "" {
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 7, "<a href=\"#lesson\" class=\"to-lesson\">Lesson ↓</a> ")
+					if templ_7745c5c3_Err != nil {
+						return templ_7745c5c3_Err
+					}
+				}
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 8, "<a href=\"#inside\">Node state</a> <a href=\"#spacetime\">Space-time</a> <a href=\"#history\">History</a></nav>")
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+			}
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 9, "<div class=\"title\"><h1>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var7 string
 			templ_7745c5c3_Var7, templ_7745c5c3_Err = templ.JoinStringErrs(p.Title)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/pattern.templ`, Line: 8, Col: 17}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/pattern.templ`, Line: 19, Col: 18}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var7))
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 6, "</h1><p class=\"intent\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 10, "</h1><p class=\"intent\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var8 string
 			templ_7745c5c3_Var8, templ_7745c5c3_Err = templ.JoinStringErrs(p.Intent)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/pattern.templ`, Line: 9, Col: 32}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/pattern.templ`, Line: 20, Col: 33}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var8))
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 7, "</p></section><section class=\"lesson\" data-view=\"lesson\" aria-label=\"Lesson\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 11, "</p></div></section>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			if p.Lesson != nil {
-				templ_7745c5c3_Err = p.Lesson.Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = LessonProblems(p.Lesson.Problems).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-			}
-			if len(p.Scenarios) > 0 {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 8, "<ul class=\"scenarios\" data-view=\"scenarios\">")
-				if templ_7745c5c3_Err != nil {
-					return templ_7745c5c3_Err
-				}
-				for _, s := range p.Scenarios {
-					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 9, "<li data-scenario=\"")
-					if templ_7745c5c3_Err != nil {
-						return templ_7745c5c3_Err
-					}
-					var templ_7745c5c3_Var9 string
-					templ_7745c5c3_Var9, templ_7745c5c3_Err = templ.JoinStringErrs(s)
-					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/pattern.templ`, Line: 18, Col: 28}
-					}
-					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var9))
-					if templ_7745c5c3_Err != nil {
-						return templ_7745c5c3_Err
-					}
-					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 10, "\">")
-					if templ_7745c5c3_Err != nil {
-						return templ_7745c5c3_Err
-					}
-					var templ_7745c5c3_Var10 string
-					templ_7745c5c3_Var10, templ_7745c5c3_Err = templ.JoinStringErrs(s)
-					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/pattern.templ`, Line: 18, Col: 34}
-					}
-					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var10))
-					if templ_7745c5c3_Err != nil {
-						return templ_7745c5c3_Err
-					}
-					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 11, "</li>")
-					if templ_7745c5c3_Err != nil {
-						return templ_7745c5c3_Err
-					}
-				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 12, "</ul>")
-				if templ_7745c5c3_Err != nil {
-					return templ_7745c5c3_Err
-				}
-			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 13, "</section>")
-			if templ_7745c5c3_Err != nil {
-				return templ_7745c5c3_Err
 			}
 			if p.Live {
-				templ_7745c5c3_Err = workbench().Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = workbench(scenariosOf(p.Lesson)).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 			} else {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 14, "<section class=\"coming-note\"><p>This pattern's simulation is not built yet. It is coming.</p></section>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 12, "<section class=\"coming-note\"><p>This pattern's simulation is not built yet. It is coming.</p></section>")
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+				if p.Lesson != nil && len(p.Lesson.Scenarios) > 0 {
+					templ_7745c5c3_Err = ScenarioList(p.Lesson.Scenarios).Render(ctx, templ_7745c5c3_Buffer)
+					if templ_7745c5c3_Err != nil {
+						return templ_7745c5c3_Err
+					}
+				}
+			}
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 13, "<section class=\"lesson\" id=\"lesson\" data-view=\"lesson\" aria-label=\"Lesson\">")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			if p.Lesson != nil {
+				templ_7745c5c3_Err = Lesson(*p.Lesson).Render(ctx, templ_7745c5c3_Buffer)
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+			}
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 14, "</section>")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			if p.Live {
+				templ_7745c5c3_Err = inspectors().Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -201,12 +201,12 @@ func Pattern(c Chrome, p PatternPage) templ.Component {
 						if templ_7745c5c3_Err != nil {
 							return templ_7745c5c3_Err
 						}
-						var templ_7745c5c3_Var11 templ.SafeURL
-						templ_7745c5c3_Var11, templ_7745c5c3_Err = templ.JoinURLErrs(templ.SafeURL("/patterns/" + r.ID))
+						var templ_7745c5c3_Var9 templ.SafeURL
+						templ_7745c5c3_Var9, templ_7745c5c3_Err = templ.JoinURLErrs(templ.SafeURL("/patterns/" + r.ID))
 						if templ_7745c5c3_Err != nil {
-							return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/pattern.templ`, Line: 37, Col: 53}
+							return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/pattern.templ`, Line: 51, Col: 53}
 						}
-						_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var11))
+						_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var9))
 						if templ_7745c5c3_Err != nil {
 							return templ_7745c5c3_Err
 						}
@@ -214,12 +214,12 @@ func Pattern(c Chrome, p PatternPage) templ.Component {
 						if templ_7745c5c3_Err != nil {
 							return templ_7745c5c3_Err
 						}
-						var templ_7745c5c3_Var12 string
-						templ_7745c5c3_Var12, templ_7745c5c3_Err = templ.JoinStringErrs(r.Title)
+						var templ_7745c5c3_Var10 string
+						templ_7745c5c3_Var10, templ_7745c5c3_Err = templ.JoinStringErrs(r.Title)
 						if templ_7745c5c3_Err != nil {
-							return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/pattern.templ`, Line: 37, Col: 65}
+							return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/pattern.templ`, Line: 51, Col: 65}
 						}
-						_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var12))
+						_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var10))
 						if templ_7745c5c3_Err != nil {
 							return templ_7745c5c3_Err
 						}
@@ -228,12 +228,12 @@ func Pattern(c Chrome, p PatternPage) templ.Component {
 							return templ_7745c5c3_Err
 						}
 					} else {
-						var templ_7745c5c3_Var13 string
-						templ_7745c5c3_Var13, templ_7745c5c3_Err = templ.JoinStringErrs(r.Title)
+						var templ_7745c5c3_Var11 string
+						templ_7745c5c3_Var11, templ_7745c5c3_Err = templ.JoinStringErrs(r.Title)
 						if templ_7745c5c3_Err != nil {
-							return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/pattern.templ`, Line: 39, Col: 18}
+							return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/pattern.templ`, Line: 53, Col: 18}
 						}
-						_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var13))
+						_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var11))
 						if templ_7745c5c3_Err != nil {
 							return templ_7745c5c3_Err
 						}
@@ -257,12 +257,12 @@ func Pattern(c Chrome, p PatternPage) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				var templ_7745c5c3_Var14 string
-				templ_7745c5c3_Var14, templ_7745c5c3_Err = templ.JoinStringErrs(c.Static + "/app.js")
+				var templ_7745c5c3_Var12 string
+				templ_7745c5c3_Var12, templ_7745c5c3_Err = templ.JoinStringErrs(c.Static + "/app.js")
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/pattern.templ`, Line: 47, Col: 52}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/pattern.templ`, Line: 61, Col: 52}
 				}
-				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var14))
+				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var12))
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -270,12 +270,12 @@ func Pattern(c Chrome, p PatternPage) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				var templ_7745c5c3_Var15 string
-				templ_7745c5c3_Var15, templ_7745c5c3_Err = templ.JoinStringErrs(c.Static + "/room.js")
+				var templ_7745c5c3_Var13 string
+				templ_7745c5c3_Var13, templ_7745c5c3_Err = templ.JoinStringErrs(c.Static + "/room.js")
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/pattern.templ`, Line: 48, Col: 53}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/pattern.templ`, Line: 62, Col: 53}
 				}
-				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var15))
+				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var13))
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -298,7 +298,18 @@ func Pattern(c Chrome, p PatternPage) templ.Component {
 	})
 }
 
-func workbench() templ.Component {
+func scenariosOf(l *LessonView) []ScenarioLink {
+	if l == nil {
+		return nil
+	}
+	return l.Scenarios
+}
+
+// workbench is the live cluster, its controls and what sits beside it: the
+// scenario player (with the pattern's scenarios to pick), the invariants,
+// the requests and the broken variants. It is sized to fit the first
+// screen of a 1024×768 projector.
+func workbench(scenarios []ScenarioLink) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
@@ -314,12 +325,12 @@ func workbench() templ.Component {
 			}()
 		}
 		ctx = templ.InitializeContext(ctx)
-		templ_7745c5c3_Var16 := templ.GetChildren(ctx)
-		if templ_7745c5c3_Var16 == nil {
-			templ_7745c5c3_Var16 = templ.NopComponent
+		templ_7745c5c3_Var14 := templ.GetChildren(ctx)
+		if templ_7745c5c3_Var14 == nil {
+			templ_7745c5c3_Var14 = templ.NopComponent
 		}
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 27, "<section class=\"workbench\" aria-label=\"Live cluster\"><div class=\"controls\" role=\"toolbar\" aria-label=\"Simulation controls\"><div class=\"group\"><button type=\"button\" data-action=\"back\" title=\"Step back (←)\" aria-label=\"Step back\">◀ Back</button> <button type=\"button\" data-action=\"play\" class=\"primary\" title=\"Play or pause (space)\" aria-pressed=\"false\">▶ Play</button> <button type=\"button\" data-action=\"step\" title=\"Step forward (→)\" aria-label=\"Step forward\">Step ▶</button> <label class=\"speed\">Speed <select data-action=\"speed\"><option value=\"0.25\">¼×</option> <option value=\"0.5\">½×</option> <option value=\"1\" selected>1×</option> <option value=\"2\">2×</option> <option value=\"5\">5×</option> <option value=\"20\">20×</option></select></label></div><div class=\"group readout\"><output class=\"step\" data-step=\"0\" aria-label=\"Current step\">step 0</output> <output class=\"vtime\" data-time=\"0\">t = 0.000s</output></div><div class=\"group\"><button type=\"button\" data-action=\"partition\" title=\"Partition the network (p)\">✂ Partition</button> <button type=\"button\" data-action=\"heal\" title=\"Heal every link (h)\">Heal</button> <label class=\"toggle\" title=\"Hold every new message until you deliver it (m)\"><input type=\"checkbox\" data-action=\"manual\"> Manual delivery</label></div><div class=\"group\"><label>Seed <input type=\"number\" min=\"0\" step=\"1\" data-action=\"seed\" value=\"1\" inputmode=\"numeric\"></label> <button type=\"button\" data-action=\"new-seed\" title=\"Reset with a new random seed\">New seed</button> <label>Nodes <select data-action=\"nodes\"></select></label> <button type=\"button\" data-action=\"reset\" title=\"Start again with this seed and node count\">↺ Reset</button> <button type=\"button\" data-action=\"help\" title=\"Keyboard shortcuts (?)\" aria-label=\"Keyboard shortcuts\">?</button></div></div><p class=\"status\" data-view=\"status\" role=\"status\"></p>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 27, "<section class=\"workbench\" aria-label=\"Live cluster\"><div class=\"controls\" role=\"toolbar\" aria-label=\"Simulation controls\"><div class=\"group\"><button type=\"button\" data-action=\"back\" title=\"Step back (←)\" aria-label=\"Step back\">◀ Back</button> <button type=\"button\" data-action=\"play\" class=\"primary\" title=\"Play or pause (space)\" aria-pressed=\"false\">▶ Play</button> <button type=\"button\" data-action=\"step\" title=\"Step forward (→)\" aria-label=\"Step forward\">Step ▶</button> <label class=\"speed\">Speed <select data-action=\"speed\"><option value=\"0.25\">¼×</option> <option value=\"0.5\">½×</option> <option value=\"1\" selected>1×</option> <option value=\"2\">2×</option> <option value=\"5\">5×</option> <option value=\"20\">20×</option></select></label></div><div class=\"group readout\"><output class=\"step\" data-step=\"0\" aria-label=\"Current step\">step 0</output> <output class=\"vtime\" data-time=\"0\">t = 0.000s</output></div><div class=\"group faults\"><button type=\"button\" data-action=\"partition\" title=\"Partition the network (p)\">✂ Partition</button> <button type=\"button\" data-action=\"heal\" title=\"Heal every link (h)\">Heal</button> <label class=\"toggle\" title=\"Hold every new message until you deliver it (m)\"><input type=\"checkbox\" data-action=\"manual\"> Manual delivery</label></div><div class=\"group run-settings\"><label>Seed <input type=\"number\" min=\"0\" step=\"1\" data-action=\"seed\" value=\"1\" inputmode=\"numeric\"></label> <button type=\"button\" data-action=\"new-seed\" title=\"Reset with a new random seed\">New seed</button> <label>Nodes <select data-action=\"nodes\"></select></label> <button type=\"button\" data-action=\"reset\" title=\"Start again with this seed and node count\">↺ Reset</button> <button type=\"button\" data-action=\"help\" title=\"Keyboard shortcuts (?)\" aria-label=\"Keyboard shortcuts\">?</button></div></div><div class=\"stage\"><div class=\"stage-main\"><div class=\"cluster\" data-view=\"cluster\"><svg viewBox=\"-360 -300 720 600\" role=\"img\" aria-label=\"Cluster diagram\" preserveAspectRatio=\"xMidYMid meet\"></svg><p class=\"status\" data-view=\"status\" role=\"status\"></p></div>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -327,23 +338,67 @@ func workbench() templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 28, "<div class=\"stage\"><div class=\"cluster\" data-view=\"cluster\"><svg viewBox=\"-360 -300 720 600\" role=\"img\" aria-label=\"Cluster diagram\" preserveAspectRatio=\"xMidYMid meet\"></svg></div><aside class=\"side\">")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 28, "</div><aside class=\"side\">")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = StoryPanel().Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = StoryPanel(scenarios).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 29, "<section class=\"box invariants\" data-view=\"invariants\" aria-label=\"Invariants\"><h2>Invariants</h2><ul></ul></section><section class=\"box actions\" data-view=\"actions\" aria-label=\"Requests and actions\"><h2>Requests</h2><div class=\"forms\"></div></section><section class=\"box variants\" data-view=\"variants\" aria-label=\"Broken variants\"><h2>Broken variants</h2><div class=\"toggles\"></div></section></aside></div><section class=\"nodes\" data-view=\"nodes\" aria-label=\"Node panels\"></section>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 29, "<section class=\"box invariants\" data-view=\"invariants\" aria-label=\"Invariants\"><h2>Invariants</h2><ul></ul></section><section class=\"box actions\" data-view=\"actions\" aria-label=\"Requests and actions\"><h2>Requests</h2><div class=\"forms\"></div></section><section class=\"box variants\" data-view=\"variants\" aria-label=\"Broken variants\"><h2>Broken variants</h2><div class=\"toggles\"></div></section></aside></div></section><div class=\"menu\" data-view=\"menu\" hidden></div><dialog class=\"partition-dialog\" data-view=\"partition-dialog\" aria-label=\"Partition the network\"><form method=\"dialog\"><h2>Partition the network</h2><p>Put each node on a side. Messages between the sides are lost, including those already in flight.</p><table><thead><tr><th>Node</th><th>Side A</th><th>Side B</th><th>Side C</th></tr></thead> <tbody></tbody></table><h3>Or cut one direction of a link</h3><p class=\"oneway\"><label>From <select name=\"from\"></select></label> <label>to <select name=\"to\"></select></label> <button type=\"button\" data-action=\"cut\">Cut one way</button></p><menu><button type=\"button\" data-action=\"partition-apply\" class=\"primary\">Partition</button> <button value=\"cancel\">Cancel</button></menu></form></dialog> <dialog class=\"help-dialog\" data-view=\"help\" aria-label=\"Keyboard shortcuts\"><form method=\"dialog\"><h2>Keyboard shortcuts</h2><dl class=\"keys\"><dt><kbd>Space</kbd></dt><dd>play / pause</dd><dt><kbd>→</kbd></dt><dd>step forward</dd><dt><kbd>←</kbd></dt><dd>step back</dd><dt><kbd>c</kbd></dt><dd>crash the selected node</dd><dt><kbd>r</kbd></dt><dd>restart the selected node</dd><dt><kbd>z</kbd></dt><dd>pause / resume the selected node</dd><dt><kbd>p</kbd></dt><dd>partition dialog</dd><dt><kbd>h</kbd></dt><dd>heal the network</dd><dt><kbd>m</kbd></dt><dd>manual delivery on / off</dd><dt><kbd>1</kbd>…<kbd>9</kbd></dt><dd>select a node</dd><dt><kbd>Esc</kbd></dt><dd>close menus, clear the selection</dd><dt><kbd>n</kbd> / <kbd>b</kbd></dt><dd>scenario: next part / part before</dd><dt><kbd>?</kbd></dt><dd>this help</dd></dl><p>Click a node for its menu (crash, restart, pause, clock skew, cut links). Click a message in flight to deliver, drop or duplicate it.</p><menu><button value=\"close\" class=\"primary\">Close</button></menu></form></dialog><div class=\"sr-only\" aria-live=\"polite\" data-view=\"announce\"></div>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = linkedViews().Render(ctx, templ_7745c5c3_Buffer)
+		return nil
+	})
+}
+
+// inspectors are the views that look inside the run, below the workbench:
+// each node's state, the space-time diagram beside the event log (they
+// light each other up), the client history and the exports.
+func inspectors() templ.Component {
+	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
+		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
+		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
+			return templ_7745c5c3_CtxErr
+		}
+		templ_7745c5c3_Buffer, templ_7745c5c3_IsBuffer := templruntime.GetBuffer(templ_7745c5c3_W)
+		if !templ_7745c5c3_IsBuffer {
+			defer func() {
+				templ_7745c5c3_BufErr := templruntime.ReleaseBuffer(templ_7745c5c3_Buffer)
+				if templ_7745c5c3_Err == nil {
+					templ_7745c5c3_Err = templ_7745c5c3_BufErr
+				}
+			}()
+		}
+		ctx = templ.InitializeContext(ctx)
+		templ_7745c5c3_Var15 := templ.GetChildren(ctx)
+		if templ_7745c5c3_Var15 == nil {
+			templ_7745c5c3_Var15 = templ.NopComponent
+		}
+		ctx = templ.ClearChildren(ctx)
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 30, "<section class=\"inspect\" id=\"inside\" aria-label=\"Inside the run\"><section class=\"nodes\" data-view=\"nodes\" aria-label=\"Node panels\"></section><div class=\"inspect-row\">")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 30, "<section class=\"box events\" data-view=\"events\" aria-label=\"Event log\"><h2>Event log <label class=\"filter\"><input type=\"checkbox\" data-filter=\"messages\" checked> messages</label> <label class=\"filter\"><input type=\"checkbox\" data-filter=\"timers\"> timers</label></h2><ol></ol></section></section><div class=\"menu\" data-view=\"menu\" hidden></div><dialog class=\"partition-dialog\" data-view=\"partition-dialog\" aria-label=\"Partition the network\"><form method=\"dialog\"><h2>Partition the network</h2><p>Put each node on a side. Messages between the sides are lost, including those already in flight.</p><table><thead><tr><th>Node</th><th>Side A</th><th>Side B</th><th>Side C</th></tr></thead> <tbody></tbody></table><h3>Or cut one direction of a link</h3><p class=\"oneway\"><label>From <select name=\"from\"></select></label> <label>to <select name=\"to\"></select></label> <button type=\"button\" data-action=\"cut\">Cut one way</button></p><menu><button type=\"button\" data-action=\"partition-apply\" class=\"primary\">Partition</button> <button value=\"cancel\">Cancel</button></menu></form></dialog> <dialog class=\"help-dialog\" data-view=\"help\" aria-label=\"Keyboard shortcuts\"><form method=\"dialog\"><h2>Keyboard shortcuts</h2><dl class=\"keys\"><dt><kbd>Space</kbd></dt><dd>play / pause</dd><dt><kbd>→</kbd></dt><dd>step forward</dd><dt><kbd>←</kbd></dt><dd>step back</dd><dt><kbd>c</kbd></dt><dd>crash the selected node</dd><dt><kbd>r</kbd></dt><dd>restart the selected node</dd><dt><kbd>z</kbd></dt><dd>pause / resume the selected node</dd><dt><kbd>p</kbd></dt><dd>partition dialog</dd><dt><kbd>h</kbd></dt><dd>heal the network</dd><dt><kbd>m</kbd></dt><dd>manual delivery on / off</dd><dt><kbd>1</kbd>…<kbd>9</kbd></dt><dd>select a node</dd><dt><kbd>Esc</kbd></dt><dd>close menus, clear the selection</dd><dt><kbd>n</kbd> / <kbd>b</kbd></dt><dd>scenario: next part / part before</dd><dt><kbd>?</kbd></dt><dd>this help</dd></dl><p>Click a node for its menu (crash, restart, pause, clock skew, cut links). Click a message in flight to deliver, drop or duplicate it.</p><menu><button value=\"close\" class=\"primary\">Close</button></menu></form></dialog><div class=\"sr-only\" aria-live=\"polite\" data-view=\"announce\"></div>")
+		templ_7745c5c3_Err = spaceTimeView().Render(ctx, templ_7745c5c3_Buffer)
+		if templ_7745c5c3_Err != nil {
+			return templ_7745c5c3_Err
+		}
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 31, "<section class=\"box events\" data-view=\"events\" aria-label=\"Event log\"><h2>Event log <label class=\"filter\"><input type=\"checkbox\" data-filter=\"messages\" checked> messages</label> <label class=\"filter\"><input type=\"checkbox\" data-filter=\"timers\"> timers</label></h2><ol></ol></section></div><div class=\"inspect-row\">")
+		if templ_7745c5c3_Err != nil {
+			return templ_7745c5c3_Err
+		}
+		templ_7745c5c3_Err = historyView().Render(ctx, templ_7745c5c3_Buffer)
+		if templ_7745c5c3_Err != nil {
+			return templ_7745c5c3_Err
+		}
+		templ_7745c5c3_Err = exportsView().Render(ctx, templ_7745c5c3_Buffer)
+		if templ_7745c5c3_Err != nil {
+			return templ_7745c5c3_Err
+		}
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 32, "</div></section>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

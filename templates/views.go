@@ -2,8 +2,6 @@
 // the small view structs below; web/ fills them from the pattern registry.
 package templates
 
-import "github.com/a-h/templ"
-
 // Chrome is what every page needs from the server.
 type Chrome struct {
 	// Static is the URL prefix of the embedded assets, versioned by their
@@ -36,8 +34,6 @@ type PatternPage struct {
 	TrackTitle string
 	Live       bool
 	Related    []Card
-	// Lesson is the pattern's lesson, rendered by the lessons package; nil
-	// leaves the lesson area empty.
-	Lesson    templ.Component
-	Scenarios []string
+	// Lesson is the pattern's lesson and scenarios; nil when it has none.
+	Lesson *LessonView
 }

@@ -11,6 +11,7 @@ import (
 
 	"clusterscope/web"
 	"clusterscope/web/browsertest"
+	"clusterscope/web/testlog"
 
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
@@ -22,7 +23,7 @@ const lafPage = "/patterns/leader-and-followers"
 
 func startServer(t *testing.T) *httptest.Server {
 	t.Helper()
-	srv := web.New(web.Options{})
+	srv := web.New(web.Options{Logger: testlog.New(t)})
 	ts := httptest.NewServer(srv)
 	t.Cleanup(func() { srv.Close(); ts.Close() })
 	return ts

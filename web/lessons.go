@@ -17,7 +17,6 @@ import (
 	"clusterscope/patterns"
 	"clusterscope/templates"
 
-	"github.com/a-h/templ"
 	"github.com/go-chi/chi/v5"
 )
 
@@ -197,17 +196,9 @@ func (l *Lessons) view(patternID string) (templates.LessonView, bool) {
 	return v, ok || len(v.Problems) > 0
 }
 
-// LessonFunc is the page hook of Options.Lesson: the lesson area of a
-// pattern page, with its scenarios listed by title.
-func (l *Lessons) LessonFunc() LessonFunc {
-	return func(patternID string) (templ.Component, []string) {
-		v, ok := l.view(patternID)
-		if !ok {
-			return nil, nil
-		}
-		return templates.Lesson(v), nil
-	}
-}
+// LessonFunc is the page hook of Options.Lesson: the lesson of a pattern
+// page, with its scenarios listed by title.
+func (l *Lessons) LessonFunc() LessonFunc { return l.view }
 
 // lessonRoutes serves the scenario schema, scenario files as written, and
 // a live session's run as a scenario file.

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"clusterscope/patterns"
+	"clusterscope/templates"
 
 	"github.com/a-h/templ"
 )
@@ -77,8 +78,9 @@ func TestCatalogShowsEveryPatternByTrack(t *testing.T) {
 func templEscape(s string) string { return templ.EscapeString(s) }
 
 func TestPatternPageHasTheViewsAndHeaders(t *testing.T) {
-	lesson := func(id string) (templ.Component, []string) {
-		return templ.Raw("<p id=lesson-text>About " + id + "</p>"), []string{"crash-the-leader"}
+	lesson := func(id string) (templates.LessonView, bool) {
+		return templates.LessonView{Pattern: id, Title: "Pinging", HTML: "<p id=lesson-text>About " + id + "</p>",
+			Scenarios: []templates.ScenarioLink{{Name: "crash-the-leader", Title: "Crash the leader", Source: "/lessons/" + id + "/crash-the-leader.yaml"}}}, true
 	}
 	srv := New(Options{Patterns: testPatterns(), Logger: quietLogger(), Lesson: lesson})
 	res := get(t, srv, "/patterns/test-ping", false)

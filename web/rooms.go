@@ -370,10 +370,9 @@ func (s *Server) handleEmbed(w http.ResponseWriter, r *http.Request) {
 	if scenario != "" {
 		known := false
 		if s.lesson != nil {
-			if _, names := s.lesson(p.ID); names != nil {
-				for _, n := range names {
-					known = known || n == scenario
-				}
+			v, _ := s.lesson(p.ID)
+			for _, sc := range v.Scenarios {
+				known = known || sc.Name == scenario
 			}
 		}
 		if !known {

@@ -145,3 +145,64 @@ func pollAcrossNav(t *testing.T, b *browsertest.Browser, what, expr string) {
 	}
 	t.Fatalf("waiting for %s: timed out\nbrowser errors: %v", what, b.Errors())
 }
+
+// An embed with a scenario shows the story's narration beside the cluster
+// and, with autoplay, moves on once the reader has had time to read each
+// part, and waits at the story's question.
+func TestBrowserEmbedPlaysAScenario(t *testing.T) {
+	ts := startServer(t)
+	b := browsertest.New(t, 900, 560)
+	do(t, b, "open the embed", chromedp.Navigate(ts.URL+"/embed/generation-clock?scenario=2-stale-leader-refused&autoplay=1"))
+	const story = `document.querySelector('[data-view="story"]')`
+	poll[bool](t, b, "the narration", story+`.dataset.active === 'true' && `+story+`.textContent.includes('Same cluster, same faults')`)
+	for _, sel := range []string{`[data-view="story"] .story-part.current`, `[data-view="story"] .story-title`, `[data-view="cluster"] svg`} {
+		if !eval[bool](t, b, inViewport(sel)) {
+			t.Errorf("%s is not in the embed's frame", sel)
+		}
+	}
+	if step := stepNow(t, b); step != 0 {
+		t.Errorf("the cluster is at step %d before autoplay moved on, want 0", step)
+	}
+	viewportShot(t, b, "embed-scenario")
+	poll[bool](t, b, "the next part, up to the question", `!!document.querySelector('[data-view="question"][data-answered="false"]') && `+stepExpr+` > 0`)
+	viewportShot(t, b, "embed-scenario-question")
+	// It waits for an answer: longer than the shortest reading time, nothing moves.
+	step := stepNow(t, b)
+	time.Sleep(4500 * time.Millisecond)
+	if got := stepNow(t, b); got != step || eval[string](t, b, story+`.dataset.waiting`) != "true" {
+		t.Errorf("autoplay went on past the question: step %d → %d", step, got)
+	}
+	noBrowserErrors(t, b)
+}
+
+// A presenter telling a story with a clicker: PageDown moves the story on
+// (it does not take over the cluster), PageUp goes back a part, and b blanks
+// the screen without touching the story.
+func TestBrowserPresenterClickerDrivesTheStory(t *testing.T) {
+	b, _ := openLeaderAndFollowers(t, "?scenario=1-election")
+	const story = `document.querySelector('[data-view="story"]')`
+	const part = `+document.querySelector('.story-progress').getAttribute('aria-valuenow')`
+	poll[bool](t, b, "the story", story+`.dataset.active === 'true' && !!document.querySelector('.story-progress')`)
+	do(t, b, "present", chromedp.Click(`[data-action="present"]`, chromedp.NodeVisible))
+	poll[bool](t, b, "presenter mode", `document.body.classList.contains('presenting') && !!document.querySelector('[data-view="room-code"]')`)
+
+	first := eval[int](t, b, part)
+	do(t, b, "PageDown", chromedp.KeyEvent(kb.PageDown))
+	poll[bool](t, b, "the next part", fmt.Sprintf(`%s > %d`, part, first))
+	if !eval[bool](t, b, story+`.dataset.following === 'true'`) {
+		t.Fatal("the clicker took over the cluster instead of moving the story on")
+	}
+	do(t, b, "PageUp", chromedp.KeyEvent(kb.PageUp))
+	poll[bool](t, b, "the part before", fmt.Sprintf(`%s === %d`, part, first))
+
+	do(t, b, "PageDown again", chromedp.KeyEvent(kb.PageDown))
+	poll[bool](t, b, "the next part again", fmt.Sprintf(`%s > %d`, part, first))
+	now := eval[int](t, b, part)
+	do(t, b, "b", chromedp.KeyEvent("b"))
+	poll[bool](t, b, "the blank screen", `!document.querySelector('[data-view="blackout"]').hidden`)
+	time.Sleep(300 * time.Millisecond) // a story step, if one were sent, answers within a frame
+	if got := eval[int](t, b, part); got != now {
+		t.Errorf("b in presenter mode moved the story from part %d to %d", now, got)
+	}
+	noBrowserErrors(t, b)
+}

@@ -377,3 +377,17 @@ func TestCheckFrameAncestors(t *testing.T) {
 		}
 	}
 }
+
+// An embed may name one of the pattern's scenarios (from the bundled
+// lessons, or an instructor's folder); any other name is a 404.
+func TestEmbedScenarioNames(t *testing.T) {
+	srv := New(Options{Logger: quietLogger()})
+	ts := httptest.NewServer(srv)
+	t.Cleanup(func() { srv.Close(); ts.Close() })
+	page := getBody(t, ts.URL+"/embed/leader-and-followers?scenario=1-election&autoplay=1", http.StatusOK)
+	if !strings.Contains(page, `data-scenario="1-election"`) || !strings.Contains(page, `data-view="story"`) {
+		t.Error("the embed page does not carry its scenario to the player")
+	}
+	getBody(t, ts.URL+"/embed/leader-and-followers?scenario=nope", http.StatusNotFound)
+	getBody(t, ts.URL+"/embed/heartbeat?scenario=1-election", http.StatusNotFound) // another pattern's
+}

@@ -18,9 +18,10 @@ import (
 	"github.com/go-chi/chi/v5/middleware"
 )
 
-// LessonFunc returns a pattern's lesson (nil when it has none) and the names
-// of its scenarios. The lessons package provides it; web only places it.
-type LessonFunc func(patternID string) (body templ.Component, scenarios []string)
+// LessonFunc returns what a pattern page shows of the pattern's lesson: its
+// text, its scenarios and any problems loading them; false when the pattern
+// has none. The lessons package provides it; web only places it.
+type LessonFunc func(patternID string) (templates.LessonView, bool)
 
 // Options configure a Server. The zero value serves every pattern of the
 // registry with the default limits.
@@ -252,7 +253,9 @@ func (s *Server) handlePattern(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if s.lesson != nil {
-		page.Lesson, page.Scenarios = s.lesson(p.ID)
+		if v, ok := s.lesson(p.ID); ok {
+			page.Lesson = &v
+		}
 	}
 	s.render(w, r, http.StatusOK, templates.Pattern(s.chrome(), page))
 }

@@ -66,11 +66,21 @@ func TestBrowserSpaceTimeLinksToClusterAndLog(t *testing.T) {
 	// Cluster → diagram.
 	do(t, b, "move away", chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, 2, 2))
 	poll[bool](t, b, "the highlight cleared", `!document.querySelector('[data-view="cluster"] .msg.hl')`)
+	// The reader has scrolled the diagram back to the start, so the arrow is
+	// out of its window (only the visible stretch is drawn): pointing at the
+	// message elsewhere brings it into view, and leaving puts the diagram back.
+	do(t, b, "scroll the diagram to the start", chromedp.Evaluate[chromedp.Void](`document.querySelector('[data-view="spacetime"] .st-scroll').scrollTop = 0`))
+	poll[bool](t, b, "the arrow scrolled out of the diagram", fmt.Sprintf(`!document.querySelector('[data-view="spacetime"] .st-msg[data-msg=%q]')`, id))
 	hover(t, b, fmt.Sprintf(`[data-view="cluster"] .msg[data-msg=%q]`, id))
-	poll[bool](t, b, "the arrow lit in the diagram", fmt.Sprintf(`document.querySelector('[data-view="spacetime"] .st-msg[data-msg=%q]').classList.contains('hl')`, id))
-
-	// Deliver by the network again, and run on.
+	poll[bool](t, b, "the arrow lit in the diagram", fmt.Sprintf(`!!document.querySelector('[data-view="spacetime"] .st-msg.hl[data-msg=%q]')`, id))
+	if y := eval[float64](t, b, fmt.Sprintf(`(() => { const sc = document.querySelector('[data-view="spacetime"] .st-scroll').getBoundingClientRect(); const r = document.querySelector('[data-view="spacetime"] .st-msg[data-msg=%q]').getBoundingClientRect(); return r.bottom >= sc.top && r.top <= sc.bottom ? 1 : 0; })()`, id)); y != 1 {
+		t.Error("the lit arrow is not within the diagram's visible area")
+	}
 	do(t, b, "move away", chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, 2, 2))
+	poll[bool](t, b, "the diagram back at the start", `document.querySelector('[data-view="spacetime"] .st-scroll').scrollTop === 0`)
+
+	// Deliver by the network again, and run on, following the cursor.
+	do(t, b, "follow the run", chromedp.Click(`[data-view="spacetime"] [data-st="follow"]`, chromedp.NodeVisible))
 	do(t, b, "manual delivery off", chromedp.Click(`[data-action="manual"]`, chromedp.NodeVisible))
 	from := stepNow(t, b)
 	playUntil(t, b, "more steps", fmt.Sprintf(`%s > %d`, stepExpr, from+30))

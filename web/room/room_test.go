@@ -10,11 +10,13 @@ import (
 	"testing"
 	"time"
 
+	"clusterscope/web/testlog"
+
 	"github.com/coder/websocket"
 )
 
 func newTestRegistry(t *testing.T, l Limits) *Registry {
-	reg := NewRegistry(l, nil)
+	reg := NewRegistry(l, testlog.New(t))
 	t.Cleanup(reg.Close)
 	return reg
 }
