@@ -97,7 +97,11 @@ class Timeline {
     this.step = st.step;
     const br = st.branches;
     const cur = br && br.list.find((b) => b.id === br.current);
-    this.reach = Math.max(st.step, cur ? cur.reach : 0, br ? 0 : this.reach);
+    // A branch list fresh from the server sets the reach; between lists (the
+    // server sends one only when the tree changes) it grows with the steps.
+    const fresh = br !== this.lastBranches;
+    this.lastBranches = br;
+    this.reach = Math.max(st.step, cur ? cur.reach : 0, fresh ? 0 : this.reach);
     const max = Math.max(1, this.reach);
     this.range.max = String(max);
     if (!this.dragging) this.range.value = String(st.step);
@@ -143,7 +147,7 @@ class Timeline {
       h('span', { class: 'dot', 'aria-hidden': 'true' }),
       h('b', { text: b.parent < 0 ? 'first run' : `branch ${b.id}` }),
       b.parent >= 0 ? h('span', { class: 'what', text: ` ${b.label}` }) : '',
-      h('span', { class: 'span', text: ` · to step ${b.reach} · ${b.commands} command(s)` }),
+      h('span', { class: 'span', text: ` · to step ${current ? this.reach : b.reach} · ${b.commands} command(s)` }),
       b.parent >= 0 ? h('button', { type: 'button', class: 'link', 'data-fork': b.fork, title: 'Go to the step where it diverged', text: `diverged at ${b.fork}` }) : ''));
       for (const c of byParent.get(b.id) || []) walk(c, depth + 1);
     };

@@ -283,7 +283,7 @@ func (s *session) snapshotFrame() frame {
 	b.log = encodeLog(s.fullLog())
 	b.future = len(s.future)
 	branches := s.tree.wire(v.Step, len(s.fullLog()))
-	b.branches = mustJSON(branches)
+	b.branches = branchesKey(branches)
 	s.base = b
 
 	manual := v.Manual
@@ -386,9 +386,9 @@ func (s *session) deltaFrame() (f frame, ok bool) {
 		f.Play = &p
 		b.play = p
 	}
-	if br := s.tree.wire(v.Step, len(s.sim.Log())+len(s.future)); !bytes.Equal(mustJSON(br), b.branches) {
+	if br := s.tree.wire(v.Step, len(s.sim.Log())+len(s.future)); !bytes.Equal(branchesKey(br), b.branches) {
 		f.Branches = br
-		b.branches = mustJSON(br)
+		b.branches = branchesKey(br)
 	}
 	if n := len(s.future); n != b.future {
 		f.Future = &n
@@ -414,4 +414,19 @@ func sortedTrue(m map[string]bool) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// branchesKey is the branch tree as compared between frames: without the
+// current branch's reach, which grows with every step while the learner runs
+// on. The browser follows that reach from the steps themselves, so the list is
+// sent only when the tree changes, not on every step.
+func branchesKey(w *branchesWire) []byte {
+	c := *w
+	c.List = append([]branchWire(nil), w.List...)
+	for i := range c.List {
+		if c.List[i].ID == c.Current {
+			c.List[i].Reach = 0
+		}
+	}
+	return mustJSON(c)
 }

@@ -74,7 +74,15 @@ func TestBranchProtocol(t *testing.T) {
 	if first.Branches == nil || len(first.Branches.List) != 1 || first.Branches.Current != 0 {
 		t.Fatalf("snapshot branches = %+v, want the first run only", first.Branches)
 	}
-	c.send(map[string]any{"type": "step", "n": 50})
+	// Running on at the head of the only branch changes no branch: the
+	// browser follows the reach from the steps, so deltas carry no list.
+	for i := 1; i <= 3; i++ {
+		c.send(map[string]any{"type": "step"})
+		if f := c.vuntil("a step", func(f vframe) bool { return f.Type == "delta" }); f.Branches != nil {
+			t.Fatalf("step %d's delta resends the branch list %+v", f.Step, f.Branches)
+		}
+	}
+	c.send(map[string]any{"type": "step", "n": 47})
 	c.vuntil("step 50", func(f vframe) bool { return f.Step == 50 })
 	c.send(map[string]any{"type": "seek", "step": 20})
 	c.vuntil("step 20", func(f vframe) bool { return f.Step == 20 })
