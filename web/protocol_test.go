@@ -84,41 +84,55 @@ func (c *client) send(v any) {
 	}
 }
 
-func (c *client) read() (tframe, error) {
+// readAs reads one frame and decodes it as T (each test file decodes the
+// fields it looks at); raw is the frame as sent.
+func readAs[T any](c *client) (f T, raw string, err error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	_, b, err := c.ws.Read(ctx)
 	if err != nil {
-		return tframe{}, err
+		return f, "", err
 	}
-	var f tframe
 	if err := json.Unmarshal(b, &f); err != nil {
 		c.t.Fatalf("frame is not JSON: %v: %s", err, b)
 	}
-	return f, nil
+	return f, string(b), nil
 }
 
-func (c *client) next() tframe {
+// mustReadAs is readAs failing the test on a read error.
+func mustReadAs[T any](c *client) (T, string) {
 	c.t.Helper()
-	f, err := c.read()
+	f, raw, err := readAs[T](c)
 	if err != nil {
 		c.t.Fatalf("read: %v", err)
 	}
-	return f
+	return f, raw
 }
 
-// until reads frames until one satisfies ok.
-func (c *client) until(what string, ok func(tframe) bool) tframe {
+// untilAs reads frames with next until ok accepts one (10 s at most).
+func untilAs[T any](c *client, what string, next func() T, ok func(T) bool) T {
 	c.t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		f := c.next()
-		if ok(f) {
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); {
+		if f := next(); ok(f) {
 			return f
 		}
 	}
 	c.t.Fatalf("no frame with %s", what)
-	return tframe{}
+	var zero T
+	return zero
+}
+
+func (c *client) read() (tframe, error) {
+	f, _, err := readAs[tframe](c)
+	return f, err
+}
+
+func (c *client) next() tframe { f, _ := mustReadAs[tframe](c); return f }
+
+// until reads frames until one satisfies ok.
+func (c *client) until(what string, ok func(tframe) bool) tframe {
+	c.t.Helper()
+	return untilAs(c, what, c.next, ok)
 }
 
 // node finds a process in a snapshot, or among a delta's changed ones.

@@ -66,29 +66,14 @@ func mustDial(t *testing.T, ts *httptest.Server, path string) *client {
 
 func (c *client) rnext() rframe {
 	c.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	_, b, err := c.ws.Read(ctx)
-	if err != nil {
-		c.t.Fatalf("read: %v", err)
-	}
-	var f rframe
-	if err := json.Unmarshal(b, &f); err != nil {
-		c.t.Fatalf("frame is not JSON: %v: %s", err, b)
-	}
-	f.raw = string(b)
+	f, raw := mustReadAs[rframe](c)
+	f.raw = raw
 	return f
 }
 
 func (c *client) runtil(what string, ok func(rframe) bool) rframe {
 	c.t.Helper()
-	for i := 0; i < 500; i++ {
-		if f := c.rnext(); ok(f) {
-			return f
-		}
-	}
-	c.t.Fatalf("no frame with %s", what)
-	return rframe{}
+	return untilAs(c, what, c.rnext, ok)
 }
 
 // present opens a run and a room for it, as the Present button does.

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -26,20 +25,7 @@ type sframe struct {
 	TraceHash string      `json:"traceHash"`
 }
 
-func (c *client) sread() sframe {
-	c.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	_, b, err := c.ws.Read(ctx)
-	if err != nil {
-		c.t.Fatalf("read: %v", err)
-	}
-	var f sframe
-	if err := json.Unmarshal(b, &f); err != nil {
-		c.t.Fatalf("frame is not JSON: %v: %s", err, b)
-	}
-	return f
-}
+func (c *client) sread() sframe { f, _ := mustReadAs[sframe](c); return f }
 
 // suntil reads frames until one satisfies ok; an error frame fails the test
 // unless ok accepts it.

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -32,30 +31,11 @@ type vframe struct {
 	} `json:"nodes"`
 }
 
-func (c *client) vnext() vframe {
-	c.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	_, b, err := c.ws.Read(ctx)
-	if err != nil {
-		c.t.Fatalf("read: %v", err)
-	}
-	var f vframe
-	if err := json.Unmarshal(b, &f); err != nil {
-		c.t.Fatalf("frame is not JSON: %v", err)
-	}
-	return f
-}
+func (c *client) vnext() vframe { f, _ := mustReadAs[vframe](c); return f }
 
 func (c *client) vuntil(what string, ok func(vframe) bool) vframe {
 	c.t.Helper()
-	for i := 0; i < 200; i++ {
-		if f := c.vnext(); ok(f) {
-			return f
-		}
-	}
-	c.t.Fatalf("no frame with %s", what)
-	return vframe{}
+	return untilAs(c, what, c.vnext, ok)
 }
 
 func (f vframe) status(id string) string {
