@@ -18,12 +18,17 @@ export function create(container, callbacks) {
   return new Timeline(container, callbacks);
 }
 
-export function decodeLog(b64) {
-  if (!b64) return [];
+// decodeLog reads the command log as the URL carries it (web/share): base64url
+// of the JSON list, raw-deflated when that was shorter (a leading "z").
+export async function decodeLog(s) {
+  if (!s) return [];
   try {
-    const s = b64.replace(/-/g, '+').replace(/_/g, '/');
-    const bin = atob(s + '='.repeat((4 - s.length % 4) % 4));
-    return JSON.parse(new TextDecoder().decode(Uint8Array.from(bin, (c) => c.charCodeAt(0))));
+    const z = s.startsWith('z');
+    const b64 = (z ? s.slice(1) : s).replace(/-/g, '+').replace(/_/g, '/');
+    const bin = atob(b64 + '='.repeat((4 - b64.length % 4) % 4));
+    let bytes = Uint8Array.from(bin, (c) => c.charCodeAt(0));
+    if (z) bytes = new Uint8Array(await new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream('deflate-raw'))).arrayBuffer());
+    return JSON.parse(new TextDecoder().decode(bytes));
   } catch {
     return [];
   }
@@ -118,7 +123,11 @@ class Timeline {
     if (key !== this.tickKey) {
       this.tickKey = key;
       const ticks = [];
-      for (const c of decodeLog(st.log)) ticks.push(h('span', { class: 'tl-tick cmd', style: `left:${pct(c.step)}`, title: `step ${c.step}: ${c.kind}${c.node ? ' ' + c.node : ''}` }));
+      // The log's ticks join when it is decoded (inflating is asynchronous).
+      decodeLog(st.log).then((cmds) => {
+        if (this.tickKey !== key) return;
+        this.ticks.append(...cmds.map((c) => h('span', { class: 'tl-tick cmd', style: `left:${pct(c.step)}`, title: `step ${c.step}: ${c.kind}${c.node ? ' ' + c.node : ''}` })));
+      });
       for (const v of st.violations) ticks.push(h('span', { class: 'tl-tick bad', style: `left:${pct(v.step)}`, title: `step ${v.step}: ${v.invariant} broke` }));
       if (br) for (const b of br.list) if (b.parent >= 0 && (b.id === br.current || b.parent === br.current)) ticks.push(h('span', { class: 'tl-tick fork', style: `left:${pct(b.fork)}`, title: `branch ${b.id} starts at step ${b.fork}` }));
       this.ticks.replaceChildren(...ticks);

@@ -9,6 +9,7 @@ import (
 	"clusterscope/engine"
 	"clusterscope/patterns"
 	"clusterscope/patterns/kit"
+	"clusterscope/web/share"
 )
 
 // frame is one server → browser message. A snapshot carries everything; a
@@ -280,7 +281,7 @@ func (s *session) snapshotFrame() frame {
 	b.manual = v.Manual
 	b.variants = mustJSON(v.Variants)
 	b.play = s.play
-	b.log = encodeLog(s.fullLog())
+	b.log = share.EncodeLog(s.fullLog())
 	b.future = len(s.future)
 	branches := s.tree.wire(v.Step, len(s.fullLog()))
 	b.branches = branchesKey(branches)
@@ -394,7 +395,7 @@ func (s *session) deltaFrame() (f frame, ok bool) {
 		f.Future = &n
 		b.future = n
 	}
-	if l := encodeLog(s.fullLog()); l != b.log {
+	if l := share.EncodeLog(s.fullLog()); l != b.log {
 		f.Log = &l
 		b.log = l
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"clusterscope/engine"
+	"clusterscope/web/share"
 
 	"github.com/coder/websocket"
 )
@@ -235,7 +236,7 @@ func TestCrashMarksNodeCrashed(t *testing.T) {
 	if f.Log == nil || *f.Log == "" {
 		t.Fatal("the command log did not change")
 	}
-	log, err := decodeLog(*f.Log)
+	log, err := share.DecodeLog(*f.Log)
 	if err != nil || len(log) != 1 || log[0].Kind != "crash" || log[0].Node != "byzantium" {
 		t.Fatalf("log %v %v", log, err)
 	}

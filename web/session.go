@@ -15,6 +15,7 @@ import (
 	"clusterscope/engine"
 	"clusterscope/patterns"
 	"clusterscope/web/room"
+	"clusterscope/web/share"
 
 	"github.com/coder/websocket"
 )
@@ -111,7 +112,7 @@ func (s *Server) parseParams(q url.Values) (sessionParams, string, error) {
 	if v := q.Get("variants"); v != "" {
 		sp.variants = strings.Split(v, ",")
 	}
-	log, err := decodeLog(q.Get("log"))
+	log, err := share.DecodeLog(q.Get("log"))
 	if err != nil {
 		return sp, "bad-param", err
 	}
