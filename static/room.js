@@ -4,7 +4,8 @@
 // room's own frames ("room", "ended") come the same way.
 import { h, $ } from './dom.js';
 
-const MAX_URL = 8000; // the same limit as the server's share.MaxURL
+// The longest share link the server hands out (share.MaxURL), from the page.
+const maxURL = () => Number(document.getElementById('app').dataset.maxUrl);
 
 function loadCSS() {
   if ($('link[data-room-css]')) return;
@@ -369,7 +370,7 @@ class PatternTools {
     const st = this.app.state;
     if (!st.config) return this.app.status('Not connected yet.', true);
     const url = this.shareURL();
-    if (url.length > MAX_URL) return this.exportScenario(url.length);
+    if (url.length > maxURL()) return this.exportScenario(url.length);
     const input = h('input', { type: 'text', readonly: true, value: url, 'data-view': 'share-url' });
     const dlg = this.dialog('Share this run', [
       h('p', {}, `This link replays the run exactly: pattern, seed, nodes, variants, every command, up to step ${st.step}.`),
@@ -389,7 +390,7 @@ class PatternTools {
     document.body.append(a);
     a.click();
     a.remove();
-    this.app.status(`This run's link would be ${length} characters, too long to share (at most ${MAX_URL}). ` +
+    this.app.status(`This run's link would be ${length} characters, too long to share (at most ${maxURL()}). ` +
       'It was saved as a scenario file instead: the file replays the run exactly (clusterscope run FILE, or put it in a lessons folder).', true);
   }
 

@@ -8,6 +8,8 @@ package templates
 import "github.com/a-h/templ"
 import templruntime "github.com/a-h/templ/runtime"
 
+import "strconv"
+
 func Pattern(c Chrome, p PatternPage) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
@@ -48,98 +50,111 @@ func Pattern(c Chrome, p PatternPage) templ.Component {
 			var templ_7745c5c3_Var3 string
 			templ_7745c5c3_Var3, templ_7745c5c3_Err = templ.JoinStringErrs(p.ID)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/pattern.templ`, Line: 5, Col: 57}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/pattern.templ`, Line: 7, Col: 57}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var3))
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 2, "\"><section class=\"intro\"><p class=\"crumbs\"><a href=\"/\">Catalog</a> › <a href=\"")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 2, "\" data-max-url=\"")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			var templ_7745c5c3_Var4 templ.SafeURL
-			templ_7745c5c3_Var4, templ_7745c5c3_Err = templ.JoinURLErrs(templ.SafeURL("/#" + p.TrackID))
+			var templ_7745c5c3_Var4 string
+			templ_7745c5c3_Var4, templ_7745c5c3_Err = templ.JoinStringErrs(strconv.Itoa(p.MaxShareURL))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/pattern.templ`, Line: 7, Col: 91}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/pattern.templ`, Line: 7, Col: 102}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var4))
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 3, "\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 3, "\"><section class=\"intro\"><p class=\"crumbs\"><a href=\"/\">Catalog</a> › <a href=\"")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			var templ_7745c5c3_Var5 string
-			templ_7745c5c3_Var5, templ_7745c5c3_Err = templ.JoinStringErrs(p.TrackID)
+			var templ_7745c5c3_Var5 templ.SafeURL
+			templ_7745c5c3_Var5, templ_7745c5c3_Err = templ.JoinURLErrs(templ.SafeURL("/#" + p.TrackID))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/pattern.templ`, Line: 7, Col: 105}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/pattern.templ`, Line: 9, Col: 91}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var5))
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 4, " ")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 4, "\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var6 string
-			templ_7745c5c3_Var6, templ_7745c5c3_Err = templ.JoinStringErrs(p.TrackTitle)
+			templ_7745c5c3_Var6, templ_7745c5c3_Err = templ.JoinStringErrs(p.TrackID)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/pattern.templ`, Line: 7, Col: 122}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/pattern.templ`, Line: 9, Col: 105}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var6))
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 5, "</a></p>")
-			if templ_7745c5c3_Err != nil {
-				return templ_7745c5c3_Err
-			}
-			if p.Live {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 6, "<nav class=\"page-nav\" aria-label=\"On this page\">")
-				if templ_7745c5c3_Err != nil {
-					return templ_7745c5c3_Err
-				}
-				if p.Lesson != nil && p.Lesson.HTML != "" {
-					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 7, "<a href=\"#lesson\" class=\"to-lesson\">Lesson ↓</a> ")
-					if templ_7745c5c3_Err != nil {
-						return templ_7745c5c3_Err
-					}
-				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 8, "<a href=\"#inside\">Node state</a> <a href=\"#spacetime\">Space-time</a> <a href=\"#history\">History</a></nav>")
-				if templ_7745c5c3_Err != nil {
-					return templ_7745c5c3_Err
-				}
-			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 9, "<div class=\"title\"><h1>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 5, " ")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var7 string
-			templ_7745c5c3_Var7, templ_7745c5c3_Err = templ.JoinStringErrs(p.Title)
+			templ_7745c5c3_Var7, templ_7745c5c3_Err = templ.JoinStringErrs(p.TrackTitle)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/pattern.templ`, Line: 19, Col: 18}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/pattern.templ`, Line: 9, Col: 122}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var7))
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 10, "</h1><p class=\"intent\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 6, "</a></p>")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			if p.Live {
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 7, "<nav class=\"page-nav\" aria-label=\"On this page\">")
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+				if p.Lesson != nil && p.Lesson.HTML != "" {
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 8, "<a href=\"#lesson\" class=\"to-lesson\">Lesson ↓</a> ")
+					if templ_7745c5c3_Err != nil {
+						return templ_7745c5c3_Err
+					}
+				}
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 9, "<a href=\"#inside\">Node state</a> <a href=\"#spacetime\">Space-time</a> <a href=\"#history\">History</a></nav>")
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+			}
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 10, "<div class=\"title\"><h1>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var8 string
-			templ_7745c5c3_Var8, templ_7745c5c3_Err = templ.JoinStringErrs(p.Intent)
+			templ_7745c5c3_Var8, templ_7745c5c3_Err = templ.JoinStringErrs(p.Title)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/pattern.templ`, Line: 20, Col: 33}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/pattern.templ`, Line: 21, Col: 18}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var8))
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 11, "</p></div></section>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 11, "</h1><p class=\"intent\">")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			var templ_7745c5c3_Var9 string
+			templ_7745c5c3_Var9, templ_7745c5c3_Err = templ.JoinStringErrs(p.Intent)
+			if templ_7745c5c3_Err != nil {
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/pattern.templ`, Line: 22, Col: 33}
+			}
+			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var9))
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 12, "</p></div></section>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -155,7 +170,7 @@ func Pattern(c Chrome, p PatternPage) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			} else {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 12, "<section class=\"coming-note\"><p>This pattern's simulation is not built yet. It is coming.</p></section>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 13, "<section class=\"coming-note\"><p>This pattern's simulation is not built yet. It is coming.</p></section>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -166,7 +181,7 @@ func Pattern(c Chrome, p PatternPage) templ.Component {
 					}
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 13, "<section class=\"lesson\" id=\"lesson\" data-view=\"lesson\" aria-label=\"Lesson\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 14, "<section class=\"lesson\" id=\"lesson\" data-view=\"lesson\" aria-label=\"Lesson\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -176,7 +191,7 @@ func Pattern(c Chrome, p PatternPage) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 14, "</section>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 15, "</section>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -187,104 +202,104 @@ func Pattern(c Chrome, p PatternPage) templ.Component {
 				}
 			}
 			if len(p.Related) > 0 {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 15, "<section class=\"related\"><h2>Related patterns</h2><ul>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 16, "<section class=\"related\"><h2>Related patterns</h2><ul>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 				for _, r := range p.Related {
-					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 16, "<li>")
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 17, "<li>")
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
 					if r.Live {
-						templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 17, "<a href=\"")
+						templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 18, "<a href=\"")
 						if templ_7745c5c3_Err != nil {
 							return templ_7745c5c3_Err
 						}
-						var templ_7745c5c3_Var9 templ.SafeURL
-						templ_7745c5c3_Var9, templ_7745c5c3_Err = templ.JoinURLErrs(templ.SafeURL("/patterns/" + r.ID))
+						var templ_7745c5c3_Var10 templ.SafeURL
+						templ_7745c5c3_Var10, templ_7745c5c3_Err = templ.JoinURLErrs(templ.SafeURL("/patterns/" + r.ID))
 						if templ_7745c5c3_Err != nil {
-							return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/pattern.templ`, Line: 51, Col: 53}
-						}
-						_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var9))
-						if templ_7745c5c3_Err != nil {
-							return templ_7745c5c3_Err
-						}
-						templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 18, "\">")
-						if templ_7745c5c3_Err != nil {
-							return templ_7745c5c3_Err
-						}
-						var templ_7745c5c3_Var10 string
-						templ_7745c5c3_Var10, templ_7745c5c3_Err = templ.JoinStringErrs(r.Title)
-						if templ_7745c5c3_Err != nil {
-							return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/pattern.templ`, Line: 51, Col: 65}
+							return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/pattern.templ`, Line: 53, Col: 53}
 						}
 						_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var10))
 						if templ_7745c5c3_Err != nil {
 							return templ_7745c5c3_Err
 						}
-						templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 19, "</a>")
+						templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 19, "\">")
 						if templ_7745c5c3_Err != nil {
 							return templ_7745c5c3_Err
 						}
-					} else {
 						var templ_7745c5c3_Var11 string
 						templ_7745c5c3_Var11, templ_7745c5c3_Err = templ.JoinStringErrs(r.Title)
 						if templ_7745c5c3_Err != nil {
-							return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/pattern.templ`, Line: 53, Col: 18}
+							return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/pattern.templ`, Line: 53, Col: 65}
 						}
 						_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var11))
 						if templ_7745c5c3_Err != nil {
 							return templ_7745c5c3_Err
 						}
-						templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 20, " <span class=\"badge\">coming</span>")
+						templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 20, "</a>")
+						if templ_7745c5c3_Err != nil {
+							return templ_7745c5c3_Err
+						}
+					} else {
+						var templ_7745c5c3_Var12 string
+						templ_7745c5c3_Var12, templ_7745c5c3_Err = templ.JoinStringErrs(r.Title)
+						if templ_7745c5c3_Err != nil {
+							return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/pattern.templ`, Line: 55, Col: 18}
+						}
+						_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var12))
+						if templ_7745c5c3_Err != nil {
+							return templ_7745c5c3_Err
+						}
+						templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 21, " <span class=\"badge\">coming</span>")
 						if templ_7745c5c3_Err != nil {
 							return templ_7745c5c3_Err
 						}
 					}
-					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 21, "</li>")
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 22, "</li>")
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 22, "</ul></section>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 23, "</ul></section>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 			}
 			if p.Live {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 23, "<script type=\"module\" src=\"")
-				if templ_7745c5c3_Err != nil {
-					return templ_7745c5c3_Err
-				}
-				var templ_7745c5c3_Var12 string
-				templ_7745c5c3_Var12, templ_7745c5c3_Err = templ.JoinStringErrs(c.Static + "/app.js")
-				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/pattern.templ`, Line: 61, Col: 52}
-				}
-				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var12))
-				if templ_7745c5c3_Err != nil {
-					return templ_7745c5c3_Err
-				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 24, "\"></script> <script type=\"module\" src=\"")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 24, "<script type=\"module\" src=\"")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 				var templ_7745c5c3_Var13 string
-				templ_7745c5c3_Var13, templ_7745c5c3_Err = templ.JoinStringErrs(c.Static + "/room.js")
+				templ_7745c5c3_Var13, templ_7745c5c3_Err = templ.JoinStringErrs(c.Static + "/app.js")
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/pattern.templ`, Line: 62, Col: 53}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/pattern.templ`, Line: 63, Col: 52}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var13))
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 25, "\"></script>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 25, "\"></script> <script type=\"module\" src=\"")
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+				var templ_7745c5c3_Var14 string
+				templ_7745c5c3_Var14, templ_7745c5c3_Err = templ.JoinStringErrs(c.Static + "/room.js")
+				if templ_7745c5c3_Err != nil {
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/pattern.templ`, Line: 64, Col: 53}
+				}
+				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var14))
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 26, "\"></script>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 26, "</main>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 27, "</main>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -325,12 +340,12 @@ func workbench(scenarios []ScenarioLink) templ.Component {
 			}()
 		}
 		ctx = templ.InitializeContext(ctx)
-		templ_7745c5c3_Var14 := templ.GetChildren(ctx)
-		if templ_7745c5c3_Var14 == nil {
-			templ_7745c5c3_Var14 = templ.NopComponent
+		templ_7745c5c3_Var15 := templ.GetChildren(ctx)
+		if templ_7745c5c3_Var15 == nil {
+			templ_7745c5c3_Var15 = templ.NopComponent
 		}
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 27, "<section class=\"workbench\" aria-label=\"Live cluster\"><div class=\"controls\" role=\"toolbar\" aria-label=\"Simulation controls\"><div class=\"group\"><button type=\"button\" data-action=\"back\" title=\"Step back (←)\" aria-label=\"Step back\">◀ Back</button> <button type=\"button\" data-action=\"play\" class=\"primary\" title=\"Play or pause (space)\" aria-pressed=\"false\">▶ Play</button> <button type=\"button\" data-action=\"step\" title=\"Step forward (→)\" aria-label=\"Step forward\">Step ▶</button> <label class=\"speed\">Speed <select data-action=\"speed\"><option value=\"0.25\">¼×</option> <option value=\"0.5\">½×</option> <option value=\"1\" selected>1×</option> <option value=\"2\">2×</option> <option value=\"5\">5×</option> <option value=\"20\">20×</option></select></label></div><div class=\"group readout\"><output class=\"step\" data-step=\"0\" aria-label=\"Current step\">step 0</output> <output class=\"vtime\" data-time=\"0\">t = 0.000s</output></div><div class=\"group faults\"><button type=\"button\" data-action=\"partition\" title=\"Partition the network (p)\">✂ Partition</button> <button type=\"button\" data-action=\"heal\" title=\"Heal every link (h)\">Heal</button> <label class=\"toggle\" title=\"Hold every new message until you deliver it (m)\"><input type=\"checkbox\" data-action=\"manual\"> Manual delivery</label></div><div class=\"group run-settings\"><label>Seed <input type=\"number\" min=\"0\" step=\"1\" data-action=\"seed\" value=\"1\" inputmode=\"numeric\"></label> <button type=\"button\" data-action=\"new-seed\" title=\"Reset with a new random seed\">New seed</button> <label>Nodes <select data-action=\"nodes\"></select></label> <button type=\"button\" data-action=\"reset\" title=\"Start again with this seed and node count\">↺ Reset</button> <button type=\"button\" data-action=\"help\" title=\"Keyboard shortcuts (?)\" aria-label=\"Keyboard shortcuts\">?</button></div></div><div class=\"stage\"><div class=\"stage-main\"><div class=\"cluster\" data-view=\"cluster\"><svg viewBox=\"-360 -300 720 600\" role=\"img\" aria-label=\"Cluster diagram\" preserveAspectRatio=\"xMidYMid meet\"></svg><p class=\"status\" data-view=\"status\" role=\"status\"></p></div>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 28, "<section class=\"workbench\" aria-label=\"Live cluster\"><div class=\"controls\" role=\"toolbar\" aria-label=\"Simulation controls\"><div class=\"group\"><button type=\"button\" data-action=\"back\" title=\"Step back (←)\" aria-label=\"Step back\">◀ Back</button> <button type=\"button\" data-action=\"play\" class=\"primary\" title=\"Play or pause (space)\" aria-pressed=\"false\">▶ Play</button> <button type=\"button\" data-action=\"step\" title=\"Step forward (→)\" aria-label=\"Step forward\">Step ▶</button> <label class=\"speed\">Speed <select data-action=\"speed\"><option value=\"0.25\">¼×</option> <option value=\"0.5\">½×</option> <option value=\"1\" selected>1×</option> <option value=\"2\">2×</option> <option value=\"5\">5×</option> <option value=\"20\">20×</option></select></label></div><div class=\"group readout\"><output class=\"step\" data-step=\"0\" aria-label=\"Current step\">step 0</output> <output class=\"vtime\" data-time=\"0\">t = 0.000s</output></div><div class=\"group faults\"><button type=\"button\" data-action=\"partition\" title=\"Partition the network (p)\">✂ Partition</button> <button type=\"button\" data-action=\"heal\" title=\"Heal every link (h)\">Heal</button> <label class=\"toggle\" title=\"Hold every new message until you deliver it (m)\"><input type=\"checkbox\" data-action=\"manual\"> Manual delivery</label></div><div class=\"group run-settings\"><label>Seed <input type=\"number\" min=\"0\" step=\"1\" data-action=\"seed\" value=\"1\" inputmode=\"numeric\"></label> <button type=\"button\" data-action=\"new-seed\" title=\"Reset with a new random seed\">New seed</button> <label>Nodes <select data-action=\"nodes\"></select></label> <button type=\"button\" data-action=\"reset\" title=\"Start again with this seed and node count\">↺ Reset</button> <button type=\"button\" data-action=\"help\" title=\"Keyboard shortcuts (?)\" aria-label=\"Keyboard shortcuts\">?</button></div></div><div class=\"stage\"><div class=\"stage-main\"><div class=\"cluster\" data-view=\"cluster\"><svg viewBox=\"-360 -300 720 600\" role=\"img\" aria-label=\"Cluster diagram\" preserveAspectRatio=\"xMidYMid meet\"></svg><p class=\"status\" data-view=\"status\" role=\"status\"></p></div>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -338,7 +353,7 @@ func workbench(scenarios []ScenarioLink) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 28, "</div><aside class=\"side\">")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 29, "</div><aside class=\"side\">")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -346,7 +361,7 @@ func workbench(scenarios []ScenarioLink) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 29, "<section class=\"box invariants\" data-view=\"invariants\" aria-label=\"Invariants\"><h2>Invariants</h2><ul></ul></section><section class=\"box actions\" data-view=\"actions\" aria-label=\"Requests and actions\"><h2>Requests</h2><div class=\"forms\"></div></section><section class=\"box variants\" data-view=\"variants\" aria-label=\"Broken variants\"><h2>Broken variants</h2><div class=\"toggles\"></div></section></aside></div></section><div class=\"menu\" data-view=\"menu\" hidden></div><dialog class=\"partition-dialog\" data-view=\"partition-dialog\" aria-label=\"Partition the network\"><form method=\"dialog\"><h2>Partition the network</h2><p>Put each node on a side. Messages between the sides are lost, including those already in flight.</p><table><thead><tr><th>Node</th><th>Side A</th><th>Side B</th><th>Side C</th></tr></thead> <tbody></tbody></table><h3>Or cut one direction of a link</h3><p class=\"oneway\"><label>From <select name=\"from\"></select></label> <label>to <select name=\"to\"></select></label> <button type=\"button\" data-action=\"cut\">Cut one way</button></p><menu><button type=\"button\" data-action=\"partition-apply\" class=\"primary\">Partition</button> <button value=\"cancel\">Cancel</button></menu></form></dialog> <dialog class=\"help-dialog\" data-view=\"help\" aria-label=\"Keyboard shortcuts\"><form method=\"dialog\"><h2>Keyboard shortcuts</h2><dl class=\"keys\"><dt><kbd>Space</kbd></dt><dd>play / pause</dd><dt><kbd>→</kbd></dt><dd>step forward</dd><dt><kbd>←</kbd></dt><dd>step back</dd><dt><kbd>c</kbd></dt><dd>crash the selected node</dd><dt><kbd>r</kbd></dt><dd>restart the selected node</dd><dt><kbd>z</kbd></dt><dd>pause / resume the selected node</dd><dt><kbd>p</kbd></dt><dd>partition dialog</dd><dt><kbd>h</kbd></dt><dd>heal the network</dd><dt><kbd>m</kbd></dt><dd>manual delivery on / off</dd><dt><kbd>1</kbd>…<kbd>9</kbd></dt><dd>select a node</dd><dt><kbd>Esc</kbd></dt><dd>close menus, clear the selection</dd><dt><kbd>n</kbd> / <kbd>b</kbd></dt><dd>scenario: next part / part before</dd><dt><kbd>?</kbd></dt><dd>this help</dd></dl><p>Click a node for its menu (crash, restart, pause, clock skew, cut links). Click a message in flight to deliver, drop or duplicate it.</p><menu><button value=\"close\" class=\"primary\">Close</button></menu></form></dialog><div class=\"sr-only\" aria-live=\"polite\" data-view=\"announce\"></div>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 30, "<section class=\"box invariants\" data-view=\"invariants\" aria-label=\"Invariants\"><h2>Invariants</h2><ul></ul></section><section class=\"box actions\" data-view=\"actions\" aria-label=\"Requests and actions\"><h2>Requests</h2><div class=\"forms\"></div></section><section class=\"box variants\" data-view=\"variants\" aria-label=\"Broken variants\"><h2>Broken variants</h2><div class=\"toggles\"></div></section></aside></div></section><div class=\"menu\" data-view=\"menu\" hidden></div><dialog class=\"partition-dialog\" data-view=\"partition-dialog\" aria-label=\"Partition the network\"><form method=\"dialog\"><h2>Partition the network</h2><p>Put each node on a side. Messages between the sides are lost, including those already in flight.</p><table><thead><tr><th>Node</th><th>Side A</th><th>Side B</th><th>Side C</th></tr></thead> <tbody></tbody></table><h3>Or cut one direction of a link</h3><p class=\"oneway\"><label>From <select name=\"from\"></select></label> <label>to <select name=\"to\"></select></label> <button type=\"button\" data-action=\"cut\">Cut one way</button></p><menu><button type=\"button\" data-action=\"partition-apply\" class=\"primary\">Partition</button> <button value=\"cancel\">Cancel</button></menu></form></dialog> <dialog class=\"help-dialog\" data-view=\"help\" aria-label=\"Keyboard shortcuts\"><form method=\"dialog\"><h2>Keyboard shortcuts</h2><dl class=\"keys\"><dt><kbd>Space</kbd></dt><dd>play / pause</dd><dt><kbd>→</kbd></dt><dd>step forward</dd><dt><kbd>←</kbd></dt><dd>step back</dd><dt><kbd>c</kbd></dt><dd>crash the selected node</dd><dt><kbd>r</kbd></dt><dd>restart the selected node</dd><dt><kbd>z</kbd></dt><dd>pause / resume the selected node</dd><dt><kbd>p</kbd></dt><dd>partition dialog</dd><dt><kbd>h</kbd></dt><dd>heal the network</dd><dt><kbd>m</kbd></dt><dd>manual delivery on / off</dd><dt><kbd>1</kbd>…<kbd>9</kbd></dt><dd>select a node</dd><dt><kbd>Esc</kbd></dt><dd>close menus, clear the selection</dd><dt><kbd>n</kbd> / <kbd>b</kbd></dt><dd>scenario: next part / part before</dd><dt><kbd>?</kbd></dt><dd>this help</dd></dl><p>Click a node for its menu (crash, restart, pause, clock skew, cut links). Click a message in flight to deliver, drop or duplicate it.</p><menu><button value=\"close\" class=\"primary\">Close</button></menu></form></dialog><div class=\"sr-only\" aria-live=\"polite\" data-view=\"announce\"></div>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -373,12 +388,12 @@ func inspectors() templ.Component {
 			}()
 		}
 		ctx = templ.InitializeContext(ctx)
-		templ_7745c5c3_Var15 := templ.GetChildren(ctx)
-		if templ_7745c5c3_Var15 == nil {
-			templ_7745c5c3_Var15 = templ.NopComponent
+		templ_7745c5c3_Var16 := templ.GetChildren(ctx)
+		if templ_7745c5c3_Var16 == nil {
+			templ_7745c5c3_Var16 = templ.NopComponent
 		}
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 30, "<section class=\"inspect\" id=\"inside\" aria-label=\"Inside the run\"><section class=\"nodes\" data-view=\"nodes\" aria-label=\"Node panels\"></section><div class=\"inspect-row\">")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 31, "<section class=\"inspect\" id=\"inside\" aria-label=\"Inside the run\"><section class=\"nodes\" data-view=\"nodes\" aria-label=\"Node panels\"></section><div class=\"inspect-row\">")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -386,7 +401,7 @@ func inspectors() templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 31, "<section class=\"box events\" data-view=\"events\" aria-label=\"Event log\"><h2>Event log <label class=\"filter\"><input type=\"checkbox\" data-filter=\"messages\" checked> messages</label> <label class=\"filter\"><input type=\"checkbox\" data-filter=\"timers\"> timers</label></h2><ol></ol></section></div><div class=\"inspect-row\">")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 32, "<section class=\"box events\" data-view=\"events\" aria-label=\"Event log\"><h2>Event log <label class=\"filter\"><input type=\"checkbox\" data-filter=\"messages\" checked> messages</label> <label class=\"filter\"><input type=\"checkbox\" data-filter=\"timers\"> timers</label></h2><ol></ol></section></div><div class=\"inspect-row\">")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -398,7 +413,7 @@ func inspectors() templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 32, "</div></section>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 33, "</div></section>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

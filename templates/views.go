@@ -36,4 +36,7 @@ type PatternPage struct {
 	Related    []Card
 	// Lesson is the pattern's lesson and scenarios; nil when it has none.
 	Lesson *LessonView
+	// MaxShareURL is the longest share link the server hands out; a longer
+	// run is offered as a scenario file.
+	MaxShareURL int
 }

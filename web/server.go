@@ -12,6 +12,7 @@ import (
 	"clusterscope/patterns"
 	"clusterscope/templates"
 	"clusterscope/web/room"
+	"clusterscope/web/share"
 
 	"github.com/a-h/templ"
 	"github.com/go-chi/chi/v5"
@@ -241,7 +242,7 @@ func (s *Server) handlePattern(w http.ResponseWriter, r *http.Request) {
 		s.notFound(w, r, "pattern called "+quote(chi.URLParam(r, "id")))
 		return
 	}
-	page := templates.PatternPage{ID: p.ID, Title: p.Title, Intent: p.Intent, TrackID: p.Track, Live: p.Live()}
+	page := templates.PatternPage{ID: p.ID, Title: p.Title, Intent: p.Intent, TrackID: p.Track, Live: p.Live(), MaxShareURL: share.MaxURL}
 	for _, t := range patterns.Tracks {
 		if t.ID == p.Track {
 			page.TrackTitle = t.Title
