@@ -3,6 +3,7 @@ package engine
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -94,3 +95,61 @@ type NetSettings struct {
 
 // DefaultNet is a LAN: 1-9ms, mean 5ms, no loss, not FIFO.
 var DefaultNet = NetSettings{MinDelay: Duration(time.Millisecond), MeanDelay: Duration(5 * time.Millisecond)}
+
+// String says what the command does, in a few words ("crash athens",
+// "partition {athens, byzantium} | {cyrene}", "alice: write key=x value=1").
+// The trace, transcripts, branch labels and reports all use it.
+func (c Command) String() string {
+	switch c.Kind {
+	case CmdCrash, CmdRestart, CmdPause, CmdResume:
+		return c.Kind + " " + c.Node
+	case CmdPartition:
+		parts := make([]string, len(c.Groups))
+		for i, g := range c.Groups {
+			parts[i] = "{" + strings.Join(g, ", ") + "}"
+		}
+		return "partition " + strings.Join(parts, " | ")
+	case CmdCut:
+		return fmt.Sprintf("cut %s → %s", c.From, c.To)
+	case CmdHeal:
+		if c.From != "" || c.To != "" {
+			return fmt.Sprintf("heal %s ↔ %s", c.From, c.To)
+		}
+		return "heal the network"
+	case CmdOffset:
+		return fmt.Sprintf("%s clock offset %v", c.Node, time.Duration(c.Dur))
+	case CmdDrift:
+		return fmt.Sprintf("%s clock drift %+d ppm", c.Node, c.PPM)
+	case CmdJump:
+		return fmt.Sprintf("%s clock jumps %+v", c.Node, time.Duration(c.Dur))
+	case CmdDeliver, CmdDrop, CmdDuplicate:
+		return fmt.Sprintf("%s #%d", c.Kind, c.Msg)
+	case CmdManual:
+		return "manual delivery " + onOff(c.On)
+	case CmdDropNext:
+		n := c.Count
+		if n == 0 {
+			n = 1
+		}
+		return fmt.Sprintf("drop the next %d %s message(s) %s → %s", n, orAny(c.MsgKind), orAny(c.From), orAny(c.To))
+	case CmdNetwork:
+		if c.Net == nil {
+			return "network"
+		}
+		return fmt.Sprintf("network %s → %s: delay %v..%v, drop %g%%, dup %g%%, fifo %v", orAny(c.From), orAny(c.To), time.Duration(c.Net.MinDelay), time.Duration(c.Net.MeanDelay), c.Net.DropPct, c.Net.DupPct, c.Net.FIFO)
+	case CmdClient, CmdAction:
+		return c.Node + ": " + requestText(Request{Name: c.Name, Args: c.Args})
+	case CmdVariant:
+		return "variant " + c.Name + " " + onOff(c.On)
+	case CmdParam:
+		return fmt.Sprintf("set %s = %d", c.Name, c.Value)
+	}
+	return c.Kind
+}
+
+func onOff(on bool) string {
+	if on {
+		return "on"
+	}
+	return "off"
+}

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 )
 
@@ -62,7 +61,7 @@ func (s *Sim) apply(c Command) error {
 			return errors.New("cut: from and to are the same process")
 		}
 		s.links[a.index][b.index].up = false
-		s.emit(TraceEvent{Kind: TrCommand, From: a.id, To: b.id, Text: fmt.Sprintf("cut %s → %s", a.id, b.id)})
+		s.emit(TraceEvent{Kind: TrCommand, From: a.id, To: b.id, Text: c.String()})
 	case CmdHeal:
 		if c.From == "" && c.To == "" {
 			for i := range s.links {
@@ -71,7 +70,7 @@ func (s *Sim) apply(c Command) error {
 				}
 			}
 			s.rules = nil
-			s.emit(TraceEvent{Kind: TrCommand, Text: "heal the network"})
+			s.emit(TraceEvent{Kind: TrCommand, Text: c.String()})
 			return nil
 		}
 		a, err := s.proc(c.From, "heal (from)")
@@ -84,7 +83,7 @@ func (s *Sim) apply(c Command) error {
 		}
 		s.links[a.index][b.index].up = true
 		s.links[b.index][a.index].up = true
-		s.emit(TraceEvent{Kind: TrCommand, From: a.id, To: b.id, Text: fmt.Sprintf("heal %s ↔ %s", a.id, b.id)})
+		s.emit(TraceEvent{Kind: TrCommand, From: a.id, To: b.id, Text: c.String()})
 	case CmdOffset, CmdDrift, CmdJump:
 		p, err := s.proc(c.Node, c.Kind)
 		if err != nil {
@@ -107,7 +106,7 @@ func (s *Sim) apply(c Command) error {
 		}
 	case CmdManual:
 		s.manual = c.On
-		s.emit(TraceEvent{Kind: TrCommand, Text: map[bool]string{true: "manual delivery on", false: "manual delivery off"}[c.On]})
+		s.emit(TraceEvent{Kind: TrCommand, Text: c.String()})
 		if !c.On {
 			// Release what the learner held, in send order, as if sent now.
 			// A paused receiver parks them on arrival, as any message.
@@ -131,7 +130,7 @@ func (s *Sim) apply(c Command) error {
 			return errors.New("drop-next: count must be 1..1000000")
 		}
 		s.rules = append(s.rules, dropRule{from: c.From, to: c.To, kind: c.MsgKind, left: n})
-		s.emit(TraceEvent{Kind: TrCommand, From: c.From, To: c.To, MsgKind: c.MsgKind, Text: fmt.Sprintf("drop the next %d %s message(s) %s → %s", n, orAny(c.MsgKind), orAny(c.From), orAny(c.To))})
+		s.emit(TraceEvent{Kind: TrCommand, From: c.From, To: c.To, MsgKind: c.MsgKind, Text: c.String()})
 	case CmdNetwork:
 		if c.Net == nil {
 			return errors.New("network: no settings given")
@@ -153,7 +152,7 @@ func (s *Sim) apply(c Command) error {
 				}
 			}
 		}
-		s.emit(TraceEvent{Kind: TrCommand, From: c.From, To: c.To, Text: fmt.Sprintf("network %s → %s: delay %v..%v, drop %g%%, dup %g%%, fifo %v", orAny(c.From), orAny(c.To), time.Duration(c.Net.MinDelay), time.Duration(c.Net.MeanDelay), c.Net.DropPct, c.Net.DupPct, c.Net.FIFO)})
+		s.emit(TraceEvent{Kind: TrCommand, From: c.From, To: c.To, Text: c.String()})
 	case CmdClient, CmdAction:
 		p, err := s.proc(c.Node, c.Kind)
 		if err != nil {
@@ -184,13 +183,13 @@ func (s *Sim) apply(c Command) error {
 			return errors.New("variant: which one? (name is empty)")
 		}
 		s.setVariant(c.Name, c.On)
-		s.emit(TraceEvent{Kind: TrCommand, Text: fmt.Sprintf("variant %s %s", c.Name, map[bool]string{true: "on", false: "off"}[c.On])})
+		s.emit(TraceEvent{Kind: TrCommand, Text: c.String()})
 	case CmdParam:
 		if c.Name == "" {
 			return errors.New("param: which one? (name is empty)")
 		}
 		s.setParam(c.Name, c.Value)
-		s.emit(TraceEvent{Kind: TrCommand, Text: fmt.Sprintf("set %s = %d", c.Name, c.Value)})
+		s.emit(TraceEvent{Kind: TrCommand, Text: c.String()})
 	case "":
 		return errors.New("command has no kind")
 	default:
@@ -331,11 +330,7 @@ func (s *Sim) partition(groups [][]string) error {
 			}
 		}
 	}
-	parts := make([]string, len(groups))
-	for i, g := range groups {
-		parts[i] = "{" + strings.Join(g, ", ") + "}"
-	}
-	s.emit(TraceEvent{Kind: TrCommand, Text: "partition " + strings.Join(parts, " | ")})
+	s.emit(TraceEvent{Kind: TrCommand, Text: Command{Kind: CmdPartition, Groups: groups}.String()})
 	return nil
 }
 
@@ -354,7 +349,7 @@ func (s *Sim) skew(p *proc, c Command) error {
 		}
 		// Offset sets the base; jumps made since and accumulated drift add to it.
 		p.offset = d
-		s.emit(TraceEvent{Kind: TrCommand, Node: p.id, Text: fmt.Sprintf("%s clock offset %v", p.id, d)})
+		s.emit(TraceEvent{Kind: TrCommand, Node: p.id, Text: c.String()})
 	case CmdDrift:
 		if c.PPM > maxPPM || c.PPM < -maxPPM {
 			return fmt.Errorf("drift: at most ±%d ppm", maxPPM)
@@ -363,13 +358,13 @@ func (s *Sim) skew(p *proc, c Command) error {
 		before := p.localTime(s.now)
 		p.ppm = c.PPM
 		p.driftFix += before - p.localTime(s.now)
-		s.emit(TraceEvent{Kind: TrCommand, Node: p.id, Text: fmt.Sprintf("%s clock drift %+d ppm", p.id, c.PPM)})
+		s.emit(TraceEvent{Kind: TrCommand, Node: p.id, Text: c.String()})
 	case CmdJump:
 		if d > maxSkew || d < -maxSkew || d == 0 {
 			return fmt.Errorf("jump: give a non-zero step within ±%v", maxSkew)
 		}
 		p.jumps += d
-		s.emit(TraceEvent{Kind: TrCommand, Node: p.id, Text: fmt.Sprintf("%s clock jumps %+v", p.id, d)})
+		s.emit(TraceEvent{Kind: TrCommand, Node: p.id, Text: c.String()})
 	}
 	s.reclock(p)
 	return nil

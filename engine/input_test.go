@@ -141,3 +141,39 @@ func TestBadConfigs(t *testing.T) {
 		t.Error("replay beyond the limit accepted")
 	}
 }
+
+// Every command reads as a short sentence: the trace, transcripts, branch
+// labels and `check` reports all show this text.
+func TestCommandString(t *testing.T) {
+	for _, tc := range []struct {
+		c    Command
+		want string
+	}{
+		{Command{Kind: CmdCrash, Node: "athens"}, "crash athens"},
+		{Command{Kind: CmdPartition, Groups: [][]string{{"athens", "byzantium"}, {"cyrene"}}}, "partition {athens, byzantium} | {cyrene}"},
+		{Command{Kind: CmdCut, From: "athens", To: "cyrene"}, "cut athens → cyrene"},
+		{Command{Kind: CmdHeal}, "heal the network"},
+		{Command{Kind: CmdHeal, From: "athens", To: "cyrene"}, "heal athens ↔ cyrene"},
+		{Command{Kind: CmdJump, Node: "cyrene", Dur: Duration(-2 * time.Second)}, "cyrene clock jumps -2s"},
+		{Command{Kind: CmdDrift, Node: "cyrene", PPM: 200}, "cyrene clock drift +200 ppm"},
+		{Command{Kind: CmdDropNext, MsgKind: "Heartbeat", From: "athens"}, "drop the next 1 Heartbeat message(s) athens → any"},
+		{Command{Kind: CmdClient, Node: "alice", Name: "write", Args: map[string]string{"value": "1", "key": "x"}}, "alice: write key=x value=1"},
+		{Command{Kind: CmdVariant, Name: "ignore-generation", On: true}, "variant ignore-generation on"},
+		{Command{Kind: CmdManual}, "manual delivery off"},
+	} {
+		if got := tc.c.String(); got != tc.want {
+			t.Errorf("%s: %q, want %q", tc.c.Kind, got, tc.want)
+		}
+	}
+}
+
+// The trace tells an outside change with the command's own words.
+func TestCommandTraceUsesItsString(t *testing.T) {
+	s := newSim(t, quiet(three...))
+	c := Command{Kind: CmdPartition, Groups: [][]string{{"athens"}, {"byzantium", "cyrene"}}}
+	apply(t, s, c)
+	evs := s.Trace().Events()
+	if last := evs[len(evs)-1]; last.Kind != TrCommand || last.Text != c.String() {
+		t.Fatalf("trace says %q (%s), want %q", last.Text, last.Kind, c.String())
+	}
+}

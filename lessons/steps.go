@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-	"time"
 
 	"clusterscope/engine"
 
@@ -575,65 +574,13 @@ func (p *scenarioParser) request(kind string, n ast.Node, whoKey, opKey string) 
 }
 
 // describeCommand is a short human line for a command, used in transcripts
-// and as exported narration placeholders.
+// and as exported narration placeholders: a message picked by a selector is
+// described by the selector, since its id is not known when the file is written.
 func describeCommand(c engine.Command, sel *MsgSelector) string {
-	switch c.Kind {
-	case engine.CmdCrash, engine.CmdRestart, engine.CmdPause, engine.CmdResume:
-		return c.Kind + " " + c.Node
-	case engine.CmdPartition:
-		parts := make([]string, len(c.Groups))
-		for i, g := range c.Groups {
-			parts[i] = "{" + strings.Join(g, ", ") + "}"
-		}
-		return "partition " + strings.Join(parts, " | ")
-	case engine.CmdCut:
-		return fmt.Sprintf("cut %s → %s", c.From, c.To)
-	case engine.CmdHeal:
-		if c.From != "" {
-			return fmt.Sprintf("heal %s ↔ %s", c.From, c.To)
-		}
-		return "heal the network"
-	case engine.CmdOffset:
-		return fmt.Sprintf("offset %s's clock to %v", c.Node, time.Duration(c.Dur))
-	case engine.CmdJump:
-		return fmt.Sprintf("jump %s's clock by %+v", c.Node, time.Duration(c.Dur))
-	case engine.CmdDrift:
-		return fmt.Sprintf("drift %s's clock by %+d ppm", c.Node, c.PPM)
-	case engine.CmdDeliver, engine.CmdDrop, engine.CmdDuplicate:
-		if sel != nil {
-			return fmt.Sprintf("%s the oldest %s message %s → %s", c.Kind, orAny(sel.Kind), orAny(sel.From), orAny(sel.To))
-		}
-		return fmt.Sprintf("%s message #%d", c.Kind, c.Msg)
-	case engine.CmdManual:
-		if c.On {
-			return "manual delivery on"
-		}
-		return "manual delivery off"
-	case engine.CmdDropNext:
-		return fmt.Sprintf("drop the next %d %s message(s) %s → %s", c.Count, orAny(c.MsgKind), orAny(c.From), orAny(c.To))
-	case engine.CmdNetwork:
-		return fmt.Sprintf("network %s → %s: delay %v..%v, drop %g%%, dup %g%%", orAny(c.From), orAny(c.To), time.Duration(c.Net.MinDelay), time.Duration(c.Net.MeanDelay), c.Net.DropPct, c.Net.DupPct)
-	case engine.CmdClient, engine.CmdAction:
-		keys := make([]string, 0, len(c.Args))
-		for k := range c.Args {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		var b strings.Builder
-		fmt.Fprintf(&b, "%s: %s", c.Node, c.Name)
-		for _, k := range keys {
-			fmt.Fprintf(&b, " %s=%s", k, c.Args[k])
-		}
-		return b.String()
-	case engine.CmdVariant:
-		if c.On {
-			return "variant " + c.Name + " on"
-		}
-		return "variant " + c.Name + " off"
-	case engine.CmdParam:
-		return fmt.Sprintf("set %s = %d", c.Name, c.Value)
+	if sel != nil && (c.Kind == engine.CmdDeliver || c.Kind == engine.CmdDrop || c.Kind == engine.CmdDuplicate) {
+		return fmt.Sprintf("%s the oldest %s message %s → %s", c.Kind, orAny(sel.Kind), orAny(sel.From), orAny(sel.To))
 	}
-	return c.Kind
+	return c.String()
 }
 
 func orAny(s string) string {

@@ -55,7 +55,7 @@ func (t *branchTree) acted(step int, oldLog []engine.LoggedCommand, hadFuture bo
 	}
 	old := t.cur
 	old.log, old.cursor = oldLog, old.reach
-	nb := &branch{id: t.next, parent: old.id, fork: step, reach: step, label: describeCommand(c, step)}
+	nb := &branch{id: t.next, parent: old.id, fork: step, reach: step, label: fmt.Sprintf("%s at step %d", c, step)}
 	t.next++
 	t.list = append(t.list, nb)
 	t.cur = nb
@@ -140,30 +140,6 @@ func (t *branchTree) wire(step, commands int) *branchesWire {
 		w.List = append(w.List, branchWire{ID: b.id, Parent: b.parent, Fork: b.fork, Reach: b.reach, Commands: n, Label: b.label})
 	}
 	return w
-}
-
-// describeCommand is a short label for the command that started a branch.
-func describeCommand(c engine.Command, step int) string {
-	what := c.Kind
-	switch {
-	case c.Kind == engine.CmdClient || c.Kind == engine.CmdAction:
-		what = c.Node + " " + c.Name
-		if k := c.Args["key"]; k != "" {
-			what += " " + k
-			if v := c.Args["value"]; v != "" {
-				what += "=" + v
-			}
-		}
-	case c.Node != "":
-		what += " " + c.Node
-	case c.Kind == engine.CmdVariant:
-		what += " " + c.Name
-	case c.Kind == engine.CmdCut || c.From != "":
-		what += " " + c.From + "→" + c.To
-	case c.Msg != 0:
-		what += fmt.Sprintf(" #%d", c.Msg)
-	}
-	return fmt.Sprintf("%s at step %d", what, step)
 }
 
 // switchBranch leaves the current branch for branch id, at its cursor or at

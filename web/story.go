@@ -4,11 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
-	"sort"
 	"strings"
 	"time"
 
-	"clusterscope/engine"
 	"clusterscope/lessons"
 )
 
@@ -259,7 +257,7 @@ func itemOf(p playedStep, answers map[int]int) storyItem {
 		if o.Command != nil {
 			c = o.Command
 		}
-		it.Text = commandText(*c)
+		it.Text = c.String()
 	case lessons.StepExpect:
 		it.Text = s.Expect.Condition
 		if s.Expect.Message != "" {
@@ -286,65 +284,6 @@ func runText(r *lessons.RunSpec, o lessons.Outcome) string {
 		what = fmt.Sprintf("run to step %d", r.ToStep)
 	}
 	return fmt.Sprintf("%s → step %d at %.3fs (%d events)", what, o.SimStep, float64(o.At)/1e6, o.Ran)
-}
-
-// commandText says what a command does, in a few words.
-func commandText(c engine.Command) string {
-	args := func() string {
-		keys := make([]string, 0, len(c.Args))
-		for k := range c.Args {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		var parts []string
-		for _, k := range keys {
-			parts = append(parts, k+"="+c.Args[k])
-		}
-		return strings.Join(parts, " ")
-	}
-	switch c.Kind {
-	case engine.CmdClient, engine.CmdAction:
-		return strings.TrimSpace(fmt.Sprintf("%s: %s %s", c.Node, c.Name, args()))
-	case engine.CmdPartition:
-		groups := make([]string, len(c.Groups))
-		for i, g := range c.Groups {
-			groups[i] = strings.Join(g, ", ")
-		}
-		return "partition " + strings.Join(groups, " | ")
-	case engine.CmdCut:
-		return fmt.Sprintf("cut %s → %s", c.From, c.To)
-	case engine.CmdHeal:
-		if c.From != "" {
-			return fmt.Sprintf("heal %s ↔ %s", c.From, c.To)
-		}
-		return "heal every link"
-	case engine.CmdOffset, engine.CmdJump:
-		return fmt.Sprintf("%s %s clock by %v", c.Kind, c.Node, time.Duration(c.Dur))
-	case engine.CmdDrift:
-		return fmt.Sprintf("drift %s clock %+d ppm", c.Node, c.PPM)
-	case engine.CmdDeliver, engine.CmdDrop, engine.CmdDuplicate:
-		return fmt.Sprintf("%s message #%d", c.Kind, c.Msg)
-	case engine.CmdManual:
-		if c.On {
-			return "manual delivery on"
-		}
-		return "manual delivery off"
-	case engine.CmdVariant:
-		if c.On {
-			return "broken variant " + c.Name + " on"
-		}
-		return "broken variant " + c.Name + " off"
-	case engine.CmdParam:
-		return fmt.Sprintf("set %s = %d", c.Name, c.Value)
-	case engine.CmdDropNext:
-		return strings.TrimSpace(fmt.Sprintf("drop the next %s %s→%s", c.MsgKind, c.From, c.To))
-	case engine.CmdNetwork:
-		return "change the network"
-	}
-	if c.Node != "" {
-		return c.Kind + " " + c.Node
-	}
-	return c.Kind
 }
 
 // ---- in the session ----

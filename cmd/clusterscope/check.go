@@ -6,13 +6,11 @@ import (
 	"io"
 	"os"
 	"runtime"
-	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"clusterscope/engine"
 	"clusterscope/patterns"
 	"clusterscope/patterns/sweep"
 )
@@ -151,7 +149,7 @@ func printSchedule(w io.Writer, r sweep.Result) {
 		if c.Step > r.Step {
 			break
 		}
-		before = append(before, fmt.Sprintf("  step %-7d %8.3fs  %s", c.Step, float64(c.At)/1e6, describe(c)))
+		before = append(before, fmt.Sprintf("  step %-7d %8.3fs  %s", c.Step, float64(c.At)/1e6, c.Command))
 	}
 	if len(before) == 0 {
 		return
@@ -164,41 +162,6 @@ func printSchedule(w io.Writer, r sweep.Result) {
 	for _, l := range before {
 		fmt.Fprintln(w, l)
 	}
-}
-
-// describe is one command as a short line of text.
-func describe(c engine.LoggedCommand) string {
-	parts := []string{c.Kind}
-	for _, kv := range [][2]string{{"", c.Node}, {"from", c.From}, {"to", c.To}, {"", c.Name}, {"kind", c.MsgKind}} {
-		if kv[1] != "" {
-			if kv[0] != "" {
-				parts = append(parts, kv[0]+"="+kv[1])
-			} else {
-				parts = append(parts, kv[1])
-			}
-		}
-	}
-	for _, g := range c.Groups {
-		parts = append(parts, "{"+strings.Join(g, ",")+"}")
-	}
-	if c.Dur != 0 {
-		parts = append(parts, time.Duration(c.Dur).String())
-	}
-	if c.PPM != 0 {
-		parts = append(parts, fmt.Sprintf("%+dppm", c.PPM))
-	}
-	if c.Net != nil {
-		parts = append(parts, fmt.Sprintf("drop %g%% dup %g%%", c.Net.DropPct, c.Net.DupPct))
-	}
-	keys := make([]string, 0, len(c.Args))
-	for k := range c.Args {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		parts = append(parts, k+"="+c.Args[k])
-	}
-	return strings.Join(parts, " ")
 }
 
 // isTerminal reports whether w is a character device (a terminal).
