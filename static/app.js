@@ -8,6 +8,19 @@ import { Controls } from './controls.js';
 import { attachViews } from './views.js';
 import { attachPlayer } from './player.js';
 
+// runQuery is the query that reproduces a run at its step (the server's
+// /ws parameters): the page keeps it in its URL, and share links and copies
+// of a room's run use it too.
+export function runQuery(st) {
+  const q = new URLSearchParams();
+  q.set('seed', String(st.config.seed));
+  q.set('nodes', String(st.config.nodes));
+  if (st.config.variants && st.config.variants.length) q.set('variants', st.config.variants.join(','));
+  q.set('step', String(st.step));
+  if (st.log) q.set('log', st.log);
+  return q;
+}
+
 const PLAY_RATE = 0.1; // virtual time per real time at speed 1 (as the server plays)
 const URL_KEYS = ['seed', 'nodes', 'variants', 'step', 'log'];
 
@@ -229,13 +242,7 @@ class App {
 
   rememberURL(now) {
     const write = () => {
-      const st = this.state;
-      const q = new URLSearchParams();
-      q.set('seed', String(st.config.seed));
-      q.set('nodes', String(st.config.nodes));
-      if (st.config.variants && st.config.variants.length) q.set('variants', st.config.variants.join(','));
-      q.set('step', String(st.step));
-      if (st.log) q.set('log', st.log);
+      const q = runQuery(this.state);
       const story = this.player.urlName(); // a story being followed is its own link
       const search = '?' + (story ? new URLSearchParams({ scenario: story }) : q).toString();
       if (search !== location.search) history.replaceState(null, '', location.pathname + search + location.hash);

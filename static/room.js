@@ -3,6 +3,7 @@
 // app.js announces every server frame as a 'clusterscope:frame' event; the
 // room's own frames ("room", "ended") come the same way.
 import { h, $ } from './dom.js';
+import { runQuery } from './app.js';
 
 // The longest share link the server hands out (share.MaxURL), from the page.
 const maxURL = () => Number(document.getElementById('app').dataset.maxUrl);
@@ -13,18 +14,6 @@ function loadCSS() {
 }
 
 const onFrame = (fn) => document.addEventListener('clusterscope:frame', (e) => fn(e.detail));
-
-// runQuery is the query that reproduces the run at its step: the same keys
-// the pattern page keeps in its URL.
-function runQuery(st) {
-  const q = new URLSearchParams();
-  q.set('seed', String(st.config.seed));
-  q.set('nodes', String(st.config.nodes));
-  if (st.config.variants && st.config.variants.length) q.set('variants', st.config.variants.join(','));
-  q.set('step', String(st.step));
-  if (st.log) q.set('log', st.log);
-  return q;
-}
 
 const fmtCode = (c) => (c && c.length === 6 ? c.slice(0, 3) + '-' + c.slice(3) : c || '');
 
