@@ -432,20 +432,15 @@ func (c *condition) explain(s *envSchema, sim *engine.Sim) string {
 // refCollector gathers the outermost name paths in an expression
 // (leader, nodes.cyrene.generation).
 type refCollector struct {
-	refs  []string
-	inner map[exprast.Node]bool
+	refs []string
 }
 
 func (r *refCollector) Visit(node *exprast.Node) {
-	if r.inner == nil {
-		r.inner = map[exprast.Node]bool{}
-	}
 	// Walk visits children first, so the outermost chain comes last; keep a
 	// path only when no longer chain already contains it.
 	switch n := (*node).(type) {
 	case *exprast.IdentifierNode, *exprast.MemberNode:
 		if m, ok := n.(*exprast.MemberNode); ok {
-			r.inner[m.Node] = true
 			if _, ok := m.Property.(*exprast.StringNode); !ok {
 				return
 			}

@@ -12,15 +12,6 @@ import (
 	"github.com/goccy/go-yaml"
 )
 
-// Export turns a recorded run (its configuration and command log) into a
-// scenario file that replays it exactly: between commands it runs to the
-// logged step and time (run: {step, time}), as engine.Replay does, so the
-// exported file played by Run gives the same trace as the original. Each
-// command gets a narration placeholder for the author to fill in.
-func Export(pattern string, cfg engine.Config, log []engine.LoggedCommand, title string) ([]byte, error) {
-	return export(patterns.ByID, pattern, cfg, log, title, -1, 0, nil)
-}
-
 // ExportRun is Export of a whole Sim: it also runs to the Sim's current
 // step and ends with an expectation on the number of violations seen, so
 // the exported file checks itself.

@@ -120,27 +120,6 @@ func TestSelectorPicksOldest(t *testing.T) {
 	}
 }
 
-// Seek goes back to a step by replaying, and lands in the same state.
-func TestSeekReplays(t *testing.T) {
-	sc := parseToy(t, toyScenario)
-	pl, _ := NewPlayer(sc)
-	hashes := []string{pl.Sim().Trace().Hash()}
-	for !pl.Done() {
-		if _, err := pl.Step(); err != nil {
-			t.Fatal(err)
-		}
-		hashes = append(hashes, pl.Sim().Trace().Hash())
-	}
-	for _, i := range []int{7, 2, len(sc.Steps)} {
-		if err := pl.Seek(i); err != nil {
-			t.Fatal(err)
-		}
-		if pl.Next() != i || pl.Sim().Trace().Hash() != hashes[i] {
-			t.Fatalf("seek %d: at %d, hash %s want %s", i, pl.Next(), pl.Sim().Trace().Hash(), hashes[i])
-		}
-	}
-}
-
 func TestHostileMarkdownIsInert(t *testing.T) {
 	src := "# T<script>alert(1)</script>\n\n<script>alert(2)</script>\n\n<img src=x onerror=alert(3)>\n\n" +
 		"[click](javascript:alert(4)) [v](vbscript:msgbox) <javascript:alert(5)> [ok](https://example.org)\n\n" +

@@ -33,10 +33,6 @@ func renderMarkdown(src string) template.HTML {
 	return template.HTML(buf.String())
 }
 
-// RenderMarkdown is renderMarkdown for other packages (the web layer renders
-// instructors' notes the same way).
-func RenderMarkdown(src string) template.HTML { return renderMarkdown(src) }
-
 // firstHeading returns the text of the first level-1 heading.
 func firstHeading(src []byte) string {
 	doc := md.Parser().Parse(text.NewReader(src))

@@ -31,6 +31,8 @@ func TestMalformedScenarios(t *testing.T) {
 		{"unknown node in partition", toyHeader + "  - partition: [[athens], [cyrene, delphi]]\n", 4, 36, `unknown node "delphi"`},
 		{"bad duration", toyHeader + "  - run: 2\n", 4, 10, `bad duration "2"`},
 		{"bad duration unit", toyHeader + "  - run: 2 seconds\n", 4, 10, "expected a number with a unit"},
+		{"duration finer than the clock", toyHeader + "  - run: {until: \"step > 5\", limit: 1500ns}\n", 4, 37, "finer than the simulator's microsecond"},
+		{"step key without a value", toyHeader + "  - say\n", 4, 5, "say needs a value"},
 		{"bad limit", toyHeader + "  - run: {until: step > 3, limit: soon}\n", 4, 35, `bad duration "soon"`},
 		{"bad expression syntax", toyHeader + "  - expect: step >\n", 4, 18, "bad expression"},
 		{"unknown name", toyHeader + "  - expect: lader == \"athens\"\n", 4, 13, "unknown name lader"},

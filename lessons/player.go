@@ -70,9 +70,6 @@ func (p *Player) reset() (err error) {
 	return nil
 }
 
-// Scenario is the scenario being played.
-func (p *Player) Scenario() *Scenario { return p.sc }
-
 // Sim is the cluster the scenario drives. The web layer may read it, and a
 // learner who takes over may keep acting on it (or on a Branch of it).
 func (p *Player) Sim() *engine.Sim { return p.sim }
@@ -82,25 +79,6 @@ func (p *Player) Next() int { return p.next }
 
 // Done reports whether every step was played.
 func (p *Player) Done() bool { return p.next >= len(p.sc.Steps) }
-
-// Seek rebuilds the cluster and replays the steps before i, so the learner
-// can go back to step i (or forward without looking). A failed expect on
-// the way does not stop it; a command that fails does.
-func (p *Player) Seek(i int) error {
-	if i < 0 || i > len(p.sc.Steps) {
-		return fmt.Errorf("%s: no step %d (the scenario has %d)", p.sc.File, i, len(p.sc.Steps))
-	}
-	if err := p.reset(); err != nil {
-		return err
-	}
-	for p.next < i {
-		st := &p.sc.Steps[p.next]
-		if _, err := p.Step(); err != nil && st.Kind != StepExpect && st.Kind != StepRun {
-			return err
-		}
-	}
-	return nil
-}
 
 // Step plays the next step. An expect that does not hold, a run-until that
 // times out, or a command the cluster refuses returns an *Error placed at
@@ -215,7 +193,12 @@ func (p *Player) run(st *Step) (ran int, held bool, err error) {
 				return ran, false, p.stepErr(st, "run until %s: still false after %d events", r.Until, ran)
 			}
 			// One event due before the deadline, or (none) jump to it.
-			ran += sim.RunFor(deadline-sim.Now(), 1)
+			before := sim.Now()
+			n := sim.RunFor(deadline-sim.Now(), 1)
+			if n == 0 && sim.Now() == before {
+				return ran, false, p.stepErr(st, "run until %s: time cannot move on (step %d, time %.3fs)", r.Until, sim.StepCount(), sim.Now().Seconds())
+			}
+			ran += n
 		}
 	case r.Steps > 0:
 		for ran < r.Steps {
@@ -237,6 +220,9 @@ func (p *Player) run(st *Step) (ran int, held bool, err error) {
 		}
 		if r.Time > 0 {
 			sim.AdvanceTo(int64(time.Duration(r.Time) / time.Microsecond))
+			if sim.Now() != time.Duration(r.Time) {
+				return ran, false, p.stepErr(st, "run: cannot let time pass to %v at step %d: something is due at %.6fs", time.Duration(r.Time), r.ToStep, sim.Now().Seconds())
+			}
 		}
 		return ran, true, nil
 	}

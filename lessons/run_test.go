@@ -2,6 +2,7 @@ package lessons
 
 import (
 	"bytes"
+	"io"
 	"strings"
 	"testing"
 )
@@ -79,5 +80,16 @@ func TestFactShownOnlyLater(t *testing.T) {
 	_, err := parseScenario("toy/test.yaml", []byte(toyHeader+"  - expect: nodes.cyrene.lastkey == \"x\"\n"), "", toyLookup)
 	if err == nil || !strings.Contains(err.Error(), `nodes have no fact "lastkey"`) {
 		t.Fatalf("a fact that is not declared should be refused: %v", err)
+	}
+}
+
+// A recording's run: {step, time} must land exactly: idle time cannot pass
+// over an event that is due, so a time the run cannot reach is an error at
+// its line, not a silent stop short of it.
+func TestRunToStepRefusesUnreachableTime(t *testing.T) {
+	sc := parseToy(t, toyHeader+"  - run: {step: 1, time: 10s}\n")
+	_, err := Run(sc, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "cannot let time pass to 10s") || !strings.Contains(err.Error(), "test.yaml:4") {
+		t.Fatalf("err = %v", err)
 	}
 }

@@ -503,6 +503,10 @@ func (p *scenarioParser) duration(n ast.Node, what string) (time.Duration, bool)
 		p.errAt(n, "%s of %v is too long (at most %v)", what, d, maxRunFor)
 		return 0, false
 	}
+	if d%time.Microsecond != 0 { // the simulator's clock ticks in whole microseconds
+		p.errAt(n, "%s of %v is finer than the simulator's microsecond", what, d)
+		return 0, false
+	}
 	return d, true
 }
 

@@ -2,6 +2,7 @@ package lessons
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -26,6 +27,10 @@ func (p *scenarioParser) step(item ast.Node) (Step, bool) {
 	switch v := n.(type) {
 	case *ast.StringNode: // "- heal"
 		key = v.Value
+		if key != "heal" && slices.Contains(stepKinds, key) {
+			p.errAt(item, "%s needs a value, such as %s: ...", key, key)
+			return Step{}, false
+		}
 	default:
 		pairs, ok := mappingPairs(n)
 		if !ok || len(pairs) != 1 {
