@@ -40,7 +40,7 @@ const (
 	CmdResume    = "resume"    // Node
 	CmdPartition = "partition" // Groups: cut every link between different groups
 	CmdCut       = "cut"       // From -> To only (one-way)
-	CmdHeal      = "heal"      // all links up; with From/To, only that pair (both ways)
+	CmdHeal      = "heal"      // all links up and drop-next rules gone; with From/To, only that pair (both ways)
 	CmdOffset    = "offset"    // Node, Dur: set the clock offset
 	CmdDrift     = "drift"     // Node, PPM: set the clock rate error in parts per million
 	CmdJump      = "jump"      // Node, Dur (may be negative): step the clock once
@@ -91,6 +91,13 @@ type NetSettings struct {
 	DropPct   float64  `json:"dropPct,omitempty"` // 0..100
 	DupPct    float64  `json:"dupPct,omitempty"`  // 0..100
 	FIFO      bool     `json:"fifo,omitempty"`
+}
+
+// MaxDelay is the longest a message can take on such a link (without FIFO
+// queueing behind an earlier one): delays are drawn uniformly from
+// [min, 2·mean − min] and delivered on the next whole microsecond.
+func (n NetSettings) MaxDelay() time.Duration {
+	return time.Duration(2*n.MeanDelay-n.MinDelay) + time.Microsecond
 }
 
 // DefaultNet is a LAN: 1-9ms, mean 5ms, no loss, not FIFO.

@@ -334,3 +334,27 @@ func TestSendToUnknownProcess(t *testing.T) {
 		t.Fatalf("drops %+v, in flight %+v", d, s.InFlight())
 	}
 }
+
+// MaxDelay bounds every delivery on a link: checkers that reason about
+// "within the network's bounds" use it instead of copying the formula.
+func TestMaxDelayBoundsEveryDelivery(t *testing.T) {
+	net := NetSettings{MinDelay: Duration(2 * time.Millisecond), MeanDelay: Duration(7 * time.Millisecond)}
+	s := newSim(t, Config{Nodes: three, Seed: 9, Net: &net})
+	s.RunFor(2*time.Second, 0)
+	sent := map[uint64]int64{}
+	longest := int64(0)
+	for _, e := range s.Trace().Events() {
+		switch e.Kind {
+		case TrSend:
+			sent[e.Msg] = e.At
+		case TrDeliver:
+			longest = max(longest, e.At-sent[e.Msg])
+		}
+	}
+	if longest == 0 || time.Duration(longest)*time.Microsecond > net.MaxDelay() {
+		t.Fatalf("longest delivery %dµs, MaxDelay %v", longest, net.MaxDelay())
+	}
+	if time.Duration(longest)*time.Microsecond < net.MaxDelay()*3/4 {
+		t.Fatalf("longest delivery %dµs is far below MaxDelay %v: the bound is loose", longest, net.MaxDelay())
+	}
+}

@@ -61,7 +61,3 @@ func (s *Sim) stepTo(n int) error {
 func (s *Sim) Rewind(n int) (*Sim, error) {
 	return Replay(s.cfg, s.model, s.log, n)
 }
-
-// Branch is Rewind under the name the UI uses: acting on the returned Sim
-// writes a new future from step n; the old one stays in the receiver.
-func (s *Sim) Branch(n int) (*Sim, error) { return s.Rewind(n) }

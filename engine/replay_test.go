@@ -123,7 +123,7 @@ func TestBranchKeepsTheOriginal(t *testing.T) {
 	s := storyRun(t, 21)
 	before := snap(t, s)
 	const at = 120
-	b, err := s.Branch(at)
+	b, err := s.Rewind(at)
 	if err != nil {
 		t.Fatal(err)
 	}

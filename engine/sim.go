@@ -741,6 +741,7 @@ func (s *Sim) message(id uint64) (*inFlight, bool) {
 // uniform jitter with the configured mean, after the previous message on a
 // FIFO link.
 func (s *Sim) dueTime(l *link) time.Duration {
+	// Uniform over [min, 2·mean − min]; NetSettings.MaxDelay relies on it.
 	lo, mean := time.Duration(l.net.MinDelay), time.Duration(l.net.MeanDelay)
 	d := lo
 	if mean > lo {

@@ -112,9 +112,6 @@ func (s *Sim) Trace() *Trace { return &s.trace }
 // History is the client history.
 func (s *Sim) History() []Operation { return s.history }
 
-// Variant reports whether a broken variant is on.
-func (s *Sim) Variant(name string) bool { return s.variant(name) }
-
 // ---- views ----
 
 // NodeView renders one process.

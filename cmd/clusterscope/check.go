@@ -131,6 +131,9 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 		if *nodes != 0 {
 			again += fmt.Sprintf(" --nodes %d", *nodes)
 		}
+		if *calm {
+			again += " --calm"
+		}
 		fmt.Fprintf(stdout, "reproduce: %s\n", again)
 		return 1
 	}

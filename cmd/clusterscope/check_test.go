@@ -32,6 +32,19 @@ func TestCheckBrokenVariantFails(t *testing.T) {
 	}
 }
 
+// A calm sweep draws another schedule, so its reproduce line must say --calm
+// or it would replay a different run.
+func TestCheckReproduceLineKeepsCalm(t *testing.T) {
+	var out, errb bytes.Buffer
+	code := dispatch([]string{"check", "--pattern", "heartbeat", "--variant", "timeout-below-interval", "--calm", "--seeds", "1", "--from", "3"}, &out, &errb)
+	if code != 1 {
+		t.Fatalf("exit %d: %s%s", code, out.String(), errb.String())
+	}
+	if !strings.Contains(out.String(), "reproduce: clusterscope check --pattern heartbeat --seeds 1 --from 3 --variant timeout-below-interval --calm") {
+		t.Fatalf("output:\n%s", out.String())
+	}
+}
+
 func TestCheckBadInput(t *testing.T) {
 	for _, args := range [][]string{
 		{"check"},

@@ -73,9 +73,6 @@ func (r result) String() string { return r.in.String() + " → " + r.text }
 
 func newClient(id string) *Client { return &Client{id: id} }
 
-// Pending is the number of operations waiting for an answer.
-func (c *Client) Pending() int { return len(c.pending) }
-
 // ValidateRequest checks a client operation before it is accepted.
 func (c *Client) ValidateRequest(req engine.Request) error {
 	switch req.Name {

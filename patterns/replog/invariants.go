@@ -40,7 +40,7 @@ func newCheckers(cfg engine.Config, names []string, full bool) []engine.Invarian
 	if cfg.Net != nil {
 		net = *cfg.Net
 	}
-	t.maxDelay = maxDelay(net)
+	t.maxDelay = net.MaxDelay()
 	var out []engine.Invariant
 	for _, name := range names {
 		inv := engine.Invariant{Name: name}
@@ -172,12 +172,6 @@ type crash struct {
 	gen      int
 	at       time.Duration
 	follower int
-}
-
-// maxDelay is the longest a message can take on a link with settings n: the
-// engine draws delays uniformly from [min, 2·mean − min].
-func maxDelay(n engine.NetSettings) time.Duration {
-	return time.Duration(2*n.MeanDelay-n.MinDelay) + time.Microsecond
 }
 
 func nodeOf(w *engine.World, id string) *Node {
@@ -665,7 +659,7 @@ func (t *tracker) scanBounds(w *engine.World) {
 			}
 		case engine.CmdNetwork:
 			if c.Net != nil {
-				t.maxDelay = max(t.maxDelay, maxDelay(*c.Net))
+				t.maxDelay = max(t.maxDelay, c.Net.MaxDelay())
 			}
 		case engine.CmdParam:
 			switch c.Name {

@@ -182,14 +182,9 @@ func (n *Node) ID() string       { return n.id }
 func (n *Node) Role() string     { return n.role }
 func (n *Node) Generation() int  { return n.gen }
 func (n *Node) VotedFor() string { return n.votedFor }
-func (n *Node) LeaderHint() string {
-	return n.leader
-}
-func (n *Node) HWM() int        { return n.hwm }
-func (n *Node) Applied() int    { return n.applied }
-func (n *Node) LastIndex() int  { return len(n.log) }
-func (n *Node) Suspicions() int { return n.suspicions }
-func (n *Node) Log() []Entry    { return n.log }
+func (n *Node) HWM() int         { return n.hwm }
+func (n *Node) LastIndex() int   { return len(n.log) }
+func (n *Node) Log() []Entry     { return n.log }
 func (n *Node) Value(k string) string {
 	return n.kv[k]
 }
