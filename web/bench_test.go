@@ -7,13 +7,12 @@ import (
 
 	"clusterscope/engine"
 	"clusterscope/patterns"
+	"clusterscope/web/testlog"
 )
 
-// BenchmarkDeltaFrame steps a 5-node Leader and Followers cluster with a
-// client writing now and then, and reports the median and 90th percentile
-// delta frame size (goal: median ≤ 1 KB).
-// BenchmarkDeltaFrame reports the size of the delta frames of a 5-node run
-// with client writes: each iteration plays the same 2,000 steps, so the
+// BenchmarkDeltaFrame reports the median and 90th percentile size of the
+// delta frames of a 5-node Leader and Followers run with client writes
+// (goal: median ≤ 1 KB): each iteration plays the same 2,000 steps, so the
 // median describes a steady run, not only the first election.
 func BenchmarkDeltaFrame(b *testing.B) {
 	p, ok := patterns.ByID("leader-and-followers")
@@ -54,7 +53,7 @@ func BenchmarkDeltaFrame(b *testing.B) {
 }
 
 func BenchmarkFirstLoad(b *testing.B) {
-	srv := New(Options{Logger: quietLogger()})
+	srv := New(Options{Logger: testlog.New(b)})
 	var size int
 	for i := 0; i < b.N; i++ {
 		size, _ = firstLoad(b, srv, "/patterns/leader-and-followers")

@@ -70,6 +70,9 @@ const leaderExpr = `(() => { const n = document.querySelector('[data-node][data-
 func playUntil(t *testing.T, b *browsertest.Browser, what, expr string) string {
 	t.Helper()
 	do(t, b, "play", chromedp.Click(`[data-action="play"]`, chromedp.NodeVisible))
+	// The button toggles the state the server confirmed: clicking it again
+	// before the play frame arrives would ask to play once more.
+	poll[bool](t, b, "the play", `document.querySelector('[data-action="play"]').getAttribute('aria-pressed') === 'true'`)
 	v := poll[string](t, b, what, `(() => { const v = (`+expr+`); return v ? String(v) : ''; })()`)
 	do(t, b, "pause", chromedp.Click(`[data-action="play"]`, chromedp.NodeVisible))
 	poll[bool](t, b, "the pause", `document.querySelector('[data-action="play"]').getAttribute('aria-pressed') === 'false'`)

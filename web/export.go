@@ -201,8 +201,9 @@ func (sess *session) query(ctx context.Context, f func()) error {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	done := make(chan struct{})
+	ran := false // f returned rather than panicked (the session then ends)
 	select {
-	case sess.queryC <- func() { defer close(done); f() }:
+	case sess.queryC <- func() { defer close(done); f(); ran = true }:
 	case <-sess.done:
 		return errNoSession
 	case <-ctx.Done():
@@ -210,6 +211,9 @@ func (sess *session) query(ctx context.Context, f func()) error {
 	}
 	select {
 	case <-done:
+		if !ran {
+			return errors.New("the simulation failed while answering; this run has ended")
+		}
 		return nil
 	case <-sess.done:
 		return errNoSession

@@ -10,6 +10,8 @@ import (
 	"clusterscope/patterns"
 	"clusterscope/patterns/kit"
 	"clusterscope/web/share"
+
+	"github.com/anishathalye/porcupine"
 )
 
 // frame is one server → browser message. A snapshot carries everything; a
@@ -40,11 +42,12 @@ type frame struct {
 	Events []engine.TraceEvent `json:"events,omitempty"`
 	// Violations: all (snapshot) or the new ones (delta).
 	Violations []engine.Violation `json:"violations,omitempty"`
-	// Ops are client operations, new or changed since the last frame.
-	Ops      []engine.Operation `json:"ops,omitempty"`
-	Manual   *bool              `json:"manual,omitempty"`
-	Variants map[string]bool    `json:"variants,omitempty"`
-	Play     *playState         `json:"play,omitempty"`
+	// Ops are client operations: all (snapshot), or the new ones and those
+	// that completed since the last frame (delta).
+	Ops      []wireOp        `json:"ops,omitempty"`
+	Manual   *bool           `json:"manual,omitempty"`
+	Variants map[string]bool `json:"variants,omitempty"`
+	Play     *playState      `json:"play,omitempty"`
 	// Log is the command log (URL form) when it changed; Future counts the
 	// commands waiting to be re-applied after a step back.
 	Log    *string `json:"log,omitempty"`
@@ -128,6 +131,40 @@ type nodeBase struct {
 	widgets [][]byte
 }
 
+// wireOp is a client operation with its text as the pattern's porcupine
+// model describes it ("put x=1", "get x → \"1\""), so the browser needs no
+// knowledge of any pattern's inputs.
+type wireOp struct {
+	engine.Operation
+	Text string `json:"text"`
+}
+
+func newWireOp(m *porcupine.Model, op engine.Operation) wireOp {
+	// As kit.PorcupineOps hands it to the checker: only a success has an output.
+	var out any
+	if op.Status == engine.OpOK {
+		out = op.Output
+	}
+	w := wireOp{Operation: op}
+	if m != nil && m.DescribeOperation != nil {
+		w.Text = m.DescribeOperation(op.Input, out)
+	} else {
+		w.Text = string(mustJSON(op.Input))
+		if out != nil {
+			w.Text += " → " + string(mustJSON(out))
+		}
+	}
+	return w
+}
+
+func (s *session) wireOps(h []engine.Operation) []wireOp {
+	out := make([]wireOp, len(h))
+	for i := range h {
+		out[i] = newWireOp(s.pat.Cluster.Porcupine, h[i])
+	}
+	return out
+}
+
 type wireTimer struct {
 	Name  string `json:"name"`
 	DueAt int64  `json:"dueAt"`
@@ -157,11 +194,13 @@ type baseline struct {
 	cut          []byte
 	traceLen     int
 	violations   int
-	ops          map[int][]byte
+	opsSent      int   // how much of the history was sent
+	opsPending   []int // positions of the ops sent while pending, ascending
 	manual       bool
 	variants     []byte
 	play         playState
 	log          string
+	logKey       [2]int // (commands applied, commands in the future) when log was encoded
 	future       int
 	branches     []byte
 	story        *story
@@ -258,7 +297,7 @@ func mustJSON(v any) []byte {
 func (s *session) snapshotFrame() frame {
 	v := s.sim.View()
 	nodes, clocks := wireNodes(&v)
-	b := baseline{step: v.Step, time: v.Time, nodes: map[string]*nodeBase{}, msgs: map[uint64][]byte{}, ops: map[int][]byte{}}
+	b := baseline{step: v.Step, time: v.Time, nodes: map[string]*nodeBase{}, msgs: map[uint64][]byte{}}
 	for i := range nodes {
 		b.nodes[nodes[i].ID] = newNodeBase(&nodes[i])
 	}
@@ -275,13 +314,17 @@ func (s *session) snapshotFrame() frame {
 	b.traceLen = trace.Len()
 	events := trace.Since(trace.Len() - recentEvents)
 	b.violations = len(v.Violations)
-	for _, op := range v.History {
-		b.ops[op.ID] = mustJSON(op)
+	b.opsSent = len(v.History)
+	for i, op := range v.History {
+		if op.Status == engine.OpPending {
+			b.opsPending = append(b.opsPending, i)
+		}
 	}
 	b.manual = v.Manual
 	b.variants = mustJSON(v.Variants)
 	b.play = s.play
 	b.log = share.EncodeLog(s.fullLog())
+	b.logKey = [2]int{len(s.sim.Log()), len(s.future)}
 	b.future = len(s.future)
 	branches := s.tree.wire(v.Step, len(s.fullLog()))
 	b.branches = branchesKey(branches)
@@ -294,7 +337,7 @@ func (s *session) snapshotFrame() frame {
 		Pattern: s.meta,
 		Config:  &configMeta{Seed: cfg.Seed, Nodes: len(cfg.Nodes), Variants: sortedTrue(cfg.Variants)},
 		Nodes:   nodes, Clocks: clocks, Msgs: v.InFlight, Cut: &cut,
-		Events: append([]engine.TraceEvent(nil), events...), Violations: v.Violations, Ops: v.History,
+		Events: append([]engine.TraceEvent(nil), events...), Violations: v.Violations, Ops: s.wireOps(v.History),
 		Manual: &manual, Variants: v.Variants, Play: &b.play, Log: &b.log, Future: &b.future, Branches: branches,
 	}
 	f.Story = s.storyFrame(true)
@@ -363,13 +406,7 @@ func (s *session) deltaFrame() (f frame, ok bool) {
 		f.Violations = v.Violations[b.violations:]
 		b.violations = len(v.Violations)
 	}
-	for _, op := range v.History {
-		j := mustJSON(op)
-		if !bytes.Equal(j, b.ops[op.ID]) {
-			b.ops[op.ID] = j
-			f.Ops = append(f.Ops, op)
-		}
-	}
+	f.Ops = s.opsDelta(v.History)
 	if v.Manual != b.manual {
 		m := v.Manual
 		f.Manual = &m
@@ -395,15 +432,47 @@ func (s *session) deltaFrame() (f frame, ok bool) {
 		f.Future = &n
 		b.future = n
 	}
-	if l := share.EncodeLog(s.fullLog()); l != b.log {
-		f.Log = &l
-		b.log = l
+	// Commands are only appended, or moved from the future to the log: the
+	// two lengths tell when the log changed, without deflating it each frame.
+	if k := [2]int{len(s.sim.Log()), len(s.future)}; k != b.logKey {
+		b.logKey = k
+		if l := share.EncodeLog(s.fullLog()); l != b.log {
+			f.Log = &l
+			b.log = l
+		}
 	}
 	f.Story = s.storyFrame(false)
 	b.step, b.time = v.Step, v.Time
 	changed = changed || f.Story != nil || f.Changed != nil || f.Msgs != nil || f.Gone != nil || f.Cut != nil || f.Events != nil ||
 		f.Violations != nil || f.Ops != nil || f.Manual != nil || f.Variants != nil || f.Play != nil || f.Log != nil || f.Future != nil || f.Branches != nil
 	return f, changed
+}
+
+// opsDelta is the operations the browser has not seen in their present
+// form: new ones, and those sent while pending that have completed since. A
+// completed operation never changes again, so it is not looked at again.
+func (s *session) opsDelta(h []engine.Operation) []wireOp {
+	b := &s.base
+	if len(h) < b.opsSent { // a different run without a snapshot: cannot happen, resend all
+		b.opsSent, b.opsPending = 0, nil
+	}
+	var out []wireOp
+	pending := b.opsPending[:0]
+	for _, i := range b.opsPending {
+		if h[i].Status == engine.OpPending {
+			pending = append(pending, i)
+		} else {
+			out = append(out, newWireOp(s.pat.Cluster.Porcupine, h[i]))
+		}
+	}
+	for i := b.opsSent; i < len(h); i++ {
+		if h[i].Status == engine.OpPending {
+			pending = append(pending, i)
+		}
+		out = append(out, newWireOp(s.pat.Cluster.Porcupine, h[i]))
+	}
+	b.opsSent, b.opsPending = len(h), pending
+	return out
 }
 
 func sortedTrue(m map[string]bool) []string {

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"sync"
 	"time"
 )
@@ -32,39 +33,60 @@ type limitError string
 
 func (e limitError) Error() string { return string(e) }
 
+// admit reports whether a session from ip would be accepted now, without
+// registering or evicting anything: the cheap check made before a replay.
+func (h *hub) admit(ip string) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	_, err := h.makeRoomLocked(ip)
+	return err
+}
+
 // add registers a new session. At the per-address limit it first evicts that
 // address's longest-detached session (a learner who reloaded a few times),
 // and refuses only when every one of them is still connected.
 func (h *hub) add(s *session) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if h.closed {
-		return errors.New("the server is shutting down")
+	evict, err := h.makeRoomLocked(s.ip)
+	if err != nil {
+		return err
 	}
-	if len(h.sessions) >= h.limits.MaxSessions {
-		return limitError("the server is running as many clusters as it may; try again in a few minutes")
-	}
-	var mine []*session
-	for _, o := range h.sessions {
-		if o.ip == s.ip && !o.isEvicted() {
-			mine = append(mine, o)
-		}
-	}
-	if len(mine) >= h.limits.SessionsPerIP {
-		var oldest *session
-		for _, o := range mine {
-			if d := o.detachedSince(); !d.IsZero() && (oldest == nil || d.Before(oldest.detachedSince())) {
-				oldest = o
-			}
-		}
-		if oldest == nil {
-			return limitError("too many open clusters from your address (at most " + itoa(h.limits.SessionsPerIP) + "): close a tab first")
-		}
-		oldest.evict()
+	if evict != nil {
+		evict.evict()
 	}
 	h.sessions[s.id] = s
 	h.wg.Add(1)
 	return nil
+}
+
+// makeRoomLocked checks the limits for one more session from ip; evict is
+// the session to end first to make room, if any. h.mu must be held.
+func (h *hub) makeRoomLocked(ip string) (evict *session, err error) {
+	if h.closed {
+		return nil, errors.New("the server is shutting down")
+	}
+	if len(h.sessions) >= h.limits.MaxSessions {
+		return nil, limitError("the server is running as many clusters as it may; try again in a few minutes")
+	}
+	var mine []*session
+	for _, o := range h.sessions {
+		if o.ip == ip && !o.isEvicted() {
+			mine = append(mine, o)
+		}
+	}
+	if len(mine) < h.limits.SessionsPerIP {
+		return nil, nil
+	}
+	for _, o := range mine {
+		if d := o.detachedSince(); !d.IsZero() && (evict == nil || d.Before(evict.detachedSince())) {
+			evict = o
+		}
+	}
+	if evict == nil {
+		return nil, limitError("too many open clusters from your address (at most " + strconv.Itoa(h.limits.SessionsPerIP) + "): close a tab first")
+	}
+	return evict, nil
 }
 
 func (h *hub) get(id string) *session {
@@ -119,8 +141,4 @@ func clientIP(r *http.Request) string {
 		return r.RemoteAddr
 	}
 	return host
-}
-
-func itoa(n int) string {
-	return fmtInt(int64(n))
 }

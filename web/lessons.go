@@ -96,9 +96,6 @@ func (l *Lessons) Library() *lessons.Library { return l.cur.Load().lib }
 // file:line:col messages (the file relative to the folder).
 func (l *Lessons) Problems() lessons.ErrorList { return l.cur.Load().errs }
 
-// Dir is the instructor's folder ("" for none).
-func (l *Lessons) Dir() string { return l.dir }
-
 // Reload loads the instructor's folder again when it changed since the last
 // load, and reports whether it did.
 func (l *Lessons) Reload() bool {
@@ -195,10 +192,6 @@ func (l *Lessons) view(patternID string) (templates.LessonView, bool) {
 	}
 	return v, ok || len(v.Problems) > 0
 }
-
-// LessonFunc is the page hook of Options.Lesson: the lesson of a pattern
-// page, with its scenarios listed by title.
-func (l *Lessons) LessonFunc() LessonFunc { return l.view }
 
 // lessonRoutes serves the scenario schema, scenario files as written, and
 // a live session's run as a scenario file.

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"clusterscope/web/testlog"
 )
 
 func writeFile(t *testing.T, path, text string) {
@@ -30,7 +32,7 @@ func TestInstructorLessonsReload(t *testing.T) {
 	writeFile(t, filepath.Join(laf, "lesson.md"), "# Our own lesson, v1\n\nHello <script>alert(1)</script> [x](javascript:alert(2)).\n")
 	writeFile(t, filepath.Join(laf, "9-mine.yaml"), mineV1)
 	writeFile(t, filepath.Join(laf, "1-election.yaml"), "title: Their election\nnodes: 3\nsteps:\n  - say: theirs\n")
-	ls, err := NewLessons(dir, quietLogger())
+	ls, err := NewLessons(dir, testlog.New(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,12 +98,12 @@ func TestInstructorLessonsReload(t *testing.T) {
 }
 
 func TestNewLessonsRejectsAMissingFolder(t *testing.T) {
-	if _, err := NewLessons(filepath.Join(t.TempDir(), "nope"), quietLogger()); err == nil {
+	if _, err := NewLessons(filepath.Join(t.TempDir(), "nope"), testlog.New(t)); err == nil {
 		t.Fatal("a folder that does not exist should be an error")
 	}
 	f := filepath.Join(t.TempDir(), "file")
 	writeFile(t, f, "x")
-	if _, err := NewLessons(f, quietLogger()); err == nil || !strings.Contains(err.Error(), "not a folder") {
+	if _, err := NewLessons(f, testlog.New(t)); err == nil || !strings.Contains(err.Error(), "not a folder") {
 		t.Fatalf("a file instead of a folder: %v", err)
 	}
 }

@@ -6,12 +6,13 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
 	"clusterscope/patterns"
-	"clusterscope/templates"
+	"clusterscope/web/testlog"
 
 	"github.com/a-h/templ"
 )
@@ -37,7 +38,7 @@ func body(t testing.TB, res *http.Response) string {
 }
 
 func TestCatalogShowsEveryPatternByTrack(t *testing.T) {
-	srv := New(Options{Logger: quietLogger()})
+	srv := New(Options{Logger: testlog.New(t)})
 	res := get(t, srv, "/", false)
 	html := body(t, res)
 	if res.StatusCode != 200 {
@@ -78,18 +79,32 @@ func TestCatalogShowsEveryPatternByTrack(t *testing.T) {
 func templEscape(s string) string { return templ.EscapeString(s) }
 
 func TestPatternPageHasTheViewsAndHeaders(t *testing.T) {
-	lesson := func(id string) (templates.LessonView, bool) {
-		return templates.LessonView{Pattern: id, Title: "Pinging", HTML: "<p id=lesson-text>About " + id + "</p>",
-			Scenarios: []templates.ScenarioLink{{Name: "crash-the-leader", Title: "Crash the leader", Source: "/lessons/" + id + "/crash-the-leader.yaml"}}}, true
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "leader-and-followers", "lesson.md"), "# Pinging\n\nAbout our own leader.\n")
+	writeFile(t, filepath.Join(dir, "leader-and-followers", "crash-the-leader.yaml"), "title: Crash the leader\nnodes: 3\nsteps:\n  - say: crash it\n")
+	ls, err := NewLessons(dir, testlog.New(t))
+	if err != nil {
+		t.Fatal(err)
 	}
-	srv := New(Options{Patterns: testPatterns(), Logger: quietLogger(), Lesson: lesson})
+	laf, _ := patterns.ByID("leader-and-followers")
+	srv := New(Options{Patterns: append(testPatterns(), laf), Logger: testlog.New(t), Lessons: ls})
+	lesson := body(t, get(t, srv, "/patterns/leader-and-followers", false))
+	for _, want := range []string{`data-view="lesson"`, `About our own leader.`, `data-scenario="crash-the-leader"`} {
+		if !strings.Contains(lesson, want) {
+			t.Errorf("the lesson page lacks %s", want)
+		}
+	}
+	// The embed page knows the folder's scenarios by the same library.
+	if res := get(t, srv, "/embed/leader-and-followers?scenario=crash-the-leader", false); res.StatusCode != 200 {
+		t.Errorf("embed of the folder's scenario: status %d", res.StatusCode)
+	}
 	res := get(t, srv, "/patterns/test-ping", false)
 	html := body(t, res)
 	if res.StatusCode != 200 {
 		t.Fatalf("status %d", res.StatusCode)
 	}
 	for _, want := range []string{`data-pattern="test-ping"`, `data-view="cluster"`, `data-view="events"`, `data-view="invariants"`,
-		`data-view="lesson"`, `About test-ping`, `data-scenario="crash-the-leader"`, `data-action="step"`, `data-action="play"`,
+		`data-action="step"`, `data-action="play"`,
 		`data-action="back"`, `data-action="reset"`, `data-step="0"`, `<h1>Test Ping</h1>`, `Ping for tests.`, `/app.js`} {
 		if !strings.Contains(html, want) {
 			t.Errorf("page lacks %s", want)
@@ -110,7 +125,7 @@ func TestPatternPageHasTheViewsAndHeaders(t *testing.T) {
 }
 
 func TestUnknownPatternIs404WithLinkHome(t *testing.T) {
-	srv := New(Options{Patterns: testPatterns(), Logger: quietLogger()})
+	srv := New(Options{Patterns: testPatterns(), Logger: testlog.New(t)})
 	for _, path := range []string{"/patterns/no-such-thing", "/nowhere"} {
 		res := get(t, srv, path, false)
 		html := body(t, res)
@@ -121,14 +136,14 @@ func TestUnknownPatternIs404WithLinkHome(t *testing.T) {
 }
 
 func TestHealthz(t *testing.T) {
-	res := get(t, New(Options{Patterns: testPatterns(), Logger: quietLogger()}), "/healthz", false)
+	res := get(t, New(Options{Patterns: testPatterns(), Logger: testlog.New(t)}), "/healthz", false)
 	if res.StatusCode != 200 || body(t, res) != "ok\n" {
 		t.Fatalf("healthz %d", res.StatusCode)
 	}
 }
 
 func TestStaticAssetsAreVersionedAndCached(t *testing.T) {
-	srv := New(Options{Patterns: testPatterns(), Logger: quietLogger()})
+	srv := New(Options{Patterns: testPatterns(), Logger: testlog.New(t)})
 	cur := "/static/" + srv.assets.version
 	res := get(t, srv, cur+"/app.js", true)
 	if res.StatusCode != 200 || !strings.Contains(res.Header.Get("Cache-Control"), "immutable") ||
@@ -190,7 +205,7 @@ func firstLoad(t testing.TB, srv *Server, page string) (compressed int, files ma
 }
 
 func TestFirstLoadIsSmallAndLocal(t *testing.T) {
-	srv := New(Options{Logger: quietLogger()})
+	srv := New(Options{Logger: testlog.New(t)})
 	size, files := firstLoad(t, srv, "/patterns/leader-and-followers")
 	for _, want := range []string{"app.js", "cluster.js", "panels.js", "controls.js", "events.js", "dom.js", "style.css"} {
 		found := false

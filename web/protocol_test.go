@@ -3,8 +3,6 @@ package web
 import (
 	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -13,6 +11,7 @@ import (
 
 	"clusterscope/engine"
 	"clusterscope/web/share"
+	"clusterscope/web/testlog"
 
 	"github.com/coder/websocket"
 )
@@ -40,11 +39,9 @@ type tframe struct {
 	Code       string               `json:"code"`
 }
 
-func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
-
 func newTestServer(t *testing.T, l Limits) (*Server, *httptest.Server) {
 	t.Helper()
-	srv := New(Options{Patterns: testPatterns(), Logger: quietLogger(), Limits: l})
+	srv := New(Options{Patterns: testPatterns(), Logger: testlog.New(t), Limits: l})
 	ts := httptest.NewServer(srv)
 	t.Cleanup(func() { srv.Close(); ts.Close() })
 	return srv, ts
@@ -503,9 +500,9 @@ func TestCommandRateLimit(t *testing.T) {
 }
 
 func TestSessionsPerAddress(t *testing.T) {
-	_, ts := newTestServer(t, Limits{SessionsPerIP: 2})
+	srv, ts := newTestServer(t, Limits{SessionsPerIP: 2})
 	a := dial(t, ts, "pattern=test-ping")
-	a.next()
+	aID := a.next().Session
 	b := dial(t, ts, "pattern=test-ping")
 	b.next()
 	c := dial(t, ts, "pattern=test-ping")
@@ -514,7 +511,12 @@ func TestSessionsPerAddress(t *testing.T) {
 	}
 	// A detached session (a reload) makes room.
 	a.ws.Close(websocket.StatusNormalClosure, "")
-	time.Sleep(50 * time.Millisecond)
+	for deadline := time.Now().Add(5 * time.Second); srv.hub.get(aID).detachedSince().IsZero(); {
+		if time.Now().After(deadline) {
+			t.Fatal("the closed tab's session never noticed")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 	d := dial(t, ts, "pattern=test-ping")
 	if f := d.next(); f.Type != "snapshot" {
 		t.Fatalf("after one tab closed: %+v", f)

@@ -368,14 +368,7 @@ func (s *Server) handleEmbed(w http.ResponseWriter, r *http.Request) {
 	}
 	scenario := q.Get("scenario")
 	if scenario != "" {
-		known := false
-		if s.lesson != nil {
-			v, _ := s.lesson(p.ID)
-			for _, sc := range v.Scenarios {
-				known = known || sc.Name == scenario
-			}
-		}
-		if !known {
+		if _, _, known := s.lessons.scenario(p.ID, scenario); !known {
 			http.Error(w, fmt.Sprintf("%s has no scenario called %s", p.Title, quote(scenario)), http.StatusNotFound)
 			return
 		}

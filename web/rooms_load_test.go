@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+
+	"clusterscope/web/testlog"
 )
 
 // TestLoadRoom: one room, 500 followers, all on loopback in this process.
@@ -31,7 +33,7 @@ func TestLoadRoom(t *testing.T) {
 		t.Skip("load test: skipped with -short")
 	}
 	const followers = 500
-	srv := New(Options{Patterns: testPatterns(), Logger: quietLogger()})
+	srv := New(Options{Patterns: testPatterns(), Logger: testlog.New(t)})
 	ts := httptest.NewUnstartedServer(srv)
 	// Small kernel send buffers, so a follower that stops reading fills its
 	// connection in a few frames instead of a few megabytes.

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"clusterscope/web/room"
+	"clusterscope/web/testlog"
 
 	"github.com/coder/websocket"
 )
@@ -34,7 +35,7 @@ type rframe struct {
 
 func newRoomServer(t *testing.T, opts Options) (*Server, *httptest.Server) {
 	t.Helper()
-	opts.Patterns, opts.Logger = testPatterns(), quietLogger()
+	opts.Patterns, opts.Logger = testPatterns(), testlog.New(t)
 	srv := New(opts)
 	ts := httptest.NewServer(srv)
 	t.Cleanup(func() { srv.Close(); ts.Close() })
@@ -366,7 +367,7 @@ func TestCheckFrameAncestors(t *testing.T) {
 // An embed may name one of the pattern's scenarios (from the bundled
 // lessons, or an instructor's folder); any other name is a 404.
 func TestEmbedScenarioNames(t *testing.T) {
-	srv := New(Options{Logger: quietLogger()})
+	srv := New(Options{Logger: testlog.New(t)})
 	ts := httptest.NewServer(srv)
 	t.Cleanup(func() { srv.Close(); ts.Close() })
 	page := getBody(t, ts.URL+"/embed/leader-and-followers?scenario=1-election&autoplay=1", http.StatusOK)

@@ -6,6 +6,7 @@ package web
 import (
 	"context"
 	"log/slog"
+	"net"
 	"net/http"
 	"time"
 
@@ -19,20 +20,14 @@ import (
 	"github.com/go-chi/chi/v5/middleware"
 )
 
-// LessonFunc returns what a pattern page shows of the pattern's lesson: its
-// text, its scenarios and any problems loading them; false when the pattern
-// has none. The lessons package provides it; web only places it.
-type LessonFunc func(patternID string) (templates.LessonView, bool)
-
 // Options configure a Server. The zero value serves every pattern of the
 // registry with the default limits.
 type Options struct {
 	// Patterns is the list the catalog shows and sessions can run;
 	// patterns.All() when nil. Tests pass their own.
 	Patterns []*patterns.Pattern
-	Lesson   LessonFunc
 	// Lessons are the lessons and scenarios served (lessons.go);
-	// BundledLessons() when nil. It also provides Lesson when that is nil.
+	// BundledLessons() when nil.
 	Lessons *Lessons
 	Logger  *slog.Logger
 	Limits  Limits
@@ -93,7 +88,6 @@ func (l Limits) withDefaults() Limits {
 type Server struct {
 	patterns []*patterns.Pattern
 	byID     map[string]*patterns.Pattern
-	lesson   LessonFunc
 	lessons  *Lessons
 	log      *slog.Logger
 	limits   Limits
@@ -110,7 +104,6 @@ type Server struct {
 func New(opts Options) *Server {
 	s := &Server{
 		patterns: opts.Patterns,
-		lesson:   opts.Lesson,
 		lessons:  opts.Lessons,
 		log:      opts.Logger,
 		limits:   opts.Limits.withDefaults(),
@@ -124,9 +117,6 @@ func New(opts Options) *Server {
 	}
 	if s.lessons == nil {
 		s.lessons = BundledLessons()
-	}
-	if s.lesson == nil {
-		s.lesson = s.lessons.LessonFunc()
 	}
 	s.byID = map[string]*patterns.Pattern{}
 	for _, p := range s.patterns {
@@ -253,10 +243,8 @@ func (s *Server) handlePattern(w http.ResponseWriter, r *http.Request) {
 			page.Related = append(page.Related, card(rp))
 		}
 	}
-	if s.lesson != nil {
-		if v, ok := s.lesson(p.ID); ok {
-			page.Lesson = &v
-		}
+	if v, ok := s.lessons.view(p.ID); ok {
+		page.Lesson = &v
 	}
 	s.render(w, r, http.StatusOK, templates.Pattern(s.chrome(), page))
 }
@@ -286,7 +274,7 @@ func (s *Server) ListenAndServe(ctx context.Context, addr string, ready func(add
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
 	hs.RegisterOnShutdown(s.Close)
-	ln, err := listen(addr)
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err
 	}

@@ -137,6 +137,11 @@ func (s *Server) newSession(sp sessionParams, ip string) (sess *session, warn er
 	if err != nil {
 		return nil, nil, err
 	}
+	// Refuse before the replay: a link may replay many steps, and a client at
+	// its limit must not make the server do that for every connection.
+	if err := s.hub.admit(ip); err != nil {
+		return nil, nil, err
+	}
 	sess = &session{
 		id: newSessionID(), ip: ip, pat: sp.pattern, hub: s.hub, lim: s.limits, log: s.log,
 		in: make(chan inbound, 16), attachC: make(chan *conn), detachC: make(chan *conn), evictC: make(chan struct{}, 1), done: make(chan struct{}), queryC: make(chan func()),
@@ -315,7 +320,10 @@ func (s *session) run() {
 				return
 			}
 		case f := <-s.queryC:
-			s.protect(f)
+			// A failed query may have left the Sim half-updated: end the run.
+			if !s.protect(f) {
+				return
+			}
 		case <-s.evictC:
 			if s.conn != nil {
 				s.conn.close(websocket.StatusPolicyViolation, "too many clusters open from this address")
@@ -340,8 +348,12 @@ func (s *session) protect(f func()) bool {
 			if r := recover(); r != nil {
 				s.log.Error("simulation panic", "session", s.id, "pattern", s.pat.ID, "panic", r, "stack", string(debug.Stack()))
 				if s.conn != nil {
-					s.conn.out <- mustJSON(frame{Type: "error", Step: s.safeStep(), Code: "crashed",
-						Error: fmt.Sprintf("the simulation failed (%v); this run has ended, reload the page to start again", r)})
+					// Never block here: the writer may be gone with a full outbox.
+					select {
+					case s.conn.out <- mustJSON(frame{Type: "error", Step: s.safeStep(), Code: "crashed",
+						Error: fmt.Sprintf("the simulation failed (%v); this run has ended, reload the page to start again", r)}):
+					default:
+					}
 					s.conn.close(websocket.StatusInternalError, "the simulation failed")
 				}
 			}

@@ -4,9 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"io/fs"
-	"net"
 	"net/http"
-	"sort"
 
 	"clusterscope/static"
 
@@ -24,19 +22,15 @@ type assets struct {
 
 func newAssets() *assets {
 	h := sha256.New()
-	var names []string
+	// WalkDir goes in lexical order, so the hash is stable.
 	fs.WalkDir(static.FS, ".", func(path string, d fs.DirEntry, err error) error {
 		if err == nil && !d.IsDir() {
-			names = append(names, path)
+			b, _ := fs.ReadFile(static.FS, path)
+			h.Write([]byte(path))
+			h.Write(b)
 		}
 		return nil
 	})
-	sort.Strings(names)
-	for _, n := range names {
-		b, _ := fs.ReadFile(static.FS, n)
-		h.Write([]byte(n))
-		h.Write(b)
-	}
 	return &assets{
 		version: hex.EncodeToString(h.Sum(nil))[:10],
 		files:   http.FileServerFS(static.FS),
@@ -59,5 +53,3 @@ func (a *assets) serve(w http.ResponseWriter, r *http.Request) {
 	r2.URL.Path = "/" + name
 	a.files.ServeHTTP(w, r2)
 }
-
-func listen(addr string) (net.Listener, error) { return net.Listen("tcp", addr) }

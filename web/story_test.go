@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"clusterscope/lessons"
+	"clusterscope/web/testlog"
 )
 
 // sframe is what the scenario tests read of a frame.
@@ -48,7 +49,7 @@ func hasStory(f sframe) bool { return f.Story != nil }
 
 func newLessonServer(t *testing.T, ls *Lessons) (*Server, *httptest.Server) {
 	t.Helper()
-	srv := New(Options{Logger: quietLogger(), Lessons: ls})
+	srv := New(Options{Logger: testlog.New(t), Lessons: ls})
 	ts := httptest.NewServer(srv)
 	t.Cleanup(func() { srv.Close(); ts.Close() })
 	return srv, ts

@@ -13,6 +13,7 @@ import (
 
 	"clusterscope/engine"
 	"clusterscope/patterns"
+	"clusterscope/web/testlog"
 )
 
 // Tests of what the linked views need from the server: branches in the
@@ -222,7 +223,7 @@ func TestHistoryExportAndVisualization(t *testing.T) {
 	if !ok {
 		t.Fatal("no leader-and-followers")
 	}
-	srv := New(Options{Patterns: []*patterns.Pattern{p}, Logger: quietLogger()})
+	srv := New(Options{Patterns: []*patterns.Pattern{p}, Logger: testlog.New(t)})
 	ts := httptest.NewServer(srv)
 	t.Cleanup(func() { srv.Close(); ts.Close() })
 	c := dial(t, ts, "pattern=leader-and-followers&seed=1")

@@ -98,7 +98,7 @@ func (r *Room) ServeFollower(ws *websocket.Conn) {
 		f.out <- r.snap
 	} else {
 		f.needSnap = true
-		r.requestSnapshotLocked()
+		r.RequestSnapshot()
 	}
 	ps := r.presentersLocked()
 	r.mu.Unlock()

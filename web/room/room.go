@@ -76,9 +76,6 @@ type LimitError string
 
 func (e LimitError) Error() string { return string(e) }
 
-// ErrEnded is returned for a room that has ended.
-var ErrEnded = errors.New("this room has ended")
-
 // Room is one presented run and the people watching it.
 type Room struct {
 	Code    string // the short join code, e.g. "K7M3QX"
@@ -168,7 +165,7 @@ func (r *Room) Bind(source string) {
 	for f := range r.followers {
 		f.needSnap = true
 	}
-	r.requestSnapshotLocked()
+	r.RequestSnapshot()
 }
 
 // SnapshotRequests signals when followers are waiting for a whole state;
@@ -214,15 +211,13 @@ func (r *Room) Publish(kind Kind, step int, data []byte) {
 		}
 	}
 	if behind {
-		r.requestSnapshotLocked()
+		r.RequestSnapshot()
 	}
 }
 
 // RequestSnapshot asks the run for a Resync again (a run that is no longer
 // the room's source passes on a request it took).
-func (r *Room) RequestSnapshot() { r.requestSnapshotLocked() }
-
-func (r *Room) requestSnapshotLocked() {
+func (r *Room) RequestSnapshot() {
 	select {
 	case r.wantSnap <- struct{}{}:
 	default:
@@ -498,9 +493,6 @@ func NewRegistry(l Limits, log *slog.Logger) *Registry {
 	return reg
 }
 
-// Limits are the registry's limits, defaults filled in.
-func (reg *Registry) Limits() Limits { return reg.lim }
-
 // Open starts a room for a run of pattern fed by source, and returns it with
 // the presenter's secret (shown once; only its hash is kept).
 func (reg *Registry) Open(pattern, source string) (*Room, string, error) {
@@ -555,13 +547,6 @@ func (reg *Registry) BySource(source string) *Room {
 		}
 	}
 	return nil
-}
-
-// Count is the number of live rooms.
-func (reg *Registry) Count() int {
-	reg.mu.Lock()
-	defer reg.mu.Unlock()
-	return len(reg.rooms)
 }
 
 func (reg *Registry) remove(r *Room) {

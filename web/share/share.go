@@ -128,8 +128,3 @@ func QRSVG(content string) ([]byte, error) {
 	b.WriteString(`"/></svg>`)
 	return b.Bytes(), nil
 }
-
-// QRPNG draws content as a QR code in PNG, size pixels square.
-func QRPNG(content string, size int) ([]byte, error) {
-	return qrcode.Encode(content, qrcode.Medium, size)
-}
