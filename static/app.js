@@ -1,6 +1,6 @@
 // clusterscope pattern page: connects to the server's session for this page,
 // keeps the state the frames describe, and draws it.
-import { $, fmtTime, reducedMotion } from './dom.js';
+import { $, fmtTime, reducedMotion, wsURL, backoff } from './dom.js';
 import { ClusterView } from './cluster.js';
 import { NodePanels } from './panels.js';
 import { EventLog, Invariants, Announcer } from './events.js';
@@ -22,7 +22,7 @@ export function runQuery(st) {
 }
 
 const PLAY_RATE = 0.1; // virtual time per real time at speed 1 (as the server plays)
-const URL_KEYS = ['seed', 'nodes', 'variants', 'step', 'log'];
+const RUN_KEYS = ['seed', 'nodes', 'variants', 'step', 'log']; // runQuery's keys
 
 class App {
   constructor(root) {
@@ -52,7 +52,7 @@ class App {
   emptyState() {
     return {
       session: null, pattern: null, config: null, step: 0, time: 0,
-      nodes: new Map(), order: [], clocks: new Map(), msgs: new Map(), cut: [],
+      nodes: new Map(), order: [], msgs: new Map(), cut: [],
       violations: [], ops: new Map(), manual: false, variants: {},
       play: { playing: false, speed: 1 }, log: '', future: 0, skewedClocks: {},
       selected: null, selectedMsg: null, frameAt: 0, prevTime: 0,
@@ -72,7 +72,7 @@ class App {
   connect() {
     const page = new URLSearchParams(location.search);
     const q = new URLSearchParams({ pattern: this.patternID });
-    for (const k of URL_KEYS) if (page.has(k)) q.set(k, page.get(k));
+    for (const k of RUN_KEYS) if (page.has(k)) q.set(k, page.get(k));
     // A reload of the same URL (or a reconnect) goes back to the same run;
     // a run presented to a room also needs the presenter's secret (room.js).
     // A follower's or an embed's page (data-keep-url="false") keeps no run.
@@ -82,8 +82,7 @@ class App {
       const room = q.has('session') && JSON.parse(sessionStorage.getItem('clusterscope-room:' + this.patternID) || 'null');
       if (room && room.key) q.set('key', room.key);
     } catch { /* storage may be unavailable */ }
-    const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
-    const ws = new WebSocket(`${proto}//${location.host}${this.root.dataset.ws || '/ws'}?${q}`);
+    const ws = new WebSocket(wsURL(this.root.dataset.ws || '/ws', q));
     this.ws = ws;
     ws.onopen = () => { this.retry = 0; this.root.dataset.connected = 'true'; };
     ws.onmessage = (e) => this.onFrame(JSON.parse(e.data));
@@ -101,7 +100,7 @@ class App {
         this.status((e.reason || 'The connection was closed.') + ' Reload the page to start again.', true);
         return;
       }
-      const wait = Math.min(8000, 300 * 2 ** this.retry++);
+      const wait = backoff(this.retry++);
       this.status(`Connection lost; reconnecting in ${(wait / 1000).toFixed(1)} s…`);
       setTimeout(() => this.connect(), wait);
     };
@@ -172,9 +171,8 @@ class App {
       st.nodes.set(d.id, { ...head, widgets });
       if (changed) changed.add(d.id);
     }
-    // Unskewed clocks read true time; skewed ones are named in f.clocks.
+    // Skewed clocks' readings come in f.clocks when they change (dom.js nodeClock).
     if (f.clocks || f.type === 'snapshot') st.skewedClocks = f.clocks || {};
-    for (const id of st.order) st.clocks.set(id, (st.skewedClocks || {})[id] || fmtTime(st.time));
     for (const m of f.msgs || []) st.msgs.set(m.id, m);
     for (const id of f.gone || []) st.msgs.delete(id);
     if (st.selectedMsg !== null && !st.msgs.has(st.selectedMsg)) st.selectedMsg = null;
@@ -247,7 +245,7 @@ class App {
       const search = '?' + (story ? new URLSearchParams({ scenario: story }) : q).toString();
       if (search !== location.search) history.replaceState(null, '', location.pathname + search + location.hash);
       try {
-        sessionStorage.setItem(this.storeKey(), JSON.stringify({ id: st.session, search: location.search }));
+        sessionStorage.setItem(this.storeKey(), JSON.stringify({ id: this.state.session, search: location.search }));
       } catch { /* ignore */ }
     };
     // Browsers throttle replaceState; while playing, write at most twice a second.

@@ -1,7 +1,7 @@
 // The cluster diagram: servers on a circle, clients beside it, links, cut
 // links, partition groups, messages moving by their virtual send and due
 // times, arrows (votes, leases) and timer rings.
-import { s, fmtTime, hue } from './dom.js';
+import { s, hue, slug, nodeClock } from './dom.js';
 
 const R_NODE = 44;
 
@@ -154,7 +154,7 @@ export class ClusterView {
         const key = id + '>' + a.to;
         if (!pairs.has(key)) pairs.set(key, { from: id, to: a.to, kinds: [], labels: [] });
         const pr = pairs.get(key);
-        pr.kinds.push((a.kind || 'plain').replace(/[^a-z0-9-]/gi, ''));
+        pr.kinds.push(slug(a.kind || 'plain'));
         if (a.label) pr.labels.push(a.label);
       }
     }
@@ -191,7 +191,7 @@ export class ClusterView {
         g.append(el);
       }
       const r = n.client ? R_NODE * 0.72 : R_NODE;
-      const role = (n.role || '').toLowerCase().replace(/[^a-z0-9-]/g, '');
+      const role = slug(n.role);
       el.setAttribute('class', ['node', n.client ? 'client' : 'server', 'status-' + n.status, role && 'role-' + role,
         st.selected === id && 'selected', violators.has(id) && 'violating'].filter(Boolean).join(' '));
       el.setAttribute('data-status', n.status);
@@ -222,7 +222,7 @@ export class ClusterView {
         kids.push(s('title', { text: `${id}${n.role ? ' (' + n.role + ')' : ''}: ${n.status}${n.skew ? ', clock skew ' + n.skew : ''}. Click for its menu; key ${i + 1} selects it.` }));
         el.replaceChildren(...kids);
       }
-      const clock = st.clocks.get(id);
+      const clock = nodeClock(st, id);
       el.parts.clock.textContent = clock ? clock + (n.skew ? ' (skewed)' : '') : '';
       this.updateRing(el.parts.ring, st, n, vt, r);
       seen.add(id);

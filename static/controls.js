@@ -1,6 +1,6 @@
 // Controls: the toolbar, node and message menus, the partition dialog, the
 // pattern's requests and broken variants, and the keyboard.
-import { h, $, $$ } from './dom.js';
+import { h, $, $$, typing } from './dom.js';
 
 export class Controls {
   constructor(root, app) {
@@ -239,8 +239,7 @@ export class Controls {
   key(e) {
     if (e.key === 'Escape') { this.closeMenu(); this.app.select(null); return; }
     if (e.ctrlKey || e.metaKey || e.altKey) return;
-    const t = e.target;
-    if (t.closest && (t.closest('input, select, textarea, dialog[open]') || (t.tagName === 'BUTTON' && e.key === ' '))) return;
+    if (typing(e) || (e.target.tagName === 'BUTTON' && e.key === ' ')) return;
     const app = this.app, sel = app.state.selected;
     const node = sel && app.state.nodes.get(sel);
     const need = () => { app.status('Select a node first: click it, or press its number (1, 2, …).', true); };

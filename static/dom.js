@@ -36,6 +36,14 @@ export function fmtTime(us) {
   return (us / 1e6).toFixed(3) + 's';
 }
 
+// nodeClock is node id's clock reading in the app state: a skewed node's as
+// the server last sent it (frames name only skewed clocks, and only when
+// they change), any other node's is the cluster's time.
+export function nodeClock(st, id) {
+  const n = st.nodes.get(id);
+  return n && n.skew ? st.skewedClocks[id] || '' : fmtTime(st.time);
+}
+
 // A stable colour index (0..7) for a message kind.
 export function hue(text) {
   let x = 0;
@@ -44,3 +52,27 @@ export function hue(text) {
 }
 
 export const reducedMotion = () => window.matchMedia('(prefers-reduced-motion: reduce)').matches;
+
+// A CSS class name part from text the server sends ("Leader" -> "leader").
+export const slug = (text) => String(text || '').toLowerCase().replace(/[^a-z0-9-]/g, '');
+
+// typing says a key went to a form field or an open dialog, where the
+// page's shortcuts must not act.
+export const typing = (e) => !!(e.target.closest && e.target.closest('input, select, textarea, dialog[open]'));
+
+// wsURL is the WebSocket address of path on this server.
+export function wsURL(path, query) {
+  const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
+  return `${proto}//${location.host}${path}?${query}`;
+}
+
+// backoff is the wait (ms) before reconnect attempt n (0, 1, ...).
+export const backoff = (n) => Math.min(8000, 300 * 2 ** n);
+
+// download offers href as a file named name, through a temporary link.
+export function download(href, name, attrs) {
+  const a = h('a', { ...attrs, href, download: name });
+  document.body.append(a);
+  a.click();
+  a.remove();
+}

@@ -30,14 +30,10 @@ export class EventLog {
     this.root = root;
     this.list = root.querySelector('ol');
     this.onSeek = onSeek;
-    this.filters = { messages: true, timers: false };
     for (const box of root.querySelectorAll('[data-filter]')) {
-      this.filters[box.dataset.filter] = box.checked;
-      box.addEventListener('change', () => {
-        this.filters[box.dataset.filter] = box.checked;
-        this.root.classList.toggle('hide-' + box.dataset.filter, !box.checked);
-      });
-      this.root.classList.toggle('hide-' + box.dataset.filter, !box.checked);
+      const show = () => this.root.classList.toggle('hide-' + box.dataset.filter, !box.checked);
+      box.addEventListener('change', show);
+      show();
     }
   }
 
@@ -73,6 +69,11 @@ export class Invariants {
     const broken = new Map();
     for (const v of st.violations) if (!broken.has(v.invariant)) broken.set(v.invariant, v);
     this.root.classList.toggle('broken', broken.size > 0);
+    // Rebuild only when what the list shows changes: a rebuild on every
+    // frame while playing would drop the focus and a highlight in progress.
+    const key = JSON.stringify([invs.map((inv) => inv.name), [...broken.values()].map((v) => [v.invariant, v.step, v.at, v.text, v.nodes])]);
+    if (key === this.key) return;
+    this.key = key;
     if (!invs.length) {
       this.list.replaceChildren(h('li', { class: 'none', text: 'This pattern declares no invariants.' }));
       return;

@@ -5,7 +5,8 @@
 //
 // API:
 //   const hv = create(container, { historyURL(), htmlURL() })
-//   hv.update(state)   state.ops (Map id -> engine.Operation), state.time,
+//   hv.update(state)   state.ops (Map id -> engine.Operation, with the
+//                      server's text for it), state.time,
 //                      state.pattern.clients, state.play
 // The verdict comes from the server (historyURL: JSON with a "verdict"),
 // fetched when the history changed and the run is not racing ahead.
@@ -17,15 +18,6 @@ const LEFT = 70;
 
 export function create(container, callbacks) {
   return new HistoryView(container, callbacks);
-}
-
-export function describeOp(op) {
-  const i = op.input || {};
-  let text = i.op === 'put' ? `put ${i.key}=${i.value}` : i.op === 'get' ? `get ${i.key}` : JSON.stringify(op.input);
-  if (op.status === 'ok' && i.op === 'get' && op.output) text += ` → "${op.output.value}"`;
-  if (op.status === 'unknown') text += ' → ?';
-  if (op.status === 'fail') text += ' ✕';
-  return text;
 }
 
 class HistoryView {
@@ -117,7 +109,7 @@ class HistoryView {
       const xa = x(op.call);
       const xb = open ? x(t1) : Math.max(xa + 3, x(op.return));
       const cls = ['hv-op', 'st-' + (op.status || 'pending'), unordered.has(op.id) && 'unordered', blocking === op.id && 'blocking', open && 'open'];
-      const text = describeOp(op);
+      const text = op.text || ''; // the pattern's own words for it, from the server
       const g = s('g', { class: cls, 'data-op': op.id },
         s('rect', { x: xa, y, width: Math.max(3, xb - xa), height: ROW - 14, rx: 4 }),
         xb - xa > text.length * 6.5 ? s('text', { x: xa + 4, y: y + 14, text }) : '',

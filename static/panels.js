@@ -1,6 +1,6 @@
 // Node panels, drawn from the generic widgets of engine/view.go: fields,
 // log, kv, clock, vector, queue, ranges, meter. No pattern has its own code.
-import { h } from './dom.js';
+import { h, fmtTime, slug, nodeClock } from './dom.js';
 
 const widgets = {
   fields(w) {
@@ -21,7 +21,7 @@ const widgets = {
     h('span', { class: 'idx', text: e.index }),
     e.gen ? h('span', { class: 'gen', text: 'g' + e.gen }) : '',
     h('span', { class: 'txt', text: e.text }),
-    ...(markers.get(e.index) || []).map((name) => h('span', { class: 'marker marker-' + name.replace(/[^a-z0-9-]/gi, '').toLowerCase(), text: '▲ ' + name }))));
+    ...(markers.get(e.index) || []).map((name) => h('span', { class: 'marker marker-' + slug(name), text: '▲ ' + name }))));
     // Markers pointing past the entries (e.g. commit at 0) are listed after.
     const shown = new Set(entries.map((e) => e.index));
     const extra = (w.markers || []).filter((m) => !shown.has(m.index));
@@ -102,7 +102,7 @@ export class NodePanels {
         changed = null; // draw everything on first sight
       }
       if (changed && !changed.has(id) && p.dataset.selected === String(st.selected === id)) {
-        p.querySelector('.pclock').textContent = st.clocks.get(id) || '';
+        p.querySelector('.pclock').textContent = nodeClock(st, id);
         continue;
       }
       p.dataset.selected = String(st.selected === id);
@@ -112,14 +112,14 @@ export class NodePanels {
       p.replaceChildren(
         h('header', { title: 'Select (for keyboard shortcuts) and open the node menu' },
           h('h3', { text: id }),
-          n.role ? h('span', { class: 'role-tag role-' + n.role.toLowerCase().replace(/[^a-z0-9-]/g, ''), text: n.role }) : '',
+          n.role ? h('span', { class: 'role-tag role-' + slug(n.role), text: n.role }) : '',
           n.badge ? h('span', { class: 'badge-tag', text: n.badge }) : '',
           n.status !== 'up' ? h('span', { class: 'status-tag', text: n.status }) : '',
-          h('span', { class: 'pclock', text: st.clocks.get(id) || '' }),
+          h('span', { class: 'pclock', text: nodeClock(st, id) }),
           n.skew ? h('span', { class: 'skew', text: 'skew ' + n.skew }) : ''),
         n.status === 'crashed' ? h('p', { class: 'empty', text: 'crashed: memory lost, disk kept. Restart it from its menu.' }) : '',
         ...ws.map((w) => renderWidget(w, emph.has(w.title))),
-        n.timers && n.timers.length ? h('p', { class: 'timers', text: 'timers: ' + n.timers.map((t) => `${t.name} @ ${(t.dueAt / 1e6).toFixed(3)}s`).join(' · ') }) : '');
+        n.timers && n.timers.length ? h('p', { class: 'timers', text: 'timers: ' + n.timers.map((t) => `${t.name} @ ${fmtTime(t.dueAt)}`).join(' · ') }) : '');
     }
     for (const [id, p] of this.panels) {
       if (!st.nodes.has(id)) { p.remove(); this.panels.delete(id); }

@@ -11,15 +11,10 @@
 //   const player = attachPlayer(app)  // app: { root, state, send(msg), status(text, isError) }
 //   player.frame(f)                   // every frame
 //   player.urlName()                  // the scenario to keep in the page URL, or ''
-import { $, $$, h } from './dom.js';
+import { $, $$, h, typing } from './dom.js';
 
 // The WebSocket read limit is 64 KiB; JSON escaping needs room.
 const MAX_UPLOAD = 56 * 1024;
-
-function loadStyles() {
-  if (document.querySelector('link[data-player-css]')) return;
-  document.head.append(h('link', { rel: 'stylesheet', href: new URL('./player.css', import.meta.url).href, 'data-player-css': '' }));
-}
 
 // Narration, questions and explanations arrive as HTML rendered by the
 // server from Markdown with raw HTML off and unsafe links dropped. As a
@@ -48,7 +43,6 @@ export function safeHTML(html) {
 }
 
 export function attachPlayer(app) {
-  loadStyles();
   const root = app.root;
   const box = $('[data-view="story"]', root);
   if (!box) return { frame() {}, urlName: () => '' };
@@ -131,7 +125,7 @@ export function attachPlayer(app) {
   const prev = () => { if (story.chunk > 1) send({ type: 'scenario-prev' }); };
   document.addEventListener('keydown', (e) => {
     if (!story || !story.active || e.ctrlKey || e.metaKey || e.altKey) return;
-    if (e.target.closest('input, select, textarea, dialog')) return;
+    if (typing(e)) return;
     if (e.key === 'n') next();
     else if (e.key === 'b' && !document.body.classList.contains('presenting')) prev();
   });

@@ -2,16 +2,11 @@
 // (present, share, embed, rejoin) and on a follower's page (/join/{code}).
 // app.js announces every server frame as a 'clusterscope:frame' event; the
 // room's own frames ("room", "ended") come the same way.
-import { h, $ } from './dom.js';
+import { h, $, typing, wsURL, backoff, download } from './dom.js';
 import { runQuery } from './app.js';
 
 // The longest share link the server hands out (share.MaxURL), from the page.
 const maxURL = () => Number(document.getElementById('app').dataset.maxUrl);
-
-function loadCSS() {
-  if ($('link[data-room-css]')) return;
-  document.head.append(h('link', { rel: 'stylesheet', href: new URL('./room.css', import.meta.url).href, 'data-room-css': '' }));
-}
 
 const onFrame = (fn) => document.addEventListener('clusterscope:frame', (e) => fn(e.detail));
 
@@ -111,9 +106,6 @@ class PatternTools {
     this.rejoinBanner();
     this.resumeOffer();
     document.addEventListener('keydown', (e) => this.key(e), true);
-    // A lesson player that reaches a prediction pause asks the room.
-    document.addEventListener('clusterscope:predict', (e) => this.ask(e.detail.question, e.detail.choices));
-    document.addEventListener('clusterscope:reveal', (e) => this.send({ type: 'reveal', answer: e.detail.answer }));
     onFrame((f) => this.storyFrame(f));
   }
 
@@ -206,7 +198,6 @@ class PatternTools {
   }
 
   start() {
-    loadCSS();
     document.body.classList.add('presenting');
     this.panel();
     this.connect();
@@ -226,8 +217,7 @@ class PatternTools {
   connect() {
     const { code, key } = this.creds;
     const q = new URLSearchParams({ key, session: this.app.state.session || '' });
-    const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
-    const ws = new WebSocket(`${proto}//${location.host}/rooms/${encodeURIComponent(code)}/ws?${q}`);
+    const ws = new WebSocket(wsURL(`/rooms/${encodeURIComponent(code)}/ws`, q));
     this.ws = ws;
     ws.onopen = () => { this.retry = 0; };
     ws.onmessage = (e) => {
@@ -241,8 +231,7 @@ class PatternTools {
     };
     ws.onclose = () => {
       if (this.ws !== ws || !this.creds) return;
-      const wait = Math.min(8000, 300 * 2 ** this.retry++);
-      setTimeout(() => { if (this.ws === ws && this.creds) this.connect(); }, wait);
+      setTimeout(() => { if (this.ws === ws && this.creds) this.connect(); }, backoff(this.retry++));
     };
   }
 
@@ -328,8 +317,7 @@ class PatternTools {
   // Keys a presenter's clicker sends: PageDown/PageUp, '.', 'b'.
   key(e) {
     if (!this.creds || e.ctrlKey || e.metaKey || e.altKey) return;
-    const t = e.target;
-    if (t.closest && t.closest('input, select, textarea, dialog[open]')) return;
+    if (typing(e)) return;
     const app = this.app;
     const step = (dir) => {
       // A lesson player may take the clicker (next narration step).
@@ -355,7 +343,6 @@ class PatternTools {
   }
 
   async share() {
-    loadCSS();
     const st = this.app.state;
     if (!st.config) return this.app.status('Not connected yet.', true);
     const url = this.shareURL();
@@ -375,10 +362,7 @@ class PatternTools {
     const st = this.app.state;
     if (!st.session) return this.app.status('Not connected yet.', true);
     const name = `${this.pattern}-step-${st.step}.yaml`;
-    const a = h('a', { href: `/session/${encodeURIComponent(st.session)}/scenario.yaml`, download: name, 'data-view': 'share-export' });
-    document.body.append(a);
-    a.click();
-    a.remove();
+    download(`/session/${encodeURIComponent(st.session)}/scenario.yaml`, name, { 'data-view': 'share-export' });
     this.app.status(`This run's link would be ${length} characters, too long to share (at most ${maxURL()}). ` +
       'It was saved as a scenario file instead: the file replays the run exactly (clusterscope run FILE, or put it in a lessons folder).', true);
   }
@@ -386,7 +370,6 @@ class PatternTools {
   // ---- embed ----
 
   embedDialog() {
-    loadCSS();
     const st = this.app.state;
     const controls = h('select', { name: 'controls' }, h('option', { value: 'minimal', text: 'minimal (play, step, back)' }), h('option', { value: 'full', text: 'full (every control)' }));
     const autoplay = h('input', { type: 'checkbox', name: 'autoplay', checked: true });
@@ -394,13 +377,11 @@ class PatternTools {
     const scenario = h('select', { name: 'scenario' }, h('option', { value: '', text: '(none: a fresh cluster)' }), scenarios.map((s) => h('option', { value: s, text: s })));
     const code = h('textarea', { readonly: true, 'data-view': 'embed-code' });
     const update = () => {
-      const q = new URLSearchParams();
+      // The run's cluster (seed, nodes, variants), fresh: not its commands.
+      const q = st.config ? runQuery(st) : new URLSearchParams();
+      q.delete('step');
+      q.delete('log');
       if (scenario.value) q.set('scenario', scenario.value);
-      if (st.config) {
-        q.set('seed', String(st.config.seed));
-        q.set('nodes', String(st.config.nodes));
-        if (st.config.variants && st.config.variants.length) q.set('variants', st.config.variants.join(','));
-      }
       if (autoplay.checked) q.set('autoplay', '1');
       q.set('controls', controls.value);
       const src = `${location.origin}/embed/${encodeURIComponent(this.pattern)}?${q}`;
@@ -430,7 +411,6 @@ class PatternTools {
 const root = document.getElementById('app');
 const app = window.clusterscope;
 if (root && app) {
-  loadCSS();
   if (root.dataset.role === 'follower') window.clusterscopeRoom = new Follower(app, root);
   else if (!root.dataset.embed) window.clusterscopeRoom = new PatternTools(app, root);
 }

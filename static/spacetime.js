@@ -6,7 +6,8 @@
 // API (see create):
 //   const st = create(container, { seek(step), traceURL(since) })
 //   st.ingest(frame)   every frame from the server (snapshot / delta)
-//   st.update(state)   after the app state changed (step, time, order...)
+//   st.update(state)   after the app state changed (step, time, order,
+//                      violations...)
 //   st.exportSVG()     the whole diagram (or the visible part of a long run)
 //                      as a standalone SVG string with inline styles
 //
@@ -46,7 +47,7 @@ class SpaceTime {
     this.now = 0;
     this.step = 0;
     this.inflight = new Map();
-    this.violations = [];
+    this.violations = []; // the app state's, as of the last update
     this.stats = { renders: 0, lastMs: 0, items: 0 };
     this.build();
   }
@@ -62,8 +63,8 @@ class SpaceTime {
 
   build() {
     const r = this.root;
-    this.head = r.querySelector('.st-head') || h('div', { class: 'st-head' });
-    this.scroller = r.querySelector('.st-scroll') || h('div', { class: 'st-scroll', tabindex: 0, 'aria-label': 'Space-time diagram; scroll for time' });
+    this.head = h('div', { class: 'st-head' });
+    this.scroller = h('div', { class: 'st-scroll', tabindex: 0, 'aria-label': 'Space-time diagram; scroll for time' });
     this.spacer = h('div', { class: 'st-spacer' });
     this.svg = s('svg', { class: 'st-svg', role: 'img', 'aria-label': 'Space-time diagram of the run' });
     this.defs = s('defs', {},
@@ -75,7 +76,9 @@ class SpaceTime {
     this.scroller.replaceChildren(this.spacer);
     this.tip = h('div', { class: 'st-tip', hidden: true });
     this.note = h('p', { class: 'st-note', hidden: true });
-    const tools = r.querySelector('.st-tools');
+    // The zoom and follow buttons sit in the view's heading, outside root.
+    const view = r.closest('[data-view="spacetime"]');
+    const tools = view && view.querySelector('.st-tools');
     if (tools) {
       tools.addEventListener('click', (e) => {
         const b = e.target.closest('[data-st]');
@@ -157,7 +160,6 @@ class SpaceTime {
       this.merge(evs);
       this.live = evs[evs.length - 1].seq + 1;
     }
-    if (f.violations) this.violations = f.type === 'snapshot' ? f.violations : this.violations.concat(f.violations);
     this.index();
   }
 
@@ -183,7 +185,7 @@ class SpaceTime {
     if (this.indexed > n) this.reset(); // rebuild the index from scratch
   }
 
-  async fill(from, to) {
+  async fill(from) {
     if (this.fetching || !this.cb.traceURL) return;
     const url = this.cb.traceURL(from);
     if (!url) return;
@@ -278,6 +280,7 @@ class SpaceTime {
     this.now = st.time;
     this.step = st.step;
     this.inflight = st.msgs;
+    this.violations = st.violations || [];
     this.schedule();
   }
 

@@ -6,19 +6,13 @@
 //   const views = attachViews(app)   // app: { root, state, send(msg) }
 //   views.frame(f)                   // every frame, after app.state took it
 //   views.draw(state)                // whenever the app redraws
-import { $, h } from './dom.js';
+import { $, h, download } from './dom.js';
 import { install as installHighlight } from './highlight.js';
 import { create as createSpaceTime } from './spacetime.js';
 import { create as createTimeline } from './timeline.js';
 import { create as createHistory } from './history-view.js';
 
-function loadStyles() {
-  if (document.querySelector('link[data-views-css]')) return;
-  document.head.append(h('link', { rel: 'stylesheet', href: new URL('./views.css', import.meta.url).href, 'data-views-css': '' }));
-}
-
 export function attachViews(app) {
-  loadStyles();
   installHighlight();
   const root = app.root;
   const st = () => app.state;
@@ -40,13 +34,8 @@ export function attachViews(app) {
     const svg = h('button', { type: 'button', 'data-export': 'svg', text: 'Diagram (SVG)', title: 'The space-time diagram as an SVG picture' });
     svg.addEventListener('click', () => {
       if (!out.spacetime) return;
-      const text = out.spacetime.exportSVG();
-      out.lastSVG = text;
-      const url = URL.createObjectURL(new Blob([text], { type: 'image/svg+xml' }));
-      const a = h('a', { href: url, download: `${st().pattern ? st().pattern.id : 'run'}-step${st().step}.svg` });
-      document.body.append(a);
-      a.click();
-      a.remove();
+      const url = URL.createObjectURL(new Blob([out.spacetime.exportSVG()], { type: 'image/svg+xml' }));
+      download(url, `${st().pattern ? st().pattern.id : 'run'}-step${st().step}.svg`);
       setTimeout(() => URL.revokeObjectURL(url), 10000);
     });
     exEl.append(trace, svg, history, h('a', { href: '/schema/trace.json', target: '_blank', class: 'schema', text: 'schema' }));

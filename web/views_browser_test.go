@@ -178,6 +178,10 @@ func TestBrowserHistoryAndExports(t *testing.T) {
 	do(t, b, "read", chromedp.Click(`[data-request="read"] button`, chromedp.NodeVisible))
 	playUntil(t, b, "both answered", `document.querySelectorAll('[data-view="history"] .hv-op.st-ok').length >= 2`)
 	poll[bool](t, b, "the verdict", `document.querySelector('[data-view="history"] [data-verdict]').dataset.verdict === 'ok'`)
+	// The bars say what each operation did in the server's words (op.text).
+	if titles := eval[string](t, b, `[...document.querySelectorAll('[data-view="history"] .hv-op title')].map((e) => e.textContent).join('\n')`); !strings.Contains(titles, ": put x=") || !strings.Contains(titles, ": get x") {
+		t.Errorf("history bars do not describe the operations:\n%s", titles)
+	}
 	href := eval[string](t, b, `document.querySelector('[data-view="history"] a.hv-porcupine').href`)
 	if !strings.HasPrefix(href, ts.URL+"/session/") || !strings.HasSuffix(href, "/history.html") {
 		t.Errorf("porcupine link %q", href)
