@@ -93,6 +93,7 @@ type Server struct {
 	limits   Limits
 	assets   *assets
 	hub      *hub
+	refused  *refusals // refusals.go: counts and log lines for every refusal
 	router   chi.Router
 	// rooms.go
 	rooms          *room.Registry
@@ -122,6 +123,7 @@ func New(opts Options) *Server {
 	for _, p := range s.patterns {
 		s.byID[p.ID] = p
 	}
+	s.refused = newRefusals(s.log)
 	s.hub = newHub(s.limits, s.log)
 	s.rooms = room.NewRegistry(opts.Rooms, s.log)
 	s.publicURL, s.frameAncestors = opts.PublicURL, opts.FrameAncestors
