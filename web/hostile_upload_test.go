@@ -1,0 +1,36 @@
+package web
+
+import (
+	"strings"
+	"testing"
+)
+
+// The uploads that took the whole server down (issue 21) get an error frame
+// over /ws and /embed/ws, and the session goes on working: a condition that
+// allocates gigabytes, and YAML nested 32,000 deep (64 KB).
+func TestHostileUploadsGetAnErrorAndTheSessionLives(t *testing.T) {
+	_, ts := newLessonServer(t, nil)
+	attacks := []struct{ src, want string }{
+		{"title: t\nsteps:\n  - expect: 'len(repeat(repeat(\"ab\", 100000), 999999)) > 0'\n", "bomb.yaml:3:17: bad expression"},
+		{"title: t\nsteps:\n  - say: " + strings.Repeat("[", 32000) + strings.Repeat("]", 32000) + "\n", "nested more than"},
+	}
+	good := "title: Mine\nnodes: 3\nsteps:\n  - say: hello\n  - run: 1s\n  - expect: violations == 0\n"
+	for _, path := range []string{"/ws", "/embed/ws"} {
+		c, err := dialPath(t, ts, path+"?pattern=heartbeat", nil)
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		c.sread()
+		for _, a := range attacks {
+			c.send(map[string]any{"type": "scenario", "name": "bomb.yaml", "yaml": a.src})
+			e := c.suntil("an error", func(f sframe) bool { return f.Type == "error" })
+			if !strings.Contains(e.Error, a.want) {
+				t.Errorf("%s: error %q should contain %q", path, e.Error, a.want)
+			}
+		}
+		c.send(map[string]any{"type": "scenario", "name": "mine.yaml", "yaml": good})
+		if f := c.suntil("the story", hasStory); f.Story.Title != "Mine" {
+			t.Errorf("%s: after the attacks: %+v", path, f.Story)
+		}
+	}
+}
