@@ -169,11 +169,12 @@ func (p *scenarioParser) parse(src []byte, defaultPattern string) *Scenario {
 	base := path.Base(p.file)
 	sc := &Scenario{File: p.file, Name: strings.TrimSuffix(strings.TrimSuffix(base, ".yaml"), ".yml"), Seed: 1}
 	p.sc = sc
-	if len(src) > MaxScenarioBytes {
-		p.errs = append(p.errs, &Error{File: p.file, Msg: fmt.Sprintf("file is %d bytes; a scenario may have at most %d", len(src), MaxScenarioBytes)})
+	tokens, tooBig := tokenize(p.file, src)
+	if tooBig != nil {
+		p.errs = append(p.errs, tooBig)
 		return nil
 	}
-	f, err := parser.ParseBytes(src, 0)
+	f, err := parser.Parse(tokens, 0)
 	if err != nil {
 		p.errs = append(p.errs, fromYAML(p.file, err))
 		return nil
