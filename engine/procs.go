@@ -5,17 +5,23 @@ import (
 	"time"
 )
 
-type status uint8
+// Status is where a process stands in its life.
+type Status string
 
 const (
-	statusUp status = iota
-	statusCrashed
-	statusPaused
+	StatusUp      Status = "up"
+	StatusCrashed Status = "crashed"
+	StatusPaused  Status = "paused"
+	// StatusStandby: the process exists (it has a name, links and a disk)
+	// but has not joined the cluster yet; a join boots it.
+	StatusStandby Status = "standby"
+	// StatusLeft: the process left the cluster; a join boots it again from
+	// its disk.
+	StatusLeft Status = "left"
 )
 
-func (s status) String() string {
-	return [...]string{"up", "crashed", "paused"}[s]
-}
+// member reports whether the status counts as being in the cluster.
+func (s Status) member() bool { return s != StatusStandby && s != StatusLeft }
 
 // proc is the engine's record of one process.
 type proc struct {
@@ -24,9 +30,10 @@ type proc struct {
 	sym     uint32 // id as a trace symbol
 	node    int    // index in Sim.nodeProcs, -1 for a client
 	client  bool
+	role    Role
 	p       Process
 	env     *procEnv
-	status  status
+	status  Status
 	storage *Storage
 	rand    *rand.Rand
 	// clock: local = t*(1+ppm/1e6) + offset + jumps + driftFix. offset is what

@@ -11,8 +11,17 @@ import (
 
 // Config is everything about a run that is fixed before its first step.
 type Config struct {
-	Nodes    []string        `json:"nodes"`
-	Clients  []string        `json:"clients,omitempty"`
+	Nodes   []string `json:"nodes"`
+	Clients []string `json:"clients,omitempty"`
+	// Standby are server processes that exist from the start (names, links,
+	// disks) but wait outside the cluster until a join command boots them.
+	Standby []string `json:"standby,omitempty"`
+	// Roles gives each process its role; a process not listed is RoleNode
+	// (Nodes, Standby) or RoleClient (Clients).
+	Roles map[string]Role `json:"roles,omitempty"`
+	// Setup names which of the pattern's setups built this config ("" for
+	// its first). The engine does not read it; it travels with the run.
+	Setup    string          `json:"setup,omitempty"`
 	Seed     uint64          `json:"seed"`
 	Variants map[string]bool `json:"variants,omitempty"`
 	Params   map[string]int  `json:"params,omitempty"`
@@ -22,16 +31,27 @@ type Config struct {
 // Model is what a pattern gives the engine: how to build its processes and
 // which invariants to check.
 type Model struct {
-	// NewProcess builds a fresh process (at boot and at every restart; a
-	// restarted node must recover from env.Storage() on EvStart).
-	NewProcess func(id string, client bool) Process
+	// NewProcess builds a fresh process of the given role (at boot, at
+	// every restart and at every join; a restarted node must recover from
+	// env.Storage() on EvStart).
+	NewProcess func(id string, role Role) Process
 	// Invariants returns fresh checkers for one run.
 	Invariants func() []Invariant
+	// Params are the integer settings the run accepts, with their ranges.
+	// When set, a setting not listed, or out of its range, is refused (in
+	// the config and in param commands) instead of reaching the processes.
+	Params []ParamRange
+}
+
+// ParamRange is one integer setting a model accepts: Min ≤ value ≤ Max.
+type ParamRange struct {
+	Name     string
+	Min, Max int
 }
 
 // Limits keep a run from growing without bound on input from outside.
 const (
-	MaxProcesses = 16
+	MaxProcesses = 256
 	maxQueued    = 1 << 20
 )
 
@@ -57,6 +77,8 @@ type Sim struct {
 	queue     eventQueue
 	procs     []*proc
 	byID      map[string]*proc
+	lookup    map[string]*proc // byID once the cluster is too big to scan
+	peers     []string         // the server members, sorted (Env.Peers)
 	nodeIDs   []string
 	nodeProcs []*proc // in nodeIDs order
 	handled   *proc   // whose Handle ran in the last step, if any
@@ -100,8 +122,8 @@ func New(cfg Config, model Model) (*Sim, error) {
 	if len(cfg.Nodes) == 0 {
 		return nil, errors.New("a cluster needs at least one node")
 	}
-	if len(cfg.Nodes)+len(cfg.Clients) > MaxProcesses {
-		return nil, fmt.Errorf("at most %d nodes and clients", MaxProcesses)
+	if n := len(cfg.Nodes) + len(cfg.Clients) + len(cfg.Standby); n > MaxProcesses {
+		return nil, fmt.Errorf("at most %d processes (nodes, standby nodes and clients), not %d", MaxProcesses, n)
 	}
 	s := &Sim{
 		cfg:      cfg,
@@ -115,8 +137,11 @@ func New(cfg Config, model Model) (*Sim, error) {
 	for k, v := range cfg.Variants {
 		s.setVariant(k, v)
 	}
-	for k, v := range cfg.Params {
-		s.setParam(k, v)
+	for _, k := range sortedKeys(cfg.Params) {
+		if err := s.checkParam(k, cfg.Params[k]); err != nil {
+			return nil, err
+		}
+		s.setParam(k, cfg.Params[k])
 	}
 	net := DefaultNet
 	if cfg.Net != nil {
@@ -125,15 +150,22 @@ func New(cfg Config, model Model) (*Sim, error) {
 	if err := checkNet(net); err != nil {
 		return nil, err
 	}
-	add := func(id string, client bool) error {
+	add := func(id string, client bool, status Status) error {
 		if id == "" {
 			return errors.New("a process needs a name")
 		}
 		if _, dup := s.byID[id]; dup {
 			return fmt.Errorf("%q is named twice", id)
 		}
+		role := cfg.Roles[id]
+		if role == "" {
+			role = RoleNode
+			if client {
+				role = RoleClient
+			}
+		}
 		p := &proc{
-			id: id, index: len(s.procs), client: client,
+			id: id, index: len(s.procs), client: client, role: role, status: status,
 			storage: NewStorage(),
 			rand:    rand.New(rand.NewPCG(cfg.Seed, nameHash(id))),
 			timers:  map[string]*timer{},
@@ -142,19 +174,32 @@ func New(cfg Config, model Model) (*Sim, error) {
 		p.env = &procEnv{sim: s, proc: p}
 		s.procs = append(s.procs, p)
 		s.byID[id] = p
+		if len(s.procs) > maxScan {
+			s.lookup = s.byID
+		}
 		if !client {
 			s.nodeIDs = append(s.nodeIDs, id)
 		}
 		return nil
 	}
 	for _, id := range cfg.Nodes {
-		if err := add(id, false); err != nil {
+		if err := add(id, false, StatusUp); err != nil {
 			return nil, err
 		}
 	}
 	for _, id := range cfg.Clients {
-		if err := add(id, true); err != nil {
+		if err := add(id, true, StatusUp); err != nil {
 			return nil, err
+		}
+	}
+	for _, id := range cfg.Standby {
+		if err := add(id, false, StatusStandby); err != nil {
+			return nil, err
+		}
+	}
+	for id := range cfg.Roles {
+		if s.byID[id] == nil {
+			return nil, fmt.Errorf("roles: no process called %q", id)
 		}
 	}
 	sort.Strings(s.nodeIDs)
@@ -175,8 +220,11 @@ func New(cfg Config, model Model) (*Sim, error) {
 	if model.Invariants != nil {
 		s.invariants = model.Invariants()
 	}
+	s.members()
 	for _, p := range s.procs {
-		s.boot(p)
+		if p.status == StatusUp {
+			s.boot(p)
+		}
 	}
 	s.checkInvariants()
 	return s, nil
@@ -203,16 +251,20 @@ func checkNet(n NetSettings) error {
 }
 
 func (s *Sim) boot(p *proc) {
-	p.p = s.model.NewProcess(p.id, p.client)
-	p.status = statusUp
+	p.p = s.model.NewProcess(p.id, p.role)
+	p.status = StatusUp
 	s.record(symStart, p.sym, 0, 0, 0, 0, "")
 	p.p.Handle(p.env, Event{Kind: EvStart})
 }
 
-// procByID finds a process by name: a scan of at most MaxProcesses names,
-// which usually share their bytes with the name asked for (env.Peers), is
-// quicker than a map lookup on every send.
+// procByID finds a process by name. In a small cluster a scan of the
+// names, which usually share their bytes with the name asked for
+// (env.Peers), is quicker than a map lookup on every send; past maxScan
+// processes the map is (s.lookup is set then).
 func (s *Sim) procByID(id string) *proc {
+	if s.lookup != nil {
+		return s.lookup[id]
+	}
 	for _, p := range s.procs {
 		if p.id == id {
 			return p
@@ -330,7 +382,7 @@ func (s *Sim) Step() (StepInfo, bool) {
 func (s *Sim) fire(t *timer) StepInfo {
 	p := t.proc
 	t.evSeq = 0
-	if p.status == statusPaused {
+	if p.status == StatusPaused {
 		if !t.held {
 			t.held = true
 			p.held = append(p.held, heldItem{t: t, id: uint64(t.gen)})
@@ -354,10 +406,13 @@ func (s *Sim) deliver(m *inFlight) StepInfo {
 		return StepInfo{Kind: "drop", Node: p.id, From: from.id, Msg: id, Text: "link cut"}
 	}
 	switch p.status {
-	case statusCrashed:
+	case StatusCrashed:
 		s.lose(m, p.id+" is down")
 		return StepInfo{Kind: "drop", Node: p.id, From: from.id, Msg: id, Text: p.id + " is down"}
-	case statusPaused:
+	case StatusStandby, StatusLeft:
+		s.lose(m, p.id+" is not in the cluster")
+		return StepInfo{Kind: "drop", Node: p.id, From: from.id, Msg: id, Text: p.id + " is not in the cluster"}
+	case StatusPaused:
 		if !m.parked {
 			m.held, m.parked, m.dueAt = true, true, 0
 			p.held = append(p.held, heldItem{m: m, id: id})
