@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"clusterscope/engine"
+	"clusterscope/patterns/kit"
 
 	"github.com/goccy/go-yaml/ast"
 )
@@ -538,9 +539,9 @@ func (p *scenarioParser) request(kind string, n ast.Node, whoKey, opKey string) 
 		order = append(order, k)
 	}
 	// Check against what the pattern offers, when it says.
-	target := "node"
+	target := kit.TargetNode
 	if kind == engine.CmdClient {
-		target = "client"
+		target = kit.TargetClient
 	}
 	var offered []string
 	for _, a := range p.sc.pattern.Cluster.Actions {
@@ -551,7 +552,7 @@ func (p *scenarioParser) request(kind string, n ast.Node, whoKey, opKey string) 
 		if a.Name != c.Name {
 			continue
 		}
-		params := map[string]string{}
+		params := map[string]kit.ParamType{}
 		for _, prm := range a.Params {
 			params[prm.Name] = prm.Type
 		}
@@ -559,7 +560,7 @@ func (p *scenarioParser) request(kind string, n ast.Node, whoKey, opKey string) 
 			typ, known := params[k]
 			if !known {
 				p.errAt(keys[k], "%s %s has no argument %q (it takes: %s)", kind, c.Name, k, nameList(params))
-			} else if typ == "node" {
+			} else if typ == kit.ParamNode {
 				p.process(args[k], k)
 			}
 		}

@@ -157,7 +157,7 @@ func (g *gen) apply(cmd engine.Command) {
 
 func (g *gen) pick(list []string) string { return list[g.r.IntN(len(list))] }
 
-func (g *gen) withStatus(status string) []string {
+func (g *gen) withStatus(status engine.Status) []string {
 	var out []string
 	for _, id := range g.nodes {
 		if g.w.Status(id) == status {
