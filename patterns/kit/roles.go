@@ -254,3 +254,17 @@ func (c *Cluster) CheckParams() error {
 	}
 	return nil
 }
+
+// CheckParam says why a setting's value would be refused: an unknown name
+// or a value outside its declared range (nil when it is fine).
+func (c *Cluster) CheckParam(name string, v int) error {
+	for _, r := range c.paramRanges() {
+		if r.Name == name {
+			if v < r.Min || v > r.Max {
+				return fmt.Errorf("%s must be %d..%d, not %d", name, r.Min, r.Max, v)
+			}
+			return nil
+		}
+	}
+	return fmt.Errorf("no setting %q", name)
+}
