@@ -21,8 +21,9 @@ type Role struct {
 	Count, Standby func(size int) int
 	// Names gives the name of the i-th process of this role (from 0,
 	// members first, then standby); "" when it has no more names. Nil: the
-	// book's server names for the first server role, the book's client
-	// names for the first client role, otherwise Numbered(Name+"-").
+	// book's server names (ServerName) for the first server role without
+	// Names, the book's client names (ClientName) for the first such client
+	// role, otherwise Numbered(Name+"-").
 	Names func(i int) string
 }
 
@@ -113,16 +114,11 @@ func (c *Cluster) Layout(size int) (Layout, error) {
 		switch {
 		case names != nil:
 		case r.Client && firstClient:
-			names = ClientName
+			names, firstClient = ClientName, false
 		case !r.Client && firstServer:
-			names = ServerName
+			names, firstServer = ServerName, false
 		default:
 			names = Numbered(string(r.Name) + "-")
-		}
-		if r.Client {
-			firstClient = false
-		} else {
-			firstServer = false
 		}
 		for i := 0; i < count+standby; i++ {
 			id := names(i)
