@@ -170,10 +170,17 @@ export class Controls {
     if (!n) return;
     app.select(id);
     const items = [];
+    // A standby server, or one that left, can only join (engine command table: join/leave).
+    if (n.status === 'standby' || n.status === 'left') {
+      items.push(this.button('Join the cluster', 'join', () => app.cmd({ kind: 'join', node: id }), 'primary'));
+      this.openMenu(`${id} · ${n.status}${n.role ? ' · ' + n.role : ''}`, items, ev);
+      return;
+    }
     if (n.status === 'crashed') items.push(this.button('Restart', 'restart', () => app.cmd({ kind: 'restart', node: id }), 'primary'));
     else items.push(this.button('Crash', 'crash', () => app.cmd({ kind: 'crash', node: id }), 'danger'));
     if (n.status === 'up') items.push(this.button('Pause (long GC)', 'pause', () => app.cmd({ kind: 'pause', node: id })));
     if (n.status === 'paused') items.push(this.button('Resume', 'resume', () => app.cmd({ kind: 'resume', node: id }), 'primary'));
+    if (!n.client) items.push(this.button('Leave the cluster', 'leave', () => app.cmd({ kind: 'leave', node: id })));
     const clock = (label, action, unit, make) => {
       const input = h('input', { type: 'number', step: 1, value: '0', size: 6, 'aria-label': label + ' in ' + unit });
       return h('div', { class: 'row' }, h('span', { text: label }), input, h('span', { class: 'unit', text: unit }),
