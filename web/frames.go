@@ -22,6 +22,9 @@ type frame struct {
 	Step    int          `json:"step"`
 	Time    int64        `json:"time"`
 	Session string       `json:"session,omitempty"`
+	// ExportKey (snapshots to the run's own page only) must be in export
+	// URLs: /session/{id}/trace.json?key=...
+	ExportKey string       `json:"exportKey,omitempty"`
 	Pattern *patternMeta `json:"pattern,omitempty"`
 	Config  *configMeta  `json:"config,omitempty"`
 	// Nodes: every process (snapshot). Changed: the processes whose view
