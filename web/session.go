@@ -1,9 +1,9 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"fmt"
-	"context"
 	"log/slog"
 	"math"
 	"net/url"
