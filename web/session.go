@@ -288,15 +288,15 @@ func (s *session) admitMessage(now time.Time) error {
 	return err
 }
 
-// chargeWork charges the steps run or replayed for the last message (or
-// play tick) to the run's and the address's buckets: StepsPerCommand steps
-// cost one message more.
+// chargeWork charges the steps run or replayed (by messages and play ticks)
+// to the run's and the address's buckets: every StepsPerCommand steps cost
+// one message more. The remainder carries over, so many small steps add up.
 func (s *session) chargeWork() {
-	if s.work == 0 {
+	if s.work < s.lim.StepsPerCommand {
 		return
 	}
-	cost, now := float64(s.work)/float64(s.lim.StepsPerCommand), time.Now()
-	s.work = 0
+	cost, now := float64(s.work/s.lim.StepsPerCommand), time.Now()
+	s.work %= s.lim.StepsPerCommand
 	s.mu.Lock()
 	s.cmds.charge(now, cost)
 	s.mu.Unlock()
