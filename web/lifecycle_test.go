@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
@@ -19,6 +20,11 @@ import (
 
 // Tests of a session's life: admission, budgets, rate limits, the end of
 // its connections and of itself (issue 21).
+
+// brief is a frame in a failure message.
+func (f tframe) brief() string {
+	return fmt.Sprintf("%s at step %d (code %q) %s", f.Type, f.Step, f.Code, f.Error)
+}
 
 // pollUntil polls ok until it holds (10 s at most).
 func pollUntil(t *testing.T, what string, ok func() bool) {
@@ -84,11 +90,11 @@ func TestStepCapStopsTheRunAndSaysSo(t *testing.T) {
 	c.send(`{"type":"run","dur":"1m"}`) // ~9,000 steps without a cap
 	f := c.until("the cap", func(f tframe) bool { return f.Type == "error" })
 	if f.Code != "step-cap" || f.Step != 2000 || !strings.Contains(f.Error, "2000 steps") || !strings.Contains(f.Error, "back") || !strings.Contains(f.Error, "export") {
-		t.Fatalf("at the cap: %+v", f)
+		t.Fatalf("at the cap: %s", f.brief())
 	}
 	c.send(`{"type":"step","n":5}`)
 	if f := c.next(); f.Code != "step-cap" || f.Step != 2000 {
-		t.Fatalf("a step past the cap: %+v", f)
+		t.Fatalf("a step past the cap: %s", f.brief())
 	}
 	c.send(`{"type":"play","speed":200}`)
 	c.until("play to stop at the cap", func(f tframe) bool { return f.Code == "step-cap" })
@@ -122,7 +128,7 @@ func TestServerStepBudgetIsShared(t *testing.T) {
 	b.send(`{"type":"run","dur":"1m"}`)
 	f := b.until("the server's cap", func(f tframe) bool { return f.Type == "error" })
 	if f.Code != "step-cap" || f.Step != 1000 || !strings.Contains(f.Error, "all runs") {
-		t.Fatalf("b at the server's budget: %+v", f)
+		t.Fatalf("b at the server's budget: %s", f.brief())
 	}
 	if srv.refused.count("server-steps") != 1 {
 		t.Fatal("the server-steps refusal was not logged")
@@ -224,7 +230,7 @@ func TestRateLimitSurvivesReconnect(t *testing.T) {
 	for range 3 {
 		c.send(`{"type":"step"}`)
 		if f := c.next(); f.Code == "limit" {
-			t.Fatalf("within the burst: %+v", f)
+			t.Fatalf("within the burst: %s", f.brief())
 		}
 	}
 	c.ws.CloseNow()
@@ -234,7 +240,7 @@ func TestRateLimitSurvivesReconnect(t *testing.T) {
 	}
 	d.send(`{"type":"step"}`)
 	if f := d.next(); f.Code != "limit" {
-		t.Fatalf("after a reconnect the rate started afresh: %+v", f)
+		t.Fatalf("after a reconnect the rate started afresh: %s", f.brief())
 	}
 }
 
@@ -252,7 +258,7 @@ func TestRateLimitPerAddress(t *testing.T) {
 	b.next()
 	a.send(`{"type":"step"}`)
 	if f := a.next(); f.Code != "limit" || !strings.Contains(f.Error, "address") {
-		t.Fatalf("a third message from the address: %+v", f)
+		t.Fatalf("a third message from the address: %s", f.brief())
 	}
 	if srv.refused.count("command-rate-address") != 1 {
 		t.Fatal("the refusal was not logged")
@@ -260,7 +266,7 @@ func TestRateLimitPerAddress(t *testing.T) {
 	dial(t, ts, "pattern=test-ping").next()
 	d := dial(t, ts, "pattern=test-ping")
 	if f := d.next(); f.Code != "busy" {
-		t.Fatalf("a fourth socket within a second: %+v", f)
+		t.Fatalf("a fourth socket within a second: %s", f.brief())
 	}
 	if _, err := d.read(); websocket.CloseStatus(err) != websocket.StatusTryAgainLater {
 		t.Fatalf("closed with %v", err)
@@ -279,7 +285,7 @@ func TestExpensiveCommandsCostMore(t *testing.T) {
 	c.next()
 	c.send(`{"type":"back"}`)
 	if f := c.next(); f.Code != "limit" {
-		t.Fatalf("a rewind right after 2,000 steps on a 10-message budget: %+v", f)
+		t.Fatalf("a rewind right after 2,000 steps on a 10-message budget: %s", f.brief())
 	}
 }
 
@@ -417,12 +423,12 @@ func TestFullServerEvictsTheLongestDetached(t *testing.T) {
 	pollUntil(t, "a's session to notice", func() bool { return !srv.hub.get(aID).detachedSince().IsZero() })
 	c := dial(t, ts, "pattern=test-ping")
 	if f := c.next(); f.Type != "snapshot" {
-		t.Fatalf("a newcomer while a closed tab holds a slot: %+v", f)
+		t.Fatalf("a newcomer while a closed tab holds a slot: %s", f.brief())
 	}
 	pollUntil(t, "a's session to end", func() bool { return srv.hub.get(aID) == nil })
 	d := dial(t, ts, "pattern=test-ping")
 	if f := d.next(); f.Code != "busy" {
-		t.Fatalf("a newcomer while every session is connected: %+v", f)
+		t.Fatalf("a newcomer while every session is connected: %s", f.brief())
 	}
 	if srv.refused.count("sessions-full") != 1 {
 		t.Fatal("the refusal was not logged")
@@ -448,7 +454,7 @@ func TestIdleSessionsEnd(t *testing.T) {
 	c.next()
 	f := c.until("the idle notice", func(f tframe) bool { return f.Type == "error" })
 	if f.Code != "idle" || !strings.Contains(f.Error, "reload") {
-		t.Fatalf("idle: %+v", f)
+		t.Fatalf("idle: %s", f.brief())
 	}
 	if _, err := c.read(); websocket.CloseStatus(err) != websocket.StatusPolicyViolation {
 		t.Fatalf("closed with %v", err)
