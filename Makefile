@@ -2,7 +2,7 @@
 GO ?= go
 PKGS := ./...
 
-.PHONY: run test build generate lint bench race clean
+.PHONY: run test build generate lint bench race clean fuzz
 
 run: ## serve on http://localhost:8080/
 	$(GO) run ./cmd/clusterscope
@@ -29,6 +29,11 @@ lint: ## gofmt, go vet, and generated templ code in step with its sources
 	  if [ "$$before" != "$$after" ]; then echo "templ generate changed generated files: run make generate and commit them"; exit 1; fi; \
 	  untracked=$$(git ls-files --others --exclude-standard -- '*_templ.go'); \
 	  if [ -n "$$untracked" ]; then echo "generated but not tracked by git (git add them):"; echo "$$untracked"; exit 1; fi
+
+FUZZTIME ?= 30s
+fuzz: ## each fuzz target for FUZZTIME (plain go test runs their seed corpora)
+	$(GO) test ./web -run '^$$' -fuzz '^FuzzDecodeClientMsg$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./web/share -run '^$$' -fuzz '^FuzzDecodeLog$$' -fuzztime $(FUZZTIME)
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 20x $(PKGS)

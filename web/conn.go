@@ -151,6 +151,9 @@ type clientMsg struct {
 	Choice *int   `json:"choice,omitempty"`
 }
 
+// maxDecodeError bounds the part of a decoding error that may quote input.
+const maxDecodeError = 200
+
 func decodeClientMsg(data []byte) (clientMsg, error) {
 	var m clientMsg
 	dec := json.NewDecoder(bytes.NewReader(data))
@@ -158,12 +161,14 @@ func decodeClientMsg(data []byte) (clientMsg, error) {
 	if err := dec.Decode(&m); err != nil {
 		var syn *json.SyntaxError
 		if errors.As(err, &syn) {
-			return m, fmt.Errorf("malformed JSON at byte %d: %v", syn.Offset, err)
+			return m, fmt.Errorf("malformed JSON at byte %d: %s", syn.Offset, truncate(err.Error(), maxDecodeError))
 		}
 		if errors.Is(err, io.ErrUnexpectedEOF) {
 			return m, errors.New("malformed JSON: the message ends in the middle of a value")
 		}
-		return m, fmt.Errorf("cannot read message: %v", err)
+		// The decoder may quote the input (an unknown field's name): keep
+		// what goes back to the client short.
+		return m, fmt.Errorf("cannot read message: %s", truncate(err.Error(), maxDecodeError))
 	}
 	if dec.More() {
 		return m, errors.New("malformed JSON: more than one value in a message")
