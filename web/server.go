@@ -53,6 +53,19 @@ type Limits struct {
 	Outbox            int           // frames queued per connection before a resync (32)
 	WriteTimeout      time.Duration // one frame write (10 s)
 	MaxReplaySteps    int           // a URL may ask to replay at most this many steps (200 000)
+	// Session lifecycle (session.go, hub.go, ratelimit.go).
+	MaxSessionSteps          int           // steps one run may hold (300 000, ≈ 28 MB); at the cap it stops and says so
+	MaxRetainedSteps         int           // steps all runs together may hold (3 000 000, ≈ 280 MB)
+	AddressCommandsPerSecond float64       // per client address, shared by its sockets and sessions (60)
+	AddressCommandBurst      int           // (120)
+	StepsPerCommand          int           // steps run or replayed that cost one more command token (10 000)
+	ConnectsPerSecond        float64       // new WebSockets per client address (5)
+	ConnectBurst             int           // (30)
+	MaxReplays               int           // link replays at once, server-wide (4)
+	MaxUploads               int           // scenario uploads parsed at once, server-wide (4)
+	MaxExports               int           // exports (trace, history, scenario) at once, server-wide (4)
+	PingInterval             time.Duration // WebSocket pings that find dead clients (20 s)
+	IdleTimeout              time.Duration // a run nobody sends anything to ends (30 min)
 }
 
 func (l Limits) withDefaults() Limits {
@@ -80,6 +93,26 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.WriteTimeout <= 0 {
 		l.WriteTimeout = 10 * time.Second
+	}
+	def(&l.MaxSessionSteps, 300_000)
+	def(&l.MaxRetainedSteps, 3_000_000)
+	def(&l.AddressCommandBurst, 120)
+	def(&l.StepsPerCommand, 10_000)
+	def(&l.ConnectBurst, 30)
+	def(&l.MaxReplays, 4)
+	def(&l.MaxUploads, 4)
+	def(&l.MaxExports, 4)
+	if l.AddressCommandsPerSecond <= 0 {
+		l.AddressCommandsPerSecond = 60
+	}
+	if l.ConnectsPerSecond <= 0 {
+		l.ConnectsPerSecond = 5
+	}
+	if l.PingInterval <= 0 {
+		l.PingInterval = 20 * time.Second
+	}
+	if l.IdleTimeout <= 0 {
+		l.IdleTimeout = 30 * time.Minute
 	}
 	return l
 }
