@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
@@ -416,9 +417,11 @@ func CheckFrameAncestors(v string) error {
 
 // handleEmbedWS is /ws for embed pages. Those run inside other sites' pages
 // (and sandboxed frames send Origin: null), so it accepts any origin, on
-// purpose. That is safe because it only ever starts a fresh run: it never
-// attaches to an existing session, so a foreign page cannot reach anyone
-// else's cluster through it.
+// purpose. It only ever starts a fresh run: it never attaches to an existing
+// session, so a foreign page cannot reach anyone else's cluster through it.
+// And any site can make its visitors' browsers open this socket, so a page
+// on another origin gets a bounded protocol (capabilities.go): no uploads,
+// short links, short runs, a lower rate.
 func (s *Server) handleEmbedWS(w http.ResponseWriter, r *http.Request) {
 	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{OriginPatterns: []string{"*"}})
 	if err != nil {
@@ -426,5 +429,19 @@ func (s *Server) handleEmbedWS(w http.ResponseWriter, r *http.Request) {
 	}
 	q := r.URL.Query()
 	q.Del("session")
+	if !sameOrigin(r) {
+		caps := s.embedCaps()
+		ip, origin := clientIP(r), truncate(r.Header.Get("Origin"), 100)
+		caps.note = func(reason string) {
+			s.refused.note(context.Background(), reason, ip, slog.String("origin", origin))
+		}
+		if err := caps.checkLink(q); err != nil {
+			caps.note("embed-replay")
+			c := newConn(ws, s.limits)
+			c.fail("limit", err.Error(), websocket.StatusPolicyViolation)
+			return
+		}
+		r = r.WithContext(withCaps(r.Context(), caps))
+	}
 	s.serveWS(ws, r, q)
 }

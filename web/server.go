@@ -99,6 +99,7 @@ type Server struct {
 	rooms          *room.Registry
 	publicURL      string
 	frameAncestors string
+	embedCaps      func() *capabilities // for an embed on another site (capabilities.go); tests shrink it
 }
 
 // New builds a server.
@@ -127,6 +128,7 @@ func New(opts Options) *Server {
 	s.hub = newHub(s.limits, s.log)
 	s.rooms = room.NewRegistry(opts.Rooms, s.log)
 	s.publicURL, s.frameAncestors = opts.PublicURL, opts.FrameAncestors
+	s.embedCaps = foreignEmbedCaps
 	s.router = s.routes()
 	return s
 }

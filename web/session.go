@@ -47,6 +47,7 @@ type session struct {
 	story   *story                 // a scenario being played (story.go)
 	room    *room.Room             // the room this run is presented to, if any (rooms.go)
 	lessons *Lessons               // where scenarios are found by name (lessons.go)
+	caps    *capabilities          // what its client may do; nil: anything within Limits (capabilities.go)
 	play    playState
 	conn    *conn
 	base    baseline
@@ -79,6 +80,7 @@ type sessionParams struct {
 	variants []string
 	log      []engine.LoggedCommand
 	step     int // -1: up to the last logged command
+	caps     *capabilities
 }
 
 func (s *Server) parseParams(q url.Values) (sessionParams, string, error) {
@@ -145,7 +147,7 @@ func (s *Server) newSession(sp sessionParams, ip string) (sess *session, warn er
 	sess = &session{
 		id: newSessionID(), ip: ip, pat: sp.pattern, hub: s.hub, lim: s.limits, log: s.log,
 		in: make(chan inbound, 16), attachC: make(chan *conn), detachC: make(chan *conn), evictC: make(chan struct{}, 1), done: make(chan struct{}), queryC: make(chan func()),
-		play: playState{Speed: 1}, lessons: s.lessons,
+		play: playState{Speed: 1}, lessons: s.lessons, caps: sp.caps,
 	}
 	if err := sess.start(cfg, sp.log, sp.step); err != nil {
 		warn = fmt.Errorf("could not replay the run in the link (%v); started afresh", err)
@@ -305,7 +307,10 @@ func (s *session) run() {
 				return
 			}
 		case <-tick:
-			if !s.protect(func() {
+			if err := s.caps.allowRun(s.sim.StepCount()); err != nil {
+				s.play.Playing = false
+				s.errorFrame("limit", err)
+			} else if !s.protect(func() {
 				virtual := time.Duration(float64(s.lim.Tick) * playRate * s.play.Speed)
 				s.runFor(max(virtual, time.Microsecond))
 				s.flush()
@@ -444,6 +449,9 @@ func (s *session) handle(in inbound) {
 }
 
 func (s *session) do(m clientMsg) error {
+	if err := s.caps.allow(m, s.sim.StepCount()); err != nil {
+		return err
+	}
 	if handled, err := s.doStory(m); handled {
 		return err
 	}
