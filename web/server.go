@@ -100,6 +100,7 @@ type Server struct {
 	publicURL      string
 	frameAncestors string
 	embedCaps      func() *capabilities // for an embed on another site (capabilities.go); tests shrink it
+	codeMisses     *missThrottle        // join codes that lead nowhere, per address (throttle.go)
 }
 
 // New builds a server.
@@ -129,6 +130,7 @@ func New(opts Options) *Server {
 	s.rooms = room.NewRegistry(opts.Rooms, s.log)
 	s.publicURL, s.frameAncestors = opts.PublicURL, opts.FrameAncestors
 	s.embedCaps = foreignEmbedCaps
+	s.codeMisses = newMissThrottle(6*time.Second, 10)
 	s.router = s.routes()
 	return s
 }
