@@ -403,7 +403,7 @@ func (a *attacker) rateReset() {
 		// Each message is answered by a frame or by a limit error; count
 		// the limit errors among the first answers.
 		for i := 0; i < 45; i++ {
-			fr := a.until(c, time.Second, func(tframe) bool { return true })
+			fr := a.until(c, 300*time.Millisecond, func(tframe) bool { return true })
 			if fr.Type == "timeout" || fr.Type == "closed" {
 				break
 			}
@@ -427,6 +427,10 @@ func (a *attacker) rateReset() {
 func (a *attacker) replays() {
 	var wg sync.WaitGroup
 	var snaps, refused atomic.Int32
+	// Every connection stays open to the end, so none is evicted to make
+	// room for another: at most SessionsPerIP may be admitted.
+	hold := make(chan struct{})
+	defer close(hold)
 	for range 100 {
 		wg.Add(1)
 		go func() {
@@ -435,7 +439,7 @@ func (a *attacker) replays() {
 			if err != nil {
 				return
 			}
-			defer c.CloseNow()
+			go func() { <-hold; c.CloseNow() }()
 			switch f := a.until(c, 60*time.Second, func(f tframe) bool { return f.Type == "snapshot" || f.Type == "error" }); f.Type {
 			case "snapshot":
 				snaps.Add(1)
