@@ -296,6 +296,8 @@ func (s *Server) ListenAndServe(ctx context.Context, addr string, ready func(add
 		return err
 	}
 	if s.tls != nil {
+		// HTTP/1.1 only (no "h2" in NextProtos): browsers open WebSockets by
+		// upgrading an HTTP/1.1 connection.
 		ln = tls.NewListener(ln, s.tls)
 	}
 	if ready != nil {
