@@ -426,7 +426,7 @@ func (a *attacker) rateReset() {
 // Attack 5: one address starts 100 long link replays at once.
 func (a *attacker) replays() {
 	var wg sync.WaitGroup
-	var snaps, refused atomic.Int32
+	var snaps, refused, waited atomic.Int32
 	// Every connection stays open to the end, so none is evicted to make
 	// room for another: at most SessionsPerIP may be admitted.
 	hold := make(chan struct{})
@@ -445,6 +445,8 @@ func (a *attacker) replays() {
 				snaps.Add(1)
 			case "error":
 				refused.Add(1)
+			default:
+				waited.Add(1)
 			}
 		}()
 	}
@@ -452,7 +454,10 @@ func (a *attacker) replays() {
 	if int(snaps.Load()) > a.srv.limits.SessionsPerIP {
 		a.t.Errorf("attack 5: %d replays admitted from one address, the limit is %d", snaps.Load(), a.srv.limits.SessionsPerIP)
 	}
-	a.t.Logf("attack 5: %d replays admitted, %d refused", snaps.Load(), refused.Load())
+	if waited.Load() > 0 {
+		a.t.Errorf("attack 5: %d of 100 links were neither admitted nor refused within a minute (replays queued up instead of being refused)", waited.Load())
+	}
+	a.t.Logf("attack 5: %d replays admitted, %d refused, %d left waiting", snaps.Load(), refused.Load(), waited.Load())
 }
 
 // Attack 4: several sessions ask for a minute of virtual time again and
