@@ -5,6 +5,7 @@ package web
 
 import (
 	"context"
+	"crypto/tls"
 	"log/slog"
 	"net"
 	"net/http"
@@ -39,6 +40,13 @@ type Options struct {
 	// FrameAncestors is the CSP frame-ancestors of /embed pages ("" = any
 	// site may frame them); every other page refuses framing.
 	FrameAncestors string
+	// AllowedHosts are the host names requests may name in their Host
+	// header (hosts.go), against DNS rebinding: "*" allows any, and
+	// "*.example.org" its subdomains. nil allows IP addresses, localhost,
+	// this machine's name and PublicURL's host.
+	AllowedHosts []string
+	// TLS, when set, makes ListenAndServe serve HTTPS.
+	TLS *tls.Config
 }
 
 // Limits bound what one client can make the server do.
@@ -132,6 +140,10 @@ type Server struct {
 	rooms          *room.Registry
 	publicURL      string
 	frameAncestors string
+	hosts          hostPolicy // hosts.go
+	tls            *tls.Config
+	embedCaps      func() *capabilities // for an embed on another site (capabilities.go); tests shrink it
+	codeMisses     *missThrottle        // join codes that lead nowhere, per address (throttle.go)
 }
 
 // New builds a server.
@@ -160,6 +172,9 @@ func New(opts Options) *Server {
 	s.hub = newHub(s.limits, s.log)
 	s.rooms = room.NewRegistry(opts.Rooms, s.log)
 	s.publicURL, s.frameAncestors = opts.PublicURL, opts.FrameAncestors
+	s.hosts, s.tls = newHostPolicy(opts.AllowedHosts, opts.PublicURL), opts.TLS
+	s.embedCaps = foreignEmbedCaps
+	s.codeMisses = newMissThrottle(6*time.Second, 10)
 	s.router = s.routes()
 	return s
 }
@@ -180,7 +195,7 @@ func (s *Server) Sessions() int { return s.hub.count() }
 
 func (s *Server) routes() chi.Router {
 	r := chi.NewRouter()
-	r.Use(middleware.RequestID, s.logRequests, middleware.Recoverer, securityHeaders)
+	r.Use(middleware.RequestID, s.logRequests, middleware.Recoverer, s.checkHost, securityHeaders)
 	// The WebSocket endpoint stays out of the compressor: it hijacks the
 	// connection and frames are small JSON.
 	r.Get("/ws", s.handleWS)
@@ -312,6 +327,11 @@ func (s *Server) ListenAndServe(ctx context.Context, addr string, ready func(add
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err
+	}
+	if s.tls != nil {
+		// HTTP/1.1 only (no "h2" in NextProtos): browsers open WebSockets by
+		// upgrading an HTTP/1.1 connection.
+		ln = tls.NewListener(ln, s.tls)
 	}
 	if ready != nil {
 		ready(ln.Addr().String())

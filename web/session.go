@@ -50,6 +50,7 @@ type session struct {
 	story   *story                 // a scenario being played (story.go)
 	room    *room.Room             // the room this run is presented to, if any (rooms.go)
 	lessons *Lessons               // where scenarios are found by name (lessons.go)
+	caps    *capabilities          // what its client may do; nil: anything within Limits (capabilities.go)
 	play    playState
 	conn    *conn
 	base    baseline
@@ -89,6 +90,7 @@ type sessionParams struct {
 	variants []string
 	log      []engine.LoggedCommand
 	step     int // -1: up to the last logged command
+	caps     *capabilities
 }
 
 func (s *Server) parseParams(q url.Values) (sessionParams, string, error) {
@@ -167,7 +169,7 @@ func (s *Server) newSession(sp sessionParams, ip string) (sess *session, warn er
 		id: newSessionID(), ip: ip, pat: sp.pattern, hub: s.hub, lim: s.limits, log: s.log, refused: s.refused,
 		exportKey: newSessionID(),
 		in:        make(chan inbound, 16), attachC: make(chan *conn), detachC: make(chan *conn), evictC: make(chan struct{}, 1), done: make(chan struct{}), queryC: make(chan func()),
-		play: playState{Speed: 1}, lessons: s.lessons, cmds: newBucket(s.limits.CommandsPerSecond, s.limits.CommandBurst, now),
+		play: playState{Speed: 1}, lessons: s.lessons, caps: sp.caps, cmds: newBucket(s.limits.CommandsPerSecond, s.limits.CommandBurst, now),
 	}
 	if target := replayTarget(sp.log, sp.step); target > 0 {
 		if !s.hub.replays.try() {
@@ -490,6 +492,11 @@ func (s *session) run() {
 			if s.throttled() { // rewinds and long runs are paid back first
 				break
 			}
+			if err := s.caps.allowRun(s.sim.StepCount()); err != nil {
+				s.play.Playing = false
+				s.errorFrame("limit", err)
+				break
+			}
 			if !s.protect(s.playTick) {
 				return
 			}
@@ -671,6 +678,9 @@ func (s *session) handle(in inbound) {
 }
 
 func (s *session) do(m clientMsg) error {
+	if err := s.caps.allow(m, s.sim.StepCount()); err != nil {
+		return err
+	}
 	if m.Type == "scenario" && m.YAML != "" {
 		// Parsing an uploaded file is bounded (lessons), but many at once
 		// are not: a few at a time across the server.

@@ -59,6 +59,7 @@ func (s *Server) serveWS(ws *websocket.Conn, r *http.Request, q url.Values) {
 		c.fail(code, err.Error(), websocket.StatusPolicyViolation)
 		return
 	}
+	sp.caps = capsOf(r.Context())
 	sess, warn, err := s.newSession(sp, ip)
 	if err != nil {
 		var le *limitError
