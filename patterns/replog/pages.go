@@ -138,7 +138,7 @@ func page(nodes, minNodes int, emphasis []string, variants []kit.Variant, invari
 		Workload:  Workload,
 
 		NodeFacts: nodeFacts, ClientFacts: clientFacts, ClusterFacts: clusterFacts,
-		Smoke:     smoke,
+		Smoke: smoke,
 	}
 }
 
