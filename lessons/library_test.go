@@ -335,7 +335,7 @@ func TestReadmeDocumentsEveryName(t *testing.T) {
 		t.Fatal(err)
 	}
 	doc := string(readme)
-	var tables []string         // distinct fact tables, in the registry's order
+	var tables []string            // distinct fact tables, in the registry's order
 	pages := map[string][]string{} // fact table → the pages declaring it
 	for _, p := range patterns.Live() {
 		want := factsTable(p.Cluster)
