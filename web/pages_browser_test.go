@@ -147,7 +147,7 @@ func TestBrowserEveryLivePatternPage(t *testing.T) {
 	for _, p := range patterns.Live() {
 		t.Run(p.ID, func(t *testing.T) {
 			plan := planSmoke(t, p)
-			b := browsertest.New(t, 1366, 900)
+			b := browsertest.Tab(t, 1366, 900)
 			do(t, b, "open the page", chromedp.Navigate(fmt.Sprintf("%s/patterns/%s?seed=%d", ts.URL, p.ID, smokeSeed)))
 			poll[bool](t, b, "the cluster", fmt.Sprintf(`document.querySelectorAll('[data-view="cluster"] [data-node]').length === %d`, plan.nodes))
 			if h := eval[string](t, b, `document.querySelector('h1').textContent`); h != p.Title {

@@ -14,6 +14,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 )
@@ -102,10 +106,26 @@ func allocatorOptions(path, dir string, w, h int) []chromedp.ExecAllocatorOption
 	}
 }
 
-// New opens a headless chromium tab whose viewport is w×h CSS pixels: a tab
-// of the shared browser under Main, else a browser of its own with its own
-// profile directory. The tab is closed when the test ends.
+// New starts a headless chromium of its own, with its own profile
+// directory, whose window is w×h CSS pixels. The browser is closed when the
+// test ends.
 func New(t testing.TB, w, h int) *Browser {
+	t.Helper()
+	return open(t, w, h, false)
+}
+
+// Tab opens a tab of the test binary's shared chromium (see Main), in a
+// browser context of its own, whose viewport is w×h CSS pixels: a few
+// milliseconds where New costs a second. Without Main it is New. The tab is
+// closed when the test ends. (Tests that rely on animation frames while a
+// message moves, such as hovering a moving message, stay on New: a tab of the
+// shared browser did not always get them under load.)
+func Tab(t testing.TB, w, h int) *Browser {
+	t.Helper()
+	return open(t, w, h, shared.enabled)
+}
+
+func open(t testing.TB, w, h int, tab bool) *Browser {
 	t.Helper()
 	path := ExecPath()
 	if path == "" {
@@ -116,7 +136,7 @@ func New(t testing.TB, w, h int) *Browser {
 	}
 	var parent context.Context
 	var opts []chromedp.ContextOption
-	if shared.enabled {
+	if tab {
 		shared.once.Do(func() { startShared(path) })
 		if shared.err != nil {
 			failStart(t, shared.err)
@@ -133,7 +153,15 @@ func New(t testing.TB, w, h int) *Browser {
 		cancelTimeout()
 		cancelCtx()
 	})
-	if err := chromedp.Do(ctx, chromedp.EmulateViewport(int64(w), int64(h))); err != nil {
+	// A tab of the shared browser is one of several, each in a window of
+	// its own: its window gets the test's size (input events outside a
+	// window's bounds are lost) and it acts as the focused, front tab, as a
+	// browser's only tab does.
+	var setup []chromedp.Action[chromedp.Void]
+	if tab {
+		setup = append(setup, windowSize(w, h), chromedp.EmulateViewport(int64(w), int64(h)), focused)
+	}
+	if err := chromedp.Do(ctx, setup...); err != nil {
 		failStart(t, err)
 	}
 	b := &Browser{Ctx: ctx, t: t}
@@ -198,6 +226,28 @@ func (b *Browser) Screenshot(name string) string {
 	b.t.Logf("screenshot: %s", path)
 	return path
 }
+
+// windowSize sets the size of the tab's window.
+func windowSize(w, h int) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		win, err := cdp.Call(ctx, t, browser.GetWindowForTarget, browser.GetWindowForTargetParams{})
+		if err != nil {
+			return err
+		}
+		_, err = cdp.Call(ctx, t, browser.SetWindowBounds, browser.SetWindowBoundsParams{WindowID: win.WindowID, Bounds: &browser.Bounds{Width: int64(w), Height: int64(h)}})
+		return err
+	})
+}
+
+// focused brings a tab to the front and has it behave as the focused page
+// (focus and blur, :focus, mouse and keyboard focus rules).
+var focused = chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+	if _, err := cdp.Call(ctx, t, page.BringToFront, cdp.Empty{}); err != nil {
+		return err
+	}
+	_, err := cdp.Call(ctx, t, emulation.SetFocusEmulationEnabled, emulation.SetFocusEmulationEnabledParams{Enabled: true})
+	return err
+})
 
 // startShared starts the binary's one chromium.
 func startShared(path string) {
