@@ -2,7 +2,7 @@
 GO ?= go
 PKGS := ./...
 
-.PHONY: run test build generate lint bench race fuzz clean
+.PHONY: run test build generate lint bench race fuzz sweep clean
 
 run: ## serve on http://localhost:8080/
 	$(GO) run ./cmd/clusterscope
@@ -10,8 +10,12 @@ run: ## serve on http://localhost:8080/
 test: ## every test, browser tests included (skipped without chromium unless REQUIRE_BROWSER=1)
 	$(GO) test -count=1 -timeout 10m $(PKGS)
 
-race:
-	$(GO) test -race -count=1 -timeout 15m $(PKGS)
+race: ## every test under the race detector, with -short (smaller sweeps)
+	$(GO) test -race -short -count=1 -timeout 15m $(PKGS)
+
+SWEEP_SEEDS ?= 2000
+sweep: ## the seed sweeps at their full count (make test runs 200 seeds; SWEEP_SEEDS=N to change)
+	CLUSTERSCOPE_SEEDS=$(SWEEP_SEEDS) $(GO) test -count=1 -timeout 30m -run 'Sweep' ./patterns/...
 
 build:
 	$(GO) build -o bin/clusterscope ./cmd/clusterscope
@@ -19,10 +23,11 @@ build:
 generate: ## templ → *_templ.go (run from the module root)
 	$(GO) tool templ generate
 
-lint: ## gofmt, go vet, and generated templ code in step with its sources
+lint: ## gofmt, go vet, a tidy go.mod, and generated templ code in step with its sources
 	@out=$$(gofmt -l $$(git ls-files -co --exclude-standard '*.go')); \
 	  if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(PKGS)
+	@$(GO) mod tidy -diff >/dev/null || { echo "go.mod or go.sum is not tidy: run go mod tidy and commit the result"; $(GO) mod tidy -diff; exit 1; }
 	@before=$$(git ls-files -co --exclude-standard '*_templ.go' | sort | xargs -r sha256sum); \
 	  $(GO) tool templ generate >/dev/null; \
 	  after=$$(git ls-files -co --exclude-standard '*_templ.go' | sort | xargs -r sha256sum); \

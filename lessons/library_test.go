@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -14,37 +15,64 @@ import (
 
 	"clusterscope/patterns"
 	"clusterscope/patterns/kit"
+
+	"github.com/stretchr/testify/assert"
 )
 
-// The six replicated-log pages each have a lesson and scenarios, and every
-// bundled scenario plays with all its expectations holding.
+// Every live pattern has a lesson with a scenario, a prediction question,
+// and, when the pattern declares broken variants, a story that switches one
+// on: what is checked comes from each pattern's declaration, whatever its
+// mechanism.
+func TestEveryLivePatternHasALesson(t *testing.T) {
+	lib, err := Bundled()
+	if err != nil {
+		t.Fatalf("bundled lessons do not load:\n%v", err)
+	}
+	for _, p := range patterns.Live() {
+		t.Run(p.ID, func(t *testing.T) {
+			l, ok := lib.Lesson(p.ID)
+			if !ok || l.Markdown == "" || len(l.Scenarios) == 0 {
+				t.Fatalf("no lesson text or no scenario in lessons/%s/", p.ID)
+			}
+			var questions, brokenVariants int
+			for _, sc := range l.Scenarios {
+				for _, st := range sc.Steps {
+					if st.Kind == StepQuestion {
+						questions++
+					}
+				}
+				brokenVariants += len(sc.Variants)
+			}
+			if questions == 0 {
+				t.Error("no scenario asks a prediction question")
+			}
+			if len(p.Cluster.Variants) > 0 && brokenVariants == 0 {
+				t.Errorf("the pattern declares %d broken variant(s) but no scenario tells a broken-variant story", len(p.Cluster.Variants))
+			}
+		})
+	}
+}
+
+var update = flag.Bool("update", false, "rewrite what the tests generate: README.md's fact tables and the golden transcripts in testdata/transcripts")
+
+// goldenDir holds every bundled scenario's transcript, as `clusterscope run`
+// prints it: a change in what a lesson shows (narration, notable events,
+// answers, the trace hash) is a diff to review, written with -update.
+const goldenDir = "testdata/transcripts"
+
+// Every bundled scenario plays with all its expectations holding, and its
+// transcript is the golden one.
 func TestBundledScenariosHold(t *testing.T) {
 	lib, err := Bundled()
 	if err != nil {
 		t.Fatalf("bundled lessons do not load:\n%v", err)
 	}
-	for _, id := range []string{"leader-and-followers", "heartbeat", "generation-clock", "majority-quorum", "high-water-mark", "replicated-log"} {
-		l, ok := lib.Lesson(id)
-		if !ok || l.Markdown == "" || len(l.Scenarios) == 0 {
-			t.Errorf("%s: no lesson text or no scenario", id)
-			continue
-		}
-		var questions, brokenVariants int
-		for _, sc := range l.Scenarios {
-			for _, st := range sc.Steps {
-				if st.Kind == StepQuestion {
-					questions++
-				}
-			}
-			brokenVariants += len(sc.Variants)
-		}
-		if questions == 0 || brokenVariants == 0 {
-			t.Errorf("%s: scenarios need a prediction question and a broken-variant story", id)
-		}
-	}
+	kept := map[string]bool{}
 	for _, id := range lib.Patterns() {
 		l, _ := lib.Lesson(id)
 		for _, sc := range l.Scenarios {
+			golden := filepath.Join(goldenDir, id, sc.Name+".txt")
+			kept[golden] = true
 			t.Run(sc.File, func(t *testing.T) {
 				var out strings.Builder
 				res, err := Run(sc, &out)
@@ -54,9 +82,44 @@ func TestBundledScenariosHold(t *testing.T) {
 				if res.Expects == 0 {
 					t.Error("the scenario checks nothing (no expect step)")
 				}
+				checkGolden(t, golden, out.String())
 			})
 		}
 	}
+	// A golden file without its scenario is stale.
+	files, _ := filepath.Glob(filepath.Join(goldenDir, "*", "*.txt"))
+	for _, f := range files {
+		if kept[f] {
+			continue
+		}
+		if *update {
+			if err := os.Remove(f); err != nil {
+				t.Error(err)
+			}
+			continue
+		}
+		t.Errorf("%s belongs to no bundled scenario: run go test ./lessons -run TestBundledScenariosHold -update", f)
+	}
+}
+
+// checkGolden compares a transcript with its golden file, or rewrites the
+// file under -update.
+func checkGolden(t *testing.T, path, got string) {
+	t.Helper()
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("no golden transcript (%v): run go test ./lessons -run TestBundledScenariosHold -update and review the new file", err)
+	}
+	assert.Equal(t, string(want), got, "the transcript differs from %s: if the change is meant, run go test ./lessons -run TestBundledScenariosHold -update and review the diff", path)
 }
 
 // A false expect fails the run with the step's file:line, and the
@@ -240,14 +303,12 @@ func TestSchemaMatchesLoader(t *testing.T) {
 	}
 }
 
-var updateReadme = flag.Bool("update", false, "rewrite the generated fact table in README.md")
-
-// The replicated-log pages share one fact declaration; README.md's table of
-// it is generated from the declaration, between these markers.
-const (
-	factsBegin = "<!-- begin facts: generated from the replicated-log pages' declaration; go test ./lessons -run TestReadmeDocumentsEveryName -update -->\n"
-	factsEnd   = "<!-- end facts -->\n"
-)
+// Pages that declare the same facts (those of one mechanism) share one fact
+// table in README.md, generated from the declaration between markers that
+// name any one of those pages.
+func factsMarkers(id string) (begin, end string) {
+	return "<!-- begin facts of " + id + " and every page declaring the same facts; go test ./lessons -run TestReadmeDocumentsEveryName -update -->\n", "<!-- end facts -->\n"
+}
 
 // factsTable renders a pattern's declared facts as a Markdown table.
 func factsTable(c *kit.Cluster) string {
@@ -265,48 +326,63 @@ func factsTable(c *kit.Cluster) string {
 	return b.String()
 }
 
-// README.md documents every name a condition can use on the six
-// replicated-log pages: its fact table is the pages' declaration, and every
-// invariant is named.
+// README.md documents every name a condition can use on every live page:
+// each distinct fact declaration has its generated table, every built-in
+// name is documented, and every invariant a page checks is named.
 func TestReadmeDocumentsEveryName(t *testing.T) {
 	readme, err := os.ReadFile("README.md")
 	if err != nil {
 		t.Fatal(err)
 	}
 	doc := string(readme)
-	ids := []string{"leader-and-followers", "heartbeat", "generation-clock", "majority-quorum", "high-water-mark", "replicated-log"}
-	first, _ := patterns.ByID(ids[0])
-	want := factsTable(first.Cluster)
-	b, e := strings.Index(doc, factsBegin), strings.Index(doc, factsEnd)
-	if b < 0 || e < b {
-		t.Fatalf("README.md lacks the markers %q and %q around the fact table", factsBegin, factsEnd)
+	var tables []string            // distinct fact tables, in the registry's order
+	pages := map[string][]string{} // fact table → the pages declaring it
+	for _, p := range patterns.Live() {
+		want := factsTable(p.Cluster)
+		if pages[want] == nil {
+			tables = append(tables, want)
+		}
+		pages[want] = append(pages[want], p.ID)
 	}
-	if got := doc[b+len(factsBegin) : e]; got != want {
-		if *updateReadme {
-			doc = doc[:b+len(factsBegin)] + want + doc[e:]
-			if err := os.WriteFile("README.md", []byte(doc), 0o644); err != nil {
-				t.Fatal(err)
-			}
-		} else {
-			t.Fatalf("README.md's fact table differs from the declaration; run go test ./lessons -run TestReadmeDocumentsEveryName -update\nwant:\n%s", want)
-		}
-	}
-	for _, id := range ids {
-		pat, ok := patterns.ByID(id)
-		if !ok || !pat.Live() {
-			t.Fatalf("%s is not live", id)
-		}
-		if got := factsTable(pat.Cluster); got != want {
-			t.Errorf("%s declares other facts than %s; README.md documents one table for all six", id, ids[0])
-		}
-		for _, n := range builtinNames {
-			if !strings.Contains(doc, "`"+n+"`") && !strings.Contains(doc, "`"+n+".") {
-				t.Errorf("README.md does not document %q", n)
+	for _, want := range tables {
+		ids := pages[want]
+		b, e := -1, -1
+		var begin string
+		for _, id := range ids {
+			var end string
+			begin, end = factsMarkers(id)
+			if b = strings.Index(doc, begin); b >= 0 {
+				e = b + strings.Index(doc[b:], end)
+				break
 			}
 		}
-		for _, inv := range patternInvariants(t, id) {
+		if b < 0 || e < b {
+			begin, end := factsMarkers(ids[0])
+			t.Errorf("README.md lacks the fact table of %s: add the lines\n%s%sthen run go test ./lessons -run TestReadmeDocumentsEveryName -update", strings.Join(ids, ", "), begin, end)
+			continue
+		}
+		if got := doc[b+len(begin) : e]; got != want {
+			if !*update {
+				t.Errorf("README.md's fact table of %s differs from their declaration; run go test ./lessons -run TestReadmeDocumentsEveryName -update\nwant:\n%s", strings.Join(ids, ", "), want)
+				continue
+			}
+			doc = doc[:b+len(begin)] + want + doc[e:]
+		}
+	}
+	if *update && doc != string(readme) {
+		if err := os.WriteFile("README.md", []byte(doc), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, n := range builtinNames {
+		if !strings.Contains(doc, "`"+n+"`") && !strings.Contains(doc, "`"+n+".") {
+			t.Errorf("README.md does not document %q", n)
+		}
+	}
+	for _, p := range patterns.Live() {
+		for _, inv := range patternInvariants(t, p.ID) {
 			if !strings.Contains(doc, "`"+inv+"`") {
-				t.Errorf("%s: README.md does not name invariant %q", id, inv)
+				t.Errorf("%s: README.md does not name invariant %q", p.ID, inv)
 			}
 		}
 	}

@@ -57,7 +57,7 @@ func TestBrowserLayoutAboveTheFold(t *testing.T) {
 	ts := startServer(t)
 	// Light at every size; dark (the colours change, not the layout) at two.
 	for _, scheme := range []string{"light", "dark"} {
-		b := browsertest.New(t, 1366, 768)
+		b := browsertest.Tab(t, 1366, 768)
 		colorScheme(t, b, scheme)
 		do(t, b, "open the page", chromedp.Navigate(ts.URL+lafPage+"?seed=1"))
 		poll[bool](t, b, "the cluster", `document.querySelectorAll('[data-view="cluster"] [data-node]').length === 5`)
@@ -114,7 +114,7 @@ func TestBrowserPresenterLayout(t *testing.T) {
 	for _, sc := range []struct{ w, h int }{{1024, 768}, {1920, 1080}} {
 		name := fmt.Sprintf("presenter-%dx%d", sc.w, sc.h)
 		t.Run(name, func(t *testing.T) {
-			b := browsertest.New(t, sc.w, sc.h)
+			b := browsertest.Tab(t, sc.w, sc.h)
 			do(t, b, "size the window", chromedp.EmulateViewport(int64(sc.w), int64(sc.h)))
 			do(t, b, "open the page", chromedp.Navigate(ts.URL+lafPage+"?seed=1"))
 			poll[bool](t, b, "the cluster", `document.querySelectorAll('[data-view="cluster"] [data-node]').length === 5`)

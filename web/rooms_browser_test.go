@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -10,6 +11,8 @@ import (
 
 	"clusterscope/web/browsertest"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 )
@@ -152,6 +155,7 @@ func pollAcrossNav(t *testing.T, b *browsertest.Browser, what, expr string) {
 func TestBrowserEmbedPlaysAScenario(t *testing.T) {
 	ts := startServer(t)
 	b := browsertest.New(t, 900, 560)
+	do(t, b, "hold the reading timers", holdReadingTimers)
 	do(t, b, "open the embed", chromedp.Navigate(ts.URL+"/embed/generation-clock?scenario=2-stale-leader-refused&autoplay=1"))
 	const story = `document.querySelector('[data-view="story"]')`
 	poll[bool](t, b, "the narration", story+`.dataset.active === 'true' && `+story+`.textContent.includes('Same cluster, same faults')`)
@@ -164,16 +168,54 @@ func TestBrowserEmbedPlaysAScenario(t *testing.T) {
 		t.Errorf("the cluster is at step %d before autoplay moved on, want 0", step)
 	}
 	viewportShot(t, b, "embed-scenario")
-	poll[bool](t, b, "the next part, up to the question", `!!document.querySelector('[data-view="question"][data-answered="false"]') && `+stepExpr+` > 0`)
+	if n := eval[int](t, b, `window.readingTimers.count()`); n != 1 {
+		t.Fatalf("%d reading timers armed for the first part, want 1", n)
+	}
+	// The reader has read each part: fire its timer instead of waiting.
+	poll[bool](t, b, "the next part, up to the question", `!!document.querySelector('[data-view="question"][data-answered="false"]') && `+stepExpr+` > 0 || (window.readingTimers.fire(), false)`)
 	viewportShot(t, b, "embed-scenario-question")
-	// It waits for an answer: longer than the shortest reading time, nothing moves.
-	step := stepNow(t, b)
-	time.Sleep(4500 * time.Millisecond)
-	if got := stepNow(t, b); got != step || eval[string](t, b, story+`.dataset.waiting`) != "true" {
-		t.Errorf("autoplay went on past the question: step %d → %d", step, got)
+	// It waits for an answer: no reading timer runs, so nothing moves however
+	// long the reader takes.
+	poll[bool](t, b, "the story waiting", story+`.dataset.waiting === 'true'`)
+	if n := eval[int](t, b, `window.readingTimers.count()`); n != 0 {
+		t.Errorf("%d reading timers armed at the question: autoplay would go on without an answer", n)
 	}
 	noBrowserErrors(t, b)
 }
+
+// roundTrip sends the server a message it refuses and waits for the refusal:
+// the server answers a connection's messages in order, so whatever the page
+// sent before has been answered too.
+func roundTrip(t *testing.T, b *browsertest.Browser) {
+	t.Helper()
+	do(t, b, "probe the server", chromedp.Evaluate[chromedp.Void](`window.probeAnswered = false;
+document.addEventListener('clusterscope:frame', (e) => { if (e.detail.type === 'error' && e.detail.error.includes('round-trip-probe')) window.probeAnswered = true; });
+window.clusterscope.send({type: 'round-trip-probe'})`))
+	poll[bool](t, b, "the server's answer", `window.probeAnswered`)
+}
+
+// holdReadingTimers makes the pages of a tab keep the embed's reading timers
+// (those that move the story on) for the test to fire with
+// window.readingTimers.fire(), so a test need not wait out a reading time.
+var holdReadingTimers = chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+	_, err := cdp.Call(ctx, t, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: `(() => {
+  const held = new Map();
+  let next = 1;
+  const set = window.setTimeout, clear = window.clearTimeout;
+  window.setTimeout = (fn, ms, ...args) => {
+    if (typeof fn !== 'function' || !String(fn).includes('scenario-next')) return set(fn, ms, ...args);
+    const id = -(next++);
+    held.set(id, () => fn(...args));
+    return id;
+  };
+  window.clearTimeout = (id) => { if (!held.delete(id)) clear(id); };
+  window.readingTimers = {
+    count: () => held.size,
+    fire: () => { const fns = [...held.values()]; held.clear(); fns.forEach((f) => f()); return fns.length; },
+  };
+})();`})
+	return err
+})
 
 // A presenter telling a story with a clicker: PageDown moves the story on
 // (it does not take over the cluster), PageUp goes back a part, and b blanks
@@ -200,7 +242,7 @@ func TestBrowserPresenterClickerDrivesTheStory(t *testing.T) {
 	now := eval[int](t, b, part)
 	do(t, b, "b", chromedp.KeyEvent("b"))
 	poll[bool](t, b, "the blank screen", `!document.querySelector('[data-view="blackout"]').hidden`)
-	time.Sleep(300 * time.Millisecond) // a story step, if one were sent, answers within a frame
+	roundTrip(t, b) // a story step, had b sent one, would be answered by now
 	if got := eval[int](t, b, part); got != now {
 		t.Errorf("b in presenter mode moved the story from part %d to %d", now, got)
 	}

@@ -130,7 +130,11 @@ func TestLoadRoom(t *testing.T) {
 			p.send(map[string]any{"type": "step", "n": 5})
 			time.Sleep(60 * time.Millisecond)
 		}
-		time.Sleep(500 * time.Millisecond)
+		// Wait until the presenter's last step reached every follower
+		// (those that miss it are counted below).
+		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline) && !allCaughtUp(&pmu, &presented, from+steps, &mu, recv); {
+			time.Sleep(10 * time.Millisecond)
+		}
 		pmu.Lock()
 		frames := append([]stepAt(nil), presented[from:]...)
 		pmu.Unlock()
@@ -208,6 +212,29 @@ func (l smallBufListener) Accept() (net.Conn, error) {
 
 // dialStalled connects a follower with a 4 KiB receive buffer that never
 // reads a byte.
+// allCaughtUp reports whether the presenter has seen want frames and every
+// follower has a frame at or past the presenter's last step.
+func allCaughtUp(pmu *sync.Mutex, presented *[]stepAt, want int, mu *sync.Mutex, recv [][]stepAt) bool {
+	pmu.Lock()
+	n := len(*presented)
+	last := 0
+	if n > 0 {
+		last = (*presented)[n-1].step
+	}
+	pmu.Unlock()
+	if n < want {
+		return false
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for _, got := range recv {
+		if len(got) == 0 || got[len(got)-1].step < last {
+			return false
+		}
+	}
+	return true
+}
+
 func dialStalled(t *testing.T, ts *httptest.Server, code string) *websocket.Conn {
 	t.Helper()
 	d := &net.Dialer{Control: func(_, _ string, rc syscall.RawConn) error {

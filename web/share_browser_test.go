@@ -298,7 +298,11 @@ window.addEventListener('message', (e) => {
 	do(t, page, "open the workshop page", chromedp.Navigate(outer.URL))
 	step := poll[int](t, page, "the autoplay embed to play", `window.last.a && window.last.a.playing && window.last.a.step > 5 ? window.last.a.step : 0`)
 	poll[bool](t, page, "the other embed to load", `!!window.last.b && window.last.b.pattern === 'leader-and-followers'`)
-	time.Sleep(500 * time.Millisecond)
+	// Had it been asked to play on load, it would have played from its first
+	// frame on: give it as long as the playing embed takes to move on a few
+	// more steps, a measure that slows down with the machine.
+	at := eval[int](t, page, `window.last.a.step`)
+	poll[bool](t, page, "the autoplay embed to play on", fmt.Sprintf(`window.last.a.step >= %d`, at+5))
 	if last := eval[string](t, page, `JSON.stringify(window.last.b)`); !eval[bool](t, page, `window.last.b.step === 0 && !window.last.b.playing`) {
 		t.Errorf("the embed without autoplay moved on its own: %s", last)
 	}

@@ -51,6 +51,8 @@ type Cluster struct {
 	// Workload picks one random client operation for seed sweeps (a
 	// CmdClient command). Optional: without it a sweep sends no client load.
 	Workload func(r *rand.Rand, nodes, clients []string) engine.Command
+	// Smoke drives the page's generic browser smoke test (smoke.go).
+	Smoke Smoke
 }
 
 // Variant is a broken-variant toggle.

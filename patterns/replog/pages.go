@@ -161,6 +161,7 @@ func page(nodes, minNodes int, emphasis []string, variants []kit.Variant, invari
 		Workload:  Workload,
 
 		NodeFacts: nodeFacts, ClientFacts: clientFacts, ClusterFacts: clusterFacts,
+		Smoke: smoke,
 	}
 	l, err := c.Layout(nodes)
 	if err != nil {
@@ -169,6 +170,12 @@ func page(nodes, minNodes int, emphasis []string, variants []kit.Variant, invari
 	c.Nodes, c.Clients = l.Servers, l.Clients
 	return c
 }
+
+// smoke: once a leader is elected, alice writes through it and bob reads.
+var smoke = kit.Smoke{Ready: `leader != ""`, Commands: []engine.Command{
+	{Kind: engine.CmdClient, Node: "alice", Name: "write", Args: map[string]string{"key": "x", "value": "1"}},
+	{Kind: engine.CmdClient, Node: "bob", Name: "read", Args: map[string]string{"key": "x"}},
+}}
 
 // NewProcess builds a server node or a client.
 func NewProcess(id string, role engine.Role) engine.Process {

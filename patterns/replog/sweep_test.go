@@ -8,6 +8,7 @@ import (
 	"clusterscope/engine"
 	"clusterscope/patterns/kit"
 	"clusterscope/patterns/sweep"
+	"clusterscope/patterns/sweep/sweeptest"
 )
 
 var pages = []struct {
@@ -39,12 +40,10 @@ func config(c *kit.Cluster, seed uint64, variants ...string) engine.Config {
 }
 
 // Every page's correct configuration survives random fault schedules, and
-// its client history is linearizable.
+// its client history is linearizable: over sweeptest.Seeds seeds (200 in
+// make test, 2000 in make sweep).
 func TestSweepCorrectPages(t *testing.T) {
-	seeds := 2000
-	if testing.Short() {
-		seeds = 250
-	}
+	seeds := sweeptest.Seeds(t)
 	for _, p := range pages {
 		t.Run(p.id, func(t *testing.T) {
 			t.Parallel()

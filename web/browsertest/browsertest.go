@@ -14,6 +14,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 )
@@ -43,20 +47,40 @@ type Browser struct {
 	errors []string
 }
 
-// New starts chromium with its own profile directory and a window of w×h
-// CSS pixels. The browser is closed when the test ends.
-func New(t testing.TB, w, h int) *Browser {
-	t.Helper()
-	path := ExecPath()
-	if path == "" {
-		if os.Getenv("REQUIRE_BROWSER") == "1" {
-			t.Fatal("chromium not found (looked at $CHROMIUM, /usr/bin/chromium) and REQUIRE_BROWSER=1: install it (apt-get install chromium)")
-		}
-		t.Skip("chromium not found at /usr/bin/chromium: browser test skipped (set REQUIRE_BROWSER=1 to make this a failure)")
+// shared is the one chromium of a test binary whose TestMain calls Main:
+// starting chromium costs about a second of two busy cores, a tab a few
+// milliseconds.
+var shared struct {
+	enabled bool
+	once    sync.Once
+	ctx     context.Context // the browser's first tab; its cancel ends chromium
+	cancel  func()
+	dir     string
+	err     error
+}
+
+// Main runs a test binary's tests with one chromium for all of them, started
+// by the first New and ended when the tests are done; each New is then a tab
+// of its own in a browser context of its own (its own cookies, storage and
+// cache, as a fresh profile gives). Call it from TestMain:
+//
+//	func TestMain(m *testing.M) { os.Exit(browsertest.Main(m)) }
+func Main(m *testing.M) int {
+	shared.enabled = true
+	code := m.Run()
+	if shared.cancel != nil {
+		shared.cancel()
 	}
-	opts := []chromedp.ExecAllocatorOption{
+	if shared.dir != "" {
+		os.RemoveAll(shared.dir)
+	}
+	return code
+}
+
+func allocatorOptions(path, dir string, w, h int) []chromedp.ExecAllocatorOption {
+	return []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(path),
-		chromedp.UserDataDir(t.TempDir()),
+		chromedp.UserDataDir(dir),
 		chromedp.WindowSize(w, h),
 		chromedp.NoFirstRun,
 		chromedp.NoDefaultBrowserCheck,
@@ -70,26 +94,75 @@ func New(t testing.TB, w, h int) *Browser {
 		chromedp.Flag("disable-quic", true),
 		chromedp.Flag("disable-extensions", true),
 		chromedp.Flag("disable-default-apps", true),
+		// Tabs of one browser run side by side (a presenter and a
+		// follower): none may be throttled as a background tab.
 		chromedp.Flag("disable-background-timer-throttling", true),
 		chromedp.Flag("disable-renderer-backgrounding", true),
+		chromedp.Flag("disable-backgrounding-occluded-windows", true),
 		chromedp.Flag("disable-features", "Translate,MediaRouter,OptimizationHints"),
 		chromedp.Flag("force-color-profile", "srgb"),
 		chromedp.Flag("hide-scrollbars", true),
 		chromedp.Flag("mute-audio", true),
 	}
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelCtx := chromedp.NewContext(actx)
+}
+
+// New starts a headless chromium of its own, with its own profile
+// directory, whose window is w×h CSS pixels. The browser is closed when the
+// test ends.
+func New(t testing.TB, w, h int) *Browser {
+	t.Helper()
+	return open(t, w, h, false)
+}
+
+// Tab opens a tab of the test binary's shared chromium (see Main), in a
+// browser context of its own, whose viewport is w×h CSS pixels: a few
+// milliseconds where New costs a second. Without Main it is New. The tab is
+// closed when the test ends. (Tests that rely on animation frames while a
+// message moves, such as hovering a moving message, stay on New: a tab of the
+// shared browser did not always get them under load.)
+func Tab(t testing.TB, w, h int) *Browser {
+	t.Helper()
+	return open(t, w, h, shared.enabled)
+}
+
+func open(t testing.TB, w, h int, tab bool) *Browser {
+	t.Helper()
+	path := ExecPath()
+	if path == "" {
+		if os.Getenv("REQUIRE_BROWSER") == "1" {
+			t.Fatal("chromium not found (looked at $CHROMIUM, /usr/bin/chromium) and REQUIRE_BROWSER=1: install it (apt-get install chromium)")
+		}
+		t.Skip("chromium not found at /usr/bin/chromium: browser test skipped (set REQUIRE_BROWSER=1 to make this a failure)")
+	}
+	var parent context.Context
+	var opts []chromedp.ContextOption
+	if tab {
+		shared.once.Do(func() { startShared(path) })
+		if shared.err != nil {
+			failStart(t, shared.err)
+		}
+		parent, opts = shared.ctx, []chromedp.ContextOption{chromedp.WithNewBrowserContext()}
+	} else {
+		actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), allocatorOptions(path, t.TempDir(), w, h)...)
+		t.Cleanup(cancelAlloc)
+		parent = actx
+	}
+	ctx, cancelCtx := chromedp.NewContext(parent, opts...)
 	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
 	t.Cleanup(func() {
 		cancelTimeout()
 		cancelCtx()
-		cancelAlloc()
 	})
-	if err := chromedp.Do(ctx); err != nil {
-		if os.Getenv("REQUIRE_BROWSER") != "1" && strings.Contains(err.Error(), "executable file not found") {
-			t.Skipf("chromium could not start: %v", err)
-		}
-		t.Fatalf("start chromium: %v", err)
+	// A tab of the shared browser is one of several, each in a window of
+	// its own: its window gets the test's size (input events outside a
+	// window's bounds are lost) and it acts as the focused, front tab, as a
+	// browser's only tab does.
+	var setup []chromedp.Action[chromedp.Void]
+	if tab {
+		setup = append(setup, windowSize(w, h), chromedp.EmulateViewport(int64(w), int64(h)), focused)
+	}
+	if err := chromedp.Do(ctx, setup...); err != nil {
+		failStart(t, err)
 	}
 	b := &Browser{Ctx: ctx, t: t}
 	go func() {
@@ -152,6 +225,50 @@ func (b *Browser) Screenshot(name string) string {
 	}
 	b.t.Logf("screenshot: %s", path)
 	return path
+}
+
+// windowSize sets the size of the tab's window.
+func windowSize(w, h int) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		win, err := cdp.Call(ctx, t, browser.GetWindowForTarget, browser.GetWindowForTargetParams{})
+		if err != nil {
+			return err
+		}
+		_, err = cdp.Call(ctx, t, browser.SetWindowBounds, browser.SetWindowBoundsParams{WindowID: win.WindowID, Bounds: &browser.Bounds{Width: int64(w), Height: int64(h)}})
+		return err
+	})
+}
+
+// focused brings a tab to the front and has it behave as the focused page
+// (focus and blur, :focus, mouse and keyboard focus rules).
+var focused = chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+	if _, err := cdp.Call(ctx, t, page.BringToFront, cdp.Empty{}); err != nil {
+		return err
+	}
+	_, err := cdp.Call(ctx, t, emulation.SetFocusEmulationEnabled, emulation.SetFocusEmulationEnabledParams{Enabled: true})
+	return err
+})
+
+// startShared starts the binary's one chromium.
+func startShared(path string) {
+	dir, err := os.MkdirTemp("", "browsertest-")
+	if err != nil {
+		shared.err = err
+		return
+	}
+	shared.dir = dir
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), allocatorOptions(path, dir, 1600, 1200)...)
+	ctx, cancelCtx := chromedp.NewContext(actx)
+	shared.ctx, shared.cancel = ctx, func() { cancelCtx(); cancelAlloc() }
+	shared.err = chromedp.Do(ctx)
+}
+
+func failStart(t testing.TB, err error) {
+	t.Helper()
+	if os.Getenv("REQUIRE_BROWSER") != "1" && strings.Contains(err.Error(), "executable file not found") {
+		t.Skipf("chromium could not start: %v", err)
+	}
+	t.Fatalf("start chromium: %v", err)
 }
 
 // ArtifactsDir is where tests leave files for people to look at.
