@@ -70,7 +70,7 @@ func (c *staleClient) View() engine.ProcessView { return engine.ProcessView{Role
 type idleServer struct{}
 
 func (idleServer) Handle(engine.Env, engine.Event) {}
-func (idleServer) View() engine.ProcessView       { return engine.ProcessView{Role: "store"} }
+func (idleServer) View() engine.ProcessView        { return engine.ProcessView{Role: "store"} }
 
 func staleKVPattern() *patterns.Pattern {
 	model := replog.KVModel
@@ -109,8 +109,8 @@ type checksDoc struct {
 		ID     int
 		Status string
 	}
-	Verdict    struct{ Result string }
-	Checks     []struct {
+	Verdict struct{ Result string }
+	Checks  []struct {
 		Check, Text, Doc string
 		OK               bool
 		Ops              []int
