@@ -40,24 +40,11 @@ func (p *Pattern) ConfigFor(setup string, n int, seed uint64, variants []string)
 	if err != nil {
 		return engine.Config{}, fmt.Errorf("%s: %w", p.Title, err)
 	}
-	l, err := c.Layout(n)
+	cfg, err := c.Config(n, seed, variants...)
 	if err != nil {
 		return engine.Config{}, fmt.Errorf("%s %w", p.Title, err)
 	}
-	cfg := engine.Config{Nodes: l.Servers, Clients: l.Clients, Standby: l.Standby, Roles: l.Roles, Setup: setup, Seed: seed, Params: map[string]int{}, Variants: map[string]bool{}}
-	for k, v := range c.Params {
-		cfg.Params[k] = v
-	}
-	for _, v := range variants {
-		if !hasVariant(c, v) {
-			return engine.Config{}, fmt.Errorf("%s has no variant %q", p.Title, v)
-		}
-		cfg.Variants[v] = true
-	}
-	if c.DefaultDelay.MeanDelay > 0 {
-		net := c.DefaultDelay
-		cfg.Net = &net
-	}
+	cfg.Setup = setup
 	return cfg, nil
 }
 
@@ -71,16 +58,7 @@ func (p *Pattern) ClusterOf(cfg engine.Config) (*kit.Cluster, error) {
 
 // HasVariant reports whether name is one of the pattern's broken variants.
 func (p *Pattern) HasVariant(name string) bool {
-	return p.Cluster != nil && hasVariant(p.Cluster, name)
-}
-
-func hasVariant(c *kit.Cluster, name string) bool {
-	for _, v := range c.Variants {
-		if v.Name == name {
-			return true
-		}
-	}
-	return false
+	return p.Cluster != nil && p.Cluster.HasVariant(name)
 }
 
 // NewSim builds a fresh run of the pattern.

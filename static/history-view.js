@@ -1,14 +1,18 @@
 // Client history and linearizability: each client's operations as bars over
 // virtual time (invoke → response; an operation without an answer stays
 // open to the right), porcupine's verdict, and when the history is not
-// linearizable the operations no order can place, highlighted.
+// linearizable the operations no order can place, highlighted. Below it, one
+// line per named history check the pattern declares (read-your-writes,
+// monotonic reads...), ✓ or ✗ with its text; the operations of a breach are
+// marked in the bars.
 //
 // API:
 //   const hv = create(container, { historyURL(), htmlURL() })
 //   hv.update(state)   state.ops (Map id -> engine.Operation, with the
 //                      server's text for it), state.time,
 //                      state.pattern.clients, state.play
-// The verdict comes from the server (historyURL: JSON with a "verdict"),
+// The verdicts come from the server (historyURL: JSON with a "verdict" and
+// "checks"),
 // fetched when the history changed and the run is not racing ahead.
 import { s, h, fmtTime } from './dom.js';
 
@@ -25,12 +29,14 @@ class HistoryView {
     this.root = root;
     this.cb = cb;
     this.verdict = null;
+    this.checks = [];
     this.checkedKey = '';
     this.verdictEl = h('div', { class: 'hv-verdict', 'data-verdict': 'none', role: 'status' });
     this.link = h('a', { class: 'hv-porcupine', target: '_blank', rel: 'noopener', text: 'open porcupine’s visualization', hidden: true });
     this.svg = s('svg', { class: 'hv-svg', role: 'img', 'aria-label': 'Client operations over time' });
     this.empty = h('p', { class: 'hv-empty', text: 'No client operations yet: send a read or a write from the requests box.' });
-    root.append(h('div', { class: 'hv-top' }, this.verdictEl, this.link), this.empty, h('div', { class: 'hv-scroll' }, this.svg));
+    this.checksEl = h('ul', { class: 'hv-checks', 'aria-label': 'History checks' });
+    root.append(h('div', { class: 'hv-top' }, this.verdictEl, this.link), this.checksEl, this.empty, h('div', { class: 'hv-scroll' }, this.svg));
   }
 
   update(st) {
@@ -59,6 +65,7 @@ class HistoryView {
         if (!res.ok) throw new Error(res.status + ' ' + res.statusText);
         const doc = await res.json();
         this.verdict = doc.verdict;
+        this.checks = Array.isArray(doc.checks) ? doc.checks : [];
         this.verdictStep = doc.step;
         this.checkedKey = want;
         this.stale = false;
@@ -77,6 +84,9 @@ class HistoryView {
     const title = { ok: '✓ Linearizable', illegal: '✗ Not linearizable', unknown: '? Undecided', none: 'Not checked', error: 'Check failed', pending: 'Checking…' }[result] || result;
     this.verdictEl.replaceChildren(h('b', { text: title }), ' ', h('span', { text: v && n ? v.text : '' }),
       this.stale && v && n ? h('span', { class: 'hv-stale', text: ' (rechecking…)' }) : '');
+    this.checksEl.hidden = !n || !this.checks.length;
+    this.checksEl.replaceChildren(...(n ? this.checks : []).map((c) => h('li', { class: c.ok ? 'ok' : 'breach', 'data-check': c.check, 'data-ok': String(!!c.ok), title: c.doc || '' },
+      h('b', { text: (c.ok ? '✓ ' : '✗ ') + c.check }), ' ', h('span', { text: c.text }))));
     const html = this.cb.htmlURL && this.cb.htmlURL();
     this.link.hidden = !html || !n || !v || v.result === 'none';
     if (html) this.link.href = html;
@@ -96,6 +106,10 @@ class HistoryView {
     this.svg.setAttribute('height', height);
     const unordered = new Set(this.verdict && this.verdict.unordered || []);
     const blocking = this.verdict && this.verdict.blocking;
+    const breaches = new Map(); // op id -> the checks it breaks
+    for (const c of this.checks) {
+      if (!c.ok) for (const id of c.ops || []) breaches.set(id, [...(breaches.get(id) || []), c.check]);
+    }
     const kids = [];
     clients.forEach((c, i) => {
       const y = i * ROW + 4;
@@ -108,12 +122,13 @@ class HistoryView {
       const open = !op.status || op.status === 'unknown';
       const xa = x(op.call);
       const xb = open ? x(t1) : Math.max(xa + 3, x(op.return));
-      const cls = ['hv-op', 'st-' + (op.status || 'pending'), unordered.has(op.id) && 'unordered', blocking === op.id && 'blocking', open && 'open'];
+      const broken = breaches.get(op.id);
+      const cls = ['hv-op', 'st-' + (op.status || 'pending'), unordered.has(op.id) && 'unordered', blocking === op.id && 'blocking', broken && 'breach', open && 'open'];
       const text = op.text || ''; // the pattern's own words for it, from the server
       const g = s('g', { class: cls, 'data-op': op.id },
         s('rect', { x: xa, y, width: Math.max(3, xb - xa), height: ROW - 14, rx: 4 }),
         xb - xa > text.length * 6.5 ? s('text', { x: xa + 4, y: y + 14, text }) : '',
-        s('title', { text: `#${op.id} ${op.client}: ${text}; invoked ${fmtTime(op.call)}${op.status === 'ok' || op.status === 'fail' ? ', answered ' + fmtTime(op.return) : op.status === 'unknown' ? ', timed out: outcome unknown' : ', waiting'}${unordered.has(op.id) ? '. No linearizable order can place this operation.' : ''}` }));
+        s('title', { text: `#${op.id} ${op.client}: ${text}; invoked ${fmtTime(op.call)}${op.status === 'ok' || op.status === 'fail' ? ', answered ' + fmtTime(op.return) : op.status === 'unknown' ? ', timed out: outcome unknown' : ', waiting'}${unordered.has(op.id) ? '. No linearizable order can place this operation.' : ''}${broken ? '. Part of a breach of ' + broken.join(', ') + '.' : ''}` }));
       kids.push(g);
     }
     kids.push(s('text', { class: 'hv-axis', x: LEFT, y: height - 6, text: fmtTime(t0) }),

@@ -19,6 +19,7 @@ import (
 
 	"clusterscope/engine"
 	"clusterscope/patterns"
+	"clusterscope/patterns/kit"
 	"clusterscope/web/lincheck"
 
 	"github.com/go-chi/chi/v5"
@@ -117,6 +118,14 @@ type historyDoc struct {
 	Clients    []string         `json:"clients"`
 	Operations []historyOp      `json:"operations"`
 	Verdict    lincheck.Verdict `json:"verdict"`
+	// Checks are the pattern's named history checks (read-your-writes,
+	// monotonic reads...), a verdict each, in the order it declares them.
+	Checks []checkVerdict `json:"checks"`
+}
+
+type checkVerdict struct {
+	kit.Verdict
+	Doc string `json:"doc"` // the promise checked, for the page's tooltip
 }
 
 type historyOp struct {
@@ -134,22 +143,30 @@ type historyOp struct {
 // runs outside it, so a long check never stalls the run.
 type historyCopy struct {
 	pattern *patterns.Pattern
+	cluster *kit.Cluster // of the run's setup
 	seed    uint64
 	step    int
 	ops     []engine.Operation
 }
 
 func copyHistory(p *patterns.Pattern, sim *engine.Sim) historyCopy {
-	return historyCopy{pattern: p, seed: sim.Config().Seed, step: sim.StepCount(), ops: append([]engine.Operation(nil), sim.History()...)}
+	c, err := p.ClusterOf(sim.Config())
+	if err != nil {
+		c = p.Cluster
+	}
+	return historyCopy{pattern: p, cluster: c, seed: sim.Config().Seed, step: sim.StepCount(), ops: append([]engine.Operation(nil), sim.History()...)}
 }
 
 func (h historyCopy) check(timeout time.Duration) lincheck.Verdict {
-	return lincheck.Check(h.pattern.Cluster.Porcupine, h.ops, timeout)
+	return lincheck.Check(h.cluster.Porcupine, h.ops, timeout)
 }
 
 func (h historyCopy) doc(v lincheck.Verdict) historyDoc {
 	d := historyDoc{Format: HistoryFormat, Version: ExportVersion, Pattern: h.pattern.ID, Seed: h.seed, Step: h.step,
-		Clients: []string{}, Operations: []historyOp{}, Verdict: v}
+		Clients: []string{}, Operations: []historyOp{}, Verdict: v, Checks: []checkVerdict{}}
+	for i, cv := range h.cluster.CheckHistory(h.ops) {
+		d.Checks = append(d.Checks, checkVerdict{cv, h.cluster.HistoryChecks[i].Doc})
+	}
 	ids := map[string]int{}
 	for _, op := range h.ops {
 		if _, ok := ids[op.Client]; !ok {

@@ -65,8 +65,8 @@ const (
 // write is a write as the checks see it: its value and its real-time
 // interval; an unacknowledged write may take effect any time after its call.
 type write struct {
-	id           int
-	value        string
+	id            int
+	value         string
 	call, return_ int64
 }
 
@@ -275,4 +275,15 @@ func quoteValue(v string) string {
 		return "(nothing)"
 	}
 	return fmt.Sprintf("%q", strings.TrimSpace(v))
+}
+
+// CheckHistory runs the cluster's named history checks on h, in order.
+func (c *Cluster) CheckHistory(h []engine.Operation) []Verdict {
+	out := make([]Verdict, 0, len(c.HistoryChecks))
+	for _, hc := range c.HistoryChecks {
+		v := hc.Run(h)
+		v.Check = hc.Name
+		out = append(out, v)
+	}
+	return out
 }

@@ -51,6 +51,18 @@ type Cluster struct {
 	// Workload picks one random client operation for seed sweeps (a
 	// CmdClient command). Optional: without it a sweep sends no client load.
 	Workload func(r *rand.Rand, nodes, clients []string) engine.Command
+	// HistoryChecks are the named promises the client history is judged on
+	// beside linearizability (Porcupine): read-your-writes, monotonic
+	// reads... The page shows each verdict; sweeps fail on a breach.
+	HistoryChecks []HistoryCheck
+	// Settled judges the cluster after a sweep has healed every fault and
+	// let it run a while: it must have recovered (one leader, replicas
+	// caught up, no acknowledged write lost), not only stayed safe. It may
+	// read the history with w.History(). Optional.
+	Settled func(w *engine.World) Verdict
+	// Faults are the pattern's own fault generators (disk faults, joins...)
+	// that sweeps draw from beside the built-in ones. Optional.
+	Faults []FaultGen
 	// Smoke drives the page's generic browser smoke test (smoke.go).
 	Smoke Smoke
 }

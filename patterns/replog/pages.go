@@ -160,6 +160,8 @@ func page(nodes, minNodes int, emphasis []string, variants []kit.Variant, invari
 		Facts:     Facts,
 		Workload:  Workload,
 
+		HistoryChecks: historyChecks, Settled: Settled,
+
 		NodeFacts: nodeFacts, ClientFacts: clientFacts, ClusterFacts: clusterFacts,
 		Smoke: smoke,
 	}

@@ -3,7 +3,9 @@
 // dropped messages, lossy links, clock skews, pattern actions and client
 // load), always the same. After the schedule the network heals, every node
 // comes back, the cluster settles, and the run is judged on the pattern's
-// invariants and on the linearizability of its client history.
+// invariants, on its client history (linearizability and the pattern's
+// named history checks) and on whether it recovered (the pattern's Settled
+// check).
 package sweep
 
 import (
@@ -67,6 +69,10 @@ var (
 
 // Linearizability is the name a failed history check gets in a Result.
 const Linearizability = "linearizability"
+
+// SettledPrefix starts the Invariant of a Result whose cluster did not
+// recover after healing: "settled/one-leader".
+const SettledPrefix = "settled/"
 
 // Result is the outcome of one seed.
 type Result struct {
@@ -133,6 +139,19 @@ func Run(c *kit.Cluster, cfg engine.Config, opt Options) Result {
 	if !c.Linearizable(s.History()) {
 		res.Failed, res.Step, res.Invariant = true, s.StepCount(), Linearizability
 		res.Text = "the client history has no linearizable order (porcupine)"
+		return res
+	}
+	for _, v := range c.CheckHistory(s.History()) {
+		if !v.OK {
+			res.Failed, res.Step, res.Invariant, res.Text = true, s.StepCount(), v.Check, v.Text
+			return res
+		}
+	}
+	if c.Settled != nil {
+		if v := c.Settled(s.World()); !v.OK {
+			res.Failed, res.Step, res.Invariant = true, s.StepCount(), SettledPrefix+v.Check
+			res.Text = fmt.Sprintf("%v after every fault was healed: %s", opt.Settle, v.Text)
+		}
 	}
 	return res
 }
@@ -196,6 +215,13 @@ func (g *gen) event(faults bool) {
 	}
 	if g.membership && g.r.IntN(8) == 0 {
 		g.joinOrLeave()
+		return
+	}
+	if len(g.c.Faults) > 0 && g.r.IntN(4) == 0 { // a pattern without its own faults draws as before
+		f := g.c.Faults[g.r.IntN(len(g.c.Faults))]
+		if cmd, ok := f.Draw(g.r, g.w); ok {
+			g.apply(cmd)
+		}
 		return
 	}
 	switch k := g.r.IntN(15); k {

@@ -1,0 +1,34 @@
+package replog
+
+import (
+	"testing"
+
+	"clusterscope/patterns/kit/kittest"
+)
+
+// caught is where a sweep first catches each broken variant, and by which
+// invariant: the seed is the first of 1, 2, 3... that does.
+var caught = map[string]kittest.Catch{
+	VarForgetVote:       {Seed: 44, Invariant: InvOneVote},
+	VarShortTimeout:     {Seed: 1, Invariant: InvNoFalseSuspect},
+	VarAnyMessageResets: {Seed: 46, Invariant: InvSuspectCrashed},
+	VarIgnoreGeneration: {Seed: 1, Invariant: InvGenMonotonic},
+	VarHalfQuorum:       {Seed: 1, Invariant: InvCommittedQuorum},
+	VarReadLogEnd:       {Seed: 1, Invariant: InvReadsCommitted},
+	VarNoUpToDateCheck:  {Seed: 2, Invariant: InvCommittedStable},
+	VarCommitByCounting: {Seed: 166, Invariant: InvCommittedStable},
+}
+
+// Each of the six pages passes the kit's conformance harness.
+func TestConformance(t *testing.T) {
+	for _, p := range pages {
+		t.Run(p.id, func(t *testing.T) {
+			c := p.c()
+			opt := kittest.Options{Pattern: p.id, Caught: map[string]kittest.Catch{}}
+			for _, v := range c.Variants {
+				opt.Caught[v.Name] = caught[v.Name]
+			}
+			kittest.Run(t, c, opt)
+		})
+	}
+}
