@@ -28,11 +28,14 @@ type Model struct {
 	NewProcess func(id string, client bool) Process
 	// Invariants returns fresh checkers for one run.
 	Invariants func() []Invariant
+	// View renders the cluster panel's widgets (ClusterView.Widgets) from
+	// the whole run. Optional.
+	View func(w *World) []Widget
 }
 
 // Limits keep a run from growing without bound on input from outside.
 const (
-	MaxProcesses = 16
+	MaxProcesses = 256
 	maxQueued    = 1 << 20
 )
 

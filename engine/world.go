@@ -163,6 +163,10 @@ func (s *Sim) View() ClusterView {
 			v.Variants[k] = on
 		}
 	}
+	if s.model.View != nil {
+		s.world.sim = s
+		v.Widgets = s.model.View(&s.world)
+	}
 	return v
 }
 

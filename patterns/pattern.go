@@ -6,6 +6,7 @@ package patterns
 
 import (
 	"fmt"
+	"strconv"
 
 	"clusterscope/engine"
 	"clusterscope/patterns/kit"
@@ -79,12 +80,14 @@ func (p *Pattern) NewSim(cfg engine.Config) (*engine.Sim, error) {
 // The book's server names, in order.
 var serverNames = []string{"athens", "byzantium", "cyrene", "delphi", "ephesus", "funchal", "gades"}
 
-// NodeNames returns the first n of the book's server names.
+// NodeNames returns the first n of the book's server names, then node8,
+// node9... past them.
 func NodeNames(n int) []string {
-	if n > len(serverNames) {
-		n = len(serverNames)
+	out := append([]string(nil), serverNames[:min(n, len(serverNames))]...)
+	for i := len(out); i < n; i++ {
+		out = append(out, "node"+strconv.Itoa(i+1))
 	}
-	return append([]string(nil), serverNames[:n]...)
+	return out
 }
 
 // ByID finds a pattern.

@@ -19,6 +19,7 @@
 import { s, h, fmtTime, hue } from './dom.js';
 import { describe } from './events.js';
 import { highlight, mark, current } from './highlight.js';
+import { laneOrder, groups, LARGE } from './roles.js';
 
 const ARROW_KINDS = new Set(['send', 'deliver', 'drop', 'duplicate']);
 const LANE_KINDS = { crash: 'crashed', restart: 'up', pause: 'paused', resume: 'up', start: 'up' };
@@ -268,11 +269,21 @@ class SpaceTime {
   // ---- app state ----
 
   update(st) {
-    const order = st.order.slice();
+    // Lanes are grouped by structural role (roles.js): a coordinator's lane
+    // beside its participants', a core's beside its data nodes'.
+    const order = laneOrder(st).slice();
     if (order.join() !== this.order.join()) {
       this.order = order;
       this.clients = new Set(order.filter((id) => st.nodes.get(id) && st.nodes.get(id).client));
-      this.head.replaceChildren(...order.map((id) => h('span', { class: ['st-lane-name', this.clients.has(id) && 'client'], 'data-lane': id, text: id })));
+      if (order.length > LARGE) {
+        // Too many lanes to name each: one label per role group, at its first lane.
+        const gs = groups(st);
+        const clients = [...this.clients];
+        if (clients.length) gs.push({ role: 'client', ids: clients });
+        this.head.replaceChildren(...gs.map((g) => h('span', { class: ['st-lane-name', 'st-group-name'], 'data-lane': g.ids[0], title: g.ids.join(' '), text: `${g.role || 'nodes'} ×${g.ids.length}` })));
+      } else {
+        this.head.replaceChildren(...order.map((id) => h('span', { class: ['st-lane-name', this.clients.has(id) && 'client'], 'data-lane': id, text: id })));
+      }
       this.layoutHead();
     }
     // A jump in time (seek, step back, branch switch) brings the cursor into view.
