@@ -73,6 +73,9 @@ export class ClusterView {
     this.layers.labels.replaceChildren(...labels.map((l) => s('text', { class: 'group-label', x: l.x, y: l.y, 'text-anchor': l.anchor || 'middle', text: l.text })));
     this.layers.nodes.replaceChildren();
     this.layers.msgs.replaceChildren();
+    // In the large layout messages cross other nodes: draw them on top.
+    if (large) this.svg.append(this.layers.msgs);
+    else this.svg.insertBefore(this.layers.msgs, this.layers.nodes);
     this.nodeEls = new Map();
     this.msgEls = new Map();
   }
@@ -125,10 +128,13 @@ export class ClusterView {
     const cols = Math.max(8, Math.ceil(Math.sqrt(total * 1.6)));
     let y = 0;
     for (const g of gs) {
+      // A small group (a core among many data nodes) is named node by
+      // node (focus in roles.js): wider apart, so the names fit.
+      const pitch = g.ids.length <= 12 ? 3 * GAP_SMALL : GAP_SMALL;
       const c = Math.min(cols, g.ids.length);
-      g.ids.forEach((id, i) => this.pos.set(id, { x: ((i % cols) - (c - 1) / 2) * GAP_SMALL, y: y + Math.floor(i / cols) * GAP_SMALL }));
-      if (gs.length > 1 || g.role) labels.push({ x: -((c - 1) / 2) * GAP_SMALL - R_SMALL - 8, y: y + 4, anchor: 'end', text: `${g.role || 'other'} ×${g.ids.length}` });
-      y += Math.ceil(g.ids.length / cols) * GAP_SMALL + 40;
+      g.ids.forEach((id, i) => this.pos.set(id, { x: ((i % cols) - (c - 1) / 2) * pitch, y: y + Math.floor(i / cols) * pitch }));
+      if (gs.length > 1 || g.role) labels.push({ x: -((c - 1) / 2) * pitch - R_SMALL - 8, y: y + 4, anchor: 'end', text: `${g.role || 'other'} ×${g.ids.length}` });
+      y += Math.ceil(g.ids.length / cols) * pitch + 40;
     }
   }
 
@@ -305,10 +311,12 @@ export class ClusterView {
       const sig = [n.role, n.badge, n.status, n.skew, n.client, i, large, label].join('|');
       if (large && el.sig !== sig) {
         el.sig = sig;
-        el.parts.ring = s('circle', { class: 'timer-ring', r: r + 3, transform: 'rotate(-90)' });
+        // No timer ring: hundreds of rings moving at once say nothing and
+        // cost the frame rate.
+        el.parts.ring = null;
         el.parts.clock = null;
-        el.replaceChildren(s('circle', { class: 'halo', r: r + 6 }), s('circle', { class: 'body', r }), el.parts.ring,
-          label ? s('text', { class: 'name small', x: r + 4, y: -r, text: id }) : '',
+        el.replaceChildren(s('circle', { class: 'halo', r: r + 6 }), s('circle', { class: 'body', r }),
+          label ? s('text', { class: 'name small', y: r + 15, 'text-anchor': 'middle', text: id }) : '',
           n.status === 'crashed' ? s('text', { class: 'status-mark small', y: 5, 'text-anchor': 'middle', text: '✕' }) : '',
           s('title', { text: `${id}${n.role ? ' (' + n.role + ')' : ''}: ${n.status}${n.badge ? ', ' + n.badge : ''}${n.skew ? ', clock skew ' + n.skew : ''}. Click for its menu and its panel.` }));
       }
@@ -347,7 +355,7 @@ export class ClusterView {
 
   // tick redraws only what moves with virtual time: rings and messages.
   tick(st, vt) {
-    for (const id of st.order) {
+    for (const id of this.mode === 'large' ? [] : st.order) {
       const el = this.nodeEls && this.nodeEls.get(id);
       const n = st.nodes.get(id);
       if (el && n) this.updateRing(el.parts.ring, st, n, vt, this.radius(n));
@@ -362,6 +370,7 @@ export class ClusterView {
 
   // A ring that empties as the node's next timer comes due.
   updateRing(ring, st, n, vt, r) {
+    if (!ring) return;
     if (n.status !== 'up' || !n.timers || !n.timers.length) {
       setDash(ring, '0 1000');
       return;

@@ -28,6 +28,7 @@ const BLOCK = 128;           // messages per block of the window index
 const GUTTER = 64;           // px, time labels on the left
 const MIN_SCALE = 0.00002;   // px per µs (0.02 px/ms)
 const MAX_SCALE = 0.1;       // px per µs (100 px/ms)
+const LARGE_REDRAW_MS = 250; // a large cluster's diagram is redrawn at most this often
 
 export function create(container, callbacks) {
   return new SpaceTime(container, callbacks);
@@ -107,6 +108,12 @@ class SpaceTime {
       if (el) this.cb.seek(Number(el.dataset.step));
     });
     new ResizeObserver(() => this.schedule()).observe(this.scroller);
+    this.onScreen = true;
+    this.lastRender = 0;
+    new IntersectionObserver((es) => {
+      this.onScreen = es[es.length - 1].isIntersecting;
+      if (this.onScreen && this.dirty) { this.dirty = false; this.schedule(); }
+    }).observe(this.scroller);
     document.addEventListener('cs:highlight', (e) => this.onHighlight(e.detail));
   }
 
@@ -344,6 +351,17 @@ class SpaceTime {
 
   schedule() {
     if (this.pending) return;
+    // A large cluster's diagram is redrawn only while it is on screen, and
+    // at most LARGE_REDRAW_MS apart: hundreds of lanes cost the cluster
+    // diagram its frame rate otherwise.
+    if (this.order.length > LARGE) {
+      if (!this.onScreen) { this.dirty = true; return; }
+      const wait = this.lastRender + LARGE_REDRAW_MS - performance.now();
+      if (wait > 0) {
+        this.pending = setTimeout(() => { this.pending = 0; this.schedule(); }, wait);
+        return;
+      }
+    }
     this.pending = requestAnimationFrame(() => { this.pending = 0; this.render(); });
   }
 
@@ -351,6 +369,7 @@ class SpaceTime {
 
   render() {
     const t0 = performance.now();
+    this.lastRender = t0;
     const sc = this.scroller;
     const endAt = this.end();
     const height = this.y(endAt) + 40;

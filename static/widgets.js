@@ -83,7 +83,7 @@ export const renderers = {
       h('thead', {}, h('tr', {}, ['range', 'keys', 'owner', 'replicas', 'epoch'].map((c) => h('th', { text: c })))),
       h('tbody', {}, rs.map((r) => h('tr', { class: stateClass(r.state), title: [r.state, r.note].filter(Boolean).join(': ') },
         h('th', { text: r.name }),
-        h('td', { class: 'keys', text: `[${r.start || '−∞'}, ${r.end || '+∞'})` }),
+        h('td', { class: 'rkeys', text: `[${r.start || '−∞'}, ${r.end || '+∞'})` }),
         h('td', { text: r.owner }),
         h('td', { text: (r.replicas || []).join(' ') }),
         h('td', { text: r.epoch ? String(r.epoch) : '' })))));
