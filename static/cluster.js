@@ -73,9 +73,7 @@ export class ClusterView {
     this.layers.labels.replaceChildren(...labels.map((l) => s('text', { class: 'group-label', x: l.x, y: l.y, 'text-anchor': l.anchor || 'middle', text: l.text })));
     this.layers.nodes.replaceChildren();
     this.layers.msgs.replaceChildren();
-    // In the large layout messages cross other nodes: draw them on top.
-    if (large) this.svg.append(this.layers.msgs);
-    else this.svg.insertBefore(this.layers.msgs, this.layers.nodes);
+    this.box = null;
     this.nodeEls = new Map();
     this.msgEls = new Map();
   }
@@ -364,6 +362,59 @@ export class ClusterView {
     tickWidgets(vt);
   }
 
+  // paintMessages draws the messages of a large cluster on a canvas over
+  // the diagram: moving SVG circles would have the browser repaint all
+  // the hundreds of nodes on every frame, a canvas repaints only itself.
+  // (Its dots are not clickable; a large cluster's messages are many.)
+  paintMessages(st, vt) {
+    if (!this.canvas) {
+      this.canvas = document.createElement('canvas');
+      this.canvas.className = 'msg-canvas';
+      this.canvas.setAttribute('aria-hidden', 'true');
+      this.svg.after(this.canvas);
+      this.hues = [];
+      const css = getComputedStyle(document.documentElement);
+      for (let k = 0; k < 8; k++) this.hues.push(css.getPropertyValue('--m' + k).trim() || '#888');
+      this.ink = css.getPropertyValue('--ink').trim() || '#000';
+      new ResizeObserver(() => { this.box = null; }).observe(this.svg);
+    }
+    const c = this.canvas;
+    c.hidden = false;
+    if (!this.box || this.box.vb !== this.svg.getAttribute('viewBox')) {
+      // The SVG's box and its viewBox mapping (preserveAspectRatio meet).
+      const W = this.svg.clientWidth, H = this.svg.clientHeight;
+      const [x0, y0, w, h] = this.svg.getAttribute('viewBox').split(' ').map(Number);
+      const k = Math.min(W / w, H / h);
+      const dpr = window.devicePixelRatio || 1;
+      this.box = { vb: this.svg.getAttribute('viewBox'), k, ox: (W - w * k) / 2 - x0 * k, oy: (H - h * k) / 2 - y0 * k, dpr };
+      c.width = Math.round(W * dpr);
+      c.height = Math.round(H * dpr);
+      c.style.width = W + 'px';
+      c.style.height = H + 'px';
+    }
+    const { k, ox, oy, dpr } = this.box;
+    const ctx = c.getContext('2d');
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.clearRect(0, 0, c.width, c.height);
+    ctx.lineWidth = 1;
+    ctx.strokeStyle = this.ink;
+    const r = Math.max(2.5, 5 * k);
+    let drawn = 0;
+    for (const m of st.msgs.values()) {
+      const p = this.pos.get(m.from), q = this.pos.get(m.to);
+      if (!p || !q) continue;
+      const f = m.held ? 0.5 : m.dueAt > m.sentAt ? Math.max(0, Math.min(1, (vt - m.sentAt) / (m.dueAt - m.sentAt))) : 1;
+      const x = ox + (p.x + (q.x - p.x) * f) * k, y = oy + (p.y + (q.y - p.y) * f) * k;
+      ctx.beginPath();
+      ctx.arc(x, y, m.held ? r * 1.5 : r, 0, 2 * Math.PI);
+      ctx.fillStyle = this.hues[hue(m.kind)];
+      ctx.fill();
+      ctx.stroke();
+      drawn++;
+    }
+    c.dataset.drawn = String(drawn);
+  }
+
   radius(n) {
     return n.client ? (this.mode === 'large' ? R_SMALL * 1.4 : R_NODE * 0.72) : this.r;
   }
@@ -388,11 +439,13 @@ export class ClusterView {
   }
 
   renderMessages(st, vt) {
+    if (this.mode === 'large') return this.paintMessages(st, vt);
+    if (this.canvas) this.canvas.hidden = true;
     const g = this.layers.msgs;
     if (!this.msgEls) this.msgEls = new Map();
     const many = st.msgs.size > 8;
     const large = this.mode === 'large';
-    const side = large ? 2 : 7, dot = large ? 3.5 : 7;
+    const side = large ? 2 : 7, dot = large ? 5 : 7;
     for (const [id, el] of this.msgEls) {
       if (!st.msgs.has(id)) { el.remove(); this.msgEls.delete(id); }
     }

@@ -45,7 +45,9 @@ func (n *showNode) Handle(env engine.Env, ev engine.Event) {
 	switch ev.Kind {
 	case engine.EvStart:
 		n.leaseAt = n.now + 800*time.Millisecond
-		env.SetTimer("gossip", n.period)
+		// A random first round: nodes that all gossip at the same instant
+		// would send in bursts, with nothing in flight in between.
+		env.SetTimer("gossip", time.Duration(1+env.Rand().Int64N(int64(n.period))))
 	case engine.EvTimer:
 		n.round++
 		peers := env.Peers()
@@ -180,6 +182,15 @@ func showcasePattern(id, title string, size int, period time.Duration, fanout in
 
 // ShowcasePatterns are the test-only patterns above.
 func ShowcasePatterns() []*patterns.Pattern {
+	crowd := showcasePattern("test-crowd", "Test Crowd", 200, 200*time.Millisecond, 2, false,
+		func(i int) string {
+			if i < 3 {
+				return "core"
+			}
+			return "data"
+		}, crowdView)
+	// Slower links than a LAN's, so some of the gossip is always in flight.
+	crowd.Cluster.DefaultDelay = engine.NetSettings{MinDelay: engine.Duration(10 * time.Millisecond), MeanDelay: engine.Duration(30 * time.Millisecond)}
 	return []*patterns.Pattern{
 		showcasePattern("test-widgets", "Test Widgets", 4, 150*time.Millisecond, 1, true,
 			func(i int) string {
@@ -188,12 +199,6 @@ func ShowcasePatterns() []*patterns.Pattern {
 				}
 				return "participant"
 			}, showcaseView),
-		showcasePattern("test-crowd", "Test Crowd", 200, 200*time.Millisecond, 2, false,
-			func(i int) string {
-				if i < 3 {
-					return "core"
-				}
-				return "data"
-			}, crowdView),
+		crowd,
 	}
 }

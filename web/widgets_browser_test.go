@@ -141,8 +141,8 @@ func TestBrowserLargeClusterLayout(t *testing.T) {
 	if got := eval[string](t, b, `[...document.querySelectorAll('[data-view="spacetime"] .st-group-name')].map((e) => e.textContent).join(',')`); got != "core ×3,data ×197" {
 		t.Errorf("lane groups %q", got)
 	}
-	// Messages move.
-	playUntil(t, b, "messages in flight", `document.querySelectorAll('[data-view="cluster"] .msg').length > 20`)
+	// Messages move, painted on the canvas over the diagram.
+	playUntil(t, b, "messages in flight", `+(document.querySelector('[data-view="cluster"] .msg-canvas') || {dataset: {}}).dataset.drawn > 20`)
 	poll[int](t, b, "the grid of 200", `document.querySelectorAll('[data-view="cluster-panel"] .grid .cell').length === 200 ? 1 : 0`)
 	noBrowserErrors(t, b)
 	viewShot(t, b, "crowd", 1366, 768)
