@@ -2,7 +2,7 @@
 GO ?= go
 PKGS := ./...
 
-.PHONY: run test build generate lint bench race clean
+.PHONY: run test build generate lint bench race fuzz clean
 
 run: ## serve on http://localhost:8080/
 	$(GO) run ./cmd/clusterscope
@@ -32,6 +32,10 @@ lint: ## gofmt, go vet, and generated templ code in step with its sources
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 20x $(PKGS)
+
+fuzz: ## each fuzz target for 30 s (plain go test runs only their seed corpus); one line per target
+	$(GO) test -run '^$$' -fuzz '^FuzzParseScenario$$' -fuzztime 30s ./lessons
+	$(GO) test -run '^$$' -fuzz '^FuzzCondition$$' -fuzztime 30s ./lessons
 
 clean:
 	rm -rf bin artifacts

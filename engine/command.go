@@ -38,6 +38,8 @@ const (
 	CmdRestart   = "restart"   // Node
 	CmdPause     = "pause"     // Node
 	CmdResume    = "resume"    // Node
+	CmdJoin      = "join"      // Node: a standby (or departed) server boots into the cluster
+	CmdLeave     = "leave"     // Node: a server leaves the cluster (its disk stays)
 	CmdPartition = "partition" // Groups: cut every link between different groups
 	CmdCut       = "cut"       // From -> To only (one-way)
 	CmdHeal      = "heal"      // all links up and drop-next rules gone; with From/To, only that pair (both ways)
@@ -110,6 +112,10 @@ func (c Command) String() string {
 	switch c.Kind {
 	case CmdCrash, CmdRestart, CmdPause, CmdResume:
 		return c.Kind + " " + c.Node
+	case CmdJoin:
+		return c.Node + " joins the cluster"
+	case CmdLeave:
+		return c.Node + " leaves the cluster"
 	case CmdPartition:
 		parts := make([]string, len(c.Groups))
 		for i, g := range c.Groups {

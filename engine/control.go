@@ -46,6 +46,15 @@ func (s *Sim) apply(c Command) error {
 			return err
 		}
 		return s.lifecycle(p, c.Kind)
+	case CmdJoin, CmdLeave:
+		p, err := s.proc(c.Node, c.Kind)
+		if err != nil {
+			return err
+		}
+		if c.Kind == CmdJoin {
+			return s.join(p)
+		}
+		return s.leave(p)
 	case CmdPartition:
 		return s.partition(c.Groups)
 	case CmdCut:
@@ -167,7 +176,7 @@ func (s *Sim) apply(c Command) error {
 		if c.Name == "" {
 			return fmt.Errorf("%s: which operation? (name is empty)", c.Kind)
 		}
-		if p.status != statusUp {
+		if p.status != StatusUp {
 			return fmt.Errorf("%s: %s is %s", c.Kind, p.id, p.status)
 		}
 		req := Request{Name: c.Name, Args: c.Args}
@@ -187,6 +196,9 @@ func (s *Sim) apply(c Command) error {
 	case CmdParam:
 		if c.Name == "" {
 			return errors.New("param: which one? (name is empty)")
+		}
+		if err := s.checkParam(c.Name, c.Value); err != nil {
+			return err
 		}
 		s.setParam(c.Name, c.Value)
 		s.emit(TraceEvent{Kind: TrCommand, Text: c.String()})
@@ -235,17 +247,15 @@ func (s *Sim) heldMessages() []*inFlight {
 func (s *Sim) lifecycle(p *proc, kind string) error {
 	switch kind {
 	case CmdCrash:
-		if p.status == statusCrashed {
+		if p.status == StatusCrashed {
 			return fmt.Errorf("crash: %s is already crashed", p.id)
 		}
-		lost := p.storage.Unsynced()
-		p.status = statusCrashed
-		for _, t := range p.timers {
-			t.armed, t.held, t.evSeq = false, false, 0
+		if !p.status.member() {
+			return fmt.Errorf("crash: %s is not in the cluster (%s)", p.id, p.status)
 		}
-		p.held = nil
+		lost := p.storage.Unsynced()
+		s.stop(p, StatusCrashed)
 		p.storage.crash()
-		p.p = nil
 		text := "crash"
 		if lost > 0 {
 			text = fmt.Sprintf("crash (%d unsynced write(s) lost)", lost)
@@ -256,22 +266,25 @@ func (s *Sim) lifecycle(p *proc, kind string) error {
 			s.lose(m, p.id+" crashed")
 		}
 	case CmdRestart:
-		if p.status != statusCrashed {
+		if !p.status.member() {
+			return fmt.Errorf("restart: %s is not in the cluster (%s); join it instead", p.id, p.status)
+		}
+		if p.status != StatusCrashed {
 			return fmt.Errorf("restart: %s is not crashed", p.id)
 		}
 		s.emit(TraceEvent{Kind: TrRestart, Node: p.id})
 		s.boot(p)
 	case CmdPause:
-		if p.status != statusUp {
+		if p.status != StatusUp {
 			return fmt.Errorf("pause: %s is %s", p.id, p.status)
 		}
-		p.status = statusPaused
+		p.status = StatusPaused
 		s.emit(TraceEvent{Kind: TrPause, Node: p.id})
 	case CmdResume:
-		if p.status != statusPaused {
+		if p.status != StatusPaused {
 			return fmt.Errorf("resume: %s is not paused", p.id)
 		}
-		p.status = statusUp
+		p.status = StatusUp
 		s.emit(TraceEvent{Kind: TrResume, Node: p.id})
 		// What waited runs now, in the order it arrived.
 		held := p.held

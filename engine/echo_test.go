@@ -189,8 +189,8 @@ func (c *echoClient) ValidateRequest(r Request) error {
 func (c *echoClient) View() ProcessView { return ProcessView{Role: "client"} }
 
 func echoModel() Model {
-	return Model{NewProcess: func(id string, client bool) Process {
-		if client {
+	return Model{NewProcess: func(id string, role Role) Process {
+		if role == RoleClient {
 			return &echoClient{}
 		}
 		return &echoNode{id: id}

@@ -14,11 +14,15 @@ type procEnv struct {
 	proc *proc
 }
 
-func (e *procEnv) ID() string            { return e.proc.id }
-func (e *procEnv) Now() time.Duration    { return e.proc.localTime(e.sim.now) }
-func (e *procEnv) Rand() *rand.Rand      { return e.proc.rand }
-func (e *procEnv) Storage() *Storage     { return e.proc.storage }
-func (e *procEnv) Peers() []string       { return append([]string(nil), e.sim.nodeIDs...) }
+func (e *procEnv) ID() string         { return e.proc.id }
+func (e *procEnv) Now() time.Duration { return e.proc.localTime(e.sim.now) }
+func (e *procEnv) Rand() *rand.Rand   { return e.proc.rand }
+func (e *procEnv) Storage() *Storage  { return e.proc.storage }
+func (e *procEnv) Peers() []string    { return append([]string(nil), e.sim.peers...) }
+func (e *procEnv) Role() Role         { return e.proc.role }
+func (e *procEnv) Members(r Role) []string {
+	return e.sim.membersOf(r)
+}
 func (e *procEnv) Variant(n string) bool { return e.sim.variant(n) }
 
 func (e *procEnv) Param(name string, def int) int {
@@ -26,14 +30,14 @@ func (e *procEnv) Param(name string, def int) int {
 }
 
 func (e *procEnv) Send(to string, msg Message) {
-	if e.proc.status == statusCrashed {
+	if e.proc.status == StatusCrashed {
 		return
 	}
 	e.sim.send(e.proc, to, msg)
 }
 
 func (e *procEnv) SetTimer(name string, d time.Duration) {
-	if e.proc.status == statusCrashed {
+	if e.proc.status == StatusCrashed {
 		return
 	}
 	e.sim.armTimer(e.proc, name, d)

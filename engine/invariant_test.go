@@ -63,7 +63,7 @@ func TestInvariantsAreCheckedAfterCommands(t *testing.T) {
 		return []Invariant{{Name: "all-up", Check: func(w *World) (string, []string) {
 			for _, id := range w.Nodes() {
 				if w.Status(id) != "up" {
-					return id + " is " + w.Status(id), []string{id}
+					return id + " is " + string(w.Status(id)), []string{id}
 				}
 			}
 			return "", nil

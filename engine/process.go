@@ -120,9 +120,13 @@ type Env interface {
 	// Param reads an integer cluster setting (e.g. "quorum", "heartbeat-ms"),
 	// or def when it is not set.
 	Param(name string, def int) int
-	// Peers lists the server nodes of the cluster, sorted, this one included
-	// when it is a node.
+	// Peers lists the server nodes in the cluster (not standby, not left),
+	// sorted, this one included when it is a node.
 	Peers() []string
+	// Role is this process's role; Members lists the processes in the
+	// cluster with the given role, sorted.
+	Role() Role
+	Members(role Role) []string
 	// Invoke and Complete record a client operation in the history, stamped
 	// with true virtual time (clients only). Invoke returns the operation id.
 	Invoke(input any) int

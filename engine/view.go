@@ -129,6 +129,10 @@ type Meter struct {
 type NodeView struct {
 	ID     string `json:"id"`
 	Client bool   `json:"client,omitempty"`
+	// Group is the process's declared role when the pattern declares its
+	// own (coordinator, data...): the layouts group by it. Empty for the
+	// default node and client roles.
+	Group  Role   `json:"group,omitempty"`
 	Status string `json:"status"` // "up", "crashed", "paused"
 	Clock  string `json:"clock"`  // local clock reading, e.g. "1.250s"
 	Skew   string `json:"skew,omitempty"`

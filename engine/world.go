@@ -12,7 +12,8 @@ type World struct{ sim *Sim }
 // World returns the checker's view of the run.
 func (s *Sim) World() *World { return &World{sim: s} }
 
-// Nodes lists the server node names, sorted.
+// Nodes lists the server node names, sorted: members, standby and departed
+// alike (a process that is not up has a nil Process).
 func (w *World) Nodes() []string { return append([]string(nil), w.sim.nodeIDs...) }
 
 // Process returns the live process, or nil while it is crashed.
@@ -44,13 +45,24 @@ func (w *World) HandledNode() int {
 	return -1
 }
 
-// Status is "up", "crashed" or "paused" ("" for an unknown id).
-func (w *World) Status(id string) string {
+// Status is where a process stands ("" for an unknown id).
+func (w *World) Status(id string) Status {
 	if p := w.sim.procByID(id); p != nil {
-		return p.status.String()
+		return p.status
 	}
 	return ""
 }
+
+// Role is a process's role ("" for an unknown id).
+func (w *World) Role(id string) Role {
+	if p := w.sim.procByID(id); p != nil {
+		return p.role
+	}
+	return ""
+}
+
+// Members lists the processes in the cluster with the given role, sorted.
+func (w *World) Members(role Role) []string { return w.sim.membersOf(role) }
 
 // Storage returns a process's disk (also while it is crashed).
 func (w *World) Storage(id string) *Storage {
@@ -124,9 +136,12 @@ func (s *Sim) NodeView(id string) (NodeView, bool) {
 }
 
 func (s *Sim) nodeView(p *proc) NodeView {
-	v := NodeView{ID: p.id, Client: p.client, Status: p.status.String(), Clock: fmtClock(p.localTime(s.now))}
+	v := NodeView{ID: p.id, Client: p.client, Status: string(p.status), Clock: fmtClock(p.localTime(s.now))}
 	if off := p.offset + p.jumps; off != 0 || p.ppm != 0 {
 		v.Skew = fmt.Sprintf("%+v, %+d ppm", off.Round(time.Microsecond), p.ppm)
+	}
+	if p.role != RoleNode && p.role != RoleClient {
+		v.Group = p.role
 	}
 	if p.p != nil {
 		v.ProcessView = p.p.View()

@@ -35,6 +35,7 @@ import (
 type condition struct {
 	src  string
 	prog *vm.Program
+	cost int // a bound on the operations of one check (conditionCost)
 }
 
 // History counts the client operations so far by outcome.
@@ -278,18 +279,21 @@ func set(field reflect.Value, val any) error {
 // compile checks and compiles a condition, reporting a problem at its place
 // in the file: the YAML node's position plus the column inside the
 // expression.
-func (s *envSchema) compile(src string) (*vm.Program, *file.Error) {
+func (s *envSchema) compile(src string) (*condition, *file.Error) {
 	if strings.TrimSpace(src) == "" {
 		return nil, &file.Error{Message: "the condition is empty"}
 	}
-	prog, err := expr.Compile(src, expr.Env(s.sampleEnv()), expr.AsBool())
+	cost, fe := conditionCost(src)
+	if fe != nil {
+		return nil, fe
+	}
+	prog, err := expr.Compile(src, conditionOptions(s.sampleEnv())...)
 	if err == nil {
-		return prog, nil
+		return &condition{src: src, prog: prog, cost: cost}, nil
 	}
 	if named := s.checkNames(src); named != nil {
 		return nil, named
 	}
-	var fe *file.Error
 	if errors.As(err, &fe) {
 		return nil, fe
 	}
@@ -357,9 +361,9 @@ func (p *scenarioParser) condition(n ast.Node, src string) *condition {
 	if p.sc.env == nil {
 		return nil
 	}
-	prog, fe := p.sc.env.compile(src)
+	c, fe := p.sc.env.compile(src)
 	if fe == nil {
-		return &condition{src: src, prog: prog}
+		return c
 	}
 	e := at(p.file, n, "bad expression %q: %s", src, fe.Message)
 	if e.Line > 0 && fe.Line > 0 {
@@ -382,7 +386,8 @@ func (c *condition) eval(s *envSchema, sim *engine.Sim) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	out, err := expr.Run(c.prog, env)
+	machine := vm.VM{MemoryBudget: maxConditionMemory}
+	out, err := machine.Run(c.prog, env)
 	if err != nil {
 		var fe *file.Error
 		if errors.As(err, &fe) {

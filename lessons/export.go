@@ -119,7 +119,7 @@ func commandYAML(c engine.Command) (any, error) {
 		return m
 	}
 	switch c.Kind {
-	case engine.CmdCrash, engine.CmdRestart, engine.CmdPause, engine.CmdResume:
+	case engine.CmdCrash, engine.CmdRestart, engine.CmdPause, engine.CmdResume, engine.CmdJoin, engine.CmdLeave:
 		return one(c.Node), nil
 	case engine.CmdPartition:
 		return one(c.Groups), nil

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"html/template"
+	"io"
 	"io/fs"
 	"path"
 	"sort"
@@ -133,7 +134,7 @@ func load(fsys fs.FS, source string, lookup lookupFunc) (*Library, error) {
 		l := &Lesson{Pattern: id, Title: pat.Title, Source: source}
 		for _, f := range relevant {
 			name := path.Join(id, f.Name())
-			src, err := readLimited(fsys, name)
+			src, err := ReadFile(fsys, name)
 			if err != nil {
 				errs = append(errs, &Error{File: name, Msg: err.Error()})
 				continue
@@ -167,19 +168,52 @@ func isScenarioFile(name string) bool {
 	return strings.HasSuffix(name, ".yaml") || strings.HasSuffix(name, ".yml")
 }
 
-func readLimited(fsys fs.FS, name string) ([]byte, error) {
-	info, err := fs.Stat(fsys, name)
-	if err != nil {
-		return nil, err
-	}
+// ReadFile reads a lesson or scenario file from a folder: a regular file
+// only, read through its size limit. A symbolic link is refused, even to a
+// regular file: one to /dev/zero reports size 0 and never ends.
+func ReadFile(fsys fs.FS, name string) ([]byte, error) {
 	limit := int64(MaxLessonBytes)
 	if isScenarioFile(name) {
 		limit = MaxScenarioBytes
 	}
+	info, err := fs.Lstat(fsys, name)
+	if err != nil {
+		return nil, err
+	}
+	if !info.Mode().IsRegular() {
+		return nil, notRegular(info)
+	}
+	f, err := fsys.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	// The file may have been swapped for something else since Lstat.
+	if info, err = f.Stat(); err != nil {
+		return nil, err
+	}
+	if !info.Mode().IsRegular() {
+		return nil, notRegular(info)
+	}
 	if info.Size() > limit {
 		return nil, fmt.Errorf("file is %d bytes; at most %d", info.Size(), limit)
 	}
-	return fs.ReadFile(fsys, name)
+	src, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(src)) > limit {
+		return nil, fmt.Errorf("file is more than %d bytes; at most %d", limit, limit)
+	}
+	return src, nil
+}
+
+func notRegular(info fs.FileInfo) error {
+	what := "not a regular file"
+	if info.Mode()&fs.ModeSymlink != 0 {
+		what = "a symbolic link"
+	}
+	return fmt.Errorf("%s (%v); only regular files are read: copy the file into the folder", what, info.Mode().Type())
 }
 
 // Merge lays an instructor's library over a base one: their lesson text

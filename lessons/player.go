@@ -178,7 +178,11 @@ func (p *Player) run(st *Step) (ran int, held bool, err error) {
 		return ran, true, nil
 	case r.until != nil:
 		deadline := sim.Now() + time.Duration(r.Limit)
+		work := 0
 		for {
+			if work += r.until.cost; work > maxUntilWork {
+				return ran, false, p.stepErr(st, "run until %s: still false after %d checks, and checking it again would pass the work budget of a run step (%d operations; this condition costs up to %d per check): simplify the condition or shorten the run", r.Until, work/r.until.cost-1, maxUntilWork, r.until.cost)
+			}
 			ok, e := r.until.eval(p.sc.env, sim)
 			if e != nil {
 				return ran, false, p.stepErr(st, "run until %s: %v", r.Until, e)

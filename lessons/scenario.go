@@ -10,6 +10,7 @@ import (
 
 	"clusterscope/engine"
 	"clusterscope/patterns"
+	"clusterscope/patterns/kit"
 
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/parser"
@@ -38,6 +39,7 @@ type Scenario struct {
 	Name            string         `json:"name"` // file name without .yaml
 	Title           string         `json:"title"`
 	Pattern         string         `json:"pattern"`
+	Setup           string         `json:"setup,omitempty"` // one of the pattern's setups; "" = its first
 	Nodes           int            `json:"nodes"`
 	Seed            uint64         `json:"seed"`
 	Variants        []string       `json:"variants,omitempty"`
@@ -47,6 +49,7 @@ type Scenario struct {
 	Steps           []Step         `json:"steps"`
 
 	pattern *patterns.Pattern
+	cluster *kit.Cluster // the setup's cluster
 	env     *envSchema
 }
 
@@ -121,7 +124,7 @@ func (sc *Scenario) Config() (engine.Config, error) {
 	if sc.pattern == nil {
 		return engine.Config{}, fmt.Errorf("%s: scenario was not loaded by this package", sc.File)
 	}
-	cfg, err := sc.pattern.Config(sc.Nodes, sc.Seed, sc.Variants)
+	cfg, err := sc.pattern.ConfigFor(sc.Setup, sc.Nodes, sc.Seed, sc.Variants)
 	if err != nil {
 		return cfg, err
 	}
@@ -163,17 +166,18 @@ func (p *scenarioParser) errAt(n ast.Node, format string, args ...any) {
 	p.errs = append(p.errs, at(p.file, n, format, args...))
 }
 
-var headerKeys = []string{"title", "pattern", "nodes", "seed", "variants", "params", "description", "steps"}
+var headerKeys = []string{"title", "pattern", "setup", "nodes", "seed", "variants", "params", "description", "steps"}
 
 func (p *scenarioParser) parse(src []byte, defaultPattern string) *Scenario {
 	base := path.Base(p.file)
 	sc := &Scenario{File: p.file, Name: strings.TrimSuffix(strings.TrimSuffix(base, ".yaml"), ".yml"), Seed: 1}
 	p.sc = sc
-	if len(src) > MaxScenarioBytes {
-		p.errs = append(p.errs, &Error{File: p.file, Msg: fmt.Sprintf("file is %d bytes; a scenario may have at most %d", len(src), MaxScenarioBytes)})
+	tokens, tooBig := tokenize(p.file, src)
+	if tooBig != nil {
+		p.errs = append(p.errs, tooBig)
 		return nil
 	}
-	f, err := parser.ParseBytes(src, 0)
+	f, err := parser.Parse(tokens, 0)
 	if err != nil {
 		p.errs = append(p.errs, fromYAML(p.file, err))
 		return nil
@@ -252,7 +256,17 @@ func (p *scenarioParser) parse(src []byte, defaultPattern string) *Scenario {
 	}
 	sc.pattern = pat
 	cl := pat.Cluster
-	sc.Nodes = len(cl.Nodes)
+	if kv := fields["setup"]; kv != nil {
+		sc.Setup, _ = p.text(kv.Value, "setup")
+		c, err := cl.SetupCluster(sc.Setup)
+		if err != nil {
+			p.errAt(kv.Value, "%s: %v", pat.Title, err)
+			return nil
+		}
+		cl = c
+	}
+	sc.cluster = cl
+	sc.Nodes = cl.DefaultSize()
 	if kv := fields["nodes"]; kv != nil {
 		if n, ok := p.integer(kv.Value, "nodes"); ok {
 			if n < int64(cl.MinNodes) || n > int64(cl.MaxNodes) {
@@ -279,11 +293,12 @@ func (p *scenarioParser) parse(src []byte, defaultPattern string) *Scenario {
 		p.params(kv.Value, pat)
 	}
 	p.procs = map[string]bool{}
-	for _, n := range patterns.NodeNames(sc.Nodes) {
-		p.procs[n] = true
-	}
-	for _, c := range cl.Clients {
-		p.procs[c] = true
+	if l, err := cl.Layout(sc.Nodes); err == nil {
+		for _, names := range [][]string{l.Servers, l.Standby, l.Clients} {
+			for _, n := range names {
+				p.procs[n] = true
+			}
+		}
 	}
 	if len(p.errs) > 0 {
 		return nil // the names below depend on a sound header
@@ -319,10 +334,10 @@ func (p *scenarioParser) parse(src []byte, defaultPattern string) *Scenario {
 
 func (p *scenarioParser) params(n ast.Node, pat *patterns.Pattern) {
 	known := map[string]bool{}
-	for k := range pat.Cluster.Params {
+	for k := range p.sc.cluster.Params {
 		known[k] = true
 	}
-	for _, d := range pat.Cluster.ParamDocs {
+	for _, d := range p.sc.cluster.ParamDocs {
 		known[d.Name] = true
 	}
 	pairs, ok := mappingPairs(unwrap(n))
@@ -338,6 +353,9 @@ func (p *scenarioParser) params(n ast.Node, pat *patterns.Pattern) {
 			continue
 		}
 		if v, ok := p.integer(kv.Value, name); ok {
+			if err := p.sc.cluster.CheckParam(name, int(v)); err != nil {
+				p.errAt(kv.Value, "params: %v", err)
+			}
 			p.sc.Params[name] = int(v)
 		}
 	}

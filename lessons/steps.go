@@ -7,17 +7,23 @@ import (
 	"strings"
 
 	"clusterscope/engine"
+	"clusterscope/patterns/kit"
 
 	"github.com/goccy/go-yaml/ast"
 )
 
-// stepKinds are the keys a step may start with, for error messages.
-var stepKinds = []string{
-	"say", "run", "pause", "expect",
-	"crash", "restart", "resume", "partition", "cut", "heal",
-	"offset", "drift", "jump", "deliver", "drop", "duplicate",
-	"manual", "drop-next", "network", "client", "action", "variant", "param",
-}
+// stepKinds are the keys a step may start with: the scenario's own, then
+// every engine command (engine.Commands), whose parsing and export live
+// below and in export.go; TestEveryCommandRoundTrips checks both.
+var stepKinds = func() []string {
+	kinds := []string{"say", "run", "pause", "expect"}
+	for _, c := range engine.Commands {
+		if !slices.Contains(kinds, c.Kind) {
+			kinds = append(kinds, c.Kind)
+		}
+	}
+	return kinds
+}()
 
 func (p *scenarioParser) step(item ast.Node) (Step, bool) {
 	n := unwrap(item)
@@ -67,7 +73,7 @@ func (p *scenarioParser) step(item ast.Node) (Step, bool) {
 		}
 		st.Kind = StepCommand
 		st.Command = p.nodeCommand(engine.CmdPause, val)
-	case "crash", "restart", "resume":
+	case engine.CmdCrash, engine.CmdRestart, engine.CmdResume, engine.CmdJoin, engine.CmdLeave:
 		st.Kind = StepCommand
 		st.Command = p.nodeCommand(key, val)
 	case "deliver", "drop", "duplicate":
@@ -421,7 +427,7 @@ func (p *scenarioParser) command(key string, n ast.Node, keyNode ast.Node) *engi
 			return nil
 		}
 		net := engine.DefaultNet
-		if cl := p.sc.pattern.Cluster; cl.DefaultDelay.MeanDelay > 0 {
+		if cl := p.sc.cluster; cl.DefaultDelay.MeanDelay > 0 {
 			net = cl.DefaultDelay
 		}
 		c := &engine.Command{Kind: key, Net: &net}
@@ -483,7 +489,7 @@ func (p *scenarioParser) command(key string, n ast.Node, keyNode ast.Node) *engi
 		}
 		c := &engine.Command{Kind: key}
 		c.Name, _ = p.text(f["name"], "param name")
-		cl := p.sc.pattern.Cluster
+		cl := p.sc.cluster
 		known := map[string]bool{}
 		for k := range cl.Params {
 			known[k] = true
@@ -494,7 +500,10 @@ func (p *scenarioParser) command(key string, n ast.Node, keyNode ast.Node) *engi
 		if c.Name != "" && !known[c.Name] {
 			p.errAt(f["name"], "%s has no setting %q (it has: %s)", p.sc.pattern.Title, c.Name, nameList(known))
 		}
-		v, _ := p.integer(f["value"], "value")
+		v, ok := p.integer(f["value"], "value")
+		if err := cl.CheckParam(c.Name, int(v)); ok && known[c.Name] && err != nil {
+			p.errAt(f["value"], "param: %v", err)
+		}
 		c.Value = int(v)
 		return c
 	}
@@ -538,12 +547,12 @@ func (p *scenarioParser) request(kind string, n ast.Node, whoKey, opKey string) 
 		order = append(order, k)
 	}
 	// Check against what the pattern offers, when it says.
-	target := "node"
+	target := kit.TargetNode
 	if kind == engine.CmdClient {
-		target = "client"
+		target = kit.TargetClient
 	}
 	var offered []string
-	for _, a := range p.sc.pattern.Cluster.Actions {
+	for _, a := range p.sc.cluster.Actions {
 		if a.Target != target {
 			continue
 		}
@@ -551,7 +560,7 @@ func (p *scenarioParser) request(kind string, n ast.Node, whoKey, opKey string) 
 		if a.Name != c.Name {
 			continue
 		}
-		params := map[string]string{}
+		params := map[string]kit.ParamType{}
 		for _, prm := range a.Params {
 			params[prm.Name] = prm.Type
 		}
@@ -559,7 +568,7 @@ func (p *scenarioParser) request(kind string, n ast.Node, whoKey, opKey string) 
 			typ, known := params[k]
 			if !known {
 				p.errAt(keys[k], "%s %s has no argument %q (it takes: %s)", kind, c.Name, k, nameList(params))
-			} else if typ == "node" {
+			} else if typ == kit.ParamNode {
 				p.process(args[k], k)
 			}
 		}

@@ -118,9 +118,9 @@ func toyCluster() *kit.Cluster {
 		Variants: []kit.Variant{{Name: "selfish", Label: "every node leads"}},
 		Actions: []kit.Action{{Name: "write", Target: "client", Params: []kit.Param{
 			{Name: "key", Type: "string"}, {Name: "value", Type: "string"}, {Name: "node", Type: "node"}}}},
-		Model: func(cfg engine.Config) engine.Model {
+		Build: func(cfg engine.Config) engine.Model {
 			return engine.Model{
-				NewProcess: func(id string, client bool) engine.Process { return &toyNode{id: id} },
+				NewProcess: func(id string, role engine.Role) engine.Process { return &toyNode{id: id} },
 				Invariants: func() []engine.Invariant {
 					return []engine.Invariant{{Name: "one-leader", Check: func(w *engine.World) (string, []string) {
 						var leaders []string

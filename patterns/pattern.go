@@ -6,7 +6,6 @@ package patterns
 
 import (
 	"fmt"
-	"strconv"
 
 	"clusterscope/engine"
 	"clusterscope/patterns/kit"
@@ -26,25 +25,31 @@ type Pattern struct {
 // Live reports whether the pattern has a simulation.
 func (p *Pattern) Live() bool { return p.Cluster != nil }
 
-// Config builds an engine config for this pattern: n nodes (0 = default),
-// the seed and the variants switched on.
+// Config builds an engine config for this pattern's first setup: size n
+// (0 = default), the seed and the variants switched on.
 func (p *Pattern) Config(n int, seed uint64, variants []string) (engine.Config, error) {
-	c := p.Cluster
-	if c == nil {
+	return p.ConfigFor("", n, seed, variants)
+}
+
+// ConfigFor is Config for a named setup ("" = the first).
+func (p *Pattern) ConfigFor(setup string, n int, seed uint64, variants []string) (engine.Config, error) {
+	if p.Cluster == nil {
 		return engine.Config{}, fmt.Errorf("%s is not built yet", p.Title)
 	}
-	if n == 0 {
-		n = len(c.Nodes)
+	c, err := p.Cluster.SetupCluster(setup)
+	if err != nil {
+		return engine.Config{}, fmt.Errorf("%s: %w", p.Title, err)
 	}
-	if n < c.MinNodes || n > c.MaxNodes {
-		return engine.Config{}, fmt.Errorf("%s runs with %d to %d nodes, not %d", p.Title, c.MinNodes, c.MaxNodes, n)
+	l, err := c.Layout(n)
+	if err != nil {
+		return engine.Config{}, fmt.Errorf("%s %w", p.Title, err)
 	}
-	cfg := engine.Config{Nodes: NodeNames(n), Clients: c.Clients, Seed: seed, Params: map[string]int{}, Variants: map[string]bool{}}
+	cfg := engine.Config{Nodes: l.Servers, Clients: l.Clients, Standby: l.Standby, Roles: l.Roles, Setup: setup, Seed: seed, Params: map[string]int{}, Variants: map[string]bool{}}
 	for k, v := range c.Params {
 		cfg.Params[k] = v
 	}
 	for _, v := range variants {
-		if !p.HasVariant(v) {
+		if !hasVariant(c, v) {
 			return engine.Config{}, fmt.Errorf("%s has no variant %q", p.Title, v)
 		}
 		cfg.Variants[v] = true
@@ -56,12 +61,21 @@ func (p *Pattern) Config(n int, seed uint64, variants []string) (engine.Config, 
 	return cfg, nil
 }
 
+// ClusterOf is the cluster (setup) a config was built for.
+func (p *Pattern) ClusterOf(cfg engine.Config) (*kit.Cluster, error) {
+	if p.Cluster == nil {
+		return nil, fmt.Errorf("%s is not built yet", p.Title)
+	}
+	return p.Cluster.SetupCluster(cfg.Setup)
+}
+
 // HasVariant reports whether name is one of the pattern's broken variants.
 func (p *Pattern) HasVariant(name string) bool {
-	if p.Cluster == nil {
-		return false
-	}
-	for _, v := range p.Cluster.Variants {
+	return p.Cluster != nil && hasVariant(p.Cluster, name)
+}
+
+func hasVariant(c *kit.Cluster, name string) bool {
+	for _, v := range c.Variants {
 		if v.Name == name {
 			return true
 		}
@@ -71,21 +85,20 @@ func (p *Pattern) HasVariant(name string) bool {
 
 // NewSim builds a fresh run of the pattern.
 func (p *Pattern) NewSim(cfg engine.Config) (*engine.Sim, error) {
-	if p.Cluster == nil {
-		return nil, fmt.Errorf("%s is not built yet", p.Title)
+	c, err := p.ClusterOf(cfg)
+	if err != nil {
+		return nil, err
 	}
-	return engine.New(cfg, p.Cluster.Model(cfg))
+	return engine.New(cfg, c.Model(cfg))
 }
 
-// The book's server names, in order.
-var serverNames = []string{"athens", "byzantium", "cyrene", "delphi", "ephesus", "funchal", "gades"}
-
-// NodeNames returns the first n of the book's server names, then node8,
-// node9... past them.
+// NodeNames returns n server names: the book's (athens, byzantium...)
+// first, then n008, n009... (kit.ServerName). It never returns fewer: a
+// size a cluster cannot run at is an error of kit.Cluster.Layout.
 func NodeNames(n int) []string {
-	out := append([]string(nil), serverNames[:min(n, len(serverNames))]...)
-	for i := len(out); i < n; i++ {
-		out = append(out, "node"+strconv.Itoa(i+1))
+	out := make([]string, 0, max(n, 0))
+	for i := range n {
+		out = append(out, kit.ServerName(i))
 	}
 	return out
 }

@@ -74,3 +74,28 @@ func TestConfigRejectsUnknownVariantAndBadNodeCount(t *testing.T) {
 		assert.ErrorContains(t, err, "not built yet")
 	}
 }
+
+// Every live pattern declares a range for every setting it reads, so a
+// param out of range is refused (issue 21: a negative election timeout
+// made the simulation panic), and its run refuses one.
+func TestEveryLivePatternDeclaresItsSettings(t *testing.T) {
+	for _, p := range Live() {
+		if err := p.Cluster.CheckParams(); err != nil {
+			t.Errorf("%s: %v", p.ID, err)
+			continue
+		}
+		cfg, err := p.Config(0, 1, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := p.NewSim(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for name := range p.Cluster.Params {
+			if err := s.Apply(engine.Command{Kind: engine.CmdParam, Name: name, Value: -9_200_000_000_000_000_000}); err == nil {
+				t.Errorf("%s: %s = -9.2e18 accepted", p.ID, name)
+			}
+		}
+	}
+}

@@ -16,13 +16,14 @@ export function runQuery(st) {
   q.set('seed', String(st.config.seed));
   q.set('nodes', String(st.config.nodes));
   if (st.config.variants && st.config.variants.length) q.set('variants', st.config.variants.join(','));
+  if (st.config.setup) q.set('setup', st.config.setup);
   q.set('step', String(st.step));
   if (st.log) q.set('log', st.log);
   return q;
 }
 
 const PLAY_RATE = 0.1; // virtual time per real time at speed 1 (as the server plays)
-const RUN_KEYS = ['seed', 'nodes', 'variants', 'step', 'log']; // runQuery's keys
+const RUN_KEYS = ['seed', 'nodes', 'variants', 'setup', 'step', 'log']; // runQuery's keys
 
 class App {
   constructor(root) {

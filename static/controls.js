@@ -127,18 +127,27 @@ export class Controls {
     const box = $('[data-view="variants"] .toggles', this.root);
     const variants = st.pattern.variants || [];
     const params = st.pattern.params || [];
-    box.closest('section').hidden = !variants.length && !params.length;
+    const setups = st.pattern.setups || [];
+    box.closest('section').hidden = !variants.length && !params.length && setups.length < 2;
     const rows = variants.map((v) => {
       const input = h('input', { type: 'checkbox', 'data-variant': v.name, checked: !!st.variants[v.name] });
       input.addEventListener('change', () => this.app.cmd({ kind: 'variant', name: v.name, on: input.checked }));
       return h('label', { class: 'variant', title: v.description }, input, h('span', {}, h('b', { text: v.label || v.name }), h('small', { text: v.description })));
     });
     const settings = params.map((p) => {
-      const input = h('input', { type: 'number', step: 1, value: p.default || '0', 'data-param': p.name, size: 5 });
+      // The declared range (kit.Param min/max): the server refuses values outside it anyway.
+      const range = p.max > (p.min || 0) ? { min: p.min || 0, max: p.max } : {};
+      const input = h('input', { type: 'number', step: 1, value: p.default || '0', 'data-param': p.name, size: 5, ...range });
       input.addEventListener('change', () => this.app.cmd({ kind: 'param', name: p.name, value: Number.parseInt(input.value, 10) || 0 }));
       return h('label', { class: 'param' }, (p.label || p.name) + ' ', input);
     });
-    box.replaceChildren(...rows, ...(settings.length ? [h('h3', { text: 'Settings' }), ...settings] : []));
+    // A page with several setups (kit.Cluster.Setups) offers them here; a
+    // new setup is a new run, so the choice reloads the page with ?setup=.
+    const current = (st.config && st.config.setup) || (setups[0] && setups[0].name);
+    const setup = setups.length < 2 ? [] : [h('label', { class: 'param' }, 'setup ',
+      h('select', { 'data-setup': '', onchange: (e) => { location.search = '?' + new URLSearchParams({ setup: e.target.value }); } },
+        setups.map((o) => h('option', { value: o.name, text: o.label || o.name, selected: o.name === current }))))];
+    box.replaceChildren(...setup, ...rows, ...(settings.length ? [h('h3', { text: 'Settings' }), ...settings] : []));
   }
 
   syncVariants(st) {
@@ -170,10 +179,17 @@ export class Controls {
     if (!n) return;
     app.select(id);
     const items = [];
+    // A standby server, or one that left, can only join (engine command table: join/leave).
+    if (n.status === 'standby' || n.status === 'left') {
+      items.push(this.button('Join the cluster', 'join', () => app.cmd({ kind: 'join', node: id }), 'primary'));
+      this.openMenu(`${id} · ${n.status}${n.role ? ' · ' + n.role : ''}`, items, ev);
+      return;
+    }
     if (n.status === 'crashed') items.push(this.button('Restart', 'restart', () => app.cmd({ kind: 'restart', node: id }), 'primary'));
     else items.push(this.button('Crash', 'crash', () => app.cmd({ kind: 'crash', node: id }), 'danger'));
     if (n.status === 'up') items.push(this.button('Pause (long GC)', 'pause', () => app.cmd({ kind: 'pause', node: id })));
     if (n.status === 'paused') items.push(this.button('Resume', 'resume', () => app.cmd({ kind: 'resume', node: id }), 'primary'));
+    if (!n.client) items.push(this.button('Leave the cluster', 'leave', () => app.cmd({ kind: 'leave', node: id })));
     const clock = (label, action, unit, make) => {
       const input = h('input', { type: 'number', step: 1, value: '0', size: 6, 'aria-label': label + ' in ' + unit });
       return h('div', { class: 'row' }, h('span', { text: label }), input, h('span', { class: 'unit', text: unit }),

@@ -1,14 +1,13 @@
-// Roles as the layouts see them. A node's role is the `role` of its view.
-// Some roles are a node's place in the cluster's structure (a 2PC
-// coordinator, a consistent core's member, a data node): the cluster
-// diagram puts them in tiers and the space-time diagram groups their lanes.
-// Others change while the run goes on (leader, follower, candidate): those
-// would make nodes jump around, so they leave the layout alone. A pattern
-// that declares its roles (pattern.roles in the snapshot) has all of them
-// taken as structural, in its order.
+// Roles as the layouts see them. A node's place in the cluster's structure
+// is its declared role (`group` in its view: a 2PC coordinator, a
+// consistent core's member, a data node), or else its view's `role` when
+// that is one of the structural roles known below. The cluster diagram
+// puts these in tiers and the space-time diagram groups their lanes. Other
+// view roles change while the run goes on (leader, follower, candidate):
+// they would make nodes jump around, so they leave the layout alone.
 
-// Structural roles known without a declaration, by tier: lower draws first
-// (above, or to the left).
+// Structural roles by tier: lower draws first (above, or to the left).
+// A declared role not listed here comes after them, in order of appearance.
 const KNOWN = {
   coordinator: 0, sequencer: 0, core: 0, master: 0, controller: 0,
   participant: 1, data: 1, replica: 1, worker: 1, storage: 1, member: 1, shard: 1,
@@ -18,20 +17,13 @@ const KNOWN = {
 // Past this many servers the cluster is drawn with the large layout.
 export const LARGE = 16;
 
-function declared(st) {
-  const roles = st.pattern && st.pattern.roles;
-  if (!Array.isArray(roles) || !roles.length) return null;
-  const rank = {};
-  roles.forEach((r, i) => { const name = typeof r === 'string' ? r : r && r.name; if (name) rank[name] = i; });
-  return rank;
+// structural is a node's structural role, or ''.
+function structural(n) {
+  if (n && n.group) return n.group;
+  return n && n.role && Object.hasOwn(KNOWN, n.role) ? n.role : '';
 }
 
-// rankOf is the tier of a node's role, or null when the role is not structural.
-export function rankOf(st, n) {
-  const rank = declared(st) || KNOWN;
-  const r = n && n.role;
-  return r && Object.hasOwn(rank, r) ? rank[r] : null;
-}
+const rankOf = (role) => (Object.hasOwn(KNOWN, role) ? KNOWN[role] : 10);
 
 export function servers(st) {
   return st.order.filter((id) => !st.nodes.get(id).client);
@@ -47,13 +39,11 @@ export function isLarge(st) {
 export function groups(st) {
   const out = new Map();
   for (const id of servers(st)) {
-    const n = st.nodes.get(id);
-    const rank = rankOf(st, n);
-    const role = rank === null ? '' : n.role;
-    if (!out.has(role)) out.set(role, { role, rank: rank === null ? 99 : rank, ids: [] });
+    const role = structural(st.nodes.get(id));
+    if (!out.has(role)) out.set(role, { role, rank: role ? rankOf(role) : 99, ids: [] });
     out.get(role).ids.push(id);
   }
-  return [...out.values()].sort((a, b) => a.rank - b.rank);
+  return [...out.values()].sort((a, b) => a.rank - b.rank); // stable: appearance order within a rank
 }
 
 // laneOrder is st.order with the servers grouped by structural role (and

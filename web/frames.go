@@ -85,6 +85,7 @@ type patternMeta struct {
 	Params     []kit.Param     `json:"params,omitempty"`
 	Invariants []invariantMeta `json:"invariants,omitempty"`
 	Emphasis   []string        `json:"emphasis,omitempty"`
+	Setups     []kit.Setup     `json:"setups,omitempty"` // the page's setups, when it has several
 }
 
 type invariantMeta struct {
@@ -96,6 +97,7 @@ type configMeta struct {
 	Seed     uint64   `json:"seed"`
 	Nodes    int      `json:"nodes"`
 	Variants []string `json:"variants,omitempty"`
+	Setup    string   `json:"setup,omitempty"`
 }
 
 // nodeHead is the small part of a node: sent whole whenever the node changes.
@@ -104,6 +106,7 @@ type configMeta struct {
 type nodeHead struct {
 	ID     string         `json:"id"`
 	Client bool           `json:"client,omitempty"`
+	Group  engine.Role    `json:"group,omitempty"`
 	Status string         `json:"status"`
 	Skew   string         `json:"skew,omitempty"`
 	Role   string         `json:"role,omitempty"`
@@ -180,9 +183,12 @@ type wireTimer struct {
 const recentEvents = 300
 
 func newPatternMeta(p *patterns.Pattern, sim *engine.Sim) *patternMeta {
-	c := p.Cluster
+	c, err := p.ClusterOf(sim.Config())
+	if err != nil {
+		c = p.Cluster
+	}
 	m := &patternMeta{ID: p.ID, Title: p.Title, MinNodes: c.MinNodes, MaxNodes: c.MaxNodes, Clients: c.Clients,
-		Actions: c.Actions, Variants: c.Variants, Params: c.ParamDocs, Emphasis: c.Emphasis}
+		Actions: c.Actions, Variants: c.Variants, Params: c.ParamDocs, Emphasis: c.Emphasis, Setups: p.Cluster.Setups}
 	for _, inv := range sim.Invariants() {
 		m.Invariants = append(m.Invariants, invariantMeta{Name: inv.Name, Description: inv.Description})
 	}
@@ -225,7 +231,7 @@ func wireNodes(v *engine.ClusterView) ([]wireNode, map[string]string) {
 	var clocks map[string]string
 	for i, n := range v.Nodes {
 		nodes[i] = wireNode{
-			nodeHead: nodeHead{ID: n.ID, Client: n.Client, Status: n.Status, Skew: n.Skew, Role: n.Role, Badge: n.Badge, Arrows: n.Arrows, Timers: timers[n.ID]},
+			nodeHead: nodeHead{ID: n.ID, Client: n.Client, Group: n.Group, Status: n.Status, Skew: n.Skew, Role: n.Role, Badge: n.Badge, Arrows: n.Arrows, Timers: timers[n.ID]},
 			Widgets:  roundMeters(n.Widgets),
 		}
 		if n.Skew != "" {
@@ -350,7 +356,7 @@ func (s *session) snapshotFrame() frame {
 	f := frame{
 		Type: "snapshot", Step: v.Step, Time: v.Time, Session: s.id,
 		Pattern: s.meta,
-		Config:  &configMeta{Seed: cfg.Seed, Nodes: len(cfg.Nodes), Variants: sortedTrue(cfg.Variants)},
+		Config:  &configMeta{Seed: cfg.Seed, Nodes: len(cfg.Nodes), Variants: sortedTrue(cfg.Variants), Setup: cfg.Setup},
 		Nodes:   nodes, Clocks: clocks, Cluster: v.Widgets, Msgs: v.InFlight, Cut: &cut,
 		Events: append([]engine.TraceEvent(nil), events...), Violations: v.Violations, Ops: s.wireOps(v.History),
 		Manual: &manual, Variants: v.Variants, Play: &b.play, Log: &b.log, Future: &b.future, Branches: branches,

@@ -252,7 +252,7 @@ func (l *Lessons) serveSource(w http.ResponseWriter, r *http.Request) {
 	if source != "bundled" {
 		fsys = l.fsys
 	}
-	src, err := fs.ReadFile(fsys, path.Clean(sc.File))
+	src, err := lessons.ReadFile(fsys, path.Clean(sc.File))
 	if err != nil {
 		http.Error(w, "the scenario file cannot be read now: "+err.Error(), http.StatusNotFound)
 		return

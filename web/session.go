@@ -74,6 +74,7 @@ const (
 // sessionParams are what a page asks for in its /ws URL.
 type sessionParams struct {
 	pattern  *patterns.Pattern
+	setup    string // one of the pattern's setups; "" = its first
 	seed     uint64
 	nodes    int
 	variants []string
@@ -95,6 +96,12 @@ func (s *Server) parseParams(q url.Values) (sessionParams, string, error) {
 		return sp, "bad-pattern", fmt.Errorf("%s is not built yet", p.Title)
 	}
 	sp.pattern = p
+	if v := q.Get("setup"); v != "" {
+		if _, err := p.Cluster.SetupCluster(v); err != nil {
+			return sp, "bad-param", fmt.Errorf("%s: %w", p.Title, err)
+		}
+		sp.setup = v
+	}
 	if v := q.Get("seed"); v != "" {
 		n, err := strconv.ParseUint(v, 10, 64)
 		if err != nil {
@@ -133,7 +140,7 @@ func (s *Server) parseParams(q url.Values) (sessionParams, string, error) {
 // newSession builds the run a page asked for and registers it. A link whose
 // log cannot be replayed still gets a fresh run; warn says what was lost.
 func (s *Server) newSession(sp sessionParams, ip string) (sess *session, warn error, err error) {
-	cfg, err := sp.pattern.Config(sp.nodes, sp.seed, sp.variants)
+	cfg, err := sp.pattern.ConfigFor(sp.setup, sp.nodes, sp.seed, sp.variants)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -167,7 +174,11 @@ func (s *session) start(cfg engine.Config, log []engine.LoggedCommand, n int) (e
 			err = fmt.Errorf("the simulation failed while starting: %v", r)
 		}
 	}()
-	model := s.pat.Cluster.Model(cfg)
+	cl, err := s.pat.ClusterOf(cfg)
+	if err != nil {
+		return err
+	}
+	model := cl.Model(cfg)
 	var sim *engine.Sim
 	if len(log) == 0 && n <= 0 {
 		sim, err = engine.New(cfg, model)
@@ -518,7 +529,7 @@ func (s *session) do(m clientMsg) error {
 		if m.Variants != nil {
 			variants = *m.Variants
 		}
-		cfg, err := s.pat.Config(m.Nodes, seed, variants)
+		cfg, err := s.pat.ConfigFor(s.cfg.Setup, m.Nodes, seed, variants)
 		if err != nil {
 			return fmt.Errorf("reset: %w", err)
 		}

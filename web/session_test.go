@@ -48,8 +48,8 @@ func TestPanicInQueryEndsTheSession(t *testing.T) {
 func TestLimitCheckedBeforeReplay(t *testing.T) {
 	pats := testPatterns()
 	var builds atomic.Int32
-	model := pats[0].Cluster.Model
-	pats[0].Cluster.Model = func(cfg engine.Config) engine.Model {
+	model := pats[0].Cluster.Build
+	pats[0].Cluster.Build = func(cfg engine.Config) engine.Model {
 		builds.Add(1)
 		return model(cfg)
 	}

@@ -160,45 +160,45 @@ func crowdView(w *engine.World) []engine.Widget {
 		engine.FieldsWidget("Totals", engine.Field{Label: "received", Value: strconv.Itoa(total)})}
 }
 
-func showcasePattern(id, title string, size int, period time.Duration, fanout int, full bool, roleOf func(i int) string, view func(*engine.World) []engine.Widget) *patterns.Pattern {
-	names := patterns.NodeNames(size)
-	index := map[string]int{}
-	for i, n := range names {
-		index[n] = i
-	}
+func showcasePattern(id, title string, roles []kit.Role, size int, period time.Duration, fanout int, full bool, view func(*engine.World) []engine.Widget) *patterns.Pattern {
 	cl := &kit.Cluster{
-		Nodes: names, MinNodes: 1, MaxNodes: size,
-		Model: func(cfg engine.Config) engine.Model {
+		Roles: roles, Size: size, MinNodes: 1, MaxNodes: size,
+		Build: func(cfg engine.Config) engine.Model {
 			return engine.Model{
-				NewProcess: func(id string, client bool) engine.Process {
-					return &showNode{id: id, role: roleOf(index[id]), period: period, fanout: fanout, full: full}
+				NewProcess: func(id string, role engine.Role) engine.Process {
+					return &showNode{id: id, role: string(role), period: period, fanout: fanout, full: full}
 				},
 				View: view,
 			}
 		},
 	}
+	l, err := cl.Layout(size)
+	if err != nil {
+		panic(err)
+	}
+	cl.Nodes = l.Servers
 	return &patterns.Pattern{ID: id, Title: title, Track: "T9", Intent: "Shows the widget kit (tests only).", Cluster: cl}
+}
+
+// bookNames names a role's processes with the book's server names from the
+// k-th on, so every server of a showcase has one (athens, ..., n008...).
+func bookNames(k int) func(int) string {
+	return func(i int) string { return kit.ServerName(k + i) }
 }
 
 // ShowcasePatterns are the test-only patterns above.
 func ShowcasePatterns() []*patterns.Pattern {
-	crowd := showcasePattern("test-crowd", "Test Crowd", 200, 200*time.Millisecond, 2, false,
-		func(i int) string {
-			if i < 3 {
-				return "core"
-			}
-			return "data"
-		}, crowdView)
+	crowd := showcasePattern("test-crowd", "Test Crowd", []kit.Role{
+		{Name: "core", Count: kit.Fixed(3)},
+		{Name: "data", Names: bookNames(3)},
+	}, 197, 200*time.Millisecond, 2, false, crowdView)
 	// Slower links than a LAN's, so some of the gossip is always in flight.
 	crowd.Cluster.DefaultDelay = engine.NetSettings{MinDelay: engine.Duration(10 * time.Millisecond), MeanDelay: engine.Duration(30 * time.Millisecond)}
 	return []*patterns.Pattern{
-		showcasePattern("test-widgets", "Test Widgets", 4, 150*time.Millisecond, 1, true,
-			func(i int) string {
-				if i == 0 {
-					return "coordinator"
-				}
-				return "participant"
-			}, showcaseView),
+		showcasePattern("test-widgets", "Test Widgets", []kit.Role{
+			{Name: "coordinator", Count: kit.Fixed(1)},
+			{Name: "participant", Names: bookNames(1)},
+		}, 3, 150*time.Millisecond, 1, true, showcaseView),
 		crowd,
 	}
 }

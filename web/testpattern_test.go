@@ -52,9 +52,9 @@ func testPatterns() []*patterns.Pattern {
 		Nodes: patterns.NodeNames(3), MinNodes: 1, MaxNodes: 5,
 		Variants: []kit.Variant{{Name: "lossy", Label: "Lossy", Description: "does nothing here"}},
 		Actions:  []kit.Action{{Name: "boom", Label: "Boom", Target: "node"}, {Name: "poke", Label: "Poke", Target: "node"}},
-		Model: func(cfg engine.Config) engine.Model {
+		Build: func(cfg engine.Config) engine.Model {
 			return engine.Model{
-				NewProcess: func(id string, client bool) engine.Process { return &pinger{} },
+				NewProcess: func(id string, role engine.Role) engine.Process { return &pinger{} },
 				Invariants: func() []engine.Invariant {
 					return []engine.Invariant{{Name: "never-three-crashed", Description: "test invariant",
 						Check: func(w *engine.World) (string, []string) {

@@ -134,8 +134,9 @@ func TestBrowserLargeClusterLayout(t *testing.T) {
 	if n := eval[int](t, b, `document.querySelectorAll('[data-view="nodes"] .panel').length`); n != 3 {
 		t.Errorf("%d node panels, want the 3 core nodes'", n)
 	}
-	do(t, b, "select a data node", chromedp.Click(`[data-view="cluster"] [data-node="node150"]`, chromedp.NodeVisible))
-	poll[bool](t, b, "its panel", `!!document.querySelector('[data-panel="node150"]')`)
+	data := eval[string](t, b, `document.querySelectorAll('[data-view="cluster"] .node.server')[150].dataset.node`)
+	do(t, b, "select a data node", chromedp.Click(fmt.Sprintf(`[data-view="cluster"] [data-node=%q]`, data), chromedp.NodeVisible))
+	poll[bool](t, b, "its panel", fmt.Sprintf(`!!document.querySelector('[data-panel=%q]')`, data))
 	do(t, b, "close the menu", chromedp.Evaluate[chromedp.Void](`document.dispatchEvent(new KeyboardEvent('keydown', {key: 'Escape'}))`))
 	// Lanes grouped by role: one label per group.
 	if got := eval[string](t, b, `[...document.querySelectorAll('[data-view="spacetime"] .st-group-name')].map((e) => e.textContent).join(',')`); got != "core ×3,data ×197" {

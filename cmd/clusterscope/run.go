@@ -51,7 +51,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 // loadScenario reads a scenario file, or a bundled one named PATTERN/NAME.
 // A file in a folder named after a pattern may leave out its pattern line.
 func loadScenario(arg string) (*lessons.Scenario, error) {
-	src, err := os.ReadFile(arg)
+	src, err := readScenarioFile(arg)
 	if err != nil {
 		if pat, name, ok := strings.Cut(strings.TrimSuffix(arg, ".yaml"), "/"); ok && errors.Is(err, os.ErrNotExist) {
 			lib, _ := lessons.Bundled()
@@ -66,4 +66,23 @@ func loadScenario(arg string) (*lessons.Scenario, error) {
 		return lessons.ParseScenarioIn(arg, src, folder)
 	}
 	return lessons.ParseScenario(arg, src)
+}
+
+// readScenarioFile reads a file named on the command line through the size
+// limit of a scenario, so /dev/zero or a huge file given by mistake ends with an
+// error instead of filling the memory.
+func readScenarioFile(name string) ([]byte, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	src, err := io.ReadAll(io.LimitReader(f, lessons.MaxScenarioBytes+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(src) > lessons.MaxScenarioBytes {
+		return nil, fmt.Errorf("%s: more than %d bytes; a scenario may have at most %d", name, lessons.MaxScenarioBytes, lessons.MaxScenarioBytes)
+	}
+	return src, nil
 }

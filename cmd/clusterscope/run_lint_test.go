@@ -97,3 +97,24 @@ func TestLintBundled(t *testing.T) {
 		t.Fatalf("exit %d\n%s", code, errOut.String())
 	}
 }
+
+// run and lint refuse hostile files with an error, quickly: an endless
+// file, YAML nested 32,000 deep (issue 21: seconds and gigabytes in the
+// parser), and a condition that allocates gigabytes.
+func TestRunAndLintRefuseHostileFiles(t *testing.T) {
+	dir := t.TempDir()
+	deep := filepath.Join(dir, "heartbeat", "deep.yaml")
+	write(t, deep, "title: t\nsteps:\n  - say: "+strings.Repeat("[", 32000)+strings.Repeat("]", 32000)+"\n")
+	bomb := filepath.Join(dir, "heartbeat", "bomb.yaml")
+	write(t, bomb, "title: t\nsteps:\n  - expect: 'len(repeat(repeat(\"ab\", 100000), 999999)) > 0'\n")
+	for file, want := range map[string]string{"/dev/zero": "at most", deep: "nested more than", bomb: "repeat is not allowed"} {
+		var out, errs bytes.Buffer
+		if code := cmdRun([]string{file}, &out, &errs); code != 1 || !strings.Contains(errs.String(), want) {
+			t.Errorf("run %s: exit %d, stderr %.200q; want 1 and %q", file, code, errs.String(), want)
+		}
+	}
+	var out, errs bytes.Buffer
+	if code := cmdLint([]string{dir}, &out, &errs); code != 1 || !strings.Contains(errs.String(), "deep.yaml:3:") || !strings.Contains(errs.String(), "repeat is not allowed") {
+		t.Errorf("lint: exit %d, stderr %.300q", code, errs.String())
+	}
+}

@@ -13,15 +13,29 @@ import (
 
 // Cluster is how a live pattern builds and drives its simulation.
 type Cluster struct {
-	Nodes        []string // default node names, in the book's order
-	MinNodes     int
-	MaxNodes     int
-	Clients      []string
-	Params       map[string]int // default integer settings, e.g. {"quorum": 0}
-	ParamDocs    []Param        // settings a learner may change on the page
-	Variants     []Variant
-	Actions      []Action // client operations and node actions offered on the page
-	Model        func(cfg engine.Config) engine.Model
+	// Roles are the kinds of process and how many of each at a size (see
+	// Layout). Without Roles a cluster has size servers (RoleNode, named
+	// as in the book) and the Clients.
+	Roles []Role
+	// Size is the default of the page's size setting, within
+	// MinNodes..MaxNodes (0: len(Nodes)).
+	Size     int
+	MinNodes int
+	MaxNodes int
+	// Nodes and Clients are the default layout's servers and clients.
+	Nodes   []string
+	Clients []string
+	// Setups are the other ways this page can run (the cluster itself is
+	// the first); see SetupCluster.
+	Setups    []Setup
+	Params    map[string]int // default integer settings, e.g. {"quorum": 0}
+	Settings  []Param        // every integer setting with its range, shown or not
+	ParamDocs []Param        // settings a learner may change on the page
+	Variants  []Variant
+	Actions   []Action // client operations and node actions offered on the page
+	// Build makes the pattern's engine model; callers use Model, which adds
+	// the declared settings.
+	Build        func(cfg engine.Config) engine.Model
 	Porcupine    *porcupine.Model // nil when histories are not checked
 	Emphasis     []string         // widget titles this page brings forward, first
 	DefaultDelay engine.NetSettings
@@ -46,20 +60,41 @@ type Variant struct {
 	Description string `json:"description"`
 }
 
-// Action is a request a learner can send: to a client (Target "client") or
-// to a server node (Target "node").
+// Target is who receives an action.
+type Target string
+
+const (
+	TargetClient Target = "client" // a client operation (engine.CmdClient)
+	TargetNode   Target = "node"   // a server node action (engine.CmdAction)
+)
+
+// Action is a request a learner can send to a client or a server node.
 type Action struct {
 	Name   string  `json:"name"`
 	Label  string  `json:"label"`
-	Target string  `json:"target"` // "client" or "node"
+	Target Target  `json:"target"`
 	Params []Param `json:"params,omitempty"`
 }
 
-// Param is a typed parameter of an action or a cluster setting.
+// ParamType is the kind of value a Param takes.
+type ParamType string
+
+const (
+	ParamString ParamType = "string"
+	ParamInt    ParamType = "int"
+	ParamNode   ParamType = "node"
+	ParamChoice ParamType = "choice"
+)
+
+// Param is a typed parameter of an action or a cluster setting. An int
+// setting declares its range, Min ≤ value ≤ Max: the engine refuses a
+// value outside it.
 type Param struct {
-	Name    string   `json:"name"`
-	Label   string   `json:"label"`
-	Type    string   `json:"type"` // "string", "int", "node", "choice"
-	Default string   `json:"default,omitempty"`
-	Choices []string `json:"choices,omitempty"`
+	Name    string    `json:"name"`
+	Label   string    `json:"label"`
+	Type    ParamType `json:"type"`
+	Default string    `json:"default,omitempty"`
+	Choices []string  `json:"choices,omitempty"`
+	Min     int       `json:"min,omitempty"`
+	Max     int       `json:"max,omitempty"`
 }

@@ -21,7 +21,7 @@ func TestIncrementalChecksMatchFullChecks(t *testing.T) {
 			t.Parallel()
 			c := p.c()
 			full := *c
-			full.Model = func(cfg engine.Config) engine.Model {
+			full.Build = func(cfg engine.Config) engine.Model {
 				m := c.Model(cfg)
 				var names []string
 				for _, inv := range m.Invariants() {

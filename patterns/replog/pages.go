@@ -32,11 +32,7 @@ func HeartBeat() *kit.Cluster {
 				Description: "A follower restarts its timeout on every message it receives, not only on the leader's. Clients retrying at a follower keep it trusting a leader that has crashed, and nobody takes over."},
 		},
 		append([]string{InvNoFalseSuspect, InvSuspectCrashed, InvElectionsSettle}, safety...),
-		[]kit.Param{
-			{Name: ParamHeartbeat, Label: "heartbeat interval (ms)", Type: "int", Default: strconv.Itoa(defHeartbeat)},
-			{Name: ParamElectionMin, Label: "election timeout, min (ms)", Type: "int", Default: strconv.Itoa(defElectionMin)},
-			{Name: ParamElectionMax, Label: "election timeout, max (ms)", Type: "int", Default: strconv.Itoa(defElectionMax)},
-		})
+		[]kit.Param{setting(ParamHeartbeat), setting(ParamElectionMin), setting(ParamElectionMax)})
 }
 
 // GenerationClock: the generation badge, stale requests refused, a paused
@@ -55,7 +51,7 @@ func MajorityQuorum() *kit.Cluster {
 		[]kit.Variant{{Name: VarHalfQuorum, Label: "quorum = ⌊N/2⌋",
 			Description: "Half the cluster counts as a quorum. With four nodes split two and two, both halves elect a leader and both commit different entries at the same index."}},
 		append([]string{InvOneLeader, InvCommittedStable, InvCommittedQuorum}, without(safety, InvOneLeader, InvCommittedStable, InvCommittedQuorum)...),
-		[]kit.Param{{Name: ParamQuorum, Label: "quorum size (0 = majority)", Type: "int", Default: "0"}})
+		[]kit.Param{setting(ParamQuorum)})
 	return c
 }
 
@@ -95,38 +91,65 @@ func without(list []string, drop ...string) []string {
 
 // Actions offered on every page.
 var actions = []kit.Action{
-	{Name: "write", Label: "write", Target: "client", Params: []kit.Param{
-		{Name: "key", Label: "key", Type: "string", Default: "x"},
-		{Name: "value", Label: "value", Type: "string"},
-		{Name: "node", Label: "send to", Type: "node"},
+	{Name: "write", Label: "write", Target: kit.TargetClient, Params: []kit.Param{
+		{Name: "key", Label: "key", Type: kit.ParamString, Default: "x"},
+		{Name: "value", Label: "value", Type: kit.ParamString},
+		{Name: "node", Label: "send to", Type: kit.ParamNode},
 	}},
-	{Name: "read", Label: "read", Target: "client", Params: []kit.Param{
-		{Name: "key", Label: "key", Type: "string", Default: "x"},
-		{Name: "node", Label: "send to", Type: "node"},
+	{Name: "read", Label: "read", Target: kit.TargetClient, Params: []kit.Param{
+		{Name: "key", Label: "key", Type: kit.ParamString, Default: "x"},
+		{Name: "node", Label: "send to", Type: kit.ParamNode},
 	}},
-	{Name: "force-election", Label: "start an election", Target: "node"},
+	{Name: "force-election", Label: "start an election", Target: kit.TargetNode},
 }
 
-var commonParams = []kit.Param{
-	{Name: ParamClientTimeout, Label: "client timeout (ms)", Type: "int", Default: strconv.Itoa(defClientTimeout)},
+// maxServers is the largest cluster a replicated-log page runs.
+const maxServers = 7
+
+// settings are every integer setting the cluster reads, with its range:
+// the engine refuses a value outside it (a negative election timeout would
+// otherwise reach the random draw and panic).
+var settings = []kit.Param{
+	{Name: ParamHeartbeat, Label: "heartbeat interval (ms)", Type: kit.ParamInt, Default: strconv.Itoa(defHeartbeat), Min: 1, Max: 600_000},
+	{Name: ParamElectionMin, Label: "election timeout, min (ms)", Type: kit.ParamInt, Default: strconv.Itoa(defElectionMin), Min: 1, Max: 600_000},
+	{Name: ParamElectionMax, Label: "election timeout, max (ms)", Type: kit.ParamInt, Default: strconv.Itoa(defElectionMax), Min: 1, Max: 600_000},
+	{Name: ParamQuorum, Label: "quorum size (0 = majority)", Type: kit.ParamInt, Default: "0", Min: 0, Max: maxServers},
+	{Name: ParamClientTimeout, Label: "client timeout (ms)", Type: kit.ParamInt, Default: strconv.Itoa(defClientTimeout), Min: 1, Max: 600_000},
+}
+
+func setting(name string) kit.Param {
+	for _, p := range settings {
+		if p.Name == name {
+			return p
+		}
+	}
+	panic("replog: no setting " + name)
+}
+
+// roles: the servers (as many as the page's size, named as in the book)
+// and two clients, alice and bob.
+var roles = []kit.Role{
+	{Name: engine.RoleNode},
+	{Name: engine.RoleClient, Client: true, Count: kit.Fixed(2)},
 }
 
 func page(nodes, minNodes int, emphasis []string, variants []kit.Variant, invariants []string, params []kit.Param) *kit.Cluster {
-	names := []string{"athens", "byzantium", "cyrene", "delphi", "ephesus", "funchal", "gades"}
 	model := KVModel
-	return &kit.Cluster{
-		Nodes:    names[:nodes],
-		MinNodes: minNodes,
-		MaxNodes: len(names),
-		Clients:  []string{"alice", "bob"},
-		Params: map[string]int{
-			ParamHeartbeat: defHeartbeat, ParamElectionMin: defElectionMin, ParamElectionMax: defElectionMax,
-			ParamQuorum: 0, ParamClientTimeout: defClientTimeout,
-		},
-		ParamDocs: append(append([]kit.Param(nil), params...), commonParams...),
+	defaults := map[string]int{}
+	for _, p := range settings {
+		defaults[p.Name], _ = strconv.Atoi(p.Default)
+	}
+	c := &kit.Cluster{
+		Roles:     roles,
+		Size:      nodes,
+		MinNodes:  minNodes,
+		MaxNodes:  maxServers,
+		Params:    defaults,
+		Settings:  settings,
+		ParamDocs: append(append([]kit.Param(nil), params...), setting(ParamClientTimeout)),
 		Variants:  variants,
 		Actions:   actions,
-		Model: func(cfg engine.Config) engine.Model {
+		Build: func(cfg engine.Config) engine.Model {
 			return engine.Model{
 				NewProcess: NewProcess,
 				Invariants: func() []engine.Invariant { return checkers(cfg, invariants) },
@@ -139,11 +162,17 @@ func page(nodes, minNodes int, emphasis []string, variants []kit.Variant, invari
 
 		NodeFacts: nodeFacts, ClientFacts: clientFacts, ClusterFacts: clusterFacts,
 	}
+	l, err := c.Layout(nodes)
+	if err != nil {
+		panic("replog: " + err.Error())
+	}
+	c.Nodes, c.Clients = l.Servers, l.Clients
+	return c
 }
 
 // NewProcess builds a server node or a client.
-func NewProcess(id string, client bool) engine.Process {
-	if client {
+func NewProcess(id string, role engine.Role) engine.Process {
+	if role == engine.RoleClient {
 		return newClient(id)
 	}
 	return newNode(id)
@@ -170,7 +199,7 @@ func Facts(w *engine.World) map[string]any {
 		hwm = max(hwm, n.hwm)
 		if n.role == Leader {
 			leaders++
-			if w.Status(id) == "up" && n.gen > leaderGen {
+			if w.Status(id) == engine.StatusUp && n.gen > leaderGen {
 				leader, leaderGen = id, n.gen
 			}
 		}

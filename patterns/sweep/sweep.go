@@ -48,6 +48,23 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
+// Draws are the commands a schedule may contain (engine.Commands is the
+// table of them all); NotDrawn are the table's faults it leaves out, and
+// why. A test keeps the three in step, so a new fault is either drawn here
+// or excused.
+var (
+	Draws = []string{
+		engine.CmdPartition, engine.CmdCut, engine.CmdHeal, engine.CmdCrash, engine.CmdRestart,
+		engine.CmdPause, engine.CmdResume, engine.CmdDropNext, engine.CmdNetwork,
+		engine.CmdOffset, engine.CmdDrift, engine.CmdJump, engine.CmdAction, engine.CmdClient,
+		engine.CmdJoin, engine.CmdLeave,
+	}
+	NotDrawn = map[string]string{
+		engine.CmdDrop:      "picks one message by id; drop-next and lossy links lose messages in a schedule",
+		engine.CmdDuplicate: "picks one message by id; lossy links duplicate messages in a schedule",
+	}
+)
+
 // Linearizability is the name a failed history check gets in a Result.
 const Linearizability = "linearizability"
 
@@ -82,7 +99,8 @@ func Run(c *kit.Cluster, cfg engine.Config, opt Options) Result {
 		return res
 	}
 	res.Sim = s
-	g := &gen{c: c, s: s, w: s.World(), r: rand.New(rand.NewPCG(cfg.Seed, 0x7377656570)), nodes: cfg.Nodes, clients: cfg.Clients}
+	g := &gen{c: c, s: s, w: s.World(), r: rand.New(rand.NewPCG(cfg.Seed, 0x7377656570)),
+		nodes: append(append([]string(nil), cfg.Nodes...), cfg.Standby...), clients: cfg.Clients, membership: len(cfg.Standby) > 0}
 	budget := opt.MaxSteps
 
 	run := func(until time.Duration, faults bool) bool {
@@ -147,6 +165,10 @@ type gen struct {
 	nodes   []string
 	clients []string
 	lossy   bool
+	// membership: the cluster has standby servers, so the schedule also
+	// joins and removes servers (a cluster without any draws exactly as
+	// before).
+	membership bool
 }
 
 func (g *gen) apply(cmd engine.Command) {
@@ -157,7 +179,7 @@ func (g *gen) apply(cmd engine.Command) {
 
 func (g *gen) pick(list []string) string { return list[g.r.IntN(len(list))] }
 
-func (g *gen) withStatus(status string) []string {
+func (g *gen) withStatus(status engine.Status) []string {
 	var out []string
 	for _, id := range g.nodes {
 		if g.w.Status(id) == status {
@@ -170,6 +192,10 @@ func (g *gen) withStatus(status string) []string {
 func (g *gen) event(faults bool) {
 	if !faults || g.r.IntN(100) < 45 {
 		g.client()
+		return
+	}
+	if g.membership && g.r.IntN(8) == 0 {
+		g.joinOrLeave()
 		return
 	}
 	switch k := g.r.IntN(15); k {
@@ -195,19 +221,19 @@ func (g *gen) event(faults bool) {
 	case 3, 4:
 		g.apply(engine.Command{Kind: engine.CmdHeal})
 	case 5:
-		if up := g.withStatus("up"); len(up) > 0 {
+		if up := g.withStatus(engine.StatusUp); len(up) > 0 {
 			g.apply(engine.Command{Kind: engine.CmdCrash, Node: g.pick(up)})
 		}
 	case 6, 7:
-		if down := g.withStatus("crashed"); len(down) > 0 {
+		if down := g.withStatus(engine.StatusCrashed); len(down) > 0 {
 			g.apply(engine.Command{Kind: engine.CmdRestart, Node: g.pick(down)})
 		}
 	case 8:
-		if up := g.withStatus("up"); len(up) > 0 {
+		if up := g.withStatus(engine.StatusUp); len(up) > 0 {
 			g.apply(engine.Command{Kind: engine.CmdPause, Node: g.pick(up)})
 		}
 	case 9:
-		if paused := g.withStatus("paused"); len(paused) > 0 {
+		if paused := g.withStatus(engine.StatusPaused); len(paused) > 0 {
 			g.apply(engine.Command{Kind: engine.CmdResume, Node: g.pick(paused)})
 		}
 	case 10:
@@ -241,15 +267,27 @@ func (g *gen) event(faults bool) {
 	case 13: // a pattern action that takes no arguments, at a random node
 		var names []string
 		for _, a := range g.c.Actions {
-			if a.Target == "node" && len(a.Params) == 0 {
+			if a.Target == kit.TargetNode && len(a.Params) == 0 {
 				names = append(names, a.Name)
 			}
 		}
-		if up := g.withStatus("up"); len(names) > 0 && len(up) > 0 {
+		if up := g.withStatus(engine.StatusUp); len(names) > 0 && len(up) > 0 {
 			g.apply(engine.Command{Kind: engine.CmdAction, Node: g.pick(up), Name: g.pick(names)})
 		}
 	default:
 		g.client()
+	}
+}
+
+// joinOrLeave boots a server waiting outside the cluster, or takes a member
+// out (never the last one).
+func (g *gen) joinOrLeave() {
+	out := append(g.withStatus(engine.StatusStandby), g.withStatus(engine.StatusLeft)...)
+	in := g.withStatus(engine.StatusUp)
+	if len(out) > 0 && (len(in) <= 1 || g.r.IntN(2) == 0) {
+		g.apply(engine.Command{Kind: engine.CmdJoin, Node: g.pick(out)})
+	} else if len(in) > 1 {
+		g.apply(engine.Command{Kind: engine.CmdLeave, Node: g.pick(in)})
 	}
 }
 
@@ -270,9 +308,9 @@ func (g *gen) healAll() {
 	g.apply(engine.Command{Kind: engine.CmdNetwork, Net: &net})
 	for _, id := range g.nodes {
 		switch g.w.Status(id) {
-		case "crashed":
+		case engine.StatusCrashed:
 			g.apply(engine.Command{Kind: engine.CmdRestart, Node: id})
-		case "paused":
+		case engine.StatusPaused:
 			g.apply(engine.Command{Kind: engine.CmdResume, Node: id})
 		}
 	}

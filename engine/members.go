@@ -1,0 +1,116 @@
+package engine
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+)
+
+// Role is what a process is for in its pattern: a pattern declares its own
+// ("coordinator", "participant", "core", "data"); these two are the
+// defaults of a config that names none.
+type Role string
+
+const (
+	RoleNode   Role = "node"
+	RoleClient Role = "client"
+)
+
+// members rebuilds the sorted list of server members that Env.Peers hands
+// out: it changes only on join and leave, and processes read it often.
+func (s *Sim) members() {
+	s.peers = s.peers[:0]
+	for _, id := range s.nodeIDs {
+		if s.byID[id].status.member() {
+			s.peers = append(s.peers, id)
+		}
+	}
+}
+
+// membersOf lists the members (server or client) with the given role,
+// sorted by name.
+func (s *Sim) membersOf(role Role) []string {
+	var out []string
+	for _, p := range s.procs {
+		if p.role == role && p.status.member() {
+			out = append(out, p.id)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// join boots a standby process, or one that left, into the cluster.
+func (s *Sim) join(p *proc) error {
+	if p.client {
+		return fmt.Errorf("join: %s is a client; clients are always there", p.id)
+	}
+	if p.status.member() {
+		return fmt.Errorf("join: %s is already in the cluster (%s)", p.id, p.status)
+	}
+	s.emit(TraceEvent{Kind: TrCommand, Node: p.id, Text: Command{Kind: CmdJoin, Node: p.id}.String()})
+	s.boot(p)
+	s.members()
+	return nil
+}
+
+// leave takes a member out of the cluster: its process stops (volatile
+// state, timers and inbound messages go, as in a crash) but its disk stays,
+// so a later join boots it from there. Messages sent to it are lost until
+// then.
+func (s *Sim) leave(p *proc) error {
+	if p.client {
+		return fmt.Errorf("leave: %s is a client; clients cannot leave", p.id)
+	}
+	if !p.status.member() {
+		return fmt.Errorf("leave: %s is not in the cluster (%s)", p.id, p.status)
+	}
+	s.emit(TraceEvent{Kind: TrCommand, Node: p.id, Text: Command{Kind: CmdLeave, Node: p.id}.String()})
+	s.stop(p, StatusLeft)
+	for _, m := range s.messagesTo(p) {
+		s.lose(m, p.id+" left")
+	}
+	s.members()
+	return nil
+}
+
+// stop discards a process's volatile life: its object, timers and what
+// waited for it while paused.
+func (s *Sim) stop(p *proc, to Status) {
+	p.status = to
+	for _, t := range p.timers {
+		t.armed, t.held, t.evSeq = false, false, 0
+	}
+	p.held = nil
+	p.p = nil
+}
+
+// checkParam refuses a setting the model does not declare, or a value out
+// of its range, when the model declares its settings.
+func (s *Sim) checkParam(name string, v int) error {
+	if s.model.Params == nil {
+		return nil
+	}
+	i := slices.IndexFunc(s.model.Params, func(r ParamRange) bool { return r.Name == name })
+	if i < 0 {
+		names := make([]string, len(s.model.Params))
+		for j, r := range s.model.Params {
+			names[j] = r.Name
+		}
+		sort.Strings(names)
+		return fmt.Errorf("param: no setting %q (there are: %v)", name, names)
+	}
+	if r := s.model.Params[i]; v < r.Min || v > r.Max {
+		return fmt.Errorf("param: %s must be %d..%d, not %d", name, r.Min, r.Max, v)
+	}
+	return nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

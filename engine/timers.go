@@ -1,0 +1,141 @@
+package engine
+
+import (
+	"sort"
+	"time"
+)
+
+// timer is one named timer of a process. The record is reused when the name
+// is armed again, and for another name once cancelled (gen counts those
+// lives); evSeq names the one queued event that may fire it.
+type timer struct {
+	slot     int32 // index in Sim.timerSlab
+	gen      uint32
+	name     string
+	proc     *proc
+	deadline time.Duration // local clock time
+	at       time.Duration // true time of its queued event
+	evSeq    uint64        // 0: no live event
+	// placed is the seq of the event physically queued for this timer,
+	// due at placedAt (0: none). It may be an earlier event that stands in
+	// for evSeq: see queueTimerAt.
+	placed   uint64
+	placedAt time.Duration
+	armed    bool
+	held     bool // fired while its process was paused; fires at resume
+}
+
+// Clocks: a process reads its own local time.
+
+// localTime is the process's clock at true time t.
+func (p *proc) localTime(t time.Duration) time.Duration {
+	return t + mulDiv(t, p.ppm, 1_000_000) + p.offset + p.jumps + p.driftFix
+}
+
+// trueTimeOf is the first true time at which the local clock reads local.
+func (p *proc) trueTimeOf(local time.Duration) time.Duration {
+	x := local - p.offset - p.jumps - p.driftFix // = t * (1e6+ppm) / 1e6
+	t := mulDiv(x, 1_000_000, 1_000_000+p.ppm)
+	for p.localTime(t) < local { // rounding
+		t++
+	}
+	return t
+}
+
+// mulDiv is a*b/c without overflowing in the product (c > 0, |b| ≤ 2c).
+func mulDiv(a time.Duration, b, c int64) time.Duration {
+	q := int64(a) / c
+	r := int64(a) % c
+	return time.Duration(q*b + r*b/c)
+}
+
+func (s *Sim) armTimer(p *proc, name string, d time.Duration) {
+	if d < 0 {
+		d = 0
+	}
+	t := p.timers[name]
+	if t == nil {
+		t = s.newTimer(p, name)
+		p.timers[name] = t
+	}
+	t.armed, t.held = true, false
+	t.deadline = p.localTime(s.now) + d
+	s.queueTimer(t)
+}
+
+// newTimer makes a timer record, recycling a cancelled one.
+func (s *Sim) newTimer(p *proc, name string) *timer {
+	if n := len(s.freeTimers); n > 0 {
+		t := s.freeTimers[n-1]
+		s.freeTimers = s.freeTimers[:n-1]
+		*t = timer{slot: t.slot, gen: t.gen + 1, name: name, proc: p}
+		return t
+	}
+	t := &timer{slot: int32(len(s.timerSlab)), name: name, proc: p}
+	s.timerSlab = append(s.timerSlab, t)
+	return t
+}
+
+// cancelTimer disarms p's timer called name and recycles its record: a
+// client names a timer per operation, and the records would otherwise pile
+// up for the whole run. Queued events and held items that still name it are
+// void (its evSeq is 0 and, once reused, its gen differs).
+func (s *Sim) cancelTimer(p *proc, name string) {
+	if t := p.timers[name]; t != nil {
+		t.armed, t.held, t.evSeq = false, false, 0
+		delete(p.timers, name)
+		s.freeTimers = append(s.freeTimers, t)
+	}
+}
+
+// queueTimer queues t's event at the first microsecond its local clock reads
+// the deadline, voiding any event queued for it before.
+func (s *Sim) queueTimer(t *timer) {
+	at := ceilTick(t.proc.trueTimeOf(t.deadline))
+	if at < s.now {
+		at = s.now
+	}
+	if at > maxTime {
+		at = maxTime
+	}
+	s.queueTimerAt(t, at)
+}
+
+// queueTimerAt makes t due at at under a fresh seq. An event already queued
+// for t no later than that stands in for it: when it comes up, top puts it
+// back at t's own (at, seq). So an election timeout re-armed on every
+// heartbeat costs no queue push per re-arm, and the run is exactly as if
+// each re-arm had queued its own event: the queue orders by (at, seq), and
+// the stand-in comes up before that pair would.
+func (s *Sim) queueTimerAt(t *timer, at time.Duration) {
+	t.at = at
+	s.seq++
+	t.evSeq = s.seq
+	if t.placed != 0 && t.placedAt <= at {
+		return
+	}
+	t.placed, t.placedAt = s.seq, at
+	s.queue.push(event{at: at, seq: s.seq, ref: ^t.slot})
+}
+
+// reclock re-queues every armed timer after the process's clock changed:
+// timers are set in local time, so a jump forward fires them early and a jump
+// back fires them late.
+func (s *Sim) reclock(p *proc) {
+	for _, t := range p.armedTimers() {
+		t.held = false // a held timer is due again only if the new clock says so
+		s.queueTimer(t)
+	}
+}
+
+// armedTimers lists the armed timers by name.
+func (p *proc) armedTimers() []*timer {
+	var out []*timer
+	for _, t := range p.timers {
+		if t.armed {
+			out = append(out, t)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].name < out[j].name })
+	return out
+}
