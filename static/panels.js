@@ -3,7 +3,7 @@
 // gets panels only for the nodes in focus: the selected one, those a broken
 // invariant names, the smaller role groups.
 import { h, fmtTime, slug, nodeClock } from './dom.js';
-import { renderWidget } from './widgets.js';
+import { renderWidget, gridCellClass, gridCellTitle } from './widgets.js';
 import { isLarge, focus } from './roles.js';
 
 // clockOffset is node id's clock minus true time (µs), for deadlines drawn
@@ -89,21 +89,48 @@ export class NodePanels {
 }
 
 // ClusterPanel draws the pattern's cluster-level widgets (engine
-// ClusterView.Widgets) and hides itself when there are none.
+// ClusterView.Widgets) and hides itself when there are none. A delta keeps
+// the unchanged widgets' objects (views.js), so only the changed ones are
+// drawn again; a grid whose cells are the same processes is recoloured in
+// place (a large cluster's grid changes on almost every frame).
 export class ClusterPanel {
   constructor(root) {
     this.root = root;
     this.body = root && root.querySelector('.cp-body');
-    this.shown = null;
+    this.shown = []; // [{ w, el }] by position
   }
 
   render(st) {
     if (!this.body) return;
     const ws = st.cluster || [];
     this.root.hidden = !ws.length;
-    if (ws === this.shown) return;
-    this.shown = ws;
     const emph = new Set((st.pattern && st.pattern.emphasis) || []);
-    this.body.replaceChildren(...ws.map((w) => renderWidget(w, { emphasis: emph.has(w.title) })));
+    ws.forEach((w, i) => {
+      const old = this.shown[i];
+      if (old && old.w === w) return;
+      if (old && recolourGrid(old, w)) return;
+      const el = renderWidget(w, { emphasis: emph.has(w.title) });
+      if (old) old.el.replaceWith(el);
+      else this.body.append(el);
+      this.shown[i] = { w, el };
+    });
+    for (const gone of this.shown.splice(ws.length)) gone.el.remove();
   }
+}
+
+// recolourGrid updates a drawn grid for w when both list the same cells.
+function recolourGrid(old, w) {
+  const a = old.w, b = w;
+  if (a.type !== 'grid' || b.type !== 'grid' || a.title !== b.title) return false;
+  const ca = a.cells || [], cb = b.cells || [];
+  if (ca.length !== cb.length || ca.some((c, i) => c.id !== cb[i].id)) return false;
+  const lis = old.el.querySelectorAll('.cell');
+  cb.forEach((c, i) => {
+    if (ca[i].state === c.state && ca[i].text === c.text) return;
+    lis[i].className = gridCellClass(c);
+    lis[i].title = gridCellTitle(c);
+    lis[i].textContent = c.text || '';
+  });
+  old.w = w;
+  return true;
 }

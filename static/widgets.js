@@ -154,12 +154,12 @@ export const renderers = {
   },
   grid(w) {
     const cells = w.cells || [];
-    return h('ol', { class: 'grid' }, cells.map((c) => h('li', {
-      class: ['cell', stateClass(c.state)], 'data-node': null, 'data-cell': c.id, title: `${c.id}${c.text ? ': ' + c.text : ''}${c.state ? ' (' + c.state + ')' : ''}`,
-      text: c.text || '',
-    })));
+    return h('ol', { class: 'grid' }, cells.map((c) => h('li', { class: gridCellClass(c), 'data-cell': c.id, title: gridCellTitle(c), text: c.text || '' })));
   },
 };
+
+export const gridCellClass = (c) => ['cell', stateClass(c.state)].filter(Boolean).join(' ');
+export const gridCellTitle = (c) => `${c.id}${c.text ? ': ' + c.text : ''}${c.state ? ' (' + c.state + ')' : ''}`;
 
 function vectorPills(kv) {
   return h('span', { class: 'vector' }, (kv || []).map((r) => h('span', { class: 'pill' }, h('b', { text: r.key }), ' ' + r.value)));
