@@ -30,12 +30,16 @@ lint: ## gofmt, go vet, and generated templ code in step with its sources
 	  untracked=$$(git ls-files --others --exclude-standard -- '*_templ.go'); \
 	  if [ -n "$$untracked" ]; then echo "generated but not tracked by git (git add them):"; echo "$$untracked"; exit 1; fi
 
+FUZZTIME ?= 30s
+fuzz: ## each fuzz target for FUZZTIME (plain go test runs their seed corpora)
+	$(GO) test ./web -run '^$$' -fuzz '^FuzzDecodeClientMsg$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./web/share -run '^$$' -fuzz '^FuzzDecodeLog$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./lessons -run '^$$' -fuzz '^FuzzParseScenario$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./lessons -run '^$$' -fuzz '^FuzzCondition$$' -fuzztime $(FUZZTIME)
+
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 20x $(PKGS)
 
-fuzz: ## each fuzz target for 30 s (plain go test runs only their seed corpus); one line per target
-	$(GO) test -run '^$$' -fuzz '^FuzzParseScenario$$' -fuzztime 30s ./lessons
-	$(GO) test -run '^$$' -fuzz '^FuzzCondition$$' -fuzztime 30s ./lessons
 
 clean:
 	rm -rf bin artifacts

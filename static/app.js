@@ -149,6 +149,7 @@ class App {
       Object.assign(st, this.emptyState());
       st.selected = selected;
       st.session = f.session;
+      st.exportKey = f.exportKey || '';
       st.pattern = f.pattern;
       st.config = f.config;
       st.order = f.nodes.map((n) => n.id);

@@ -143,7 +143,7 @@ export function attachPlayer(app) {
     box.dataset.done = String(active && story.done);
     const sess = app.state.session;
     if (sess) {
-      exportLink.href = `/session/${encodeURIComponent(sess)}/scenario.yaml`;
+      exportLink.href = `/session/${encodeURIComponent(sess)}/scenario.yaml?key=${encodeURIComponent(app.state.exportKey || '')}`;
       exportLink.removeAttribute('aria-disabled');
     }
     if (!active) {

@@ -362,7 +362,7 @@ class PatternTools {
     const st = this.app.state;
     if (!st.session) return this.app.status('Not connected yet.', true);
     const name = `${this.pattern}-step-${st.step}.yaml`;
-    download(`/session/${encodeURIComponent(st.session)}/scenario.yaml`, name, { 'data-view': 'share-export' });
+    download(`/session/${encodeURIComponent(st.session)}/scenario.yaml?key=${encodeURIComponent(st.exportKey || '')}`, name, { 'data-view': 'share-export' });
     this.app.status(`This run's link would be ${length} characters, too long to share (at most ${maxURL()}). ` +
       'It was saved as a scenario file instead: the file replays the run exactly (clusterscope run FILE, or put it in a lessons folder).', true);
   }

@@ -20,16 +20,18 @@ export function attachViews(app) {
   const st = () => app.state;
   const seek = (step) => app.send({ type: 'seek', step: Math.max(0, step) });
   const base = () => (st().session ? `/session/${encodeURIComponent(st().session)}` : null);
+  // Export URLs carry the run's export key (from its snapshot), not just its id.
+  const key = () => `key=${encodeURIComponent(st().exportKey || '')}`;
   const out = { spacetime: null, timeline: null, history: null, clusterPanel: null };
   const cpEl = $('[data-view="cluster-panel"]', root);
   if (cpEl) out.clusterPanel = new ClusterPanel(cpEl);
 
   const stEl = $('[data-view="spacetime"] .st-body', root);
-  if (stEl) out.spacetime = createSpaceTime(stEl, { seek, traceURL: (since) => base() && `${base()}/trace.json?since=${since}` });
+  if (stEl) out.spacetime = createSpaceTime(stEl, { seek, traceURL: (since) => base() && `${base()}/trace.json?since=${since}&${key()}` });
   const tlEl = $('[data-view="timeline"]', root);
   if (tlEl) out.timeline = createTimeline(tlEl, { seek, branch: (id, step) => app.send(step === undefined ? { type: 'branch', id } : { type: 'branch', id, step }) });
   const hvEl = $('[data-view="history"] .hv-body', root);
-  if (hvEl) out.history = createHistory(hvEl, { historyURL: () => base() && `${base()}/history.json`, htmlURL: () => base() && `${base()}/history.html` });
+  if (hvEl) out.history = createHistory(hvEl, { historyURL: () => base() && `${base()}/history.json?${key()}`, htmlURL: () => base() && `${base()}/history.html?${key()}` });
 
   const exEl = $('[data-view="exports"]', root);
   if (exEl) {
@@ -47,9 +49,9 @@ export function attachViews(app) {
       const b = base();
       if (!b) return;
       const name = `${st().pattern ? st().pattern.id : 'run'}-step${st().step}`;
-      trace.href = `${b}/trace.json`;
+      trace.href = `${b}/trace.json?${key()}`;
       trace.download = `${name}-trace.json`;
-      history.href = `${b}/history.json`;
+      history.href = `${b}/history.json?${key()}`;
       history.download = `${name}-history.json`;
     };
   }

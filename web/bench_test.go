@@ -26,7 +26,7 @@ func BenchmarkDeltaFrame(b *testing.B) {
 	const steps = 2000
 	var sizes []int
 	for i := 0; i < b.N; i++ {
-		s := &session{id: "bench", pat: p, play: playState{Speed: 1}}
+		s := &session{id: "bench", pat: p, play: playState{Speed: 1}, hub: newHub(Limits{}.withDefaults(), nil), lim: Limits{}.withDefaults()}
 		if err := s.start(cfg, nil, 0); err != nil {
 			b.Fatal(err)
 		}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"fmt"
 
 	"clusterscope/engine"
@@ -157,8 +158,17 @@ func (s *session) switchBranch(id int, at *int) error {
 		}
 		step = *at
 	}
+	if err := s.reserveReplay(step); err != nil {
+		s.tree.undo(prev)
+		return err
+	}
 	applied, future := splitLog(log, step)
-	sim, err := engine.Replay(s.cfg, s.model, applied, step)
+	sim, err := s.replay(applied, step)
+	var le *limitError
+	if errors.As(err, &le) {
+		s.tree.undo(prev)
+		return le
+	}
 	if err != nil {
 		s.tree.undo(prev)
 		return fmt.Errorf("branch: cannot replay branch %d to step %d: %w", id, step, err)

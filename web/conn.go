@@ -9,6 +9,7 @@ import (
 	"io"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"clusterscope/engine"
@@ -17,14 +18,20 @@ import (
 )
 
 // conn is one WebSocket connection of a session. Its writer goroutine drains
-// a bounded outbox; its reader goroutine decodes messages for the session.
+// a bounded outbox and pings the client; its reader goroutine decodes
+// messages for the session. When the reader ends (the client left), the
+// writer ends too.
 type conn struct {
-	ws      *websocket.Conn
-	out     chan []byte
-	closeC  chan closeReq
-	once    sync.Once
-	done    chan struct{} // the writer has finished
-	timeout time.Duration
+	ws       *websocket.Conn
+	out      chan []byte
+	closeC   chan closeReq
+	once     sync.Once
+	stopC    chan struct{} // closed when the reader has ended
+	stopOnce sync.Once
+	gone     atomic.Bool   // the client has left: work done for it can stop
+	done     chan struct{} // the writer has finished
+	timeout  time.Duration
+	ping     time.Duration
 }
 
 type closeReq struct {
@@ -37,7 +44,8 @@ type closeReq struct {
 const statusTakenOver websocket.StatusCode = 4001
 
 func newConn(ws *websocket.Conn, l Limits) *conn {
-	c := &conn{ws: ws, out: make(chan []byte, l.Outbox), closeC: make(chan closeReq, 1), done: make(chan struct{}), timeout: l.WriteTimeout}
+	c := &conn{ws: ws, out: make(chan []byte, l.Outbox), closeC: make(chan closeReq, 1), stopC: make(chan struct{}),
+		done: make(chan struct{}), timeout: l.WriteTimeout, ping: l.PingInterval}
 	go c.writeLoop()
 	return c
 }
@@ -53,12 +61,32 @@ func (c *conn) writeLoop() {
 		}
 		return true
 	}
+	// Pings find clients that vanished without closing (a laptop lid, a
+	// dropped Wi-Fi): their session is detached and its slot freed, instead
+	// of waiting for TCP to give up.
+	var pings <-chan time.Time
+	if c.ping > 0 {
+		t := time.NewTicker(c.ping)
+		defer t.Stop()
+		pings = t.C
+	}
 	for {
 		select {
 		case b := <-c.out:
 			if !write(b) {
 				return
 			}
+		case <-pings:
+			ctx, cancel := context.WithTimeout(context.Background(), c.timeout)
+			err := c.ws.Ping(ctx)
+			cancel()
+			if err != nil {
+				c.ws.CloseNow()
+				return
+			}
+		case <-c.stopC:
+			c.ws.CloseNow()
+			return
 		case req := <-c.closeC:
 			// Frames queued before the close (an error frame) go first.
 			for {
@@ -76,6 +104,13 @@ func (c *conn) writeLoop() {
 			return
 		}
 	}
+}
+
+// stop is called when the reader ends: the client is gone, so the writer
+// ends too (before, every closed tab left its writer waiting forever).
+func (c *conn) stop() {
+	c.gone.Store(true)
+	c.stopOnce.Do(func() { close(c.stopC) })
 }
 
 // close asks the writer to finish with a close frame; it never blocks.
@@ -116,6 +151,9 @@ type clientMsg struct {
 	Choice *int   `json:"choice,omitempty"`
 }
 
+// maxDecodeError bounds the part of a decoding error that may quote input.
+const maxDecodeError = 200
+
 func decodeClientMsg(data []byte) (clientMsg, error) {
 	var m clientMsg
 	dec := json.NewDecoder(bytes.NewReader(data))
@@ -123,12 +161,14 @@ func decodeClientMsg(data []byte) (clientMsg, error) {
 	if err := dec.Decode(&m); err != nil {
 		var syn *json.SyntaxError
 		if errors.As(err, &syn) {
-			return m, fmt.Errorf("malformed JSON at byte %d: %v", syn.Offset, err)
+			return m, fmt.Errorf("malformed JSON at byte %d: %s", syn.Offset, truncate(err.Error(), maxDecodeError))
 		}
 		if errors.Is(err, io.ErrUnexpectedEOF) {
 			return m, errors.New("malformed JSON: the message ends in the middle of a value")
 		}
-		return m, fmt.Errorf("cannot read message: %v", err)
+		// The decoder may quote the input (an unknown field's name): keep
+		// what goes back to the client short.
+		return m, fmt.Errorf("cannot read message: %s", truncate(err.Error(), maxDecodeError))
 	}
 	if dec.More() {
 		return m, errors.New("malformed JSON: more than one value in a message")
@@ -141,10 +181,14 @@ func decodeClientMsg(data []byte) (clientMsg, error) {
 
 // readLoop feeds the session until the connection ends. A message over the
 // read limit makes Read fail, and the library closes the connection with
-// StatusMessageTooBig; the session stays for a reconnect.
-func (c *conn) readLoop(s *session, rate float64, burst int) {
-	defer s.detach(c)
-	bucket := tokenBucket{rate: rate, size: float64(burst), tokens: float64(burst), last: time.Now()}
+// StatusMessageTooBig; the session stays for a reconnect. Messages are
+// rate-limited per session and per address (session.admitMessage), so
+// reconnecting or opening more sockets buys no more.
+func (c *conn) readLoop(s *session) {
+	defer func() {
+		c.stop()
+		s.detach(c)
+	}()
 	for {
 		typ, data, err := c.ws.Read(context.Background())
 		if err != nil {
@@ -154,10 +198,12 @@ func (c *conn) readLoop(s *session, rate float64, burst int) {
 		switch {
 		case typ != websocket.MessageText:
 			in.err = errors.New("messages must be JSON text, not binary")
-		case !bucket.take(time.Now()):
-			in.err, in.code = fmt.Errorf("too many messages (at most %g a second): this one was ignored", rate), "limit"
 		default:
-			in.msg, in.err = decodeClientMsg(data)
+			if in.err = s.admitMessage(time.Now()); in.err != nil {
+				in.code = "limit"
+			} else {
+				in.msg, in.err = decodeClientMsg(data)
+			}
 		}
 		select {
 		case s.in <- in:
@@ -165,25 +211,6 @@ func (c *conn) readLoop(s *session, rate float64, burst int) {
 			return
 		}
 	}
-}
-
-// tokenBucket limits messages per second per connection.
-type tokenBucket struct {
-	rate, size, tokens float64
-	last               time.Time
-}
-
-func (b *tokenBucket) take(now time.Time) bool {
-	b.tokens += now.Sub(b.last).Seconds() * b.rate
-	if b.tokens > b.size {
-		b.tokens = b.size
-	}
-	b.last = now
-	if b.tokens < 1 {
-		return false
-	}
-	b.tokens--
-	return true
 }
 
 func truncate(s string, n int) string {

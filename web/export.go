@@ -1,12 +1,17 @@
 package web
 
 import (
+	"bufio"
+	"bytes"
 	"context"
+	"crypto/subtle"
 	_ "embed"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"html"
+	"io"
+	"log/slog"
 	"net/http"
 	"sort"
 	"strconv"
@@ -180,8 +185,10 @@ func marshalIndent(v any) []byte {
 
 // ---- HTTP ----
 
-// exportRoutes serves a live session's exports and the trace schema. The
-// session id is the capability, as for the WebSocket.
+// exportRoutes serves a live session's exports and the trace schema. An
+// export URL carries the session id and the export key that only the run's
+// own page receives (in its snapshots): a follower or anyone who saw the id
+// cannot download the run.
 func (s *Server) exportRoutes(r chi.Router) {
 	r.Get("/schema/trace.json", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/schema+json")
@@ -220,11 +227,30 @@ func (sess *session) query(ctx context.Context, f func()) error {
 	}
 }
 
+// exportSession finds the session of an export request, checks its export
+// key, and takes one of the server's export slots until the request ends
+// (a few at a time: a long run's trace is large to read and write).
 func (s *Server) exportSession(w http.ResponseWriter, r *http.Request) *session {
 	sess := s.hub.get(chi.URLParam(r, "id"))
 	if sess == nil {
 		jsonError(w, http.StatusNotFound, errNoSession)
+		return nil
 	}
+	ip := clientIP(r)
+	if key := r.URL.Query().Get("key"); subtle.ConstantTimeCompare([]byte(key), []byte(sess.exportKey)) != 1 {
+		s.refused.note(r.Context(), "export-key", ip, slog.String("path", r.URL.Path))
+		jsonError(w, http.StatusForbidden, errors.New("this export link lacks the run's key: use the export links on the run's own page"))
+		return nil
+	}
+	if !s.hub.exports.try() {
+		s.refused.note(r.Context(), "exports-busy", ip, slog.String("path", r.URL.Path))
+		w.Header().Set("Retry-After", "5")
+		jsonError(w, http.StatusTooManyRequests, errors.New("the server is writing other exports right now; try again in a few seconds"))
+		return nil
+	}
+	// The request's context ends when its handler returns (or the client
+	// leaves): the slot is held while the export is written.
+	context.AfterFunc(r.Context(), s.hub.exports.release)
 	return sess
 }
 
@@ -260,8 +286,53 @@ func (s *Server) handleTraceExport(w http.ResponseWriter, r *http.Request) {
 		jsonError(w, http.StatusGone, err)
 		return
 	}
-	// Encoding happens here, off the session's goroutine.
-	writeJSON(w, marshalIndent(doc))
+	// Encoding happens here, off the session's goroutine, one event at a
+	// time straight to the client: a long run's trace is never held whole
+	// as JSON.
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	bw := bufio.NewWriterSize(w, 32<<10)
+	if err := writeTraceDoc(bw, doc); err == nil {
+		bw.Flush()
+	}
+}
+
+// eventsMarker is where the events go in the indented document.
+const eventsMarker = "\n \"events\": null"
+
+// writeTraceDoc writes d as marshalIndent would lay out its header, with
+// the events one a line; it stops at the first write error (the client
+// left).
+func writeTraceDoc(w io.Writer, d traceDoc) error {
+	events := d.Events
+	d.Events = nil
+	head := marshalIndent(d)
+	before, after, ok := bytes.Cut(head, []byte(eventsMarker))
+	if !ok { // cannot happen: the field is always there
+		return errors.New("trace export: no events field")
+	}
+	if _, err := w.Write(append(before, "\n \"events\": ["...)); err != nil {
+		return err
+	}
+	for i := range events {
+		sep := ",\n  "
+		if i == 0 {
+			sep = "\n  "
+		}
+		if _, err := io.WriteString(w, sep); err != nil {
+			return err
+		}
+		if _, err := w.Write(mustJSON(&events[i])); err != nil {
+			return err
+		}
+	}
+	if len(events) > 0 {
+		if _, err := io.WriteString(w, "\n "); err != nil {
+			return err
+		}
+	}
+	_, err := w.Write(append([]byte("]"), after...))
+	return err
 }
 
 // historyCheck copies the history on the session goroutine and checks it

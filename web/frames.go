@@ -18,12 +18,15 @@ import (
 // delta only what changed since the previous frame. Every frame carries the
 // step and the virtual time (µs).
 type frame struct {
-	Type    string       `json:"type"` // "snapshot", "delta", "error"
-	Step    int          `json:"step"`
-	Time    int64        `json:"time"`
-	Session string       `json:"session,omitempty"`
-	Pattern *patternMeta `json:"pattern,omitempty"`
-	Config  *configMeta  `json:"config,omitempty"`
+	Type    string `json:"type"` // "snapshot", "delta", "error"
+	Step    int    `json:"step"`
+	Time    int64  `json:"time"`
+	Session string `json:"session,omitempty"`
+	// ExportKey (snapshots to the run's own page only) must be in export
+	// URLs: /session/{id}/trace.json?key=...
+	ExportKey string       `json:"exportKey,omitempty"`
+	Pattern   *patternMeta `json:"pattern,omitempty"`
+	Config    *configMeta  `json:"config,omitempty"`
 	// Nodes: every process (snapshot). Changed: the processes whose view
 	// changed (delta).
 	Nodes   []wireNode  `json:"nodes,omitempty"`

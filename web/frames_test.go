@@ -62,7 +62,7 @@ func TestFramesCarryOpsWithTextAndTheLog(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &session{id: "t", pat: p, play: playState{Speed: 1}}
+	s := &session{id: "t", pat: p, play: playState{Speed: 1}, hub: newHub(Limits{}.withDefaults(), nil), lim: Limits{}.withDefaults()}
 	if err := s.start(cfg, nil, 0); err != nil {
 		t.Fatal(err)
 	}

@@ -22,6 +22,7 @@ type tframe struct {
 	Step       int                  `json:"step"`
 	Time       int64                `json:"time"`
 	Session    string               `json:"session"`
+	ExportKey  string               `json:"exportKey"`
 	Pattern    *patternMeta         `json:"pattern"`
 	Config     *configMeta          `json:"config"`
 	Nodes      []wireNode           `json:"nodes"`

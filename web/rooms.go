@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
@@ -182,11 +183,17 @@ func (s *Server) handleOpenRoom(w http.ResponseWriter, r *http.Request) {
 		jsonError(w, http.StatusConflict, errors.New("this run is presented already; its presenter link resumes it"))
 		return
 	}
-	rm, key, err := s.rooms.Open(sess.pat.ID, sess.id)
+	addr := addrKey(clientIP(r))
+	rm, key, err := s.rooms.Open(sess.pat.ID, sess.id, addr)
 	if err != nil {
 		status := http.StatusServiceUnavailable
-		if _, ok := err.(room.LimitError); ok {
+		switch err.(type) {
+		case room.LimitError:
 			status = http.StatusTooManyRequests
+			s.refused.note(r.Context(), "rooms", addr)
+		case room.AddrLimitError:
+			status = http.StatusTooManyRequests
+			s.refused.note(r.Context(), "rooms-per-ip", addr)
 		}
 		jsonError(w, status, err)
 		return
@@ -243,13 +250,27 @@ func sameOrigin(r *http.Request) bool {
 	return err == nil && strings.EqualFold(u.Host, r.Host)
 }
 
+// getRoom finds the room by the code a client typed, within the client's
+// join-code throttle (throttle.go); nil and false when it has answered 429.
+func (s *Server) getRoom(w http.ResponseWriter, r *http.Request, typed string) (rm *room.Room, ok bool) {
+	_, ok = s.throttledLookup(w, r, func() bool {
+		rm = s.rooms.Get(typed)
+		return rm != nil
+	})
+	return rm, ok
+}
+
 func (s *Server) handleJoin(w http.ResponseWriter, r *http.Request) {
 	typed := r.URL.Query().Get("code")
 	if typed == "" {
 		s.render(w, r, http.StatusOK, templates.Join(s.chrome(), templates.JoinPage{}))
 		return
 	}
-	if rm := s.rooms.Get(typed); rm != nil {
+	rm, ok := s.getRoom(w, r, typed)
+	if !ok {
+		return
+	}
+	if rm != nil {
 		http.Redirect(w, r, "/join/"+rm.Code, http.StatusSeeOther)
 		return
 	}
@@ -265,7 +286,10 @@ func noRoomMsg(typed string) string {
 
 func (s *Server) handleFollow(w http.ResponseWriter, r *http.Request) {
 	typed := chi.URLParam(r, "code")
-	rm := s.rooms.Get(typed)
+	rm, ok := s.getRoom(w, r, typed)
+	if !ok {
+		return
+	}
 	if rm == nil {
 		s.render(w, r, http.StatusNotFound, templates.Join(s.chrome(), templates.JoinPage{Code: truncate(typed, 20), Error: noRoomMsg(typed)}))
 		return
@@ -286,7 +310,10 @@ func (s *Server) handleFollow(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleQR(w http.ResponseWriter, r *http.Request) {
-	rm := s.rooms.Get(chi.URLParam(r, "code"))
+	rm, ok := s.getRoom(w, r, chi.URLParam(r, "code"))
+	if !ok {
+		return
+	}
 	if rm == nil {
 		http.NotFound(w, r)
 		return
@@ -304,6 +331,10 @@ func (s *Server) handleQR(w http.ResponseWriter, r *http.Request) {
 // handleRoomWS: with ?key= the presenter's control socket (a wrong key is
 // refused, never demoted to a follower), without it a follower's.
 func (s *Server) handleRoomWS(w http.ResponseWriter, r *http.Request) {
+	rm, ok := s.getRoom(w, r, chi.URLParam(r, "code")) // a throttled guesser gets 429 instead of a socket
+	if !ok {
+		return
+	}
 	ws, err := websocket.Accept(w, r, nil) // same origin only
 	if err != nil {
 		return
@@ -312,18 +343,23 @@ func (s *Server) handleRoomWS(w http.ResponseWriter, r *http.Request) {
 		ws.Write(r.Context(), websocket.MessageText, mustJSON(frame{Type: "error", Code: code, Error: msg}))
 		ws.Close(websocket.StatusPolicyViolation, truncate(msg, 120))
 	}
-	rm := s.rooms.Get(chi.URLParam(r, "code"))
 	if rm == nil {
 		fail("no-room", "this room has ended (or the code is wrong)")
 		return
 	}
 	q := r.URL.Query()
 	if !q.Has("key") {
-		rm.ServeFollower(ws)
+		addr := addrKey(clientIP(r))
+		switch rm.ServeFollower(ws, addr).(type) {
+		case room.AddrLimitError:
+			s.refused.note(r.Context(), "followers-per-ip", addr, slog.String("room", rm.Code))
+		case room.LimitError:
+			s.refused.note(r.Context(), "room-full", addr, slog.String("room", rm.Code))
+		}
 		return
 	}
 	if !rm.Authorized(q.Get("key")) {
-		s.log.Warn("room: wrong presenter key", "room", rm.Code, "ip", clientIP(r))
+		s.refused.note(r.Context(), "presenter-key", clientIP(r), slog.String("room", rm.Code))
 		fail("forbidden", "that is not this room's presenter secret")
 		return
 	}
@@ -416,9 +452,11 @@ func CheckFrameAncestors(v string) error {
 
 // handleEmbedWS is /ws for embed pages. Those run inside other sites' pages
 // (and sandboxed frames send Origin: null), so it accepts any origin, on
-// purpose. That is safe because it only ever starts a fresh run: it never
-// attaches to an existing session, so a foreign page cannot reach anyone
-// else's cluster through it.
+// purpose. It only ever starts a fresh run: it never attaches to an existing
+// session, so a foreign page cannot reach anyone else's cluster through it.
+// And any site can make its visitors' browsers open this socket, so a page
+// on another origin gets a bounded protocol (capabilities.go): no uploads,
+// short links, short runs, a lower rate.
 func (s *Server) handleEmbedWS(w http.ResponseWriter, r *http.Request) {
 	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{OriginPatterns: []string{"*"}})
 	if err != nil {
@@ -426,5 +464,19 @@ func (s *Server) handleEmbedWS(w http.ResponseWriter, r *http.Request) {
 	}
 	q := r.URL.Query()
 	q.Del("session")
+	if !sameOrigin(r) {
+		caps := s.embedCaps()
+		ip, origin := clientIP(r), truncate(r.Header.Get("Origin"), 100)
+		caps.note = func(reason string) {
+			s.refused.note(context.Background(), reason, ip, slog.String("origin", origin))
+		}
+		if err := caps.checkLink(q); err != nil {
+			caps.note("embed-replay")
+			c := newConn(ws, s.limits)
+			c.fail("limit", err.Error(), websocket.StatusPolicyViolation)
+			return
+		}
+		r = r.WithContext(withCaps(r.Context(), caps))
+	}
 	s.serveWS(ws, r, q)
 }

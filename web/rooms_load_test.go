@@ -16,6 +16,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"clusterscope/web/room"
 	"clusterscope/web/testlog"
 )
 
@@ -33,7 +34,8 @@ func TestLoadRoom(t *testing.T) {
 		t.Skip("load test: skipped with -short")
 	}
 	const followers = 500
-	srv := New(Options{Patterns: testPatterns(), Logger: testlog.New(t)})
+	// Every follower dials from 127.0.0.1: lift the per-address share.
+	srv := New(Options{Patterns: testPatterns(), Logger: testlog.New(t), Rooms: room.Limits{FollowersPerAddr: followers + 1}})
 	ts := httptest.NewUnstartedServer(srv)
 	// Small kernel send buffers, so a follower that stops reading fills its
 	// connection in a few frames instead of a few megabytes.

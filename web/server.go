@@ -5,6 +5,7 @@ package web
 
 import (
 	"context"
+	"crypto/tls"
 	"log/slog"
 	"net"
 	"net/http"
@@ -39,6 +40,13 @@ type Options struct {
 	// FrameAncestors is the CSP frame-ancestors of /embed pages ("" = any
 	// site may frame them); every other page refuses framing.
 	FrameAncestors string
+	// AllowedHosts are the host names requests may name in their Host
+	// header (hosts.go), against DNS rebinding: "*" allows any, and
+	// "*.example.org" its subdomains. nil allows IP addresses, localhost,
+	// this machine's name and PublicURL's host.
+	AllowedHosts []string
+	// TLS, when set, makes ListenAndServe serve HTTPS.
+	TLS *tls.Config
 }
 
 // Limits bound what one client can make the server do.
@@ -53,6 +61,19 @@ type Limits struct {
 	Outbox            int           // frames queued per connection before a resync (32)
 	WriteTimeout      time.Duration // one frame write (10 s)
 	MaxReplaySteps    int           // a URL may ask to replay at most this many steps (200 000)
+	// Session lifecycle (session.go, hub.go, ratelimit.go).
+	MaxSessionSteps          int           // steps one run may hold (300 000, ≈ 28 MB); at the cap it stops and says so
+	MaxRetainedSteps         int           // steps all runs together may hold (3 000 000, ≈ 280 MB)
+	AddressCommandsPerSecond float64       // per client address, shared by its sockets and sessions (60)
+	AddressCommandBurst      int           // (120)
+	StepsPerCommand          int           // steps run or replayed that cost one more command token (10 000)
+	ConnectsPerSecond        float64       // new WebSockets per client address (5)
+	ConnectBurst             int           // (30)
+	MaxReplays               int           // link replays at once, server-wide (4)
+	MaxUploads               int           // scenario uploads parsed at once, server-wide (4)
+	MaxExports               int           // exports (trace, history, scenario) at once, server-wide (4)
+	PingInterval             time.Duration // WebSocket pings that find dead clients (20 s)
+	IdleTimeout              time.Duration // a run nobody sends anything to ends (30 min)
 }
 
 func (l Limits) withDefaults() Limits {
@@ -81,6 +102,26 @@ func (l Limits) withDefaults() Limits {
 	if l.WriteTimeout <= 0 {
 		l.WriteTimeout = 10 * time.Second
 	}
+	def(&l.MaxSessionSteps, 300_000)
+	def(&l.MaxRetainedSteps, 3_000_000)
+	def(&l.AddressCommandBurst, 120)
+	def(&l.StepsPerCommand, 10_000)
+	def(&l.ConnectBurst, 30)
+	def(&l.MaxReplays, 4)
+	def(&l.MaxUploads, 4)
+	def(&l.MaxExports, 4)
+	if l.AddressCommandsPerSecond <= 0 {
+		l.AddressCommandsPerSecond = 60
+	}
+	if l.ConnectsPerSecond <= 0 {
+		l.ConnectsPerSecond = 5
+	}
+	if l.PingInterval <= 0 {
+		l.PingInterval = 20 * time.Second
+	}
+	if l.IdleTimeout <= 0 {
+		l.IdleTimeout = 30 * time.Minute
+	}
 	return l
 }
 
@@ -99,6 +140,10 @@ type Server struct {
 	rooms          *room.Registry
 	publicURL      string
 	frameAncestors string
+	hosts          hostPolicy // hosts.go
+	tls            *tls.Config
+	embedCaps      func() *capabilities // for an embed on another site (capabilities.go); tests shrink it
+	codeMisses     *missThrottle        // join codes that lead nowhere, per address (throttle.go)
 }
 
 // New builds a server.
@@ -127,6 +172,9 @@ func New(opts Options) *Server {
 	s.hub = newHub(s.limits, s.log)
 	s.rooms = room.NewRegistry(opts.Rooms, s.log)
 	s.publicURL, s.frameAncestors = opts.PublicURL, opts.FrameAncestors
+	s.hosts, s.tls = newHostPolicy(opts.AllowedHosts, opts.PublicURL), opts.TLS
+	s.embedCaps = foreignEmbedCaps
+	s.codeMisses = newMissThrottle(6*time.Second, 10)
 	s.router = s.routes()
 	return s
 }
@@ -147,7 +195,7 @@ func (s *Server) Sessions() int { return s.hub.count() }
 
 func (s *Server) routes() chi.Router {
 	r := chi.NewRouter()
-	r.Use(middleware.RequestID, s.logRequests, middleware.Recoverer, securityHeaders)
+	r.Use(middleware.RequestID, s.logRequests, middleware.Recoverer, s.checkHost, securityHeaders)
 	// The WebSocket endpoint stays out of the compressor: it hijacks the
 	// connection and frames are small JSON.
 	r.Get("/ws", s.handleWS)
@@ -279,6 +327,11 @@ func (s *Server) ListenAndServe(ctx context.Context, addr string, ready func(add
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err
+	}
+	if s.tls != nil {
+		// HTTP/1.1 only (no "h2" in NextProtos): browsers open WebSockets by
+		// upgrading an HTTP/1.1 connection.
+		ln = tls.NewListener(ln, s.tls)
 	}
 	if ready != nil {
 		ready(ln.Addr().String())

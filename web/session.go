@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -23,12 +24,14 @@ import (
 // A session is one learner's run of one pattern. Its goroutine (run) is the
 // only one that touches the Sim; connections come and go around it.
 type session struct {
-	id  string
-	ip  string
-	pat *patterns.Pattern
-	hub *hub
-	lim Limits
-	log *slog.Logger
+	id        string
+	ip        string
+	pat       *patterns.Pattern
+	hub       *hub
+	lim       Limits
+	log       *slog.Logger
+	refused   *refusals
+	exportKey string // export URLs must carry it (export.go): the id alone drives no download
 
 	in      chan inbound
 	attachC chan *conn
@@ -47,15 +50,22 @@ type session struct {
 	story   *story                 // a scenario being played (story.go)
 	room    *room.Room             // the room this run is presented to, if any (rooms.go)
 	lessons *Lessons               // where scenarios are found by name (lessons.go)
+	caps    *capabilities          // what its client may do; nil: anything within Limits (capabilities.go)
 	play    playState
 	conn    *conn
 	base    baseline
 	resync  bool
+	held    int // steps counted against the server's budget (hub.steps)
+	work    int // steps run or replayed for the message being handled
 
-	mu       sync.Mutex // guards the fields read by the hub
-	detached time.Time
-	evicted  bool
-	resyncs  int // slow-client resyncs, for tests and logs
+	mu        sync.Mutex // guards the fields read by the hub and the readers
+	detached  time.Time
+	evicted   bool
+	presented bool        // kept for a room: never evicted to make room
+	resyncs   int         // slow-client resyncs, for tests and logs
+	cmds      tokenBucket // messages to this run, whichever socket sends them
+	noted     time.Time   // when a rate refusal was last logged
+	dropped   int         // messages refused since then
 }
 
 // Bounds on one request, so a single message cannot occupy a session for long.
@@ -80,6 +90,7 @@ type sessionParams struct {
 	variants []string
 	log      []engine.LoggedCommand
 	step     int // -1: up to the last logged command
+	caps     *capabilities
 }
 
 func (s *Server) parseParams(q url.Values) (sessionParams, string, error) {
@@ -139,33 +150,178 @@ func (s *Server) parseParams(q url.Values) (sessionParams, string, error) {
 
 // newSession builds the run a page asked for and registers it. A link whose
 // log cannot be replayed still gets a fresh run; warn says what was lost.
+// Refusals are *limitError.
 func (s *Server) newSession(sp sessionParams, ip string) (sess *session, warn error, err error) {
 	cfg, err := sp.pattern.ConfigFor(sp.setup, sp.nodes, sp.seed, sp.variants)
 	if err != nil {
 		return nil, nil, err
 	}
-	// Refuse before the replay: a link may replay many steps, and a client at
-	// its limit must not make the server do that for every connection.
-	if err := s.hub.admit(ip); err != nil {
+	// The slot is reserved before the replay: a link may replay many steps,
+	// and neither one address nor many may make the server replay more than
+	// it admits sessions.
+	t, err := s.hub.reserve(ip)
+	if err != nil {
 		return nil, nil, err
 	}
+	defer t.release() // a no-op once the session is registered
+	now := time.Now()
 	sess = &session{
-		id: newSessionID(), ip: ip, pat: sp.pattern, hub: s.hub, lim: s.limits, log: s.log,
-		in: make(chan inbound, 16), attachC: make(chan *conn), detachC: make(chan *conn), evictC: make(chan struct{}, 1), done: make(chan struct{}), queryC: make(chan func()),
-		play: playState{Speed: 1}, lessons: s.lessons,
+		id: newSessionID(), ip: ip, pat: sp.pattern, hub: s.hub, lim: s.limits, log: s.log, refused: s.refused,
+		exportKey: newSessionID(),
+		in:        make(chan inbound, 16), attachC: make(chan *conn), detachC: make(chan *conn), evictC: make(chan struct{}, 1), done: make(chan struct{}), queryC: make(chan func()),
+		play: playState{Speed: 1}, lessons: s.lessons, caps: sp.caps, cmds: newBucket(s.limits.CommandsPerSecond, s.limits.CommandBurst, now),
+	}
+	if target := replayTarget(sp.log, sp.step); target > 0 {
+		if !s.hub.replays.try() {
+			return nil, nil, refusal("replays-busy", "busy", "the server is replaying other shared links right now; try again in a few seconds")
+		}
+		defer s.hub.replays.release()
+		if err := sess.reserveReplay(target); err != nil {
+			return nil, nil, refusal("server-steps", "busy", "the server is keeping as many steps as it may for all runs right now; "+
+				"try the link again in a few minutes, or open it at an earlier step")
+		}
 	}
 	if err := sess.start(cfg, sp.log, sp.step); err != nil {
 		warn = fmt.Errorf("could not replay the run in the link (%v); started afresh", err)
 		if err := sess.start(cfg, nil, 0); err != nil {
+			sess.releaseSteps()
 			return nil, nil, err
 		}
 	}
-	if err := s.hub.add(sess); err != nil {
+	sess.settle()
+	if err := s.hub.add(sess, t); err != nil {
+		sess.releaseSteps()
 		return nil, nil, err
 	}
 	go sess.run()
 	return sess, warn, nil
 }
+
+// replayTarget is the step a link asks to be replayed to (0: none).
+func replayTarget(log []engine.LoggedCommand, step int) int {
+	if step < 0 && len(log) > 0 {
+		return log[len(log)-1].Step
+	}
+	return max(step, 0)
+}
+
+// ---- steps: what a run holds ----
+//
+// A run keeps its whole trace (≈ 93 bytes a step), so a run may hold at most
+// MaxSessionSteps and all runs together MaxRetainedSteps. At either cap the
+// run stops with a "step-cap" error frame that says so and what to do: go
+// back or branch from an earlier step, export first, or start a new run.
+// Nothing is dropped: the run, its log and its branches stay as they were.
+
+// stepAllowance reserves up to want more steps for this run. capReason is
+// the limit that stops the run if it uses them all ("" when want was given).
+func (s *session) stepAllowance(want int) (granted int, capReason string) {
+	room := s.lim.MaxSessionSteps - s.sim.StepCount()
+	if room < want {
+		want, capReason = max(room, 0), "session-steps"
+	}
+	granted = s.hub.reserveSteps(want)
+	s.held += granted
+	if granted < want {
+		capReason = "server-steps"
+	}
+	return granted, capReason
+}
+
+// reserveReplay reserves what a replay to step n needs beyond what the run
+// holds now.
+func (s *session) reserveReplay(n int) error {
+	if n > s.lim.MaxSessionSteps {
+		return s.capError("session-steps")
+	}
+	need := n - s.held
+	if need <= 0 {
+		return nil
+	}
+	if g := s.hub.reserveSteps(need); g < need {
+		s.hub.adjustSteps(-g)
+		return s.capError("server-steps")
+	}
+	s.held = n
+	return nil
+}
+
+// settle makes the budget match what the run holds now (after a run, a
+// rewind, a reset or a story's steps).
+func (s *session) settle() {
+	if s.sim == nil {
+		return
+	}
+	if cur := s.sim.StepCount(); cur != s.held {
+		s.hub.adjustSteps(cur - s.held)
+		s.held = cur
+	}
+}
+
+func (s *session) releaseSteps() {
+	s.hub.adjustSteps(-s.held)
+	s.held = 0
+}
+
+func (s *session) capError(reason string) *limitError {
+	if reason == "session-steps" {
+		return refusal(reason, "step-cap", "this run has reached %d steps, the most one run may keep, and has stopped there. "+
+			"Go back or branch from an earlier step, export the run first (trace, scenario file), or start a new run (reset)", s.lim.MaxSessionSteps)
+	}
+	return refusal(reason, "step-cap", "the server is keeping as many steps as it may for all runs together (%d), so this run has stopped here. "+
+		"Go back or branch from an earlier step, export the run first, start a new run (reset), or try again later", s.lim.MaxRetainedSteps)
+}
+
+// ---- rate: what a client may ask ----
+
+// admitMessage takes one token from the run's bucket and the address's; it
+// is called by the readers, so a reconnect or a second socket gets no more.
+func (s *session) admitMessage(now time.Time) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var err *limitError
+	switch {
+	case !s.cmds.ready(now):
+		err = refusal("command-rate-session", "limit", "too many messages (at most %g a second, and long runs and rewinds count for more): this one was ignored", s.lim.CommandsPerSecond)
+	case !s.hub.cmdRate.take(s.ip, now):
+		err = refusal("command-rate-address", "limit", "too many messages from your address, across all its tabs (at most %g a second): this one was ignored", s.lim.AddressCommandsPerSecond)
+	default:
+		s.cmds.charge(now, 1)
+		return nil
+	}
+	// One log line a second at most: a flood must not flood the log too.
+	if s.dropped++; now.Sub(s.noted) >= time.Second {
+		s.refused.note(context.Background(), err.reason, s.ip, slog.String("session", s.id), slog.Int("dropped", s.dropped))
+		s.noted, s.dropped = now, 0
+	}
+	return err
+}
+
+// chargeWork charges the steps run or replayed (by messages and play ticks)
+// to the run's and the address's buckets: every StepsPerCommand steps cost
+// one message more. The remainder carries over, so many small steps add up.
+func (s *session) chargeWork() {
+	if s.work < s.lim.StepsPerCommand {
+		return
+	}
+	cost, now := float64(s.work/s.lim.StepsPerCommand), time.Now()
+	s.work %= s.lim.StepsPerCommand
+	s.mu.Lock()
+	s.cmds.charge(now, cost)
+	s.mu.Unlock()
+	s.hub.cmdRate.charge(s.ip, now, cost)
+}
+
+// throttled reports whether charged work is still being paid back: play
+// ticks wait it out.
+func (s *session) throttled() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.cmds.inDebt(time.Now())
+}
+
+// clientGone reports whether nobody is waiting for the work in progress.
+func (s *session) clientGone() bool { return s.conn == nil || s.conn.gone.Load() }
 
 // start (re)builds the Sim: fresh, or replayed from a log up to step n.
 func (s *session) start(cfg engine.Config, log []engine.LoggedCommand, n int) (err error) {
@@ -263,14 +419,30 @@ func (s *session) setDetached(t time.Time) {
 	s.mu.Unlock()
 }
 
+// slotState is what the hub needs to choose a session to end for room.
+func (s *session) slotState() (detached time.Time, presented, evicted bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.detached, s.presented, s.evicted
+}
+
+func (s *session) setPresented(p bool) {
+	s.mu.Lock()
+	s.presented = p
+	s.mu.Unlock()
+}
+
 // run is the session's goroutine: it owns the Sim and serialises messages,
 // play ticks and (re)connections.
 func (s *session) run() {
 	defer s.hub.wg.Done()
 	defer close(s.done)
 	defer s.hub.remove(s)
+	defer s.releaseSteps()
 	grace := time.NewTimer(s.lim.Grace)
 	defer grace.Stop()
+	idle := time.NewTimer(s.lim.IdleTimeout)
+	defer idle.Stop()
 	s.setDetached(time.Now())
 	var ticker *time.Ticker
 	var tick <-chan time.Time
@@ -312,17 +484,34 @@ func (s *session) run() {
 			if in.c != s.conn {
 				continue
 			}
+			idle.Reset(s.lim.IdleTimeout)
 			if !s.protect(func() { s.handle(in) }) {
 				return
 			}
 		case <-tick:
-			if !s.protect(func() {
-				virtual := time.Duration(float64(s.lim.Tick) * playRate * s.play.Speed)
-				s.runFor(max(virtual, time.Microsecond))
-				s.flush()
-			}) {
+			if s.throttled() { // rewinds and long runs are paid back first
+				break
+			}
+			if err := s.caps.allowRun(s.sim.StepCount()); err != nil {
+				s.play.Playing = false
+				s.errorFrame("limit", err)
+				break
+			}
+			if !s.protect(s.playTick) {
 				return
 			}
+		case <-idle.C:
+			if s.keepForRoom() {
+				idle.Reset(s.lim.IdleTimeout)
+				break
+			}
+			s.log.Info("session idle", "session", s.id, "pattern", s.pat.ID, "ip", s.ip)
+			if s.conn != nil {
+				msg := fmt.Sprintf("this run ended after %v without a message from its page; reload the page to start again", s.lim.IdleTimeout)
+				s.errorFrame("idle", errors.New(msg))
+				s.conn.close(websocket.StatusPolicyViolation, msg)
+			}
+			return
 		case <-grace.C:
 			if s.conn == nil && s.keepForRoom() {
 				grace.Reset(s.lim.Grace)
@@ -346,8 +535,27 @@ func (s *session) run() {
 			}
 			return
 		}
+		s.settle()
+		s.setPresented(s.room != nil)
 		setTicker()
 	}
+}
+
+// playTick runs one tick of play, up to the step cap.
+func (s *session) playTick() {
+	virtual := time.Duration(float64(s.lim.Tick) * playRate * s.play.Speed)
+	if err := s.runFor(max(virtual, time.Microsecond)); err != nil {
+		s.play.Playing = false
+		s.refuse(err)
+		s.errorFrame(err.code, err)
+	}
+	s.chargeWork()
+	s.flush()
+}
+
+// refuse logs a refusal made inside the run.
+func (s *session) refuse(err *limitError) {
+	s.refused.note(context.Background(), err.reason, s.ip, slog.String("session", s.id), slog.String("pattern", s.pat.ID))
 }
 
 // protect runs f; a panic in the simulation ends the session with an error
@@ -389,7 +597,7 @@ func (s *session) flush() {
 	if s.resync {
 		s.resync = false
 		f := s.snapshotFrame()
-		s.send(mustJSON(f))
+		s.send(mustJSON(s.own(f)))
 		s.publish(room.Snapshot, f)
 		return
 	}
@@ -397,6 +605,13 @@ func (s *session) flush() {
 		s.send(mustJSON(f))
 		s.publish(room.Delta, f)
 	}
+}
+
+// own adds what only the run's own page may hold to a snapshot: the export
+// key. Frames published to a room never carry it.
+func (s *session) own(f frame) frame {
+	f.ExportKey = s.exportKey
+	return f
 }
 
 // send queues a frame. A client that cannot keep up is not kicked: what waits
@@ -418,7 +633,7 @@ func (s *session) send(b []byte) {
 	s.resyncs++
 	s.mu.Unlock()
 	select {
-	case s.conn.out <- mustJSON(s.snapshotFrame()):
+	case s.conn.out <- mustJSON(s.own(s.snapshotFrame())):
 	default:
 		s.resync = true
 	}
@@ -447,14 +662,33 @@ func (s *session) handle(in inbound) {
 		s.errorFrame(code, in.err)
 		return
 	}
-	if err := s.do(in.msg); err != nil {
-		s.errorFrame("bad-message", err)
+	err := s.do(in.msg)
+	s.chargeWork()
+	if err != nil {
+		code := "bad-message"
+		var le *limitError
+		if errors.As(err, &le) {
+			s.refuse(le)
+			code = le.code
+		}
+		s.errorFrame(code, err)
 		return
 	}
 	s.flush()
 }
 
 func (s *session) do(m clientMsg) error {
+	if err := s.caps.allow(m, s.sim.StepCount()); err != nil {
+		return err
+	}
+	if m.Type == "scenario" && m.YAML != "" {
+		// Parsing an uploaded file is bounded (lessons), but many at once
+		// are not: a few at a time across the server.
+		if !s.hub.uploads.try() {
+			return refusal("uploads-busy", "busy", "the server is reading other scenario files right now; try again in a few seconds")
+		}
+		defer s.hub.uploads.release()
+	}
 	if handled, err := s.doStory(m); handled {
 		return err
 	}
@@ -482,15 +716,25 @@ func (s *session) do(m clientMsg) error {
 		if n < 1 || n > maxStepN {
 			return fmt.Errorf("step: n must be 1..%d, not %d", maxStepN, m.N)
 		}
-		if ran := s.stepN(n); ran == 0 {
+		granted, capReason := s.stepAllowance(n)
+		if granted == 0 {
+			return s.capError(capReason)
+		}
+		ran := s.stepN(granted)
+		if ran == 0 {
 			return errors.New("step: nothing is scheduled; the cluster is idle (send a request or restart a node)")
+		}
+		if ran == granted && capReason != "" {
+			return s.capError(capReason)
 		}
 	case "run":
 		d, err := time.ParseDuration(m.Dur)
 		if err != nil || d <= 0 || d > maxRunDur {
 			return fmt.Errorf("run: dur must be a duration like \"1s\" up to %v, not %s", maxRunDur, quote(m.Dur))
 		}
-		s.runFor(d)
+		if err := s.runFor(d); err != nil {
+			return err
+		}
 	case "play":
 		if m.Speed != 0 {
 			if m.Speed < minSpeed || m.Speed > maxSpeed || math.IsNaN(m.Speed) {
@@ -518,7 +762,10 @@ func (s *session) do(m clientMsg) error {
 		case n < cur:
 			return s.rewind(n)
 		case n > cur:
-			s.stepN(n - cur)
+			granted, capReason := s.stepAllowance(n - cur)
+			if s.stepN(granted) == granted && capReason != "" {
+				return s.capError(capReason)
+			}
 		}
 	case "reset":
 		seed := s.cfg.Seed
@@ -536,6 +783,7 @@ func (s *session) do(m clientMsg) error {
 		if err := s.start(cfg, nil, 0); err != nil {
 			return fmt.Errorf("reset: %w", err)
 		}
+		s.settle()
 		s.future = nil
 		s.tree = branchTree{}
 		s.play.Playing = false
@@ -546,11 +794,30 @@ func (s *session) do(m clientMsg) error {
 	return nil
 }
 
+// replaySlotWait is how long a rewind or a branch switch waits for one of
+// the server's replay slots before saying the server is busy.
+const replaySlotWait = 5 * time.Second
+
+// replay rebuilds this run's Sim at step n from log, within the server's
+// replay slots; the steps replayed count as work.
+func (s *session) replay(log []engine.LoggedCommand, n int) (*engine.Sim, error) {
+	if !s.hub.replays.wait(replaySlotWait) {
+		return nil, refusal("replays-busy", "busy", "the server is busy replaying other runs; try again in a few seconds")
+	}
+	defer s.hub.replays.release()
+	s.work += n
+	return engine.Replay(s.cfg, s.model, log, n)
+}
+
 // rewind replays the run to step n, keeping later commands as the future.
 func (s *session) rewind(n int) error {
 	full := s.fullLog()
 	applied, future := splitLog(full, n)
-	sim, err := engine.Replay(s.cfg, s.model, applied, n)
+	sim, err := s.replay(applied, n)
+	var le *limitError
+	if errors.As(err, &le) {
+		return le
+	}
 	if err != nil {
 		return fmt.Errorf("cannot go back to step %d: %w", n, err)
 	}
@@ -581,27 +848,46 @@ func (s *session) applyDue(limit int64) {
 	}
 }
 
-// stepN runs up to n events and returns how many ran.
+// goneCheckEvery: long loops look this often whether their client left.
+const goneCheckEvery = 1024
+
+// stepN runs up to n events and returns how many ran. It stops early when
+// the client has left: nobody would see the result.
 func (s *session) stepN(n int) int {
 	ran := 0
 	for ran < n {
+		if ran%goneCheckEvery == goneCheckEvery-1 && s.clientGone() {
+			break
+		}
 		s.applyDue(math.MaxInt64)
 		if _, ok := s.sim.Step(); !ok {
 			break
 		}
 		ran++
 	}
+	s.work += ran
 	return ran
 }
 
 // runFor runs every event due within d of virtual time, then moves the clock
-// to the end of the window.
-func (s *session) runFor(d time.Duration) {
+// to the end of the window; at most maxStepsPerRun events, fewer at the step
+// cap (then it stops there and says so) or when the client has left.
+func (s *session) runFor(d time.Duration) *limitError {
+	granted, capReason := s.stepAllowance(maxStepsPerRun)
 	end := s.sim.Now() + d
-	for steps := 0; steps < maxStepsPerRun; steps++ {
+	steps := 0
+	defer func() { s.work += steps }()
+	for ; steps < granted; steps++ {
+		if steps%goneCheckEvery == goneCheckEvery-1 && s.clientGone() {
+			return nil
+		}
 		s.applyDue(end.Microseconds())
 		if s.sim.RunFor(end-s.sim.Now(), 1) == 0 {
-			return
+			return nil
 		}
 	}
+	if capReason != "" {
+		return s.capError(capReason)
+	}
+	return nil
 }

@@ -222,7 +222,8 @@ func TestBrowserShareTooLongOffersTheScenarioFile(t *testing.T) {
 		t.Fatalf("no scenario file was offered (%v): %+v", err, o)
 	}
 	session := eval[string](t, b, `window.clusterscope.state.session`)
-	if want := ts.URL + "/session/" + session + "/scenario.yaml"; o.Href != want {
+	key := eval[string](t, b, `window.clusterscope.state.exportKey`)
+	if want := ts.URL + "/session/" + session + "/scenario.yaml?key=" + key; key == "" || o.Href != want {
 		t.Errorf("the page offered %s, want %s", o.Href, want)
 	}
 	if !strings.HasSuffix(o.Download, ".yaml") {

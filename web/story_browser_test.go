@@ -99,7 +99,7 @@ func TestBrowserScenarioFromURLAndFile(t *testing.T) {
 	do(t, b, "open a file", chromedp.SetUploadFiles(`input[data-action="scenario-file"]`, []string{file}))
 	poll[bool](t, b, "the story from the file", story+`.querySelector('.story-title').textContent === 'From my laptop' && !!`+story+`.querySelector('.k-say em')`)
 	href := eval[string](t, b, `document.querySelector('a[data-action="export-scenario"]').href`)
-	if !strings.Contains(href, "/session/") || !strings.HasSuffix(href, "/scenario.yaml") {
+	if !strings.Contains(href, "/session/") || !strings.Contains(href, "/scenario.yaml?key=") || strings.HasSuffix(href, "key=") {
 		t.Fatalf("export link: %q", href)
 	}
 	if errs := b.Errors(); len(errs) > 0 {

@@ -18,6 +18,7 @@ type sframe struct {
 	Type      string      `json:"type"`
 	Step      int         `json:"step"`
 	Session   string      `json:"session"`
+	Key       string      `json:"exportKey"`
 	Config    *configMeta `json:"config"`
 	Story     *storyWire  `json:"story"`
 	Error     string      `json:"error"`
@@ -220,7 +221,7 @@ func TestExportedRunReplaysTheSameTrace(t *testing.T) {
 	time.Sleep(100 * time.Millisecond) // let the session take them in order before the HTTP read
 	var hash, body string
 	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		res, err := http.Get(ts.URL + "/session/" + snap.Session + "/scenario.yaml?title=Recorded")
+		res, err := http.Get(ts.URL + "/session/" + snap.Session + "/scenario.yaml?title=Recorded&key=" + snap.Key)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -183,7 +183,7 @@ func TestBrowserHistoryAndExports(t *testing.T) {
 		t.Errorf("history bars do not describe the operations:\n%s", titles)
 	}
 	href := eval[string](t, b, `document.querySelector('[data-view="history"] a.hv-porcupine').href`)
-	if !strings.HasPrefix(href, ts.URL+"/session/") || !strings.HasSuffix(href, "/history.html") {
+	if !strings.HasPrefix(href, ts.URL+"/session/") || !strings.Contains(href, "/history.html?key=") || strings.HasSuffix(href, "key=") {
 		t.Errorf("porcupine link %q", href)
 	}
 	page := fetchText(t, b, `fetch(document.querySelector('[data-view="history"] a.hv-porcupine').href).then((r) => r.text())`)

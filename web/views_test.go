@@ -24,6 +24,7 @@ type vframe struct {
 	Type     string        `json:"type"`
 	Step     int           `json:"step"`
 	Session  string        `json:"session"`
+	Key      string        `json:"exportKey"`
 	Branches *branchesWire `json:"branches"`
 	Error    string        `json:"error"`
 	Nodes    []struct {
@@ -139,13 +140,14 @@ func getJSON(t *testing.T, url string, want int, v any) http.Header {
 func TestTraceExport(t *testing.T) {
 	_, ts := newTestServer(t, Limits{})
 	c := dial(t, ts, "pattern=test-ping&seed=4")
-	id := c.vnext().Session
+	first := c.vnext()
+	id, key := first.Session, "?key="+first.Key
 	c.send(map[string]any{"type": "cmd", "cmd": map[string]any{"kind": "crash", "node": "cyrene"}})
 	c.send(map[string]any{"type": "step", "n": 40})
 	c.vuntil("step 40", func(f vframe) bool { return f.Step == 40 })
 
 	var doc map[string]json.RawMessage
-	getJSON(t, ts.URL+"/session/"+id+"/trace.json", 200, &doc)
+	getJSON(t, ts.URL+"/session/"+id+"/trace.json"+key, 200, &doc)
 	var d traceDoc
 	raw, _ := json.Marshal(doc)
 	json.Unmarshal(raw, &d)
@@ -203,12 +205,12 @@ func TestTraceExport(t *testing.T) {
 	}
 
 	var part traceDoc
-	getJSON(t, ts.URL+"/session/"+id+"/trace.json?since=10", 200, &part)
+	getJSON(t, ts.URL+"/session/"+id+"/trace.json"+key+"&since=10", 200, &part)
 	if part.EventsFrom != 10 || len(part.Events) != d.EventsTotal-10 || part.Events[0].Seq != 10 {
 		t.Errorf("since=10: from %d, %d events", part.EventsFrom, len(part.Events))
 	}
 	var e map[string]string
-	getJSON(t, ts.URL+"/session/"+id+"/trace.json?since=x", 400, &e)
+	getJSON(t, ts.URL+"/session/"+id+"/trace.json"+key+"&since=x", 400, &e)
 	if !strings.Contains(e["error"], "since") {
 		t.Errorf("bad since: %q", e["error"])
 	}
@@ -227,10 +229,11 @@ func TestHistoryExportAndVisualization(t *testing.T) {
 	ts := httptest.NewServer(srv)
 	t.Cleanup(func() { srv.Close(); ts.Close() })
 	c := dial(t, ts, "pattern=leader-and-followers&seed=1")
-	id := c.vnext().Session
+	first := c.vnext()
+	id, key := first.Session, "?key="+first.Key
 
 	var empty historyDoc
-	getJSON(t, ts.URL+"/session/"+id+"/history.json", 200, &empty)
+	getJSON(t, ts.URL+"/session/"+id+"/history.json"+key, 200, &empty)
 	if empty.Verdict.Result != "none" || len(empty.Operations) != 0 {
 		t.Errorf("before any request: %+v", empty)
 	}
@@ -259,7 +262,7 @@ func TestHistoryExportAndVisualization(t *testing.T) {
 	}
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		getJSON(t, ts.URL+"/session/"+id+"/history.json", 200, &h)
+		getJSON(t, ts.URL+"/session/"+id+"/history.json"+key, 200, &h)
 		if len(h.Operations) == 2 && h.Operations[0].Status == "ok" && h.Operations[1].Status == "ok" || time.Now().After(deadline) {
 			break
 		}
@@ -277,7 +280,7 @@ func TestHistoryExportAndVisualization(t *testing.T) {
 		t.Errorf("input not exported as the pattern's value: %+v", h.Operations[0].Input)
 	}
 
-	res, err := http.Get(ts.URL + "/session/" + id + "/history.html")
+	res, err := http.Get(ts.URL + "/session/" + id + "/history.html" + key)
 	if err != nil {
 		t.Fatal(err)
 	}

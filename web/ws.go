@@ -1,8 +1,11 @@
 package web
 
 import (
+	"errors"
+	"log/slog"
 	"net/http"
 	"net/url"
+	"time"
 
 	"github.com/coder/websocket"
 )
@@ -25,6 +28,14 @@ func (s *Server) handleWS(w http.ResponseWriter, r *http.Request) {
 func (s *Server) serveWS(ws *websocket.Conn, r *http.Request, q url.Values) {
 	ws.SetReadLimit(s.limits.ReadLimit)
 	c := newConn(ws, s.limits)
+	ip := clientIP(r)
+	// New sockets per address: a reconnect loop (or a script) cannot open
+	// sockets faster than a person reloads pages.
+	if !s.hub.connRate.take(ip, time.Now()) {
+		s.refused.note(r.Context(), "connect-rate", ip)
+		c.fail("busy", "too many new connections from your address; wait a moment", websocket.StatusTryAgainLater)
+		return
+	}
 	if id := q.Get("session"); id != "" {
 		if sess := s.hub.get(id); sess != nil && (q.Get("pattern") == "" || q.Get("pattern") == sess.pat.ID) && !sess.isEvicted() {
 			// A run presented to a room is driven only with the
@@ -34,7 +45,7 @@ func (s *Server) serveWS(ws *websocket.Conn, r *http.Request, q url.Values) {
 				return
 			}
 			if sess.attach(c) {
-				go c.readLoop(sess, s.limits.CommandsPerSecond, s.limits.CommandBurst)
+				go c.readLoop(sess)
 				return
 			}
 		}
@@ -48,13 +59,20 @@ func (s *Server) serveWS(ws *websocket.Conn, r *http.Request, q url.Values) {
 		c.fail(code, err.Error(), websocket.StatusPolicyViolation)
 		return
 	}
-	sess, warn, err := s.newSession(sp, clientIP(r))
+	sp.caps = capsOf(r.Context())
+	sess, warn, err := s.newSession(sp, ip)
 	if err != nil {
-		code := "bad-param"
-		if _, ok := err.(limitError); ok {
-			code = "limit"
+		var le *limitError
+		if !errors.As(err, &le) {
+			c.fail("bad-param", err.Error(), websocket.StatusPolicyViolation)
+			return
 		}
-		c.fail(code, err.Error(), websocket.StatusPolicyViolation)
+		s.refused.note(r.Context(), le.reason, ip, slog.String("pattern", sp.pattern.ID))
+		status := websocket.StatusPolicyViolation
+		if le.code == "busy" {
+			status = websocket.StatusTryAgainLater // the page retries by itself
+		}
+		c.fail(le.code, le.Error(), status)
 		return
 	}
 	s.log.Info("session", "session", sess.id, "pattern", sp.pattern.ID, "seed", sp.seed, "ip", sess.ip)
@@ -65,5 +83,5 @@ func (s *Server) serveWS(ws *websocket.Conn, r *http.Request, q url.Values) {
 	if warn != nil {
 		sess.in <- inbound{c: c, err: warn, code: "replay"}
 	}
-	go c.readLoop(sess, s.limits.CommandsPerSecond, s.limits.CommandBurst)
+	go c.readLoop(sess)
 }

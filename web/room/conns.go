@@ -74,25 +74,33 @@ func (r *Room) endReasonOr(def string) string {
 	return def
 }
 
-// ServeFollower runs one follower's connection until it ends: the follower
-// gets the run's frames and the room's state; of its messages only answers
-// count, and every other message is refused with an error frame.
-func (r *Room) ServeFollower(ws *websocket.Conn) {
+// ServeFollower runs one follower's connection, from client address addr,
+// until it ends: the follower gets the run's frames and the room's state; of
+// its messages only answers count (one per follower), and every other
+// message is refused with an error frame. A refusal because of a limit is
+// returned (nil otherwise), after the follower was told.
+func (r *Room) ServeFollower(ws *websocket.Conn, addr string) error {
 	ws.SetReadLimit(r.lim.ReadLimit)
 	f := &follower{room: r, ws: ws, out: make(chan []byte, r.lim.Outbox), note: make(chan struct{}, 1), quit: make(chan string, 1)}
+	refuse := func(err error) error {
+		closeWith(ws, errorFrame("limit", err.Error()), websocket.StatusTryAgainLater, err.Error(), r.lim.WriteTimeout)
+		return err
+	}
 	r.mu.Lock()
 	switch {
 	case r.ended:
 		reason := r.endReason
 		r.mu.Unlock()
 		closeWith(ws, endedFrame(reason), websocket.StatusGoingAway, reason, r.lim.WriteTimeout)
-		return
+		return nil
 	case len(r.followers) >= r.lim.FollowersPerRoom:
 		r.mu.Unlock()
-		msg := fmt.Sprintf("this room is full (%d followers)", r.lim.FollowersPerRoom)
-		closeWith(ws, errorFrame("limit", msg), websocket.StatusTryAgainLater, msg, r.lim.WriteTimeout)
-		return
+		return refuse(LimitError(fmt.Sprintf("this room is full (%d followers)", r.lim.FollowersPerRoom)))
+	case !r.reg.takeFollowerSlot(addr):
+		r.mu.Unlock()
+		return refuse(AddrLimitError(fmt.Sprintf("too many followers from your address (at most %d across rooms): close a tab first", r.lim.FollowersPerAddr)))
 	}
+	defer r.reg.freeFollowerSlot(addr)
 	r.followers[f] = struct{}{}
 	if r.snap != nil {
 		f.out <- r.snap
@@ -116,6 +124,7 @@ func (r *Room) ServeFollower(ws *websocket.Conn) {
 	r.leave(f)
 	f.end()
 	<-done
+	return nil
 }
 
 func (r *Room) leave(f *follower) {

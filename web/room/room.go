@@ -27,8 +27,13 @@ import (
 
 // Limits bound what rooms may cost the server.
 type Limits struct {
-	MaxRooms         int           // live rooms across the server (50)
-	FollowersPerRoom int           // (1000)
+	MaxRooms         int // live rooms across the server (50)
+	FollowersPerRoom int // (1000)
+	// Per client address, so that a few addresses cannot take every room
+	// or fill a room and its answer tally. A class behind one NAT address
+	// still fits in FollowersPerAddr.
+	RoomsPerAddr     int           // rooms opened (3)
+	FollowersPerAddr int           // follower connections across all rooms (40)
 	IdleTimeout      time.Duration // a room without presenter activity this long ends (30 min)
 	Outbox           int           // frames queued per follower before a resync (32)
 	WriteTimeout     time.Duration // one frame write (10 s)
@@ -41,6 +46,12 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.FollowersPerRoom <= 0 {
 		l.FollowersPerRoom = 1000
+	}
+	if l.RoomsPerAddr <= 0 {
+		l.RoomsPerAddr = 3
+	}
+	if l.FollowersPerAddr <= 0 {
+		l.FollowersPerAddr = 40
 	}
 	if l.IdleTimeout <= 0 {
 		l.IdleTimeout = 30 * time.Minute
@@ -76,10 +87,16 @@ type LimitError string
 
 func (e LimitError) Error() string { return string(e) }
 
+// AddrLimitError is a refusal because one client address reached its share.
+type AddrLimitError string
+
+func (e AddrLimitError) Error() string { return string(e) }
+
 // Room is one presented run and the people watching it.
 type Room struct {
 	Code    string // the short join code, e.g. "K7M3QX"
 	Pattern string // the pattern being shown
+	addr    string // the client address that opened it
 
 	reg    *Registry
 	secret [sha256.Size]byte
@@ -480,6 +497,11 @@ type Registry struct {
 	closed bool
 	quit   chan struct{}
 	wg     sync.WaitGroup
+
+	// Followers by client address, across rooms. A lock of its own: it is
+	// taken while a room's lock is held.
+	addrMu    sync.Mutex
+	followers map[string]int
 }
 
 // NewRegistry starts a registry and its janitor, which ends idle rooms.
@@ -487,18 +509,19 @@ func NewRegistry(l Limits, log *slog.Logger) *Registry {
 	if log == nil {
 		log = slog.Default()
 	}
-	reg := &Registry{lim: l.withDefaults(), log: log, rooms: map[string]*Room{}, quit: make(chan struct{})}
+	reg := &Registry{lim: l.withDefaults(), log: log, rooms: map[string]*Room{}, quit: make(chan struct{}), followers: map[string]int{}}
 	reg.wg.Add(1)
 	go reg.janitor()
 	return reg
 }
 
-// Open starts a room for a run of pattern fed by source, and returns it with
-// the presenter's secret (shown once; only its hash is kept).
-func (reg *Registry) Open(pattern, source string) (*Room, string, error) {
+// Open starts a room for a run of pattern fed by source, opened from the
+// client address addr, and returns it with the presenter's secret (shown
+// once; only its hash is kept).
+func (reg *Registry) Open(pattern, source, addr string) (*Room, string, error) {
 	secret := randomSecret()
 	r := &Room{
-		Pattern: pattern, reg: reg, secret: sha256.Sum256([]byte(secret)), lim: reg.lim,
+		Pattern: pattern, addr: addr, reg: reg, secret: sha256.Sum256([]byte(secret)), lim: reg.lim,
 		wantSnap: make(chan struct{}, 1), done: make(chan struct{}),
 		source: source, followers: map[*follower]struct{}{}, presenters: map[*presenter]struct{}{},
 		lastActive: time.Now(),
@@ -510,6 +533,15 @@ func (reg *Registry) Open(pattern, source string) (*Room, string, error) {
 	}
 	if len(reg.rooms) >= reg.lim.MaxRooms {
 		return nil, "", LimitError(fmt.Sprintf("the server has as many rooms open as it may (%d); try again when one ends", reg.lim.MaxRooms))
+	}
+	mine := 0
+	for _, o := range reg.rooms {
+		if o.addr == addr {
+			mine++
+		}
+	}
+	if mine >= reg.lim.RoomsPerAddr {
+		return nil, "", AddrLimitError(fmt.Sprintf("your address has %d rooms open, the most it may; end one first", mine))
 	}
 	for {
 		r.Code = newCode()
@@ -547,6 +579,46 @@ func (reg *Registry) BySource(source string) *Room {
 		}
 	}
 	return nil
+}
+
+// RegistryStats are the registry's counts (the admin listener's /counts).
+type RegistryStats struct {
+	Rooms     int `json:"rooms"`
+	Followers int `json:"followers"`
+}
+
+// Stats counts the live rooms and their followers.
+func (reg *Registry) Stats() RegistryStats {
+	reg.mu.Lock()
+	n := len(reg.rooms)
+	reg.mu.Unlock()
+	reg.addrMu.Lock()
+	defer reg.addrMu.Unlock()
+	f := 0
+	for _, c := range reg.followers {
+		f += c
+	}
+	return RegistryStats{Rooms: n, Followers: f}
+}
+
+// takeFollowerSlot counts one more follower from addr, unless addr has its
+// share already.
+func (reg *Registry) takeFollowerSlot(addr string) bool {
+	reg.addrMu.Lock()
+	defer reg.addrMu.Unlock()
+	if reg.followers[addr] >= reg.lim.FollowersPerAddr {
+		return false
+	}
+	reg.followers[addr]++
+	return true
+}
+
+func (reg *Registry) freeFollowerSlot(addr string) {
+	reg.addrMu.Lock()
+	defer reg.addrMu.Unlock()
+	if reg.followers[addr]--; reg.followers[addr] <= 0 {
+		delete(reg.followers, addr)
+	}
 }
 
 func (reg *Registry) remove(r *Room) {

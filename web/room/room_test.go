@@ -40,7 +40,7 @@ func serve(t *testing.T, reg *Registry) *httptest.Server {
 		if r.URL.Path == "/present" {
 			room.ServePresenter(ws)
 		} else {
-			room.ServeFollower(ws)
+			room.ServeFollower(ws, r.URL.Query().Get("addr"))
 		}
 	}))
 	t.Cleanup(ts.Close)
@@ -133,7 +133,7 @@ func answerSnapshots(r *Room, step func() int) {
 
 func TestFollowerSeesRunAndCannotDriveIt(t *testing.T) {
 	reg := newTestRegistry(t, Limits{})
-	r, key, err := reg.Open("test-ping", "session-1")
+	r, key, err := reg.Open("test-ping", "session-1", "a")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -170,7 +170,7 @@ func TestFollowerSeesRunAndCannotDriveIt(t *testing.T) {
 
 func TestPredictionTally(t *testing.T) {
 	reg := newTestRegistry(t, Limits{})
-	r, key, _ := reg.Open("test-ping", "s")
+	r, key, _ := reg.Open("test-ping", "s", "a")
 	answerSnapshots(r, func() int { return 7 })
 	ts := serve(t, reg)
 	p := dial(t, ts, "/present?code="+r.Code+"&key="+key)
@@ -226,7 +226,7 @@ func (a anyFrame) Followers() int { return a.Follow }
 // others get every delta and never see the Resync meant for it.
 func TestStalledFollowerIsCoalescedNotWaitedFor(t *testing.T) {
 	reg := newTestRegistry(t, Limits{Outbox: 4})
-	r, _, _ := reg.Open("p", "s")
+	r, _, _ := reg.Open("p", "s", "a")
 	mk := func() *follower {
 		f := &follower{room: r, out: make(chan []byte, r.lim.Outbox), note: make(chan struct{}, 1), quit: make(chan string, 1)}
 		r.mu.Lock()
@@ -279,9 +279,9 @@ func TestStalledFollowerIsCoalescedNotWaitedFor(t *testing.T) {
 
 func TestLimitsAndIdleEnd(t *testing.T) {
 	reg := newTestRegistry(t, Limits{MaxRooms: 2, FollowersPerRoom: 1, IdleTimeout: 150 * time.Millisecond})
-	a, _, err1 := reg.Open("p", "1")
-	_, _, err2 := reg.Open("p", "2")
-	_, _, err3 := reg.Open("p", "3")
+	a, _, err1 := reg.Open("p", "1", "a")
+	_, _, err2 := reg.Open("p", "2", "a")
+	_, _, err3 := reg.Open("p", "3", "a")
 	if err1 != nil || err2 != nil {
 		t.Fatal(err1, err2)
 	}
@@ -326,4 +326,59 @@ func TestCodes(t *testing.T) {
 			t.Errorf("NormalizeCode(%q) accepted", bad)
 		}
 	}
+}
+
+// One client address gets a bounded share: of rooms, and of followers (and
+// so of a room's answer tally); other addresses are still admitted, and a
+// follower that leaves frees its slot.
+func TestPerAddressShares(t *testing.T) {
+	reg := newTestRegistry(t, Limits{RoomsPerAddr: 1, FollowersPerAddr: 2})
+	r, key, err := reg.Open("p", "s1", "10.0.0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := reg.Open("p", "s2", "10.0.0.1"); err == nil {
+		t.Fatal("a second room from the same address was opened")
+	} else if _, ok := err.(AddrLimitError); !ok {
+		t.Fatalf("second room: %T %v, want an AddrLimitError", err, err)
+	}
+	if _, _, err := reg.Open("p", "s3", "10.0.0.2"); err != nil {
+		t.Fatalf("another address's room: %v", err)
+	}
+
+	answerSnapshots(r, func() int { return 1 })
+	ts := serve(t, reg)
+	p := dial(t, ts, "/present?code="+r.Code+"&key="+key)
+	var fs []*client
+	for range 2 {
+		f := dial(t, ts, "/follow?code="+r.Code+"&addr=x")
+		f.until("the snapshot", func(a anyFrame) bool { return a.Type == "snapshot" })
+		fs = append(fs, f)
+	}
+	third := dial(t, ts, "/follow?code="+r.Code+"&addr=x")
+	if e := third.read(); e.Type != "error" || !strings.Contains(e.Error, "from your address") {
+		t.Errorf("third follower from one address: %+v", e)
+	}
+	other := dial(t, ts, "/follow?code="+r.Code+"&addr=y")
+	other.until("the snapshot", func(a anyFrame) bool { return a.Type == "snapshot" })
+	if got := reg.Stats(); got.Followers != 3 || got.Rooms != 2 {
+		t.Errorf("stats %+v, want 3 followers in 2 rooms", got)
+	}
+
+	p.send(map[string]any{"type": "predict", "question": "Who?", "choices": []string{"a", "b"}})
+	for _, f := range append(fs, other) {
+		q := f.until("the question", func(a anyFrame) bool { return a.Question != nil })
+		f.send(map[string]any{"type": "answer", "id": q.Question.ID, "choice": 0})
+	}
+	p.until("three answers", func(a anyFrame) bool { return a.Question != nil && a.Question.Answered == 3 })
+
+	fs[0].ws.Close(websocket.StatusNormalClosure, "")
+	p.until("two followers", func(a anyFrame) bool { return a.Followers() == 2 })
+	for deadline := time.Now().Add(5 * time.Second); reg.Stats().Followers != 2; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the follower's slot was not freed")
+		}
+	}
+	again := dial(t, ts, "/follow?code="+r.Code+"&addr=x")
+	again.until("the snapshot", func(a anyFrame) bool { return a.Type == "snapshot" })
 }
