@@ -287,9 +287,13 @@ class SpaceTime {
         const gs = groups(st);
         const clients = [...this.clients];
         if (clients.length) gs.push({ role: 'client', ids: clients });
-        this.head.replaceChildren(...gs.map((g) => h('span', { class: ['st-lane-name', 'st-group-name'], 'data-lane': g.ids[0], title: g.ids.join(' '), text: `${g.role || 'nodes'} ×${g.ids.length}` })));
+        // Every other label on a second line: a small group's lanes are a
+        // few pixels wide, and its neighbour's label would cover it.
+        this.head.replaceChildren(...gs.map((g, i) => h('span', { class: ['st-lane-name', 'st-group-name', i % 2 && 'second'], 'data-lane': g.ids[0], title: g.ids.join(' '), text: `${g.role || 'nodes'} ×${g.ids.length}` })));
+        this.head.classList.add('grouped');
       } else {
         this.head.replaceChildren(...order.map((id) => h('span', { class: ['st-lane-name', this.clients.has(id) && 'client'], 'data-lane': id, text: id })));
+        this.head.classList.remove('grouped');
       }
       this.layoutHead();
     }

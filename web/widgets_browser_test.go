@@ -146,7 +146,7 @@ func TestBrowserLargeClusterLayout(t *testing.T) {
 	playUntil(t, b, "messages in flight", `+(document.querySelector('[data-view="cluster"] .msg-canvas') || {dataset: {}}).dataset.drawn > 20`)
 	poll[int](t, b, "the grid of 200", `document.querySelectorAll('[data-view="cluster-panel"] .grid .cell').length === 200 ? 1 : 0`)
 	// The grid is recoloured in place as gossip reaches the nodes.
-	poll[bool](t, b, "cells turned green", `document.querySelectorAll('[data-view="cluster-panel"] .grid .cell.state-ok').length > 0`)
+	playUntil(t, b, "cells turned green", `document.querySelectorAll('[data-view="cluster-panel"] .grid .cell.state-ok').length > 0`)
 	noBrowserErrors(t, b)
 	viewShot(t, b, "crowd", 1366, 768)
 }
