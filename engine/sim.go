@@ -37,6 +37,9 @@ type Model struct {
 	NewProcess func(id string, role Role) Process
 	// Invariants returns fresh checkers for one run.
 	Invariants func() []Invariant
+	// View renders the cluster panel's widgets (ClusterView.Widgets) from
+	// the whole run. Optional.
+	View func(w *World) []Widget
 	// Params are the integer settings the run accepts, with their ranges.
 	// When set, a setting not listed, or out of its range, is refused (in
 	// the config and in param commands) instead of reaching the processes.

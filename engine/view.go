@@ -24,27 +24,46 @@ type Arrow struct {
 	Kind  string `json:"kind,omitempty"` // css class hint: "vote", "leader"
 }
 
-// Widget is one block of a node panel. Type selects which fields are used:
+// Widget is one block of a node panel or of the cluster panel. Type selects
+// which fields are used (widgets.go lists the kinds and their constructors):
 //
-//	fields  Fields
-//	log     Entries, Markers
-//	kv      KV
-//	clock   Clock
-//	vector  KV (node -> counter)
-//	queue   Items
-//	ranges  Ranges
-//	meter   Meters (a bar per item: value/max, e.g. time since last heard vs timeout)
+//	fields    Fields
+//	log       Entries, Markers, Base, Segments
+//	kv        KV
+//	clock     Clock
+//	vector    KV (node -> counter)
+//	queue     Items (plain text) or Queue (structured)
+//	ranges    Ranges
+//	meter     Meters (a bar per item: value/max, e.g. time since last heard vs timeout)
+//	table     Columns, Rows
+//	versions  Versions
+//	deadline  Deadlines
+//	series    Series
+//	grid      Cells
 type Widget struct {
-	Type    string     `json:"type"`
+	Type    WidgetKind `json:"type"`
 	Title   string     `json:"title,omitempty"`
 	Fields  []Field    `json:"fields,omitempty"`
 	Entries []LogEntry `json:"entries,omitempty"`
 	Markers []Marker   `json:"markers,omitempty"`
-	KV      []KVPair   `json:"kv,omitempty"`
-	Clock   *ClockView `json:"clock,omitempty"`
-	Items   []string   `json:"items,omitempty"`
-	Ranges  []Range    `json:"ranges,omitempty"`
-	Meters  []Meter    `json:"meters,omitempty"`
+	// Base is the first index the log still holds: the entries before it
+	// were compacted (or cut by a low-water mark). 0 or 1: nothing cut.
+	Base int `json:"base,omitempty"`
+	// Segments are the first indexes of the log's segments (a boundary is
+	// drawn before each).
+	Segments  []int         `json:"segments,omitempty"`
+	KV        []KVPair      `json:"kv,omitempty"`
+	Clock     *ClockView    `json:"clock,omitempty"`
+	Items     []string      `json:"items,omitempty"`
+	Queue     []QueueItem   `json:"queue,omitempty"`
+	Ranges    []Range       `json:"ranges,omitempty"`
+	Meters    []Meter       `json:"meters,omitempty"`
+	Columns   []string      `json:"columns,omitempty"`
+	Rows      []TableRow    `json:"rows,omitempty"`
+	Versions  []KeyVersions `json:"versions,omitempty"`
+	Deadlines []Deadline    `json:"deadlines,omitempty"`
+	Series    []Series      `json:"series,omitempty"`
+	Cells     []GridCell    `json:"cells,omitempty"`
 }
 
 // Field is a label/value pair.
@@ -54,11 +73,14 @@ type Field struct {
 }
 
 // LogEntry is one cell of a log strip. Index is 1-based as in the book.
+// An entry in the list is written; Synced says it is durable (on disk) and
+// Applied that its state machine ran it.
 type LogEntry struct {
-	Index  int    `json:"index"`
-	Gen    int    `json:"gen,omitempty"`
-	Text   string `json:"text"`
-	Synced bool   `json:"synced,omitempty"`
+	Index   int    `json:"index"`
+	Gen     int    `json:"gen,omitempty"`
+	Text    string `json:"text"`
+	Synced  bool   `json:"synced,omitempty"`
+	Applied bool   `json:"applied,omitempty"`
 }
 
 // Marker points at a log index: commit / high-water, low-water, segment...
@@ -81,11 +103,17 @@ type ClockView struct {
 	Uncertainty string `json:"uncertainty,omitempty"`
 }
 
-// Range is one row of a partition or key-range map.
+// Range is one row of a partition or key-range map: a named partition, or
+// the keys from Start (inclusive) to End (exclusive; "" = to the end).
 type Range struct {
-	Name  string `json:"name"`
-	Owner string `json:"owner"`
-	Note  string `json:"note,omitempty"`
+	Name     string   `json:"name"`
+	Owner    string   `json:"owner"`
+	Note     string   `json:"note,omitempty"`
+	Start    string   `json:"start,omitempty"`
+	End      string   `json:"end,omitempty"`
+	Replicas []string `json:"replicas,omitempty"`
+	Epoch    int      `json:"epoch,omitempty"`
+	State    State    `json:"state,omitempty"`
 }
 
 // Meter is a bar: Value out of Max, with an alarm flag (a suspected peer).
@@ -101,6 +129,10 @@ type Meter struct {
 type NodeView struct {
 	ID     string `json:"id"`
 	Client bool   `json:"client,omitempty"`
+	// Group is the process's declared role when the pattern declares its
+	// own (coordinator, data...): the layouts group by it. Empty for the
+	// default node and client roles.
+	Group  Role   `json:"group,omitempty"`
 	Status string `json:"status"` // "up", "crashed", "paused"
 	Clock  string `json:"clock"`  // local clock reading, e.g. "1.250s"
 	Skew   string `json:"skew,omitempty"`
@@ -146,4 +178,7 @@ type ClusterView struct {
 	Variants   map[string]bool `json:"variants,omitempty"`
 	Violations []Violation     `json:"violations,omitempty"`
 	History    []Operation     `json:"history,omitempty"`
+	// Widgets are the cluster panel: what no single node knows (a partition
+	// table, a transaction table, a convergence chart), from Model.View.
+	Widgets []Widget `json:"widgets,omitempty"`
 }

@@ -140,6 +140,9 @@ func (s *Sim) nodeView(p *proc) NodeView {
 	if off := p.offset + p.jumps; off != 0 || p.ppm != 0 {
 		v.Skew = fmt.Sprintf("%+v, %+d ppm", off.Round(time.Microsecond), p.ppm)
 	}
+	if p.role != RoleNode && p.role != RoleClient {
+		v.Group = p.role
+	}
 	if p.p != nil {
 		v.ProcessView = p.p.View()
 	}
@@ -174,6 +177,10 @@ func (s *Sim) View() ClusterView {
 		for k, on := range s.variants {
 			v.Variants[k] = on
 		}
+	}
+	if s.model.View != nil {
+		s.world.sim = s
+		v.Widgets = s.model.View(&s.world)
 	}
 	return v
 }

@@ -1,79 +1,18 @@
-// Node panels, drawn from the generic widgets of engine/view.go: fields,
-// log, kv, clock, vector, queue, ranges, meter. No pattern has its own code.
+// Node panels and the cluster panel, drawn from the generic widgets
+// (widgets.js). No pattern has its own code. A large cluster (roles.js)
+// gets panels only for the nodes in focus: the selected one, those a broken
+// invariant names, the smaller role groups.
 import { h, fmtTime, slug, nodeClock } from './dom.js';
+import { renderWidget, gridCellClass, gridCellTitle } from './widgets.js';
+import { isLarge, focus } from './roles.js';
 
-const widgets = {
-  fields(w) {
-    return h('dl', { class: 'fields' }, (w.fields || []).map((f) => [h('dt', { text: f.label }), h('dd', { text: f.value })]));
-  },
-  log(w) {
-    const markers = new Map();
-    for (const m of w.markers || []) {
-      if (!markers.has(m.index)) markers.set(m.index, []);
-      markers.get(m.index).push(m.name);
-    }
-    const entries = w.entries || [];
-    if (!entries.length) return h('p', { class: 'empty', text: 'empty log' });
-    const cells = entries.map((e) => h('li', {
-      class: ['entry', e.synced ? 'synced' : 'unsynced', 'gen-' + ((e.gen || 0) % 6)],
-      title: `index ${e.index}${e.gen ? ', generation ' + e.gen : ''}${e.synced ? ', on disk' : ', not yet synced'}`,
-    },
-    h('span', { class: 'idx', text: e.index }),
-    e.gen ? h('span', { class: 'gen', text: 'g' + e.gen }) : '',
-    h('span', { class: 'txt', text: e.text }),
-    ...(markers.get(e.index) || []).map((name) => h('span', { class: 'marker marker-' + slug(name), text: '▲ ' + name }))));
-    // Markers pointing past the entries (e.g. commit at 0) are listed after.
-    const shown = new Set(entries.map((e) => e.index));
-    const extra = (w.markers || []).filter((m) => !shown.has(m.index));
-    return h('div', { class: 'logwrap' },
-      h('ol', { class: 'log' }, cells),
-      extra.length ? h('p', { class: 'markers-extra', text: extra.map((m) => `${m.name}: ${m.index}`).join(' · ') }) : '');
-  },
-  kv(w) {
-    const rows = w.kv || [];
-    if (!rows.length) return h('p', { class: 'empty', text: 'no keys' });
-    return h('table', { class: 'kv' }, h('tbody', {}, rows.map((r) => h('tr', {}, h('th', { text: r.key }), h('td', { text: r.value })))));
-  },
-  clock(w) {
-    const c = w.clock || {};
-    return h('div', { class: 'clockw' },
-      h('span', { class: 'value', text: c.value || '' }),
-      c.offset ? h('span', { class: 'sub', text: 'offset ' + c.offset }) : '',
-      c.drift ? h('span', { class: 'sub', text: 'drift ' + c.drift }) : '',
-      c.uncertainty ? h('span', { class: 'sub', text: '± ' + c.uncertainty }) : '');
-  },
-  vector(w) {
-    return h('p', { class: 'vector' }, (w.kv || []).map((r) => h('span', { class: 'pill' }, h('b', { text: r.key }), ' ' + r.value)));
-  },
-  queue(w) {
-    const items = w.items || [];
-    if (!items.length) return h('p', { class: 'empty', text: 'empty' });
-    return h('ol', { class: 'queue' }, items.map((i) => h('li', { text: i })));
-  },
-  ranges(w) {
-    return h('table', { class: 'ranges' }, h('tbody', {}, (w.ranges || []).map((r) =>
-      h('tr', {}, h('th', { text: r.name }), h('td', { text: r.owner }), h('td', { class: 'note', text: r.note || '' })))));
-  },
-  meter(w) {
-    return h('ul', { class: 'meters' }, (w.meters || []).map((m) => {
-      const frac = m.max > 0 ? Math.max(0, Math.min(1, m.value / m.max)) : 0;
-      return h('li', { class: m.alarm ? 'alarm' : '' },
-        h('span', { class: 'label', text: m.label }),
-        h('meter', { min: 0, max: 1, value: frac.toFixed(3), title: `${m.value} of ${m.max}` }),
-        h('span', { class: 'num', text: `${fmtNum(m.value)}/${fmtNum(m.max)}` }));
-    }));
-  },
-};
-
-function fmtNum(v) {
-  return Number.isInteger(v) ? String(v) : v.toFixed(1);
-}
-
-export function renderWidget(w, emphasis) {
-  const draw = widgets[w.type];
-  const body = draw ? draw(w) : h('p', { class: 'empty', text: `(unknown widget “${w.type}”)` });
-  return h('section', { class: ['widget', 'w-' + w.type, emphasis && 'emph'] },
-    w.title ? h('h4', { text: w.title }) : '', body);
+// clockOffset is node id's clock minus true time (µs), for deadlines drawn
+// on its own clock.
+function clockOffset(st, id) {
+  const n = st.nodes.get(id);
+  if (!n || !n.skew) return 0;
+  const secs = parseFloat(st.skewedClocks[id]);
+  return Number.isFinite(secs) ? secs * 1e6 - st.time : 0;
 }
 
 // NodePanels keeps one panel per process and redraws the changed ones.
@@ -87,18 +26,26 @@ export class NodePanels {
   reset() {
     this.root.replaceChildren();
     this.panels.clear();
+    this.hint = null;
   }
 
   render(st, changed) {
     const emph = new Set((st.pattern && st.pattern.emphasis) || []);
+    const only = isLarge(st) ? focus(st) : null;
+    this.note(st, only);
     for (const id of st.order) {
       const n = st.nodes.get(id);
+      if (only && !only.has(id)) {
+        const gone = this.panels.get(id);
+        if (gone) { gone.remove(); this.panels.delete(id); }
+        continue;
+      }
       let p = this.panels.get(id);
       if (!p) {
         p = h('article', { class: 'panel', 'data-panel': id });
         p.addEventListener('click', (e) => { if (e.target.closest('header')) this.onSelect(id, e); });
         this.panels.set(id, p);
-        this.root.append(p);
+        this.root.insertBefore(p, this.hint || null);
         changed = null; // draw everything on first sight
       }
       if (changed && !changed.has(id) && p.dataset.selected === String(st.selected === id)) {
@@ -118,11 +65,72 @@ export class NodePanels {
           h('span', { class: 'pclock', text: nodeClock(st, id) }),
           n.skew ? h('span', { class: 'skew', text: 'skew ' + n.skew }) : ''),
         n.status === 'crashed' ? h('p', { class: 'empty', text: 'crashed: memory lost, disk kept. Restart it from its menu.' }) : '',
-        ...ws.map((w) => renderWidget(w, emph.has(w.title))),
+        ...ws.map((w) => renderWidget(w, { emphasis: emph.has(w.title), offset: clockOffset(st, id) })),
         n.timers && n.timers.length ? h('p', { class: 'timers', text: 'timers: ' + n.timers.map((t) => `${t.name} @ ${fmtTime(t.dueAt)}`).join(' · ') }) : '');
     }
     for (const [id, p] of this.panels) {
       if (!st.nodes.has(id)) { p.remove(); this.panels.delete(id); }
     }
   }
+
+  // note says, in a large cluster, why most panels are missing.
+  note(st, only) {
+    if (!only) {
+      if (this.hint) { this.hint.remove(); this.hint = null; }
+      return;
+    }
+    if (!this.hint) {
+      this.hint = h('p', { class: 'panels-hint', 'data-panels-hint': '' });
+      this.root.append(this.hint);
+    }
+    const hidden = st.order.length - only.size;
+    this.hint.textContent = `${hidden} more nodes: click one in the cluster to see its panel here.`;
+  }
+}
+
+// ClusterPanel draws the pattern's cluster-level widgets (engine
+// ClusterView.Widgets) and hides itself when there are none. A delta keeps
+// the unchanged widgets' objects (views.js), so only the changed ones are
+// drawn again; a grid whose cells are the same processes is recoloured in
+// place (a large cluster's grid changes on almost every frame).
+export class ClusterPanel {
+  constructor(root) {
+    this.root = root;
+    this.body = root && root.querySelector('.cp-body');
+    this.shown = []; // [{ w, el }] by position
+  }
+
+  render(st) {
+    if (!this.body) return;
+    const ws = st.cluster || [];
+    this.root.hidden = !ws.length;
+    const emph = new Set((st.pattern && st.pattern.emphasis) || []);
+    ws.forEach((w, i) => {
+      const old = this.shown[i];
+      if (old && old.w === w) return;
+      if (old && recolourGrid(old, w)) return;
+      const el = renderWidget(w, { emphasis: emph.has(w.title) });
+      if (old) old.el.replaceWith(el);
+      else this.body.append(el);
+      this.shown[i] = { w, el };
+    });
+    for (const gone of this.shown.splice(ws.length)) gone.el.remove();
+  }
+}
+
+// recolourGrid updates a drawn grid for w when both list the same cells.
+function recolourGrid(old, w) {
+  const a = old.w, b = w;
+  if (a.type !== 'grid' || b.type !== 'grid' || a.title !== b.title) return false;
+  const ca = a.cells || [], cb = b.cells || [];
+  if (ca.length !== cb.length || ca.some((c, i) => c.id !== cb[i].id)) return false;
+  const lis = old.el.querySelectorAll('.cell');
+  cb.forEach((c, i) => {
+    if (ca[i].state === c.state && ca[i].text === c.text) return;
+    lis[i].className = gridCellClass(c);
+    lis[i].title = gridCellTitle(c);
+    lis[i].textContent = c.text || '';
+  });
+  old.w = w;
+  return true;
 }

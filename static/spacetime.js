@@ -19,6 +19,7 @@
 import { s, h, fmtTime, hue } from './dom.js';
 import { describe } from './events.js';
 import { highlight, mark, current } from './highlight.js';
+import { laneOrder, groups, LARGE } from './roles.js';
 
 const ARROW_KINDS = new Set(['send', 'deliver', 'drop', 'duplicate']);
 const LANE_KINDS = { crash: 'crashed', restart: 'up', pause: 'paused', resume: 'up', start: 'up' };
@@ -27,6 +28,7 @@ const BLOCK = 128;           // messages per block of the window index
 const GUTTER = 64;           // px, time labels on the left
 const MIN_SCALE = 0.00002;   // px per µs (0.02 px/ms)
 const MAX_SCALE = 0.1;       // px per µs (100 px/ms)
+const LARGE_REDRAW_MS = 250; // a large cluster's diagram is redrawn at most this often
 
 export function create(container, callbacks) {
   return new SpaceTime(container, callbacks);
@@ -106,6 +108,12 @@ class SpaceTime {
       if (el) this.cb.seek(Number(el.dataset.step));
     });
     new ResizeObserver(() => this.schedule()).observe(this.scroller);
+    this.onScreen = true;
+    this.lastRender = 0;
+    new IntersectionObserver((es) => {
+      this.onScreen = es[es.length - 1].isIntersecting;
+      if (this.onScreen && this.dirty) { this.dirty = false; this.schedule(); }
+    }).observe(this.scroller);
     document.addEventListener('cs:highlight', (e) => this.onHighlight(e.detail));
   }
 
@@ -268,11 +276,25 @@ class SpaceTime {
   // ---- app state ----
 
   update(st) {
-    const order = st.order.slice();
+    // Lanes are grouped by structural role (roles.js): a coordinator's lane
+    // beside its participants', a core's beside its data nodes'.
+    const order = laneOrder(st).slice();
     if (order.join() !== this.order.join()) {
       this.order = order;
       this.clients = new Set(order.filter((id) => st.nodes.get(id) && st.nodes.get(id).client));
-      this.head.replaceChildren(...order.map((id) => h('span', { class: ['st-lane-name', this.clients.has(id) && 'client'], 'data-lane': id, text: id })));
+      if (order.length > LARGE) {
+        // Too many lanes to name each: one label per role group, at its first lane.
+        const gs = groups(st);
+        const clients = [...this.clients];
+        if (clients.length) gs.push({ role: 'client', ids: clients });
+        // Every other label on a second line: a small group's lanes are a
+        // few pixels wide, and its neighbour's label would cover it.
+        this.head.replaceChildren(...gs.map((g, i) => h('span', { class: ['st-lane-name', 'st-group-name', i % 2 && 'second'], 'data-lane': g.ids[0], title: g.ids.join(' '), text: `${g.role || 'nodes'} ×${g.ids.length}` })));
+        this.head.classList.add('grouped');
+      } else {
+        this.head.replaceChildren(...order.map((id) => h('span', { class: ['st-lane-name', this.clients.has(id) && 'client'], 'data-lane': id, text: id })));
+        this.head.classList.remove('grouped');
+      }
       this.layoutHead();
     }
     // A jump in time (seek, step back, branch switch) brings the cursor into view.
@@ -333,6 +355,17 @@ class SpaceTime {
 
   schedule() {
     if (this.pending) return;
+    // A large cluster's diagram is redrawn only while it is on screen, and
+    // at most LARGE_REDRAW_MS apart: hundreds of lanes cost the cluster
+    // diagram its frame rate otherwise.
+    if (this.order.length > LARGE) {
+      if (!this.onScreen) { this.dirty = true; return; }
+      const wait = this.lastRender + LARGE_REDRAW_MS - performance.now();
+      if (wait > 0) {
+        this.pending = setTimeout(() => { this.pending = 0; this.schedule(); }, wait);
+        return;
+      }
+    }
     this.pending = requestAnimationFrame(() => { this.pending = 0; this.render(); });
   }
 
@@ -340,6 +373,7 @@ class SpaceTime {
 
   render() {
     const t0 = performance.now();
+    this.lastRender = t0;
     const sc = this.scroller;
     const endAt = this.end();
     const height = this.y(endAt) + 40;

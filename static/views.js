@@ -1,6 +1,7 @@
 // The linked views of a pattern page, attached to the App of app.js: the
 // space-time diagram, the timeline with branches, the client history, and
-// the export buttons. They share the app's step cursor (every click that
+// the export buttons, and the cluster panel (the pattern's cluster-level
+// widgets). They share the app's step cursor (every click that
 // moves in time sends a seek) and the highlight bus of highlight.js.
 //
 //   const views = attachViews(app)   // app: { root, state, send(msg) }
@@ -11,6 +12,7 @@ import { install as installHighlight } from './highlight.js';
 import { create as createSpaceTime } from './spacetime.js';
 import { create as createTimeline } from './timeline.js';
 import { create as createHistory } from './history-view.js';
+import { ClusterPanel } from './panels.js';
 
 export function attachViews(app) {
   installHighlight();
@@ -20,7 +22,9 @@ export function attachViews(app) {
   const base = () => (st().session ? `/session/${encodeURIComponent(st().session)}` : null);
   // Export URLs carry the run's export key (from its snapshot), not just its id.
   const key = () => `key=${encodeURIComponent(st().exportKey || '')}`;
-  const out = { spacetime: null, timeline: null, history: null };
+  const out = { spacetime: null, timeline: null, history: null, clusterPanel: null };
+  const cpEl = $('[data-view="cluster-panel"]', root);
+  if (cpEl) out.clusterPanel = new ClusterPanel(cpEl);
 
   const stEl = $('[data-view="spacetime"] .st-body', root);
   if (stEl) out.spacetime = createSpaceTime(stEl, { seek, traceURL: (since) => base() && `${base()}/trace.json?since=${since}&${key()}` });
@@ -57,9 +61,17 @@ export function attachViews(app) {
     frame(f) {
       if (f.type === 'error') return;
       if (f.branches) st().branches = f.branches;
+      // Cluster widgets: all in a snapshot, the changed ones by position in a delta.
+      if (f.type === 'snapshot') st().cluster = f.cluster || [];
+      else if (f.cn !== undefined) {
+        const ws = (st().cluster || []).slice(0, f.cn);
+        for (const p of f.cw || []) ws[p.i] = p.w;
+        st().cluster = ws;
+      }
       if (out.spacetime) out.spacetime.ingest(f);
     },
     draw(state) {
+      if (out.clusterPanel) out.clusterPanel.render(state);
       if (out.spacetime) out.spacetime.update(state);
       if (out.timeline) out.timeline.update(state);
       if (out.history) out.history.update(state);

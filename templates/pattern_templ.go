@@ -370,7 +370,8 @@ func workbench(scenarios []ScenarioLink) templ.Component {
 }
 
 // inspectors are the views that look inside the run, below the workbench:
-// each node's state, the space-time diagram beside the event log (they
+// the pattern's cluster-level widgets (hidden when it has none), each
+// node's state, the space-time diagram beside the event log (they
 // light each other up), the client history and the exports.
 func inspectors() templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
@@ -393,7 +394,7 @@ func inspectors() templ.Component {
 			templ_7745c5c3_Var16 = templ.NopComponent
 		}
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 31, "<section class=\"inspect\" id=\"inside\" aria-label=\"Inside the run\"><section class=\"nodes\" data-view=\"nodes\" aria-label=\"Node panels\"></section><div class=\"inspect-row\">")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 31, "<section class=\"inspect\" id=\"inside\" aria-label=\"Inside the run\"><section class=\"box cluster-panel\" data-view=\"cluster-panel\" aria-label=\"Whole cluster\" hidden><h2>Whole cluster</h2><div class=\"cp-body\"></div></section><section class=\"nodes\" data-view=\"nodes\" aria-label=\"Node panels\"></section><div class=\"inspect-row\">")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

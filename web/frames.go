@@ -36,6 +36,12 @@ type frame struct {
 	// the frame's time. (Clocks change on every frame, so they are
 	// kept out of the per-node comparison.)
 	Clocks map[string]string `json:"clocks,omitempty"`
+	// Cluster is the cluster panel's widgets (engine.ClusterView.Widgets):
+	// all of them in a snapshot. A delta carries the changed ones by
+	// position in CW, and CN, the number of widgets now, when any changed.
+	Cluster []engine.Widget `json:"cluster,omitempty"`
+	CW      []widgetPatch   `json:"cw,omitempty"`
+	CN      *int            `json:"cn,omitempty"`
 	// Msgs are messages in flight: all (snapshot) or new and changed
 	// (delta); Gone lists the ids that left the network since.
 	Msgs []engine.MessageView `json:"msgs,omitempty"`
@@ -103,6 +109,7 @@ type configMeta struct {
 type nodeHead struct {
 	ID     string         `json:"id"`
 	Client bool           `json:"client,omitempty"`
+	Group  engine.Role    `json:"group,omitempty"`
 	Status string         `json:"status"`
 	Skew   string         `json:"skew,omitempty"`
 	Role   string         `json:"role,omitempty"`
@@ -197,6 +204,7 @@ type baseline struct {
 	step         int
 	time         int64
 	nodes        map[string]*nodeBase
+	cluster      [][]byte // the cluster widgets, encoded
 	clocks       []byte
 	msgs         map[uint64][]byte
 	cut          []byte
@@ -226,7 +234,7 @@ func wireNodes(v *engine.ClusterView) ([]wireNode, map[string]string) {
 	var clocks map[string]string
 	for i, n := range v.Nodes {
 		nodes[i] = wireNode{
-			nodeHead: nodeHead{ID: n.ID, Client: n.Client, Status: n.Status, Skew: n.Skew, Role: n.Role, Badge: n.Badge, Arrows: n.Arrows, Timers: timers[n.ID]},
+			nodeHead: nodeHead{ID: n.ID, Client: n.Client, Group: n.Group, Status: n.Status, Skew: n.Skew, Role: n.Role, Badge: n.Badge, Arrows: n.Arrows, Timers: timers[n.ID]},
 			Widgets:  roundMeters(n.Widgets),
 		}
 		if n.Skew != "" {
@@ -280,15 +288,21 @@ func (b *nodeBase) diff(n *wireNode) (nodeDelta, bool) {
 		b.head = h
 		changed = true
 	}
-	ws := make([][]byte, len(n.Widgets))
-	for i := range n.Widgets {
-		ws[i] = mustJSON(n.Widgets[i])
-		if i >= len(b.widgets) || !bytes.Equal(ws[i], b.widgets[i]) {
-			d.W = append(d.W, widgetPatch{I: i, W: n.Widgets[i]})
+	b.widgets, d.W = diffWidgets(b.widgets, n.Widgets)
+	return d, changed || d.W != nil
+}
+
+// diffWidgets encodes ws and lists those that differ from old, by position.
+func diffWidgets(old [][]byte, ws []engine.Widget) ([][]byte, []widgetPatch) {
+	enc := make([][]byte, len(ws))
+	var patches []widgetPatch
+	for i := range ws {
+		enc[i] = mustJSON(ws[i])
+		if i >= len(old) || !bytes.Equal(enc[i], old[i]) {
+			patches = append(patches, widgetPatch{I: i, W: ws[i]})
 		}
 	}
-	b.widgets = ws
-	return d, changed || d.W != nil
+	return enc, patches
 }
 
 func mustJSON(v any) []byte {
@@ -310,6 +324,8 @@ func (s *session) snapshotFrame() frame {
 		b.nodes[nodes[i].ID] = newNodeBase(&nodes[i])
 	}
 	b.clocks = mustJSON(clocks)
+	v.Widgets = roundMeters(v.Widgets)
+	b.cluster, _ = diffWidgets(nil, v.Widgets)
 	for _, m := range v.InFlight {
 		b.msgs[m.ID] = mustJSON(m)
 	}
@@ -344,7 +360,7 @@ func (s *session) snapshotFrame() frame {
 		Type: "snapshot", Step: v.Step, Time: v.Time, Session: s.id,
 		Pattern: s.meta,
 		Config:  &configMeta{Seed: cfg.Seed, Nodes: len(cfg.Nodes), Variants: sortedTrue(cfg.Variants), Setup: cfg.Setup},
-		Nodes:   nodes, Clocks: clocks, Msgs: v.InFlight, Cut: &cut,
+		Nodes:   nodes, Clocks: clocks, Cluster: v.Widgets, Msgs: v.InFlight, Cut: &cut,
 		Events: append([]engine.TraceEvent(nil), events...), Violations: v.Violations, Ops: s.wireOps(v.History),
 		Manual: &manual, Variants: v.Variants, Play: &b.play, Log: &b.log, Future: &b.future, Branches: branches,
 	}
@@ -376,6 +392,11 @@ func (s *session) deltaFrame() (f frame, ok bool) {
 		if d, ok := nb.diff(&nodes[i]); ok {
 			f.Changed = append(f.Changed, d)
 		}
+	}
+	v.Widgets = roundMeters(v.Widgets)
+	if enc, patches := diffWidgets(b.cluster, v.Widgets); patches != nil || len(enc) != len(b.cluster) {
+		n := len(enc)
+		f.CW, f.CN, b.cluster = patches, &n, enc
 	}
 	seen := make(map[uint64]bool, len(v.InFlight))
 	for _, m := range v.InFlight {
@@ -451,7 +472,7 @@ func (s *session) deltaFrame() (f frame, ok bool) {
 	}
 	f.Story = s.storyFrame(false)
 	b.step, b.time = v.Step, v.Time
-	changed = changed || f.Story != nil || f.Changed != nil || f.Msgs != nil || f.Gone != nil || f.Cut != nil || f.Events != nil ||
+	changed = changed || f.Story != nil || f.Changed != nil || f.CN != nil || f.Msgs != nil || f.Gone != nil || f.Cut != nil || f.Events != nil ||
 		f.Violations != nil || f.Ops != nil || f.Manual != nil || f.Variants != nil || f.Play != nil || f.Log != nil || f.Future != nil || f.Branches != nil
 	return f, changed
 }

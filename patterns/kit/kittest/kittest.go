@@ -62,9 +62,6 @@ func (o Options) reproduce(seed uint64, variant string) string {
 	return line
 }
 
-// KnownWidgets are the widget kinds static/panels.js draws.
-var KnownWidgets = map[string]bool{"fields": true, "log": true, "kv": true, "clock": true, "vector": true, "queue": true, "ranges": true, "meter": true}
-
 // Run checks c. Call it once per page (and per setup: each is a cluster).
 func Run(t *testing.T, c *kit.Cluster, opt Options) {
 	t.Helper()
@@ -323,9 +320,14 @@ func (f *factCheck) sample(t *testing.T, s *engine.Sim, views bool) {
 	}
 	for _, n := range v.Nodes {
 		for _, w := range n.Widgets {
-			if !KnownWidgets[w.Type] {
+			if !w.Type.Known() {
 				t.Fatalf("step %d: %s shows a widget of kind %q, which the page cannot draw", s.StepCount(), n.ID, w.Type)
 			}
+		}
+	}
+	for _, w := range v.Widgets {
+		if !w.Type.Known() {
+			t.Fatalf("step %d: the cluster shows a widget of kind %q, which the page cannot draw", s.StepCount(), w.Type)
 		}
 	}
 }

@@ -26,7 +26,7 @@ const caseEnv = "KITTEST_FLAW"
 // flawed wraps the page's processes; plant changes the cluster or them.
 type flawed struct {
 	engine.Process
-	widget string // an extra widget kind in the view
+	widget engine.WidgetKind // an extra widget kind in the view
 }
 
 func (f flawed) View() engine.ProcessView {
