@@ -307,13 +307,9 @@ func (c *Client) View() engine.ProcessView {
 		}
 		items = append(items, s)
 	}
-	last := ""
 	var results []string
 	for _, r := range c.results {
 		results = append(results, r.String())
-	}
-	if len(results) > 0 {
-		last = results[len(results)-1]
 	}
 	return engine.ProcessView{
 		Role: "client",
@@ -327,6 +323,5 @@ func (c *Client) View() engine.ProcessView {
 				{Label: "failed", Value: strconv.Itoa(c.failed)},
 			}},
 		},
-		Facts: map[string]any{"pending": len(c.pending), "ok": c.ok, "unknown": c.unknown, "failed": c.failed, "last": last, "leaderGuess": c.leader},
 	}
 }

@@ -173,7 +173,7 @@ func TestBrokenVariantsNeverPanic(t *testing.T) {
 					_ = n.View()
 				}
 			}
-			_ = c.Facts(r.Sim.World())
+			_ = c.ClusterFacts.Map(r.Sim.World(), "")
 		}
 	}
 }
