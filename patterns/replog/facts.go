@@ -61,11 +61,8 @@ func clientFactsOf(w *engine.World, id string) (ClientFacts, bool) {
 	if c == nil {
 		return ClientFacts{}, false
 	}
-	f := ClientFacts{Pending: len(c.pending), OK: c.ok, Unknown: c.unknown, Failed: c.failed, LeaderGuess: c.leader}
-	if len(c.results) > 0 {
-		f.Last = c.results[len(c.results)-1].String()
-	}
-	return f, true
+	rc := &c.rc
+	return ClientFacts{Pending: len(rc.Pending()), OK: rc.OK, Unknown: rc.Unknown, Failed: rc.Failed, Last: rc.Last(), LeaderGuess: rc.Leader()}, true
 }
 
 // clusterFactsOf: "leader" is the up node leading the highest generation
@@ -77,10 +74,8 @@ func clusterFactsOf(w *engine.World) ClusterFacts {
 	for _, id := range w.Nodes() {
 		n := nodeOf(w, id)
 		if n == nil {
-			if st := w.Storage(id); st != nil {
-				if v, ok := st.Get(keyGen); ok && v.(int) > gen {
-					gen = v.(int)
-				}
+			if v, ok := diskGen.Get(w.Storage(id)); ok && v > gen {
+				gen = v
 			}
 			continue
 		}

@@ -152,15 +152,7 @@ func (t *tracker) holds(w *engine.World, n *Node, id string, i int, h uint64, e 
 	if n != nil {
 		return len(n.log) > i && n.hashes[i] == h
 	}
-	st := w.Storage(id)
-	if st == nil {
-		return false
-	}
-	disk := st.Log()
-	if len(disk) <= i {
-		return false
-	}
-	d, ok := disk[i].(Entry)
+	d, ok := diskLog.At(w.Storage(id), i)
 	return ok && d == e
 }
 

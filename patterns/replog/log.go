@@ -12,9 +12,9 @@ import (
 // persist writes generation and vote and syncs before the node answers.
 func (n *Node) persist(env engine.Env) {
 	st := env.Storage()
-	st.Put(keyGen, n.gen)
+	diskGen.Put(st, n.gen)
 	if !env.Variant(VarForgetVote) {
-		st.Put(keyVote, n.votedFor)
+		diskVote.Put(st, n.votedFor)
 	}
 	st.Sync()
 }
@@ -40,7 +40,7 @@ func (n *Node) push(e Entry) {
 // appendEntry adds e to the log and the disk (not synced: callers sync once).
 func (n *Node) appendEntry(env engine.Env, e Entry) {
 	n.push(e)
-	env.Storage().Append(e)
+	diskLog.Append(env.Storage(), e)
 }
 
 // truncate keeps the first k entries. The slices are re-capped so a later
@@ -50,7 +50,7 @@ func (n *Node) truncate(env engine.Env, k int) {
 	n.log = n.log[:k:k]
 	n.hashes = n.hashes[:k:k]
 	n.logVer++
-	env.Storage().Truncate(k)
+	diskLog.Truncate(env.Storage(), k)
 	if n.hwm > k {
 		n.hwm = k // only a broken variant truncates below the mark
 	}

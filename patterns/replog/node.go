@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"clusterscope/engine"
+	"clusterscope/patterns/kit"
 )
 
 // Roles.
@@ -68,8 +69,13 @@ const (
 	timerElection  = "election"
 	timerHeartbeat = "heartbeat"
 	maxBatch       = 32 // entries per replication request
-	keyGen         = "generation"
-	keyVote        = "votedFor"
+)
+
+// What a node keeps on its disk: its generation, its vote and its log.
+var (
+	diskGen  = kit.Record[int]{Key: "generation"}
+	diskVote = kit.Record[string]{Key: "votedFor"}
+	diskLog  kit.DiskLog[Entry]
 )
 
 // Node is one server of the cluster.
@@ -196,21 +202,22 @@ func (n *Node) start(env engine.Env) {
 	n.busy, n.lastAck, n.sorted = make([]bool, k), make([]time.Duration, k), make([]int, k)
 	n.kv, n.done = map[string]string{}, appliedSet{}
 	st := env.Storage()
-	if v, ok := st.Get(keyGen); ok {
-		n.gen = v.(int)
+	if v, ok := diskGen.Get(st); ok {
+		n.gen = v
 	}
-	if v, ok := st.Get(keyVote); ok && !env.Variant(VarForgetVote) {
-		n.votedFor = v.(string)
+	if v, ok := diskVote.Get(st); ok && !env.Variant(VarForgetVote) {
+		n.votedFor = v
 	}
-	disk := st.Log()
-	n.log = make([]Entry, 0, len(disk)+64)
-	n.hashes = make([]uint64, 0, len(disk)+64)
-	for _, e := range disk {
-		n.push(e.(Entry))
+	disk := diskLog.Len(st)
+	n.log = make([]Entry, 0, disk+64)
+	n.hashes = make([]uint64, 0, disk+64)
+	for i := range disk {
+		e, _ := diskLog.At(st, i)
+		n.push(e)
 	}
 	n.role = Follower
-	if len(disk) > 0 || n.gen > 0 {
-		env.Note("%s recovers generation %d, vote %q and %d log entries from disk", n.id, n.gen, n.votedFor, len(disk))
+	if disk > 0 || n.gen > 0 {
+		env.Note("%s recovers generation %d, vote %q and %d log entries from disk", n.id, n.gen, n.votedFor, disk)
 	}
 	n.resetElection(env)
 }

@@ -711,3 +711,12 @@ func TestStoryFiveNodeElection(t *testing.T) {
 	st.flush()
 	st.mustHold()
 }
+
+func indexOf(list []string, s string) int {
+	for i, x := range list {
+		if x == s {
+			return i
+		}
+	}
+	return -1
+}
