@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"regexp"
 
 	"clusterscope/engine"
 )
@@ -105,6 +106,9 @@ func (s *FactSource) Declared() []FactDoc {
 	return s.Docs
 }
 
+// factName is what a condition can write after a dot.
+var factName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
 func declare(t reflect.Type) *FactSource {
 	s := &FactSource{typ: t}
 	if t.Kind() != reflect.Struct {
@@ -121,6 +125,8 @@ func declare(t reflect.Type) *FactSource {
 			s.err = fmt.Errorf("%v.%s: a fact field must be exported", t, f.Name)
 		case name == "" || doc == "":
 			s.err = fmt.Errorf("%v.%s: a fact field needs a fact:\"name\" and a doc:\"...\" tag", t, f.Name)
+		case !factName.MatchString(name):
+			s.err = fmt.Errorf("%v.%s: fact %q is not a name a condition can spell (letters, digits, _)", t, f.Name, name)
 		case typ == "":
 			s.err = fmt.Errorf("%v.%s: fact %q is a %v (use an integer, float, string, bool, or a map from string to int, float64, string or bool)", t, f.Name, name, f.Type)
 		case seen[name]:

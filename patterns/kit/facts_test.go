@@ -58,6 +58,9 @@ func TestValidateFacts(t *testing.T) {
 	type nested struct {
 		M map[string][]int `fact:"m" doc:"d"`
 	}
+	type dashed struct {
+		A int `fact:"last-index" doc:"d"`
+	}
 	type twice struct {
 		A int `fact:"a" doc:"d"`
 		B int `fact:"a" doc:"d"`
@@ -80,6 +83,7 @@ func TestValidateFacts(t *testing.T) {
 		{Cluster{NodeFacts: ProcessFacts(func(*engine.World, string) (untagged, bool) { return untagged{}, true })}, `needs a fact:"name"`},
 		{Cluster{NodeFacts: ProcessFacts(func(*engine.World, string) (nested, bool) { return nested{}, true })}, `fact "m" is a map[string][]int`},
 		{Cluster{ClusterFacts: ClusterFacts(func(*engine.World) twice { return twice{} })}, `"a" declared twice`},
+		{Cluster{ClusterFacts: ClusterFacts(func(*engine.World) dashed { return dashed{} })}, `"last-index" is not a name`},
 		{Cluster{ClusterFacts: ClusterFacts(func(*engine.World) hidden { return hidden{} })}, "must be exported"},
 		{Cluster{ClusterFacts: ClusterFacts(func(*engine.World) int { return 0 })}, "declared by a struct"},
 		{Cluster{NodeFacts: node, ClientFacts: ProcessFacts(func(*engine.World, string) (clientF, bool) { return clientF{}, true })}, "int on servers but string on clients"},
