@@ -72,6 +72,14 @@ func (w *World) Storage(id string) *Storage {
 	return nil
 }
 
+// Clock is a process's local clock reading now (0 for an unknown id).
+func (w *World) Clock(id string) time.Duration {
+	if p := w.sim.procByID(id); p != nil {
+		return p.localTime(w.sim.now)
+	}
+	return 0
+}
+
 // Variant reports whether a broken variant is on.
 func (w *World) Variant(name string) bool { return w.sim.variant(name) }
 

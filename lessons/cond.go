@@ -33,9 +33,10 @@ import (
 // process and per fact, so a misspelt node or fact is a compile error with a
 // place, not a silent nil at run time.
 type condition struct {
-	src  string
-	prog *vm.Program
-	cost int // a bound on the operations of one check (conditionCost)
+	src   string
+	prog  *vm.Program
+	cost  int       // a bound on the operations of one check (conditionCost)
+	views viewsUsed // the processes whose view it reads (role, badge)
 }
 
 // History counts the client operations so far by outcome.
@@ -68,12 +69,22 @@ type factField struct {
 
 // envSchema is the shape of a scenario's condition environment.
 type envSchema struct {
-	procs        []string
-	nodeFields   []factField
-	nodeType     reflect.Type
-	nodesType    reflect.Type
+	procs      []string
+	nodeFields []factField
+	nodeType   reflect.Type
+	nodesType  reflect.Type
+	// per process: where its facts come from, and for each of nodeFields
+	// past the built-ins the source's struct field (-1: not its fact)
+	procFacts []procFacts
+	cluster   *kit.FactSource
+	// clusterFacts[i] is the cluster source's struct field clusterIdx[i]
 	clusterFacts []factField
-	facts        func(w *engine.World) map[string]any
+	clusterIdx   []int
+}
+
+type procFacts struct {
+	src   *kit.FactSource
+	field []int
 }
 
 var identRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
@@ -91,18 +102,26 @@ func newEnvSchema(pat *patterns.Pattern, cfg engine.Config) (*envSchema, error) 
 	if err := c.ValidateFacts(); err != nil {
 		return nil, fmt.Errorf("pattern %s: %w", pat.ID, err)
 	}
-	s := &envSchema{facts: c.Facts}
+	s := &envSchema{cluster: c.ClusterFacts}
 	s.procs = append(append([]string(nil), cfg.Nodes...), cfg.Clients...)
-	nodeFacts, err := declared(append(append([]kit.FactDoc(nil), c.NodeFacts...), c.ClientFacts...), nodeBuiltinNames())
+	nodeFacts, err := declared(append(append([]kit.FactDoc(nil), c.NodeFacts.Declared()...), c.ClientFacts.Declared()...), nodeBuiltinNames())
 	if err != nil {
 		return nil, fmt.Errorf("pattern %s: node %w", pat.ID, err)
 	}
-	clusterFacts, err := declared(c.ClusterFacts, builtinNames)
+	clusterFacts, err := declared(c.ClusterFacts.Declared(), builtinNames)
 	if err != nil {
 		return nil, fmt.Errorf("pattern %s: cluster %w", pat.ID, err)
 	}
 	s.nodeFields = append(append([]factField(nil), nodeBuiltins...), nodeFacts...)
 	s.clusterFacts = clusterFacts
+	s.clusterIdx = fieldsOf(c.ClusterFacts, clusterFacts)
+	nodeIdx, clientIdx := fieldsOf(c.NodeFacts, nodeFacts), fieldsOf(c.ClientFacts, nodeFacts)
+	for range cfg.Nodes {
+		s.procFacts = append(s.procFacts, procFacts{c.NodeFacts, nodeIdx})
+	}
+	for range cfg.Clients {
+		s.procFacts = append(s.procFacts, procFacts{c.ClientFacts, clientIdx})
+	}
 	s.nodeType = structOf(s.nodeFields)
 	procFields := make([]factField, len(s.procs))
 	for i, id := range s.procs {
@@ -138,23 +157,42 @@ func declared(docs []kit.FactDoc, reserved []string) ([]factField, error) {
 	return sortedFields(types), nil
 }
 
-var declaredTypes = map[string]reflect.Type{
-	kit.FactInt: reflect.TypeOf(0), kit.FactFloat: reflect.TypeOf(0.0),
-	kit.FactString: reflect.TypeOf(""), kit.FactBool: reflect.TypeOf(false),
+// fieldsOf maps each of fields to the struct field of src that holds it
+// (-1 when src does not declare it).
+func fieldsOf(src *kit.FactSource, fields []factField) []int {
+	out := make([]int, len(fields))
+	for i, f := range fields {
+		out[i] = -1
+		for _, d := range src.Declared() {
+			if d.Name == f.name {
+				out[i] = d.Field
+			}
+		}
+	}
+	return out
 }
 
-// normalize makes every integer an int and every float a float64, so a
-// pattern may expose int64 or uint generations and still compare with 2.
-func normalize(v any) any {
-	switch x := v.(type) {
-	case int8, int16, int32, int64:
-		return int(reflect.ValueOf(x).Int())
-	case uint, uint8, uint16, uint32, uint64:
-		return int(reflect.ValueOf(x).Uint())
-	case float32:
-		return float64(x)
+var declaredTypes = map[string]reflect.Type{
+	kit.FactInt: reflect.TypeFor[int](), kit.FactFloat: reflect.TypeFor[float64](),
+	kit.FactString: reflect.TypeFor[string](), kit.FactBool: reflect.TypeFor[bool](),
+	kit.FactIntMap: reflect.TypeFor[map[string]int](), kit.FactFloatMap: reflect.TypeFor[map[string]float64](),
+	kit.FactStringMap: reflect.TypeFor[map[string]string](), kit.FactBoolMap: reflect.TypeFor[map[string]bool](),
+}
+
+// set stores a fact read from a pattern's struct field: every integer
+// becomes an int and every float a float64, so a pattern may keep int64 or
+// uint generations and a condition still compares them with 2.
+func set(field, val reflect.Value) {
+	switch {
+	case val.Type() == field.Type():
+		field.Set(val)
+	case val.CanInt():
+		field.SetInt(val.Int())
+	case val.CanUint():
+		field.SetInt(int64(val.Uint()))
+	case val.CanFloat():
+		field.SetFloat(val.Float())
 	}
-	return v
 }
 
 func sortedFields(m map[string]reflect.Type) []factField {
@@ -189,8 +227,10 @@ func (s *envSchema) sampleEnv() map[string]any {
 
 func zeroOf(t reflect.Type) any { return reflect.Zero(t).Interface() }
 
-// env builds the environment of the cluster as it is now.
-func (s *envSchema) env(sim *engine.Sim) (map[string]any, error) {
+// env builds the environment of the cluster as it is now. Facts come from
+// the pattern's fact functions; a process's view is rendered only when
+// views says the condition reads its role or badge.
+func (s *envSchema) env(sim *engine.Sim, views viewsUsed) map[string]any {
 	w := sim.World()
 	env := map[string]any{
 		"step":       sim.StepCount(),
@@ -221,59 +261,42 @@ func (s *envSchema) env(sim *engine.Sim) (map[string]any, error) {
 	env["history"] = h
 	nodes := reflect.New(s.nodesType).Elem()
 	for i, id := range s.procs {
-		v, ok := sim.NodeView(id)
-		if !ok {
+		st := w.Status(id)
+		if st == "" {
 			continue
 		}
 		n := nodes.Field(i)
-		n.Field(0).SetString(v.Status)
-		n.Field(1).SetBool(v.Status == "up")
-		n.Field(2).SetString(v.Role)
-		n.Field(3).SetString(v.Badge)
-		secs, _ := strconv.ParseFloat(strings.TrimSuffix(v.Clock, "s"), 64)
+		n.Field(0).SetString(string(st))
+		n.Field(1).SetBool(st == engine.StatusUp)
+		if views.reads(i) {
+			v, _ := sim.NodeView(id)
+			n.Field(2).SetString(v.Role)
+			n.Field(3).SetString(v.Badge)
+		}
+		// the clock as the panel shows it, to the millisecond
+		secs, _ := strconv.ParseFloat(strconv.FormatFloat(w.Clock(id).Seconds(), 'f', 3, 64), 64)
 		n.Field(4).SetFloat(secs)
+		pf := s.procFacts[i]
+		facts, ok := pf.src.Of(w, id)
+		if !ok {
+			continue // a crashed process: its facts read as zero values
+		}
 		for j := len(nodeBuiltins); j < len(s.nodeFields); j++ {
-			f := s.nodeFields[j]
-			val, ok := v.Facts[f.name]
-			if !ok {
-				continue // a crashed node, or a fact only some roles have: zero value
-			}
-			if err := set(n.Field(j), val); err != nil {
-				return nil, fmt.Errorf("fact %s of %s: %w", f.name, id, err)
+			if k := pf.field[j-len(nodeBuiltins)]; k >= 0 {
+				set(n.Field(j), facts.Field(k))
 			}
 		}
 	}
 	env["nodes"] = nodes.Interface()
-	var cf map[string]any
-	if s.facts != nil {
-		cf = s.facts(w)
-	}
-	for _, f := range s.clusterFacts {
-		val, ok := cf[f.name]
-		if !ok {
-			env[f.name] = zeroOf(f.typ)
-			continue
+	cf, ok := s.cluster.Of(w, "")
+	for i, f := range s.clusterFacts {
+		v := reflect.New(f.typ).Elem()
+		if ok {
+			set(v, cf.Field(s.clusterIdx[i]))
 		}
-		val = normalize(val)
-		if reflect.TypeOf(val) != f.typ {
-			return nil, fmt.Errorf("cluster fact %s is %T but is declared %v", f.name, val, f.typ)
-		}
-		env[f.name] = val
+		env[f.name] = v.Interface()
 	}
-	return env, nil
-}
-
-func set(field reflect.Value, val any) error {
-	val = normalize(val)
-	if val == nil {
-		return nil
-	}
-	rv := reflect.ValueOf(val)
-	if !rv.Type().AssignableTo(field.Type()) {
-		return fmt.Errorf("is %T but is declared %v", val, field.Type())
-	}
-	field.Set(rv)
-	return nil
+	return env
 }
 
 // compile checks and compiles a condition, reporting a problem at its place
@@ -289,7 +312,7 @@ func (s *envSchema) compile(src string) (*condition, *file.Error) {
 	}
 	prog, err := expr.Compile(src, conditionOptions(s.sampleEnv())...)
 	if err == nil {
-		return &condition{src: src, prog: prog, cost: cost}, nil
+		return &condition{src: src, prog: prog, cost: cost, views: s.viewsRead(src)}, nil
 	}
 	if named := s.checkNames(src); named != nil {
 		return nil, named
@@ -382,10 +405,7 @@ func (p *scenarioParser) condition(n ast.Node, src string) *condition {
 
 // eval runs the condition against the cluster now.
 func (c *condition) eval(s *envSchema, sim *engine.Sim) (bool, error) {
-	env, err := s.env(sim)
-	if err != nil {
-		return false, err
-	}
+	env := s.env(sim, c.views)
 	machine := vm.VM{MemoryBudget: maxConditionMemory}
 	out, err := machine.Run(c.prog, env)
 	if err != nil {
@@ -406,10 +426,7 @@ func (c *condition) explain(s *envSchema, sim *engine.Sim) string {
 	if err != nil {
 		return ""
 	}
-	env, err := s.env(sim)
-	if err != nil {
-		return err.Error()
-	}
+	env := s.env(sim, viewsUsed{all: true})
 	col := &refCollector{}
 	exprast.Walk(&tree.Node, col)
 	var parts []string
@@ -460,4 +477,87 @@ func (r *refCollector) Visit(node *exprast.Node) {
 		}
 		r.refs = append(kept, path)
 	}
+}
+
+// viewsUsed says which processes' views a condition reads: role and badge
+// come from a process's view, which is costly to render after every step,
+// so only the processes a condition names with .role or .badge are
+// rendered (all of them when it reaches nodes by a computed name).
+type viewsUsed struct {
+	all   bool
+	procs []bool // by position in envSchema.procs
+}
+
+func (v viewsUsed) reads(i int) bool { return v.all || i < len(v.procs) && v.procs[i] }
+
+// viewsRead finds the views a compiled condition can read.
+func (s *envSchema) viewsRead(src string) viewsUsed {
+	tree, err := exprparser.Parse(src)
+	if err != nil {
+		return viewsUsed{all: true}
+	}
+	f := &viewFinder{}
+	exprast.Walk(&tree.Node, f)
+	out := viewsUsed{procs: make([]bool, len(s.procs))}
+	// nodes reached other than as nodes.<name>, or nodes.<name> used
+	// other than for a named fact: any view may be read.
+	out.all = f.nodesIdents > len(f.named)
+	for _, m := range f.named {
+		prop, ok := f.factOf[m]
+		if ok && prop != "role" && prop != "badge" {
+			continue
+		}
+		if i := indexOf(s.procs, m.Property.(*exprast.StringNode).Value); i >= 0 {
+			out.procs[i] = true
+		} else {
+			out.all = true
+		}
+	}
+	return out
+}
+
+// viewFinder collects the nodes.<name> members of an expression and the
+// fact each is followed by (.role, .generation...).
+type viewFinder struct {
+	nodesIdents int
+	named       []*exprast.MemberNode          // nodes.<name>
+	factOf      map[*exprast.MemberNode]string // nodes.<name> -> the fact read from it by name
+}
+
+func (f *viewFinder) Visit(node *exprast.Node) {
+	switch n := (*node).(type) {
+	case *exprast.IdentifierNode:
+		if n.Value == "nodes" {
+			f.nodesIdents++
+		}
+	case *exprast.MemberNode:
+		if isNodesName(n) {
+			f.named = append(f.named, n)
+			return
+		}
+		inner, ok := n.Node.(*exprast.MemberNode)
+		prop, ok2 := n.Property.(*exprast.StringNode)
+		if ok && ok2 && isNodesName(inner) {
+			if f.factOf == nil {
+				f.factOf = map[*exprast.MemberNode]string{}
+			}
+			f.factOf[inner] = prop.Value
+		}
+	}
+}
+
+// isNodesName reports whether m is nodes.<name> with a literal name.
+func isNodesName(m *exprast.MemberNode) bool {
+	id, ok := m.Node.(*exprast.IdentifierNode)
+	_, named := m.Property.(*exprast.StringNode)
+	return ok && id.Value == "nodes" && named
+}
+
+func indexOf(list []string, s string) int {
+	for i, x := range list {
+		if x == s {
+			return i
+		}
+	}
+	return -1
 }

@@ -104,7 +104,7 @@ func TestExportRealPattern(t *testing.T) {
 		t.Fatal(err)
 	}
 	sim.RunFor(300*time.Millisecond, 0)
-	leader := pat.Cluster.Facts(sim.World())["leader"].(string)
+	leader := pat.Cluster.ClusterFacts.Map(sim.World(), "")["leader"].(string)
 	if leader != "" {
 		if err := sim.Apply(engine.Command{Kind: engine.CmdCrash, Node: leader}); err != nil {
 			t.Fatal(err)

@@ -314,11 +314,12 @@ func factsMarkers(id string) (begin, end string) {
 func factsTable(c *kit.Cluster) string {
 	var b strings.Builder
 	b.WriteString("| fact | on | type | meaning |\n|---|---|---|---|\n")
-	typeName := map[string]string{kit.FactInt: "int", kit.FactFloat: "float", kit.FactString: "text", kit.FactBool: "bool"}
+	typeName := map[string]string{kit.FactInt: "int", kit.FactFloat: "float", kit.FactString: "text", kit.FactBool: "bool",
+		kit.FactIntMap: "map of int", kit.FactFloatMap: "map of float", kit.FactStringMap: "map of text", kit.FactBoolMap: "map of bool"}
 	for _, l := range []struct {
 		on   string
 		list []kit.FactDoc
-	}{{"cluster", c.ClusterFacts}, {"server", c.NodeFacts}, {"client", c.ClientFacts}} {
+	}{{"cluster", c.ClusterFacts.Declared()}, {"server", c.NodeFacts.Declared()}, {"client", c.ClientFacts.Declared()}} {
 		for _, f := range l.list {
 			fmt.Fprintf(&b, "| `%s` | %s | %s | %s |\n", f.Name, l.on, typeName[f.Type], strings.ReplaceAll(f.Doc, "|", "\\|"))
 		}

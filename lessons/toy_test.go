@@ -1,6 +1,7 @@
 package lessons
 
 import (
+	"maps"
 	"sort"
 	"time"
 
@@ -98,15 +99,33 @@ func (n *toyNode) decide(env engine.Env) {
 }
 
 func (n *toyNode) View() engine.ProcessView {
+	toyViews.Add(1)
 	role := "follower"
 	if n.leader == n.id {
 		role = "leader"
 	}
-	facts := map[string]any{"leader": n.leader, "beats": int64(n.beats), "keys": len(n.data)}
-	if n.last != "" {
-		facts["lastKey"] = n.last // shown only once the node stored something
+	return engine.ProcessView{Role: role}
+}
+
+// toyFacts are a toy node's facts.
+type toyFacts struct {
+	Leader  string            `fact:"leader" doc:"whom it follows"`
+	Beats   int64             `fact:"beats" doc:"beats sent"`
+	Keys    int               `fact:"keys" doc:"keys stored"`
+	LastKey string            `fact:"lastKey" doc:"the key stored last, once there is one"`
+	Data    map[string]string `fact:"data" doc:"what it stores, by key"`
+}
+
+func toyFactsOf(w *engine.World, id string) (toyFacts, bool) {
+	n, ok := w.Process(id).(*toyNode)
+	if !ok {
+		return toyFacts{}, false
 	}
-	return engine.ProcessView{Role: role, Facts: facts}
+	return toyFacts{Leader: n.leader, Beats: int64(n.beats), Keys: len(n.data), LastKey: n.last, Data: maps.Clone(n.data)}, true
+}
+
+type toyClusterFacts struct {
+	Leader string `fact:"leader" doc:"the first up node that leads"`
 }
 
 func toyCluster() *kit.Cluster {
@@ -137,23 +156,15 @@ func toyCluster() *kit.Cluster {
 				},
 			}
 		},
-		NodeFacts: []kit.FactDoc{
-			{Name: "leader", Type: kit.FactString, Doc: "whom it follows"},
-			{Name: "beats", Type: kit.FactInt, Doc: "beats sent"},
-			{Name: "keys", Type: kit.FactInt, Doc: "keys stored"},
-			{Name: "lastKey", Type: kit.FactString, Doc: "the key stored last, once there is one"},
-		},
-		ClusterFacts: []kit.FactDoc{{Name: "leader", Type: kit.FactString, Doc: "the first up node that leads"}},
-		Facts: func(w *engine.World) map[string]any {
-			leader := ""
+		NodeFacts: kit.ProcessFacts(toyFactsOf),
+		ClusterFacts: kit.ClusterFacts(func(w *engine.World) toyClusterFacts {
 			for _, id := range w.Nodes() {
 				if n, ok := w.Process(id).(*toyNode); ok && w.Status(id) == "up" && n.leader == id {
-					leader = id
-					break
+					return toyClusterFacts{Leader: id}
 				}
 			}
-			return map[string]any{"leader": leader}
-		},
+			return toyClusterFacts{}
+		}),
 	}
 }
 

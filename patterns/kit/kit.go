@@ -39,15 +39,12 @@ type Cluster struct {
 	Porcupine    *porcupine.Model // nil when histories are not checked
 	Emphasis     []string         // widget titles this page brings forward, first
 	DefaultDelay engine.NetSettings
-	// Facts returns cluster-wide values for scenario conditions
-	// (e.g. "leader": "athens"). Optional.
-	Facts func(w *engine.World) map[string]any
-	// The facts scenario conditions may read, declared: NodeFacts are what
-	// a server's view carries in ProcessView.Facts, ClientFacts a client's,
-	// ClusterFacts what Facts returns. Conditions are checked against these
-	// when a scenario loads; a pattern's tests check (with CheckFacts) that
-	// nothing else is emitted.
-	NodeFacts, ClientFacts, ClusterFacts []FactDoc
+	// The facts scenario conditions may read, each kind declared once by a
+	// tagged struct and computed without a view (see FactSource): a
+	// server's and a client's (nodes.<id>.<fact>) and the cluster's
+	// (leader, generation...). Optional; conditions are checked against
+	// them when a scenario loads.
+	NodeFacts, ClientFacts, ClusterFacts *FactSource
 	// Workload picks one random client operation for seed sweeps (a
 	// CmdClient command). Optional: without it a sweep sends no client load.
 	Workload func(r *rand.Rand, nodes, clients []string) engine.Command

@@ -157,12 +157,11 @@ func page(nodes, minNodes int, emphasis []string, variants []kit.Variant, invari
 		},
 		Porcupine: &model,
 		Emphasis:  emphasis,
-		Facts:     Facts,
 		Workload:  Workload,
 
 		HistoryChecks: historyChecks, Settled: Settled,
 
-		NodeFacts: nodeFacts, ClientFacts: clientFacts, ClusterFacts: clusterFacts,
+		NodeFacts: nodeFactSource, ClientFacts: clientFactSource, ClusterFacts: clusterFactSource,
 		Smoke: smoke,
 	}
 	l, err := c.Layout(nodes)
@@ -185,35 +184,6 @@ func NewProcess(id string, role engine.Role) engine.Process {
 		return newClient(id)
 	}
 	return newNode(id)
-}
-
-// Facts are the cluster-wide values scenario conditions test: "leader" (the
-// up node leading the highest generation, "" if none), "generation" (the
-// highest generation of any node, crashed ones from their disk), "hwm" (the
-// highest high-water mark of an up node) and "leaders" (how many up nodes
-// believe they lead).
-func Facts(w *engine.World) map[string]any {
-	leader, leaderGen, gen, hwm, leaders := "", -1, 0, 0, 0
-	for _, id := range w.Nodes() {
-		n := nodeOf(w, id)
-		if n == nil {
-			if st := w.Storage(id); st != nil {
-				if v, ok := st.Get(keyGen); ok && v.(int) > gen {
-					gen = v.(int)
-				}
-			}
-			continue
-		}
-		gen = max(gen, n.gen)
-		hwm = max(hwm, n.hwm)
-		if n.role == Leader {
-			leaders++
-			if w.Status(id) == engine.StatusUp && n.gen > leaderGen {
-				leader, leaderGen = id, n.gen
-			}
-		}
-	}
-	return map[string]any{"leader": leader, "generation": gen, "hwm": hwm, "leaders": leaders}
 }
 
 // Workload is one random client operation for seed sweeps: a write (with a

@@ -27,7 +27,7 @@ func TestSettledNeedsOneLeaderAndCaughtUpLogs(t *testing.T) {
 	if v := Settled(s.World()); !v.OK {
 		t.Fatalf("a calm cluster is not settled: %+v", v)
 	}
-	old, _ := Facts(s.World())["leader"].(string)
+	old := clusterFactsOf(s.World()).Leader
 	var rest []string
 	for _, id := range cfg.Nodes {
 		if id != old {

@@ -224,7 +224,7 @@ func TestStoryCrashedLeaderUnderClientTraffic(t *testing.T) {
 			t.Fatal(err)
 		}
 		s.RunFor(time.Second, 0)
-		leader, _ := c.Facts(s.World())["leader"].(string)
+		leader, _ := c.ClusterFacts.Map(s.World(), "")["leader"].(string)
 		if leader == "" {
 			t.Fatal("no leader after 1s")
 		}
@@ -239,7 +239,7 @@ func TestStoryCrashedLeaderUnderClientTraffic(t *testing.T) {
 			}
 			s.RunFor(20*time.Millisecond, 0)
 		}
-		facts := c.Facts(s.World())
+		facts := c.ClusterFacts.Map(s.World(), "")
 		var caught bool
 		for _, v := range s.Violations() {
 			if v.Invariant == InvSuspectCrashed {
@@ -272,7 +272,7 @@ func TestStoryTimeoutBelowInterval(t *testing.T) {
 			t.Fatal(err)
 		}
 		s.RunFor(2*time.Second, 0)
-		facts := c.Facts(s.World())
+		facts := c.ClusterFacts.Map(s.World(), "")
 		broke := map[string]bool{}
 		for _, v := range s.Violations() {
 			broke[v.Invariant] = true
@@ -327,7 +327,7 @@ func TestStoryCrashedLeaderIsSuspected(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.RunFor(time.Second, 0)
-	old := c.Facts(s.World())
+	old := c.ClusterFacts.Map(s.World(), "")
 	leader := old["leader"].(string)
 	if leader == "" {
 		t.Fatal("no leader after 1s")
@@ -338,7 +338,7 @@ func TestStoryCrashedLeaderIsSuspected(t *testing.T) {
 	// Worst case: timeout max 300ms + one interval + a few message delays
 	// for the vote.
 	s.RunFor((defElectionMax+defHeartbeat+50)*time.Millisecond, 0)
-	now := c.Facts(s.World())
+	now := c.ClusterFacts.Map(s.World(), "")
 	if now["leader"] == "" || now["leader"] == leader || now["generation"].(int) <= old["generation"].(int) {
 		t.Fatalf("after %s crashed: %v (before: %v)", leader, now, old)
 	}
@@ -710,4 +710,13 @@ func TestStoryFiveNodeElection(t *testing.T) {
 	}
 	st.flush()
 	st.mustHold()
+}
+
+func indexOf(list []string, s string) int {
+	for i, x := range list {
+		if x == s {
+			return i
+		}
+	}
+	return -1
 }

@@ -126,11 +126,6 @@ func (n *Node) View() engine.ProcessView {
 	if n.leader != "" && n.leader != n.id {
 		v.Arrows = append(v.Arrows, engine.Arrow{To: n.leader, Label: "leader", Kind: "leader"})
 	}
-	v.Facts = map[string]any{
-		"generation": n.gen, "votedFor": n.votedFor, "leader": n.leader,
-		"hwm": n.hwm, "lastIndex": len(n.log), "lastGen": n.lastGen(), "applied": n.applied,
-		"suspicions": n.suspicions,
-	}
 	return v
 }
 

@@ -45,7 +45,9 @@ var flaws = map[string]struct {
 	want  string
 }{
 	"none":            {func(*kit.Cluster, *kittest.Options) {}, ""},
-	"undeclared-fact": {func(c *kit.Cluster, _ *kittest.Options) { c.NodeFacts = c.NodeFacts[1:] }, "is not declared"},
+	"untagged-fact": {func(c *kit.Cluster, _ *kittest.Options) {
+		c.NodeFacts = kit.ProcessFacts(func(*engine.World, string) (struct{ Role string }, bool) { return struct{ Role string }{}, true })
+	}, `needs a fact:"name"`},
 	"no-catch":        {func(_ *kit.Cluster, opt *kittest.Options) { opt.Caught = nil }, "declare in kittest.Options.Caught"},
 	"wrong-catch": {func(_ *kit.Cluster, opt *kittest.Options) {
 		opt.Caught = map[string]kittest.Catch{replog.VarForgetVote: {Seed: 44, Invariant: replog.InvGenMonotonic}}

@@ -1,0 +1,82 @@
+package kit
+
+import "time"
+
+// WaitingList is the book's Request Waiting List: requests sent and not yet
+// answered, by correlation id, each with the local time it expires. An
+// answer finds its request by id (a late or duplicate answer finds none);
+// the owner arms a timer for each expiry, or calls Expired when one fires.
+// Requests are kept in the order they were added, which is how a view
+// lists them. A pure value: no timers of its own, no clock.
+type WaitingList[K comparable, V any] struct {
+	items []Waiting[K, V]
+}
+
+// Waiting is one request on the list.
+type Waiting[K comparable, V any] struct {
+	ID      K
+	Value   V
+	Expires time.Duration // local time
+}
+
+// Add puts a request on the list (a second one with the same id is a
+// second entry: Get and Remove find the first).
+func (l *WaitingList[K, V]) Add(id K, v V, expires time.Duration) {
+	l.items = append(l.items, Waiting[K, V]{ID: id, Value: v, Expires: expires})
+}
+
+func (l *WaitingList[K, V]) find(id K) int {
+	for i := range l.items {
+		if l.items[i].ID == id {
+			return i
+		}
+	}
+	return -1
+}
+
+// Get finds the request with id.
+func (l *WaitingList[K, V]) Get(id K) (v V, ok bool) {
+	if i := l.find(id); i >= 0 {
+		return l.items[i].Value, true
+	}
+	return v, false
+}
+
+// Remove takes the request with id off the list.
+func (l *WaitingList[K, V]) Remove(id K) (v V, ok bool) {
+	i := l.find(id)
+	if i < 0 {
+		return v, false
+	}
+	v = l.items[i].Value
+	// A fresh backing array: a view or a caller may still hold the old one.
+	l.items = append(l.items[:i:i], l.items[i+1:]...)
+	return v, true
+}
+
+// Expired takes off the list, in order, every request expired at now.
+func (l *WaitingList[K, V]) Expired(now time.Duration) []Waiting[K, V] {
+	var out []Waiting[K, V]
+	keep := l.items[:0:0]
+	for _, w := range l.items {
+		if w.Expires <= now {
+			out = append(out, w)
+		} else {
+			keep = append(keep, w)
+		}
+	}
+	if len(out) > 0 {
+		l.items = keep
+	}
+	return out
+}
+
+// Len is the number of requests waiting.
+func (l *WaitingList[K, V]) Len() int { return len(l.items) }
+
+// All lists the requests in the order they were added; the slice must not
+// be modified.
+func (l *WaitingList[K, V]) All() []Waiting[K, V] { return l.items }
+
+// Clear empties the list (a restart forgets what was waiting).
+func (l *WaitingList[K, V]) Clear() { l.items = nil }

@@ -1,0 +1,242 @@
+package replog
+
+import (
+	"fmt"
+
+	"clusterscope/engine"
+)
+
+// Log invariants: logs agree, committed entries stay, reads see only
+// committed values, and only a leader appends client commands.
+
+func (t *tracker) logMatching(w *engine.World) (string, []string) {
+	t.refresh(w)
+	if !t.logsChanged {
+		return "", nil
+	}
+	t.logsChanged = false
+	ns := t.nodeCache
+	dirty := t.logDirty
+	defer clear(dirty)
+	for i := 0; i < len(ns); i++ {
+		for j := i + 1; j < len(ns); j++ {
+			a, b := ns[i], ns[j]
+			if a == nil || b == nil || !(dirty[i] || dirty[j]) { // two unchanged logs agreed last time
+				continue
+			}
+			// The highest index where both hold the same generation: the
+			// chains must agree there, which covers every lower index.
+			k := min(len(a.log), len(b.log))
+			for k > 0 && a.log[k-1].Gen != b.log[k-1].Gen {
+				k--
+			}
+			if k > 0 && a.hashes[k-1] != b.hashes[k-1] {
+				d := 1
+				for d < k && a.log[d-1] == b.log[d-1] {
+					d++
+				}
+				return fmt.Sprintf("%s and %s both hold generation %d at index %d but differ at index %d (%s vs %s)",
+					a.id, b.id, a.log[k-1].Gen, k, d, a.log[d-1].Text(), b.log[d-1].Text()), []string{a.id, b.id}
+			}
+		}
+	}
+	return "", nil
+}
+
+// sync extends the committed prefix from every node's high-water mark and
+// notes the first committed entry that changed, vanished, or is missing
+// from a later leader.
+func (t *tracker) sync(w *engine.World) {
+	t.refresh(w)
+	if !t.commitDirty {
+		return
+	}
+	t.commitDirty = false
+	for _, n := range t.nodeCache {
+		if n == nil || n.hwm == 0 {
+			continue
+		}
+		h := min(n.hwm, len(n.log))
+		c := len(t.committed)
+		if c > 0 && h > 0 {
+			at := min(h, c)
+			if n.hashes[at-1] != t.committed[at-1] {
+				if t.changed == "" {
+					d := t.firstDiff(n, at)
+					t.changed = fmt.Sprintf("committed entry %d was %s (gen %d) but %s now has %s (gen %d) below its high-water mark",
+						d, t.cEntries[d-1].Text(), t.cEntries[d-1].Gen, n.id, n.log[d-1].Text(), n.log[d-1].Gen)
+					t.changedNodes = []string{n.id}
+				}
+				continue
+			}
+		}
+		for i := c; i < h; i++ {
+			e := n.log[i]
+			t.committed = append(t.committed, n.hashes[i])
+			t.cEntries = append(t.cEntries, e)
+			t.commitGen = append(t.commitGen, n.gen)
+			if e.Op == opPut {
+				t.committedVals[[2]string{e.Key, e.Value}] = struct{}{}
+			}
+			if t.minority == "" {
+				holders := 0
+				for oi, other := range t.ids {
+					if t.holds(w, t.nodeCache[oi], other, i, n.hashes[i], e) {
+						holders++
+					}
+				}
+				if 2*holders <= len(t.ids) {
+					t.minority = fmt.Sprintf("%s committed entry %d (%s) while only %d of %d nodes hold it", n.id, i+1, e.Text(), holders, len(t.ids))
+					t.minorityNodes = []string{n.id}
+				}
+			}
+		}
+	}
+	if t.changed != "" || len(t.committed) == 0 {
+		return
+	}
+	// A node that held a committed entry never loses it once it has seen
+	// the generation that committed it. (A node that never got that far,
+	// back from a pause, may replay a stale leader's request and truncate:
+	// that leader could not know the entry, and the current leader will
+	// restore it.)
+	for ni, n := range t.nodeCache {
+		if n == nil {
+			continue
+		}
+		k := t.vc[ni]
+		if k > 0 && (len(n.log) < k || n.hashes[k-1] != t.committed[k-1]) {
+			d := t.firstDiff(n, k)
+			if t.maxGen[ni] < t.commitGen[d-1] {
+				t.vc[ni] = d - 1
+				continue
+			}
+			t.changed = fmt.Sprintf("%s lost committed entry %d (%s, gen %d) in generation %d", n.id, d, t.cEntries[d-1].Text(), t.cEntries[d-1].Gen, n.gen)
+			t.changedNodes = []string{n.id}
+			return
+		}
+		for k < len(t.committed) && k < len(n.log) && n.hashes[k] == t.committed[k] {
+			k++
+		}
+		t.vc[ni] = k
+	}
+	// Leader completeness: a leader of a later generation than the one
+	// that committed the last entry holds the whole committed prefix.
+	c := len(t.committed)
+	for _, n := range t.nodeCache {
+		if n == nil || n.role != Leader || n.gen <= t.commitGen[c-1] {
+			continue
+		}
+		if len(n.log) < c || n.hashes[c-1] != t.committed[c-1] {
+			d := t.firstDiff(n, c)
+			t.changed = fmt.Sprintf("%s leads generation %d without committed entry %d (%s, gen %d)", n.id, n.gen, d, t.cEntries[d-1].Text(), t.cEntries[d-1].Gen)
+			t.changedNodes = []string{n.id}
+			return
+		}
+	}
+}
+
+// firstDiff is the first index (1-based, ≤ upTo) where n's log differs from
+// the committed prefix.
+func (t *tracker) firstDiff(n *Node, upTo int) int {
+	d := 1
+	for d < upTo && d <= len(n.log) && n.log[d-1] == t.cEntries[d-1] {
+		d++
+	}
+	return d
+}
+
+// holds reports whether node id has entry e at position i (0-based), from
+// its memory when up, from its disk when crashed.
+func (t *tracker) holds(w *engine.World, n *Node, id string, i int, h uint64, e Entry) bool {
+	if n != nil {
+		return len(n.log) > i && n.hashes[i] == h
+	}
+	d, ok := diskLog.At(w.Storage(id), i)
+	return ok && d == e
+}
+
+func (t *tracker) committedStable(w *engine.World) (string, []string) {
+	t.sync(w)
+	return t.changed, t.changedNodes
+}
+
+func (t *tracker) committedQuorum(w *engine.World) (string, []string) {
+	t.sync(w)
+	return t.minority, t.minorityNodes
+}
+
+func (t *tracker) readsCommitted(w *engine.World) (string, []string) {
+	t.sync(w)
+	h := w.History()
+	if t.firstOpen == len(h) {
+		return "", nil
+	}
+	for len(t.opsChecked) < len(h) {
+		t.opsChecked = append(t.opsChecked, false)
+	}
+	for i := t.firstOpen; i < len(h); i++ {
+		op := &h[i]
+		if t.opsChecked[i] || op.Status == engine.OpPending {
+			continue
+		}
+		t.opsChecked[i] = true
+		in, ok := op.Input.(KVInput)
+		out, ok2 := op.Output.(KVOutput)
+		if !ok || !ok2 || op.Status != engine.OpOK || in.Op != opGet || out.Value == "" {
+			continue
+		}
+		if _, ok := t.committedVals[[2]string{in.Key, out.Value}]; !ok {
+			return fmt.Sprintf("%s read %s = %q, a value no committed write had produced", op.Client, in.Key, out.Value), []string{op.Client}
+		}
+	}
+	for t.firstOpen < len(h) && t.opsChecked[t.firstOpen] {
+		t.firstOpen++
+	}
+	return "", nil
+}
+
+// leaderAppends checks every client entry that enters a log: the first copy
+// must be appended by the node leading the entry's generation, while it
+// leads it; every later copy is then a copy of that one. Each log is read
+// once: from the prefix already checked on (found again through the hash
+// chain after a truncation or a restart).
+func (t *tracker) leaderAppends(w *engine.World) (string, []string) {
+	t.refresh(w)
+	if t.nodesChanged {
+		t.noteLeaders()
+	}
+	for i, n := range t.nodeCache {
+		if n == nil {
+			continue
+		}
+		k := t.appendLen[i]
+		if t.full || n != t.appendNode[i] || k > len(n.log) || (k > 0 && n.hashes[k-1] != t.appendHash[i]) {
+			k = 0
+		}
+		for ; k < len(n.log); k++ {
+			e := n.log[k]
+			if e.Client == "" {
+				continue
+			}
+			if _, ok := t.appendedBy[e]; ok {
+				continue
+			}
+			leader := t.leaders[e.Gen]
+			if n.role == Leader && n.gen == e.Gen && leader == n.id {
+				t.appendedBy[e] = n.id
+				continue
+			}
+			t.appendLen[i] = 0
+			if n.role == Leader && n.gen == e.Gen {
+				return fmt.Sprintf("%s appended %s's %s at index %d in generation %d, which %s leads", n.id, e.Client, e.Text(), k+1, e.Gen, leader), []string{n.id, leader}
+			}
+			return fmt.Sprintf("%s, a %s, holds %s's %s at index %d (generation %d) that no leader of generation %d appended", n.id, n.role, e.Client, e.Text(), k+1, e.Gen, e.Gen), []string{n.id}
+		}
+		t.appendLen[i], t.appendNode[i] = k, n
+		if k > 0 {
+			t.appendHash[i] = n.hashes[k-1]
+		}
+	}
+	return "", nil
+}

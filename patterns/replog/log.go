@@ -1,0 +1,100 @@
+package replog
+
+import (
+	"slices"
+
+	"clusterscope/engine"
+)
+
+// The log and the durable state: generation, vote and entries, in memory
+// and on disk.
+
+// persist writes generation and vote and syncs before the node answers.
+func (n *Node) persist(env engine.Env) {
+	st := env.Storage()
+	diskGen.Put(st, n.gen)
+	if !env.Variant(VarForgetVote) {
+		diskVote.Put(st, n.votedFor)
+	}
+	st.Sync()
+}
+
+func (n *Node) push(e Entry) {
+	var prev uint64 = 14695981039346656037
+	if k := len(n.hashes); k > 0 {
+		prev = n.hashes[k-1]
+	}
+	if len(n.log) == cap(n.log) {
+		// Double: append grows a long slice by a quarter, which would copy
+		// a log that grows all run long about four times over.
+		n.log = slices.Grow(n.log, len(n.log)+16)
+	}
+	if len(n.hashes) == cap(n.hashes) {
+		n.hashes = slices.Grow(n.hashes, len(n.hashes)+16)
+	}
+	n.log = append(n.log, e)
+	n.hashes = append(n.hashes, entryHash(prev, e))
+	n.logVer++
+}
+
+// appendEntry adds e to the log and the disk (not synced: callers sync once).
+func (n *Node) appendEntry(env engine.Env, e Entry) {
+	n.push(e)
+	diskLog.Append(env.Storage(), e)
+}
+
+// truncate keeps the first k entries. The slices are re-capped so a later
+// append allocates anew instead of overwriting entries already sent in
+// messages.
+func (n *Node) truncate(env engine.Env, k int) {
+	n.log = n.log[:k:k]
+	n.hashes = n.hashes[:k:k]
+	n.logVer++
+	diskLog.Truncate(env.Storage(), k)
+	if n.hwm > k {
+		n.hwm = k // only a broken variant truncates below the mark
+	}
+	if n.applied > k {
+		n.applied = k
+	}
+}
+
+func (n *Node) lastGen() int {
+	if len(n.log) == 0 {
+		return 0
+	}
+	return n.log[len(n.log)-1].Gen
+}
+
+func (n *Node) genAt(i int) int {
+	if i <= 0 || i > len(n.log) {
+		return 0
+	}
+	return n.log[i-1].Gen
+}
+
+// entryHash chains FNV-1a over an entry's fields.
+func entryHash(h uint64, e Entry) uint64 {
+	const prime = 1099511628211
+	num := func(v int) {
+		for k := 0; k < 8; k++ {
+			h ^= uint64(byte(v >> (8 * k)))
+			h *= prime
+		}
+	}
+	str := func(s string) {
+		for k := 0; k < len(s); k++ {
+			h ^= uint64(s[k])
+			h *= prime
+		}
+		h ^= 0xff
+		h *= prime
+	}
+	num(e.Gen)
+	str(e.Op)
+	str(e.Key)
+	str(e.Value)
+	str(e.Client)
+	num(e.ReqID)
+	return h
+}
