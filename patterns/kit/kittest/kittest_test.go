@@ -44,11 +44,11 @@ var flaws = map[string]struct {
 	plant func(c *kit.Cluster, opt *kittest.Options)
 	want  string
 }{
-	"none":            {func(*kit.Cluster, *kittest.Options) {}, ""},
+	"none": {func(*kit.Cluster, *kittest.Options) {}, ""},
 	"untagged-fact": {func(c *kit.Cluster, _ *kittest.Options) {
 		c.NodeFacts = kit.ProcessFacts(func(*engine.World, string) (struct{ Role string }, bool) { return struct{ Role string }{}, true })
 	}, `needs a fact:"name"`},
-	"no-catch":        {func(_ *kit.Cluster, opt *kittest.Options) { opt.Caught = nil }, "declare in kittest.Options.Caught"},
+	"no-catch": {func(_ *kit.Cluster, opt *kittest.Options) { opt.Caught = nil }, "declare in kittest.Options.Caught"},
 	"wrong-catch": {func(_ *kit.Cluster, opt *kittest.Options) {
 		opt.Caught = map[string]kittest.Catch{replog.VarForgetVote: {Seed: 44, Invariant: replog.InvGenMonotonic}}
 	}, "not " + replog.InvGenMonotonic},
