@@ -136,7 +136,6 @@ func (n *echoNode) View() ProcessView {
 		Role:    "echo",
 		Badge:   fmt.Sprintf("boot %d", n.boots),
 		Widgets: []Widget{{Type: "fields", Fields: []Field{{Label: "received", Value: strconv.Itoa(len(n.got))}}}},
-		Facts:   map[string]any{"got": len(n.got), "boots": n.boots, "handled": n.handled, "sent": n.sent},
 	}
 }
 

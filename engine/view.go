@@ -12,9 +12,6 @@ type ProcessView struct {
 	// Highlight ties this process to things the cluster view should draw,
 	// e.g. "votedFor:athens" draws a vote arrow. Optional.
 	Arrows []Arrow `json:"arrows,omitempty"`
-	// Facts are named values that scenario conditions can test
-	// (nodes.cyrene.generation > 1): numbers, strings and bools only.
-	Facts map[string]any `json:"facts,omitempty"`
 }
 
 // Arrow is a relation drawn from this process to another (a vote, a lease).
