@@ -27,10 +27,12 @@ func TestBrowserSpaceTimeDropsViolationsOnSeekAndReset(t *testing.T) {
 	b := browsertest.New(t, 1400, 1000)
 	do(t, b, "open heartbeat with the broken variant", chromedp.Navigate(ts.URL+"/patterns/heartbeat?seed=2&variants=timeout-below-interval"))
 	poll[bool](t, b, "the cluster", `document.querySelectorAll('[data-view="cluster"] [data-node]').length === 5`)
-	playUntil(t, b, "a violation in the diagram", `document.querySelector('[data-view="spacetime"] .st-violation')`)
-	// Where the bar is drawn: after the seek the diagram is scrolled back
-	// there (the old future keeps that stretch of the diagram).
-	top := eval[int](t, b, `(() => { const sc = `+spaceTimeScroll+`; const bar = document.querySelector('[data-view="spacetime"] .st-violation'); return Math.max(0, Math.round(+bar.getAttribute('y') - sc.clientHeight / 2)); })()`)
+	// Where the bar is drawn is noted when it is first seen: frames that
+	// arrive before the pause may scroll it out of the drawn window.
+	playUntil(t, b, "a violation in the diagram", `(() => { const bar = document.querySelector('[data-view="spacetime"] .st-violation'); if (bar) window.violationY = +bar.getAttribute('y'); return bar; })()`)
+	// After the seek the diagram is scrolled back there (the old future
+	// keeps that stretch of the diagram).
+	top := eval[int](t, b, `Math.max(0, Math.round(window.violationY - `+spaceTimeScroll+`.clientHeight / 2))`)
 	if !violationMarkerAt(t, b, top) {
 		t.Fatal("no violation bar where it was drawn")
 	}
