@@ -125,7 +125,7 @@ func runStaleKV(t *testing.T, query string) checksDoc {
 	ts := httptest.NewServer(srv)
 	t.Cleanup(func() { srv.Close(); ts.Close() })
 	c := dial(t, ts, "pattern=test-stale-kv&seed=1"+query)
-	id := c.vnext().Session
+	snap := c.vnext()
 	for _, op := range staleKVOps {
 		c.send(map[string]any{"type": "cmd", "cmd": op})
 		c.send(map[string]any{"type": "run", "dur": "5ms"})
@@ -133,7 +133,7 @@ func runStaleKV(t *testing.T, query string) checksDoc {
 	var d checksDoc
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		getJSON(t, ts.URL+"/session/"+id+"/history.json", 200, &d)
+		getJSON(t, ts.URL+"/session/"+snap.Session+"/history.json?key="+snap.Key, 200, &d)
 		answered := 0
 		for _, op := range d.Operations {
 			if op.Status == "ok" {
