@@ -32,6 +32,9 @@ func Settled(w *engine.World) kit.Verdict {
 	}
 	leader := nodeOf(w, leaders[0])
 	mark := leader.HWM()
+	if mark < leader.LastIndex() {
+		return kit.Verdict{Check: "all-committed", Text: fmt.Sprintf("%s leads generation %d with entries %d to %d still above its high-water mark %d.", leader.ID(), leader.Generation(), mark+1, leader.LastIndex(), mark)}
+	}
 	for _, n := range nodes {
 		if n.Generation() != leader.Generation() {
 			return kit.Verdict{Check: "one-leader", Text: fmt.Sprintf("%s is in generation %d but %s leads generation %d.", n.ID(), n.Generation(), leader.ID(), leader.Generation())}
