@@ -146,17 +146,19 @@ func (n *Node) becomeLeader(env engine.Env) {
 	n.leader = n.id
 	env.CancelTimer(timerElection)
 	n.heldBack = 0
+	env.Note("%s becomes leader of generation %d", n.id, n.gen)
+	if !env.Variant(VarSkipElectionNoop) {
+		// Entries of earlier generations commit only under one of ours.
+		n.leaderAppend(env, Entry{Gen: n.gen, Op: opNoop})
+	}
+	// The first message to each follower is a heartbeat after the no-op:
+	// the follower's answer says what it holds, the older entries it lacks
+	// follow, and the no-op last, in a message of its own (sendTo).
 	for i := range n.all {
 		n.next[i] = len(n.log) + 1
 		n.match[i] = 0
 		n.busy[i] = false
 		n.lastAck[i] = n.now
-	}
-	env.Note("%s becomes leader of generation %d", n.id, n.gen)
-	if !env.Variant(VarSkipElectionNoop) {
-		// Entries of earlier generations commit only under one of ours.
-		// sendTo sends it in a message of its own, after them.
-		n.leaderAppend(env, Entry{Gen: n.gen, Op: opNoop})
 	}
 	n.match[n.self] = len(n.log)
 	n.advanceHWM(env)

@@ -28,7 +28,7 @@ func LeaderAndFollowers() *kit.Cluster {
 
 // HeartBeat: last-heard meters and timeouts, suspicion, message rate.
 func HeartBeat() *kit.Cluster {
-	return page(3, 3, []string{WHeartbeat, WState},
+	c := page(3, 3, []string{WHeartbeat, WState},
 		[]kit.Variant{
 			{Name: VarShortTimeout, Label: "timeout below the heartbeat interval",
 				Description: "Followers wait less than one heartbeat interval before suspecting the leader, so a healthy leader is suspected again and again and elections never end."},
@@ -37,6 +37,8 @@ func HeartBeat() *kit.Cluster {
 		},
 		append([]string{InvNoFalseSuspect, InvSuspectCrashed, InvElectionsSettle}, safety...),
 		[]kit.Param{setting(ParamHeartbeat), setting(ParamElectionMin), setting(ParamElectionMax)})
+	c.Faults = heartbeatFaults
+	return c
 }
 
 // GenerationClock: the generation badge, stale requests refused, a paused
@@ -79,7 +81,7 @@ func HighWaterMark() *kit.Cluster {
 
 // ReplicatedLog: log matching, conflict truncation, apply order.
 func ReplicatedLog() *kit.Cluster {
-	return page(5, 3, []string{WLog, WStore, WMatch},
+	c := page(5, 3, []string{WLog, WStore, WMatch},
 		[]kit.Variant{
 			{Name: VarCommitByCounting, Label: "commit older generations by counting",
 				Description: "The leader advances the high-water mark to any index a majority holds, even an entry of an earlier generation. If it fails before an entry of its own generation reaches a majority, a later leader can overwrite an entry that was counted as committed (Raft's figure 8)."},
@@ -89,6 +91,8 @@ func ReplicatedLog() *kit.Cluster {
 				Description: "Nodes vote without comparing logs, so a node missing committed entries can win an election and overwrite them."},
 		},
 		append([]string{InvLogMatching, InvCommittedStable}, without(safety, InvLogMatching, InvCommittedStable)...), nil)
+	c.Faults = noopFaults
+	return c
 }
 
 func without(list []string, drop ...string) []string {

@@ -16,16 +16,27 @@ var pages = []struct {
 	// the invariants a sweep of each broken variant may report
 	broken map[string][]string
 }{
-	{"leader-and-followers", LeaderAndFollowers, map[string][]string{VarForgetVote: {InvOneVote, InvOneLeader}}},
+	{"leader-and-followers", LeaderAndFollowers, map[string][]string{
+		VarForgetVote:  {InvOneVote, InvOneLeader},
+		VarSameTimeout: {InvElectionsSettle},
+	}},
 	{"heartbeat", HeartBeat, map[string][]string{
 		VarShortTimeout:     {InvNoFalseSuspect, InvElectionsSettle},
 		VarAnyMessageResets: {InvSuspectCrashed},
 	}},
-	{"generation-clock", GenerationClock, map[string][]string{VarIgnoreGeneration: {InvGenMonotonic, InvCommittedStable, InvLogMatching}}},
+	{"generation-clock", GenerationClock, map[string][]string{
+		VarIgnoreGeneration: {InvCommittedStable, InvMarkMonotonic},
+		VarGenNotPersisted:  {InvGenMonotonic},
+	}},
 	{"majority-quorum", MajorityQuorum, map[string][]string{VarHalfQuorum: {InvOneLeader, InvCommittedStable, InvCommittedQuorum}}},
-	{"high-water-mark", HighWaterMark, map[string][]string{VarReadLogEnd: {InvReadsCommitted, sweep.Linearizability}}},
+	{"high-water-mark", HighWaterMark, map[string][]string{
+		VarReadLogEnd:         {InvReadsCommitted, InvReadsLatest, sweep.Linearizability},
+		VarMarkOnAppend:       {InvCommittedQuorum},
+		VarLeaderReadsApplied: {InvReadsLatest, sweep.Linearizability},
+	}},
 	{"replicated-log", ReplicatedLog, map[string][]string{
 		VarCommitByCounting: {InvCommittedStable, InvLogMatching},
+		VarSkipElectionNoop: {sweep.SettledPrefix + "all-committed"},
 		VarNoUpToDateCheck:  {InvCommittedStable, InvLogMatching},
 	}},
 }

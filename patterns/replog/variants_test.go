@@ -2,6 +2,7 @@ package replog
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -12,24 +13,30 @@ import (
 
 // lessonCatch is what a page's lesson says each broken variant breaks: the
 // invariant a sweep must report first on every seed that catches it.
+// (also: further invariants a seed may report first, where the variant's
+// one flaw breaks two promises at once.)
 var lessonCatch = []struct {
 	page    func() *kit.Cluster
 	variant string
 	first   string
+	also    []string
 }{
-	{LeaderAndFollowers, VarForgetVote, InvOneVote},
-	{LeaderAndFollowers, VarSameTimeout, InvElectionsSettle},
-	{HeartBeat, VarShortTimeout, InvNoFalseSuspect},
-	{HeartBeat, VarAnyMessageResets, InvSuspectCrashed},
-	{GenerationClock, VarIgnoreGeneration, InvCommittedStable},
-	{GenerationClock, VarGenNotPersisted, InvGenMonotonic},
-	{MajorityQuorum, VarHalfQuorum, InvCommittedQuorum},
-	{HighWaterMark, VarReadLogEnd, InvReadsCommitted},
-	{HighWaterMark, VarMarkOnAppend, InvCommittedQuorum},
-	{HighWaterMark, VarLeaderReadsApplied, InvReadsLatest},
-	{ReplicatedLog, VarCommitByCounting, InvCommittedStable},
-	{ReplicatedLog, VarSkipElectionNoop, sweep.SettledPrefix + "all-committed"},
-	{ReplicatedLog, VarNoUpToDateCheck, InvCommittedStable},
+	{LeaderAndFollowers, VarForgetVote, InvOneVote, nil},
+	{LeaderAndFollowers, VarSameTimeout, InvElectionsSettle, nil},
+	{HeartBeat, VarShortTimeout, InvNoFalseSuspect, nil},
+	{HeartBeat, VarAnyMessageResets, InvSuspectCrashed, nil},
+	{GenerationClock, VarIgnoreGeneration, InvCommittedStable, nil},
+	{GenerationClock, VarGenNotPersisted, InvGenMonotonic, nil},
+	// Two halves of four both elect and both commit: which shows first
+	// depends on the schedule.
+	{MajorityQuorum, VarHalfQuorum, InvCommittedQuorum, []string{InvOneLeader, InvCommittedStable}},
+	// A deposed leader's log end is also stale.
+	{HighWaterMark, VarReadLogEnd, InvReadsCommitted, []string{InvReadsLatest}},
+	{HighWaterMark, VarMarkOnAppend, InvCommittedQuorum, nil},
+	{HighWaterMark, VarLeaderReadsApplied, InvReadsLatest, nil},
+	{ReplicatedLog, VarCommitByCounting, InvCommittedStable, nil},
+	{ReplicatedLog, VarSkipElectionNoop, sweep.SettledPrefix + "all-committed", nil},
+	{ReplicatedLog, VarNoUpToDateCheck, InvCommittedStable, nil},
 }
 
 // lessonSeeds is how many seeds each variant is swept over alone.
@@ -54,7 +61,7 @@ func TestVariantsAreTheirNamedFlaw(t *testing.T) {
 				t.Fatalf("the page offers no variant %s", tc.variant)
 			}
 			firsts := map[string]int{}
-			caught := 0
+			caught, firstSeed := 0, uint64(0)
 			var wrong []string
 			for seed := uint64(1); seed <= lessonSeeds; seed++ {
 				r := sweep.Run(c, config(c, seed, tc.variant), sweep.Options{})
@@ -63,11 +70,14 @@ func TestVariantsAreTheirNamedFlaw(t *testing.T) {
 				}
 				caught++
 				firsts[r.Invariant]++
-				if r.Invariant != tc.first && len(wrong) < 3 {
+				if r.Invariant == tc.first && firstSeed == 0 {
+					firstSeed = seed
+				}
+				if r.Invariant != tc.first && !slices.Contains(tc.also, r.Invariant) && len(wrong) < 3 {
 					wrong = append(wrong, r.String())
 				}
 			}
-			t.Logf("%s: caught on %d of %d seeds; first broken: %s", tc.variant, caught, lessonSeeds, tally(firsts))
+			t.Logf("%s: caught on %d of %d seeds (first by %s: seed %d); first broken: %s", tc.variant, caught, lessonSeeds, tc.first, firstSeed, tally(firsts))
 			if caught == 0 {
 				t.Fatalf("no seed of %d caught %s", lessonSeeds, tc.variant)
 			}
