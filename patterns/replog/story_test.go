@@ -117,6 +117,28 @@ func (st *story) mustBreak(name string, words ...string) {
 	}
 }
 
+// matchWidget reads the leader's match-index widget: the sorted field and
+// the "mark held back" field ("" when absent).
+func matchWidget(t *testing.T, n *Node) (sorted, held string) {
+	t.Helper()
+	for _, w := range n.View().Widgets {
+		if w.Title != WMatch {
+			continue
+		}
+		for _, f := range w.Fields {
+			switch f.Label {
+			case "sorted":
+				sorted = f.Value
+			case "mark held back":
+				held = f.Value
+			}
+		}
+		return sorted, held
+	}
+	t.Fatalf("%s shows no %s widget", n.id, WMatch)
+	return "", ""
+}
+
 // lastNote is the text of the latest note in the trace.
 func (st *story) lastNote() string {
 	evs := st.s.Trace().Since(max(0, st.s.Trace().Len()-20))
@@ -567,6 +589,15 @@ func TestStoryFigure8(t *testing.T) {
 		if a := st.node("athens"); broken != (a.hwm == 3) {
 			t.Fatalf("broken=%v: athens's mark is %d with x=2 on a majority", broken, a.hwm)
 		}
+		// The sorted match indexes bracket the quorum position as the mark
+		// only when the mark stands there.
+		sorted, heldNote := matchWidget(t, st.node("athens"))
+		if broken != strings.Contains(sorted, "(3)") || broken == (heldNote != "") {
+			t.Fatalf("broken=%v: sorted %q, held back %q", broken, sorted, heldNote)
+		}
+		if !broken && !st.noted("athens holds its high-water mark at 0: entry 3 is on 3 of 5 nodes but of generation 1") {
+			t.Fatal("the held-back mark is not in the notes")
+		}
 		st.partition([]string{"athens"}, []string{"byzantium", "cyrene", "delphi", "ephesus"})
 		// ephesus comes back and stands until it wins (its last entry, of
 		// generation 2, beats x=2's generation 1), and overwrites index 3.
@@ -580,6 +611,9 @@ func TestStoryFigure8(t *testing.T) {
 			continue
 		}
 		st.mustBreak(InvCommittedStable, "x=2")
+		if !st.noted("truncates its log after index 2: its entry 3 (gen 1) conflicts with ephesus's (gen 2)") {
+			t.Fatal("the truncation of x=2 is not in the notes")
+		}
 		if v := st.s.Violations(); v[0].Invariant != InvCommittedStable {
 			t.Fatalf("first violation %s, want %s", v[0].Invariant, InvCommittedStable)
 		}
