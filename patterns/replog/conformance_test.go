@@ -20,8 +20,8 @@ var caught = map[string]kittest.Catch{
 	VarReadLogEnd:         {Seed: 1, Invariant: InvReadsCommitted},
 	VarMarkOnAppend:       {Seed: 1, Invariant: InvCommittedQuorum},
 	VarLeaderReadsApplied: {Seed: 20, Invariant: InvReadsLatest},
-	VarNoUpToDateCheck:    {Seed: 2, Invariant: InvCommittedStable},
-	VarCommitByCounting:   {Seed: 5, Invariant: InvCommittedStable},
+	VarNoUpToDateCheck:    {Seed: 2, Invariant: InvLeaderComplete},
+	VarCommitByCounting:   {Seed: 5, Invariant: InvLeaderComplete},
 	VarSkipElectionNoop:   {Seed: 6, Invariant: sweep.SettledPrefix + "all-committed"},
 }
 

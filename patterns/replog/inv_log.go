@@ -103,7 +103,13 @@ func (t *tracker) sync(w *engine.World) {
 			}
 		}
 	}
-	if t.changed != "" || len(t.committed) == 0 {
+	if len(t.committed) == 0 {
+		return
+	}
+	if t.incomplete == "" {
+		t.checkCompleteness()
+	}
+	if t.changed != "" {
 		return
 	}
 	// A node that held a committed entry never loses it once it has seen
@@ -131,8 +137,11 @@ func (t *tracker) sync(w *engine.World) {
 		}
 		t.vc[ni] = k
 	}
-	// Leader completeness: a leader holds every committed entry that a
-	// node of an earlier generation than its own covered.
+}
+
+// checkCompleteness: a leader holds every committed entry that a node of
+// an earlier generation than its own covered.
+func (t *tracker) checkCompleteness() {
 	c := len(t.committed)
 	for _, n := range t.nodeCache {
 		if n == nil || n.role != Leader {
@@ -143,8 +152,8 @@ func (t *tracker) sync(w *engine.World) {
 		held := sort.Search(min(c, len(n.log)), func(i int) bool { return n.hashes[i] != t.committed[i] })
 		for i := held; i < c; i++ {
 			if t.commitGen[i] < n.gen {
-				t.changed = fmt.Sprintf("%s leads generation %d without committed entry %d (%s, gen %d)", n.id, n.gen, i+1, t.cEntries[i].Text(), t.cEntries[i].Gen)
-				t.changedNodes = []string{n.id}
+				t.incomplete = fmt.Sprintf("%s leads generation %d without committed entry %d (%s, gen %d)", n.id, n.gen, i+1, t.cEntries[i].Text(), t.cEntries[i].Gen)
+				t.incompleteNodes = []string{n.id}
 				return
 			}
 		}
@@ -174,6 +183,11 @@ func (t *tracker) holds(w *engine.World, n *Node, id string, i int, h uint64, e 
 func (t *tracker) committedStable(w *engine.World) (string, []string) {
 	t.sync(w)
 	return t.changed, t.changedNodes
+}
+
+func (t *tracker) leaderComplete(w *engine.World) (string, []string) {
+	t.sync(w)
+	return t.incomplete, t.incompleteNodes
 }
 
 func (t *tracker) committedQuorum(w *engine.World) (string, []string) {

@@ -22,6 +22,7 @@ const (
 	InvMarkMonotonic   = "mark-never-decreases"
 	InvAppliedInMark   = "applied-within-mark"
 	InvReadsLatest     = "reads-see-latest"
+	InvLeaderComplete  = "leader-completeness"
 )
 
 // settleGenerations is how high generations may climb in a run without any
@@ -60,8 +61,11 @@ func newCheckers(cfg engine.Config, names []string, full bool) []engine.Invarian
 			inv.Description = "Two logs with an entry of the same index and generation agree on every entry up to it."
 			inv.Check = t.logMatching
 		case InvCommittedStable:
-			inv.Description = "An entry below a high-water mark never changes or disappears, and every later leader holds it."
+			inv.Description = "An entry below a high-water mark never changes or disappears."
 			inv.Check = t.committedStable
+		case InvLeaderComplete:
+			inv.Description = "Every leader holds every entry committed in an earlier generation."
+			inv.Check = t.leaderComplete
 		case InvCommittedQuorum:
 			inv.Description = "An entry is on a majority of the nodes when it first counts as committed."
 			inv.Check = t.committedQuorum

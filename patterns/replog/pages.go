@@ -12,18 +12,14 @@ import (
 // they differ in node count, emphasis, broken variants and invariants.
 
 // safety is checked on every page.
-var safety = []string{InvOneLeader, InvOneVote, InvLeaderAppends, InvGenMonotonic, InvLogMatching, InvCommittedStable, InvCommittedQuorum, InvReadsCommitted, InvMarkMonotonic, InvAppliedInMark}
+var safety = []string{InvOneLeader, InvOneVote, InvLeaderAppends, InvGenMonotonic, InvLogMatching, InvCommittedStable, InvLeaderComplete, InvCommittedQuorum, InvReadsCommitted, InvMarkMonotonic, InvAppliedInMark}
 
 // LeaderAndFollowers: roles, elections, vote arrows, who led when.
 func LeaderAndFollowers() *kit.Cluster {
 	return page(3, 3, []string{WState, WVotes, WHeartbeat},
-		[]kit.Variant{
-			{Name: VarForgetVote, Label: "votedFor not persisted",
-				Description: "A node keeps its vote only in memory. After a restart it can vote again in the same generation, and two candidates can both win it."},
-			{Name: VarSameTimeout, Label: "same election timeout everywhere",
-				Description: "Every node waits exactly the same time before it stands for election. Nodes that start together time out together, each votes for itself, nobody wins, and the same split vote repeats in every generation."},
-		},
-		append(append([]string(nil), safety...), InvElectionsSettle), nil)
+		[]kit.Variant{{Name: VarForgetVote, Label: "votedFor not persisted",
+			Description: "A node keeps its vote only in memory. After a restart it can vote again in the same generation, and two candidates can both win it."}},
+		safety, nil)
 }
 
 // HeartBeat: last-heard meters and timeouts, suspicion, message rate.
@@ -34,6 +30,8 @@ func HeartBeat() *kit.Cluster {
 				Description: "Followers wait less than one heartbeat interval before suspecting the leader, so a healthy leader is suspected again and again and elections never end."},
 			{Name: VarAnyMessageResets, Label: "any message counts as a heartbeat",
 				Description: "A follower restarts its timeout on every message it receives, not only on the leader's. Clients retrying at a follower keep it trusting a leader that has crashed, and nobody takes over."},
+			{Name: VarSameTimeout, Label: "same election timeout everywhere",
+				Description: "Every node waits exactly the same time before it stands for election. Nodes that start together time out together, each votes for itself, nobody wins, and the same split vote repeats in every generation."},
 		},
 		append([]string{InvNoFalseSuspect, InvSuspectCrashed, InvElectionsSettle}, safety...),
 		[]kit.Param{setting(ParamHeartbeat), setting(ParamElectionMin), setting(ParamElectionMax)})

@@ -16,28 +16,26 @@ var pages = []struct {
 	// the invariants a sweep of each broken variant may report
 	broken map[string][]string
 }{
-	{"leader-and-followers", LeaderAndFollowers, map[string][]string{
-		VarForgetVote:  {InvOneVote, InvOneLeader},
-		VarSameTimeout: {InvElectionsSettle},
-	}},
+	{"leader-and-followers", LeaderAndFollowers, map[string][]string{VarForgetVote: {InvOneVote, InvOneLeader}}},
 	{"heartbeat", HeartBeat, map[string][]string{
 		VarShortTimeout:     {InvNoFalseSuspect, InvElectionsSettle},
 		VarAnyMessageResets: {InvSuspectCrashed},
+		VarSameTimeout:      {InvElectionsSettle},
 	}},
 	{"generation-clock", GenerationClock, map[string][]string{
 		VarIgnoreGeneration: {InvCommittedStable, InvMarkMonotonic},
 		VarGenNotPersisted:  {InvGenMonotonic},
 	}},
-	{"majority-quorum", MajorityQuorum, map[string][]string{VarHalfQuorum: {InvOneLeader, InvCommittedStable, InvCommittedQuorum}}},
+	{"majority-quorum", MajorityQuorum, map[string][]string{VarHalfQuorum: {InvOneLeader, InvCommittedStable, InvLeaderComplete, InvCommittedQuorum}}},
 	{"high-water-mark", HighWaterMark, map[string][]string{
 		VarReadLogEnd:         {InvReadsCommitted, InvReadsLatest, sweep.Linearizability},
 		VarMarkOnAppend:       {InvCommittedQuorum},
 		VarLeaderReadsApplied: {InvReadsLatest, sweep.Linearizability},
 	}},
 	{"replicated-log", ReplicatedLog, map[string][]string{
-		VarCommitByCounting: {InvCommittedStable, InvLogMatching},
+		VarCommitByCounting: {InvLeaderComplete, InvCommittedStable, InvLogMatching},
 		VarSkipElectionNoop: {sweep.SettledPrefix + "all-committed"},
-		VarNoUpToDateCheck:  {InvCommittedStable, InvLogMatching},
+		VarNoUpToDateCheck:  {InvLeaderComplete, InvCommittedStable, InvLogMatching},
 	}},
 }
 

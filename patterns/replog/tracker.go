@@ -48,20 +48,22 @@ type tracker struct {
 	lastGen  []int                     // per node
 
 	// committed prefix as seen so far
-	committed     []uint64 // hash chain of the committed entries
-	cEntries      []Entry
-	commitGen     []int                  // per committed entry: generation of the node that first covered it
-	commitAt      []time.Duration        // per committed entry: when a mark first covered it
-	committedIdx  map[[2]string]int      // (key, value) -> highest index of a committed write of it
-	keyWrites     map[string][]int       // key -> committed write indexes (1-based), in commit order
-	writesSeen    map[reqKey]struct{}    // committed client writes, by (client, operation id)
-	committedVals map[[2]string]struct{} // (key, value) of committed writes
-	vc            []int                  // per node: committed prefix it was seen to hold
-	maxGen        []int                  // per node: highest generation seen
-	changed       string                 // first "committed entry changed" explanation
-	changedNodes  []string
-	minority      string
-	minorityNodes []string
+	committed       []uint64 // hash chain of the committed entries
+	cEntries        []Entry
+	commitGen       []int                  // per committed entry: generation of the node that first covered it
+	commitAt        []time.Duration        // per committed entry: when a mark first covered it
+	committedIdx    map[[2]string]int      // (key, value) -> highest index of a committed write of it
+	keyWrites       map[string][]int       // key -> committed write indexes (1-based), in commit order
+	writesSeen      map[reqKey]struct{}    // committed client writes, by (client, operation id)
+	committedVals   map[[2]string]struct{} // (key, value) of committed writes
+	vc              []int                  // per node: committed prefix it was seen to hold
+	maxGen          []int                  // per node: highest generation seen
+	changed         string                 // first "committed entry changed" explanation
+	changedNodes    []string
+	incomplete      string // first "a leader lacks a committed entry" explanation
+	incompleteNodes []string
+	minority        string
+	minorityNodes   []string
 
 	opsChecked []bool
 	firstOpen  int

@@ -22,21 +22,22 @@ var lessonCatch = []struct {
 	also    []string
 }{
 	{LeaderAndFollowers, VarForgetVote, InvOneVote, nil},
-	{LeaderAndFollowers, VarSameTimeout, InvElectionsSettle, nil},
+	{HeartBeat, VarSameTimeout, InvElectionsSettle, nil},
 	{HeartBeat, VarShortTimeout, InvNoFalseSuspect, nil},
 	{HeartBeat, VarAnyMessageResets, InvSuspectCrashed, nil},
 	{GenerationClock, VarIgnoreGeneration, InvCommittedStable, nil},
 	{GenerationClock, VarGenNotPersisted, InvGenMonotonic, nil},
 	// Two halves of four both elect and both commit: which shows first
 	// depends on the schedule.
-	{MajorityQuorum, VarHalfQuorum, InvCommittedQuorum, []string{InvOneLeader, InvCommittedStable}},
+	{MajorityQuorum, VarHalfQuorum, InvCommittedQuorum, []string{InvOneLeader, InvCommittedStable, InvLeaderComplete}},
 	// A deposed leader's log end is also stale.
 	{HighWaterMark, VarReadLogEnd, InvReadsCommitted, []string{InvReadsLatest}},
 	{HighWaterMark, VarMarkOnAppend, InvCommittedQuorum, nil},
 	{HighWaterMark, VarLeaderReadsApplied, InvReadsLatest, nil},
-	{ReplicatedLog, VarCommitByCounting, InvCommittedStable, nil},
+	// Figure 8: the leader elected over the counted entry lacks it.
+	{ReplicatedLog, VarCommitByCounting, InvLeaderComplete, nil},
 	{ReplicatedLog, VarSkipElectionNoop, sweep.SettledPrefix + "all-committed", nil},
-	{ReplicatedLog, VarNoUpToDateCheck, InvCommittedStable, nil},
+	{ReplicatedLog, VarNoUpToDateCheck, InvLeaderComplete, nil},
 }
 
 // lessonSeeds is how many seeds each variant is swept over alone.
