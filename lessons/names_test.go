@@ -11,22 +11,6 @@ import (
 	"clusterscope/patterns"
 )
 
-// pendingNames are variants and invariants that issue 17's other half
-// (branch teach-mechanics) adds to the replicated-log pages. The lessons
-// already name them; until they exist a mention is allowed, and once one
-// exists the test fails so that its entry is deleted here and the mention
-// is checked like any other.
-var pendingNames = map[string]bool{
-	"same-timeout-everywhere":    true,
-	"generation-not-persisted":   true,
-	"mark-on-leader-append":      true,
-	"leader-reads-applied-state": true,
-	"skip-election-noop":         true,
-	"mark-never-decreases":       true,
-	"applied-within-mark":        true,
-	"leader-completeness":        true,
-}
-
 // knownNames are the names a lesson may write as `code` besides a
 // condition: every live page's variants, invariants, settings and actions
 // (a lesson may point at another page's variant).
@@ -86,11 +70,6 @@ func TestLessonsNameOnlyWhatExists(t *testing.T) {
 		t.Fatalf("bundled lessons do not load:\n%v", err)
 	}
 	known := knownNames(t)
-	for name := range pendingNames {
-		if known[name] {
-			t.Errorf("%q exists now: delete it from pendingNames", name)
-		}
-	}
 	for _, id := range lib.Patterns() {
 		l, _ := lib.Lesson(id)
 		if len(l.Scenarios) == 0 {
@@ -100,7 +79,7 @@ func TestLessonsNameOnlyWhatExists(t *testing.T) {
 		// scenario's own condition checker.
 		env := l.Scenarios[0].env
 		check := func(where, span string) {
-			if known[span] || pendingNames[span] {
+			if known[span] {
 				return
 			}
 			if _, fe := env.compile("(" + span + ") == (" + span + ")"); fe != nil {

@@ -105,19 +105,31 @@ func (n *Node) onClient(env engine.Env, from string, m ClientRequest) {
 		env.Send(from, ClientReply{ID: m.ID, Value: n.logEndValue(m.Key)})
 		return
 	}
+	if m.Op == opGet && env.Variant(VarLeaderReadsApplied) {
+		env.Send(from, ClientReply{ID: m.ID, Value: n.kv[m.Key]})
+		return
+	}
 	if m.Op == opPut {
 		if n.done.has(from, m.ID) {
 			env.Send(from, ClientReply{ID: m.ID})
 			return
 		}
 	}
-	n.appendEntry(env, Entry{Gen: n.gen, Op: m.Op, Key: m.Key, Value: m.Value, Client: from, ReqID: m.ID})
-	env.Storage().Sync()
+	n.leaderAppend(env, Entry{Gen: n.gen, Op: m.Op, Key: m.Key, Value: m.Value, Client: from, ReqID: m.ID})
 	n.match[n.self] = len(n.log)
 	if len(n.all) == 1 {
 		n.advanceHWM(env)
 	}
 	n.broadcast(env, false)
+}
+
+// leaderAppend appends the leader's own entry and syncs it.
+func (n *Node) leaderAppend(env engine.Env, e Entry) {
+	n.appendEntry(env, e)
+	env.Storage().Sync()
+	if env.Variant(VarMarkOnAppend) {
+		n.setMark(env, len(n.log), "its own append (no follower holds it yet)")
+	}
 }
 
 // logEndValue is what a read sees when it ignores the high-water mark: the

@@ -4,19 +4,25 @@ import (
 	"testing"
 
 	"clusterscope/patterns/kit/kittest"
+	"clusterscope/patterns/sweep"
 )
 
 // caught is where a sweep first catches each broken variant, and by which
 // invariant: the seed is the first of 1, 2, 3... that does.
 var caught = map[string]kittest.Catch{
-	VarForgetVote:       {Seed: 44, Invariant: InvOneVote},
-	VarShortTimeout:     {Seed: 1, Invariant: InvNoFalseSuspect},
-	VarAnyMessageResets: {Seed: 46, Invariant: InvSuspectCrashed},
-	VarIgnoreGeneration: {Seed: 1, Invariant: InvGenMonotonic},
-	VarHalfQuorum:       {Seed: 1, Invariant: InvCommittedQuorum},
-	VarReadLogEnd:       {Seed: 1, Invariant: InvReadsCommitted},
-	VarNoUpToDateCheck:  {Seed: 2, Invariant: InvCommittedStable},
-	VarCommitByCounting: {Seed: 166, Invariant: InvCommittedStable},
+	VarForgetVote:         {Seed: 21, Invariant: InvOneVote},
+	VarSameTimeout:        {Seed: 1, Invariant: InvElectionsSettle},
+	VarShortTimeout:       {Seed: 1, Invariant: InvNoFalseSuspect},
+	VarAnyMessageResets:   {Seed: 26, Invariant: InvSuspectCrashed},
+	VarIgnoreGeneration:   {Seed: 3, Invariant: InvCommittedStable},
+	VarGenNotPersisted:    {Seed: 1, Invariant: InvGenMonotonic},
+	VarHalfQuorum:         {Seed: 1, Invariant: InvCommittedQuorum},
+	VarReadLogEnd:         {Seed: 1, Invariant: InvReadsCommitted},
+	VarMarkOnAppend:       {Seed: 1, Invariant: InvCommittedQuorum},
+	VarLeaderReadsApplied: {Seed: 20, Invariant: InvReadsLatest},
+	VarNoUpToDateCheck:    {Seed: 2, Invariant: InvLeaderComplete},
+	VarCommitByCounting:   {Seed: 5, Invariant: InvLeaderComplete},
+	VarSkipElectionNoop:   {Seed: 6, Invariant: sweep.SettledPrefix + "all-committed"},
 }
 
 // Each of the six pages passes the kit's conformance harness.

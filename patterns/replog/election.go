@@ -17,6 +17,10 @@ func (n *Node) resetElection(env engine.Env) {
 	if hi > lo {
 		d += time.Duration(env.Rand().Int64N(int64(ms(hi - lo))))
 	}
+	if env.Variant(VarSameTimeout) {
+		// Nodes that start (or time out) together time out together again.
+		d = ms(lo)
+	}
 	if env.Variant(VarShortTimeout) {
 		// Shorter than the heartbeat interval: a follower gives up on a
 		// healthy leader before its next heartbeat can arrive.
@@ -27,7 +31,9 @@ func (n *Node) resetElection(env engine.Env) {
 	env.SetTimer(timerElection, d)
 }
 
-func (n *Node) becomeFollower(env engine.Env, gen int) {
+// becomeFollower moves to generation gen, which why (a message from a
+// node) revealed.
+func (n *Node) becomeFollower(env engine.Env, gen int, why string) {
 	wasLeader := n.role == Leader
 	if gen != n.gen {
 		n.gen, n.votedFor = gen, ""
@@ -37,7 +43,7 @@ func (n *Node) becomeFollower(env engine.Env, gen int) {
 	n.leader = ""
 	if wasLeader {
 		env.CancelTimer(timerHeartbeat)
-		env.Note("%s steps down: it sees generation %d", n.id, gen)
+		env.Note("%s steps down: %s carries generation %d, above its own", n.id, why, gen)
 		n.resetElection(env)
 	}
 }
@@ -80,7 +86,7 @@ func (n *Node) countVotes() int {
 
 func (n *Node) onVoteRequest(env engine.Env, from string, m VoteRequest) {
 	if m.Gen > n.gen {
-		n.becomeFollower(env, m.Gen)
+		n.becomeFollower(env, m.Gen, from+"'s vote request")
 	}
 	upToDate := m.LastGen > n.lastGen() || (m.LastGen == n.lastGen() && m.LastIndex >= len(n.log))
 	// A node that already follows a leader of this generation refuses too:
@@ -88,8 +94,17 @@ func (n *Node) onVoteRequest(env engine.Env, from string, m VoteRequest) {
 	// timer while the leader it follows may be dead.
 	free := (n.votedFor == "" || n.votedFor == from) && n.leader == ""
 	grant := m.Gen == n.gen && free && (upToDate || env.Variant(VarNoUpToDateCheck))
-	if m.Gen == n.gen && free && !upToDate && !grant {
-		env.Note("%s refuses %s: its own log (last %d, gen %d) is more up to date than %s's (last %d, gen %d)",
+	switch {
+	case grant:
+		env.Note("%s votes for %s in generation %d", n.id, from, n.gen)
+	case m.Gen < n.gen:
+		env.Note("%s refuses %s its vote: generation %d is older than its own %d", n.id, from, m.Gen, n.gen)
+	case n.votedFor != "" && n.votedFor != from:
+		env.Note("%s refuses %s its vote: it already voted for %s in generation %d", n.id, from, n.votedFor, n.gen)
+	case n.leader != "":
+		env.Note("%s refuses %s its vote: it follows %s, the leader of generation %d", n.id, from, n.leader, n.gen)
+	default:
+		env.Note("%s refuses %s its vote: its own log (last %d, gen %d) is more up to date than %s's (last %d, gen %d)",
 			n.id, from, len(n.log), n.lastGen(), from, m.LastIndex, m.LastGen)
 	}
 	if grant {
@@ -104,7 +119,7 @@ func (n *Node) onVoteRequest(env engine.Env, from string, m VoteRequest) {
 
 func (n *Node) onVote(env engine.Env, from string, m VoteResponse) {
 	if m.Gen > n.gen {
-		n.becomeFollower(env, m.Gen)
+		n.becomeFollower(env, m.Gen, from+"'s vote")
 		n.resetElection(env)
 		return
 	}
@@ -130,17 +145,20 @@ func (n *Node) becomeLeader(env engine.Env) {
 	n.role = Leader
 	n.leader = n.id
 	env.CancelTimer(timerElection)
+	n.heldBack = 0
+	env.Note("%s becomes leader of generation %d", n.id, n.gen)
+	if !env.Variant(VarSkipElectionNoop) {
+		// Entries of earlier generations commit only under one of ours.
+		n.leaderAppend(env, Entry{Gen: n.gen, Op: opNoop})
+	}
+	// The first message to each follower is a heartbeat after the no-op:
+	// the follower's answer says what it holds, the older entries it lacks
+	// follow, and the no-op last, in a message of its own (sendTo).
 	for i := range n.all {
 		n.next[i] = len(n.log) + 1
 		n.match[i] = 0
 		n.busy[i] = false
 		n.lastAck[i] = n.now
-	}
-	env.Note("%s becomes leader of generation %d", n.id, n.gen)
-	if !env.Variant(VarCommitByCounting) {
-		// Entries of earlier generations commit only under one of ours.
-		n.appendEntry(env, Entry{Gen: n.gen, Op: opNoop})
-		env.Storage().Sync()
 	}
 	n.match[n.self] = len(n.log)
 	n.advanceHWM(env)

@@ -30,7 +30,8 @@ func TestIncrementalChecksMatchFullChecks(t *testing.T) {
 				m.Invariants = func() []engine.Invariant { return newCheckers(cfg, names, true) }
 				return m
 			}
-			all := []string{VarForgetVote, VarShortTimeout, VarIgnoreGeneration, VarHalfQuorum, VarReadLogEnd, VarCommitByCounting, VarNoUpToDateCheck, VarAnyMessageResets}
+			all := []string{VarForgetVote, VarShortTimeout, VarIgnoreGeneration, VarHalfQuorum, VarReadLogEnd, VarCommitByCounting, VarNoUpToDateCheck, VarAnyMessageResets,
+				VarGenNotPersisted, VarSkipElectionNoop, VarMarkOnAppend, VarLeaderReadsApplied, VarSameTimeout}
 			variants := [][]string{nil, all}
 			for v := range p.broken {
 				variants = append(variants, []string{v})

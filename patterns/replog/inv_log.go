@@ -2,6 +2,8 @@ package replog
 
 import (
 	"fmt"
+	"sort"
+	"time"
 
 	"clusterscope/engine"
 )
@@ -75,8 +77,17 @@ func (t *tracker) sync(w *engine.World) {
 			t.committed = append(t.committed, n.hashes[i])
 			t.cEntries = append(t.cEntries, e)
 			t.commitGen = append(t.commitGen, n.gen)
+			t.commitAt = append(t.commitAt, w.Now())
 			if e.Op == opPut {
-				t.committedVals[[2]string{e.Key, e.Value}] = struct{}{}
+				kv := [2]string{e.Key, e.Value}
+				t.committedVals[kv] = struct{}{}
+				// A retried write committed twice takes effect once, at
+				// its first copy (apply skips the others).
+				if _, dup := t.writesSeen[reqKey{e.Client, e.ReqID}]; !dup {
+					t.writesSeen[reqKey{e.Client, e.ReqID}] = struct{}{}
+					t.committedIdx[kv] = i + 1
+					t.keyWrites[e.Key] = append(t.keyWrites[e.Key], i+1)
+				}
 			}
 			if t.minority == "" {
 				holders := 0
@@ -92,7 +103,13 @@ func (t *tracker) sync(w *engine.World) {
 			}
 		}
 	}
-	if t.changed != "" || len(t.committed) == 0 {
+	if len(t.committed) == 0 {
+		return
+	}
+	if t.incomplete == "" {
+		t.checkCompleteness()
+	}
+	if t.changed != "" {
 		return
 	}
 	// A node that held a committed entry never loses it once it has seen
@@ -120,18 +137,25 @@ func (t *tracker) sync(w *engine.World) {
 		}
 		t.vc[ni] = k
 	}
-	// Leader completeness: a leader of a later generation than the one
-	// that committed the last entry holds the whole committed prefix.
+}
+
+// checkCompleteness: a leader holds every committed entry that a node of
+// an earlier generation than its own covered.
+func (t *tracker) checkCompleteness() {
 	c := len(t.committed)
 	for _, n := range t.nodeCache {
-		if n == nil || n.role != Leader || n.gen <= t.commitGen[c-1] {
+		if n == nil || n.role != Leader {
 			continue
 		}
-		if len(n.log) < c || n.hashes[c-1] != t.committed[c-1] {
-			d := t.firstDiff(n, c)
-			t.changed = fmt.Sprintf("%s leads generation %d without committed entry %d (%s, gen %d)", n.id, n.gen, d, t.cEntries[d-1].Text(), t.cEntries[d-1].Gen)
-			t.changedNodes = []string{n.id}
-			return
+		// held: how much of the committed prefix n holds (hash chains make
+		// "holds entry i" true for a prefix, so a binary search finds it).
+		held := sort.Search(min(c, len(n.log)), func(i int) bool { return n.hashes[i] != t.committed[i] })
+		for i := held; i < c; i++ {
+			if t.commitGen[i] < n.gen {
+				t.incomplete = fmt.Sprintf("%s leads generation %d without committed entry %d (%s, gen %d)", n.id, n.gen, i+1, t.cEntries[i].Text(), t.cEntries[i].Gen)
+				t.incompleteNodes = []string{n.id}
+				return
+			}
 		}
 	}
 }
@@ -159,6 +183,11 @@ func (t *tracker) holds(w *engine.World, n *Node, id string, i int, h uint64, e 
 func (t *tracker) committedStable(w *engine.World) (string, []string) {
 	t.sync(w)
 	return t.changed, t.changedNodes
+}
+
+func (t *tracker) leaderComplete(w *engine.World) (string, []string) {
+	t.sync(w)
+	return t.incomplete, t.incompleteNodes
 }
 
 func (t *tracker) committedQuorum(w *engine.World) (string, []string) {
@@ -237,6 +266,85 @@ func (t *tracker) leaderAppends(w *engine.World) (string, []string) {
 		if k > 0 {
 			t.appendHash[i] = n.hashes[k-1]
 		}
+	}
+	return "", nil
+}
+
+// markMonotonic: a node's high-water mark never goes down while it runs.
+func (t *tracker) markMonotonic(w *engine.World) (string, []string) {
+	t.refresh(w)
+	for i, n := range t.nodeCache {
+		if n == nil {
+			continue
+		}
+		if n != t.markNode[i] {
+			t.markNode[i], t.mark[i] = n, n.hwm
+			continue
+		}
+		if n.hwm < t.mark[i] {
+			prev := t.mark[i]
+			t.mark[i] = n.hwm
+			return fmt.Sprintf("%s's high-water mark went back from %d to %d", n.id, prev, n.hwm), []string{n.id}
+		}
+		t.mark[i] = n.hwm
+	}
+	return "", nil
+}
+
+func (t *tracker) appliedInMark(w *engine.World) (string, []string) {
+	t.refresh(w)
+	for _, n := range t.nodeCache {
+		if n != nil && n.applied > n.hwm {
+			return fmt.Sprintf("%s applied %d entries, above its high-water mark %d", n.id, n.applied, n.hwm), []string{n.id}
+		}
+	}
+	return "", nil
+}
+
+// readsLatest is the real-time half of linearizability for reads: a read
+// that began after a write of its key was committed (a mark covered it)
+// returns that write's value or a later one. A value never committed is
+// reads-see-committed's to judge.
+func (t *tracker) readsLatest(w *engine.World) (string, []string) {
+	t.sync(w)
+	h := w.History()
+	for len(t.latestChecked) < len(h) {
+		t.latestChecked = append(t.latestChecked, false)
+	}
+	for i := t.latestOpen; i < len(h); i++ {
+		op := &h[i]
+		if t.latestChecked[i] || op.Status == engine.OpPending {
+			continue
+		}
+		t.latestChecked[i] = true
+		in, ok := op.Input.(KVInput)
+		out, ok2 := op.Output.(KVOutput)
+		if !ok || !ok2 || op.Status != engine.OpOK || in.Op != opGet {
+			continue
+		}
+		began := time.Duration(op.Call) * time.Microsecond
+		writes := t.keyWrites[in.Key]
+		// the last write of the key committed before the read began
+		j := sort.Search(len(writes), func(j int) bool { return t.commitAt[writes[j]-1] >= began })
+		if j == 0 {
+			continue
+		}
+		latest := writes[j-1]
+		got := 0
+		if out.Value != "" {
+			idx, ok := t.committedIdx[[2]string{in.Key, out.Value}]
+			if !ok {
+				continue
+			}
+			got = idx
+		}
+		if got < latest {
+			e := t.cEntries[latest-1]
+			return fmt.Sprintf("%s read %s = %q, but %s was committed (entry %d) before the read began", op.Client, in.Key, out.Value, e.Text(), latest), []string{op.Client}
+		}
+	}
+	for t.latestOpen < len(h) && t.latestChecked[t.latestOpen] {
+		t.latestOpen++
 	}
 	return "", nil
 }

@@ -19,11 +19,15 @@ const (
 	InvElectionsSettle = "elections-settle"
 	InvLeaderAppends   = "only-leader-appends"
 	InvSuspectCrashed  = "crashed-leader-suspected"
+	InvMarkMonotonic   = "mark-never-decreases"
+	InvAppliedInMark   = "applied-within-mark"
+	InvReadsLatest     = "reads-see-latest"
+	InvLeaderComplete  = "leader-completeness"
 )
 
 // settleGenerations is how high generations may climb in a run without any
 // fault before the elections are judged to be churning.
-const settleGenerations = 8
+const settleGenerations = 6
 
 // checkers builds fresh invariants for one run of cfg, in the order given.
 func checkers(cfg engine.Config, names []string) []engine.Invariant {
@@ -34,7 +38,7 @@ func checkers(cfg engine.Config, names []string) []engine.Invariant {
 // obvious way, which tests compare the incremental one against).
 func newCheckers(cfg engine.Config, names []string, full bool) []engine.Invariant {
 	t := &tracker{full: full, votes: map[string]map[int]string{}, leaders: map[int]string{}, committedVals: map[[2]string]struct{}{},
-		appendedBy: map[Entry]string{}}
+		appendedBy: map[Entry]string{}, committedIdx: map[[2]string]int{}, keyWrites: map[string][]int{}, writesSeen: map[reqKey]struct{}{}}
 	net := engine.DefaultNet
 	if cfg.Net != nil {
 		net = *cfg.Net
@@ -57,8 +61,11 @@ func newCheckers(cfg engine.Config, names []string, full bool) []engine.Invarian
 			inv.Description = "Two logs with an entry of the same index and generation agree on every entry up to it."
 			inv.Check = t.logMatching
 		case InvCommittedStable:
-			inv.Description = "An entry below a high-water mark never changes or disappears, and every later leader holds it."
+			inv.Description = "An entry below a high-water mark never changes or disappears."
 			inv.Check = t.committedStable
+		case InvLeaderComplete:
+			inv.Description = "Every leader holds every entry committed in an earlier generation."
+			inv.Check = t.leaderComplete
 		case InvCommittedQuorum:
 			inv.Description = "An entry is on a majority of the nodes when it first counts as committed."
 			inv.Check = t.committedQuorum
@@ -78,6 +85,15 @@ func newCheckers(cfg engine.Config, names []string, full bool) []engine.Invarian
 			inv.Description = "A crashed leader is given up by every live follower within election timeout + heartbeat interval + the network's longest delay (judged while clocks run true and messages are not held by hand)."
 			inv.Check = t.suspectCrashed
 			t.watchCrashes = true
+		case InvMarkMonotonic:
+			inv.Description = "A node's high-water mark never goes down (a restart starts it again from 0)."
+			inv.Check = t.markMonotonic
+		case InvAppliedInMark:
+			inv.Description = "No node applies an entry above its high-water mark."
+			inv.Check = t.appliedInMark
+		case InvReadsLatest:
+			inv.Description = "A read returns the latest value committed before the read began, or a later one."
+			inv.Check = t.readsLatest
 		default:
 			panic("replog: unknown invariant " + name)
 		}

@@ -12,7 +12,9 @@ import (
 // persist writes generation and vote and syncs before the node answers.
 func (n *Node) persist(env engine.Env) {
 	st := env.Storage()
-	diskGen.Put(st, n.gen)
+	if !env.Variant(VarGenNotPersisted) {
+		diskGen.Put(st, n.gen)
+	}
 	if !env.Variant(VarForgetVote) {
 		diskVote.Put(st, n.votedFor)
 	}
@@ -52,6 +54,7 @@ func (n *Node) truncate(env engine.Env, k int) {
 	n.logVer++
 	diskLog.Truncate(env.Storage(), k)
 	if n.hwm > k {
+		env.Note("%s's high-water mark falls from %d to %d with the truncation", n.id, n.hwm, k)
 		n.hwm = k // only a broken variant truncates below the mark
 	}
 	if n.applied > k {

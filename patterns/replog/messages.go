@@ -67,9 +67,15 @@ func (m VoteResponse) AppendSummary(b []byte) []byte {
 	return append(b, " refused"...)
 }
 
+// KindNoop is the kind of a replication request that starts with a
+// leader's election no-op (sent after the older entries, in a message of
+// its own).
+const KindNoop = "NoOp"
+
 // ReplicationRequest carries entries after (PrevIndex, PrevGen) and the
-// leader's high-water mark. With no entries it is a heartbeat, and its Kind
-// says so, so drop rules and the event log can tell them apart.
+// leader's high-water mark. With no entries it is a heartbeat; starting
+// with a leader's election no-op it is a NoOp: its Kind says so, so drop
+// rules and the event log can tell them apart.
 type ReplicationRequest struct {
 	Gen, PrevIndex, PrevGen int
 	Entries                 []Entry
@@ -79,6 +85,9 @@ type ReplicationRequest struct {
 func (m ReplicationRequest) Kind() string {
 	if len(m.Entries) == 0 {
 		return "Heartbeat"
+	}
+	if m.Entries[0].Op == opNoop {
+		return KindNoop
 	}
 	return "ReplicationRequest"
 }

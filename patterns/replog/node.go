@@ -31,18 +31,36 @@ const (
 	// VarShortTimeout makes the election timeout shorter than the heartbeat
 	// interval: followers suspect a healthy leader again and again.
 	VarShortTimeout = "timeout-below-interval"
-	// VarIgnoreGeneration makes followers accept replication requests
-	// whatever their generation (and adopt it, even going back).
+	// VarIgnoreGeneration makes followers act on replication requests of
+	// an older generation: a stale leader's appends are accepted (the
+	// follower keeps its own generation and vote).
 	VarIgnoreGeneration = "ignore-generation"
+	// VarGenNotPersisted keeps the generation only in memory: a restarted
+	// node boots in generation 0 again.
+	VarGenNotPersisted = "generation-not-persisted"
 	// VarHalfQuorum counts ⌊N/2⌋ as a quorum for votes and commits.
 	VarHalfQuorum = "half-quorum"
 	// VarReadLogEnd answers reads at once from the leader's log end, beyond
 	// the high-water mark.
 	VarReadLogEnd = "read-from-log-end"
 	// VarCommitByCounting advances the high-water mark to any index held by
-	// a quorum, whatever its generation, and appends no no-op at election
-	// (the simpler rule; Raft's "figure 8").
+	// a quorum, whatever its generation (the simpler rule; Raft's
+	// "figure 8").
 	VarCommitByCounting = "commit-by-counting"
+	// VarSkipElectionNoop appends no no-op when a leader is elected: entries
+	// of earlier generations wait for the next client write to commit.
+	VarSkipElectionNoop = "skip-election-noop"
+	// VarMarkOnAppend moves the leader's high-water mark to its own last
+	// entry as soon as it appends it, before any follower holds it.
+	VarMarkOnAppend = "mark-on-leader-append"
+	// VarLeaderReadsApplied answers reads at once from the leader's applied
+	// state instead of through the log: a deposed or lagging leader
+	// answers with a value that is no longer the latest.
+	VarLeaderReadsApplied = "leader-reads-applied-state"
+	// VarSameTimeout gives every node the same election timeout (the
+	// minimum), so nodes that start together split the vote again and
+	// again (Raft §9.3).
+	VarSameTimeout = "same-timeout-everywhere"
 	// VarNoUpToDateCheck grants votes without comparing logs.
 	VarNoUpToDateCheck = "vote-without-log-check"
 	// VarAnyMessageResets makes a follower restart its election timeout on
@@ -95,6 +113,7 @@ type Node struct {
 	logVer int      // bumped on every append or truncation
 
 	hwm, applied int
+	heldBack     int // the last mark the figure-8 rule held back (for its note)
 	kv           map[string]string
 	done         appliedSet // writes already applied (a duplicate is a no-op)
 

@@ -12,7 +12,7 @@ import (
 // they differ in node count, emphasis, broken variants and invariants.
 
 // safety is checked on every page.
-var safety = []string{InvOneLeader, InvOneVote, InvLeaderAppends, InvGenMonotonic, InvLogMatching, InvCommittedStable, InvCommittedQuorum, InvReadsCommitted}
+var safety = []string{InvOneLeader, InvOneVote, InvLeaderAppends, InvGenMonotonic, InvLogMatching, InvCommittedStable, InvLeaderComplete, InvCommittedQuorum, InvReadsCommitted, InvMarkMonotonic, InvAppliedInMark}
 
 // LeaderAndFollowers: roles, elections, vote arrows, who led when.
 func LeaderAndFollowers() *kit.Cluster {
@@ -24,23 +24,31 @@ func LeaderAndFollowers() *kit.Cluster {
 
 // HeartBeat: last-heard meters and timeouts, suspicion, message rate.
 func HeartBeat() *kit.Cluster {
-	return page(3, 3, []string{WHeartbeat, WState},
+	c := page(3, 3, []string{WHeartbeat, WState},
 		[]kit.Variant{
 			{Name: VarShortTimeout, Label: "timeout below the heartbeat interval",
 				Description: "Followers wait less than one heartbeat interval before suspecting the leader, so a healthy leader is suspected again and again and elections never end."},
 			{Name: VarAnyMessageResets, Label: "any message counts as a heartbeat",
 				Description: "A follower restarts its timeout on every message it receives, not only on the leader's. Clients retrying at a follower keep it trusting a leader that has crashed, and nobody takes over."},
+			{Name: VarSameTimeout, Label: "same election timeout everywhere",
+				Description: "Every node waits exactly the same time before it stands for election. Nodes that start together time out together, each votes for itself, nobody wins, and the same split vote repeats in every generation."},
 		},
 		append([]string{InvNoFalseSuspect, InvSuspectCrashed, InvElectionsSettle}, safety...),
 		[]kit.Param{setting(ParamHeartbeat), setting(ParamElectionMin), setting(ParamElectionMax)})
+	c.Faults = heartbeatFaults
+	return c
 }
 
 // GenerationClock: the generation badge, stale requests refused, a paused
 // old leader coming back.
 func GenerationClock() *kit.Cluster {
 	return page(3, 3, []string{WState, WLog},
-		[]kit.Variant{{Name: VarIgnoreGeneration, Label: "followers don't check the generation",
-			Description: "Followers accept replication requests from any generation and take it over. A leader that was paused comes back and overwrites entries the new leader already committed."}},
+		[]kit.Variant{
+			{Name: VarIgnoreGeneration, Label: "followers don't check the generation",
+				Description: "Followers accept replication requests from an older generation. A leader that was paused comes back and its appends overwrite entries the new leader already committed."},
+			{Name: VarGenNotPersisted, Label: "generation not persisted",
+				Description: "A node keeps its generation only in memory. After a restart it is back in generation 0, behind every other node."},
+		},
 		append([]string{InvGenMonotonic, InvCommittedStable}, without(safety, InvGenMonotonic, InvCommittedStable)...), nil)
 }
 
@@ -58,21 +66,31 @@ func MajorityQuorum() *kit.Cluster {
 // HighWaterMark: aligned log strips, the mark, match indexes on the leader.
 func HighWaterMark() *kit.Cluster {
 	return page(3, 3, []string{WLog, WMatch, WStore},
-		[]kit.Variant{{Name: VarReadLogEnd, Label: "reads served beyond the high-water mark",
-			Description: "The leader answers reads at once from the end of its log, committed or not. A reader can see a value that a failover later throws away."}},
-		append([]string{InvReadsCommitted, InvCommittedQuorum}, without(safety, InvReadsCommitted, InvCommittedQuorum)...), nil)
+		[]kit.Variant{
+			{Name: VarReadLogEnd, Label: "reads served beyond the high-water mark",
+				Description: "The leader answers reads at once from the end of its log, committed or not. A reader can see a value that a failover later throws away."},
+			{Name: VarMarkOnAppend, Label: "mark advances on the leader's own append",
+				Description: "The leader moves its high-water mark over an entry as soon as it appends it, before any follower holds it, and acknowledges the client. A crash of the leader then loses an acknowledged write."},
+			{Name: VarLeaderReadsApplied, Label: "leader reads its applied state",
+				Description: "The leader answers reads at once from the key-value state it applied, not through the log. A leader that was deposed without knowing it, or a new leader that has not applied everything yet, answers with a value that is no longer the latest."},
+		},
+		append([]string{InvReadsCommitted, InvReadsLatest, InvCommittedQuorum}, without(safety, InvReadsCommitted, InvCommittedQuorum)...), nil)
 }
 
 // ReplicatedLog: log matching, conflict truncation, apply order.
 func ReplicatedLog() *kit.Cluster {
-	return page(5, 3, []string{WLog, WStore, WMatch},
+	c := page(5, 3, []string{WLog, WStore, WMatch},
 		[]kit.Variant{
 			{Name: VarCommitByCounting, Label: "commit older generations by counting",
-				Description: "The leader advances the high-water mark to any index a majority holds, even an entry of an earlier generation, and appends no no-op when elected. A later leader can overwrite an entry that was counted as committed."},
+				Description: "The leader advances the high-water mark to any index a majority holds, even an entry of an earlier generation. If it fails before an entry of its own generation reaches a majority, a later leader can overwrite an entry that was counted as committed (Raft's figure 8)."},
+			{Name: VarSkipElectionNoop, Label: "no no-op at election",
+				Description: "A new leader appends nothing of its own when it is elected. Entries of earlier generations then stay uncommitted until a client happens to write."},
 			{Name: VarNoUpToDateCheck, Label: "vote without the up-to-date check",
 				Description: "Nodes vote without comparing logs, so a node missing committed entries can win an election and overwrite them."},
 		},
 		append([]string{InvLogMatching, InvCommittedStable}, without(safety, InvLogMatching, InvCommittedStable)...), nil)
+	c.Faults = noopFaults
+	return c
 }
 
 func without(list []string, drop ...string) []string {

@@ -1,6 +1,10 @@
 package replog
 
-import "clusterscope/engine"
+import (
+	"fmt"
+
+	"clusterscope/engine"
+)
 
 // Replication: the leader sends each follower what it lacks and moves the
 // high-water mark to what a quorum holds.
@@ -29,6 +33,14 @@ func (n *Node) sendTo(env engine.Env, i int, p string) {
 	if end-next+1 > maxBatch {
 		end = next - 1 + maxBatch
 	}
+	if next <= end && n.log[next-1].Gen != n.gen {
+		// Entries of earlier generations go in a message of their own,
+		// before this generation's (the election no-op): a learner sees
+		// them reach a majority without committing.
+		for end > next && n.log[end-1].Gen == n.gen {
+			end--
+		}
+	}
 	var entries []Entry
 	if next <= end {
 		entries = n.log[next-1 : end : end]
@@ -38,27 +50,40 @@ func (n *Node) sendTo(env engine.Env, i int, p string) {
 }
 
 func (n *Node) onReplicate(env engine.Env, from string, m ReplicationRequest) {
-	if m.Gen < n.gen && !env.Variant(VarIgnoreGeneration) {
+	// Under the broken variant a follower takes a stale leader's entries
+	// as if they were current (it keeps its own generation and vote).
+	stale := m.Gen < n.gen
+	if stale && !(env.Variant(VarIgnoreGeneration) && n.role == Follower) {
 		env.Note("%s refuses %s: generation %d < %d", n.id, from, m.Gen, n.gen)
 		env.Send(from, ReplicationResponse{Gen: n.gen, Success: false, Match: len(n.log)})
 		return
 	}
-	if m.Gen != n.gen || n.role != Follower {
-		wasLeader := n.role == Leader
-		if m.Gen != n.gen {
-			n.gen, n.votedFor = m.Gen, ""
-			n.persist(env)
+	if !stale {
+		if m.Gen != n.gen || n.role != Follower {
+			wasLeader := n.role == Leader
+			if m.Gen != n.gen {
+				n.gen, n.votedFor = m.Gen, ""
+				n.persist(env)
+			}
+			n.role = Follower
+			if wasLeader {
+				env.CancelTimer(timerHeartbeat)
+				env.Note("%s steps down: %s leads generation %d", n.id, from, m.Gen)
+			}
 		}
-		n.role = Follower
-		if wasLeader {
-			env.CancelTimer(timerHeartbeat)
-		}
+		n.leader = from
+		n.lastHeard = n.now
+		n.resetElection(env)
 	}
-	n.leader = from
-	n.lastHeard = n.now
-	n.resetElection(env)
 
 	if m.PrevIndex > len(n.log) || n.genAt(m.PrevIndex) != m.PrevGen {
+		// The walk back (Raft figure 7) is told by these refusals: the
+		// leader steps back one entry per answer until the logs match.
+		if m.PrevIndex > len(n.log) {
+			env.Note("%s refuses %s's entries: it has no index %d", n.id, from, m.PrevIndex)
+		} else {
+			env.Note("%s refuses %s's entries: its index %d is of generation %d, not %d", n.id, from, m.PrevIndex, n.genAt(m.PrevIndex), m.PrevGen)
+		}
 		env.Send(from, ReplicationResponse{Gen: n.gen, Success: false, Match: min(len(n.log), m.PrevIndex-1)})
 		return
 	}
@@ -69,6 +94,7 @@ func (n *Node) onReplicate(env engine.Env, from string, m ReplicationRequest) {
 			if n.log[idx-1].Gen == e.Gen {
 				continue
 			}
+			env.Note("%s truncates its log after index %d: its entry %d (gen %d) conflicts with %s's (gen %d)", n.id, idx-1, idx, n.log[idx-1].Gen, from, e.Gen)
 			n.truncate(env, idx-1)
 		}
 		n.appendEntry(env, e)
@@ -87,7 +113,7 @@ func (n *Node) onReplicate(env engine.Env, from string, m ReplicationRequest) {
 
 func (n *Node) onReplicated(env engine.Env, from string, m ReplicationResponse) {
 	if m.Gen > n.gen {
-		n.becomeFollower(env, m.Gen)
+		n.becomeFollower(env, m.Gen, from+"'s answer")
 		n.resetElection(env)
 		return
 	}
@@ -136,9 +162,27 @@ func (n *Node) advanceHWM(env engine.Env) {
 	if c <= n.hwm || c > len(n.log) {
 		return
 	}
-	if n.log[c-1].Gen != n.gen && !env.Variant(VarCommitByCounting) {
-		return // an older generation's entry: wait for one of ours above it
+	holders := 0
+	for _, m := range s {
+		if m >= c {
+			holders++
+		}
 	}
+	if n.log[c-1].Gen != n.gen && !env.Variant(VarCommitByCounting) {
+		// An older generation's entry: wait for one of ours above it.
+		if c != n.heldBack {
+			n.heldBack = c
+			env.Note("%s holds its high-water mark at %d: entry %d is on %d of %d nodes but of generation %d, and only an entry of its own generation %d commits by counting",
+				n.id, n.hwm, c, holders, len(s), n.log[c-1].Gen, n.gen)
+		}
+		return
+	}
+	n.setMark(env, c, fmt.Sprintf("entry %d is on %d of %d nodes", c, holders, len(s)))
+}
+
+// setMark advances the high-water mark to c and applies what it covers.
+func (n *Node) setMark(env engine.Env, c int, why string) {
+	env.Note("%s's high-water mark moves from %d to %d: %s", n.id, n.hwm, c, why)
 	n.hwm = c
 	n.apply(env)
 }

@@ -10,9 +10,10 @@ import (
 
 // Settled judges the cluster once every fault is healed and it has run a
 // while (the sweep calls it at the end of a run): it has recovered when one
-// server leads and every other follows it in its generation, every log
-// holds the leader's committed prefix, every server has applied it to the
-// same key-value state, and no acknowledged write is lost.
+// server leads and every other follows it in its generation, the leader has
+// committed its whole log (its election no-op commits what earlier leaders
+// left), every log holds the leader's committed prefix, every server has
+// applied it to the same key-value state, and no acknowledged write is lost.
 func Settled(w *engine.World) kit.Verdict {
 	servers := w.Members(engine.RoleNode)
 	nodes := make([]*Node, 0, len(servers))
@@ -32,6 +33,9 @@ func Settled(w *engine.World) kit.Verdict {
 	}
 	leader := nodeOf(w, leaders[0])
 	mark := leader.HWM()
+	if mark < leader.LastIndex() {
+		return kit.Verdict{Check: "all-committed", Text: fmt.Sprintf("%s leads generation %d with entries %d to %d still above its high-water mark %d.", leader.ID(), leader.Generation(), mark+1, leader.LastIndex(), mark)}
+	}
 	for _, n := range nodes {
 		if n.Generation() != leader.Generation() {
 			return kit.Verdict{Check: "one-leader", Text: fmt.Sprintf("%s is in generation %d but %s leads generation %d.", n.ID(), n.Generation(), leader.ID(), leader.Generation())}

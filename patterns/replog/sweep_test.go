@@ -20,13 +20,22 @@ var pages = []struct {
 	{"heartbeat", HeartBeat, map[string][]string{
 		VarShortTimeout:     {InvNoFalseSuspect, InvElectionsSettle},
 		VarAnyMessageResets: {InvSuspectCrashed},
+		VarSameTimeout:      {InvElectionsSettle},
 	}},
-	{"generation-clock", GenerationClock, map[string][]string{VarIgnoreGeneration: {InvGenMonotonic, InvCommittedStable, InvLogMatching}}},
-	{"majority-quorum", MajorityQuorum, map[string][]string{VarHalfQuorum: {InvOneLeader, InvCommittedStable, InvCommittedQuorum}}},
-	{"high-water-mark", HighWaterMark, map[string][]string{VarReadLogEnd: {InvReadsCommitted, sweep.Linearizability}}},
+	{"generation-clock", GenerationClock, map[string][]string{
+		VarIgnoreGeneration: {InvCommittedStable, InvMarkMonotonic},
+		VarGenNotPersisted:  {InvGenMonotonic},
+	}},
+	{"majority-quorum", MajorityQuorum, map[string][]string{VarHalfQuorum: {InvOneLeader, InvCommittedStable, InvLeaderComplete, InvCommittedQuorum}}},
+	{"high-water-mark", HighWaterMark, map[string][]string{
+		VarReadLogEnd:         {InvReadsCommitted, InvReadsLatest, sweep.Linearizability},
+		VarMarkOnAppend:       {InvCommittedQuorum},
+		VarLeaderReadsApplied: {InvReadsLatest, sweep.Linearizability},
+	}},
 	{"replicated-log", ReplicatedLog, map[string][]string{
-		VarCommitByCounting: {InvCommittedStable, InvLogMatching},
-		VarNoUpToDateCheck:  {InvCommittedStable, InvLogMatching},
+		VarCommitByCounting: {InvLeaderComplete, InvCommittedStable, InvLogMatching},
+		VarSkipElectionNoop: {sweep.SettledPrefix + "all-committed"},
+		VarNoUpToDateCheck:  {InvLeaderComplete, InvCommittedStable, InvLogMatching},
 	}},
 }
 

@@ -48,16 +48,22 @@ type tracker struct {
 	lastGen  []int                     // per node
 
 	// committed prefix as seen so far
-	committed     []uint64 // hash chain of the committed entries
-	cEntries      []Entry
-	commitGen     []int                  // per committed entry: generation of the node that first covered it
-	committedVals map[[2]string]struct{} // (key, value) of committed writes
-	vc            []int                  // per node: committed prefix it was seen to hold
-	maxGen        []int                  // per node: highest generation seen
-	changed       string                 // first "committed entry changed" explanation
-	changedNodes  []string
-	minority      string
-	minorityNodes []string
+	committed       []uint64 // hash chain of the committed entries
+	cEntries        []Entry
+	commitGen       []int                  // per committed entry: generation of the node that first covered it
+	commitAt        []time.Duration        // per committed entry: when a mark first covered it
+	committedIdx    map[[2]string]int      // (key, value) -> highest index of a committed write of it
+	keyWrites       map[string][]int       // key -> committed write indexes (1-based), in commit order
+	writesSeen      map[reqKey]struct{}    // committed client writes, by (client, operation id)
+	committedVals   map[[2]string]struct{} // (key, value) of committed writes
+	vc              []int                  // per node: committed prefix it was seen to hold
+	maxGen          []int                  // per node: highest generation seen
+	changed         string                 // first "committed entry changed" explanation
+	changedNodes    []string
+	incomplete      string // first "a leader lacks a committed entry" explanation
+	incompleteNodes []string
+	minority        string
+	minorityNodes   []string
 
 	opsChecked []bool
 	firstOpen  int
@@ -72,6 +78,13 @@ type tracker struct {
 	appendNode   []*Node          // per node: the process checked (a restart is a new one)
 	twoLeaders   string           // the first "two leaders in one generation"
 	twoLeadersAt []string
+
+	// the mark per node process (a restart is a new process)
+	markNode []*Node
+	mark     []int
+	// reads checked for staleness
+	latestChecked []bool
+	latestOpen    int
 
 	// a crashed leader is suspected (HeartBeat completeness)
 	watchCrashes bool
@@ -122,6 +135,7 @@ func (t *tracker) refresh(w *engine.World) {
 		t.lastGen, t.ledGen, t.seenVote = make([]int, k), make([]int, k), make([]vote, k)
 		t.seen, t.logDirty = make([]nodeSeen, k), make([]bool, k)
 		t.appendLen, t.appendHash, t.appendNode, t.clockMoved = make([]int, k), make([]uint64, k), make([]*Node, k), make([]bool, k)
+		t.markNode, t.mark = make([]*Node, k), make([]int, k)
 	}
 	for i := range t.ids {
 		t.load(w, i)

@@ -96,16 +96,25 @@ func (n *Node) View() engine.ProcessView {
 		s := append([]int(nil), n.match...)
 		s[n.self] = len(n.log)
 		sort.Ints(s)
+		// The quorum position is bracketed as the mark only when the mark
+		// stands there: above the mark it holds an older generation's
+		// entry, which the leader may not commit by counting (figure 8).
+		qpos := len(s) - n.q
+		held := n.q >= 1 && qpos < len(s) && s[qpos] > n.hwm && s[qpos] <= len(n.log)
 		parts := make([]string, len(s))
 		for i, x := range s {
 			parts[i] = itoa(x)
-			if n.q >= 1 && i == len(s)-n.q {
-				parts[i] = "(" + parts[i] + ")" // the quorum position: the new mark
+			if n.q >= 1 && i == qpos && !held {
+				parts[i] = "(" + parts[i] + ")" // the quorum position: the mark
 			}
 		}
 		mw.Fields = append(mw.Fields,
 			engine.Field{Label: "sorted", Value: "[" + strings.Join(parts, " ") + "]"},
 			engine.Field{Label: "quorum", Value: itoa(n.q) + " of " + itoa(len(s))})
+		if held {
+			mw.Fields = append(mw.Fields, engine.Field{Label: "mark held back",
+				Value: "entry " + itoa(s[qpos]) + " is on a quorum but of generation " + itoa(n.log[s[qpos]-1].Gen) + ", not " + itoa(n.gen) + ": the mark stays at " + itoa(n.hwm)})
+		}
 		v.Widgets = append(v.Widgets, mw)
 	}
 

@@ -50,7 +50,7 @@ var flaws = map[string]struct {
 	}, `needs a fact:"name"`},
 	"no-catch": {func(_ *kit.Cluster, opt *kittest.Options) { opt.Caught = nil }, "declare in kittest.Options.Caught"},
 	"wrong-catch": {func(_ *kit.Cluster, opt *kittest.Options) {
-		opt.Caught = map[string]kittest.Catch{replog.VarForgetVote: {Seed: 44, Invariant: replog.InvGenMonotonic}}
+		opt.Caught[replog.VarForgetVote] = kittest.Catch{Seed: 21, Invariant: replog.InvGenMonotonic}
 	}, "not " + replog.InvGenMonotonic},
 	"never-settles": {func(c *kit.Cluster, _ *kittest.Options) {
 		c.Settled = func(*engine.World) kit.Verdict { return kit.Verdict{Check: "never", Text: "it never settles"} }
@@ -114,7 +114,7 @@ func TestFlawedPage(t *testing.T) {
 		t.Skip("runs only as the child of TestHarnessFindsPlantedFlaws")
 	}
 	c := replog.LeaderAndFollowers()
-	opt := kittest.Options{Caught: map[string]kittest.Catch{replog.VarForgetVote: {Seed: 44, Invariant: replog.InvOneVote}}}
+	opt := kittest.Options{Caught: map[string]kittest.Catch{replog.VarForgetVote: {Seed: 21, Invariant: replog.InvOneVote}}}
 	flaws[name].plant(c, &opt)
 	kittest.Run(t, c, opt)
 }
