@@ -15,7 +15,7 @@ race: ## every test under the race detector, with -short (smaller sweeps)
 
 SWEEP_SEEDS ?= 2000
 sweep: ## the seed sweeps at their full count (make test runs 200 seeds; SWEEP_SEEDS=N to change)
-	CLUSTERSCOPE_SEEDS=$(SWEEP_SEEDS) $(GO) test -count=1 -timeout 30m -run 'Sweep' ./patterns/...
+	CLUSTERSCOPE_SEEDS=$(SWEEP_SEEDS) $(GO) test -count=1 -timeout 30m -run 'Conformance/.*/sweep|Sweep' ./patterns/...
 
 build:
 	$(GO) build -o bin/clusterscope ./cmd/clusterscope
