@@ -1,0 +1,59 @@
+package web
+
+import (
+	"strings"
+	"testing"
+)
+
+// "next" with pace plays its part over several frames (the learner sees the
+// election happen) and ends where an instant "next" ends; "next" again
+// while it plays skips to the part's end.
+func TestScenarioNextPlaysAtAWatchablePace(t *testing.T) {
+	_, ts := newLessonServer(t, nil)
+	open := func() *client {
+		c := dial(t, ts, "pattern=leader-and-followers")
+		c.sread()
+		c.send(map[string]any{"type": "scenario", "name": "1-election"})
+		c.suntil("the story", hasStory)
+		c.send(map[string]any{"type": "scenario-next"})
+		c.suntil("part 2", func(f sframe) bool { return hasStory(f) && f.Story.Chunk == 2 })
+		return c
+	}
+	instant := open()
+	instant.send(map[string]any{"type": "scenario-next"})
+	want3 := instant.suntil("part 3", func(f sframe) bool { return hasStory(f) && f.Story.Chunk == 3 })
+	instant.send(map[string]any{"type": "scenario-next"})
+	want4 := instant.suntil("part 4", func(f sframe) bool { return hasStory(f) && f.Story.Chunk == 4 })
+
+	// Skip: part 3 at the slowest pace, and "next" again at once.
+	c := open()
+	c.send(map[string]any{"type": "scenario-next", "pace": true, "speed": 0.05})
+	c.suntil("part 3 playing", func(f sframe) bool { return hasStory(f) && f.Story.Playing })
+	c.send(map[string]any{"type": "scenario-next", "pace": true})
+	f := c.suntil("part 3 skipped", func(f sframe) bool { return hasStory(f) && !f.Story.Playing })
+	if f.Step != want3.Step || f.Story.Chunk != 3 {
+		t.Fatalf("the skipped part ended at step %d, part %d; at once: step %d", f.Step, f.Story.Chunk, want3.Step)
+	}
+	for _, it := range f.Story.Items {
+		if it.Kind == "command" && (it.Plain == "" || strings.Contains(it.Plain, "force-election")) {
+			t.Errorf("the command reads %q to a learner", it.Plain)
+		}
+	}
+
+	// Part 4 (a second of heartbeats) plays over many frames.
+	c.send(map[string]any{"type": "scenario-next", "pace": true, "speed": 5})
+	f = c.suntil("part 4 playing", func(f sframe) bool { return hasStory(f) && f.Story.Playing })
+	between := map[int]bool{}
+	for f.Story == nil || f.Story.Playing {
+		if f.Step > want3.Step && f.Step < want4.Step {
+			between[f.Step] = true
+		}
+		f = c.sread()
+	}
+	if f.Step != want4.Step || f.Story.Chunk != 4 || !f.Story.Waiting {
+		t.Fatalf("the paced part ended at step %d, part %d (waiting %v); at once it ends at step %d", f.Step, f.Story.Chunk, f.Story.Waiting, want4.Step)
+	}
+	if len(between) < 5 {
+		t.Fatalf("the part showed %d steps on its way to step %d: it was not played at a pace", len(between), want4.Step)
+	}
+}
