@@ -37,7 +37,13 @@ export class EventLog {
     }
   }
 
-  reset() { this.list.replaceChildren(); }
+  reset() { this.list.replaceChildren(); this.count(); }
+
+  // The folded message traffic says how much it holds.
+  count() {
+    const out = this.root.querySelector('[data-count="messages"]');
+    if (out) out.textContent = `(${this.list.querySelectorAll('.is-message').length})`;
+  }
 
   add(events) {
     if (!events || !events.length) return;
@@ -54,6 +60,7 @@ export class EventLog {
     }
     this.list.prepend(frag);
     while (this.list.childElementCount > MAX_ROWS) this.list.lastElementChild.remove();
+    this.count();
   }
 }
 
