@@ -9,7 +9,7 @@
 //   large  more than 16 servers: small nodes in a grid per role group, no
 //          link lines (a partition colours the nodes by side), names only
 //          for the nodes in focus; messages still move.
-import { s, hue, slug, nodeClock } from './dom.js';
+import { s, hue, slug, nodeClock, skewWords } from './dom.js';
 import { tickWidgets } from './widgets.js';
 import { groups, isLarge, focus, LARGE } from './roles.js';
 
@@ -347,7 +347,7 @@ export class ClusterView {
       }
       if (el.parts.clock) {
         const clock = nodeClock(st, id);
-        el.parts.clock.textContent = clock ? clock + (n.skew ? ' (skewed)' : '') : '';
+        el.parts.clock.textContent = clock ? clock + (n.skew ? ` (${skewWords(n.skew)})` : '') : '';
       }
       this.updateRing(el.parts.ring, st, n, vt, r);
       seen.add(id);

@@ -202,14 +202,20 @@ export class Controls {
     if (n.status === 'up') items.push(this.button('Pause (long GC)', 'pause', () => app.cmd({ kind: 'pause', node: id })));
     if (n.status === 'paused') items.push(this.button('Resume', 'resume', () => app.cmd({ kind: 'resume', node: id }), 'primary'));
     if (!n.client) items.push(this.button('Leave the cluster', 'leave', () => app.cmd({ kind: 'leave', node: id })));
-    const clock = (label, action, unit, make) => {
+    const clock = (label, action, unit, make, hint) => {
       const input = h('input', { type: 'number', step: 1, value: '0', size: 6, 'aria-label': label + ' in ' + unit });
+      const said = hint ? h('span', { class: 'unit hint', 'data-hint': action, 'aria-live': 'polite' }) : '';
+      const say = () => { if (said) said.textContent = hint(Number.parseInt(input.value, 10) || 0); };
+      input.addEventListener('input', say);
+      say();
       return h('div', { class: 'row' }, h('span', { text: label }), input, h('span', { class: 'unit', text: unit }),
-        this.button('Set', action, () => app.cmd(make(Number.parseInt(input.value, 10) || 0))));
+        this.button('Set', action, () => app.cmd(make(Number.parseInt(input.value, 10) || 0))), said);
     };
+    // Drift is in parts per million: say what a number means.
+    const driftHint = (ppm) => ppm === 0 ? 'keeps time (10000 ppm = 1 % fast)' : `runs ${ppm > 0 ? 'fast' : 'slow'} by ${+(Math.abs(ppm) / 1e4).toFixed(2)} %: ${+(1 + ppm / 1e6).toFixed(4)} s a second`;
     items.push(h('h4', { text: 'Clock' }),
       clock('offset', 'offset', 'ms', (v) => ({ kind: 'offset', node: id, dur: v + 'ms' })),
-      clock('drift', 'drift', 'ppm', (v) => ({ kind: 'drift', node: id, ppm: v })),
+      clock('drift', 'drift', 'ppm', (v) => ({ kind: 'drift', node: id, ppm: v }), driftHint),
       clock('jump', 'jump', 'ms', (v) => ({ kind: 'jump', node: id, dur: v + 'ms' })));
     const others = app.state.order.filter((o) => o !== id);
     if (others.length) {
