@@ -350,9 +350,9 @@ func commandPlain(c *engine.Command, actions map[string]string) string {
 	case engine.CmdPartition:
 		parts := make([]string, len(c.Groups))
 		for i, g := range c.Groups {
-			parts[i] = strings.Join(g, ", ")
+			parts[i] = strings.Join(g, " and ")
 		}
-		return "The network splits: " + strings.Join(parts, " | ") + " can no longer reach each other."
+		return "The network splits into " + strings.Join(parts, "; ") + ": messages between the sides are lost."
 	case engine.CmdCut:
 		return fmt.Sprintf("Messages from %s to %s are lost from now on.", c.From, c.To)
 	case engine.CmdHeal:
