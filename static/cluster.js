@@ -340,7 +340,7 @@ export class ClusterView {
         }
         el.parts.clock = s('text', { class: 'clock', y: r + 21, 'text-anchor': 'middle' });
         kids.push(el.parts.clock);
-        if (crashed) kids.push(s('text', { class: 'status-mark crashed', x: -r * 0.72, y: -r * 0.45, 'text-anchor': 'middle', text: '✕' }));
+        if (crashed) kids.push(s('text', { class: 'status-mark crashed', x: -r * 0.85, y: -r * 0.62, 'text-anchor': 'middle', text: '✕' }));
         if (n.status === 'paused') kids.push(s('text', { class: 'status-mark paused', x: -r + 2, y: -r + 14, 'text-anchor': 'middle', text: '❚❚' }));
         kids.push(s('title', { text: `${id}${n.role ? ' (' + n.role + ')' : ''}: ${n.status}${n.skew ? ', clock skew ' + n.skew : ''}. Click for its menu; key ${i + 1} selects it.` }));
         el.replaceChildren(...kids);
@@ -421,6 +421,18 @@ export class ClusterView {
     c.dataset.drawn = String(drawn);
   }
 
+  // labelClear: would a label of width w beside the point (x, y), to its
+  // left (back) or right, stay off every node, its crown and its badge?
+  labelClear(x, y, back, w) {
+    const x0 = back ? x - 11 - w : x + 11, x1 = back ? x - 11 : x + 11 + w, y0 = y - 10, y1 = y + 6;
+    const m = this.r + 14;
+    for (const p of this.pos.values()) {
+      const cx = Math.max(x0, Math.min(p.x, x1)), cy = Math.max(y0, Math.min(p.y, y1));
+      if (Math.hypot(cx - p.x, cy - p.y) < m) return false;
+    }
+    return true;
+  }
+
   radius(n) {
     return n.client ? (this.mode === 'large' ? R_SMALL * 1.4 : R_NODE * 0.72) : this.r;
   }
@@ -482,11 +494,14 @@ export class ClusterView {
       let el = this.msgEls.get(m.id);
       // No label next to a node: it would run under the node, its crown or
       // its badge.
-      const clear = Math.min(Math.hypot(x - p.x, y - p.y), Math.hypot(x - q.x, y - q.y)) > this.r + 34;
-      const label = (!many || m.held || st.selectedMsg === m.id) && (clear || m.held);
-      // The label trails the message, so it never covers the node it is
-      // heading for.
-      const behind = ux > 0.5;
+      // The label trails the message when it can (it then never covers the
+      // node it is heading for), else leads it; with no room, it is left off
+      // (the message's tooltip and menu name it).
+      const want = ux > 0.5;
+      const text = count > 1 ? `${m.kind} +${count - 1}` : m.kind;
+      const room = (back) => this.labelClear(x, y, back, text.length * 7 + 4);
+      const behind = room(want) ? want : room(!want) ? !want : null;
+      const label = (!many || m.held || st.selectedMsg === m.id) && behind !== null;
       const sig = [m.held, label, st.selectedMsg === m.id, behind, count].join('|');
       if (!el) {
         el = s('g', { 'data-msg': m.id, 'data-kind': m.kind, tabindex: 0, role: 'button' });
@@ -500,7 +515,7 @@ export class ClusterView {
         el.setAttribute('class', ['msg', 'hue-' + hue(m.kind), m.held && 'held', st.selectedMsg === m.id && 'selected'].filter(Boolean).join(' '));
         el.replaceChildren(
           s('circle', { r: m.held ? dot + 2 : dot }),
-          label ? s('text', { class: 'msg-label', x: behind ? -11 : 11, y: 4, 'text-anchor': behind ? 'end' : 'start', text: count > 1 ? `${m.kind} +${count - 1}` : m.kind }) : '',
+          label ? s('text', { class: 'msg-label', x: behind ? -11 : 11, y: 4, 'text-anchor': behind ? 'end' : 'start', text }) : '',
           count > 1 ? s('g', { class: 'msg-count', transform: 'translate(0,-15)' }, s('rect', { x: -11, y: -9, width: 22, height: 16, rx: 8 }), s('text', { y: 3, 'text-anchor': 'middle', text: '×' + count })) : '',
           s('title', { text: count > 1 ? `${count} messages wait on ${m.from} → ${m.to}. Click to pick one to deliver, drop or duplicate.` : `#${m.id} ${m.kind} ${m.from} → ${m.to}${m.summary ? ': ' + m.summary : ''}. Click to deliver, drop or duplicate it.` }));
         el.dataset.count = String(count);

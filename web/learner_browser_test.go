@@ -159,92 +159,105 @@ func playStory(t *testing.T, b *browsertest.Browser, name string) {
 	}
 }
 
-// The pieces of the page a learner uses by hand, at each size.
+// The pieces of the page a learner uses by hand, at each size: each part
+// in a tab of its own (a tab lives at most 90 s).
 func TestBrowserLearnerPageByHand(t *testing.T) {
 	ts := startServer(t)
+	parts := []struct {
+		name string
+		run  func(t *testing.T, b *browsertest.Browser)
+	}{
+		{"keyboard-clock-crash", func(t *testing.T, b *browsertest.Browser) {
+			step := eval[int](t, b, `+document.querySelector('[data-step]').dataset.step`)
+			// Enter on a focused node opens its menu and crashes nothing.
+			do(t, b, "focus athens", chromedp.Focus(`[data-view="cluster"] [data-node="athens"]`))
+			do(t, b, "Enter", chromedp.KeyEvent(kb.Enter))
+			poll[bool](t, b, "athens's menu", `!document.querySelector('[data-view="menu"]').hidden && document.querySelector('[data-view="menu"]').textContent.includes('athens')`)
+			do(t, b, "Escape", chromedp.KeyEvent(kb.Escape))
+			do(t, b, "a step", chromedp.Click(`[data-action="step"]`, chromedp.NodeVisible))
+			poll[bool](t, b, "the step", fmt.Sprintf(`+document.querySelector('[data-step]').dataset.step > %d`, step))
+			if s := eval[string](t, b, `document.querySelector('[data-view="cluster"] [data-node="athens"]').dataset.status`); s != "up" {
+				t.Fatalf("Enter on athens left it %s", s)
+			}
+
+			// A fast clock says "fast", and the drift field says what ppm means.
+			do(t, b, "athens's menu", chromedp.Click(`[data-view="cluster"] [data-node="athens"] .body`, chromedp.NodeVisible))
+			do(t, b, "drift", chromedp.SetValue(`[data-view="menu"] input[aria-label="drift in ppm"]`, "500000"),
+				chromedp.Evaluate[chromedp.Void](`document.querySelector('[data-view="menu"] input[aria-label="drift in ppm"]').dispatchEvent(new Event('input'))`))
+			if h := eval[string](t, b, `document.querySelector('[data-hint="drift"]').textContent`); !strings.Contains(h, "fast by 50 %") {
+				t.Errorf("the drift hint for 500000 ppm: %q", h)
+			}
+			do(t, b, "set the drift", chromedp.Click(`[data-view="menu"] [data-action="drift"]`, chromedp.NodeVisible))
+			poll[bool](t, b, "a fast clock", `document.querySelector('[data-view="cluster"] [data-node="athens"] .clock').textContent.includes('fast')`)
+
+			// A crashed node's name stays readable.
+			do(t, b, "crash byzantium", chromedp.Click(`[data-view="cluster"] [data-node="byzantium"] .body`, chromedp.NodeVisible), chromedp.Click(`[data-view="menu"] [data-action="crash"]`, chromedp.NodeVisible))
+			poll[bool](t, b, "byzantium crashed", `document.querySelector('[data-view="cluster"] [data-node="byzantium"]').dataset.status === 'crashed'`)
+			if eval[bool](t, b, `(() => { `+rectsOverlapJS+` const n = document.querySelector('[data-node="byzantium"]'); return overlap(n.querySelector('.name'), n.querySelector('.status-mark')); })()`) {
+				t.Error("the crashed node's ✕ covers its name")
+			}
+
+		}},
+		{"manual-delivery", func(t *testing.T, b *browsertest.Browser) {
+			// Manual delivery: held messages on one link stack with a count and a picker.
+			do(t, b, "manual delivery on", chromedp.Click(`[data-action="manual"]`, chromedp.NodeVisible))
+			poll[bool](t, b, "manual on", `document.querySelector('[data-action="manual"]').checked`)
+			playUntil(t, b, "a link holding two messages", `[...document.querySelectorAll('[data-view="cluster"] .msg.held')].some((m) => +m.dataset.count >= 2)`)
+			if s := eval[string](t, b, `(() => { const ms = [...document.querySelectorAll('[data-view="cluster"] .msg.held')].map((m) => m.querySelector('circle').getBoundingClientRect()); const bad = []; ms.forEach((a, i) => ms.slice(i + 1).forEach((b) => { if (Math.hypot(a.x - b.x, a.y - b.y) < a.width) bad.push([a.x, a.y]); })); return JSON.stringify(bad.length ? bad : ''); })()`); s != `""` {
+				t.Errorf("held messages sit on one another: %s", s)
+			}
+			if s := eval[string](t, b, `(() => { `+rectsOverlapJS+` const bodies = [...document.querySelectorAll('[data-view="cluster"] .node .body, [data-view="cluster"] .node .crown, [data-view="cluster"] .node .badge')]; return [...document.querySelectorAll('[data-view="cluster"] .msg-label')].filter((l) => bodies.some((n) => overlap(l, n))).map((l) => l.textContent).join(', '); })()`); s != "" {
+				t.Errorf("message labels run under nodes: %s", s)
+			}
+			stack := eval[string](t, b, `(() => { const m = [...document.querySelectorAll('[data-view="cluster"] .msg.held')].find((m) => +m.dataset.count >= 2); return m.dataset.msg + ' ' + m.dataset.count; })()`)
+			id, count, _ := strings.Cut(stack, " ")
+			do(t, b, "focus the stack", chromedp.Focus(fmt.Sprintf(`[data-view="cluster"] .msg[data-msg=%q]`, id)))
+			do(t, b, "Enter", chromedp.KeyEvent(kb.Enter))
+			poll[bool](t, b, "the picker", fmt.Sprintf(`document.querySelectorAll('[data-view="message-picker"] [data-pick]').length === %s`, count))
+			picked := eval[string](t, b, `document.querySelectorAll('[data-view="message-picker"] [data-pick]')[1].dataset.pick`)
+			do(t, b, "pick the second", chromedp.Click(fmt.Sprintf(`[data-view="message-picker"] [data-pick=%q]`, picked), chromedp.NodeVisible))
+			poll[bool](t, b, "the menu for it", fmt.Sprintf(`document.querySelector('[data-view="menu"] h3').textContent.startsWith('#%s ')`, picked))
+			do(t, b, "deliver it", chromedp.Click(`[data-view="menu"] [data-action="deliver"]`, chromedp.NodeVisible))
+			poll[bool](t, b, "the one picked delivered", fmt.Sprintf(`[...document.querySelectorAll('[data-view="events"] li[data-kind="command"]')].some((li) => li.textContent.includes('deliver #%s '))`, picked))
+			// Anything the Enter key sent came before the delivery picked.
+			if eval[bool](t, b, fmt.Sprintf(`[...document.querySelectorAll('[data-view="events"] li[data-kind="command"]')].some((li) => li.textContent.includes('deliver #%s '))`, id)) {
+				t.Fatal("Enter on a held message delivered it")
+			}
+
+		}},
+		{"panels-history", func(t *testing.T, b *browsertest.Browser) {
+			// Node panels show their values whole.
+			do(t, b, "a write", chromedp.Click(`[data-view="actions"] form button`, chromedp.NodeVisible))
+			playUntil(t, b, "the write in a log", `[...document.querySelectorAll('[data-view="nodes"] .entry .txt')].some((e) => e.textContent.includes('='))`)
+			if s := eval[string](t, b, `[...document.querySelectorAll('[data-view="nodes"] .entry, [data-view="nodes"] .entry .txt, [data-view="nodes"] .marker, [data-view="nodes"] dd')].filter((e) => e.getClientRects().length && (e.scrollWidth > e.clientWidth + 1 || e.getBoundingClientRect().right > e.closest('.panel').getBoundingClientRect().right + 1)).map((e) => e.textContent).join(' | ')`); s != "" {
+				t.Errorf("node panels cut values short: %s", s)
+			}
+			// History: every bar says what it is; the verdict says it once.
+			poll[bool](t, b, "the history", `document.querySelectorAll('[data-view="history"] .hv-op').length > 0`)
+			if n := eval[int](t, b, `[...document.querySelectorAll('[data-view="history"] .hv-op')].filter((g) => !g.querySelector('text') || !g.querySelector('text').textContent).length`); n > 0 {
+				t.Errorf("%d history bars have no label", n)
+			}
+			if v := eval[string](t, b, `document.querySelector('[data-view="history"] .hv-verdict').textContent`); strings.Count(strings.ToLower(v), "linearizable") > 1 {
+				t.Errorf("the verdict repeats itself: %q", v)
+			}
+		}},
+	}
 	for _, sc := range learnerScreens {
 		for _, scheme := range []string{"light", "dark"} {
-			name := fmt.Sprintf("%dx%d-%s", sc.w, sc.h, scheme)
-			t.Run(name, func(t *testing.T) {
-				b := browsertest.Tab(t, sc.w, sc.h)
-				colorScheme(t, b, scheme)
-				do(t, b, "size the window", chromedp.EmulateViewport(int64(sc.w), int64(sc.h)))
-				do(t, b, "open the page", chromedp.Navigate(ts.URL+lafPage+"?seed=1"))
-				poll[bool](t, b, "the cluster", `document.querySelectorAll('[data-view="cluster"] [data-node]').length === 5`)
-				playUntil(t, b, "a leader", leaderExpr)
-
-				// Enter on a focused node opens its menu and crashes nothing.
-				do(t, b, "focus athens", chromedp.Focus(`[data-view="cluster"] [data-node="athens"]`))
-				do(t, b, "Enter", chromedp.KeyEvent(kb.Enter))
-				poll[bool](t, b, "athens's menu", `!document.querySelector('[data-view="menu"]').hidden && document.querySelector('[data-view="menu"]').textContent.includes('athens')`)
-				step := eval[int](t, b, `+document.querySelector('[data-step]').dataset.step`)
-				do(t, b, "Escape", chromedp.KeyEvent(kb.Escape))
-				do(t, b, "a step", chromedp.Click(`[data-action="step"]`, chromedp.NodeVisible))
-				poll[bool](t, b, "the step", fmt.Sprintf(`+document.querySelector('[data-step]').dataset.step > %d`, step))
-				if s := eval[string](t, b, `document.querySelector('[data-view="cluster"] [data-node="athens"]').dataset.status`); s != "up" {
-					t.Fatalf("Enter on athens left it %s", s)
-				}
-
-				// A fast clock says "fast", and the drift field says what ppm means.
-				do(t, b, "athens's menu", chromedp.Click(`[data-view="cluster"] [data-node="athens"] .body`, chromedp.NodeVisible))
-				do(t, b, "drift", chromedp.SetValue(`[data-view="menu"] input[aria-label="drift in ppm"]`, "500000"),
-					chromedp.Evaluate[chromedp.Void](`document.querySelector('[data-view="menu"] input[aria-label="drift in ppm"]').dispatchEvent(new Event('input'))`))
-				if h := eval[string](t, b, `document.querySelector('[data-hint="drift"]').textContent`); !strings.Contains(h, "fast by 50 %") {
-					t.Errorf("the drift hint for 500000 ppm: %q", h)
-				}
-				do(t, b, "set the drift", chromedp.Click(`[data-view="menu"] [data-action="drift"]`, chromedp.NodeVisible))
-				poll[bool](t, b, "a fast clock", `document.querySelector('[data-view="cluster"] [data-node="athens"] .clock').textContent.includes('fast')`)
-
-				// A crashed node's name stays readable.
-				do(t, b, "crash byzantium", chromedp.Click(`[data-view="cluster"] [data-node="byzantium"] .body`, chromedp.NodeVisible), chromedp.Click(`[data-view="menu"] [data-action="crash"]`, chromedp.NodeVisible))
-				poll[bool](t, b, "byzantium crashed", `document.querySelector('[data-view="cluster"] [data-node="byzantium"]').dataset.status === 'crashed'`)
-				if eval[bool](t, b, `(() => { `+rectsOverlapJS+` const n = document.querySelector('[data-node="byzantium"]'); return overlap(n.querySelector('.name'), n.querySelector('.status-mark')); })()`) {
-					t.Error("the crashed node's ✕ covers its name")
-				}
-
-				// Manual delivery: held messages on one link stack with a count and a picker.
-				do(t, b, "manual delivery on", chromedp.Click(`[data-action="manual"]`, chromedp.NodeVisible))
-				poll[bool](t, b, "manual on", `document.querySelector('[data-action="manual"]').checked`)
-				playUntil(t, b, "a link holding two messages", `[...document.querySelectorAll('[data-view="cluster"] .msg.held')].some((m) => +m.dataset.count >= 2)`)
-				if s := eval[string](t, b, `(() => { const ms = [...document.querySelectorAll('[data-view="cluster"] .msg.held')].map((m) => m.querySelector('circle').getBoundingClientRect()); const bad = []; ms.forEach((a, i) => ms.slice(i + 1).forEach((b) => { if (Math.hypot(a.x - b.x, a.y - b.y) < a.width) bad.push([a.x, a.y]); })); return JSON.stringify(bad.length ? bad : ''); })()`); s != `""` {
-					t.Errorf("held messages sit on one another: %s", s)
-				}
-				if s := eval[string](t, b, `(() => { `+rectsOverlapJS+` const bodies = [...document.querySelectorAll('[data-view="cluster"] .node .body, [data-view="cluster"] .node .crown, [data-view="cluster"] .node .badge')]; return [...document.querySelectorAll('[data-view="cluster"] .msg-label')].filter((l) => bodies.some((n) => overlap(l, n))).map((l) => l.textContent).join(', '); })()`); s != "" {
-					t.Errorf("message labels run under nodes: %s", s)
-				}
-				stack := eval[string](t, b, `(() => { const m = [...document.querySelectorAll('[data-view="cluster"] .msg.held')].find((m) => +m.dataset.count >= 2); return m.dataset.msg + ' ' + m.dataset.count; })()`)
-				id, count, _ := strings.Cut(stack, " ")
-				do(t, b, "focus the stack", chromedp.Focus(fmt.Sprintf(`[data-view="cluster"] .msg[data-msg=%q]`, id)))
-				do(t, b, "Enter", chromedp.KeyEvent(kb.Enter))
-				poll[bool](t, b, "the picker", fmt.Sprintf(`document.querySelectorAll('[data-view="message-picker"] [data-pick]').length === %s`, count))
-				do(t, b, "a step", chromedp.Click(`[data-action="step"]`, chromedp.NodeVisible))
-				poll[bool](t, b, "the step", fmt.Sprintf(`+document.querySelector('[data-step]').dataset.step > %d`, step+1))
-				if !eval[bool](t, b, fmt.Sprintf(`!!document.querySelector('[data-view="cluster"] .msg[data-msg=%q]')`, id)) {
-					t.Fatal("Enter on a held message delivered it")
-				}
-				picked := eval[string](t, b, `document.querySelectorAll('[data-view="message-picker"] [data-pick]')[1].dataset.pick`)
-				do(t, b, "pick the second", chromedp.Click(fmt.Sprintf(`[data-view="message-picker"] [data-pick=%q]`, picked), chromedp.NodeVisible))
-				poll[bool](t, b, "the menu for it", fmt.Sprintf(`document.querySelector('[data-view="menu"] h3').textContent.startsWith('#%s ')`, picked))
-				do(t, b, "deliver it", chromedp.Click(`[data-view="menu"] [data-action="deliver"]`, chromedp.NodeVisible))
-				poll[bool](t, b, "the one picked delivered", fmt.Sprintf(`[...document.querySelectorAll('[data-view="events"] li[data-kind="deliver"]')].some((li) => li.dataset.msg === %q)`, picked))
-
-				// Node panels show their values whole.
-				do(t, b, "manual delivery off", chromedp.Click(`[data-action="manual"]`, chromedp.NodeVisible))
-				do(t, b, "a write", chromedp.Click(`[data-view="actions"] form button`, chromedp.NodeVisible))
-				playUntil(t, b, "the write in a log", `[...document.querySelectorAll('[data-view="nodes"] .entry .txt')].some((e) => e.textContent.includes('='))`)
-				if s := eval[string](t, b, `[...document.querySelectorAll('[data-view="nodes"] .entry, [data-view="nodes"] .entry .txt, [data-view="nodes"] .marker, [data-view="nodes"] dd')].filter((e) => e.getClientRects().length && (e.scrollWidth > e.clientWidth + 1 || e.getBoundingClientRect().right > e.closest('.panel').getBoundingClientRect().right + 1)).map((e) => e.textContent).join(' | ')`); s != "" {
-					t.Errorf("node panels cut values short: %s", s)
-				}
-				// History: every bar says what it is; the verdict says it once.
-				poll[bool](t, b, "the history", `document.querySelectorAll('[data-view="history"] .hv-op').length > 0`)
-				if n := eval[int](t, b, `[...document.querySelectorAll('[data-view="history"] .hv-op')].filter((g) => !g.querySelector('text') || !g.querySelector('text').textContent).length`); n > 0 {
-					t.Errorf("%d history bars have no label", n)
-				}
-				if v := eval[string](t, b, `document.querySelector('[data-view="history"] .hv-verdict').textContent`); strings.Count(strings.ToLower(v), "linearizable") > 1 {
-					t.Errorf("the verdict repeats itself: %q", v)
-				}
-				noBrowserErrors(t, b)
-			})
+			for _, p := range parts {
+				name := fmt.Sprintf("%dx%d-%s/%s", sc.w, sc.h, scheme, p.name)
+				t.Run(name, func(t *testing.T) {
+					b := browsertest.Tab(t, sc.w, sc.h)
+					colorScheme(t, b, scheme)
+					do(t, b, "size the window", chromedp.EmulateViewport(int64(sc.w), int64(sc.h)))
+					do(t, b, "open the page", chromedp.Navigate(ts.URL+lafPage+"?seed=1"))
+					poll[bool](t, b, "the cluster", `document.querySelectorAll('[data-view="cluster"] [data-node]').length === 5`)
+					do(t, b, "speed 5×", chromedp.SetValue(`[data-action="speed"]`, "5"))
+					playUntil(t, b, "a leader", leaderExpr)
+					p.run(t, b)
+					noBrowserErrors(t, b)
+				})
+			}
 		}
 	}
 }
