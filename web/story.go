@@ -412,8 +412,15 @@ func (s *session) doStory(m clientMsg) (handled bool, err error) {
 		if st := s.story; st != nil && st.follow && takesOver[m.Type] {
 			// The learner's actions go to the player's cluster, which is
 			// rebuilt from the scenario when they come back.
+			// A part still playing ends first, so the story waits at the
+			// end of a part (where "scenario-resume" brings the learner back).
+			if st.pacing {
+				if err := st.advance(0); err != nil {
+					return false, err
+				}
+				s.play.Playing = false
+			}
 			st.follow = false
-			st.pacing = false
 			st.version++
 		}
 		return false, nil
