@@ -57,3 +57,37 @@ func TestScenarioNextPlaysAtAWatchablePace(t *testing.T) {
 		t.Fatalf("the part showed %d steps on its way to step %d: it was not played at a pace", len(between), want4.Step)
 	}
 }
+
+// A learner who acts while a part plays finds the part played to its end,
+// and coming back to the story finds it there.
+func TestScenarioTakeOverWhileAPartPlays(t *testing.T) {
+	_, ts := newLessonServer(t, nil)
+	open := func() *client {
+		c := dial(t, ts, "pattern=leader-and-followers")
+		c.sread()
+		c.send(map[string]any{"type": "scenario", "name": "1-election"})
+		c.suntil("the story", hasStory)
+		for chunk := 2; chunk <= 3; chunk++ {
+			c.send(map[string]any{"type": "scenario-next"})
+			c.suntil("the next part", func(f sframe) bool { return hasStory(f) && f.Story.Chunk == chunk })
+		}
+		return c
+	}
+	instant := open()
+	instant.send(map[string]any{"type": "scenario-next"})
+	want := instant.suntil("part 4", func(f sframe) bool { return hasStory(f) && f.Story.Chunk == 4 })
+
+	c := open()
+	c.send(map[string]any{"type": "scenario-next", "pace": true, "speed": 0.05})
+	c.suntil("part 4 playing", func(f sframe) bool { return hasStory(f) && f.Story.Playing })
+	c.send(map[string]any{"type": "cmd", "cmd": map[string]any{"kind": "crash", "node": "athens"}})
+	f := c.suntil("the take-over", func(f sframe) bool { return hasStory(f) && !f.Story.Following })
+	if f.Story.Playing || f.Story.Chunk != 4 || !f.Story.Waiting {
+		t.Fatalf("taken over while part 4 played: playing %v, part %d, waiting %v", f.Story.Playing, f.Story.Chunk, f.Story.Waiting)
+	}
+	c.send(map[string]any{"type": "scenario-resume"})
+	f = c.suntil("the story again", func(f sframe) bool { return hasStory(f) && f.Story.Following })
+	if f.Step != want.Step || f.Story.Chunk != 4 {
+		t.Fatalf("back in the story at step %d, part %d; part 4 ends at step %d", f.Step, f.Story.Chunk, want.Step)
+	}
+}
