@@ -87,7 +87,7 @@ export class Invariants {
     }
     this.list.replaceChildren(...invs.map((inv) => {
       const v = broken.get(inv.name);
-      return h('li', { class: v ? 'inv bad' : 'inv ok', 'data-invariant': inv.name },
+      return h('li', { class: v ? 'inv bad' : 'inv ok', 'data-invariant': inv.name, title: inv.description },
         h('span', { class: 'mark', 'aria-hidden': 'true', text: v ? '✗' : '✓' }),
         h('div', {},
           h('b', { text: inv.name }),

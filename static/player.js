@@ -249,12 +249,12 @@ export function attachPlayer(app) {
       // wording (a condition, a command) is one click away.
       case 'expect':
         return h('div', { class: [...cls, it.ok ? 'ok' : 'bad'], 'data-index': it.index },
-          h('details', {}, h('summary', {}, h('span', { class: 'mark', 'aria-label': it.ok ? 'held' : 'failed', text: it.ok ? '✓' : '✗' }), ' ', it.plain || it.text),
+          h('details', {}, h('summary', { title: 'Click for the scenario file’s own words' }, h('span', { class: 'mark', 'aria-label': it.ok ? 'held' : 'failed', text: it.ok ? '✓' : '✗' }), ' ', it.plain || it.text),
             h('span', { class: 'cond', text: 'expect ' + it.text })),
           it.error ? h('span', { class: 'why', text: it.error }) : '');
       default: // run, command
         return h('div', { class: cls, 'data-index': it.index },
-          h('details', {}, h('summary', {}, h('span', { class: 'mark', text: it.error ? '✗' : it.kind === 'run' ? '▸' : '•' }), ' ', it.plain || it.text),
+          h('details', {}, h('summary', { title: 'Click for the scenario file’s own words' }, h('span', { class: 'mark', text: it.error ? '✗' : it.kind === 'run' ? '▸' : '•' }), ' ', it.plain || it.text),
             h('span', { class: 'cond', text: `${it.text} (line ${it.line})` })),
           it.error ? h('span', { class: 'why', text: it.error }) : '');
     }
