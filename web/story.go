@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html/template"
 	"maps"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -409,6 +410,18 @@ var takesOver = map[string]bool{
 // took over from the story before the message is carried out (false).
 func (s *session) doStory(m clientMsg) (handled bool, err error) {
 	if !storyTypes[m.Type] {
+		// While a part plays, play (the speed menu, or Play after Pause)
+		// sets its pace; it does not take over.
+		if st := s.story; st != nil && st.follow && st.pacing && m.Type == "play" {
+			if m.Speed != 0 && (m.Speed < minSpeed || m.Speed > maxStoryPace || math.IsNaN(m.Speed)) {
+				return true, fmt.Errorf("play: speed must be within %g..%g while a part of the story plays, not %g", minSpeed, float64(maxStoryPace), m.Speed)
+			}
+			if m.Speed != 0 {
+				s.play.Speed = m.Speed
+			}
+			s.play.Playing = true
+			return true, nil
+		}
 		if st := s.story; st != nil && st.follow && takesOver[m.Type] {
 			// The learner's actions go to the player's cluster, which is
 			// rebuilt from the scenario when they come back.

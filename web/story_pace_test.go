@@ -91,3 +91,25 @@ func TestScenarioTakeOverWhileAPartPlays(t *testing.T) {
 		t.Fatalf("back in the story at step %d, part %d; part 4 ends at step %d", f.Step, f.Story.Chunk, want.Step)
 	}
 }
+
+// While a part plays, the speed menu (a "play" with a speed) and Play after
+// Pause set its pace: the learner stays in the story.
+func TestScenarioSpeedWhileAPartPlays(t *testing.T) {
+	_, ts := newLessonServer(t, nil)
+	c := dial(t, ts, "pattern=leader-and-followers")
+	c.sread()
+	c.send(map[string]any{"type": "scenario", "name": "1-election"})
+	c.suntil("the story", hasStory)
+	for chunk := 2; chunk <= 3; chunk++ {
+		c.send(map[string]any{"type": "scenario-next"})
+		c.suntil("the next part", func(f sframe) bool { return hasStory(f) && f.Story.Chunk == chunk })
+	}
+	c.send(map[string]any{"type": "scenario-next", "pace": true, "speed": 0.05})
+	c.suntil("part 4 playing", func(f sframe) bool { return hasStory(f) && f.Story.Playing })
+	c.send(map[string]any{"type": "pause"})
+	c.send(map[string]any{"type": "play", "speed": 20})
+	f := c.suntil("part 4 played", func(f sframe) bool { return hasStory(f) && !f.Story.Playing })
+	if !f.Story.Following || f.Story.Chunk != 4 || !f.Story.Waiting {
+		t.Fatalf("after a speed change: following %v, part %d, waiting %v", f.Story.Following, f.Story.Chunk, f.Story.Waiting)
+	}
+}
