@@ -22,6 +22,15 @@ type Player struct {
 	next   int
 	traced int   // trace events already reported
 	failed error // the Sim panicked: the run cannot go on
+	// partial is the run step StepWithin is part-way through, or nil.
+	partial *partialRun
+}
+
+// partialRun is where a paced run step stands between StepWithin calls.
+type partialRun struct {
+	end  time.Duration // for: when it ends; until: its deadline
+	work int           // until: condition checks so far, in cost units
+	ran  int
 }
 
 // Outcome is what playing one step did.
@@ -84,6 +93,110 @@ func (p *Player) Done() bool { return p.next >= len(p.sc.Steps) }
 // times out, or a command the cluster refuses returns an *Error placed at
 // the step; the player moves past it all the same, so a learner can go on.
 func (p *Player) Step() (out Outcome, err error) {
+	out, _, err = p.StepWithin(0)
+	return out, err
+}
+
+// StepWithin plays the next step as Step does, except that a run step for a
+// duration or until a condition plays at most budget of virtual time per
+// call (0: no bound): until it is over, StepWithin returns done false and
+// the next call goes on with it. The web player paces a scenario with it, so
+// a learner sees timers run down and messages travel; the end state is the
+// one Step reaches.
+func (p *Player) StepWithin(budget time.Duration) (out Outcome, done bool, err error) {
+	if p.partial != nil || budget > 0 && p.next < len(p.sc.Steps) && p.sc.Steps[p.next].Kind == StepRun && (p.sc.Steps[p.next].Run.For > 0 || p.sc.Steps[p.next].Run.until != nil) {
+		return p.runWithin(budget)
+	}
+	out, err = p.step()
+	return out, true, err
+}
+
+// runWithin plays (part of) a run step within budget of virtual time.
+func (p *Player) runWithin(budget time.Duration) (out Outcome, done bool, err error) {
+	if p.failed != nil {
+		return out, true, p.failed
+	}
+	i := p.next
+	st := &p.sc.Steps[i]
+	r := st.Run
+	sim := p.sim
+	if p.partial == nil {
+		p.partial = &partialRun{end: sim.Now() + time.Duration(r.For)}
+		if r.until != nil {
+			p.partial.end = sim.Now() + time.Duration(r.Limit)
+		}
+	}
+	pr := p.partial
+	finish := func(held bool, e error) (Outcome, bool, error) {
+		p.partial = nil
+		p.next++
+		out = Outcome{Index: i, Step: st, Ran: pr.ran, Held: held}
+		ev := sim.Trace().Since(p.traced)
+		out.Events = append([]engine.TraceEvent(nil), ev...)
+		p.traced = sim.Trace().Len()
+		out.SimStep, out.At = sim.StepCount(), int64(sim.Now()/time.Microsecond)
+		if e != nil && r.until != nil {
+			out.Values = r.until.explain(p.sc.env, sim)
+			if se, ok := e.(*Error); ok && out.Values != "" {
+				se.Msg += "; here " + out.Values
+			}
+		}
+		return out, true, e
+	}
+	defer func() {
+		if rec := recover(); rec != nil {
+			p.partial = nil
+			p.next = i + 1
+			p.failed = p.stepErr(st, "the simulation failed: %v", rec)
+			out, done, err = Outcome{Index: i, Step: st}, true, p.failed
+		}
+	}()
+	slice := pr.end
+	if budget > 0 && sim.Now()+budget < slice {
+		slice = sim.Now() + budget
+	}
+	if r.until == nil {
+		pr.ran += sim.RunFor(slice-sim.Now(), maxRunSteps-pr.ran)
+		if pr.ran >= maxRunSteps {
+			return finish(false, p.stepErr(st, "run: more than %d events in %v; is the cluster in a message storm?", maxRunSteps, time.Duration(r.For)))
+		}
+		if sim.Now() < pr.end {
+			return out, false, nil
+		}
+		return finish(true, nil)
+	}
+	// The same checks as run, in the same order, stopping at the slice.
+	for {
+		if pr.work += r.until.cost; pr.work > maxUntilWork {
+			return finish(false, p.stepErr(st, "run until %s: still false after %d checks, and checking it again would pass the work budget of a run step (%d operations; this condition costs up to %d per check): simplify the condition or shorten the run", r.Until, pr.work/r.until.cost-1, maxUntilWork, r.until.cost))
+		}
+		ok, e := r.until.eval(p.sc.env, sim)
+		if e != nil {
+			return finish(false, p.stepErr(st, "run until %s: %v", r.Until, e))
+		}
+		if ok {
+			return finish(true, nil)
+		}
+		if sim.Now() >= pr.end {
+			return finish(false, p.stepErr(st, "run until %s: still false after %v (step %d, time %.3fs)", r.Until, time.Duration(r.Limit), sim.StepCount(), sim.Now().Seconds()))
+		}
+		if pr.ran >= maxRunSteps {
+			return finish(false, p.stepErr(st, "run until %s: still false after %d events", r.Until, pr.ran))
+		}
+		if sim.Now() >= slice {
+			pr.work -= r.until.cost // checked again on the next call
+			return out, false, nil
+		}
+		before := sim.Now()
+		n := sim.RunFor(slice-sim.Now(), 1)
+		if n == 0 && sim.Now() == before {
+			return finish(false, p.stepErr(st, "run until %s: time cannot move on (step %d, time %.3fs)", r.Until, sim.StepCount(), sim.Now().Seconds()))
+		}
+		pr.ran += n
+	}
+}
+
+func (p *Player) step() (out Outcome, err error) {
 	if p.failed != nil {
 		return out, p.failed
 	}

@@ -119,6 +119,7 @@ class App {
 
   status(text, isError) {
     this.statusEl.textContent = text;
+    this.statusEl.title = text || '';
     this.statusEl.classList.toggle('error', !!isError);
     clearTimeout(this.statusTimer);
     if (text) this.statusTimer = setTimeout(() => { this.statusEl.textContent = ''; }, isError ? 8000 : 4000);

@@ -9,7 +9,7 @@
 //   large  more than 16 servers: small nodes in a grid per role group, no
 //          link lines (a partition colours the nodes by side), names only
 //          for the nodes in focus; messages still move.
-import { s, hue, slug, nodeClock } from './dom.js';
+import { s, hue, slug, nodeClock, skewWords } from './dom.js';
 import { tickWidgets } from './widgets.js';
 import { groups, isLarge, focus, LARGE } from './roles.js';
 
@@ -287,7 +287,8 @@ export class ClusterView {
       if (!el) {
         el = s('g', { class: 'node', 'data-node': id, tabindex: 0, role: 'button' });
         el.addEventListener('click', (e) => { e.stopPropagation(); this.on.node(id, e); });
-        el.addEventListener('keydown', (e) => { if (e.key === 'Enter') this.on.node(id, e); });
+        // Enter opens the menu; it must not also press the menu's first button.
+        el.addEventListener('keydown', (e) => { if (e.key === 'Enter') { e.preventDefault(); this.on.node(id, e); } });
         el.parts = {};
         this.nodeEls.set(id, el);
         g.append(el);
@@ -326,8 +327,10 @@ export class ClusterView {
         const kids = [s('circle', { class: 'halo', r: r + 10 }), s('circle', { class: 'body', r })];
         el.parts.ring = s('circle', { class: 'timer-ring', r: r + 5, transform: 'rotate(-90)' });
         kids.push(el.parts.ring);
-        kids.push(s('text', { class: 'name', y: n.role ? -2 : 5, 'text-anchor': 'middle', text: id }));
-        if (n.role) kids.push(s('text', { class: 'role', y: 16, 'text-anchor': 'middle', text: n.role }));
+        const crashed = n.status === 'crashed';
+        kids.push(s('text', { class: 'name', y: n.role || crashed ? -2 : 5, 'text-anchor': 'middle', text: id }));
+        // A crashed node says so under its name (the ✕ sits at its edge, off the name).
+        if (n.role || crashed) kids.push(s('text', { class: crashed ? 'role crashed' : 'role', y: 16, 'text-anchor': 'middle', text: crashed ? 'crashed' : n.role }));
         if (role === 'leader') kids.push(s('text', { class: 'crown', y: -r - 8, 'text-anchor': 'middle', text: '♛' }));
         if (n.badge) {
           const w = 14 + n.badge.length * 8;
@@ -337,14 +340,14 @@ export class ClusterView {
         }
         el.parts.clock = s('text', { class: 'clock', y: r + 21, 'text-anchor': 'middle' });
         kids.push(el.parts.clock);
-        if (n.status === 'crashed') kids.push(s('text', { class: 'status-mark', y: 14, 'text-anchor': 'middle', text: '✕' }));
+        if (crashed) kids.push(s('text', { class: 'status-mark crashed', x: -r * 0.85, y: -r * 0.62, 'text-anchor': 'middle', text: '✕' }));
         if (n.status === 'paused') kids.push(s('text', { class: 'status-mark paused', x: -r + 2, y: -r + 14, 'text-anchor': 'middle', text: '❚❚' }));
         kids.push(s('title', { text: `${id}${n.role ? ' (' + n.role + ')' : ''}: ${n.status}${n.skew ? ', clock skew ' + n.skew : ''}. Click for its menu; key ${i + 1} selects it.` }));
         el.replaceChildren(...kids);
       }
       if (el.parts.clock) {
         const clock = nodeClock(st, id);
-        el.parts.clock.textContent = clock ? clock + (n.skew ? ' (skewed)' : '') : '';
+        el.parts.clock.textContent = clock ? clock + (n.skew ? ` (${skewWords(n.skew)})` : '') : '';
       }
       this.updateRing(el.parts.ring, st, n, vt, r);
       seen.add(id);
@@ -418,6 +421,18 @@ export class ClusterView {
     c.dataset.drawn = String(drawn);
   }
 
+  // labelClear: would a label of width w beside the point (x, y), to its
+  // left (back) or right, stay off every node, its crown and its badge?
+  labelClear(x, y, back, w) {
+    const x0 = back ? x - 11 - w : x + 11, x1 = back ? x - 11 : x + 11 + w, y0 = y - 10, y1 = y + 6;
+    const m = this.r + 14;
+    for (const p of this.pos.values()) {
+      const cx = Math.max(x0, Math.min(p.x, x1)), cy = Math.max(y0, Math.min(p.y, y1));
+      if (Math.hypot(cx - p.x, cy - p.y) < m) return false;
+    }
+    return true;
+  }
+
   radius(n) {
     return n.client ? (this.mode === 'large' ? R_SMALL * 1.4 : R_NODE * 0.72) : this.r;
   }
@@ -449,30 +464,49 @@ export class ClusterView {
     const many = st.msgs.size > 8;
     const large = this.mode === 'large';
     const side = large ? 2 : 7, dot = large ? 5 : 7;
+    // Held messages on one link wait at one place: the oldest stands for
+    // them all, with their count; its menu picks among them (controls.js).
+    const stacks = new Map();
+    for (const m of st.msgs.values()) {
+      if (!m.held) continue;
+      const k = m.from + '>' + m.to;
+      if (!stacks.has(k)) stacks.set(k, []);
+      stacks.get(k).push(m.id);
+    }
+    const shown = (m) => !m.held || stacks.get(m.from + '>' + m.to)[0] === m.id;
     for (const [id, el] of this.msgEls) {
-      if (!st.msgs.has(id)) { el.remove(); this.msgEls.delete(id); }
+      if (!st.msgs.has(id) || !shown(st.msgs.get(id))) { el.remove(); this.msgEls.delete(id); }
     }
     for (const m of st.msgs.values()) {
       const p = this.pos.get(m.from), q = this.pos.get(m.to);
-      if (!p || !q) continue;
+      if (!p || !q || !shown(m)) continue;
+      const count = m.held ? stacks.get(m.from + '>' + m.to).length : 1;
       let f = 0.5;
       if (!m.held) f = m.dueAt > m.sentAt ? Math.max(0, Math.min(1, (vt - m.sentAt) / (m.dueAt - m.sentAt))) : 1;
       const dx = q.x - p.x, dy = q.y - p.y, len = Math.hypot(dx, dy) || 1;
       const ux = dx / len, uy = dy / len;
       // Travel from edge to edge, offset to the right so replies pass by.
-      const a = { x: p.x + ux * this.r - uy * side, y: p.y + uy * this.r + ux * side };
-      const b = { x: q.x - ux * this.r - uy * side, y: q.y - uy * this.r + ux * side };
+      // (Held ones further apart: a reply waits beside its request.)
+      const off = m.held ? side + 9 : side;
+      const a = { x: p.x + ux * this.r - uy * off, y: p.y + uy * this.r + ux * off };
+      const b = { x: q.x - ux * this.r - uy * off, y: q.y - uy * this.r + ux * off };
       const x = a.x + (b.x - a.x) * f, y = a.y + (b.y - a.y) * f;
       let el = this.msgEls.get(m.id);
-      const label = !many || m.held || st.selectedMsg === m.id;
-      // The label trails the message, so it never covers the node it is
-      // heading for.
-      const behind = ux > 0.5;
-      const sig = [m.held, label, st.selectedMsg === m.id, behind].join('|');
+      // No label next to a node: it would run under the node, its crown or
+      // its badge.
+      // The label trails the message when it can (it then never covers the
+      // node it is heading for), else leads it; with no room, it is left off
+      // (the message's tooltip and menu name it).
+      const want = ux > 0.5;
+      const text = count > 1 ? `${m.kind} +${count - 1}` : m.kind;
+      const room = (back) => this.labelClear(x, y, back, text.length * 7 + 4);
+      const behind = room(want) ? want : room(!want) ? !want : null;
+      const label = (!many || m.held || st.selectedMsg === m.id) && behind !== null;
+      const sig = [m.held, label, st.selectedMsg === m.id, behind, count].join('|');
       if (!el) {
         el = s('g', { 'data-msg': m.id, 'data-kind': m.kind, tabindex: 0, role: 'button' });
         el.addEventListener('click', (e) => { e.stopPropagation(); this.on.message(m.id, e); });
-        el.addEventListener('keydown', (e) => { if (e.key === 'Enter') this.on.message(m.id, e); });
+        el.addEventListener('keydown', (e) => { if (e.key === 'Enter') { e.preventDefault(); this.on.message(m.id, e); } });
         this.msgEls.set(m.id, el);
         g.append(el);
       }
@@ -481,8 +515,10 @@ export class ClusterView {
         el.setAttribute('class', ['msg', 'hue-' + hue(m.kind), m.held && 'held', st.selectedMsg === m.id && 'selected'].filter(Boolean).join(' '));
         el.replaceChildren(
           s('circle', { r: m.held ? dot + 2 : dot }),
-          label ? s('text', { class: 'msg-label', x: behind ? -11 : 11, y: 4, 'text-anchor': behind ? 'end' : 'start', text: m.kind }) : '',
-          s('title', { text: `#${m.id} ${m.kind} ${m.from} → ${m.to}${m.summary ? ': ' + m.summary : ''}. Click to deliver, drop or duplicate it.` }));
+          label ? s('text', { class: 'msg-label', x: behind ? -11 : 11, y: 4, 'text-anchor': behind ? 'end' : 'start', text }) : '',
+          count > 1 ? s('g', { class: 'msg-count', transform: 'translate(0,-15)' }, s('rect', { x: -11, y: -9, width: 22, height: 16, rx: 8 }), s('text', { y: 3, 'text-anchor': 'middle', text: '×' + count })) : '',
+          s('title', { text: count > 1 ? `${count} messages wait on ${m.from} → ${m.to}. Click to pick one to deliver, drop or duplicate.` : `#${m.id} ${m.kind} ${m.from} → ${m.to}${m.summary ? ': ' + m.summary : ''}. Click to deliver, drop or duplicate it.` }));
+        el.dataset.count = String(count);
       }
       const tr = `translate(${x.toFixed(1)},${y.toFixed(1)})`;
       if (el.tr !== tr) { el.tr = tr; el.setAttribute('transform', tr); }

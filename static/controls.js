@@ -12,7 +12,8 @@ export class Controls {
     this.bind();
   }
 
-  act(name) { return $(`[data-action="${name}"]`, this.root); }
+  // The run's setup may sit in the page header, outside the root.
+  act(name) { return $(`[data-action="${name}"]`, this.root) || $(`[data-action="${name}"]`, document); }
 
   bind() {
     const app = this.app;
@@ -128,7 +129,10 @@ export class Controls {
     const variants = st.pattern.variants || [];
     const params = st.pattern.params || [];
     const setups = st.pattern.setups || [];
-    box.closest('section').hidden = !variants.length && !params.length && setups.length < 2;
+    // The settings (parameters, setups) have a box of their own beside the
+    // cluster when the page has one: the variants' strip stays one line.
+    const own = $('[data-view="settings"] .params', this.root);
+    box.closest('section').hidden = own ? !variants.length : !variants.length && !params.length && setups.length < 2;
     const rows = variants.map((v) => {
       const input = h('input', { type: 'checkbox', 'data-variant': v.name, checked: !!st.variants[v.name] });
       input.addEventListener('change', () => this.app.cmd({ kind: 'variant', name: v.name, on: input.checked }));
@@ -147,6 +151,12 @@ export class Controls {
     const setup = setups.length < 2 ? [] : [h('label', { class: 'param' }, 'setup ',
       h('select', { 'data-setup': '', onchange: (e) => { location.search = '?' + new URLSearchParams({ setup: e.target.value }); } },
         setups.map((o) => h('option', { value: o.name, text: o.label || o.name, selected: o.name === current }))))];
+    if (own) {
+      box.replaceChildren(...rows);
+      own.closest('section').hidden = !settings.length && !setup.length;
+      own.replaceChildren(...setup, ...settings);
+      return;
+    }
     box.replaceChildren(...setup, ...rows, ...(settings.length ? [h('h3', { text: 'Settings' }), ...settings] : []));
   }
 
@@ -164,8 +174,10 @@ export class Controls {
     const y = ev && ev.clientY ? ev.clientY : window.innerHeight / 3;
     m.style.left = Math.min(x + 8, window.innerWidth - 300) + 'px';
     m.style.top = Math.min(y + 8, window.innerHeight - m.offsetHeight - 8) + 'px';
-    const first = m.querySelector('button, input');
-    if (first) first.focus({ preventScroll: true });
+    // Focus goes to the menu, not to its first button: a key that opened it
+    // must not crash a node or deliver a message (Tab reaches the buttons).
+    m.tabIndex = -1;
+    m.focus({ preventScroll: true });
   }
 
   closeMenu() { this.menu.hidden = true; }
@@ -190,14 +202,20 @@ export class Controls {
     if (n.status === 'up') items.push(this.button('Pause (long GC)', 'pause', () => app.cmd({ kind: 'pause', node: id })));
     if (n.status === 'paused') items.push(this.button('Resume', 'resume', () => app.cmd({ kind: 'resume', node: id }), 'primary'));
     if (!n.client) items.push(this.button('Leave the cluster', 'leave', () => app.cmd({ kind: 'leave', node: id })));
-    const clock = (label, action, unit, make) => {
+    const clock = (label, action, unit, make, hint) => {
       const input = h('input', { type: 'number', step: 1, value: '0', size: 6, 'aria-label': label + ' in ' + unit });
+      const said = hint ? h('span', { class: 'unit hint', 'data-hint': action, 'aria-live': 'polite' }) : '';
+      const say = () => { if (said) said.textContent = hint(Number.parseInt(input.value, 10) || 0); };
+      input.addEventListener('input', say);
+      say();
       return h('div', { class: 'row' }, h('span', { text: label }), input, h('span', { class: 'unit', text: unit }),
-        this.button('Set', action, () => app.cmd(make(Number.parseInt(input.value, 10) || 0))));
+        this.button('Set', action, () => app.cmd(make(Number.parseInt(input.value, 10) || 0))), said);
     };
+    // Drift is in parts per million: say what a number means.
+    const driftHint = (ppm) => ppm === 0 ? 'keeps time (10000 ppm = 1 % fast)' : `runs ${ppm > 0 ? 'fast' : 'slow'} by ${+(Math.abs(ppm) / 1e4).toFixed(2)} %: ${+(1 + ppm / 1e6).toFixed(4)} s a second`;
     items.push(h('h4', { text: 'Clock' }),
       clock('offset', 'offset', 'ms', (v) => ({ kind: 'offset', node: id, dur: v + 'ms' })),
-      clock('drift', 'drift', 'ppm', (v) => ({ kind: 'drift', node: id, ppm: v })),
+      clock('drift', 'drift', 'ppm', (v) => ({ kind: 'drift', node: id, ppm: v }), driftHint),
       clock('jump', 'jump', 'ms', (v) => ({ kind: 'jump', node: id, dur: v + 'ms' })));
     const others = app.state.order.filter((o) => o !== id);
     if (others.length) {
@@ -215,7 +233,14 @@ export class Controls {
     const app = this.app, m = app.state.msgs.get(msgID);
     if (!m) return;
     app.state.selectedMsg = msgID;
+    // Messages held on the same link share one dot: pick which one.
+    const same = [...app.state.msgs.values()].filter((x) => x.held && x.from === m.from && x.to === m.to);
+    const picker = same.length > 1 ? h('div', { class: 'picker', 'data-view': 'message-picker' },
+      h('p', { class: 'summary', text: `${same.length} messages wait on ${m.from} → ${m.to}; pick one:` }),
+      h('div', { class: 'row' }, same.map((x) => h('button', { type: 'button', 'data-pick': x.id, class: x.id === m.id ? 'primary' : '', 'aria-pressed': String(x.id === m.id), text: `#${x.id} ${x.kind}`,
+        onclick: (e) => { e.stopPropagation(); this.messageMenu(x.id, ev); } })))) : '';
     this.openMenu(`#${m.id} ${m.kind}: ${m.from} → ${m.to}`, [
+      picker,
       m.summary ? h('p', { class: 'summary', text: m.summary }) : '',
       this.button('Deliver now', 'deliver', () => app.cmd({ kind: 'deliver', msg: m.id }), 'primary'),
       this.button('Drop', 'drop', () => app.cmd({ kind: 'drop', msg: m.id }), 'danger'),

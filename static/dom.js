@@ -76,3 +76,17 @@ export function download(href, name, attrs) {
   a.click();
   a.remove();
 }
+
+// skewWords says how a node's clock is off, in a learner's words, from the
+// server's skew text ("+250ms, +500000 ppm"): a clock that drifts forward
+// runs fast, one set forward is ahead.
+export function skewWords(skew) {
+  const m = /^([+-]?[^,]*),\s*([+-]?\d+)\s*ppm/.exec(skew || '');
+  if (!m) return skew ? 'skewed' : '';
+  const ppm = Number(m[2]);
+  const off = m[1].trim().replace(/^\+/, '');
+  const words = [];
+  if (ppm) words.push(`${ppm > 0 ? 'fast' : 'slow'} ${ppm > 0 ? '+' : '−'}${+(Math.abs(ppm) / 1e4).toFixed(2)} %`);
+  if (!/^-?0s?$/.test(off)) words.push(off.startsWith('-') ? `behind ${off.slice(1)}` : `ahead ${off}`);
+  return words.join(', ') || 'skewed';
+}

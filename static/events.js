@@ -3,7 +3,9 @@ import { h, fmtTime } from './dom.js';
 import { highlight, current } from './highlight.js';
 
 const MAX_ROWS = 400;
-const MESSAGE_KINDS = new Set(['send', 'deliver', 'duplicate']);
+// Message traffic, folded by default: a partition's lost heartbeats would
+// bury the notes that tell the story (a drop by hand shows as its command).
+const MESSAGE_KINDS = new Set(['send', 'deliver', 'duplicate', 'drop']);
 const ANNOUNCED = new Set(['crash', 'restart', 'pause', 'resume', 'note', 'violation', 'command']);
 
 export function describe(e) {
@@ -15,7 +17,8 @@ export function describe(e) {
     case 'duplicate': return `${k} ${e.from} → ${e.to} duplicated${e.text ? ' (' + e.text + ')' : ''}`;
     case 'timer': return `${e.node}: timer ${e.text} fired`;
     case 'request': return `${e.node} ← ${e.text}`;
-    case 'note': return `${e.node ? e.node + ': ' : ''}${e.text}`;
+    // A note that names its node first needs no prefix ("byzantium: byzantium becomes leader").
+    case 'note': return `${e.node && !String(e.text || '').startsWith(e.node + ' ') ? e.node + ': ' : ''}${e.text}`;
     case 'start': return `${e.node} starts`;
     case 'crash': return `${e.node} ${e.text || 'crash'}`;
     case 'restart': return `${e.node} restarts`;
@@ -37,7 +40,13 @@ export class EventLog {
     }
   }
 
-  reset() { this.list.replaceChildren(); }
+  reset() { this.list.replaceChildren(); this.count(); }
+
+  // The folded message traffic says how much it holds.
+  count() {
+    const out = this.root.querySelector('[data-count="messages"]');
+    if (out) out.textContent = `(${this.list.querySelectorAll('.is-message').length})`;
+  }
 
   add(events) {
     if (!events || !events.length) return;
@@ -54,6 +63,7 @@ export class EventLog {
     }
     this.list.prepend(frag);
     while (this.list.childElementCount > MAX_ROWS) this.list.lastElementChild.remove();
+    this.count();
   }
 }
 
@@ -80,7 +90,7 @@ export class Invariants {
     }
     this.list.replaceChildren(...invs.map((inv) => {
       const v = broken.get(inv.name);
-      return h('li', { class: v ? 'inv bad' : 'inv ok', 'data-invariant': inv.name },
+      return h('li', { class: v ? 'inv bad' : 'inv ok', 'data-invariant': inv.name, title: inv.description },
         h('span', { class: 'mark', 'aria-hidden': 'true', text: v ? '✗' : '✓' }),
         h('div', {},
           h('b', { text: inv.name }),

@@ -82,7 +82,9 @@ class HistoryView {
     this.verdictEl.dataset.verdict = result;
     this.root.dataset.verdict = result;
     const title = { ok: '✓ Linearizable', illegal: '✗ Not linearizable', unknown: '? Undecided', none: 'Not checked', error: 'Check failed', pending: 'Checking…' }[result] || result;
-    this.verdictEl.replaceChildren(h('b', { text: title }), ' ', h('span', { text: v && n ? v.text : '' }),
+    // The server's text may start with the verdict the title already says.
+    const said = v && n ? String(v.text || '').replace(/^(not )?linearizable\b[:.]?\s*/i, '') : '';
+    this.verdictEl.replaceChildren(h('b', { text: title }), ' ', h('span', { text: said }),
       this.stale && v && n ? h('span', { class: 'hv-stale', text: ' (rechecking…)' }) : '');
     this.checksEl.hidden = !n || !this.checks.length;
     this.checksEl.replaceChildren(...(n ? this.checks : []).map((c) => h('li', { class: c.ok ? 'ok' : 'breach', 'data-check': c.check, 'data-ok': String(!!c.ok), title: c.doc || '' },
@@ -127,7 +129,8 @@ class HistoryView {
       const text = op.text || ''; // the pattern's own words for it, from the server
       const g = s('g', { class: cls, 'data-op': op.id },
         s('rect', { x: xa, y, width: Math.max(3, xb - xa), height: ROW - 14, rx: 4 }),
-        xb - xa > text.length * 6.5 ? s('text', { x: xa + 4, y: y + 14, text }) : '',
+        // Inside the bar when it fits, else just after it (a short bar still says what it is).
+        xb - xa > text.length * 6.5 ? s('text', { x: xa + 4, y: y + 14, text }) : s('text', { class: 'outside', x: xb + 3, y: y + 14, text }),
         s('title', { text: `#${op.id} ${op.client}: ${text}; invoked ${fmtTime(op.call)}${op.status === 'ok' || op.status === 'fail' ? ', answered ' + fmtTime(op.return) : op.status === 'unknown' ? ', timed out: outcome unknown' : ', waiting'}${unordered.has(op.id) ? '. No linearizable order can place this operation.' : ''}${broken ? '. Part of a breach of ' + broken.join(', ') + '.' : ''}` }));
       kids.push(g);
     }

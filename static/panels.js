@@ -2,7 +2,7 @@
 // (widgets.js). No pattern has its own code. A large cluster (roles.js)
 // gets panels only for the nodes in focus: the selected one, those a broken
 // invariant names, the smaller role groups.
-import { h, fmtTime, slug, nodeClock } from './dom.js';
+import { h, fmtTime, slug, nodeClock, skewWords } from './dom.js';
 import { renderWidget, gridCellClass, gridCellTitle } from './widgets.js';
 import { isLarge, focus } from './roles.js';
 
@@ -63,7 +63,7 @@ export class NodePanels {
           n.badge ? h('span', { class: 'badge-tag', text: n.badge }) : '',
           n.status !== 'up' ? h('span', { class: 'status-tag', text: n.status }) : '',
           h('span', { class: 'pclock', text: nodeClock(st, id) }),
-          n.skew ? h('span', { class: 'skew', text: 'skew ' + n.skew }) : ''),
+          n.skew ? h('span', { class: 'skew', title: 'clock skew ' + n.skew, text: 'clock ' + skewWords(n.skew) }) : ''),
         n.status === 'crashed' ? h('p', { class: 'empty', text: 'crashed: memory lost, disk kept. Restart it from its menu.' }) : '',
         ...ws.map((w) => renderWidget(w, { emphasis: emph.has(w.title), offset: clockOffset(st, id) })),
         n.timers && n.timers.length ? h('p', { class: 'timers', text: 'timers: ' + n.timers.map((t) => `${t.name} @ ${fmtTime(t.dueAt)}`).join(' · ') }) : '');

@@ -11,7 +11,7 @@
 //   const player = attachPlayer(app)  // app: { root, state, send(msg), status(text, isError) }
 //   player.frame(f)                   // every frame
 //   player.urlName()                  // the scenario to keep in the page URL, or ''
-import { $, $$, h, typing } from './dom.js';
+import { $, $$, h, typing, reducedMotion } from './dom.js';
 
 // The WebSocket read limit is 64 KiB; JSON escaping needs room.
 const MAX_UPLOAD = 56 * 1024;
@@ -76,6 +76,8 @@ export function attachPlayer(app) {
   const fileInput = $('input[type="file"][data-action="scenario-file"]', box);
   const urlForm = $('form[data-action="scenario-url"]', box);
   const exportLink = $('a[data-action="export-scenario"]', box);
+  const tools = $('details.story-tools', box);
+  let wasActive = null;
 
   fileInput.addEventListener('change', async () => {
     const f = fileInput.files && fileInput.files[0];
@@ -109,10 +111,15 @@ export function attachPlayer(app) {
     }
   });
 
+  // Next plays the part at the page's speed (the server paces it); while
+  // it plays, Next skips to its end.
+  const speed = () => Number(($('[data-action="speed"]', root) || {}).value) || 1;
+  const sendNext = () => send({ type: 'scenario-next', pace: !reducedMotion(), speed: speed() });
   nav.addEventListener('click', (e) => {
     const b = e.target.closest('button[data-action]');
     if (!b || b.disabled) return;
-    send({ type: b.dataset.action });
+    if (b.dataset.action === 'scenario-next') sendNext();
+    else send({ type: b.dataset.action });
   });
   body.addEventListener('click', (e) => {
     const b = e.target.closest('button[data-choice]');
@@ -121,7 +128,7 @@ export function attachPlayer(app) {
   });
   // Keys n / b move through the story (the cluster keeps space and arrows).
   // A presenter's b blanks the screen instead (room.js).
-  const next = () => { if (!story.waiting && !story.done) send({ type: 'scenario-next' }); };
+  const next = () => { if (story.playing || !story.waiting && !story.done) sendNext(); };
   const prev = () => { if (story.chunk > 1) send({ type: 'scenario-prev' }); };
   document.addEventListener('keydown', (e) => {
     if (!story || !story.active || e.ctrlKey || e.metaKey || e.altKey) return;
@@ -141,6 +148,10 @@ export function attachPlayer(app) {
     box.dataset.following = String(active && story.following);
     box.dataset.waiting = String(active && story.waiting);
     box.dataset.done = String(active && story.done);
+    box.dataset.playing = String(active && !!story.playing);
+    // The file tools fold away while a story plays: the story needs the room.
+    if (tools && active !== wasActive) tools.open = !active;
+    wasActive = active;
     const sess = app.state.session;
     if (sess) {
       exportLink.href = `/session/${encodeURIComponent(sess)}/scenario.yaml?key=${encodeURIComponent(app.state.exportKey || '')}`;
@@ -210,8 +221,9 @@ export function attachPlayer(app) {
     }
     $('[data-action="scenario-prev"]', nav).disabled = story.chunk <= 1;
     const next = $('[data-action="scenario-next"]', nav);
-    next.disabled = story.done || story.waiting;
-    next.title = story.waiting ? 'Answer the question first' : story.done ? 'The story is over' : 'Play on to the next part (n)';
+    next.disabled = !story.playing && (story.done || story.waiting);
+    next.textContent = story.playing ? 'Skip ▶▶' : story.waiting ? 'Answer first' : story.done ? 'The end' : 'Next ▶';
+    next.title = story.playing ? 'Skip to the end of this part (n)' : story.waiting ? 'Answer the question first' : story.done ? 'The story is over' : 'Play on to the next part (n)';
   }
 
   function item(it) {
@@ -222,7 +234,7 @@ export function attachPlayer(app) {
       case 'question': {
         const picked = it.picked !== undefined && it.picked !== null;
         return h('div', { class: cls, 'data-index': it.index, 'data-view': 'question', 'data-answered': String(picked) },
-          h('p', { class: 'q-label', text: picked ? 'Your prediction' : 'Predict: what happens next?' }),
+          h('p', { class: 'q-label', text: picked ? 'Your prediction' : 'Predict' }),
           h('div', { class: 'q-text' }, safeHTML(it.html)),
           h('ol', { class: 'choices' }, it.choices.map((c, i) => {
             const state = !picked ? '' : i === it.answer ? 'right' : i === it.picked ? 'wrong' : '';
@@ -233,13 +245,17 @@ export function attachPlayer(app) {
             h('p', { class: 'verdict', text: it.picked === it.answer ? 'Right.' : `Not quite: the answer is “${it.choices[it.answer]}”.` }),
             safeHTML(it.explain)) : '');
       }
+      // Runs, commands and checks in plain words; the scenario file's own
+      // wording (a condition, a command) is one click away.
       case 'expect':
-        return h('p', { class: [...cls, it.ok ? 'ok' : 'bad'], 'data-index': it.index, title: it.error || 'This held' },
-          h('span', { class: 'mark', 'aria-label': it.ok ? 'held' : 'failed', text: it.ok ? '✓' : '✗' }), ' expect ', h('code', { text: it.text }),
+        return h('div', { class: [...cls, it.ok ? 'ok' : 'bad'], 'data-index': it.index },
+          h('details', {}, h('summary', { title: 'Click for the scenario file’s own words' }, h('span', { class: 'mark', 'aria-label': it.ok ? 'held' : 'failed', text: it.ok ? '✓' : '✗' }), ' ', it.plain || it.text),
+            h('span', { class: 'cond', text: 'expect ' + it.text })),
           it.error ? h('span', { class: 'why', text: it.error }) : '');
       default: // run, command
-        return h('p', { class: cls, 'data-index': it.index, title: `line ${it.line}` },
-          h('span', { class: 'mark', text: it.error ? '✗' : it.kind === 'run' ? '▸' : '•' }), ' ', it.text,
+        return h('div', { class: cls, 'data-index': it.index },
+          h('details', {}, h('summary', { title: 'Click for the scenario file’s own words' }, h('span', { class: 'mark', text: it.error ? '✗' : it.kind === 'run' ? '▸' : '•' }), ' ', it.plain || it.text),
+            h('span', { class: 'cond', text: `${it.text} (line ${it.line})` })),
           it.error ? h('span', { class: 'why', text: it.error }) : '');
     }
   }

@@ -130,7 +130,9 @@ class PatternTools {
   storeKey() { return 'clusterscope-room:' + this.pattern; }
 
   addButtons() {
-    const bar = $('.controls', this.root);
+    // In the page header's teacher tools when the page has them, apart
+    // from the controls a learner plays with.
+    const bar = document.querySelector('[data-view="teach"]') || $('.controls', this.root);
     if (!bar) return;
     bar.append(h('div', { class: 'group room-tools' },
       h('button', { type: 'button', 'data-action': 'present', title: 'Show this run to a room: followers join with a code', onclick: () => this.open() }, 'Present'),

@@ -121,7 +121,7 @@ func Embed(c Chrome, p EmbedPage) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = workbench(nil).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = workbench(nil, false).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

@@ -165,7 +165,7 @@ func Pattern(c Chrome, p PatternPage) templ.Component {
 				}
 			}
 			if p.Live {
-				templ_7745c5c3_Err = workbench(scenariosOf(p.Lesson)).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = workbench(scenariosOf(p.Lesson), true).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -305,7 +305,7 @@ func Pattern(c Chrome, p PatternPage) templ.Component {
 			}
 			return nil
 		})
-		templ_7745c5c3_Err = layout(p.Title, c, "pattern").Render(templ.WithChildren(ctx, templ_7745c5c3_Var2), templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = layoutWith(p.Title, c, "pattern", teachTools(p.Live)).Render(templ.WithChildren(ctx, templ_7745c5c3_Var2), templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -313,18 +313,8 @@ func Pattern(c Chrome, p PatternPage) templ.Component {
 	})
 }
 
-func scenariosOf(l *LessonView) []ScenarioLink {
-	if l == nil {
-		return nil
-	}
-	return l.Scenarios
-}
-
-// workbench is the live cluster, its controls and what sits beside it: the
-// scenario player (with the pattern's scenarios to pick), the invariants,
-// the requests and the broken variants. It is sized to fit the first
-// screen of a 1024×768 projector.
-func workbench(scenarios []ScenarioLink) templ.Component {
+// runSettings are the run's seed and size: a teacher's tools, folded.
+func runSettings() templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
@@ -345,7 +335,98 @@ func workbench(scenarios []ScenarioLink) templ.Component {
 			templ_7745c5c3_Var15 = templ.NopComponent
 		}
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 28, "<section class=\"workbench\" aria-label=\"Live cluster\"><div class=\"controls\" role=\"toolbar\" aria-label=\"Simulation controls\"><div class=\"group\"><button type=\"button\" data-action=\"back\" title=\"Step back (←)\" aria-label=\"Step back\">◀ Back</button> <button type=\"button\" data-action=\"play\" class=\"primary\" title=\"Play or pause (space)\" aria-pressed=\"false\">▶ Play</button> <button type=\"button\" data-action=\"step\" title=\"Step forward (→)\" aria-label=\"Step forward\">Step ▶</button> <label class=\"speed\">Speed <select data-action=\"speed\"><option value=\"0.25\">¼×</option> <option value=\"0.5\">½×</option> <option value=\"1\" selected>1×</option> <option value=\"2\">2×</option> <option value=\"5\">5×</option> <option value=\"20\">20×</option></select></label></div><div class=\"group readout\"><output class=\"step\" data-step=\"0\" aria-label=\"Current step\">step 0</output> <output class=\"vtime\" data-time=\"0\">t = 0.000s</output></div><div class=\"group faults\"><button type=\"button\" data-action=\"partition\" title=\"Partition the network (p)\">✂ Partition</button> <button type=\"button\" data-action=\"heal\" title=\"Heal every link (h)\">Heal</button> <label class=\"toggle\" title=\"Hold every new message until you deliver it (m)\"><input type=\"checkbox\" data-action=\"manual\"> Manual delivery</label></div><div class=\"group run-settings\"><label>Seed <input type=\"number\" min=\"0\" step=\"1\" data-action=\"seed\" value=\"1\" inputmode=\"numeric\"></label> <button type=\"button\" data-action=\"new-seed\" title=\"Reset with a new random seed\">New seed</button> <label>Nodes <select data-action=\"nodes\"></select></label> <button type=\"button\" data-action=\"reset\" title=\"Start again with this seed and node count\">↺ Reset</button> <button type=\"button\" data-action=\"help\" title=\"Keyboard shortcuts (?)\" aria-label=\"Keyboard shortcuts\">?</button></div></div><div class=\"stage\"><div class=\"stage-main\"><div class=\"cluster\" data-view=\"cluster\"><svg viewBox=\"-360 -300 720 600\" role=\"img\" aria-label=\"Cluster diagram\" preserveAspectRatio=\"xMidYMid meet\"></svg><p class=\"status\" data-view=\"status\" role=\"status\"></p></div>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 28, "<details class=\"group run-settings\" data-view=\"run-settings\"><summary title=\"The run's seed and cluster size\">Setup</summary><div class=\"popover\"><label>Seed <input type=\"number\" min=\"0\" step=\"1\" data-action=\"seed\" value=\"1\" inputmode=\"numeric\"></label> <button type=\"button\" data-action=\"new-seed\" title=\"Reset with a new random seed\">New seed</button> <label>Nodes <select data-action=\"nodes\"></select></label></div></details>")
+		if templ_7745c5c3_Err != nil {
+			return templ_7745c5c3_Err
+		}
+		return nil
+	})
+}
+
+// teachTools is where room.js puts Present, Share link and Embed: in the
+// page header, apart from the controls a learner plays with.
+func teachTools(live bool) templ.Component {
+	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
+		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
+		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
+			return templ_7745c5c3_CtxErr
+		}
+		templ_7745c5c3_Buffer, templ_7745c5c3_IsBuffer := templruntime.GetBuffer(templ_7745c5c3_W)
+		if !templ_7745c5c3_IsBuffer {
+			defer func() {
+				templ_7745c5c3_BufErr := templruntime.ReleaseBuffer(templ_7745c5c3_Buffer)
+				if templ_7745c5c3_Err == nil {
+					templ_7745c5c3_Err = templ_7745c5c3_BufErr
+				}
+			}()
+		}
+		ctx = templ.InitializeContext(ctx)
+		templ_7745c5c3_Var16 := templ.GetChildren(ctx)
+		if templ_7745c5c3_Var16 == nil {
+			templ_7745c5c3_Var16 = templ.NopComponent
+		}
+		ctx = templ.ClearChildren(ctx)
+		if live {
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 29, "<div class=\"teach\" role=\"toolbar\" aria-label=\"Teacher tools\" data-view=\"teach\"><span class=\"teach-label\">Teach</span>")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			templ_7745c5c3_Err = runSettings().Render(ctx, templ_7745c5c3_Buffer)
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 30, "</div>")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+		}
+		return nil
+	})
+}
+
+func scenariosOf(l *LessonView) []ScenarioLink {
+	if l == nil {
+		return nil
+	}
+	return l.Scenarios
+}
+
+// workbench is the live cluster, its controls and what sits beside it: the
+// scenario player (with the pattern's scenarios to pick), the invariants,
+// the requests and the broken variants. It is sized to fit the first
+// screen of a 1024×768 projector.
+func workbench(scenarios []ScenarioLink, setupInHeader bool) templ.Component {
+	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
+		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
+		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
+			return templ_7745c5c3_CtxErr
+		}
+		templ_7745c5c3_Buffer, templ_7745c5c3_IsBuffer := templruntime.GetBuffer(templ_7745c5c3_W)
+		if !templ_7745c5c3_IsBuffer {
+			defer func() {
+				templ_7745c5c3_BufErr := templruntime.ReleaseBuffer(templ_7745c5c3_Buffer)
+				if templ_7745c5c3_Err == nil {
+					templ_7745c5c3_Err = templ_7745c5c3_BufErr
+				}
+			}()
+		}
+		ctx = templ.InitializeContext(ctx)
+		templ_7745c5c3_Var17 := templ.GetChildren(ctx)
+		if templ_7745c5c3_Var17 == nil {
+			templ_7745c5c3_Var17 = templ.NopComponent
+		}
+		ctx = templ.ClearChildren(ctx)
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 31, "<section class=\"workbench\" aria-label=\"Live cluster\"><div class=\"controls\" role=\"toolbar\" aria-label=\"Simulation controls\"><div class=\"group\"><button type=\"button\" data-action=\"back\" title=\"Step back (←)\" aria-label=\"Step back\">◀ Back</button> <button type=\"button\" data-action=\"play\" class=\"primary\" title=\"Play or pause (space)\" aria-pressed=\"false\">▶ Play</button> <button type=\"button\" data-action=\"step\" title=\"Step forward (→)\" aria-label=\"Step forward\">Step ▶</button> <label class=\"speed\" title=\"Play speed\"><span class=\"sr-only\">Speed</span> <select data-action=\"speed\"><option value=\"0.25\">¼×</option> <option value=\"0.5\">½×</option> <option value=\"1\" selected>1×</option> <option value=\"2\">2×</option> <option value=\"5\">5×</option> <option value=\"20\">20×</option></select></label></div><div class=\"group readout\"><output class=\"step\" data-step=\"0\" aria-label=\"Current step\">step 0</output> <output class=\"vtime\" data-time=\"0\">t = 0.000s</output></div><div class=\"group faults\"><button type=\"button\" data-action=\"partition\" title=\"Partition the network (p)\">✂ Partition</button> <button type=\"button\" data-action=\"heal\" title=\"Heal every link (h)\">Heal</button> <label class=\"toggle\" title=\"Hold every new message until you deliver it (m)\"><input type=\"checkbox\" data-action=\"manual\"> Manual<span class=\"wide\">delivery</span></label></div><div class=\"group run-again\"><button type=\"button\" data-action=\"reset\" title=\"Start again with this seed and node count\">↺ Reset</button> <button type=\"button\" data-action=\"help\" title=\"Keyboard shortcuts (?)\" aria-label=\"Keyboard shortcuts\">?</button></div>")
+		if templ_7745c5c3_Err != nil {
+			return templ_7745c5c3_Err
+		}
+		if !setupInHeader {
+			templ_7745c5c3_Err = runSettings().Render(ctx, templ_7745c5c3_Buffer)
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+		}
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 32, "</div><div class=\"stage\"><div class=\"stage-main\"><div class=\"cluster\" data-view=\"cluster\"><svg viewBox=\"-360 -300 720 600\" role=\"img\" aria-label=\"Cluster diagram\" preserveAspectRatio=\"xMidYMid meet\"></svg><p class=\"status\" data-view=\"status\" role=\"status\"></p></div>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -353,7 +434,20 @@ func workbench(scenarios []ScenarioLink) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 29, "</div><aside class=\"side\">")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 33, "<section class=\"box variants\" data-view=\"variants\" aria-label=\"Broken variants\"><h2>Broken variants <small>")
+		if templ_7745c5c3_Err != nil {
+			return templ_7745c5c3_Err
+		}
+		var templ_7745c5c3_Var18 string
+		templ_7745c5c3_Var18, templ_7745c5c3_Err = templ.JoinStringErrs("turn one on to see the failure the pattern prevents")
+		if templ_7745c5c3_Err != nil {
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/pattern.templ`, Line: 156, Col: 87}
+		}
+		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var18))
+		if templ_7745c5c3_Err != nil {
+			return templ_7745c5c3_Err
+		}
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 34, "</small></h2><div class=\"toggles\"></div></section><div class=\"below-cluster\"><section class=\"box actions\" data-view=\"actions\" aria-label=\"Requests and actions\"><h2>Requests</h2><div class=\"forms\"></div></section><section class=\"box settings\" data-view=\"settings\" aria-label=\"Settings\" hidden><h2>Settings</h2><div class=\"params\"></div></section></div></div><aside class=\"side\">")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -361,7 +455,7 @@ func workbench(scenarios []ScenarioLink) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 30, "<section class=\"box invariants\" data-view=\"invariants\" aria-label=\"Invariants\"><h2>Invariants</h2><ul></ul></section><section class=\"box actions\" data-view=\"actions\" aria-label=\"Requests and actions\"><h2>Requests</h2><div class=\"forms\"></div></section><section class=\"box variants\" data-view=\"variants\" aria-label=\"Broken variants\"><h2>Broken variants</h2><div class=\"toggles\"></div></section></aside></div></section><div class=\"menu\" data-view=\"menu\" hidden></div><dialog class=\"partition-dialog\" data-view=\"partition-dialog\" aria-label=\"Partition the network\"><form method=\"dialog\"><h2>Partition the network</h2><p>Put each node on a side. Messages between the sides are lost, including those already in flight.</p><table><thead><tr><th>Node</th><th>Side A</th><th>Side B</th><th>Side C</th></tr></thead> <tbody></tbody></table><h3>Or cut one direction of a link</h3><p class=\"oneway\"><label>From <select name=\"from\"></select></label> <label>to <select name=\"to\"></select></label> <button type=\"button\" data-action=\"cut\">Cut one way</button></p><menu><button type=\"button\" data-action=\"partition-apply\" class=\"primary\">Partition</button> <button value=\"cancel\">Cancel</button></menu></form></dialog> <dialog class=\"help-dialog\" data-view=\"help\" aria-label=\"Keyboard shortcuts\"><form method=\"dialog\"><h2>Keyboard shortcuts</h2><dl class=\"keys\"><dt><kbd>Space</kbd></dt><dd>play / pause</dd><dt><kbd>→</kbd></dt><dd>step forward</dd><dt><kbd>←</kbd></dt><dd>step back</dd><dt><kbd>c</kbd></dt><dd>crash the selected node</dd><dt><kbd>r</kbd></dt><dd>restart the selected node</dd><dt><kbd>z</kbd></dt><dd>pause / resume the selected node</dd><dt><kbd>p</kbd></dt><dd>partition dialog</dd><dt><kbd>h</kbd></dt><dd>heal the network</dd><dt><kbd>m</kbd></dt><dd>manual delivery on / off</dd><dt><kbd>1</kbd>…<kbd>9</kbd></dt><dd>select a node</dd><dt><kbd>Esc</kbd></dt><dd>close menus, clear the selection</dd><dt><kbd>n</kbd> / <kbd>b</kbd></dt><dd>scenario: next part / part before</dd><dt><kbd>?</kbd></dt><dd>this help</dd></dl><p>Click a node for its menu (crash, restart, pause, clock skew, cut links). Click a message in flight to deliver, drop or duplicate it.</p><menu><button value=\"close\" class=\"primary\">Close</button></menu></form></dialog><div class=\"sr-only\" aria-live=\"polite\" data-view=\"announce\"></div>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 35, "<section class=\"box invariants\" data-view=\"invariants\" aria-label=\"Invariants\"><h2>Invariants</h2><ul></ul></section></aside></div></section><div class=\"menu\" data-view=\"menu\" hidden></div><dialog class=\"partition-dialog\" data-view=\"partition-dialog\" aria-label=\"Partition the network\"><form method=\"dialog\"><h2>Partition the network</h2><p>Put each node on a side. Messages between the sides are lost, including those already in flight.</p><table><thead><tr><th>Node</th><th>Side A</th><th>Side B</th><th>Side C</th></tr></thead> <tbody></tbody></table><h3>Or cut one direction of a link</h3><p class=\"oneway\"><label>From <select name=\"from\"></select></label> <label>to <select name=\"to\"></select></label> <button type=\"button\" data-action=\"cut\">Cut one way</button></p><menu><button type=\"button\" data-action=\"partition-apply\" class=\"primary\">Partition</button> <button value=\"cancel\">Cancel</button></menu></form></dialog> <dialog class=\"help-dialog\" data-view=\"help\" aria-label=\"Keyboard shortcuts\"><form method=\"dialog\"><h2>Keyboard shortcuts</h2><dl class=\"keys\"><dt><kbd>Space</kbd></dt><dd>play / pause</dd><dt><kbd>→</kbd></dt><dd>step forward</dd><dt><kbd>←</kbd></dt><dd>step back</dd><dt><kbd>c</kbd></dt><dd>crash the selected node</dd><dt><kbd>r</kbd></dt><dd>restart the selected node</dd><dt><kbd>z</kbd></dt><dd>pause / resume the selected node</dd><dt><kbd>p</kbd></dt><dd>partition dialog</dd><dt><kbd>h</kbd></dt><dd>heal the network</dd><dt><kbd>m</kbd></dt><dd>manual delivery on / off</dd><dt><kbd>1</kbd>…<kbd>9</kbd></dt><dd>select a node</dd><dt><kbd>Enter</kbd></dt><dd>open the focused node's or message's menu</dd><dt><kbd>Esc</kbd></dt><dd>close menus, clear the selection</dd><dt><kbd>n</kbd> / <kbd>b</kbd></dt><dd>scenario: next part (again: skip to its end) / part before</dd><dt><kbd>?</kbd></dt><dd>this help</dd></dl><p>Click a node for its menu (crash, restart, pause, clock skew, cut links). Click a message in flight to deliver, drop or duplicate it.</p><menu><button value=\"close\" class=\"primary\">Close</button></menu></form></dialog><div class=\"sr-only\" aria-live=\"polite\" data-view=\"announce\"></div>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -389,12 +483,12 @@ func inspectors() templ.Component {
 			}()
 		}
 		ctx = templ.InitializeContext(ctx)
-		templ_7745c5c3_Var16 := templ.GetChildren(ctx)
-		if templ_7745c5c3_Var16 == nil {
-			templ_7745c5c3_Var16 = templ.NopComponent
+		templ_7745c5c3_Var19 := templ.GetChildren(ctx)
+		if templ_7745c5c3_Var19 == nil {
+			templ_7745c5c3_Var19 = templ.NopComponent
 		}
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 31, "<section class=\"inspect\" id=\"inside\" aria-label=\"Inside the run\"><section class=\"box cluster-panel\" data-view=\"cluster-panel\" aria-label=\"Whole cluster\" hidden><h2>Whole cluster</h2><div class=\"cp-body\"></div></section><section class=\"nodes\" data-view=\"nodes\" aria-label=\"Node panels\"></section><div class=\"inspect-row\">")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 36, "<section class=\"inspect\" id=\"inside\" aria-label=\"Inside the run\"><section class=\"box cluster-panel\" data-view=\"cluster-panel\" aria-label=\"Whole cluster\" hidden><h2>Whole cluster</h2><div class=\"cp-body\"></div></section><section class=\"nodes\" data-view=\"nodes\" aria-label=\"Node panels\"></section><div class=\"inspect-row\">")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -402,7 +496,7 @@ func inspectors() templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 32, "<section class=\"box events\" data-view=\"events\" aria-label=\"Event log\"><h2>Event log <label class=\"filter\"><input type=\"checkbox\" data-filter=\"messages\" checked> messages</label> <label class=\"filter\"><input type=\"checkbox\" data-filter=\"timers\"> timers</label></h2><ol></ol></section></div><div class=\"inspect-row\">")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 37, "<section class=\"box events\" data-view=\"events\" aria-label=\"Event log\"><h2>Event log <label class=\"filter\"><input type=\"checkbox\" data-filter=\"messages\"> messages <span data-count=\"messages\"></span></label> <label class=\"filter\"><input type=\"checkbox\" data-filter=\"timers\"> timers</label></h2><ol></ol></section></div><div class=\"inspect-row\">")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -414,7 +508,7 @@ func inspectors() templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 33, "</div></section>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 38, "</div></section>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

@@ -40,3 +40,31 @@ type PatternPage struct {
 	// run is offered as a scenario file.
 	MaxShareURL int
 }
+
+// startPath is the catalog's "start here" path: the live patterns, in the
+// catalog's order (its tracks go from the basics up).
+func startPath(tracks []Track) []Card {
+	var out []Card
+	for _, t := range tracks {
+		for _, p := range t.Patterns {
+			if p.Live {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
+}
+
+// liveFirst puts a track's live patterns before the ones still coming,
+// each group in its own order.
+func liveFirst(cards []Card) []Card {
+	out := make([]Card, 0, len(cards))
+	for _, live := range []bool{true, false} {
+		for _, c := range cards {
+			if c.Live == live {
+				out = append(out, c)
+			}
+		}
+	}
+	return out
+}

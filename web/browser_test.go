@@ -159,7 +159,7 @@ func TestBrowserManualDeliveryAndHelp(t *testing.T) {
 	do(t, b, "open cyrene's menu", chromedp.Click(`[data-view="cluster"] [data-node="cyrene"]`, chromedp.NodeVisible))
 	do(t, b, "offset", chromedp.SetValue(`[data-view="menu"] input[aria-label="offset in ms"]`, "500", chromedp.NodeVisible))
 	do(t, b, "set", chromedp.Click(`[data-view="menu"] [data-action="offset"]`, chromedp.NodeVisible))
-	poll[bool](t, b, "the skewed clock", `document.querySelector('[data-node="cyrene"] .clock').textContent.includes('skewed') && document.querySelector('[data-panel="cyrene"] .skew') !== null`)
+	poll[bool](t, b, "the skewed clock", `document.querySelector('[data-node="cyrene"] .clock').textContent.includes('ahead 500ms') && document.querySelector('[data-panel="cyrene"] .skew') !== null`)
 
 	do(t, b, "help", chromedp.KeyEvent("?"))
 	poll[bool](t, b, "the help dialog", `document.querySelector('[data-view="help"]').open`)

@@ -149,6 +149,8 @@ type clientMsg struct {
 	Name   string `json:"name,omitempty"`
 	YAML   string `json:"yaml,omitempty"`
 	Choice *int   `json:"choice,omitempty"`
+	// Pace: scenario-next plays its part at the page's speed (Speed), not at once.
+	Pace bool `json:"pace,omitempty"`
 }
 
 // maxDecodeError bounds the part of a decoding error that may quote input.

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 
 	"clusterscope/web/browsertest"
@@ -12,6 +14,7 @@ import (
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 )
 
 // The pattern page at the screen sizes a class meets: laptops and the
@@ -55,7 +58,8 @@ func colorScheme(t *testing.T, b *browsertest.Browser, scheme string) {
 
 func TestBrowserLayoutAboveTheFold(t *testing.T) {
 	ts := startServer(t)
-	// Light at every size; dark (the colours change, not the layout) at two.
+	// Light at every size; dark (the colours change, not the layout) at
+	// 1024×768, 1366×768 and 1920×1080.
 	for _, scheme := range []string{"light", "dark"} {
 		b := browsertest.Tab(t, 1366, 768)
 		colorScheme(t, b, scheme)
@@ -63,7 +67,7 @@ func TestBrowserLayoutAboveTheFold(t *testing.T) {
 		poll[bool](t, b, "the cluster", `document.querySelectorAll('[data-view="cluster"] [data-node]').length === 5`)
 		playUntil(t, b, "a leader", leaderExpr)
 		for _, sc := range screens {
-			if scheme == "dark" && sc.w != 1024 && sc.w != 1920 {
+			if scheme == "dark" && sc.h != 768 && sc.w != 1920 {
 				continue
 			}
 			name := fmt.Sprintf("layout-%dx%d-%s", sc.w, sc.h, scheme)
@@ -150,5 +154,255 @@ func TestBrowserPresenterLayout(t *testing.T) {
 			}
 			noBrowserErrors(t, b)
 		})
+	}
+}
+
+// The pattern page as a learner meets it (issue 18), at the sizes a class
+// meets (1024×768 projector, 1366×768 laptop, 1920×1080) in light and dark:
+// the story plays from start to end with every question and all its choices
+// on the first screen, nothing scrolls inside a column, and the broken
+// variant shows its failure.
+
+var learnerScreens = []struct{ w, h int }{{1024, 768}, {1366, 768}, {1920, 1080}}
+
+// rectsOverlap is a JS expression: do the boxes of a and b (elements) cross
+// by more than 1 px?
+const rectsOverlapJS = `const overlap = (a, b) => { const r = a.getBoundingClientRect(), q = b.getBoundingClientRect(); return r.width > 0 && q.width > 0 && r.left < q.right - 1 && q.left < r.right - 1 && r.top < q.bottom - 1 && q.top < r.bottom - 1; };`
+
+// firstScreen asserts that each selector is wholly in the window, the page
+// is not scrolled, and no column scrolls on its own.
+func firstScreen(t *testing.T, b *browsertest.Browser, when string, sels ...string) {
+	t.Helper()
+	if y := eval[float64](t, b, `scrollY`); y != 0 {
+		t.Errorf("%s: the page scrolled to y=%.0f", when, y)
+	}
+	for _, sel := range sels {
+		if !eval[bool](t, b, inViewport(sel)) {
+			t.Errorf("%s: %s is not wholly on the first screen: %s", when, sel, eval[string](t, b, fmt.Sprintf(`(() => { const e = document.querySelector(%q); if (!e) return 'missing'; const r = e.getBoundingClientRect(); return JSON.stringify([r.left, r.top, r.right, r.bottom]); })()`, sel)))
+		}
+	}
+	// Nothing beside the cluster scrolls inside itself.
+	if s := eval[string](t, b, `[...document.querySelectorAll('.stage, .stage *')].filter((e) => e.scrollHeight > e.clientHeight + 1 && /(auto|scroll)/.test(getComputedStyle(e).overflowY)).map((e) => e.className || e.tagName).join(', ')`); s != "" {
+		t.Errorf("%s: these scroll inside themselves: %s", when, s)
+	}
+}
+
+// storyWords are the story's lines a learner reads (summaries of runs,
+// commands and checks; the file's own wording is in their details).
+const storyWordsJS = `[...document.querySelectorAll('[data-view="story"] .story-part.current .story-item')].map((e) => { const s = e.querySelector('summary'); return s ? s.textContent : ''; }).join('\n')`
+
+func TestBrowserLearnerPlaysLeaderAndFollowers(t *testing.T) {
+	ts := startServer(t)
+	for _, sc := range learnerScreens {
+		for _, scheme := range []string{"light", "dark"} {
+			name := fmt.Sprintf("%dx%d-%s", sc.w, sc.h, scheme)
+			t.Run(name, func(t *testing.T) {
+				b := browsertest.Tab(t, sc.w, sc.h)
+				colorScheme(t, b, scheme)
+				do(t, b, "size the window", chromedp.EmulateViewport(int64(sc.w), int64(sc.h)))
+
+				// The catalog opens with a path through the live patterns.
+				do(t, b, "open the catalog", chromedp.Navigate(ts.URL+"/"))
+				poll[bool](t, b, "the catalog", `!!document.querySelector('[data-view="start-here"]')`)
+				firstScreen(t, b, "the catalog", `[data-view="start-here"] h2`, `[data-view="start-here"] li:first-child a`)
+				if eval[bool](t, b, `document.querySelector('.card.coming').getBoundingClientRect().top < document.querySelector('[data-view="start-here"]').getBoundingClientRect().bottom`) {
+					t.Error("the catalog shows patterns still coming before its start-here path")
+				}
+
+				do(t, b, "open the page", chromedp.Navigate(ts.URL+lafPage))
+				poll[bool](t, b, "the cluster", `document.querySelectorAll('[data-view="cluster"] [data-node]').length >= 3`)
+				// Teacher tools are apart from play.
+				poll[bool](t, b, "the teacher tools", `!!document.querySelector('[data-view="teach"] [data-action="present"]')`)
+				if eval[bool](t, b, `!!document.querySelector('.controls [data-action="present"], .controls [data-action="seed"]')`) {
+					t.Error("teacher tools (Present, Seed) sit in the toolbar with Play")
+				}
+				firstScreen(t, b, "the page", `[data-view="cluster"] svg`, `[data-action="play"]`, `[data-scenario="1-election"]`, `[data-view="variants"] [data-variant]`, `[data-view="teach"] [data-action="present"]`)
+				// The story plays fast enough for a test; a learner picks 1×.
+				do(t, b, "speed 20×", chromedp.SetValue(`[data-action="speed"]`, "20"))
+				do(t, b, "open the story", chromedp.Click(`[data-scenario="1-election"]`, chromedp.NodeVisible))
+				playStory(t, b, "1-election")
+
+				// The broken variant: switch it on and play its story to the failure.
+				do(t, b, "close the story", chromedp.Click(`[data-view="story"] [data-action="scenario-close"]`, chromedp.NodeVisible))
+				poll[bool](t, b, "the story closed", `document.querySelector('[data-view="story"]').dataset.active === 'false'`)
+				firstScreen(t, b, "the variant switch", `[data-view="variants"] [data-variant="forget-vote-on-restart"]`, `[data-scenario="2-forgotten-vote"]`)
+				do(t, b, "switch the broken variant on", chromedp.Click(`[data-variant="forget-vote-on-restart"]`, chromedp.NodeVisible))
+				poll[bool](t, b, "the variant on in the log", `[...document.querySelectorAll('[data-view="events"] li')].some((li) => li.textContent.includes('variant forget-vote-on-restart on'))`)
+				do(t, b, "open its story", chromedp.Click(`[data-scenario="2-forgotten-vote"]`, chromedp.NodeVisible))
+				playStory(t, b, "2-forgotten-vote")
+				poll[bool](t, b, "the failure", `document.querySelector('[data-view="invariants"]').classList.contains('broken') && !!document.querySelector('[data-view="cluster"] .node.violating')`)
+				if !eval[bool](t, b, `document.querySelector('[data-variant="forget-vote-on-restart"]').checked`) {
+					t.Error("the variant's switch is off while its story plays")
+				}
+				firstScreen(t, b, "the failure", `[data-view="cluster"] .node.violating .body`, `[data-view="variants"] [data-variant]`)
+				// The toast says so without covering the cluster.
+				if s := eval[string](t, b, `(() => { `+rectsOverlapJS+` const st = document.querySelector('[data-view="status"]'); return [...document.querySelectorAll('[data-view="cluster"] .node .body, [data-view="cluster"] .node .name')].filter((n) => overlap(st, n)).map((n) => n.closest('[data-node]').dataset.node).join(', '); })()`); s != "" {
+					t.Errorf("the status covers %s", s)
+				}
+				// The log tells the story: notes by default, messages folded.
+				if n := eval[int](t, b, `[...document.querySelectorAll('[data-view="events"] li[data-kind="note"]')].filter((li) => li.getClientRects().length).length`); n < 3 {
+					t.Errorf("the event log shows %d of the pattern's notes", n)
+				}
+				if eval[bool](t, b, `[...document.querySelectorAll('[data-view="events"] li.is-message, [data-view="events"] li[data-kind="drop"]')].some((li) => li.getClientRects().length)`) {
+					t.Error("the event log shows message traffic by default")
+				}
+				viewportShot(t, b, "learner-failure-"+name)
+				noBrowserErrors(t, b)
+			})
+		}
+	}
+}
+
+// playStory reads the open story to its end: at each part the cluster, the
+// whole part and the way on are on the first screen; each question is
+// answered; each run plays at a pace a learner can watch.
+func playStory(t *testing.T, b *browsertest.Browser, name string) {
+	t.Helper()
+	const story = `document.querySelector('[data-view="story"]')`
+	poll[bool](t, b, "the story", story+`.dataset.active === 'true' && `+story+`.dataset.playing === 'false'`)
+	paced := 0
+	for part := 1; ; part++ {
+		if part > 30 {
+			t.Fatal("the story does not end")
+		}
+		where := fmt.Sprintf("%s part %d", name, part)
+		firstScreen(t, b, where, `[data-view="cluster"] svg`, `[data-view="story"] .story-head`, `[data-view="story"] .story-part.current`,
+			`[data-action="scenario-next"]`, `[data-view="variants"] [data-variant]`)
+		if w := eval[string](t, b, storyWordsJS); strings.Contains(w, "==") || strings.Contains(w, "!=") || strings.ContainsAny(w, "&|\"{") || strings.Contains(w, "force-election") {
+			t.Errorf("%s reads like a test: %q", where, w)
+		}
+		if eval[bool](t, b, `!!document.querySelector('[data-view="question"][data-answered="false"]')`) {
+			n := eval[int](t, b, `document.querySelectorAll('[data-view="question"][data-answered="false"] [data-choice]').length`)
+			sels := []string{`[data-view="question"][data-answered="false"]`}
+			for i := 0; i < n; i++ {
+				sels = append(sels, fmt.Sprintf(`[data-view="question"][data-answered="false"] [data-choice="%d"]`, i))
+			}
+			firstScreen(t, b, where+" (question)", sels...)
+			do(t, b, "answer", chromedp.Click(`[data-view="question"][data-answered="false"] [data-choice="1"]`, chromedp.NodeVisible))
+			poll[bool](t, b, "the explanation", `!!document.querySelector('[data-view="explain"]')`)
+			firstScreen(t, b, where+" (answered)", `[data-view="explain"]`, `[data-action="scenario-next"]`)
+		}
+		if eval[bool](t, b, story+`.dataset.done === 'true'`) {
+			break
+		}
+		before := eval[int](t, b, `+document.querySelector('[data-step]').dataset.step`)
+		chunk := eval[string](t, b, story+`.querySelector('.story-meta').textContent`)
+		do(t, b, "next", chromedp.Click(`[data-action="scenario-next"]`, chromedp.NodeVisible))
+		// Playing, the cluster shows steps on the way (a part may also be
+		// over before a frame shows it).
+		seen := poll[string](t, b, "the part", `(() => { const s = `+story+`; if (s.dataset.playing === 'true') return 'playing ' + document.querySelector('[data-step]').dataset.step; return s.querySelector('.story-meta').textContent !== `+strconv.Quote(chunk)+` ? 'over' : ''; })()`)
+		poll[bool](t, b, "the part's end", story+`.dataset.playing === 'false' && `+story+`.querySelector('.story-meta').textContent !== `+strconv.Quote(chunk))
+		after := eval[int](t, b, `+document.querySelector('[data-step]').dataset.step`)
+		if mid, ok := strings.CutPrefix(seen, "playing "); ok {
+			if m, _ := strconv.Atoi(mid); m < after && after-before > 20 {
+				paced++
+			}
+		}
+	}
+	if paced == 0 {
+		t.Errorf("%s: no part was seen playing on its way", name)
+	}
+}
+
+// The pieces of the page a learner uses by hand, at each size: each part
+// in a tab of its own (a tab lives at most 90 s).
+func TestBrowserLearnerPageByHand(t *testing.T) {
+	ts := startServer(t)
+	parts := []struct {
+		name string
+		run  func(t *testing.T, b *browsertest.Browser)
+	}{
+		{"keyboard-clock-crash", func(t *testing.T, b *browsertest.Browser) {
+			step := eval[int](t, b, `+document.querySelector('[data-step]').dataset.step`)
+			// Enter on a focused node opens its menu and crashes nothing.
+			do(t, b, "focus athens", chromedp.Focus(`[data-view="cluster"] [data-node="athens"]`))
+			do(t, b, "Enter", chromedp.KeyEvent(kb.Enter))
+			poll[bool](t, b, "athens's menu", `!document.querySelector('[data-view="menu"]').hidden && document.querySelector('[data-view="menu"]').textContent.includes('athens')`)
+			do(t, b, "Escape", chromedp.KeyEvent(kb.Escape))
+			do(t, b, "a step", chromedp.Click(`[data-action="step"]`, chromedp.NodeVisible))
+			poll[bool](t, b, "the step", fmt.Sprintf(`+document.querySelector('[data-step]').dataset.step > %d`, step))
+			if s := eval[string](t, b, `document.querySelector('[data-view="cluster"] [data-node="athens"]').dataset.status`); s != "up" {
+				t.Fatalf("Enter on athens left it %s", s)
+			}
+
+			// A fast clock says "fast", and the drift field says what ppm means.
+			do(t, b, "athens's menu", chromedp.Click(`[data-view="cluster"] [data-node="athens"] .body`, chromedp.NodeVisible))
+			do(t, b, "drift", chromedp.SetValue(`[data-view="menu"] input[aria-label="drift in ppm"]`, "500000"),
+				chromedp.Evaluate[chromedp.Void](`document.querySelector('[data-view="menu"] input[aria-label="drift in ppm"]').dispatchEvent(new Event('input'))`))
+			if h := eval[string](t, b, `document.querySelector('[data-hint="drift"]').textContent`); !strings.Contains(h, "fast by 50 %") {
+				t.Errorf("the drift hint for 500000 ppm: %q", h)
+			}
+			do(t, b, "set the drift", chromedp.Click(`[data-view="menu"] [data-action="drift"]`, chromedp.NodeVisible))
+			poll[bool](t, b, "a fast clock", `document.querySelector('[data-view="cluster"] [data-node="athens"] .clock').textContent.includes('fast')`)
+
+			// A crashed node's name stays readable.
+			do(t, b, "crash byzantium", chromedp.Click(`[data-view="cluster"] [data-node="byzantium"] .body`, chromedp.NodeVisible), chromedp.Click(`[data-view="menu"] [data-action="crash"]`, chromedp.NodeVisible))
+			poll[bool](t, b, "byzantium crashed", `document.querySelector('[data-view="cluster"] [data-node="byzantium"]').dataset.status === 'crashed'`)
+			if eval[bool](t, b, `(() => { `+rectsOverlapJS+` const n = document.querySelector('[data-node="byzantium"]'); return overlap(n.querySelector('.name'), n.querySelector('.status-mark')); })()`) {
+				t.Error("the crashed node's ✕ covers its name")
+			}
+
+		}},
+		{"manual-delivery", func(t *testing.T, b *browsertest.Browser) {
+			// Manual delivery: held messages on one link stack with a count and a picker.
+			do(t, b, "manual delivery on", chromedp.Click(`[data-action="manual"]`, chromedp.NodeVisible))
+			poll[bool](t, b, "manual on", `document.querySelector('[data-action="manual"]').checked`)
+			playUntil(t, b, "a link holding two messages", `[...document.querySelectorAll('[data-view="cluster"] .msg.held')].some((m) => +m.dataset.count >= 2)`)
+			if s := eval[string](t, b, `(() => { const ms = [...document.querySelectorAll('[data-view="cluster"] .msg.held')].map((m) => m.querySelector('circle').getBoundingClientRect()); const bad = []; ms.forEach((a, i) => ms.slice(i + 1).forEach((b) => { if (Math.hypot(a.x - b.x, a.y - b.y) < a.width) bad.push([a.x, a.y]); })); return JSON.stringify(bad.length ? bad : ''); })()`); s != `""` {
+				t.Errorf("held messages sit on one another: %s", s)
+			}
+			if s := eval[string](t, b, `(() => { `+rectsOverlapJS+` const bodies = [...document.querySelectorAll('[data-view="cluster"] .node .body, [data-view="cluster"] .node .crown, [data-view="cluster"] .node .badge')]; return [...document.querySelectorAll('[data-view="cluster"] .msg-label')].filter((l) => bodies.some((n) => overlap(l, n))).map((l) => l.textContent).join(', '); })()`); s != "" {
+				t.Errorf("message labels run under nodes: %s", s)
+			}
+			stack := eval[string](t, b, `(() => { const m = [...document.querySelectorAll('[data-view="cluster"] .msg.held')].find((m) => +m.dataset.count >= 2); return m.dataset.msg + ' ' + m.dataset.count; })()`)
+			id, count, _ := strings.Cut(stack, " ")
+			do(t, b, "focus the stack", chromedp.Focus(fmt.Sprintf(`[data-view="cluster"] .msg[data-msg=%q]`, id)))
+			do(t, b, "Enter", chromedp.KeyEvent(kb.Enter))
+			poll[bool](t, b, "the picker", fmt.Sprintf(`document.querySelectorAll('[data-view="message-picker"] [data-pick]').length === %s`, count))
+			picked := eval[string](t, b, `document.querySelectorAll('[data-view="message-picker"] [data-pick]')[1].dataset.pick`)
+			do(t, b, "pick the second", chromedp.Click(fmt.Sprintf(`[data-view="message-picker"] [data-pick=%q]`, picked), chromedp.NodeVisible))
+			poll[bool](t, b, "the menu for it", fmt.Sprintf(`document.querySelector('[data-view="menu"] h3').textContent.startsWith('#%s ')`, picked))
+			do(t, b, "deliver it", chromedp.Click(`[data-view="menu"] [data-action="deliver"]`, chromedp.NodeVisible))
+			poll[bool](t, b, "the one picked delivered", fmt.Sprintf(`[...document.querySelectorAll('[data-view="events"] li[data-kind="command"]')].some((li) => li.textContent.includes('deliver #%s '))`, picked))
+			// Anything the Enter key sent came before the delivery picked.
+			if eval[bool](t, b, fmt.Sprintf(`[...document.querySelectorAll('[data-view="events"] li[data-kind="command"]')].some((li) => li.textContent.includes('deliver #%s '))`, id)) {
+				t.Fatal("Enter on a held message delivered it")
+			}
+
+		}},
+		{"panels-history", func(t *testing.T, b *browsertest.Browser) {
+			// Node panels show their values whole.
+			do(t, b, "a write", chromedp.Click(`[data-view="actions"] form button`, chromedp.NodeVisible))
+			playUntil(t, b, "the write in a log", `[...document.querySelectorAll('[data-view="nodes"] .entry .txt')].some((e) => e.textContent.includes('='))`)
+			if s := eval[string](t, b, `[...document.querySelectorAll('[data-view="nodes"] .entry, [data-view="nodes"] .entry .txt, [data-view="nodes"] .marker, [data-view="nodes"] dd')].filter((e) => e.getClientRects().length && (e.scrollWidth > e.clientWidth + 1 || e.getBoundingClientRect().right > e.closest('.panel').getBoundingClientRect().right + 1)).map((e) => e.textContent).join(' | ')`); s != "" {
+				t.Errorf("node panels cut values short: %s", s)
+			}
+			// History: every bar says what it is; the verdict says it once.
+			poll[bool](t, b, "the history", `document.querySelectorAll('[data-view="history"] .hv-op').length > 0`)
+			if n := eval[int](t, b, `[...document.querySelectorAll('[data-view="history"] .hv-op')].filter((g) => !g.querySelector('text') || !g.querySelector('text').textContent).length`); n > 0 {
+				t.Errorf("%d history bars have no label", n)
+			}
+			if v := eval[string](t, b, `document.querySelector('[data-view="history"] .hv-verdict').textContent`); strings.Count(strings.ToLower(v), "linearizable") > 1 {
+				t.Errorf("the verdict repeats itself: %q", v)
+			}
+		}},
+	}
+	for _, sc := range learnerScreens {
+		for _, scheme := range []string{"light", "dark"} {
+			for _, p := range parts {
+				name := fmt.Sprintf("%dx%d-%s/%s", sc.w, sc.h, scheme, p.name)
+				t.Run(name, func(t *testing.T) {
+					b := browsertest.Tab(t, sc.w, sc.h)
+					colorScheme(t, b, scheme)
+					do(t, b, "size the window", chromedp.EmulateViewport(int64(sc.w), int64(sc.h)))
+					do(t, b, "open the page", chromedp.Navigate(ts.URL+lafPage+"?seed=1"))
+					poll[bool](t, b, "the cluster", `document.querySelectorAll('[data-view="cluster"] [data-node]').length === 5`)
+					do(t, b, "speed 5×", chromedp.SetValue(`[data-action="speed"]`, "5"))
+					playUntil(t, b, "a leader", leaderExpr)
+					p.run(t, b)
+					noBrowserErrors(t, b)
+				})
+			}
+		}
 	}
 }

@@ -543,6 +543,14 @@ func (s *session) run() {
 
 // playTick runs one tick of play, up to the step cap.
 func (s *session) playTick() {
+	if st := s.story; st != nil && st.follow && st.pacing && s.sim == st.pl.Sim() {
+		if err := s.paceStory(); err != nil {
+			s.errorFrame("scenario", err)
+		}
+		s.chargeWork()
+		s.flush()
+		return
+	}
 	virtual := time.Duration(float64(s.lim.Tick) * playRate * s.play.Speed)
 	if err := s.runFor(max(virtual, time.Microsecond)); err != nil {
 		s.play.Playing = false

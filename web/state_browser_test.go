@@ -75,17 +75,17 @@ func TestBrowserClockFollowsClusterTimeAfterSkewRemoved(t *testing.T) {
 	const id = "athens"
 	const clusterTime = `(+document.querySelector('[data-time]').dataset.time / 1e6).toFixed(3) + 's'`
 	setClock(t, b, id, "offset", 5000)
-	poll[bool](t, b, "the skewed clock", clockLabel(id)+`.endsWith('(skewed)')`)
+	poll[bool](t, b, "the skewed clock", clockLabel(id)+`.endsWith('(ahead 5s)')`)
 	playUntil(t, b, "time to pass", `+document.querySelector('[data-time]').dataset.time > 200000`)
 	skewed := eval[string](t, b, clockLabel(id))
-	if want := eval[string](t, b, clusterTime); skewed == want || skewed == want+" (skewed)" {
+	if want := eval[string](t, b, clusterTime); skewed == want || skewed == want+" (ahead 5s)" {
 		t.Fatalf("a clock 5 s ahead reads %q, the cluster's time is %q", skewed, want)
 	}
 
 	// Back to true time: it is no longer skewed, and it reads the cluster's
 	// time from then on.
 	setClock(t, b, id, "offset", 0)
-	poll[bool](t, b, "the clock unskewed", `!`+clockLabel(id)+`.endsWith('(skewed)')`)
+	poll[bool](t, b, "the clock unskewed", `!`+clockLabel(id)+`.endsWith(')')`)
 	from := eval[int](t, b, `+document.querySelector('[data-time]').dataset.time`)
 	playUntil(t, b, "time to pass", fmt.Sprintf(`+document.querySelector('[data-time]').dataset.time > %d`, from+300000))
 	poll[bool](t, b, "the pause drawn", `window.clusterscope.state.play.playing === false`)

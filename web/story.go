@@ -4,9 +4,13 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"maps"
+	"math"
+	"slices"
 	"strings"
 	"time"
 
+	"clusterscope/engine"
 	"clusterscope/lessons"
 )
 
@@ -33,6 +37,11 @@ type story struct {
 	stops   []int       // the player's position after each chunk played
 	follow  bool        // the session's Sim is the player's
 	version int         // bumped on every change, for deltas
+	// pacing: a "next" is playing its part at a watchable pace, a slice of
+	// virtual time per play tick (the session's ticker drives it); another
+	// "next" skips to the part's end.
+	pacing  bool
+	actions map[string]string // the pattern's action names → their labels
 }
 
 type playedStep struct {
@@ -78,26 +87,52 @@ func (st *story) waiting() int {
 	return -1
 }
 
-// next plays the next chunk.
+// next plays the next chunk at once.
 func (st *story) next() error {
+	if err := st.begin(); err != nil {
+		return err
+	}
+	return st.advance(0)
+}
+
+// begin starts the next chunk; advance plays it.
+func (st *story) begin() error {
 	if st.pl.Done() {
 		return errors.New("the scenario is over: go back, or pick another")
 	}
 	if st.waiting() >= 0 {
 		return errors.New("pick an answer to the question first")
 	}
+	st.pacing = true
+	st.version++
+	return nil
+}
+
+// advance plays on in the chunk begun: its run steps for at most budget of
+// virtual time (0: the whole chunk). The chunk ends after narration or a
+// question, or at the end of the scenario; then pacing stops.
+func (st *story) advance(budget time.Duration) error {
 	for !st.pl.Done() {
 		at := st.pl.Next()
-		out, err := st.pl.Step()
+		out, done, err := st.pl.StepWithin(budget)
+		if !done {
+			return nil // the budget is spent; a run step goes on next tick
+		}
 		if st.pl.Next() == at { // the simulation failed: it cannot go on
+			st.pacing = false
 			st.version++
 			return err
 		}
 		st.played = append(st.played, playedStep{out, err})
+		st.version++
 		if isStop(out.Step) {
 			break
 		}
+		if budget > 0 && out.Step.Kind == lessons.StepRun {
+			return nil // one run step per tick: each shows on its own
+		}
 	}
+	st.pacing = false
 	st.stops = append(st.stops, st.pl.Next())
 	st.version++
 	return nil
@@ -110,7 +145,7 @@ func (st *story) seekChunk(n int) error {
 	if err != nil {
 		return err
 	}
-	st.pl, st.played, st.stops = pl, nil, nil
+	st.pl, st.played, st.stops, st.pacing = pl, nil, nil, false
 	for len(st.stops) < max(n, 1) && !st.pl.Done() {
 		if err := st.next(); err != nil {
 			return err
@@ -178,6 +213,7 @@ type storyWire struct {
 	Following   bool          `json:"following"`
 	Done        bool          `json:"done"`
 	Waiting     bool          `json:"waiting"` // a question waits for an answer
+	Playing     bool          `json:"playing"` // a part plays at a watchable pace; "next" skips it
 	Expects     int           `json:"expects"` // expectations checked so far
 	Failed      int           `json:"failed"`  // steps that failed so far
 	Items       []storyItem   `json:"items"`
@@ -189,9 +225,10 @@ type storyItem struct {
 	Chunk int           `json:"chunk"`
 	Kind  string        `json:"kind"`
 	Line  int           `json:"line"`
-	HTML  template.HTML `json:"html,omitempty"` // narration, or the question
-	Text  string        `json:"text,omitempty"` // what a run, command or expect did
-	OK    *bool         `json:"ok,omitempty"`   // expect held; run-until came true
+	HTML  template.HTML `json:"html,omitempty"`  // narration, or the question
+	Text  string        `json:"text,omitempty"`  // what a run, command or expect did, as the file says it
+	Plain string        `json:"plain,omitempty"` // the same in plain words, for a learner
+	OK    *bool         `json:"ok,omitempty"`    // expect held; run-until came true
 	Error string        `json:"error,omitempty"`
 	// Questions: Answer and Explain only once Picked is set.
 	Choices []string      `json:"choices,omitempty"`
@@ -206,12 +243,12 @@ func (st *story) wire() *storyWire {
 	sc := st.sc
 	w := &storyWire{
 		Active: true, Name: sc.Name, Title: sc.Title, Pattern: sc.Pattern, Source: st.source, File: sc.File,
-		Description: sc.DescriptionHTML, Steps: len(sc.Steps), Next: st.pl.Next(), Chunk: len(st.stops), Chunks: st.chunks(),
-		Following: st.follow, Done: st.pl.Done(), Waiting: st.waiting() >= 0, Items: make([]storyItem, 0, len(st.played)),
+		Description: sc.DescriptionHTML, Steps: len(sc.Steps), Next: st.pl.Next(), Chunk: len(st.stops) + boolInt(st.pacing), Chunks: st.chunks(),
+		Following: st.follow, Done: st.pl.Done() && !st.pacing, Waiting: st.waiting() >= 0, Playing: st.pacing, Items: make([]storyItem, 0, len(st.played)),
 	}
 	chunk := 1
 	for _, p := range st.played {
-		it := itemOf(p, st.answers)
+		it := itemOf(p, st.answers, st.actions)
 		it.Chunk = chunk
 		if isStop(p.out.Step) {
 			chunk++
@@ -227,7 +264,14 @@ func (st *story) wire() *storyWire {
 	return w
 }
 
-func itemOf(p playedStep, answers map[int]int) storyItem {
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func itemOf(p playedStep, answers map[int]int, actions map[string]string) storyItem {
 	o, s := p.out, p.out.Step
 	it := storyItem{Index: o.Index, Kind: s.Kind, Line: s.Line, SimStep: o.SimStep, At: o.At}
 	if p.err != nil {
@@ -246,6 +290,7 @@ func itemOf(p playedStep, answers map[int]int) storyItem {
 		}
 	case lessons.StepRun:
 		it.Text = runText(s.Run, o)
+		it.Plain = runPlain(s.Run, o, p.err)
 		if s.Run.Until != "" {
 			it.OK = &no
 			if p.err == nil {
@@ -258,17 +303,78 @@ func itemOf(p playedStep, answers map[int]int) storyItem {
 			c = o.Command
 		}
 		it.Text = c.String()
+		it.Plain = commandPlain(c, actions)
 	case lessons.StepExpect:
 		it.Text = s.Expect.Condition
 		if s.Expect.Message != "" {
 			it.Text += " (" + s.Expect.Message + ")"
 		}
 		it.OK = &no
+		it.Plain = "Check: this did not turn out as the story expects."
 		if p.err == nil {
 			it.OK = &yes
+			it.Plain = "Check: the cluster is as the story says."
+		}
+		if s.Expect.Message != "" {
+			it.Plain = "Check: " + s.Expect.Message + "."
 		}
 	}
 	return it
+}
+
+// runPlain tells a learner what a run step did: how much time passed.
+func runPlain(r *lessons.RunSpec, o lessons.Outcome, err error) string {
+	at := fmt.Sprintf("(now t = %.3f s)", float64(o.At)/1e6)
+	switch {
+	case r.For > 0:
+		return fmt.Sprintf("Time passes: %v %s.", time.Duration(r.For), at)
+	case r.Until != "" && err != nil:
+		return fmt.Sprintf("The cluster ran for %v without reaching what the story waits for %s.", time.Duration(r.Limit), at)
+	case r.Until != "":
+		return "The cluster runs until what the story waits for happens " + at + "."
+	default:
+		return fmt.Sprintf("The cluster runs %d events %s.", o.Ran, at)
+	}
+}
+
+// commandPlain tells a learner what a command did, as a sentence.
+func commandPlain(c *engine.Command, actions map[string]string) string {
+	switch c.Kind {
+	case engine.CmdCrash:
+		return c.Node + " crashes: it loses everything not on its disk."
+	case engine.CmdRestart:
+		return c.Node + " restarts from what its disk holds."
+	case engine.CmdPause:
+		return c.Node + " pauses (a long GC): it keeps its state but does nothing."
+	case engine.CmdResume:
+		return c.Node + " resumes."
+	case engine.CmdPartition:
+		parts := make([]string, len(c.Groups))
+		for i, g := range c.Groups {
+			parts[i] = strings.Join(g, " and ")
+		}
+		return "The network splits into " + strings.Join(parts, "; ") + ": messages between the sides are lost."
+	case engine.CmdCut:
+		return fmt.Sprintf("Messages from %s to %s are lost from now on.", c.From, c.To)
+	case engine.CmdHeal:
+		return "The network heals: every message gets through again."
+	case engine.CmdAction:
+		if l := actions[c.Name]; l != "" {
+			return c.Node + ": " + l + "."
+		}
+	case engine.CmdClient:
+		args := make([]string, 0, len(c.Args))
+		for _, k := range slices.Sorted(maps.Keys(c.Args)) {
+			args = append(args, k+" "+c.Args[k])
+		}
+		return fmt.Sprintf("%s sends a %s request (%s).", c.Node, c.Name, strings.Join(args, ", "))
+	case engine.CmdVariant:
+		if c.On {
+			return "The broken variant " + c.Name + " is switched on."
+		}
+		return "The broken variant " + c.Name + " is switched off."
+	}
+	return c.String() + "."
 }
 
 func runText(r *lessons.RunSpec, o lessons.Outcome) string {
@@ -304,9 +410,29 @@ var takesOver = map[string]bool{
 // took over from the story before the message is carried out (false).
 func (s *session) doStory(m clientMsg) (handled bool, err error) {
 	if !storyTypes[m.Type] {
+		// While a part plays, play (the speed menu, or Play after Pause)
+		// sets its pace; it does not take over.
+		if st := s.story; st != nil && st.follow && st.pacing && m.Type == "play" {
+			if m.Speed != 0 && (m.Speed < minSpeed || m.Speed > maxStoryPace || math.IsNaN(m.Speed)) {
+				return true, fmt.Errorf("play: speed must be within %g..%g while a part of the story plays, not %g", minSpeed, float64(maxStoryPace), m.Speed)
+			}
+			if m.Speed != 0 {
+				s.play.Speed = m.Speed
+			}
+			s.play.Playing = true
+			return true, nil
+		}
 		if st := s.story; st != nil && st.follow && takesOver[m.Type] {
 			// The learner's actions go to the player's cluster, which is
 			// rebuilt from the scenario when they come back.
+			// A part still playing ends first, so the story waits at the
+			// end of a part (where "scenario-resume" brings the learner back).
+			if st.pacing {
+				if err := st.advance(0); err != nil {
+					return false, err
+				}
+				s.play.Playing = false
+			}
 			st.follow = false
 			st.version++
 		}
@@ -335,7 +461,27 @@ func (s *session) doStory(m clientMsg) (handled bool, err error) {
 	}
 	switch m.Type {
 	case "scenario-next":
-		err = st.next()
+		// A part plays at the page's speed; "next" again skips to its end.
+		if st.pacing {
+			err = st.advance(0)
+			break
+		}
+		if !m.Pace {
+			err = st.next()
+			break
+		}
+		if m.Speed >= minSpeed && m.Speed <= maxStoryPace {
+			s.play.Speed = m.Speed
+		}
+		if err = st.begin(); err == nil {
+			s.play.Playing = true // the session's ticker paces the part (playTick)
+			err = s.paceStory()
+		}
+	case "scenario-prev", "scenario-restart", "answer":
+		st.pacing = false
+		s.play.Playing = false
+	}
+	switch m.Type {
 	case "scenario-prev":
 		err = st.prev()
 	case "scenario-restart":
@@ -391,6 +537,10 @@ func (s *session) loadStory(m storyMsg) error {
 	if err != nil {
 		return fmt.Errorf("scenario: %w", err)
 	}
+	st.actions = map[string]string{}
+	for _, a := range s.pat.Cluster.Actions {
+		st.actions[a.Name] = a.Label
+	}
 	s.story = st
 	s.adoptStorySim()
 	return nil
@@ -421,6 +571,23 @@ func uploadBudget(sc *lessons.Scenario, maxSteps int) error {
 		return fmt.Errorf("it asks for %d events; a file opened in the browser may run at most %d", steps, maxSteps)
 	}
 	return nil
+}
+
+// maxStoryPace is the fastest a part of a story plays (the page's 20×).
+const maxStoryPace = 20
+
+// paceStory plays one play tick's worth of the part begun: called on
+// "next" and then by playTick while the story paces. When the part is over
+// the cluster stops.
+func (s *session) paceStory() error {
+	st := s.story
+	before := s.sim.StepCount()
+	err := st.advance(max(time.Duration(float64(s.lim.Tick)*playRate*s.play.Speed), time.Microsecond))
+	s.work += max(s.sim.StepCount()-before, 0)
+	if !st.pacing {
+		s.play.Playing = false
+	}
+	return err
 }
 
 // adoptStorySim makes the story's cluster the session's, when it is not.

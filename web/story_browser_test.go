@@ -53,6 +53,7 @@ func TestBrowserScenarioPlayer(t *testing.T) {
 	// On, then take over with a crash from the node menu's command path.
 	do(t, b, "next", chromedp.Click(`[data-action="scenario-next"]`, chromedp.NodeVisible))
 	poll[bool](t, b, "the crash part", `[...document.querySelectorAll('.story-item.k-command')].some((e) => e.textContent.includes('crash byzantium'))`)
+	poll[bool](t, b, "the part played", story+`.dataset.playing === 'false'`)
 	step := eval[string](t, b, `document.querySelector('[data-step]').dataset.step`)
 	do(t, b, "take over", chromedp.Click(`[data-action="step"]`, chromedp.NodeVisible))
 	poll[bool](t, b, "the take-over", story+`.dataset.following === 'false' && !!document.querySelector('.story-away')`)
