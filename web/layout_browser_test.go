@@ -279,8 +279,11 @@ func playStory(t *testing.T, b *browsertest.Browser, name string) {
 			}
 			firstScreen(t, b, where+" (question)", sels...)
 			do(t, b, "answer", chromedp.Click(`[data-view="question"][data-answered="false"] [data-choice="1"]`, chromedp.NodeVisible))
-			poll[bool](t, b, "the explanation", `!!document.querySelector('[data-view="explain"]')`)
-			firstScreen(t, b, where+" (answered)", `[data-view="explain"]`, `[data-action="scenario-next"]`)
+			// The explanation of this part's question (an earlier part's
+			// stays in the page, folded).
+			const explain = `[data-view="story"] .story-part.current [data-view="explain"]`
+			poll[bool](t, b, "the explanation", `!!document.querySelector('`+explain+`')`)
+			firstScreen(t, b, where+" (answered)", explain, `[data-action="scenario-next"]`)
 		}
 		if eval[bool](t, b, story+`.dataset.done === 'true'`) {
 			break

@@ -85,7 +85,9 @@ func TestBrowserSpaceTimeLinksToClusterAndLog(t *testing.T) {
 	from := stepNow(t, b)
 	playUntil(t, b, "more steps", fmt.Sprintf(`%s > %d`, stepExpr, from+30))
 
-	// Event log → diagram.
+	// Event log → diagram: message traffic is folded by default; unfold it.
+	do(t, b, "show messages in the log", chromedp.Click(`[data-view="events"] [data-filter="messages"]`, chromedp.NodeVisible))
+	poll[bool](t, b, "messages shown", `document.querySelector('[data-view="events"] [data-filter="messages"]').checked`)
 	hover(t, b, `[data-view="events"] li[data-kind="deliver"][data-msg]`)
 	logID := eval[string](t, b, `document.querySelector('[data-view="events"] li.hl').dataset.msg`)
 	poll[bool](t, b, "the delivered arrow lit", fmt.Sprintf(`!!document.querySelector('[data-view="spacetime"] .st-msg.hl[data-msg=%q]')`, logID))
