@@ -53,7 +53,7 @@ type Options struct {
 type Limits struct {
 	SessionsPerIP     int           // live sessions per client address (8)
 	MaxSessions       int           // across the server (500)
-	CommandsPerSecond float64       // per connection, token bucket rate (20)
+	CommandsPerSecond float64       // per run (kept across reconnects), token bucket rate (20)
 	CommandBurst      int           // token bucket size (40)
 	ReadLimit         int64         // largest message a client may send (64 KiB)
 	Grace             time.Duration // how long a dropped session waits for its client (2 min)
