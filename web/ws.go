@@ -28,7 +28,7 @@ func (s *Server) handleWS(w http.ResponseWriter, r *http.Request) {
 func (s *Server) serveWS(ws *websocket.Conn, r *http.Request, q url.Values) {
 	ws.SetReadLimit(s.limits.ReadLimit)
 	c := newConn(ws, s.limits)
-	ip := clientIP(r)
+	ip := addrKey(clientIP(r)) // an IPv6 /64 is one address, as for rooms
 	// New sockets per address: a reconnect loop (or a script) cannot open
 	// sockets faster than a person reloads pages.
 	if !s.hub.connRate.take(ip, time.Now()) {
