@@ -62,27 +62,40 @@ const (
 	monotonicReadsName = "monotonic-reads"
 )
 
-// write is a write as the checks see it: its value and its real-time
-// interval; an unacknowledged write may take effect any time after its call.
-type write struct {
-	id            int
-	value         string
-	call, return_ int64
+// writes sums up the writes of one value of one key in real time: how many,
+// the earliest call and the latest return (an unacknowledged write may take
+// effect any time after its call: it returns at +∞). The checks only ask
+// "did every write of this value end before t" and "when did the first
+// begin", so a summary keeps them linear however often a value repeats.
+type writes struct {
+	n                   int
+	firstCall, lastEnds int64
+}
+
+func (w writes) add(call, ret int64) writes {
+	if w.n == 0 || call < w.firstCall {
+		w.firstCall = call
+	}
+	if w.n == 0 || ret > w.lastEnds {
+		w.lastEnds = ret
+	}
+	w.n++
+	return w
 }
 
 // initialWrite stands for the empty value every key starts with.
-var initialWrite = write{id: -1, call: math.MinInt64, return_: math.MinInt64}
+var initialWrite = writes{n: 1, firstCall: math.MinInt64, lastEnds: math.MinInt64}
 
 // kvHistory indexes a history by key: the writes of each value, and each
 // client's completed reads and acknowledged writes in call order.
 type kvHistory struct {
-	writes map[string]map[string][]write // key → value → writes of it
+	writes map[string]map[string]writes  // key → value → its writes
 	byKey  map[string][]engine.Operation // completed or pending, failed ones dropped
 	keys   []string
 }
 
 func indexKV(h []engine.Operation) kvHistory {
-	kv := kvHistory{writes: map[string]map[string][]write{}, byKey: map[string][]engine.Operation{}}
+	kv := kvHistory{writes: map[string]map[string]writes{}, byKey: map[string][]engine.Operation{}}
 	for _, op := range h {
 		in, ok := op.Input.(KVInput)
 		if !ok || op.Status == engine.OpFail {
@@ -91,7 +104,7 @@ func indexKV(h []engine.Operation) kvHistory {
 		k := in.KVKey()
 		if _, seen := kv.byKey[k]; !seen {
 			kv.keys = append(kv.keys, k)
-			kv.writes[k] = map[string][]write{"": {initialWrite}}
+			kv.writes[k] = map[string]writes{"": initialWrite}
 		}
 		kv.byKey[k] = append(kv.byKey[k], op)
 		if v, isWrite := in.KVWrite(); isWrite {
@@ -99,7 +112,7 @@ func indexKV(h []engine.Operation) kvHistory {
 			if op.Status != engine.OpOK {
 				ret = math.MaxInt64
 			}
-			kv.writes[k][v] = append(kv.writes[k][v], write{op.ID, v, op.Call, ret})
+			kv.writes[k][v] = kv.writes[k][v].add(op.Call, ret)
 		}
 	}
 	sort.Strings(kv.keys)
@@ -121,19 +134,12 @@ func readValue(op engine.Operation) (string, bool) {
 	return out.KVRead(), true
 }
 
-// olderThan reports whether every write that could have produced value ends
-// before w begins: a read of value then saw something strictly older than w.
-// Values may repeat, so only a certain breach counts.
-func olderThan(candidates []write, w write) bool {
-	if len(candidates) == 0 {
-		return false // a value nobody wrote: porcupine's business, not this check's
-	}
-	for _, c := range candidates {
-		if c.return_ >= w.call {
-			return false
-		}
-	}
-	return true
+// olderThan reports whether every write that could have produced a value
+// ends before time t: a read of the value then saw something strictly older
+// than what began at t. Values may repeat, so only a certain breach counts;
+// a value nobody wrote is porcupine's business, not this check's.
+func olderThan(candidates writes, t int64) bool {
+	return candidates.n > 0 && candidates.lastEnds < t
 }
 
 func readYourWrites(h []engine.Operation) Verdict {
@@ -153,7 +159,7 @@ func readYourWrites(h []engine.Operation) Verdict {
 				continue
 			}
 			ownValue, _ := own.Input.(KVInput).KVWrite()
-			if got != ownValue && olderThan(kv.writes[k][got], write{call: own.Call}) {
+			if got != ownValue && olderThan(kv.writes[k][got], own.Call) {
 				return Verdict{Check: readYourWritesName, Ops: []int{own.ID, op.ID},
 					Text: fmt.Sprintf("%s wrote %s=%s and then read %s=%s, a value older than its own write.", op.Client, k, quoteValue(ownValue), k, quoteValue(got))}
 			}
@@ -178,13 +184,7 @@ func monotonicReads(h []engine.Operation) Verdict {
 			if prev, has := last[op.Client]; has && prev.op.Return < op.Call && got != prev.value {
 				// Breach only when every write of the new value ends before
 				// every write of the earlier one begins.
-				earliest := write{call: math.MaxInt64}
-				for _, w := range kv.writes[k][prev.value] {
-					if w.call < earliest.call {
-						earliest = w
-					}
-				}
-				if len(kv.writes[k][prev.value]) > 0 && olderThan(kv.writes[k][got], earliest) {
+				if earlier := kv.writes[k][prev.value]; earlier.n > 0 && olderThan(kv.writes[k][got], earlier.firstCall) {
 					return Verdict{Check: monotonicReadsName, Ops: []int{prev.op.ID, op.ID},
 						Text: fmt.Sprintf("%s read %s=%s and later %s=%s, an older value.", op.Client, k, quoteValue(prev.value), k, quoteValue(got))}
 				}
@@ -210,7 +210,7 @@ func NoLostWrite(h []engine.Operation, final map[string]string) Verdict {
 			if !isWrite || op.Status != engine.OpOK || v == got {
 				continue
 			}
-			if olderThan(kv.writes[k][got], write{call: op.Call}) {
+			if olderThan(kv.writes[k][got], op.Call) {
 				return Verdict{Check: name, Ops: []int{op.ID},
 					Text: fmt.Sprintf("%s's write %s=%s was acknowledged, but the settled cluster holds %s=%s, an older value: the write is lost.", op.Client, k, quoteValue(v), k, quoteValue(got))}
 			}
