@@ -137,8 +137,8 @@ func New(cfg Config, model Model) (*Sim, error) {
 		broken:   map[string]bool{},
 		netRand:  rand.New(rand.NewPCG(cfg.Seed, 0x6e6574)), // "net"
 	}
-	for k, v := range cfg.Variants {
-		s.setVariant(k, v)
+	for _, k := range sortedKeys(cfg.Variants) {
+		s.setVariant(k, cfg.Variants[k])
 	}
 	for _, k := range sortedKeys(cfg.Params) {
 		if err := s.checkParam(k, cfg.Params[k]); err != nil {
