@@ -56,6 +56,7 @@ const (
 	CmdAction    = "action"    // Node = server, Name = action, Args
 	CmdVariant   = "variant"   // Name, On
 	CmdParam     = "param"     // Name, Value: change an integer setting
+	CmdDisk      = "disk"      // Node, Name = fault or setting, Value / Dur / Args["file"]: see DiskFaults
 )
 
 // Command is one change from outside. Only the fields of its Kind are set.
@@ -137,6 +138,8 @@ func (c Command) String() string {
 		return fmt.Sprintf("%s clock jumps %+v", c.Node, time.Duration(c.Dur))
 	case CmdDeliver, CmdDrop, CmdDuplicate:
 		return fmt.Sprintf("%s #%d", c.Kind, c.Msg)
+	case CmdDisk:
+		return diskCommandText(c)
 	case CmdManual:
 		return "manual delivery " + onOff(c.On)
 	case CmdDropNext:

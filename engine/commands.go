@@ -42,6 +42,7 @@ var Commands = []CommandSpec{
 	{Kind: CmdClient, Fields: []string{"node", "name", "args"}, Page: true, Doc: "A client operation (node names the client, name the operation).", Example: Command{Kind: CmdClient, Node: "alice", Name: "write", Args: map[string]string{"key": "x", "value": "1"}}},
 	{Kind: CmdAction, Fields: []string{"node", "name", "args"}, Page: true, Doc: "A pattern action at a server node.", Example: Command{Kind: CmdAction, Node: "athens", Name: "force-election"}},
 	{Kind: CmdVariant, Fields: []string{"name", "on"}, Page: true, Doc: "Switch a broken variant on or off.", Example: Command{Kind: CmdVariant, Name: "forget-vote-on-restart", On: true}},
+	{Kind: CmdDisk, Fields: []string{"node", "name", "value", "dur", "args"}, Fault: true, Page: true, Doc: "A disk fault or setting on a node: slow (×value), fail-fsync (the next value fsyncs), tear (the next crash leaves the first lost record half written), full (capacity in bytes), healthy, fsync-latency / fsync-jitter / write-latency (dur).", Example: Command{Kind: CmdDisk, Node: "athens", Name: DiskSlow, Value: 10}},
 	{Kind: CmdParam, Fields: []string{"name", "value"}, Page: true, Doc: "Change an integer setting (within its declared range).", Example: Command{Kind: CmdParam, Name: "heartbeat-ms", Value: 50}},
 }
 

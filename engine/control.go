@@ -113,6 +113,8 @@ func (s *Sim) apply(c Command) error {
 		case CmdDuplicate:
 			s.duplicate(m, s.now)
 		}
+	case CmdDisk:
+		return s.diskCommand(c)
 	case CmdManual:
 		s.manual = c.On
 		s.emit(TraceEvent{Kind: TrCommand, Text: c.String()})
@@ -260,6 +262,9 @@ func (s *Sim) lifecycle(p *proc, kind string) error {
 		if lost > 0 {
 			text = fmt.Sprintf("crash (%d unsynced write(s) lost)", lost)
 		}
+		if d := p.disk.crash(); d != "" {
+			text += " (" + d + ")"
+		}
 		s.emit(TraceEvent{Kind: TrCrash, Node: p.id, Text: text})
 		// Inbound messages die with the process.
 		for _, m := range s.messagesTo(p) {
@@ -287,19 +292,7 @@ func (s *Sim) lifecycle(p *proc, kind string) error {
 		p.status = StatusUp
 		s.emit(TraceEvent{Kind: TrResume, Node: p.id})
 		// What waited runs now, in the order it arrived.
-		held := p.held
-		p.held = nil
-		for _, h := range held {
-			switch {
-			case h.t != nil:
-				if t := h.t; t.gen == uint32(h.id) && t.armed && t.held {
-					t.held = false
-					s.queueTimerAt(t, s.now)
-				}
-			case h.m.id == h.id && !h.m.gone && h.m.parked:
-				s.scheduleAt(h.m, s.now)
-			}
-		}
+		s.release(p)
 	}
 	return nil
 }

@@ -18,6 +18,11 @@ func (e *procEnv) ID() string         { return e.proc.id }
 func (e *procEnv) Now() time.Duration { return e.proc.localTime(e.sim.now) }
 func (e *procEnv) Rand() *rand.Rand   { return e.proc.rand }
 func (e *procEnv) Storage() *Storage  { return e.proc.storage }
+func (e *procEnv) Disk() *Disk        { return e.proc.disk }
+func (e *procEnv) Fsync(file string) (int, error) {
+	return e.fsync(file)
+}
+func (e *procEnv) Work(name string, d time.Duration) { e.work(name, d) }
 func (e *procEnv) Peers() []string    { return append([]string(nil), e.sim.peers...) }
 func (e *procEnv) Role() Role         { return e.proc.role }
 func (e *procEnv) Members(r Role) []string {

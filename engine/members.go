@@ -78,10 +78,14 @@ func (s *Sim) leave(p *proc) error {
 // waited for it while paused.
 func (s *Sim) stop(p *proc, to Status) {
 	p.status = to
-	for _, t := range p.timers {
+	for name, t := range p.timers {
 		t.armed, t.held, t.evSeq = false, false, 0
+		if t.fsync != nil || t.work {
+			s.cancelTimer(p, name) // an fsync in flight dies with the process
+		}
 	}
 	p.held = nil
+	p.busy = ""
 	p.p = nil
 }
 

@@ -47,6 +47,8 @@ const (
 	// EvRequest is an operation from outside: a client operation or a pattern
 	// action chosen by the learner or a scenario.
 	EvRequest
+	// EvDisk says an fsync finished (Event.Disk).
+	EvDisk
 )
 
 func (k EventKind) String() string {
@@ -59,6 +61,8 @@ func (k EventKind) String() string {
 		return "timer"
 	case EvRequest:
 		return "request"
+	case EvDisk:
+		return "disk"
 	}
 	return "unknown"
 }
@@ -70,6 +74,7 @@ type Event struct {
 	Msg     Message // EvReceive
 	Timer   string  // EvTimer: the name given to SetTimer
 	Request Request // EvRequest
+	Disk    DiskDone // EvDisk
 }
 
 // Request is a client operation or a pattern action. Name is the operation
@@ -113,6 +118,15 @@ type Env interface {
 	Rand() *rand.Rand
 	// Storage is the process's durable disk.
 	Storage() *Storage
+	// Disk is the process's file system (files of records, fsync that
+	// takes time); Fsync asks it to make a file's written records durable
+	// and returns a job id that a later EvDisk event names.
+	Disk() *Disk
+	Fsync(file string) (int, error)
+	// Work keeps the process busy for d of true time (a slow disk write on
+	// its only thread): what reaches it meanwhile waits in arrival order,
+	// and the timer called name fires when the work is done.
+	Work(name string, d time.Duration)
 	// Note adds a narration line to the trace ("athens becomes leader of gen 2").
 	Note(format string, args ...any)
 	// Variant reports whether the named broken variant is switched on.

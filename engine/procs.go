@@ -35,6 +35,8 @@ type proc struct {
 	env     *procEnv
 	status  Status
 	storage *Storage
+	disk    *Disk
+	busy    string // the Work timer it is busy with, "" when idle
 	rand    *rand.Rand
 	// clock: local = t*(1+ppm/1e6) + offset + jumps + driftFix. offset is what
 	// the offset command set, jumps the sum of jumps since, driftFix keeps the
@@ -43,6 +45,14 @@ type proc struct {
 	ppm                     int64
 	timers                  map[string]*timer
 	held                    []heldItem // what reached the process while paused, in arrival order
+}
+
+// waitReason says why what reaches the process waits.
+func (p *proc) waitReason() string {
+	if p.status == StatusPaused {
+		return "paused"
+	}
+	return "busy (" + p.busy + ")"
 }
 
 // heldItem is a timer or a message that waits for a paused process. It

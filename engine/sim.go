@@ -170,6 +170,7 @@ func New(cfg Config, model Model) (*Sim, error) {
 		p := &proc{
 			id: id, index: len(s.procs), client: client, role: role, status: status,
 			storage: NewStorage(),
+			disk:    newDisk(cfg.Seed, id),
 			rand:    rand.New(rand.NewPCG(cfg.Seed, nameHash(id))),
 			timers:  map[string]*timer{},
 		}
@@ -385,17 +386,34 @@ func (s *Sim) Step() (StepInfo, bool) {
 func (s *Sim) fire(t *timer) StepInfo {
 	p := t.proc
 	t.evSeq = 0
-	if p.status == StatusPaused {
+	var done DiskDone
+	if t.fsync != nil {
+		done = p.disk.complete(t.fsync) // the disk finishes even while its process is paused or busy
+	}
+	if p.status == StatusPaused || (p.busy != "" && !(t.work && t.name == p.busy)) {
 		if !t.held {
 			t.held = true
 			p.held = append(p.held, heldItem{t: t, id: uint64(t.gen)})
 		}
-		return StepInfo{Kind: "held", Node: p.id, Text: "timer " + t.name + " waits: " + p.id + " is paused"}
+		return StepInfo{Kind: "held", Node: p.id, Text: "timer " + t.name + " waits: " + p.id + " is " + p.waitReason()}
 	}
 	t.armed = false
 	s.handled = p
 	s.record(symTimer, p.sym, 0, 0, 0, 0, t.name)
-	p.p.Handle(p.env, Event{Kind: EvTimer, Timer: t.name})
+	switch {
+	case t.fsync != nil:
+		s.cancelTimer(p, t.name) // one use: recycle the record
+		p.p.Handle(p.env, Event{Kind: EvDisk, Disk: done})
+	case t.work:
+		p.busy = ""
+		s.cancelTimer(p, t.name)
+		p.p.Handle(p.env, Event{Kind: EvTimer, Timer: t.name})
+		if p.busy == "" && p.status == StatusUp {
+			s.release(p)
+		}
+	default:
+		p.p.Handle(p.env, Event{Kind: EvTimer, Timer: t.name})
+	}
 	return StepInfo{Kind: "timer", Node: p.id, Text: t.name}
 }
 
@@ -415,12 +433,13 @@ func (s *Sim) deliver(m *inFlight) StepInfo {
 	case StatusStandby, StatusLeft:
 		s.lose(m, p.id+" is not in the cluster")
 		return StepInfo{Kind: "drop", Node: p.id, From: from.id, Msg: id, Text: p.id + " is not in the cluster"}
-	case StatusPaused:
+	}
+	if p.status == StatusPaused || p.busy != "" {
 		if !m.parked {
 			m.held, m.parked, m.dueAt = true, true, 0
 			p.held = append(p.held, heldItem{m: m, id: id})
 		}
-		return StepInfo{Kind: "held", Node: p.id, From: from.id, Msg: id, Text: p.id + " is paused"}
+		return StepInfo{Kind: "held", Node: p.id, From: from.id, Msg: id, Text: p.id + " is " + p.waitReason()}
 	}
 	msg, kind := m.msg, m.kind
 	s.trace.recordSummary(traceRec{step: s.curStep, at: micros(s.now), msg: id, kind: symDeliver, node: p.sym, from: from.sym, to: p.sym, msgKind: kind}, msg)

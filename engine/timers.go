@@ -23,6 +23,10 @@ type timer struct {
 	placedAt time.Duration
 	armed    bool
 	held     bool // fired while its process was paused; fires at resume
+	// fsync is set on a disk's completion timer, work on a Work timer:
+	// both run in true time, so a clock change does not move them.
+	fsync *fsyncJob
+	work  bool
 }
 
 // Clocks: a process reads its own local time.
@@ -123,6 +127,9 @@ func (s *Sim) queueTimerAt(t *timer, at time.Duration) {
 // back fires them late.
 func (s *Sim) reclock(p *proc) {
 	for _, t := range p.armedTimers() {
+		if t.fsync != nil || t.work {
+			continue
+		}
 		t.held = false // a held timer is due again only if the new clock says so
 		s.queueTimer(t)
 	}

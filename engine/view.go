@@ -37,6 +37,7 @@ type Arrow struct {
 //	deadline  Deadlines
 //	series    Series
 //	grid      Cells
+//	disk      Files
 type Widget struct {
 	Type    WidgetKind `json:"type"`
 	Title   string     `json:"title,omitempty"`
@@ -61,6 +62,7 @@ type Widget struct {
 	Deadlines []Deadline    `json:"deadlines,omitempty"`
 	Series    []Series      `json:"series,omitempty"`
 	Cells     []GridCell    `json:"cells,omitempty"`
+	Files     []FileView    `json:"files,omitempty"`
 }
 
 // Field is a label/value pair.
@@ -133,6 +135,10 @@ type NodeView struct {
 	Status string `json:"status"` // "up", "crashed", "paused"
 	Clock  string `json:"clock"`  // local clock reading, e.g. "1.250s"
 	Skew   string `json:"skew,omitempty"`
+	// Busy names the work the process is doing (Env.Work) and Waiting
+	// counts what waits for it (busy or paused): its queue.
+	Busy    string `json:"busy,omitempty"`
+	Waiting int    `json:"waiting,omitempty"`
 	ProcessView
 }
 

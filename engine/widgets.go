@@ -18,11 +18,12 @@ const (
 	WDeadline WidgetKind = "deadline"
 	WSeries   WidgetKind = "series"
 	WGrid     WidgetKind = "grid"
+	WDisk     WidgetKind = "disk"
 )
 
 // WidgetKinds lists every kind the browser can draw.
 func WidgetKinds() []WidgetKind {
-	return []WidgetKind{WFields, WLog, WKV, WClock, WVector, WQueue, WRanges, WMeter, WTable, WVersions, WDeadline, WSeries, WGrid}
+	return []WidgetKind{WFields, WLog, WKV, WClock, WVector, WQueue, WRanges, WMeter, WTable, WVersions, WDeadline, WSeries, WGrid, WDisk}
 }
 
 // Known reports whether k is one of WidgetKinds.
@@ -117,6 +118,23 @@ type QueueItem struct {
 	Expiry int64  `json:"expiry,omitempty"`
 }
 
+// FileView is one file of a disk widget: a strip of records, the first
+// Durable of them safe from a crash, the rest only written (a crash now
+// would lose them). Label and Note are the pattern's words for it
+// ("entries 5–8", "sealed"); Active marks the file being written.
+type FileView struct {
+	Name         string   `json:"name"`
+	Records      []string `json:"records,omitempty"` // short text per record, oldest first
+	Durable      int      `json:"durable"`
+	Torn         int      `json:"torn,omitempty"` // 1-based position of a torn record, 0 = none
+	Bytes        int      `json:"bytes"`
+	DurableBytes int      `json:"durableBytes"`
+	Label        string   `json:"label,omitempty"`
+	Note         string   `json:"note,omitempty"`
+	Active       bool     `json:"active,omitempty"`
+	State        State    `json:"state,omitempty"`
+}
+
 // ---- constructors: the shortest correct way to build each widget ----
 
 // FieldsWidget is a label/value list.
@@ -180,6 +198,11 @@ func DeadlineWidget(title string, deadlines ...Deadline) Widget {
 // SeriesWidget is a small live chart, one line per series.
 func SeriesWidget(title string, series ...Series) Widget {
 	return Widget{Type: WSeries, Title: title, Series: series}
+}
+
+// DiskWidget draws a node's files (see Disk.FileViews).
+func DiskWidget(title string, files ...FileView) Widget {
+	return Widget{Type: WDisk, Title: title, Files: files}
 }
 
 // GridWidget draws many processes as coloured cells.

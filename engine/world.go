@@ -64,6 +64,14 @@ func (w *World) Role(id string) Role {
 // Members lists the processes in the cluster with the given role, sorted.
 func (w *World) Members(role Role) []string { return w.sim.membersOf(role) }
 
+// Disk returns a process's file system (also while it is crashed).
+func (w *World) Disk(id string) *Disk {
+	if p := w.sim.procByID(id); p != nil {
+		return p.disk
+	}
+	return nil
+}
+
 // Storage returns a process's disk (also while it is crashed).
 func (w *World) Storage(id string) *Storage {
 	if p := w.sim.procByID(id); p != nil {
@@ -151,6 +159,7 @@ func (s *Sim) nodeView(p *proc) NodeView {
 	if p.role != RoleNode && p.role != RoleClient {
 		v.Group = p.role
 	}
+	v.Busy, v.Waiting = p.busy, len(p.held)
 	if p.p != nil {
 		v.ProcessView = p.p.View()
 	}

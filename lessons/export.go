@@ -138,6 +138,15 @@ func commandYAML(c engine.Command) (any, error) {
 		return one(yaml.MapSlice{{Key: "msg", Value: c.Msg}}), nil
 	case engine.CmdManual:
 		return one(c.On), nil
+	case engine.CmdDisk:
+		m := yaml.MapSlice{{Key: "node", Value: c.Node}, {Key: "fault", Value: c.Name}}
+		if c.Value != 0 {
+			m = append(m, yaml.MapItem{Key: "value", Value: c.Value})
+		}
+		if c.Dur != 0 {
+			m = append(m, yaml.MapItem{Key: "dur", Value: time.Duration(c.Dur).String()})
+		}
+		return one(opt(m, "file", c.Args["file"])), nil
 	case engine.CmdDropNext:
 		m := opt(opt(opt(nil, "from", c.From), "to", c.To), "kind", c.MsgKind)
 		count := c.Count

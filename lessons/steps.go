@@ -398,6 +398,37 @@ func (p *scenarioParser) command(key string, n ast.Node, keyNode ast.Node) *engi
 			return nil
 		}
 		return &engine.Command{Kind: key, On: on}
+	case engine.CmdDisk:
+		f, _, ok := p.fields(n, key, []string{"node", "fault", "value", "dur", "file"}, false)
+		if !ok {
+			return nil
+		}
+		if f["node"] == nil || f["fault"] == nil {
+			p.errAt(n, "disk needs node and fault (one of %v)", engine.DiskFaults)
+			return nil
+		}
+		c := &engine.Command{Kind: key}
+		c.Node, _ = p.process(f["node"], key)
+		c.Name, _ = p.text(f["fault"], "fault")
+		if !slices.Contains(engine.DiskFaults, c.Name) {
+			p.errAt(f["fault"], "disk: no fault %q (there are: %v)", c.Name, engine.DiskFaults)
+		}
+		if f["value"] != nil {
+			v, ok := p.integer(f["value"], "value")
+			if ok && (v < 0 || v > 1<<40) {
+				p.errAt(f["value"], "value must be ≥ 0")
+			}
+			c.Value = int(v)
+		}
+		if f["dur"] != nil {
+			d, _ := p.duration(f["dur"], "dur")
+			c.Dur = engine.Duration(d)
+		}
+		if f["file"] != nil {
+			file, _ := p.text(f["file"], "file")
+			c.Args = map[string]string{"file": file}
+		}
+		return c
 	case engine.CmdDropNext:
 		f, _, ok := p.fields(n, key, []string{"from", "to", "kind", "count"}, false)
 		if !ok {

@@ -17,3 +17,28 @@ type FaultGen struct {
 	// now (no node to act on), and the sweep then draws nothing.
 	Draw func(r *rand.Rand, w *engine.World) (cmd engine.Command, ok bool)
 }
+
+// DiskFaults draws disk faults on a random server, for patterns that keep
+// their state on the engine's Disk: a slow disk, failing fsyncs, a tear
+// armed for the next crash, a nearly full disk, or a healthy disk again.
+// Sweeps heal every disk at the end, as they heal the network.
+var DiskFaults = FaultGen{Name: "disk", Draw: func(r *rand.Rand, w *engine.World) (engine.Command, bool) {
+	nodes := w.Members(engine.RoleNode)
+	if len(nodes) == 0 {
+		return engine.Command{}, false
+	}
+	c := engine.Command{Kind: engine.CmdDisk, Node: nodes[r.IntN(len(nodes))]}
+	switch r.IntN(5) {
+	case 0:
+		c.Name, c.Value = engine.DiskSlow, 2+r.IntN(30)
+	case 1:
+		c.Name, c.Value = engine.DiskFailFsync, 1+r.IntN(2)
+	case 2:
+		c.Name = engine.DiskTear
+	case 3:
+		c.Name, c.Value = engine.DiskFull, 200+r.IntN(2000)
+	default:
+		c.Name = engine.DiskHealthy
+	}
+	return c, true
+}}

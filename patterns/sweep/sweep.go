@@ -64,6 +64,7 @@ var (
 	NotDrawn = map[string]string{
 		engine.CmdDrop:      "picks one message by id; drop-next and lossy links lose messages in a schedule",
 		engine.CmdDuplicate: "picks one message by id; lossy links duplicate messages in a schedule",
+		engine.CmdDisk:      "only patterns that keep their state on the engine's Disk draw disk faults, through kit.DiskFaults in their Faults",
 	}
 )
 
@@ -333,6 +334,9 @@ func (g *gen) healAll() {
 	}
 	g.apply(engine.Command{Kind: engine.CmdNetwork, Net: &net})
 	for _, id := range g.nodes {
+		if d := g.w.Disk(id); d != nil && d.Faulty() {
+			g.apply(engine.Command{Kind: engine.CmdDisk, Node: id, Name: engine.DiskHealthy})
+		}
 		switch g.w.Status(id) {
 		case engine.StatusCrashed:
 			g.apply(engine.Command{Kind: engine.CmdRestart, Node: id})
