@@ -16,7 +16,7 @@ func randomCommand(r *rand.Rand, s *Sim) Command {
 		msg = fl[r.IntN(len(fl))].ID
 	}
 	dur := Duration(time.Duration(r.Int64N(int64(2*time.Second))) - time.Second)
-	switch r.IntN(18) {
+	switch r.IntN(19) {
 	case 0:
 		return Command{Kind: CmdCrash, Node: node()}
 	case 1:
@@ -54,6 +54,9 @@ func randomCommand(r *rand.Rand, s *Sim) Command {
 	case 15:
 		lo := Duration(r.Int64N(int64(10*time.Millisecond)) - int64(time.Millisecond))
 		return Command{Kind: CmdNetwork, From: node(), Net: &NetSettings{MinDelay: lo, MeanDelay: lo + Duration(r.Int64N(int64(5*time.Millisecond))), DropPct: float64(r.IntN(120)), DupPct: float64(r.IntN(30)), FIFO: r.IntN(2) == 0}}
+	case 17:
+		faults := append(append([]string{}, DiskFaults...), "melt", "")
+		return Command{Kind: CmdDisk, Node: node(), Name: faults[r.IntN(len(faults))], Value: r.IntN(3000) - 500, Dur: dur, Args: map[string]string{"file": []string{"", "wal", "nope"}[r.IntN(3)]}}
 	case 16:
 		return Command{Kind: CmdClient, Node: node(), Name: "write", Args: map[string]string{"to": node()}}
 	default:
