@@ -93,3 +93,31 @@ func TestRunToStepRefusesUnreachableTime(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// A disk fault a scenario cannot mean is an error that names its line: an
+// unknown fault when the file loads, a tear on a client (which has no
+// disk) when the step runs; the steps before it ran and nothing after.
+func TestDiskStepErrorsNameTheLine(t *testing.T) {
+	bad := `title: t
+pattern: toy
+nodes: 3
+steps:
+  - run: 10ms
+  - disk: {node: athens, fault: melt}
+`
+	if _, err := parseScenario("toy/bad.yaml", []byte(bad), "", toyLookup); err == nil || !strings.Contains(err.Error(), `no fault "melt"`) || !strings.Contains(err.Error(), ":6:") {
+		t.Fatalf("unknown fault: %v", err)
+	}
+	sc := parseToy(t, `title: t
+pattern: toy
+nodes: 3
+steps:
+  - disk: {node: athens, fault: slow, value: 4}
+  - disk: {node: alice, fault: tear}
+  - crash: athens
+`)
+	_, err := Run(sc, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "alice is a client and has no disk") || !strings.Contains(err.Error(), "test.yaml:6:") {
+		t.Fatalf("tear on a client: %v", err)
+	}
+}
