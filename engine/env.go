@@ -23,8 +23,8 @@ func (e *procEnv) Fsync(file string) (int, error) {
 	return e.fsync(file)
 }
 func (e *procEnv) Work(name string, d time.Duration) { e.work(name, d) }
-func (e *procEnv) Peers() []string    { return append([]string(nil), e.sim.peers...) }
-func (e *procEnv) Role() Role         { return e.proc.role }
+func (e *procEnv) Peers() []string                   { return append([]string(nil), e.sim.peers...) }
+func (e *procEnv) Role() Role                        { return e.proc.role }
 func (e *procEnv) Members(r Role) []string {
 	return e.sim.membersOf(r)
 }

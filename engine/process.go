@@ -70,10 +70,10 @@ func (k EventKind) String() string {
 // Event is the single input of a Process. Only the fields of its Kind are set.
 type Event struct {
 	Kind    EventKind
-	From    string  // EvReceive: the sender
-	Msg     Message // EvReceive
-	Timer   string  // EvTimer: the name given to SetTimer
-	Request Request // EvRequest
+	From    string   // EvReceive: the sender
+	Msg     Message  // EvReceive
+	Timer   string   // EvTimer: the name given to SetTimer
+	Request Request  // EvRequest
 	Disk    DiskDone // EvDisk
 }
 
