@@ -50,7 +50,10 @@ type Node struct {
 	ackedIdx   int // highest index acknowledged to a client
 
 	unsynced   int            // appends since the last fsync asked
-	asked      map[string]int // per file, the records an fsync already asked for covers
+	// inflight is the fsync running per file: at most one at a time; the
+	// writes that arrive meanwhile share the next one (wantSync).
+	inflight map[string]int
+	wantSync bool
 	groupArmed bool           // the group-commit timer is set
 
 	lwm      int // entries ≤ lwm may be discarded
@@ -100,7 +103,7 @@ func (n *Node) start(env engine.Env) {
 	n.kv, n.applied = r.KV, r.Applied
 	n.appliedIdx, n.next = r.Last, r.Last+1
 	n.ackedIdx = 0
-	n.asked = map[string]int{}
+	n.inflight = map[string]int{}
 	n.snapIdx, n.lwm = r.Snapshot, r.Snapshot
 	if r.Snapshot == 0 && len(n.log.segs) > 0 {
 		n.lwm = n.log.segs[0].base - 1 // only a discard without a snapshot leaves this above 0
@@ -163,20 +166,29 @@ func (n *Node) fsync(env engine.Env) {
 		n.groupArmed = false
 	}
 	n.unsynced = 0
+	n.wantSync = false
 	for _, s := range n.log.segs {
 		f := n.log.disk.File(s.name)
-		if f == nil || f.Len() <= max(f.Durable(), n.asked[s.name]) {
-			continue // durable, or an fsync on its way covers it
+		if f == nil || f.Len() <= f.Durable() {
+			continue
 		}
-		if _, err := env.Fsync(s.name); err != nil {
+		if n.inflight[s.name] != 0 {
+			n.wantSync = true // the next fsync, when this one is done, takes these too
+			continue
+		}
+		job, err := env.Fsync(s.name)
+		if err != nil {
 			env.Note("fsync %s: %v", s.name, err)
 			continue
 		}
-		n.asked[s.name] = f.Len()
+		n.inflight[s.name] = job
 	}
 }
 
 func (n *Node) diskDone(env engine.Env, done engine.DiskDone) {
+	if n.inflight[done.File] == done.Job {
+		delete(n.inflight, done.File)
+	}
 	if done.Err != "" {
 		env.Note("fsync of %s failed: %s; asking again", done.File, done.Err)
 		if done.Job == n.snapJob {
@@ -184,7 +196,6 @@ func (n *Node) diskDone(env engine.Env, done engine.DiskDone) {
 			env.Disk().Delete(snapshotTmp)
 			return
 		}
-		n.asked[done.File] = done.Durable
 		n.fsync(env)
 		return
 	}
@@ -193,6 +204,9 @@ func (n *Node) diskDone(env engine.Env, done engine.DiskDone) {
 		return
 	}
 	n.applyDurable(env)
+	if n.wantSync {
+		n.fsync(env)
+	}
 }
 
 // applyDurable applies and acknowledges, in index order, every waiting
