@@ -49,12 +49,12 @@ type Node struct {
 	waiting    []waitingWrite
 	ackedIdx   int // highest index acknowledged to a client
 
-	unsynced   int            // appends since the last fsync asked
+	unsynced int // appends since the last fsync asked
 	// inflight is the fsync running per file: at most one at a time; the
 	// writes that arrive meanwhile share the next one (wantSync).
-	inflight map[string]int
-	wantSync bool
-	groupArmed bool           // the group-commit timer is set
+	inflight   map[string]int
+	wantSync   bool
+	groupArmed bool // the group-commit timer is set
 
 	lwm      int // entries ≤ lwm may be discarded
 	snapIdx  int // the durable snapshot covers entries ≤ snapIdx
