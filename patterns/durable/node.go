@@ -82,7 +82,7 @@ func (n *Node) Handle(env engine.Env, ev engine.Event) {
 			n.fsync(env)
 		case timerCleaner:
 			n.clean(env)
-			env.SetTimer(timerCleaner, cleanerEvery)
+			n.armCleaner(env)
 		}
 	case engine.EvDisk:
 		n.diskDone(env, ev.Disk)
@@ -108,7 +108,7 @@ func (n *Node) start(env engine.Env) {
 	if r.Snapshot == 0 && len(n.log.segs) > 0 {
 		n.lwm = n.log.segs[0].base - 1 // only a discard without a snapshot leaves this above 0
 	}
-	env.SetTimer(timerCleaner, cleanerEvery)
+	n.armCleaner(env)
 	n.recovery = r.Story()
 	for _, s := range n.recovery {
 		env.Note("%s", s)
@@ -310,6 +310,12 @@ func (n *Node) clean(env engine.Env) {
 	for _, s := range n.log.clean(n.lwm, byBase) {
 		env.Note("cleaner deleted segment %s", s.name)
 	}
+}
+
+// armCleaner schedules the next cleaner run, jittered by up to a fifth so
+// a background task does not tick in step with the client load.
+func (n *Node) armCleaner(env engine.Env) {
+	env.SetTimer(timerCleaner, cleanerEvery+time.Duration(env.Rand().Int64N(int64(cleanerEvery/5))))
 }
 
 // ValidateRequest checks an action before the engine accepts it.
