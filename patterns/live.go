@@ -1,6 +1,7 @@
 package patterns
 
 import (
+	"clusterscope/patterns/durable"
 	"clusterscope/patterns/kit"
 	"clusterscope/patterns/replog"
 )
@@ -15,5 +16,7 @@ func live() map[string]*kit.Cluster {
 		"majority-quorum":      replog.MajorityQuorum(),
 		"high-water-mark":      replog.HighWaterMark(),
 		"replicated-log":       replog.ReplicatedLog(),
+		"write-ahead-log":      durable.WriteAheadLog(),
+		"segmented-log":        durable.SegmentedLog(),
 	}
 }

@@ -152,6 +152,30 @@ export const renderers = {
       })),
       h('p', { class: 'range', text: `${fmtNum(lo)} – ${fmtNum(hi)}` }));
   },
+  disk(w) {
+    const files = w.files || [];
+    if (!files.length) return h('p', { class: 'empty', text: 'no files' });
+    return h('ul', { class: 'disk' }, files.map((f) => {
+      const recs = f.records || [];
+      const lost = recs.length - f.durable;
+      return h('li', { class: ['file', f.active && 'active', stateClass(f.state)], 'data-file': f.name },
+        h('div', { class: 'fhead' },
+          h('b', { class: 'fname', text: f.name }),
+          f.label ? h('span', { class: 'flabel', text: f.label }) : '',
+          f.note ? h('span', { class: 'fnote', text: f.note }) : '',
+          h('span', { class: 'fbytes', title: 'bytes durable / written', text: `${f.durableBytes}/${f.bytes} B` })),
+        recs.length ? h('ol', { class: 'records' }, recs.map((text, i) => {
+          const torn = f.torn === i + 1;
+          const durable = i < f.durable;
+          return h('li', {
+            class: ['rec', durable ? 'durable' : 'written', torn && 'torn'],
+            title: torn ? 'torn: half written, its checksum fails' : durable ? 'durable: survives a crash' : 'written, not yet fsynced: a crash now would lose it',
+            text: torn ? '⚡ ' + text : text,
+          });
+        })) : h('p', { class: 'empty', text: 'empty file' }),
+        lost > 0 ? h('p', { class: 'fwarn', text: `a crash now would lose ${lost} record${lost === 1 ? '' : 's'}` }) : '');
+    }));
+  },
   grid(w) {
     const cells = w.cells || [];
     return h('ol', { class: 'grid' }, cells.map((c) => h('li', { class: gridCellClass(c), 'data-cell': c.id, title: gridCellTitle(c), text: c.text || '' })));

@@ -102,6 +102,9 @@ func (n *showNode) View() engine.ProcessView {
 			{Value: "4", Stamp: "v2'", Sibling: true, Visible: true, Vector: []engine.KVPair{{Key: "cyrene", Value: "1"}}},
 		}}),
 		engine.DeadlineWidget("Lease", engine.Deadline{Label: "lease", Holder: n.id, Start: us(n.leaseAt - 800*time.Millisecond), At: us(n.leaseAt)}),
+		engine.DiskWidget("Disk",
+			engine.FileView{Name: "wal_1", Records: []string{"1 x=1", "2 y=2", "3 x=3", "4 z=4"}, Durable: 4, Bytes: 72, DurableBytes: 72, Label: "entries 1–4", Note: "sealed"},
+			engine.FileView{Name: "wal_5", Records: []string{"5 x=5", "6 y=" + itoa(n.round), "7 z=7"}, Durable: 1, Torn: 3, Bytes: 54, DurableBytes: 18, Label: "entries 5–7", Note: "active", Active: true}),
 	)
 	return v
 }

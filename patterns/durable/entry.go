@@ -1,0 +1,68 @@
+// Package durable is the durable node (shared/PATTERNS.md §2, E1): one
+// key-value server whose log lives on the engine's Disk, where an append is
+// written at once but durable only when an fsync completes. It serves the
+// Write-Ahead Log and Segmented Log pages and the single-node setup of the
+// Low-Water Mark page.
+package durable
+
+import (
+	"strconv"
+	"strings"
+)
+
+// Entry is one log record: a client's put at an index. Client and ReqID name
+// the request, so a retried put that lands in the log twice is applied once.
+type Entry struct {
+	Index  int
+	Key    string
+	Value  string
+	Client string
+	ReqID  int
+}
+
+func (e Entry) String() string {
+	return strconv.Itoa(e.Index) + " " + e.Key + "=" + e.Value
+}
+
+// size is the entry's length in bytes as the disk counts it: a header
+// (index, checksum, lengths, request id) and the key and value.
+func (e Entry) size() int { return 16 + len(e.Key) + len(e.Value) + len(e.Client) }
+
+// Snapshot is the one record of the snapshot file: the key-value state after
+// applying every entry up to Index, and which requests that includes (so a
+// retry of one already applied is still recognised after the log below it
+// is gone).
+type Snapshot struct {
+	Index   int
+	KV      map[string]string
+	Applied map[int]int // request id → the index it was applied at
+}
+
+func (s Snapshot) size() int {
+	n := 16 + 8*len(s.Applied)
+	for k, v := range s.KV {
+		n += len(k) + len(v) + 4
+	}
+	return n
+}
+
+// File names. Segments are named by the index of their first entry, the
+// book's style: wal_1 holds entries 1.., wal_5 entries 5.. when a segment
+// holds four. Indexes start at 1.
+const (
+	segmentPrefix = "wal_"
+	snapshotFile  = "snapshot"
+	snapshotTmp   = "snapshot.tmp" // written and fsynced, then renamed over snapshot
+)
+
+func segmentName(base int) string { return segmentPrefix + strconv.Itoa(base) }
+
+// segmentBase reads the base index from a segment's file name.
+func segmentBase(name string) (int, bool) {
+	rest, ok := strings.CutPrefix(name, segmentPrefix)
+	if !ok {
+		return 0, false
+	}
+	n, err := strconv.Atoi(rest)
+	return n, err == nil && n > 0
+}
