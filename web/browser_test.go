@@ -58,7 +58,7 @@ func do(t *testing.T, b *browsertest.Browser, what string, steps ...chromedp.Act
 
 func openLeaderAndFollowers(t *testing.T, query string) (*browsertest.Browser, *httptest.Server) {
 	ts := startServer(t)
-	b := browsertest.New(t, 1400, 1000)
+	b := browsertest.Tab(t, 1400, 1000)
 	do(t, b, "open the page", chromedp.Navigate(ts.URL+lafPage+query))
 	poll[bool](t, b, "the cluster to appear", `document.querySelectorAll('[data-view="cluster"] [data-node]').length >= 5`)
 	return b, ts
@@ -66,9 +66,23 @@ func openLeaderAndFollowers(t *testing.T, query string) (*browsertest.Browser, *
 
 const leaderExpr = `(() => { const n = document.querySelector('[data-node][data-role="leader"][data-status="up"]'); return n ? n.dataset.node : ''; })()`
 
-// playUntil plays until expr is truthy, then pauses.
+// playUntil plays at 20× until expr is truthy, then pauses. At 1× a second
+// of the cluster's time takes ten of the test's; what these tests wait for
+// (a leader, a crash, a held message) stays once it happens, so the fastest
+// speed a learner can pick finds it as surely.
 func playUntil(t *testing.T, b *browsertest.Browser, what, expr string) string {
 	t.Helper()
+	return playUntilAt(t, b, "20", what, expr)
+}
+
+// playUntilAt plays at speed (a value of the page's speed menu) until expr
+// is truthy, then pauses. The run goes on between the moment expr holds and
+// the pause (a few hundred ms of the test's time): a test that looks at the
+// space-time diagram near that moment plays at 1×, where that is a few ms
+// of the cluster's time and the moment is still on screen.
+func playUntilAt(t *testing.T, b *browsertest.Browser, speed, what, expr string) string {
+	t.Helper()
+	do(t, b, "speed "+speed+"×", chromedp.SetValue(`[data-action="speed"]`, speed))
 	do(t, b, "play", chromedp.Click(`[data-action="play"]`, chromedp.NodeVisible))
 	// The button toggles the state the server confirmed: clicking it again
 	// before the play frame arrives would ask to play once more.

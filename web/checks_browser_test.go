@@ -21,7 +21,7 @@ func TestBrowserHistoryChecksAreDrawn(t *testing.T) {
 	srv := New(Options{Patterns: []*patterns.Pattern{staleKVPattern()}, Logger: testlog.New(t)})
 	ts := httptest.NewServer(srv)
 	t.Cleanup(func() { srv.Close(); ts.Close() })
-	b := browsertest.New(t, 1400, 1000)
+	b := browsertest.Tab(t, 1400, 1000)
 	fail := func(what string, err error) {
 		t.Helper()
 		if err != nil {

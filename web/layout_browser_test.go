@@ -208,6 +208,7 @@ func TestBrowserLearnerPlaysLeaderAndFollowers(t *testing.T) {
 		for _, scheme := range learnerSchemes(sc.w) {
 			name := fmt.Sprintf("%dx%d-%s", sc.w, sc.h, scheme)
 			t.Run(name, func(t *testing.T) {
+				t.Parallel() // a tab and a run of its own
 				b := browsertest.Tab(t, sc.w, sc.h)
 				colorScheme(t, b, scheme)
 				do(t, b, "size the window", chromedp.EmulateViewport(int64(sc.w), int64(sc.h)))
@@ -370,7 +371,7 @@ func TestBrowserLearnerPageByHand(t *testing.T) {
 			// Manual delivery: held messages on one link stack with a count and a picker.
 			do(t, b, "manual delivery on", chromedp.Click(`[data-action="manual"]`, chromedp.NodeVisible))
 			poll[bool](t, b, "manual on", `document.querySelector('[data-action="manual"]').checked`)
-			playUntil(t, b, "a link holding two messages", `[...document.querySelectorAll('[data-view="cluster"] .msg.held')].some((m) => +m.dataset.count >= 2)`)
+			playUntilAt(t, b, "1", "a link holding two messages", `[...document.querySelectorAll('[data-view="cluster"] .msg.held')].some((m) => +m.dataset.count >= 2)`)
 			if s := eval[string](t, b, `(() => { const ms = [...document.querySelectorAll('[data-view="cluster"] .msg.held')].map((m) => m.querySelector('circle').getBoundingClientRect()); const bad = []; ms.forEach((a, i) => ms.slice(i + 1).forEach((b) => { if (Math.hypot(a.x - b.x, a.y - b.y) < a.width) bad.push([a.x, a.y]); })); return JSON.stringify(bad.length ? bad : ''); })()`); s != `""` {
 				t.Errorf("held messages sit on one another: %s", s)
 			}
@@ -415,6 +416,7 @@ func TestBrowserLearnerPageByHand(t *testing.T) {
 			for _, p := range parts {
 				name := fmt.Sprintf("%dx%d-%s/%s", sc.w, sc.h, scheme, p.name)
 				t.Run(name, func(t *testing.T) {
+					t.Parallel() // a tab and a run of its own
 					b := browsertest.Tab(t, sc.w, sc.h)
 					colorScheme(t, b, scheme)
 					do(t, b, "size the window", chromedp.EmulateViewport(int64(sc.w), int64(sc.h)))

@@ -146,6 +146,10 @@ func TestBrowserEveryLivePatternPage(t *testing.T) {
 	ts := startServer(t)
 	for _, p := range patterns.Live() {
 		t.Run(p.ID, func(t *testing.T) {
+			// Each page in a tab and a run of its own: pages side by side
+			// (go test -parallel, 2 on 2 cores), so each new pattern adds
+			// half its time to make test.
+			t.Parallel()
 			plan := planSmoke(t, p)
 			b := browsertest.Tab(t, 1366, 900)
 			do(t, b, "open the page", chromedp.Navigate(fmt.Sprintf("%s/patterns/%s?seed=%d", ts.URL, p.ID, smokeSeed)))

@@ -20,7 +20,7 @@ import (
 // Two browsers (two separate chromium profiles): a presenter and a follower.
 func TestBrowserPresenterAndFollower(t *testing.T) {
 	ts := startServer(t)
-	pres := browsertest.New(t, 1600, 1000)
+	pres := browsertest.Tab(t, 1600, 1000)
 	do(t, pres, "open the pattern", chromedp.Navigate(ts.URL+lafPage+"?seed=1"))
 	poll[bool](t, pres, "the cluster", `document.querySelectorAll('[data-view="cluster"] [data-node]').length === 5`)
 	do(t, pres, "present", chromedp.Click(`[data-action="present"]`, chromedp.NodeVisible))
@@ -34,7 +34,7 @@ func TestBrowserPresenterAndFollower(t *testing.T) {
 		t.Error("the presenter's secret shows in the projected address bar")
 	}
 
-	fol := browsertest.New(t, 1200, 900)
+	fol := browsertest.Tab(t, 1200, 900)
 	// What the join form sends (GET /join?code=...), typed loosely.
 	do(t, fol, "join by code", chromedp.Navigate(ts.URL+"/join?code="+strings.ToLower(shown)))
 	poll[bool](t, fol, "the presenter's cluster", `document.querySelectorAll('[data-view="cluster"] [data-node]').length === 5`)
@@ -124,7 +124,7 @@ func TestBrowserEmbedInAnotherOrigin(t *testing.T) {
 	if strings.TrimPrefix(outer.URL, "http://") == strings.TrimPrefix(ts.URL, "http://") {
 		t.Fatal("the outer page must be another origin")
 	}
-	b := browsertest.New(t, 900, 700)
+	b := browsertest.Tab(t, 900, 700)
 	do(t, b, "open the workshop page", chromedp.Navigate(outer.URL))
 	step := poll[int](t, b, "the embed to play", `window.lastStep > 5 ? window.lastStep : 0`)
 	t.Logf("the embed reported step %d", step)
@@ -154,7 +154,7 @@ func pollAcrossNav(t *testing.T, b *browsertest.Browser, what, expr string) {
 // part, and waits at the story's question.
 func TestBrowserEmbedPlaysAScenario(t *testing.T) {
 	ts := startServer(t)
-	b := browsertest.New(t, 900, 560)
+	b := browsertest.Tab(t, 900, 560)
 	do(t, b, "hold the reading timers", holdReadingTimers)
 	do(t, b, "open the embed", chromedp.Navigate(ts.URL+"/embed/generation-clock?scenario=2-stale-leader-refused&autoplay=1"))
 	const story = `document.querySelector('[data-view="story"]')`

@@ -134,7 +134,7 @@ func TestBrowserShareLinkReproducesTheRun(t *testing.T) {
 		}
 	}
 
-	other := browsertest.New(t, 1400, 1000)
+	other := browsertest.Tab(t, 1400, 1000)
 	do(t, other, "open the shared link", chromedp.Navigate(link))
 	poll[bool](t, other, "the shared step", fmt.Sprintf(`!!document.querySelector('[data-step]') && document.querySelector('[data-step]').dataset.step === %q && document.querySelectorAll('[data-view="cluster"] [data-node]').length >= 5`, want.Step))
 	// The step shows before every layer is drawn: give the views a moment.
@@ -294,7 +294,7 @@ window.addEventListener('message', (e) => {
 	if outer.URL == ts.URL {
 		t.Fatal("the outer page must be another origin")
 	}
-	page := browsertest.New(t, 900, 1200)
+	page := browsertest.Tab(t, 900, 1200)
 	do(t, page, "open the workshop page", chromedp.Navigate(outer.URL))
 	step := poll[int](t, page, "the autoplay embed to play", `window.last.a && window.last.a.playing && window.last.a.step > 5 ? window.last.a.step : 0`)
 	poll[bool](t, page, "the other embed to load", `!!window.last.b && window.last.b.pattern === 'leader-and-followers'`)

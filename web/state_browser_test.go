@@ -29,7 +29,7 @@ func TestBrowserSpaceTimeDropsViolationsOnSeekAndReset(t *testing.T) {
 	poll[bool](t, b, "the cluster", `document.querySelectorAll('[data-view="cluster"] [data-node]').length === 5`)
 	// Where the bar is drawn is noted when it is first seen: frames that
 	// arrive before the pause may scroll it out of the drawn window.
-	playUntil(t, b, "a violation in the diagram", `(() => { const bar = document.querySelector('[data-view="spacetime"] .st-violation'); if (bar) window.violationY = +bar.getAttribute('y'); return bar; })()`)
+	playUntilAt(t, b, "1", "a violation in the diagram", `(() => { const bar = document.querySelector('[data-view="spacetime"] .st-violation'); if (bar) window.violationY = +bar.getAttribute('y'); return bar; })()`)
 	// After the seek the diagram is scrolled back there (the old future
 	// keeps that stretch of the diagram).
 	top := eval[int](t, b, `Math.max(0, Math.round(window.violationY - `+spaceTimeScroll+`.clientHeight / 2))`)
@@ -45,7 +45,7 @@ func TestBrowserSpaceTimeDropsViolationsOnSeekAndReset(t *testing.T) {
 	}
 
 	// The same after a reset, from a run that broke the invariant again.
-	playUntil(t, b, "the violation again", `document.querySelector('[data-view="invariants"] .inv.bad')`)
+	playUntilAt(t, b, "1", "the violation again", `document.querySelector('[data-view="invariants"] .inv.bad')`)
 	if !violationMarkerAt(t, b, top) {
 		t.Fatal("no violation bar after playing into it again")
 	}

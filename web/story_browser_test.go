@@ -17,6 +17,8 @@ import (
 func TestBrowserScenarioPlayer(t *testing.T) {
 	b, _ := openLeaderAndFollowers(t, "?seed=1&nodes=5")
 	const story = `document.querySelector('[data-view="story"]')`
+	// The parts play at the page's speed: the fastest a learner can pick.
+	do(t, b, "speed 20×", chromedp.SetValue(`[data-action="speed"]`, "20"))
 	do(t, b, "pick the scenario", chromedp.Click(`.scenario-list [data-scenario="1-election"]`, chromedp.NodeVisible))
 	poll[bool](t, b, "the story to open", story+`.dataset.active === 'true' && `+story+`.textContent.includes('Nobody leads yet')`)
 	poll[bool](t, b, "the story's three servers", `document.querySelectorAll('[data-view="cluster"] [data-node]').length === 5`) // 3 servers + 2 clients
@@ -28,8 +30,12 @@ func TestBrowserScenarioPlayer(t *testing.T) {
 			t.Fatal("no question after 10 parts")
 		}
 		before := eval[int](t, b, story+`.querySelectorAll('.story-item').length`)
+		part := eval[string](t, b, story+`.querySelector('.story-meta').textContent`)
 		do(t, b, "next", chromedp.Click(`[data-action="scenario-next"]`, chromedp.NodeVisible))
 		poll[bool](t, b, "the next part", story+`.querySelectorAll('.story-item').length > `+strconv.Itoa(before))
+		// Next while a part plays skips to its end instead of moving on:
+		// the learner reads a part once it has played.
+		poll[bool](t, b, "the part played", partPlayed(part))
 	}
 	if eval[bool](t, b, `!!document.querySelector('[data-view="explain"]')`) {
 		t.Fatal("the explanation shows before the learner answered")
@@ -51,9 +57,10 @@ func TestBrowserScenarioPlayer(t *testing.T) {
 	shot(t, b, ".stage", "scenario-player-answered")
 
 	// On, then take over with a crash from the node menu's command path.
+	part := eval[string](t, b, story+`.querySelector('.story-meta').textContent`)
 	do(t, b, "next", chromedp.Click(`[data-action="scenario-next"]`, chromedp.NodeVisible))
 	poll[bool](t, b, "the crash part", `[...document.querySelectorAll('.story-item.k-command')].some((e) => e.textContent.includes('crash byzantium'))`)
-	poll[bool](t, b, "the part played", story+`.dataset.playing === 'false'`)
+	poll[bool](t, b, "the part played", partPlayed(part))
 	step := eval[string](t, b, `document.querySelector('[data-step]').dataset.step`)
 	do(t, b, "take over", chromedp.Click(`[data-action="step"]`, chromedp.NodeVisible))
 	poll[bool](t, b, "the take-over", story+`.dataset.following === 'false' && !!document.querySelector('.story-away')`)
@@ -62,6 +69,13 @@ func TestBrowserScenarioPlayer(t *testing.T) {
 	if errs := b.Errors(); len(errs) > 0 {
 		t.Fatalf("browser errors: %v", errs)
 	}
+}
+
+// partPlayed is true once the story has moved on from the part whose
+// .story-meta read before, and that part has played to its end.
+func partPlayed(before string) string {
+	const story = `document.querySelector('[data-view="story"]')`
+	return story + `.dataset.playing === 'false' && ` + story + `.querySelector('.story-meta').textContent !== ` + strconv.Quote(before)
 }
 
 // shot saves a picture of one element as a test artefact.
@@ -85,7 +99,7 @@ func shot(t *testing.T, b *browsertest.Browser, sel, name string) {
 // A scenario opens from a URL on this server, and from a file.
 func TestBrowserScenarioFromURLAndFile(t *testing.T) {
 	ts := startServer(t)
-	b := browsertest.New(t, 1400, 1000)
+	b := browsertest.Tab(t, 1400, 1000)
 	do(t, b, "open the page", chromedp.Navigate(ts.URL+"/patterns/heartbeat"))
 	const story = `document.querySelector('[data-view="story"]')`
 	poll[bool](t, b, "the cluster", `document.querySelectorAll('[data-view="cluster"] [data-node]').length > 0`)

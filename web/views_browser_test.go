@@ -51,7 +51,7 @@ func TestBrowserSpaceTimeLinksToClusterAndLog(t *testing.T) {
 	b, _ := openLeaderAndFollowers(t, "?seed=1")
 	// Hold every message, so some stay in flight in the cluster view.
 	do(t, b, "manual delivery on", chromedp.Click(`[data-action="manual"]`, chromedp.NodeVisible))
-	playUntil(t, b, "a held message", `document.querySelector('[data-view="cluster"] .msg.held')`)
+	playUntilAt(t, b, "1", "a held message", `document.querySelector('[data-view="cluster"] .msg.held')`)
 	id := poll[string](t, b, "its arrow in the diagram", `(() => { const m = document.querySelector('[data-view="cluster"] .msg.held'); return m && document.querySelector('[data-view="spacetime"] .st-hit[data-msg="' + m.dataset.msg + '"]') ? m.dataset.msg : ''; })()`)
 
 	// Diagram → cluster and event log.
@@ -150,7 +150,7 @@ func TestBrowserViolationJumps(t *testing.T) {
 	b := browsertest.New(t, 1400, 1000)
 	do(t, b, "open heartbeat with the broken variant", chromedp.Navigate(ts.URL+"/patterns/heartbeat?seed=2&variants=timeout-below-interval"))
 	poll[bool](t, b, "the cluster", `document.querySelectorAll('[data-view="cluster"] [data-node]').length === 5`)
-	playUntil(t, b, "a violation", `document.querySelector('[data-view="invariants"] .inv.bad')`)
+	playUntilAt(t, b, "1", "a violation", `document.querySelector('[data-view="invariants"] .inv.bad')`)
 	name := eval[string](t, b, `document.querySelector('[data-view="invariants"] .inv.bad').dataset.invariant`)
 	broke := eval[int](t, b, `+document.querySelector('[data-view="invariants"] .inv.bad [data-jump="broke"]').textContent.match(/\((\d+)\)/)[1]`)
 	poll[bool](t, b, "the violation marked in the diagram", `!!document.querySelector('[data-view="spacetime"] .st-violation')`)

@@ -26,7 +26,7 @@ func openShowcase(t *testing.T, page string, w, h, nodes int) *browsertest.Brows
 	srv := web.New(web.Options{Patterns: web.ShowcasePatterns(), Logger: testlog.New(t)})
 	ts := httptest.NewServer(srv)
 	t.Cleanup(func() { srv.Close(); ts.Close() })
-	b := browsertest.New(t, w, h)
+	b := browsertest.Tab(t, w, h)
 	do(t, b, "open "+page, chromedp.Navigate(ts.URL+"/patterns/"+page+"?seed=1"))
 	poll[bool](t, b, "the cluster to appear", fmt.Sprintf(`document.querySelectorAll('[data-view="cluster"] .node.server').length === %d`, nodes))
 	return b
