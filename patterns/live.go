@@ -15,5 +15,6 @@ func live() map[string]*kit.Cluster {
 		"majority-quorum":      replog.MajorityQuorum(),
 		"high-water-mark":      replog.HighWaterMark(),
 		"replicated-log":       replog.ReplicatedLog(),
+		"low-water-mark":       replog.LowWaterMark(),
 	}
 }

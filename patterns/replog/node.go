@@ -179,6 +179,8 @@ func (n *Node) Handle(env engine.Env, ev engine.Event) {
 				}
 				n.startElection(env)
 			}
+		case timerSnapshot:
+			n.takeSnapshot(env, itoa(n.sinceSnap)+" entries applied since the last")
 		case timerHeartbeat:
 			if n.role == Leader {
 				n.broadcast(env, true)

@@ -5,6 +5,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"time"
 
 	"clusterscope/engine"
 	"clusterscope/patterns/kit"
@@ -54,6 +55,10 @@ const (
 	ParamSnapshotEvery = "snapshot-every"
 
 	actionSnapshot = "snapshot"
+	timerSnapshot  = "snapshot"
+	// snapshotDelay: a snapshot is written a moment after the apply that
+	// calls for it, in a step of its own (as a background task would).
+	snapshotDelay = time.Millisecond
 )
 
 // snapIndex is the index the last snapshot covers (0 without one).
@@ -88,7 +93,7 @@ func (n *Node) recoveredBase() string {
 	return fmt.Sprintf("its snapshot at index %d (gen %d, %d keys)", n.snap.Index, n.snap.Gen, len(n.snap.KV))
 }
 
-// afterApply takes a snapshot once snapshot-every entries were applied
+// afterApply asks for a snapshot once snapshot-every entries were applied
 // since the last one.
 func (n *Node) afterApply(env engine.Env, applied int) {
 	if applied == 0 {
@@ -100,7 +105,7 @@ func (n *Node) afterApply(env engine.Env, applied int) {
 	}
 	n.sinceSnap += applied
 	if n.sinceSnap >= every {
-		n.takeSnapshot(env, fmt.Sprintf("%d entries applied since its last", n.sinceSnap))
+		env.SetTimer(timerSnapshot, snapshotDelay)
 	}
 }
 
