@@ -169,8 +169,10 @@ func (n *Node) sendSnapshot(env engine.Env, i int, p string) {
 		env.Send(p, ReplicationRequest{Gen: n.gen, PrevIndex: n.base, PrevGen: n.baseGen, HWM: n.hwm})
 		return
 	}
+	if !n.busy[i] { // a heartbeat's resend to a follower that has not answered is not told again
+		env.Note("%s sends its snapshot (index %d) to %s: the entries %s needs (%d..%d) are gone from its log", n.id, n.snap.Index, p, p, next, n.base)
+	}
 	n.busy[i] = true
-	env.Note("%s sends its snapshot (index %d) to %s: the entries %s needs (%d..%d) are gone from its log", n.id, n.snap.Index, p, p, next, n.base)
 	env.Send(p, InstallSnapshot{Gen: n.gen, Snap: *n.snap})
 }
 
