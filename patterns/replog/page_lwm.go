@@ -71,7 +71,13 @@ func settledLWM(w *engine.World) kit.Verdict {
 	if leader != nil {
 		for _, id := range w.Members(engine.RoleNode) {
 			n := nodeOf(w, id)
-			if n == nil || n == leader || n.last() >= leader.hwm {
+			if n == nil || n == leader {
+				continue
+			}
+			if d := firstDifferentEntry(n, leader, leader.hwm); n.last() >= leader.hwm && d > 0 && d <= leader.base {
+				return kit.Verdict{Check: "caught-up", Text: fmt.Sprintf("%s's log differs from %s's at index %d, which %s cleaned from its log (up to %d): only its snapshot can repair %s.", id, leader.id, d, leader.id, leader.base, id)}
+			}
+			if n.last() >= leader.hwm {
 				continue
 			}
 			why := "it is still catching up"
