@@ -66,6 +66,36 @@ func TestStorageTruncateAndSync(t *testing.T) {
 	}
 }
 
+// A log cleaned at its front keeps the rest in order; the cleaning is lost
+// with a crash before Sync like any write, and kept after it.
+func TestStorageTruncateFront(t *testing.T) {
+	st := NewStorage()
+	for _, e := range []string{"a", "b", "c", "d"} {
+		st.Append(e)
+	}
+	st.Sync()
+	st.TruncateFront(2)
+	if !reflect.DeepEqual(st.Log(), []any{"c", "d"}) {
+		t.Fatalf("log = %v", st.Log())
+	}
+	st.crash()
+	if !reflect.DeepEqual(st.Log(), []any{"a", "b", "c", "d"}) {
+		t.Fatalf("after a crash the unsynced cleaning should be undone: %v", st.Log())
+	}
+	st.TruncateFront(3)
+	st.Append("e")
+	st.Sync()
+	st.TruncateFront(9) // more than there is: empties the log
+	st.crash()
+	if !reflect.DeepEqual(st.Log(), []any{"d", "e"}) {
+		t.Fatalf("synced cleaning + append lost: %v", st.Log())
+	}
+	st.TruncateFront(9)
+	if st.Len() != 0 {
+		t.Fatalf("log = %v, want empty", st.Log())
+	}
+}
+
 func TestCrashLosesTimersAndInboundMessages(t *testing.T) {
 	cfg := quiet(three...)
 	cfg.Net = fixedNet(ms(20))

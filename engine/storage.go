@@ -22,7 +22,7 @@ type diskState struct {
 }
 
 type diskOp struct {
-	kind  uint8 // opPut, opDelete, opAppend, opTruncate
+	kind  uint8 // opPut, opDelete, opAppend, opTruncate, opTruncateFront
 	key   string
 	value any
 	n     int
@@ -33,6 +33,7 @@ const (
 	opDelete
 	opAppend
 	opTruncate
+	opTruncateFront
 )
 
 // NewStorage returns an empty disk.
@@ -50,6 +51,9 @@ func (s *diskState) apply(op diskOp) {
 		s.log = append(roomFor(s.log), op.value)
 	case opTruncate:
 		s.log = s.log[:op.n:op.n] // cap: a later append must not overwrite a shared array
+	case opTruncateFront:
+		// A fresh array: the old one may be shared with the other state.
+		s.log = append([]any(nil), s.log[min(op.n, len(s.log)):]...)
 	}
 }
 
@@ -107,6 +111,15 @@ func (s *Storage) Truncate(n int) {
 		return
 	}
 	s.do(diskOp{kind: opTruncate, n: n})
+}
+
+// TruncateFront drops the first n log entries (a log cleaned up to a
+// snapshot): the entry at position n becomes position 0.
+func (s *Storage) TruncateFront(n int) {
+	if n <= 0 {
+		return
+	}
+	s.do(diskOp{kind: opTruncateFront, n: min(n, len(s.cur.log))})
 }
 
 // Log returns the log entries as the process sees them now. The slice must

@@ -18,5 +18,17 @@ func live() map[string]*kit.Cluster {
 		"replicated-log":       replog.ReplicatedLog(),
 		"write-ahead-log":      durable.WriteAheadLog(),
 		"segmented-log":        durable.SegmentedLog(),
+		"low-water-mark":       lowWaterMark(),
 	}
+}
+
+// lowWaterMark is the replicated log's page with the same idea on one
+// server beside it: two mechanisms, one page.
+func lowWaterMark() *kit.Cluster {
+	replicated := replog.LowWaterMark()
+	replicated.Setups = []kit.Setup{
+		{Name: "replicated", Label: "on a replicated log", Cluster: replicated},
+		{Name: "single-node", Label: "on one server", Cluster: durable.LowWaterMarkSingleNode()},
+	}
+	return replicated
 }

@@ -58,3 +58,6 @@ func (DiskLog[T]) At(st *engine.Storage, i int) (e T, ok bool) {
 
 // Truncate keeps the first n entries.
 func (DiskLog[T]) Truncate(st *engine.Storage, n int) { st.Truncate(n) }
+
+// TruncateFront drops the first n entries: position n becomes 0.
+func (DiskLog[T]) TruncateFront(st *engine.Storage, n int) { st.TruncateFront(n) }

@@ -72,8 +72,9 @@ func (a *appliedSet) add(client string, id int) bool {
 // apply runs committed entries against the key-value store; the leader
 // answers the client that asked.
 func (n *Node) apply(env engine.Env) {
-	for n.applied < n.hwm && n.applied < len(n.log) {
-		e := n.log[n.applied]
+	from := n.applied
+	for n.applied < n.hwm && n.applied < n.last() {
+		e := n.entry(n.applied + 1)
 		n.applied++
 		var val string
 		switch e.Op {
@@ -90,6 +91,7 @@ func (n *Node) apply(env engine.Env) {
 			env.Send(e.Client, ClientReply{ID: e.ReqID, Value: val})
 		}
 	}
+	n.afterApply(env, n.applied-from)
 }
 
 func (n *Node) onClient(env engine.Env, from string, m ClientRequest) {
@@ -116,7 +118,7 @@ func (n *Node) onClient(env engine.Env, from string, m ClientRequest) {
 		}
 	}
 	n.leaderAppend(env, Entry{Gen: n.gen, Op: m.Op, Key: m.Key, Value: m.Value, Client: from, ReqID: m.ID})
-	n.match[n.self] = len(n.log)
+	n.match[n.self] = n.last()
 	if len(n.all) == 1 {
 		n.advanceHWM(env)
 	}
@@ -128,7 +130,7 @@ func (n *Node) leaderAppend(env engine.Env, e Entry) {
 	n.appendEntry(env, e)
 	env.Storage().Sync()
 	if env.Variant(VarMarkOnAppend) {
-		n.setMark(env, len(n.log), "its own append (no follower holds it yet)")
+		n.setMark(env, n.last(), "its own append (no follower holds it yet)")
 	}
 }
 

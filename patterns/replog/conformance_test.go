@@ -23,6 +23,10 @@ var caught = map[string]kittest.Catch{
 	VarNoUpToDateCheck:    {Seed: 2, Invariant: InvLeaderComplete},
 	VarCommitByCounting:   {Seed: 5, Invariant: InvLeaderComplete},
 	VarSkipElectionNoop:   {Seed: 6, Invariant: sweep.SettledPrefix + "all-committed"},
+	// the first snapshot of any node (step 152)
+	VarDiscardWithoutSnapshot: {Seed: 1, Invariant: InvLowWaterOrder},
+	// cyrene left below athens's low-water mark (settled at step 1140)
+	VarNoInstallSnapshot: {Seed: 1, Invariant: sweep.SettledPrefix + "caught-up"},
 }
 
 // Each of the six pages passes the kit's conformance harness.

@@ -68,7 +68,7 @@ func (n *Node) startElection(env engine.Env) {
 		n.becomeLeader(env)
 		return
 	}
-	req := VoteRequest{Gen: n.gen, LastIndex: len(n.log), LastGen: n.lastGen()}
+	req := VoteRequest{Gen: n.gen, LastIndex: n.last(), LastGen: n.lastGen()}
 	for _, p := range n.others {
 		env.Send(p, req)
 	}
@@ -88,7 +88,7 @@ func (n *Node) onVoteRequest(env engine.Env, from string, m VoteRequest) {
 	if m.Gen > n.gen {
 		n.becomeFollower(env, m.Gen, from+"'s vote request")
 	}
-	upToDate := m.LastGen > n.lastGen() || (m.LastGen == n.lastGen() && m.LastIndex >= len(n.log))
+	upToDate := m.LastGen > n.lastGen() || (m.LastGen == n.lastGen() && m.LastIndex >= n.last())
 	// A node that already follows a leader of this generation refuses too:
 	// the generation is decided, and a granted vote would restart its
 	// timer while the leader it follows may be dead.
@@ -105,7 +105,7 @@ func (n *Node) onVoteRequest(env engine.Env, from string, m VoteRequest) {
 		env.Note("%s refuses %s its vote: it follows %s, the leader of generation %d", n.id, from, n.leader, n.gen)
 	default:
 		env.Note("%s refuses %s its vote: its own log (last %d, gen %d) is more up to date than %s's (last %d, gen %d)",
-			n.id, from, len(n.log), n.lastGen(), from, m.LastIndex, m.LastGen)
+			n.id, from, n.last(), n.lastGen(), from, m.LastIndex, m.LastGen)
 	}
 	if grant {
 		if n.votedFor != from {
@@ -155,12 +155,12 @@ func (n *Node) becomeLeader(env engine.Env) {
 	// the follower's answer says what it holds, the older entries it lacks
 	// follow, and the no-op last, in a message of its own (sendTo).
 	for i := range n.all {
-		n.next[i] = len(n.log) + 1
+		n.next[i] = n.last() + 1
 		n.match[i] = 0
-		n.busy[i] = false
+		n.busy[i], n.stuck[i] = false, false
 		n.lastAck[i] = n.now
 	}
-	n.match[n.self] = len(n.log)
+	n.match[n.self] = n.last()
 	n.advanceHWM(env)
 	n.broadcast(env, true)
 	env.SetTimer(timerHeartbeat, n.interval(env))

@@ -51,7 +51,7 @@ func nodeFactsOf(w *engine.World, id string) (NodeFacts, bool) {
 	}
 	return NodeFacts{
 		Generation: n.gen, VotedFor: n.votedFor, Leader: n.leader,
-		HWM: n.hwm, LastIndex: len(n.log), LastGen: n.lastGen(), Applied: n.applied,
+		HWM: n.hwm, LastIndex: n.last(), LastGen: n.lastGen(), Applied: n.applied,
 		Suspicions: n.suspicions,
 	}, true
 }

@@ -28,17 +28,24 @@ func (t *tracker) logMatching(w *engine.World) (string, []string) {
 			}
 			// The highest index where both hold the same generation: the
 			// chains must agree there, which covers every lower index.
-			k := min(len(a.log), len(b.log))
-			for k > 0 && a.log[k-1].Gen != b.log[k-1].Gen {
+			// Below both low-water marks neither holds entries; the base
+			// keeps its generation and hash.
+			lo := max(a.base, b.base)
+			k := min(a.last(), b.last())
+			for k > lo && a.genAt(k) != b.genAt(k) {
 				k--
 			}
-			if k > 0 && a.hashes[k-1] != b.hashes[k-1] {
-				d := 1
-				for d < k && a.log[d-1] == b.log[d-1] {
+			if k > 0 && k >= lo && a.genAt(k) == b.genAt(k) && a.hashAt(k) != b.hashAt(k) {
+				d := lo + 1
+				for d < k && a.entry(d) == b.entry(d) {
 					d++
 				}
+				if d > k {
+					return fmt.Sprintf("%s and %s both hold generation %d at index %d but their logs differ at or below index %d, where one was cleaned",
+						a.id, b.id, a.genAt(k), k, lo), []string{a.id, b.id}
+				}
 				return fmt.Sprintf("%s and %s both hold generation %d at index %d but differ at index %d (%s vs %s)",
-					a.id, b.id, a.log[k-1].Gen, k, d, a.log[d-1].Text(), b.log[d-1].Text()), []string{a.id, b.id}
+					a.id, b.id, a.genAt(k), k, d, a.entry(d).Text(), b.entry(d).Text()), []string{a.id, b.id}
 			}
 		}
 	}
@@ -58,23 +65,21 @@ func (t *tracker) sync(w *engine.World) {
 		if n == nil || n.hwm == 0 {
 			continue
 		}
-		h := min(n.hwm, len(n.log))
+		h := min(n.hwm, n.last())
 		c := len(t.committed)
 		if c > 0 && h > 0 {
 			at := min(h, c)
-			if n.hashes[at-1] != t.committed[at-1] {
+			if !t.agrees(n, at) {
 				if t.changed == "" {
-					d := t.firstDiff(n, at)
-					t.changed = fmt.Sprintf("committed entry %d was %s (gen %d) but %s now has %s (gen %d) below its high-water mark",
-						d, t.cEntries[d-1].Text(), t.cEntries[d-1].Gen, n.id, n.log[d-1].Text(), n.log[d-1].Gen)
+					t.changed = t.differs(n, at)
 					t.changedNodes = []string{n.id}
 				}
 				continue
 			}
 		}
-		for i := c; i < h; i++ {
-			e := n.log[i]
-			t.committed = append(t.committed, n.hashes[i])
+		for i := max(c, n.base); i < h && i == len(t.committed); i++ {
+			e := n.entry(i + 1)
+			t.committed = append(t.committed, n.hashAt(i+1))
 			t.cEntries = append(t.cEntries, e)
 			t.commitGen = append(t.commitGen, n.gen)
 			t.commitAt = append(t.commitAt, w.Now())
@@ -92,7 +97,7 @@ func (t *tracker) sync(w *engine.World) {
 			if t.minority == "" {
 				holders := 0
 				for oi, other := range t.ids {
-					if t.holds(w, t.nodeCache[oi], other, i, n.hashes[i], e) {
+					if t.holds(w, t.nodeCache[oi], other, i, n.hashAt(i+1), e) {
 						holders++
 					}
 				}
@@ -122,7 +127,7 @@ func (t *tracker) sync(w *engine.World) {
 			continue
 		}
 		k := t.vc[ni]
-		if k > 0 && (len(n.log) < k || n.hashes[k-1] != t.committed[k-1]) {
+		if k > 0 && (n.last() < k || !t.agrees(n, k)) {
 			d := t.firstDiff(n, k)
 			if t.maxGen[ni] < t.commitGen[d-1] {
 				t.vc[ni] = d - 1
@@ -132,7 +137,10 @@ func (t *tracker) sync(w *engine.World) {
 			t.changedNodes = []string{n.id}
 			return
 		}
-		for k < len(t.committed) && k < len(n.log) && n.hashes[k] == t.committed[k] {
+		if k < n.base && n.base <= len(t.committed) && n.baseHash == t.committed[n.base-1] {
+			k = n.base // a cleaned prefix that agrees: held, as a snapshot
+		}
+		for k < len(t.committed) && k >= n.base && k < n.last() && n.hashAt(k+1) == t.committed[k] {
 			k++
 		}
 		t.vc[ni] = k
@@ -149,7 +157,8 @@ func (t *tracker) checkCompleteness() {
 		}
 		// held: how much of the committed prefix n holds (hash chains make
 		// "holds entry i" true for a prefix, so a binary search finds it).
-		held := sort.Search(min(c, len(n.log)), func(i int) bool { return n.hashes[i] != t.committed[i] })
+		lo := min(n.base, c)
+		held := lo + sort.Search(max(min(c, n.last())-lo, 0), func(j int) bool { return n.hashAt(lo+j+1) != t.committed[lo+j] })
 		for i := held; i < c; i++ {
 			if t.commitGen[i] < n.gen {
 				t.incomplete = fmt.Sprintf("%s leads generation %d without committed entry %d (%s, gen %d)", n.id, n.gen, i+1, t.cEntries[i].Text(), t.cEntries[i].Gen)
@@ -163,20 +172,57 @@ func (t *tracker) checkCompleteness() {
 // firstDiff is the first index (1-based, ≤ upTo) where n's log differs from
 // the committed prefix.
 func (t *tracker) firstDiff(n *Node, upTo int) int {
-	d := 1
-	for d < upTo && d <= len(n.log) && n.log[d-1] == t.cEntries[d-1] {
+	d := n.base + 1
+	if n.base > 0 && (n.base > len(t.committed) || n.baseHash != t.committed[n.base-1]) {
+		return min(n.base, max(upTo, 1)) // the difference is in the cleaned prefix
+	}
+	for d < upTo && d <= n.last() && n.entry(d) == t.cEntries[d-1] {
 		d++
 	}
 	return d
+}
+
+// agrees reports whether n holds the committed prefix up to index at
+// (≤ len(committed)). Below its low-water mark n holds no entries: its
+// base's hash answers for them, when the tracker knows that far.
+func (t *tracker) agrees(n *Node, at int) bool {
+	if at < n.base {
+		if n.base > len(t.committed) {
+			return true // n cleaned past what is known to be committed: nothing to compare
+		}
+		at = n.base
+	}
+	return n.hashAt(at) == t.committed[at-1]
+}
+
+// differs explains where n's log leaves the committed prefix below at.
+func (t *tracker) differs(n *Node, at int) string {
+	d := t.firstDiff(n, at)
+	if d <= n.base {
+		return fmt.Sprintf("%s's log was cleaned up to %d from entries that differ from the committed ones (at or below index %d)", n.id, n.base, d)
+	}
+	return fmt.Sprintf("committed entry %d was %s (gen %d) but %s now has %s (gen %d) below its high-water mark",
+		d, t.cEntries[d-1].Text(), t.cEntries[d-1].Gen, n.id, n.entry(d).Text(), n.entry(d).Gen)
 }
 
 // holds reports whether node id has entry e at position i (0-based), from
 // its memory when up, from its disk when crashed.
 func (t *tracker) holds(w *engine.World, n *Node, id string, i int, h uint64, e Entry) bool {
 	if n != nil {
-		return len(n.log) > i && n.hashes[i] == h
+		if i < n.base {
+			return true // cleaned: only committed entries are, and i was
+		}
+		return n.last() > i && n.hashAt(i+1) == h
 	}
-	d, ok := diskLog.At(w.Storage(id), i)
+	st := w.Storage(id)
+	base := 0
+	if ls, ok := diskStart.Get(st); ok {
+		base = ls.Index
+	}
+	if i < base {
+		return true
+	}
+	d, ok := diskLog.At(st, i-base)
 	return ok && d == e
 }
 
@@ -240,11 +286,11 @@ func (t *tracker) leaderAppends(w *engine.World) (string, []string) {
 			continue
 		}
 		k := t.appendLen[i]
-		if t.full || n != t.appendNode[i] || k > len(n.log) || (k > 0 && n.hashes[k-1] != t.appendHash[i]) {
-			k = 0
+		if t.full || n != t.appendNode[i] || k > n.last() || k < n.base || (k > 0 && n.hashAt(k) != t.appendHash[i]) {
+			k = n.base // a cleaned prefix was checked before it was cleaned (or is a snapshot's)
 		}
-		for ; k < len(n.log); k++ {
-			e := n.log[k]
+		for ; k < n.last(); k++ {
+			e := n.entry(k + 1)
 			if e.Client == "" {
 				continue
 			}
@@ -264,7 +310,7 @@ func (t *tracker) leaderAppends(w *engine.World) (string, []string) {
 		}
 		t.appendLen[i], t.appendNode[i] = k, n
 		if k > 0 {
-			t.appendHash[i] = n.hashes[k-1]
+			t.appendHash[i] = n.hashAt(k)
 		}
 	}
 	return "", nil

@@ -94,6 +94,12 @@ func newCheckers(cfg engine.Config, names []string, full bool) []engine.Invarian
 		case InvReadsLatest:
 			inv.Description = "A read returns the latest value committed before the read began, or a later one."
 			inv.Check = t.readsLatest
+		case InvLowWaterOrder:
+			inv.Description = "On every node: low-water mark ≤ the snapshot's last included index ≤ applied ≤ high-water mark (the log is cleaned only under a snapshot)."
+			inv.Check = t.lowWaterOrder
+		case InvStateMatchesLog:
+			inv.Description = "A node's key-value state is what the committed entries up to its applied index produce (after a restart: its snapshot plus the log after it)."
+			inv.Check = t.stateMatchesLog
 		default:
 			panic("replog: unknown invariant " + name)
 		}

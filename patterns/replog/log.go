@@ -21,8 +21,29 @@ func (n *Node) persist(env engine.Env) {
 	st.Sync()
 }
 
+// hashSeed is the hash chain of an empty log (FNV-1a's offset basis).
+const hashSeed uint64 = 14695981039346656037
+
+// Log indexes are not positions once the log has been cleaned: log[0] holds
+// index base+1. These read the log by index.
+
+// last is the index of the last entry (base when the log holds none).
+func (n *Node) last() int { return n.base + len(n.log) }
+
+// entry is the entry at index i, base < i ≤ last.
+func (n *Node) entry(i int) Entry { return n.log[i-n.base-1] }
+
+// hashAt fingerprints entries 1..i, base ≤ i ≤ last (the chain goes on
+// across a cleaning: the base keeps its hash).
+func (n *Node) hashAt(i int) uint64 {
+	if i == n.base {
+		return n.baseHash
+	}
+	return n.hashes[i-n.base-1]
+}
+
 func (n *Node) push(e Entry) {
-	var prev uint64 = 14695981039346656037
+	prev := n.baseHash
 	if k := len(n.hashes); k > 0 {
 		prev = n.hashes[k-1]
 	}
@@ -45,14 +66,16 @@ func (n *Node) appendEntry(env engine.Env, e Entry) {
 	diskLog.Append(env.Storage(), e)
 }
 
-// truncate keeps the first k entries. The slices are re-capped so a later
-// append allocates anew instead of overwriting entries already sent in
-// messages.
+// truncate keeps the entries up to index k (k ≥ base: entries at or below
+// the base are committed and never conflict). The slices are re-capped so a
+// later append allocates anew instead of overwriting entries already sent
+// in messages.
 func (n *Node) truncate(env engine.Env, k int) {
-	n.log = n.log[:k:k]
-	n.hashes = n.hashes[:k:k]
+	p := max(k-n.base, 0)
+	n.log = n.log[:p:p]
+	n.hashes = n.hashes[:p:p]
 	n.logVer++
-	diskLog.Truncate(env.Storage(), k)
+	diskLog.Truncate(env.Storage(), p)
 	if n.hwm > k {
 		env.Note("%s's high-water mark falls from %d to %d with the truncation", n.id, n.hwm, k)
 		n.hwm = k // only a broken variant truncates below the mark
@@ -64,16 +87,21 @@ func (n *Node) truncate(env engine.Env, k int) {
 
 func (n *Node) lastGen() int {
 	if len(n.log) == 0 {
-		return 0
+		return n.baseGen
 	}
 	return n.log[len(n.log)-1].Gen
 }
 
+// genAt is the generation of the entry at index i: the base's for i = base,
+// 0 where the node has no entry (beyond its end, or cleaned below its base).
 func (n *Node) genAt(i int) int {
-	if i <= 0 || i > len(n.log) {
+	if i == n.base {
+		return n.baseGen
+	}
+	if i < n.base || i > n.last() {
 		return 0
 	}
-	return n.log[i-1].Gen
+	return n.entry(i).Gen
 }
 
 // entryHash chains FNV-1a over an entry's fields.

@@ -175,3 +175,32 @@ func summary(m engine.SummaryAppender) string {
 func appendInt(b []byte, i int) []byte { return strconv.AppendInt(b, int64(i), 10) }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+// InstallSnapshot carries the leader's snapshot to a follower that needs
+// entries the leader has cleaned from its log (sent whole: the states here
+// are small).
+type InstallSnapshot struct {
+	Gen  int
+	Snap Snapshot
+}
+
+func (InstallSnapshot) Kind() string      { return "InstallSnapshot" }
+func (m InstallSnapshot) Summary() string { return summary(m) }
+func (m InstallSnapshot) AppendSummary(b []byte) []byte {
+	b = appendInt(append(b, "gen "...), m.Gen)
+	b = appendInt(append(b, " up to "...), m.Snap.Index)
+	b = appendInt(append(b, '/'), m.Snap.Gen)
+	return append(appendInt(append(b, ", "...), len(m.Snap.KV)), " keys"...)
+}
+
+// InstallSnapshotResponse: the follower now holds everything up to Index.
+type InstallSnapshotResponse struct {
+	Gen, Index int
+}
+
+func (InstallSnapshotResponse) Kind() string      { return "InstallSnapshotResponse" }
+func (m InstallSnapshotResponse) Summary() string { return summary(m) }
+func (m InstallSnapshotResponse) AppendSummary(b []byte) []byte {
+	b = appendInt(append(b, "gen "...), m.Gen)
+	return appendInt(append(b, " holds up to "...), m.Index)
+}

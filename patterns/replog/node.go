@@ -108,9 +108,17 @@ type Node struct {
 	votedFor string
 	leader   string // who this node believes leads its generation
 
-	log    []Entry  // log[i] has index i+1
-	hashes []uint64 // hashes[i] fingerprints log[0..i], for cheap log checks
+	log    []Entry  // log[i] has index base+i+1
+	hashes []uint64 // hashes[i] fingerprints entries 1..base+i+1, for cheap log checks
 	logVer int      // bumped on every append or truncation
+
+	// The low-water mark: entries up to base were cleaned from the log
+	// (snapshot.go). baseGen and baseHash describe entry base.
+	base, baseGen int
+	baseHash      uint64
+	snap          *Snapshot // the last snapshot written or installed, nil if none
+	sinceSnap     int       // entries applied since the last snapshot
+	snapshots     bool      // the page has snapshots: show the mark and the snapshot
 
 	hwm, applied int
 	heldBack     int // the last mark the figure-8 rule held back (for its note)
@@ -122,6 +130,7 @@ type Node struct {
 	// leader
 	next, match []int // by position in all
 	busy        []bool
+	stuck       []bool          // the follower needs cleaned entries and no snapshot goes (noted once)
 	lastAck     []time.Duration // local time of the last response per peer
 
 	// failure detection
@@ -143,8 +152,13 @@ func (n *Node) Role() string     { return n.role }
 func (n *Node) Generation() int  { return n.gen }
 func (n *Node) VotedFor() string { return n.votedFor }
 func (n *Node) HWM() int         { return n.hwm }
-func (n *Node) LastIndex() int   { return len(n.log) }
-func (n *Node) Log() []Entry     { return n.log }
+func (n *Node) LastIndex() int   { return n.last() }
+
+// Log is the entries the node still holds: the first has index Base()+1.
+func (n *Node) Log() []Entry { return n.log }
+
+// Base is the node's low-water mark: the log was cleaned up to it.
+func (n *Node) Base() int { return n.base }
 func (n *Node) Value(k string) string {
 	return n.kv[k]
 }
@@ -165,6 +179,8 @@ func (n *Node) Handle(env engine.Env, ev engine.Event) {
 				}
 				n.startElection(env)
 			}
+		case timerSnapshot:
+			n.takeSnapshot(env, itoa(n.sinceSnap)+" entries applied since the last")
 		case timerHeartbeat:
 			if n.role == Leader {
 				n.broadcast(env, true)
@@ -186,9 +202,15 @@ func (n *Node) Handle(env engine.Env, ev engine.Event) {
 			n.onVote(env, ev.From, m)
 		case ClientRequest:
 			n.onClient(env, ev.From, m)
+		case InstallSnapshot:
+			n.onInstallSnapshot(env, ev.From, m)
+		case InstallSnapshotResponse:
+			n.onSnapshotInstalled(env, ev.From, m)
 		}
 	case engine.EvRequest:
-		if ev.Request.Name == "force-election" && n.role != Leader {
+		if ev.Request.Name == actionSnapshot {
+			n.takeSnapshot(env, "asked")
+		} else if ev.Request.Name == "force-election" && n.role != Leader {
 			env.Note("%s is told to start an election", n.id)
 			n.startElection(env)
 		} else if ev.Request.Name == "force-election" {
@@ -199,7 +221,7 @@ func (n *Node) Handle(env engine.Env, ev engine.Event) {
 
 // ValidateRequest accepts the node actions this cluster offers.
 func (n *Node) ValidateRequest(req engine.Request) error {
-	if req.Name != "force-election" {
+	if req.Name != "force-election" && req.Name != actionSnapshot {
 		return errUnknownAction(req.Name)
 	}
 	return nil
@@ -219,6 +241,7 @@ func (n *Node) start(env engine.Env) {
 	k := len(n.all)
 	n.votes, n.next, n.match = make([]bool, k), make([]int, k), make([]int, k)
 	n.busy, n.lastAck, n.sorted = make([]bool, k), make([]time.Duration, k), make([]int, k)
+	n.stuck = make([]bool, k)
 	n.kv, n.done = map[string]string{}, appliedSet{}
 	st := env.Storage()
 	if v, ok := diskGen.Get(st); ok {
@@ -227,6 +250,8 @@ func (n *Node) start(env engine.Env) {
 	if v, ok := diskVote.Get(st); ok && !env.Variant(VarForgetVote) {
 		n.votedFor = v
 	}
+	n.snapshots = env.Param(ParamSnapshotEvery, -1) >= 0
+	n.recoverSnapshot(env)
 	disk := diskLog.Len(st)
 	n.log = make([]Entry, 0, disk+64)
 	n.hashes = make([]uint64, 0, disk+64)
@@ -235,7 +260,11 @@ func (n *Node) start(env engine.Env) {
 		n.push(e)
 	}
 	n.role = Follower
-	if disk > 0 || n.gen > 0 {
+	switch {
+	case n.base > 0:
+		env.Note("%s recovers generation %d, vote %q, %s and the %d log entries after it (%d..%d) from disk",
+			n.id, n.gen, n.votedFor, n.recoveredBase(), disk, n.base+1, n.last())
+	case disk > 0 || n.gen > 0:
 		env.Note("%s recovers generation %d, vote %q and %d log entries from disk", n.id, n.gen, n.votedFor, disk)
 	}
 	n.resetElection(env)

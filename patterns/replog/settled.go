@@ -40,7 +40,7 @@ func Settled(w *engine.World) kit.Verdict {
 		if n.Generation() != leader.Generation() {
 			return kit.Verdict{Check: "one-leader", Text: fmt.Sprintf("%s is in generation %d but %s leads generation %d.", n.ID(), n.Generation(), leader.ID(), leader.Generation())}
 		}
-		if i := firstDifferentEntry(n.Log(), leader.Log(), mark); i > 0 {
+		if i := firstDifferentEntry(n, leader, mark); i > 0 {
 			return kit.Verdict{Check: "logs-equal", Text: fmt.Sprintf("%s's log differs from the leader %s's at index %d, below the high-water mark %d.", n.ID(), leader.ID(), i, mark)}
 		}
 	}
@@ -66,11 +66,19 @@ func Settled(w *engine.World) kit.Verdict {
 }
 
 // firstDifferentEntry is the first index (from 1) up to mark where a's log
-// is missing or differs from b's, 0 when they agree.
-func firstDifferentEntry(a, b []Entry, mark int) int {
-	for i := 0; i < mark && i < len(b); i++ {
-		if i >= len(a) || a[i] != b[i] {
-			return i + 1
+// is missing or differs from b's, 0 when they agree. Below a low-water mark
+// the logs hold no entries: the hash chain at the higher mark answers for
+// what was cleaned.
+func firstDifferentEntry(a, b *Node, mark int) int {
+	lo := max(a.base, b.base)
+	if lo > 0 && lo <= mark {
+		if a.last() < lo || b.last() < lo || a.hashAt(lo) != b.hashAt(lo) {
+			return min(a.last()+1, lo)
+		}
+	}
+	for i := lo + 1; i <= mark && i <= b.last(); i++ {
+		if i > a.last() || a.entry(i) != b.entry(i) {
+			return i
 		}
 	}
 	return 0

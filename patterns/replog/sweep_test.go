@@ -37,6 +37,10 @@ var pages = []struct {
 		VarSkipElectionNoop: {sweep.SettledPrefix + "all-committed"},
 		VarNoUpToDateCheck:  {InvLeaderComplete, InvCommittedStable, InvLogMatching},
 	}},
+	{"low-water-mark", LowWaterMark, map[string][]string{
+		VarDiscardWithoutSnapshot: {InvLowWaterOrder},
+		VarNoInstallSnapshot:      {sweep.SettledPrefix + "caught-up"},
+	}},
 }
 
 func config(c *kit.Cluster, seed uint64, variants ...string) engine.Config {

@@ -86,6 +86,10 @@ type tracker struct {
 	latestChecked []bool
 	latestOpen    int
 
+	// the state each node was last checked at (state-matches-log)
+	stateNode    []*Node
+	stateApplied []int
+
 	// a crashed leader is suspected (HeartBeat completeness)
 	watchCrashes bool
 	crashes      []crash // leaders seen crashing, not yet turned into watches

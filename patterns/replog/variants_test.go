@@ -38,6 +38,10 @@ var lessonCatch = []struct {
 	{ReplicatedLog, VarCommitByCounting, InvLeaderComplete, nil},
 	{ReplicatedLog, VarSkipElectionNoop, sweep.SettledPrefix + "all-committed", nil},
 	{ReplicatedLog, VarNoUpToDateCheck, InvLeaderComplete, nil},
+	// The log is cleaned with no snapshot under it: caught at the cleaning,
+	// before a restart shows the lost state (state-matches-log).
+	{LowWaterMark, VarDiscardWithoutSnapshot, InvLowWaterOrder, nil},
+	{LowWaterMark, VarNoInstallSnapshot, sweep.SettledPrefix + "caught-up", nil},
 }
 
 // lessonSeeds is how many seeds each variant is swept over alone.

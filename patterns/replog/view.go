@@ -16,6 +16,8 @@ const (
 	WLog       = "log"
 	WMatch     = "match indexes"
 	WStore     = "store"
+	WSnapshot  = "snapshot"
+	WFollowers = "followers"
 )
 
 const viewLogTail = 40 // log cells shown
@@ -31,8 +33,11 @@ func (n *Node) View() engine.ProcessView {
 		{Label: "leader", Value: leader},
 		{Label: "high-water mark", Value: itoa(n.hwm)},
 		{Label: "applied", Value: itoa(n.applied)},
-		{Label: "last index", Value: itoa(len(n.log)) + " (gen " + itoa(n.lastGen()) + ")"},
+		{Label: "last index", Value: itoa(n.last()) + " (gen " + itoa(n.lastGen()) + ")"},
 	}})
+	if n.snapshots {
+		v.Widgets[0].Fields = append(v.Widgets[0].Fields, engine.Field{Label: "low-water mark", Value: itoa(n.base)})
+	}
 
 	votes := []engine.Field{{Label: "voted for in gen " + itoa(n.gen), Value: orDash(n.votedFor)}}
 	if n.role == Candidate || n.role == Leader {
@@ -74,9 +79,13 @@ func (n *Node) View() engine.ProcessView {
 		from = len(n.log) - viewLogTail
 	}
 	for i := from; i < len(n.log); i++ {
-		lw.Entries = append(lw.Entries, engine.LogEntry{Index: i + 1, Gen: n.log[i].Gen, Text: n.log[i].Text(), Synced: true})
+		lw.Entries = append(lw.Entries, engine.LogEntry{Index: n.base + i + 1, Gen: n.log[i].Gen, Text: n.log[i].Text(), Synced: true})
 	}
 	lw.Markers = append(lw.Markers, engine.Marker{Name: "hwm", Index: n.hwm}, engine.Marker{Name: "applied", Index: n.applied})
+	if n.snapshots {
+		lw.Base = n.base + 1
+		lw.Markers = append(lw.Markers, engine.Marker{Name: "lwm", Index: n.base})
+	}
 	if n.role == Leader {
 		for i, p := range n.all {
 			if i != n.self {
@@ -94,13 +103,13 @@ func (n *Node) View() engine.ProcessView {
 			}
 		}
 		s := append([]int(nil), n.match...)
-		s[n.self] = len(n.log)
+		s[n.self] = n.last()
 		sort.Ints(s)
 		// The quorum position is bracketed as the mark only when the mark
 		// stands there: above the mark it holds an older generation's
 		// entry, which the leader may not commit by counting (figure 8).
 		qpos := len(s) - n.q
-		held := n.q >= 1 && qpos < len(s) && s[qpos] > n.hwm && s[qpos] <= len(n.log)
+		held := n.q >= 1 && qpos < len(s) && s[qpos] > n.hwm && s[qpos] <= n.last()
 		parts := make([]string, len(s))
 		for i, x := range s {
 			parts[i] = itoa(x)
@@ -113,9 +122,13 @@ func (n *Node) View() engine.ProcessView {
 			engine.Field{Label: "quorum", Value: itoa(n.q) + " of " + itoa(len(s))})
 		if held {
 			mw.Fields = append(mw.Fields, engine.Field{Label: "mark held back",
-				Value: "entry " + itoa(s[qpos]) + " is on a quorum but of generation " + itoa(n.log[s[qpos]-1].Gen) + ", not " + itoa(n.gen) + ": the mark stays at " + itoa(n.hwm)})
+				Value: "entry " + itoa(s[qpos]) + " is on a quorum but of generation " + itoa(n.entry(s[qpos]).Gen) + ", not " + itoa(n.gen) + ": the mark stays at " + itoa(n.hwm)})
 		}
 		v.Widgets = append(v.Widgets, mw)
+	}
+
+	if n.snapshots {
+		v.Widgets = append(v.Widgets, n.snapshotWidgets()...)
 	}
 
 	kv := engine.Widget{Type: "kv", Title: WStore}
