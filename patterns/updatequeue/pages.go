@@ -108,10 +108,10 @@ func cluster(heartbeat bool) *kit.Cluster {
 		// A fast LAN (0.5–1.5 ms): requests sent together reach athens
 		// well within one disk wait of each other, so they contend.
 		DefaultDelay: engine.NetSettings{MinDelay: engine.Duration(500 * time.Microsecond), MeanDelay: engine.Duration(time.Millisecond)},
-		Emphasis:  []string{wQueue, wWorker},
-		Workload:  Workload,
-		Settled:   Settled,
-		Faults:    []kit.FaultGen{kit.DiskFaults},
+		Emphasis:     []string{wQueue, wWorker},
+		Workload:     Workload,
+		Settled:      Settled,
+		Faults:       []kit.FaultGen{kit.DiskFaults},
 
 		NodeFacts: nodeFactSource, ClientFacts: clientFactSource, ClusterFacts: clusterFactSource,
 		Smoke: kit.Smoke{Ready: `nodes.athens.status == "up"`, Commands: []engine.Command{

@@ -108,7 +108,7 @@ type Server struct {
 	// seen holds the ids of the requests received since boot and of those
 	// in the WAL: the network may deliver a request twice, and a copy must
 	// not withdraw the money a second time.
-	seen map[int]bool
+	seen    map[int]bool
 	seq     int
 	applied int // WAL records applied since boot (replay included)
 
@@ -121,7 +121,9 @@ type Server struct {
 	disk         *engine.Disk // for the view
 }
 
-func newServer(id string) *Server { return &Server{id: id, jobs: map[int]*task{}, seen: map[int]bool{}} }
+func newServer(id string) *Server {
+	return &Server{id: id, jobs: map[int]*task{}, seen: map[int]bool{}}
+}
 
 // Handle is the server's state machine.
 func (s *Server) Handle(env engine.Env, ev engine.Event) {
