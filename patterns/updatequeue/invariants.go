@@ -26,46 +26,49 @@ func invariants() []engine.Invariant {
 	}
 }
 
-// servers are the up account servers.
-func servers(w *engine.World) []*Server {
-	var out []*Server
+// eachServer runs check on every up account server until one reports a
+// breach.
+func eachServer(w *engine.World, check func(s *Server) (string, []string)) (string, []string) {
 	for i := range w.Nodes() {
 		if s, ok := w.NodeProcess(i).(*Server); ok {
-			out = append(out, s)
+			if text, nodes := check(s); text != "" {
+				return text, nodes
+			}
 		}
 	}
-	return out
+	return "", nil
 }
 
 func oneAtATime(w *engine.World) (string, []string) {
-	for _, s := range servers(w) {
-		if c := s.critical(); len(c) > 1 {
+	return eachServer(w, func(s *Server) (string, []string) {
+		if s.criticalCount() > 1 {
+			c := s.critical()
 			parts := make([]string, len(c))
 			for i, t := range c {
 				parts[i] = fmt.Sprintf("%s (%s, read %d)", t.name(), t.stage, t.read)
 			}
 			return fmt.Sprintf("%s has %d updates in flight at once: %s; each will write back a balance computed from what it read", s.id, len(c), strings.Join(parts, ", ")), []string{s.id}
 		}
-	}
-	return "", nil
+		return "", nil
+	})
 }
 
 func applyInLogOrder(w *engine.World) (string, []string) {
-	for _, s := range servers(w) {
+	return eachServer(w, func(s *Server) (string, []string) {
 		if s.orderBreach != "" {
 			return s.id + ": " + s.orderBreach + "; a replay after a crash applies them in another order", []string{s.id}
 		}
-	}
-	return "", nil
+		return "", nil
+	})
 }
 
 func balanceNotBelow(w *engine.World) (string, []string) {
-	for _, s := range servers(w) {
+	return eachServer(w, func(s *Server) (string, []string) {
 		if s.balance < 0 {
 			return fmt.Sprintf("%s's balance is %d: more was paid out than the account held", s.id, s.balance), []string{s.id}
 		}
-	}
-	return "", nil
+		return "", nil
+	})
 }
 
 // ledger is the balance athens's WAL adds up to (written records, intact

@@ -372,7 +372,18 @@ func (s *Server) sampleDepth() {
 	s.depths = append(s.depths, float64(len(s.queue)))
 }
 
-// critical counts the mutating tasks between reading the balance and
+// criticalCount is len(critical()) without building the list.
+func (s *Server) criticalCount() int {
+	n := 0
+	for _, t := range s.active {
+		if !t.beat && t.op.mutates() && t.stage.critical() {
+			n++
+		}
+	}
+	return n
+}
+
+// critical lists the mutating tasks between reading the balance and
 // applying their change.
 func (s *Server) critical() []*task {
 	var out []*task

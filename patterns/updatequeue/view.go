@@ -29,7 +29,7 @@ func (s *Server) View() engine.ProcessView {
 	if n := len(s.queue) - maxQueueShown; n > 0 {
 		items = append(items, engine.QueueItem{ID: "…", Text: strconv.Itoa(n) + " more", State: engine.StatePending})
 	}
-	crowded := len(s.critical()) > 1
+	crowded := s.criticalCount() > 1
 	rows := make([]engine.TableRow, 0, len(s.active))
 	for _, t := range s.active {
 		cells := []engine.Cell{{Text: t.from + " " + t.label()}}
