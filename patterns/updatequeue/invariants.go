@@ -45,7 +45,10 @@ func oneAtATime(w *engine.World) (string, []string) {
 			c := s.critical()
 			parts := make([]string, len(c))
 			for i, t := range c {
-				parts[i] = fmt.Sprintf("%s (%s, read %d)", t.name(), t.stage, t.read)
+				parts[i] = t.name() + " (" + t.stage.String() + ")"
+				if t.stage > stRead {
+					parts[i] = fmt.Sprintf("%s (%s, read %d)", t.name(), t.stage, t.read)
+				}
 			}
 			return fmt.Sprintf("%s has %d updates in flight at once: %s; each will write back a balance computed from what it read", s.id, len(c), strings.Join(parts, ", ")), []string{s.id}
 		}
