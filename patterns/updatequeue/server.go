@@ -92,8 +92,13 @@ const (
 // visitor can make it hold.
 const hardCap = 10_000
 
-// depthWindow is how many queue-depth samples the chart keeps.
-const depthWindow = 60
+// The queue-depth chart: a sample every samplePeriod, the last
+// depthWindow of them (3 s).
+const (
+	depthWindow  = 60
+	samplePeriod = 50 * time.Millisecond
+	sampleTimer  = "sample"
+)
 
 // Server is athens: a bank account owned by one update thread fed by a
 // bounded queue. Request handlers (the network threads) only enqueue; the
@@ -116,7 +121,8 @@ type Server struct {
 	orderBreach  string
 	rejectedFull int // requests refused with QUEUE_FULL
 	maxDepth     int
-	depths       []float64    // queue depth after each change, oldest first
+	peak         int          // the deepest the queue was since the last sample
+	depths       []float64    // the peak depth of each sample period, oldest first
 	cap          int          // the queue's capacity, as last read
 	disk         *engine.Disk // for the view
 }
@@ -130,6 +136,7 @@ func (s *Server) Handle(env engine.Env, ev engine.Event) {
 	switch ev.Kind {
 	case engine.EvStart:
 		s.recover(env)
+		env.SetTimer(sampleTimer, samplePeriod)
 	case engine.EvReceive:
 		switch m := ev.Msg.(type) {
 		case Request:
@@ -148,6 +155,11 @@ func (s *Server) Handle(env engine.Env, ev engine.Event) {
 			s.enqueue(env, &task{from: ev.From, req: m.Seq, beat: true})
 		}
 	case engine.EvTimer:
+		if ev.Timer == sampleTimer {
+			s.sample()
+			env.SetTimer(sampleTimer, samplePeriod)
+			return
+		}
 		if seq, ok := stageTimer.Match(ev.Timer); ok {
 			if t := s.activeTask(seq); t != nil {
 				s.stageDone(env, t)
@@ -363,13 +375,21 @@ func (s *Server) activeTask(seq int) *task {
 	return nil
 }
 
+// sampleDepth notes the queue's depth after a change.
 func (s *Server) sampleDepth() {
 	s.maxDepth = max(s.maxDepth, len(s.queue))
+	s.peak = max(s.peak, len(s.queue))
+}
+
+// sample adds the period's peak depth to the chart: a task can pass
+// through the queue in a millisecond, and the peak keeps it visible.
+func (s *Server) sample() {
 	if len(s.depths) == depthWindow {
 		copy(s.depths, s.depths[1:])
 		s.depths = s.depths[:depthWindow-1]
 	}
-	s.depths = append(s.depths, float64(len(s.queue)))
+	s.depths = append(s.depths, float64(s.peak))
+	s.peak = len(s.queue)
 }
 
 // criticalCount is len(critical()) without building the list.

@@ -75,7 +75,7 @@ func (s *Server) View() engine.ProcessView {
 				engine.Field{Label: "waiting / capacity", Value: strconv.Itoa(len(s.queue)) + " / " + capacity},
 				engine.Field{Label: "applied", Value: strconv.Itoa(s.applied)},
 				engine.Field{Label: "refused (QUEUE_FULL)", Value: strconv.Itoa(s.rejectedFull)}),
-			engine.SeriesWidget(wDepth, engine.Series{Name: "waiting", Values: append([]float64(nil), s.depths...)}),
+			engine.SeriesWidget(wDepth, engine.Series{Name: "waiting (peak per 50 ms)", Values: append([]float64(nil), s.depths...)}),
 			engine.DiskWidget(wDisk, files...),
 		},
 	}
