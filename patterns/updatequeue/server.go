@@ -136,7 +136,9 @@ func (s *Server) Handle(env engine.Env, ev engine.Event) {
 	switch ev.Kind {
 	case engine.EvStart:
 		s.recover(env)
-		env.SetTimer(sampleTimer, samplePeriod)
+		// The sampler starts at a random phase, as a timer does after a
+		// boot that came at no particular moment.
+		env.SetTimer(sampleTimer, time.Duration(1+env.Rand().Int64N(int64(samplePeriod))))
 	case engine.EvReceive:
 		switch m := ev.Msg.(type) {
 		case Request:
