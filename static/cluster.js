@@ -310,7 +310,7 @@ export class ClusterView {
       const label = !large || named.has(id);
       // Rebuild the drawing only when the node's look changed, so a click
       // in progress is not lost to a replaced element while playing.
-      const sig = [n.role, n.badge, n.status, n.skew, n.client, i, large, label].join('|');
+      const sig = [n.role, n.badge, n.status, n.skew, n.client, i, large, label, n.busy, n.waiting].join('|');
       if (large && el.sig !== sig) {
         el.sig = sig;
         // No timer ring: hundreds of rings moving at once say nothing and
@@ -340,9 +340,21 @@ export class ClusterView {
         }
         el.parts.clock = s('text', { class: 'clock', y: r + 21, 'text-anchor': 'middle' });
         kids.push(el.parts.clock);
+        // A process kept busy by its work (a slow write on its only thread)
+        // says what it is doing, and how many messages and timers wait for
+        // it (busy or paused): the queue the learner should watch grow.
+        if (n.busy) kids.push(s('text', { class: 'busy', y: r + 36, 'text-anchor': 'middle', text: `busy: ${n.busy}` }));
+        if (n.waiting > 0) {
+          const q = String(n.waiting);
+          const w = 14 + q.length * 8;
+          kids.push(s('g', { class: 'waiting', transform: `translate(${-r * 0.75},${r * 0.8})` },
+            s('rect', { x: -w / 2, y: -11, width: w, height: 20, rx: 10 }),
+            s('text', { y: 4, 'text-anchor': 'middle', text: q }),
+            s('title', { text: `${n.waiting} waiting for ${id}` })));
+        }
         if (crashed) kids.push(s('text', { class: 'status-mark crashed', x: -r * 0.85, y: -r * 0.62, 'text-anchor': 'middle', text: '✕' }));
         if (n.status === 'paused') kids.push(s('text', { class: 'status-mark paused', x: -r + 2, y: -r + 14, 'text-anchor': 'middle', text: '❚❚' }));
-        kids.push(s('title', { text: `${id}${n.role ? ' (' + n.role + ')' : ''}: ${n.status}${n.skew ? ', clock skew ' + n.skew : ''}. Click for its menu; key ${i + 1} selects it.` }));
+        kids.push(s('title', { text: `${id}${n.role ? ' (' + n.role + ')' : ''}: ${n.status}${n.busy ? ', busy: ' + n.busy : ''}${n.waiting ? ', ' + n.waiting + ' waiting' : ''}${n.skew ? ', clock skew ' + n.skew : ''}. Click for its menu; key ${i + 1} selects it.` }));
         el.replaceChildren(...kids);
       }
       if (el.parts.clock) {

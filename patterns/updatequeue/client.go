@@ -1,0 +1,186 @@
+package updatequeue
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+
+	"clusterscope/engine"
+	"clusterscope/patterns/kit"
+)
+
+// Client is alice, bob or philip: it sends each operation to athens at
+// once (several may be out together: that is the point) and records the
+// outcome. No answer within the client timeout is an unknown outcome: the
+// operation may still have happened.
+type Client struct {
+	id      string
+	pending map[int]Op
+	order   []int    // pending ids, oldest first
+	results []string // last few outcomes, newest last
+
+	OK, Refused, Failed, Unknown int
+}
+
+var clientTimeout = kit.TimerKey[int]{Name: "timeout"}
+
+const keptResults = 5
+
+// maxBurst bounds a burst: what a visitor sends is bounded.
+const maxBurst = 20
+
+func newClient(id string) *Client { return &Client{id: id, pending: map[int]Op{}} }
+
+// ValidateRequest checks a client operation before the engine accepts it.
+func (c *Client) ValidateRequest(req engine.Request) error {
+	switch req.Name {
+	case opWithdraw, opDeposit:
+		if _, err := amountArg(req.Args, "amount", 1, 1_000_000); err != nil {
+			return err
+		}
+	case opBalance:
+	case "burst":
+		if _, err := amountArg(req.Args, "count", 1, maxBurst); err != nil {
+			return err
+		}
+	default:
+		return fmt.Errorf("unknown client operation %q (use withdraw, deposit, balance or burst)", req.Name)
+	}
+	return nil
+}
+
+// amountArg reads an integer argument within lo..hi; a missing one is lo
+// for a count and an error for an amount.
+func amountArg(args map[string]string, name string, lo, hi int) (int, error) {
+	s, ok := args[name]
+	if !ok || s == "" {
+		if name == "count" {
+			return 3, nil
+		}
+		return 0, fmt.Errorf("%s is missing", name)
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < lo || n > hi {
+		return 0, fmt.Errorf("%s must be a whole number within %d..%d, not %q", name, lo, hi, s)
+	}
+	return n, nil
+}
+
+// Handle is the client's state machine.
+func (c *Client) Handle(env engine.Env, ev engine.Event) {
+	switch ev.Kind {
+	case engine.EvRequest:
+		c.request(env, ev.Request)
+	case engine.EvReceive:
+		if m, ok := ev.Msg.(Reply); ok {
+			c.reply(env, m)
+		}
+	case engine.EvTimer:
+		if id, ok := clientTimeout.Match(ev.Timer); ok {
+			if op, ok := c.pending[id]; ok {
+				st := engine.OpUnknown
+				if !op.mutates() {
+					st = engine.OpFail // a read that never answered changed nothing
+				}
+				c.finish(env, id, nil, st, "timed out")
+			}
+		}
+	}
+}
+
+func (c *Client) request(env engine.Env, req engine.Request) {
+	switch req.Name {
+	case "burst":
+		// Several operations at the same instant, as a busy client app
+		// sends them: withdrawals and deposits of random amounts.
+		n, _ := amountArg(req.Args, "count", 1, maxBurst)
+		for range n {
+			op := Op{Kind: opWithdraw, Amount: 10 * (1 + env.Rand().IntN(8))}
+			if env.Rand().IntN(3) == 0 {
+				op = Op{Kind: opDeposit, Amount: 10 * (1 + env.Rand().IntN(6))}
+			}
+			c.invoke(env, op)
+		}
+	case opBalance:
+		c.invoke(env, Op{Kind: opBalance})
+	default:
+		n, _ := amountArg(req.Args, "amount", 1, 1_000_000)
+		c.invoke(env, Op{Kind: req.Name, Amount: n})
+	}
+}
+
+func (c *Client) invoke(env engine.Env, op Op) {
+	servers := env.Members(engine.RoleNode)
+	if len(servers) == 0 {
+		return
+	}
+	id := env.Invoke(op)
+	c.pending[id] = op
+	c.order = append(c.order, id)
+	clientTimeout.Set(env, id, time.Duration(env.Param(ParamClientTimeout, defClientTimeout))*time.Millisecond)
+	env.Send(servers[0], Request{ID: id, Op: op})
+}
+
+func (c *Client) reply(env engine.Env, m Reply) {
+	if _, ok := c.pending[m.ID]; !ok {
+		return // timed out already
+	}
+	switch m.Outcome.Reason {
+	case ReasonQueueFull, ReasonDiskFull, ReasonDiskError:
+		c.finish(env, m.ID, nil, engine.OpFail, m.Outcome.Reason)
+	default:
+		c.finish(env, m.ID, m.Outcome, engine.OpOK, m.Outcome.String())
+	}
+}
+
+func (c *Client) finish(env engine.Env, id int, out any, st engine.OpStatus, text string) {
+	op := c.pending[id]
+	delete(c.pending, id)
+	for i, x := range c.order {
+		if x == id {
+			c.order = append(c.order[:i], c.order[i+1:]...)
+			break
+		}
+	}
+	clientTimeout.Cancel(env, id)
+	env.Complete(id, out, st)
+	switch {
+	case st == engine.OpUnknown:
+		c.Unknown++
+	case st == engine.OpFail:
+		c.Failed++
+	case out.(Outcome).OK:
+		c.OK++
+	default:
+		c.Refused++
+	}
+	if len(c.results) == keptResults {
+		c.results = append(c.results[:0], c.results[1:]...)
+	}
+	c.results = append(c.results, op.String()+" → "+text)
+}
+
+// last is the text of the last outcome ("" before any).
+func (c *Client) last() string {
+	if len(c.results) == 0 {
+		return ""
+	}
+	return c.results[len(c.results)-1]
+}
+
+// View lists the pending operations, the last outcomes and the counters.
+func (c *Client) View() engine.ProcessView {
+	items := make([]engine.QueueItem, 0, len(c.order))
+	for _, id := range c.order {
+		items = append(items, engine.QueueItem{ID: "#" + strconv.Itoa(id), Text: c.pending[id].String(), State: engine.StatePending})
+	}
+	return engine.ProcessView{Role: "client", Widgets: []engine.Widget{
+		engine.QueueWidget("pending", items...),
+		{Type: engine.WQueue, Title: "results", Items: append([]string(nil), c.results...)},
+		engine.FieldsWidget("client",
+			engine.Field{Label: "ok", Value: itoa(c.OK)},
+			engine.Field{Label: "insufficient", Value: itoa(c.Refused)},
+			engine.Field{Label: "failed", Value: itoa(c.Failed)},
+			engine.Field{Label: "unknown", Value: itoa(c.Unknown)}),
+	}}
+}

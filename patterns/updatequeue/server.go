@@ -1,0 +1,436 @@
+package updatequeue
+
+import (
+	"strconv"
+	"time"
+
+	"clusterscope/engine"
+	"clusterscope/patterns/kit"
+)
+
+// VarParallelHandlers is the broken variant: no queue, every request's
+// handler runs at once, each reading the balance, waiting for the disk and
+// writing back what it read minus its amount.
+const VarParallelHandlers = "parallel-handlers"
+
+// walFile is the write-ahead log on athens's disk.
+const walFile = "wal"
+
+// stage is where a task is in the update thread's pipeline.
+type stage uint8
+
+const (
+	stQueued stage = iota
+	stRead
+	stValidate
+	stWAL
+	stApply
+	stRespond
+)
+
+var stageNames = [...]string{"queued", "read", "validate", "WAL write", "apply", "respond"}
+
+func (s stage) String() string { return stageNames[s] }
+
+// critical reports whether a task in this stage is inside its
+// read-modify-write of the balance: from reading it to applying the new
+// value. Two mutating tasks in here at once can lose an update.
+func (s stage) critical() bool { return s >= stRead && s <= stApply }
+
+// task is one request on its way through the update thread.
+type task struct {
+	seq    int    // athens's own number for it (timers are keyed by it)
+	from   string // the client, or the heartbeating peer
+	req    int    // the client's operation id (the heartbeat's seq)
+	op     Op
+	beat   bool // a heartbeat to answer, not a client operation
+	stage  stage
+	read   int    // the balance it read
+	pos    int    // its record's position in the WAL, once written
+	job    int    // its fsync, while in the WAL stage
+	reason string // why it is refused, once it is
+	result int    // the balance it answers with
+}
+
+func (t *task) name() string {
+	if t.beat {
+		return t.from + "'s heartbeat " + strconv.Itoa(t.req)
+	}
+	return t.from + "'s " + t.op.String()
+}
+
+// walRecord is one WAL record: a client's operation and the balance the
+// handler computed for it.
+type walRecord struct {
+	Client string
+	Req    int
+	Op     Op
+	After  int
+}
+
+func (r walRecord) delta() int {
+	if r.Op.Kind == opWithdraw {
+		return -r.Op.Amount
+	}
+	return r.Op.Amount
+}
+
+const walRecordSize = 24 // bytes a record takes on disk, as counted here
+
+// stageTimer fires when a task's CPU stage (read, validate, apply, respond)
+// is done.
+var stageTimer = kit.TimerKey[int]{Name: "stage"}
+
+// cpuStage is how long a stage that is not a disk wait takes: a base and a
+// random part, so that parallel handlers drift apart.
+const (
+	cpuStage       = 300 * time.Microsecond
+	cpuStageJitter = 400 * time.Microsecond
+)
+
+// hardCap bounds an "unbounded" queue: the simulator must bound what a
+// visitor can make it hold.
+const hardCap = 10_000
+
+// The queue-depth chart: a sample every samplePeriod, the last
+// depthWindow of them (3 s).
+const (
+	depthWindow  = 60
+	samplePeriod = 50 * time.Millisecond
+	sampleTimer  = "sample"
+)
+
+// Server is athens: a bank account owned by one update thread fed by a
+// bounded queue. Request handlers (the network threads) only enqueue; the
+// update thread takes one task at a time through read → validate → WAL
+// write (append and fsync, which takes disk time) → apply → respond.
+type Server struct {
+	id      string
+	balance int
+	queue   []*task // waiting for the update thread, oldest first
+	active  []*task // on the update thread (at most one unless parallel-handlers)
+	jobs    map[int]*task
+	// seen holds the ids of the requests received since boot and of those
+	// in the WAL: the network may deliver a request twice, and a copy must
+	// not withdraw the money a second time.
+	seen    map[int]bool
+	seq     int
+	applied int // WAL records applied since boot (replay included)
+
+	// orderBreach describes the first task applied out of WAL order ("").
+	orderBreach  string
+	rejectedFull int // requests refused with QUEUE_FULL
+	maxDepth     int
+	peak         int          // the deepest the queue was since the last sample
+	depths       []float64    // the peak depth of each sample period, oldest first
+	cap          int          // the queue's capacity, as last read
+	disk         *engine.Disk // for the view
+}
+
+func newServer(id string) *Server {
+	return &Server{id: id, jobs: map[int]*task{}, seen: map[int]bool{}}
+}
+
+// Handle is the server's state machine.
+func (s *Server) Handle(env engine.Env, ev engine.Event) {
+	switch ev.Kind {
+	case engine.EvStart:
+		s.recover(env)
+		// The sampler starts at a random phase, as a timer does after a
+		// boot that came at no particular moment.
+		env.SetTimer(sampleTimer, time.Duration(1+env.Rand().Int64N(int64(samplePeriod))))
+	case engine.EvReceive:
+		switch m := ev.Msg.(type) {
+		case Request:
+			if s.seen[m.ID] {
+				return // a duplicate: the first copy is answered
+			}
+			s.seen[m.ID] = true
+			s.enqueue(env, &task{from: ev.From, req: m.ID, op: m.Op})
+		case Heartbeat:
+			if env.Param(ParamHeartbeatOffQueue, 0) == 1 {
+				// The fix: a heartbeat touches no state, so it is answered
+				// by the network thread and never waits for the disk.
+				env.Send(ev.From, HeartbeatAck(m))
+				return
+			}
+			s.enqueue(env, &task{from: ev.From, req: m.Seq, beat: true})
+		}
+	case engine.EvTimer:
+		if ev.Timer == sampleTimer {
+			s.sample()
+			env.SetTimer(sampleTimer, samplePeriod)
+			return
+		}
+		if seq, ok := stageTimer.Match(ev.Timer); ok {
+			if t := s.activeTask(seq); t != nil {
+				s.stageDone(env, t)
+			}
+		}
+	case engine.EvDisk:
+		t := s.jobs[ev.Disk.Job]
+		if t == nil {
+			return
+		}
+		delete(s.jobs, ev.Disk.Job)
+		s.fsynced(env, t, ev.Disk)
+	}
+}
+
+// recover rebuilds the balance by replaying the WAL: every intact record
+// in order. A torn record (a write the crash cut in half) and whatever
+// follows it is truncated, never applied.
+func (s *Server) recover(env engine.Env) {
+	s.balance = InitialBalance
+	s.disk = env.Disk()
+	s.cap = s.capacity(env)
+	f := env.Disk().File(walFile)
+	if f == nil {
+		env.Disk().Create(walFile)
+		return
+	}
+	for i, r := range f.Records() {
+		if !r.Intact() {
+			env.Disk().Truncate(walFile, i)
+			env.Note("%s truncates a torn record at WAL position %d", s.id, i+1)
+			break
+		}
+		rec := r.Data.(walRecord)
+		s.balance += rec.delta()
+		s.seen[rec.Req] = true
+		s.applied++
+	}
+	if s.applied > 0 {
+		env.Note("%s replays %d WAL record(s): balance %d", s.id, s.applied, s.balance)
+	}
+}
+
+func (s *Server) capacity(env engine.Env) int {
+	if c := env.Param(ParamCapacity, defCapacity); c > 0 {
+		return c
+	}
+	return hardCap
+}
+
+// enqueue is a request handler: it hands the task to the update thread
+// and returns. With parallel-handlers there is no queue: the handler runs
+// the task itself, at once, beside every other handler.
+func (s *Server) enqueue(env engine.Env, t *task) {
+	s.seq++
+	t.seq = s.seq
+	if env.Variant(VarParallelHandlers) {
+		s.begin(env, t)
+		return
+	}
+	s.cap = s.capacity(env)
+	if len(s.queue) >= s.cap {
+		s.rejectedFull++
+		env.Note("%s refuses %s: QUEUE_FULL (%d waiting)", s.id, t.name(), len(s.queue))
+		if !t.beat {
+			env.Send(t.from, Reply{ID: t.req, Outcome: Outcome{Reason: ReasonQueueFull, Balance: s.balance}})
+		}
+		return
+	}
+	s.queue = append(s.queue, t)
+	s.sampleDepth()
+	if len(s.active) == 0 {
+		s.next(env)
+		return
+	}
+	if !t.beat {
+		env.Note("%s queues %s behind %d task(s)", s.id, t.name(), len(s.queue)-1+len(s.active))
+	}
+}
+
+// next gives the update thread the oldest waiting task.
+func (s *Server) next(env engine.Env) {
+	if len(s.queue) == 0 {
+		return
+	}
+	t := s.queue[0]
+	s.queue[0] = nil
+	s.queue = s.queue[1:]
+	s.sampleDepth()
+	s.begin(env, t)
+}
+
+func (s *Server) begin(env engine.Env, t *task) {
+	s.active = append(s.active, t)
+	s.enter(env, t, stRead)
+}
+
+// enter moves t into stage st and starts it: a CPU stage arms the task's
+// stage timer; the WAL stage appends the record and asks for an fsync.
+func (s *Server) enter(env engine.Env, t *task, st stage) {
+	t.stage = st
+	if st != stWAL {
+		stageTimer.Set(env, t.seq, cpuStage+time.Duration(env.Rand().Int64N(int64(cpuStageJitter))))
+		return
+	}
+	rec := walRecord{Client: t.from, Req: t.req, Op: t.op, After: t.result}
+	pos, err := env.Disk().Append(walFile, engine.Record{Data: rec, Size: walRecordSize})
+	if err != nil {
+		t.reason = ReasonDiskFull
+		env.Note("%s cannot log %s: the disk is full", s.id, t.name())
+		s.enter(env, t, stRespond)
+		return
+	}
+	job, err := env.Fsync(walFile)
+	if err != nil {
+		env.Disk().Truncate(walFile, pos)
+		t.reason = ReasonDiskError
+		s.enter(env, t, stRespond)
+		return
+	}
+	t.pos, t.job = pos, job
+	s.jobs[job] = t
+	env.Note("%s appends %s to the WAL at position %d and waits for the fsync", s.id, t.name(), pos+1)
+}
+
+// stageDone ends t's CPU stage and starts the next.
+func (s *Server) stageDone(env engine.Env, t *task) {
+	switch t.stage {
+	case stRead:
+		t.read = s.balance
+		switch {
+		case t.beat:
+			s.enter(env, t, stRespond)
+		case !t.op.mutates():
+			t.result = t.read
+			s.enter(env, t, stRespond)
+		default:
+			env.Note("%s reads balance %d for %s", s.id, t.read, t.name())
+			s.enter(env, t, stValidate)
+		}
+	case stValidate:
+		if t.op.Kind == opWithdraw && t.op.Amount > t.read {
+			t.reason, t.result = ReasonInsufficient, t.read
+			s.enter(env, t, stRespond)
+			return
+		}
+		t.result = t.read + t.op.Amount
+		if t.op.Kind == opWithdraw {
+			t.result = t.read - t.op.Amount
+		}
+		s.enter(env, t, stWAL)
+	case stApply:
+		if t.pos != s.applied && s.orderBreach == "" {
+			s.orderBreach = t.name() + " is record " + strconv.Itoa(t.pos+1) + " of the WAL but was applied as number " + strconv.Itoa(s.applied+1)
+		}
+		s.applied++
+		// The handler writes back what it read, changed: under the queue
+		// nothing can have changed the balance since.
+		s.balance = t.result
+		env.Note("%s applies %s: balance %d", s.id, t.name(), s.balance)
+		s.enter(env, t, stRespond)
+	case stRespond:
+		s.respond(env, t)
+	}
+}
+
+// fsynced: the disk finished t's fsync.
+func (s *Server) fsynced(env engine.Env, t *task, done engine.DiskDone) {
+	if done.Err != "" {
+		// Nothing is durable and the record must never become so later:
+		// cut it off (metadata is durable at once) and tell the client it
+		// did not happen.
+		env.Disk().Truncate(walFile, t.pos)
+		t.reason = ReasonDiskError
+		env.Note("%s's fsync of %s failed: record dropped, the request is refused", s.id, t.name())
+		s.enter(env, t, stRespond)
+		return
+	}
+	env.Note("%s's WAL is durable up to position %d", s.id, done.Durable)
+	s.enter(env, t, stApply)
+}
+
+func (s *Server) respond(env engine.Env, t *task) {
+	for i, a := range s.active {
+		if a == t {
+			s.active = append(s.active[:i], s.active[i+1:]...)
+			break
+		}
+	}
+	if t.beat {
+		env.Send(t.from, HeartbeatAck{Seq: t.req})
+	} else {
+		out := Outcome{OK: t.reason == "", Reason: t.reason, Balance: t.result}
+		if t.reason == ReasonDiskError || t.reason == ReasonDiskFull {
+			out.Balance = s.balance
+		}
+		env.Send(t.from, Reply{ID: t.req, Outcome: out})
+		if t.op.mutates() {
+			env.Note("%s answers %s: %s", s.id, t.name(), out)
+		}
+	}
+	if !env.Variant(VarParallelHandlers) {
+		s.next(env)
+	}
+}
+
+func (s *Server) activeTask(seq int) *task {
+	for _, t := range s.active {
+		if t.seq == seq {
+			return t
+		}
+	}
+	return nil
+}
+
+// sampleDepth notes the queue's depth after a change.
+func (s *Server) sampleDepth() {
+	s.maxDepth = max(s.maxDepth, len(s.queue))
+	s.peak = max(s.peak, len(s.queue))
+}
+
+// sample adds the period's peak depth to the chart: a task can pass
+// through the queue in a millisecond, and the peak keeps it visible.
+func (s *Server) sample() {
+	if len(s.depths) == depthWindow {
+		copy(s.depths, s.depths[1:])
+		s.depths = s.depths[:depthWindow-1]
+	}
+	s.depths = append(s.depths, float64(s.peak))
+	s.peak = len(s.queue)
+}
+
+// criticalCount is len(critical()) without building the list.
+func (s *Server) criticalCount() int {
+	n := 0
+	for _, t := range s.active {
+		if !t.beat && t.op.mutates() && t.stage.critical() {
+			n++
+		}
+	}
+	return n
+}
+
+// critical lists the mutating tasks between reading the balance and
+// applying their change.
+func (s *Server) critical() []*task {
+	var out []*task
+	for _, t := range s.active {
+		if !t.beat && t.op.mutates() && t.stage.critical() {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+// clientTasks counts the client requests queued or running.
+func (s *Server) clientTasks() int {
+	n := 0
+	for _, t := range s.queue {
+		if !t.beat {
+			n++
+		}
+	}
+	for _, t := range s.active {
+		if !t.beat {
+			n++
+		}
+	}
+	return n
+}
