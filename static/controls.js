@@ -217,6 +217,20 @@ export class Controls {
       clock('offset', 'offset', 'ms', (v) => ({ kind: 'offset', node: id, dur: v + 'ms' })),
       clock('drift', 'drift', 'ppm', (v) => ({ kind: 'drift', node: id, ppm: v }), driftHint),
       clock('jump', 'jump', 'ms', (v) => ({ kind: 'jump', node: id, dur: v + 'ms' })));
+    // A server that keeps its state on the engine's disk (it draws a disk
+    // widget) gets the disk faults (engine command table: disk).
+    const disk = !n.client && (n.widgets || []).find((w) => w.type === 'disk');
+    if (disk) {
+      const used = (disk.files || []).reduce((sum, f) => sum + (f.bytes || 0), 0);
+      const fault = (label, action, name, value) => this.button(label, action, () => app.cmd({ kind: 'disk', node: id, name, value }));
+      items.push(h('h4', { text: 'Disk' }), h('div', { class: 'row' },
+        fault('slow ×10', 'disk-slow', 'slow', 10),
+        fault('fail next fsync', 'disk-fail-fsync', 'fail-fsync', 1),
+        fault('tear at next crash', 'disk-tear', 'tear', 0)),
+      h('div', { class: 'row' },
+        fault('full now', 'disk-full', 'full', Math.max(used, 1)),
+        fault('healthy', 'disk-healthy', 'healthy', 0)));
+    }
     const others = app.state.order.filter((o) => o !== id);
     if (others.length) {
       const sel = h('select', { 'aria-label': 'the other end' }, others.map((o) => h('option', { value: o, text: o })));
