@@ -48,7 +48,7 @@ func LowWaterMarkSingleNode() *kit.Cluster {
 			{Name: VarDiscardWithoutSnapshot, Label: "discard without a snapshot",
 				Description: "The server moves its low-water mark to the last applied entry and the cleaner deletes the segments below it, but no snapshot holds the state those entries built. A restart replays what is left and rebuilds a state with keys missing."},
 		},
-		[]string{InvRecoveryMatches, InvMarkOrder, InvAckedDurable, InvReadable, InvContiguous, InvTornTruncated},
+		[]string{InvMarkOrder, InvRecoveryMatches, InvAckedDurable, InvReadable, InvContiguous, InvTornTruncated},
 		[]kit.Param{setting(ParamSnapshotEvery), setting(ParamSegmentEntries)},
 		[]kit.FaultGen{kit.DiskFaults, snapshotThenRestart, restartCrashed})
 }
