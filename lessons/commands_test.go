@@ -1,6 +1,7 @@
 package lessons
 
 import (
+	"io"
 	"reflect"
 	"strings"
 	"testing"
@@ -66,5 +67,26 @@ func TestSetupKeyPicksASetupOrNamesTheChoices(t *testing.T) {
 	}
 	if cfg, err := sc.Config(); err != nil || len(cfg.Nodes) != 3 {
 		t.Fatalf("default setup: %v, %v", cfg.Nodes, err)
+	}
+}
+
+// A scenario on a page's second setup reads that setup's facts: the
+// Low-Water Mark page's single-node cluster shows athens's key-value state
+// (kv), which the replicated setup does not declare.
+func TestConditionsReadTheChosenSetupsFacts(t *testing.T) {
+	sc, err := ParseScenario("s.yaml", []byte(`title: t
+pattern: low-water-mark
+setup: single-node
+steps:
+  - run: {until: nodes.athens.up, limit: 1s}
+  - client: {client: alice, op: write, key: title, value: Microservices}
+  - run: {until: nodes.alice.ok == 1, limit: 1s}
+  - expect: nodes.athens.kv.title == "Microservices" && nodes.athens.segments == 1
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Run(sc, io.Discard); err != nil {
+		t.Fatal(err)
 	}
 }

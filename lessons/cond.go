@@ -98,7 +98,11 @@ var exprReserved = map[string]bool{"and": true, "or": true, "not": true, "in": t
 // ClusterFacts). Servers and clients share one node type, so a condition
 // may read any node's fact; one a process does not show reads as zero.
 func newEnvSchema(pat *patterns.Pattern, cfg engine.Config) (*envSchema, error) {
-	c := pat.Cluster
+	// The setup the scenario picked declares the facts its processes show.
+	c, err := pat.ClusterOf(cfg)
+	if err != nil {
+		return nil, err
+	}
 	if err := c.ValidateFacts(); err != nil {
 		return nil, fmt.Errorf("pattern %s: %w", pat.ID, err)
 	}
