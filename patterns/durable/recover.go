@@ -16,6 +16,7 @@ type Recovered struct {
 	KV       map[string]string
 	Applied  map[int]int // request id → index, to apply a retried put once
 	Snapshot int         // the index the snapshot covers (0: none)
+	SnapKeys int         // how many keys the snapshot held
 	First    int         // first entry replayed (0: none)
 	Last     int         // last index the state includes
 	// TornIndex is the index of a torn record found at the end of the
@@ -43,7 +44,7 @@ func recoverUpTo(d *engine.Disk, limit int) Recovered {
 	}
 	if f := d.File(snapshotFile); f != nil && f.Len() > 0 && f.Records()[0].Intact() {
 		if s, ok := f.Records()[0].Data.(Snapshot); ok {
-			r.Snapshot, r.Last = s.Index, s.Index
+			r.Snapshot, r.Last, r.SnapKeys = s.Index, s.Index, len(s.KV)
 			maps.Copy(r.KV, s.KV)
 			maps.Copy(r.Applied, s.Applied)
 		}
@@ -121,7 +122,7 @@ func (r Recovered) Repair(d *engine.Disk) {
 func (r Recovered) Story() []string {
 	var out []string
 	if r.Snapshot > 0 {
-		out = append(out, fmt.Sprintf("loaded the snapshot through index %d (%d keys)", r.Snapshot, len(r.KV)))
+		out = append(out, fmt.Sprintf("loaded the snapshot through index %d (%d keys)", r.Snapshot, r.SnapKeys))
 	}
 	if r.TornIndex > 0 {
 		out = append(out, fmt.Sprintf("truncated torn record at index %d (its checksum does not match)", r.TornIndex))
