@@ -28,8 +28,15 @@ func (s *Sim) members() {
 }
 
 // membersOf lists the members (server or client) with the given role,
-// sorted by name.
+// sorted by name. Invariants ask after every step, so each role's list is
+// kept until a process boots or stops (roles never change); the slice is
+// shared and clipped, so a caller's append copies it.
 func (s *Sim) membersOf(role Role) []string {
+	for _, m := range s.roleMembers {
+		if m.role == role {
+			return m.ids
+		}
+	}
 	var out []string
 	for _, p := range s.procs {
 		if p.role == role && p.status.member() {
@@ -37,8 +44,19 @@ func (s *Sim) membersOf(role Role) []string {
 		}
 	}
 	sort.Strings(out)
+	out = out[:len(out):len(out)]
+	s.roleMembers = append(s.roleMembers, roleList{role, out})
 	return out
 }
+
+// roleList is the members of one role, as membersOf found them.
+type roleList struct {
+	role Role
+	ids  []string
+}
+
+// membershipChanged forgets the role lists: a process booted or stopped.
+func (s *Sim) membershipChanged() { s.roleMembers = s.roleMembers[:0] }
 
 // join boots a standby process, or one that left, into the cluster.
 func (s *Sim) join(p *proc) error {
@@ -78,6 +96,7 @@ func (s *Sim) leave(p *proc) error {
 // waited for it while paused.
 func (s *Sim) stop(p *proc, to Status) {
 	p.status = to
+	s.membershipChanged()
 	for name, t := range p.timers {
 		t.armed, t.held, t.evSeq = false, false, 0
 		if t.fsync != nil || t.work {

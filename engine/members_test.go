@@ -180,3 +180,46 @@ func TestCommandTableCoversEveryKind(t *testing.T) {
 		}
 	}
 }
+
+// membersAtStart is a node that writes down, at each boot, the server
+// members it sees.
+type membersAtStart struct {
+	echoNode
+	seen *[][]string
+}
+
+func (m *membersAtStart) Handle(env Env, ev Event) {
+	if ev.Kind == EvStart {
+		*m.seen = append(*m.seen, env.Members(RoleNode))
+	}
+	m.echoNode.Handle(env, ev)
+}
+
+// Members lists are kept between steps: they must follow every join and
+// leave, also for a process asking during its own boot.
+func TestMembersFollowJoinAndLeave(t *testing.T) {
+	var seen [][]string
+	m := echoModel()
+	m.NewProcess = func(id string, role Role) Process {
+		return &membersAtStart{echoNode{id: id}, &seen}
+	}
+	s, err := New(Config{Nodes: []string{"athens"}, Standby: []string{"delphi"}, Seed: 1, Params: map[string]int{"tick-ms": 0}}, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := s.World()
+	if got := w.Members(RoleNode); !slices.Equal(got, []string{"athens"}) {
+		t.Fatalf("members %v before the join", got)
+	}
+	apply(t, s, Command{Kind: CmdJoin, Node: "delphi"})
+	if got := w.Members(RoleNode); !slices.Equal(got, []string{"athens", "delphi"}) {
+		t.Fatalf("members %v after the join", got)
+	}
+	if got := seen[len(seen)-1]; !slices.Equal(got, []string{"athens", "delphi"}) {
+		t.Fatalf("delphi saw members %v while it booted", got)
+	}
+	apply(t, s, Command{Kind: CmdLeave, Node: "delphi"})
+	if got := w.Members(RoleNode); !slices.Equal(got, []string{"athens"}) {
+		t.Fatalf("members %v after the leave", got)
+	}
+}

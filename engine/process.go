@@ -138,7 +138,8 @@ type Env interface {
 	// sorted, this one included when it is a node.
 	Peers() []string
 	// Role is this process's role; Members lists the processes in the
-	// cluster with the given role, sorted.
+	// cluster with the given role, sorted (a shared slice: do not modify
+	// it).
 	Role() Role
 	Members(role Role) []string
 	// Invoke and Complete record a client operation in the history, stamped

@@ -72,20 +72,21 @@ type StepInfo struct {
 // Sim is one simulated cluster. It is not safe for concurrent use: one
 // goroutine owns it (see web/).
 type Sim struct {
-	cfg       Config
-	model     Model
-	now       time.Duration
-	step      int
-	seq       uint64
-	queue     eventQueue
-	procs     []*proc
-	byID      map[string]*proc
-	lookup    map[string]*proc // byID once the cluster is too big to scan
-	peers     []string         // the server members, sorted (Env.Peers)
-	nodeIDs   []string
-	nodeProcs []*proc // in nodeIDs order
-	handled   *proc   // whose Handle ran in the last step, if any
-	links     [][]link
+	cfg         Config
+	model       Model
+	now         time.Duration
+	step        int
+	seq         uint64
+	queue       eventQueue
+	procs       []*proc
+	byID        map[string]*proc
+	lookup      map[string]*proc // byID once the cluster is too big to scan
+	peers       []string         // the server members, sorted (Env.Peers)
+	roleMembers []roleList       // membersOf's answers until membership changes
+	nodeIDs     []string
+	nodeProcs   []*proc // in nodeIDs order
+	handled     *proc   // whose Handle ran in the last step, if any
+	links       [][]link
 	// flight holds the messages in flight in id order (ids only grow), plus
 	// records that are gone, swept out when they are half the slice.
 	flight     []*inFlight
@@ -257,6 +258,7 @@ func checkNet(n NetSettings) error {
 func (s *Sim) boot(p *proc) {
 	p.p = s.model.NewProcess(p.id, p.role)
 	p.status = StatusUp
+	s.membershipChanged()
 	s.record(symStart, p.sym, 0, 0, 0, 0, "")
 	p.p.Handle(p.env, Event{Kind: EvStart})
 }

@@ -62,6 +62,7 @@ func (w *World) Role(id string) Role {
 }
 
 // Members lists the processes in the cluster with the given role, sorted.
+// The slice is shared: it must not be modified.
 func (w *World) Members(role Role) []string { return w.sim.membersOf(role) }
 
 // Disk returns a process's file system (also while it is crashed).
