@@ -69,7 +69,7 @@ func newCheck(name string) check {
 	case InvContiguous:
 		return contiguous
 	case InvDurableStable:
-		return (&stableCheck{seen: map[int]Entry{}}).check
+		return (&stableCheck{}).check
 	case InvTornTruncated:
 		return tornTruncated
 	case InvReadable:
@@ -92,7 +92,8 @@ func ackedDurable(id string, n *Node, d *engine.Disk) string {
 // replayCheck keeps what replaying the durable log gives, extending it as
 // entries become durable and starting over when the disk changed in other
 // ways (a restart, a snapshot, the cleaner), so a step costs only the new
-// entries.
+// entries. The two states are compared again only when one of them
+// changed.
 type replayCheck struct {
 	node        *Node
 	lwm, snap   int
@@ -100,6 +101,11 @@ type replayCheck struct {
 	upto        int
 	kv          map[string]string
 	applied     map[int]int
+	// same is whether n.kv equalled kv when the node had made kvWrites
+	// writes and kv had not changed since (stale: compare again).
+	same     bool
+	stale    bool
+	kvWrites int
 }
 
 func (c *replayCheck) check(id string, n *Node, d *engine.Disk) string {
@@ -109,7 +115,7 @@ func (c *replayCheck) check(id string, n *Node, d *engine.Disk) string {
 	}
 	if c.node != n || c.lwm != n.lwm || c.snap != n.snapIdx || c.segs != len(n.log.segs) || c.first != first {
 		r := recoverUpTo(d.AfterCrash(engine.CrashState{}), n.appliedIdx)
-		*c = replayCheck{node: n, lwm: n.lwm, snap: n.snapIdx, segs: len(n.log.segs), first: first, upto: r.Last, kv: r.KV, applied: r.Applied}
+		*c = replayCheck{node: n, lwm: n.lwm, snap: n.snapIdx, segs: len(n.log.segs), first: first, upto: r.Last, kv: r.KV, applied: r.Applied, stale: true}
 	}
 	// The disk may be durable further than the node has heard (an fsync
 	// completed while it was paused): compare up to what it applied.
@@ -122,9 +128,13 @@ func (c *replayCheck) check(id string, n *Node, d *engine.Disk) string {
 		if _, dup := c.applied[e.ReqID]; !dup {
 			c.applied[e.ReqID] = e.Index
 			c.kv[e.Key] = e.Value
+			c.stale = true
 		}
 	}
-	if n.appliedIdx > c.upto || !maps.Equal(n.kv, c.kv) {
+	if c.stale || c.kvWrites != n.kvWrites {
+		c.same, c.stale, c.kvWrites = maps.Equal(n.kv, c.kv), false, n.kvWrites
+	}
+	if n.appliedIdx > c.upto || !c.same {
 		return fmt.Sprintf("%s holds %s (applied up to %d), but recovery from its disk rebuilds %s (through %d): a crash now gives a different state than clients saw.",
 			id, kvText(n.kv), n.appliedIdx, kvText(c.kv), c.upto)
 	}
@@ -183,9 +193,11 @@ func contiguous(id string, n *Node, d *engine.Disk) string {
 
 // stableCheck remembers every entry once it is durable and checks a
 // durable entry at the same index again later (after a truncation) is the
-// same.
+// same. It reads index upto+1 (read checks the entry has that index) and
+// upto only grows past what it remembered, so the entries remembered are
+// indexes 1..len(seen), kept in a slice.
 type stableCheck struct {
-	seen map[int]Entry
+	seen []Entry
 	upto int
 }
 
@@ -197,10 +209,13 @@ func (c *stableCheck) check(id string, n *Node, d *engine.Disk) string {
 		if !ok {
 			break
 		}
-		if old, ok := c.seen[e.Index]; ok && old != e {
-			return fmt.Sprintf("%s's durable entry %d was %s=%s and is now %s=%s: a durable entry was rewritten.", id, e.Index, old.Key, old.Value, e.Key, e.Value)
+		if i := e.Index - 1; i < len(c.seen) {
+			if old := c.seen[i]; old != e {
+				return fmt.Sprintf("%s's durable entry %d was %s=%s and is now %s=%s: a durable entry was rewritten.", id, e.Index, old.Key, old.Value, e.Key, e.Value)
+			}
+		} else {
+			c.seen = append(c.seen, e)
 		}
-		c.seen[e.Index] = e
 	}
 	return ""
 }

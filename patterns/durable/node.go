@@ -43,6 +43,7 @@ type Node struct {
 	log *logStore
 
 	kv         map[string]string
+	kvWrites   int         // changes to kv so far (the recovery check compares again after one)
 	applied    map[int]int // request id → index it was applied at
 	appliedIdx int         // the state includes every entry up to here
 	next       int         // index of the next append
@@ -101,6 +102,7 @@ func (n *Node) start(env engine.Env) {
 	r.Repair(d)
 	n.log = openLog(d, env.Param(ParamSegmentEntries, 0))
 	n.kv, n.applied = r.KV, r.Applied
+	n.kvWrites++
 	n.appliedIdx, n.next = r.Last, r.Last+1
 	n.ackedIdx = 0
 	n.inflight = map[string]int{}
@@ -243,6 +245,7 @@ func (n *Node) applyEntry(env engine.Env, e Entry) {
 	}
 	n.applied[e.ReqID] = e.Index
 	n.kv[e.Key] = e.Value
+	n.kvWrites++
 	env.Note("applied %d %s=%s", e.Index, e.Key, e.Value)
 }
 
