@@ -187,7 +187,9 @@ func (s *Sim) apply(c Command) error {
 				return fmt.Errorf("%s %s at %s: %w", c.Kind, c.Name, p.id, err)
 			}
 		}
-		s.emit(TraceEvent{Kind: TrRequest, Node: p.id, Text: requestText(req)})
+		c, off := s.trace.open()
+		c.text = appendRequest(c.text, req)
+		s.closeEvent(c, symRequest, p.sym, off)
 		p.p.Handle(p.env, Event{Kind: EvRequest, Request: req})
 	case CmdVariant:
 		if c.Name == "" {
@@ -219,19 +221,21 @@ func orAny(s string) string {
 	return s
 }
 
-func requestText(r Request) string {
+func requestText(r Request) string { return string(appendRequest(make([]byte, 0, 64), r)) }
+
+// appendRequest appends requestText(r) to b.
+func appendRequest(b []byte, r Request) []byte {
 	var keyBuf [8]string
 	keys := keyBuf[:0]
 	for k := range r.Args {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
-	b := make([]byte, 0, 64)
 	b = append(b, r.Name...)
 	for _, k := range keys {
 		b = append(append(append(append(b, ' '), k...), '='), r.Args[k]...)
 	}
-	return string(b)
+	return b
 }
 
 // heldMessages lists the messages the learner holds (manual mode), in send

@@ -52,15 +52,62 @@ func (e *procEnv) CancelTimer(name string) {
 	e.sim.cancelTimer(e.proc, name)
 }
 
+// Note formats straight into the trace: processes narrate every step.
 func (e *procEnv) Note(format string, args ...any) {
-	e.sim.emit(TraceEvent{Kind: TrNote, Node: e.proc.id, Text: fmt.Sprintf(format, args...)})
+	c, off := e.sim.trace.open()
+	c.text = appendf(c.text, format, args)
+	e.sim.closeEvent(c, symNote, e.proc.sym, off)
+}
+
+// appendf appends fmt.Sprintf(format, args...) to b. The verbs notes
+// nearly always use, a plain %s of a string and %d of an int, are written
+// here; any other verb, flag or argument type leaves the whole text to fmt.
+func appendf(b []byte, format string, args []any) []byte {
+	start, next := len(b), 0
+	for i := 0; i < len(format); i++ {
+		ch := format[i]
+		if ch != '%' {
+			b = append(b, ch)
+			continue
+		}
+		if i++; i < len(format) && format[i] == '%' {
+			b = append(b, '%')
+			continue
+		}
+		if i == len(format) || next == len(args) {
+			return fmt.Appendf(b[:start], format, args...)
+		}
+		switch v := args[next]; format[i] {
+		case 's':
+			s, ok := v.(string)
+			if !ok {
+				return fmt.Appendf(b[:start], format, args...)
+			}
+			b = append(b, s...)
+		case 'd':
+			n, ok := v.(int)
+			if !ok {
+				return fmt.Appendf(b[:start], format, args...)
+			}
+			b = strconv.AppendInt(b, int64(n), 10)
+		default:
+			return fmt.Appendf(b[:start], format, args...)
+		}
+		next++
+	}
+	if next != len(args) {
+		return fmt.Appendf(b[:start], format, args...)
+	}
+	return b
 }
 
 func (e *procEnv) Invoke(input any) int {
 	s := e.sim
 	id := len(s.history)
 	s.history = append(roomFor(s.history), Operation{ID: id, Client: e.proc.id, Input: input, Call: micros(s.now)})
-	s.emit(TraceEvent{Kind: TrOp, Node: e.proc.id, Text: string(appendValue(append(make([]byte, 0, 48), "invoke "...), input))})
+	c, off := s.trace.open()
+	c.text = appendValue(append(c.text, "invoke "...), input)
+	s.closeEvent(c, symOp, e.proc.sym, off)
 	return id
 }
 
@@ -71,9 +118,11 @@ func (e *procEnv) Complete(id int, output any, status OpStatus) {
 	}
 	op := &s.history[id]
 	op.Output, op.Status, op.Return = output, status, micros(s.now)
-	b := append(append(make([]byte, 0, 64), status...), ' ')
+	c, off := s.trace.open()
+	b := append(append(c.text, status...), ' ')
 	b = append(appendValue(b, op.Input), " → "...)
-	s.emit(TraceEvent{Kind: TrOp, Node: e.proc.id, Text: string(appendValue(b, output))})
+	c.text = appendValue(b, output)
+	s.closeEvent(c, symOp, e.proc.sym, off)
 }
 
 // appendValue appends v as fmt's %v does, without fmt's reflection for the

@@ -537,6 +537,12 @@ func (s *Sim) emit(ev TraceEvent) {
 	s.trace.add(&ev)
 }
 
+// closeEvent files an event of kind at node whose text was appended to
+// c.text since off (Trace.open).
+func (s *Sim) closeEvent(c *traceBlock, kind, node uint32, off int) {
+	s.trace.close(c, traceRec{step: s.curStep, at: micros(s.now), kind: kind, node: node}, off)
+}
+
 // record is emit for the engine's own events, with symbols at hand.
 func (s *Sim) record(kind, node, from, to uint32, msg uint64, msgKind uint32, text string) {
 	s.trace.record(traceRec{step: s.curStep, at: micros(s.now), msg: msg, kind: kind, node: node, from: from, to: to, msgKind: msgKind}, text)

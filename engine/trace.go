@@ -125,6 +125,14 @@ const (
 	symTimer
 	symRequest
 	symStart
+	symCrash
+	symRestart
+	symPause
+	symResume
+	symNote
+	symCommand
+	symViolation
+	symOp
 )
 
 func (t *Trace) init() {
@@ -186,10 +194,21 @@ func (t *Trace) block() *traceBlock {
 
 // record appends r with text, whose symbols the caller has interned.
 func (t *Trace) record(r traceRec, text string) {
-	c := t.block()
-	off := len(c.text)
+	c, off := t.open()
 	c.text = append(c.text, text...)
-	c.pack(t, r, off, len(text))
+	t.close(c, r, off)
+}
+
+// open starts an event whose text the caller appends to c.text, in place
+// (no string is made for it); close files the event.
+func (t *Trace) open() (c *traceBlock, off int) {
+	c = t.block()
+	return c, len(c.text)
+}
+
+// close files r with the text appended to c.text since off.
+func (t *Trace) close(c *traceBlock, r traceRec, off int) {
+	c.pack(t, r, off, len(c.text)-off)
 	t.n++
 }
 
@@ -200,15 +219,13 @@ func (t *Trace) recordSummary(r traceRec, msg Message) {
 		t.record(r, summary(msg))
 		return
 	}
-	c := t.block()
-	off := len(c.text)
+	c, off := t.open()
 	out := sa.AppendSummary(c.text)
 	if len(out) < off { // not an append: keep what the arena held
 		out = append(c.text, summary(msg)...)
 	}
 	c.text = out
-	c.pack(t, r, off, len(c.text)-off)
-	t.n++
+	t.close(c, r, off)
 }
 
 // event materialises the record at position seq.

@@ -162,3 +162,46 @@ func TestRearmedTimerFiresOnceInArmOrder(t *testing.T) {
 		t.Fatalf("%d steps, want 4", s.StepCount())
 	}
 }
+
+// The engine names trace kinds by fixed symbol numbers: they must be the
+// ones the kinds were interned as.
+func TestTraceKindSymbolsAreInternedInOrder(t *testing.T) {
+	var tr Trace
+	for i, k := range traceKinds {
+		if got := tr.sym(string(k)); got != uint32(i+1) {
+			t.Fatalf("%s is symbol %d, want %d", k, got, i+1)
+		}
+	}
+	if tr.sym(string(TrNote)) != symNote || tr.sym(string(TrOp)) != symOp || tr.sym(string(TrRequest)) != symRequest {
+		t.Fatal("a sym constant is out of step with traceKinds")
+	}
+}
+
+// Notes are formatted by appendf, which must write what fmt.Sprintf does,
+// also for the verbs and arguments it leaves to fmt.
+func TestNoteTextIsWhatSprintfWrites(t *testing.T) {
+	type named string
+	cases := []struct {
+		format string
+		args   []any
+	}{
+		{"appended %d %s=%s to %s (%s's request #%d)", []any{12, "k1", "v", "wal_1", "alice", 400}},
+		{"plain", nil},
+		{"100%% sure, %d%%", []any{-7}},
+		{"%v and %q", []any{3 * time.Millisecond, "x"}},
+		{"%5d|%-4s|", []any{42, "ab"}},
+		{"%s", []any{named("n")}},
+		{"%d", []any{int64(9)}},
+		{"%s %s", []any{"only one"}},
+		{"%s", []any{"a", "extra"}},
+		{"trailing %", nil},
+		{"%d", []any{nil}},
+		{"", nil},
+	}
+	for _, c := range cases {
+		want := fmt.Sprintf(c.format, c.args...)
+		if got := string(appendf([]byte("keep:"), c.format, c.args)); got != "keep:"+want {
+			t.Errorf("appendf(%q, %v) = %q, want %q", c.format, c.args, got, "keep:"+want)
+		}
+	}
+}
