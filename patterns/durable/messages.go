@@ -17,11 +17,16 @@ const (
 
 func (Request) Kind() string { return "Request" }
 
-func (m Request) Summary() string {
+func (m Request) Summary() string { return string(m.AppendSummary(nil)) }
+
+// AppendSummary writes the summary straight into the trace (every delivery
+// records one).
+func (m Request) AppendSummary(b []byte) []byte {
+	b = strconv.AppendInt(append(b, '#'), int64(m.ID), 10)
 	if m.Op == opPut {
-		return "#" + strconv.Itoa(m.ID) + " put " + m.Key + "=" + m.Value
+		return append(append(append(append(b, " put "...), m.Key...), '='), m.Value...)
 	}
-	return "#" + strconv.Itoa(m.ID) + " get " + m.Key
+	return append(append(b, " get "...), m.Key...)
 }
 
 // Reply answers a Request: the value read, or the index a put is durable
@@ -35,13 +40,16 @@ type Reply struct {
 
 func (Reply) Kind() string { return "Reply" }
 
-func (m Reply) Summary() string {
-	s := "#" + strconv.Itoa(m.ID)
+func (m Reply) Summary() string { return string(m.AppendSummary(nil)) }
+
+// AppendSummary is Summary appended to b.
+func (m Reply) AppendSummary(b []byte) []byte {
+	b = strconv.AppendInt(append(b, '#'), int64(m.ID), 10)
 	switch {
 	case m.Refused != "":
-		return s + " refused: " + m.Refused
+		return append(append(b, " refused: "...), m.Refused...)
 	case m.Index > 0:
-		return s + " ok at " + strconv.Itoa(m.Index)
+		return strconv.AppendInt(append(b, " ok at "...), int64(m.Index), 10)
 	}
-	return s + " " + strconv.Quote(m.Value)
+	return strconv.AppendQuote(append(b, ' '), m.Value)
 }

@@ -97,6 +97,29 @@ func TestWaitingList(t *testing.T) {
 	}
 }
 
+// A client adds and removes a request per operation: while no listing is
+// out, that reuses the list's array and keeps the order.
+func TestWaitingListRemovesInPlaceWhenNothingIsLent(t *testing.T) {
+	var l WaitingList[int, string]
+	l.Add(1, "a", 0)
+	l.Add(2, "b", 0)
+	id := 3
+	if allocs := testing.AllocsPerRun(100, func() {
+		l.Add(id, "c", 0)
+		l.Remove(2)
+		l.Add(2, "b", 0)
+		l.Remove(id)
+		id++
+	}); allocs != 0 {
+		t.Fatalf("%v allocations per add and remove", allocs)
+	}
+	l.Add(9, "z", 0)
+	l.Remove(1)
+	if got := l.All(); len(got) != 2 || got[0].ID != 2 || got[1].ID != 9 {
+		t.Fatalf("left %v, want 2 then 9", got)
+	}
+}
+
 // ---- the retrying client, against small servers in a real run ----
 
 type testOp string

@@ -51,6 +51,8 @@ type ClientOp[In any] struct {
 	Target string // the server the current try goes to
 	Tries  int    // refused or unanswered tries so far
 	sent   bool   // a try is out, waiting for its answer
+	// The names of its timers, made once: each is set and cancelled.
+	timeoutTimer, retryTimer string
 }
 
 // The timers of a RetryingClient, per operation id.
@@ -123,9 +125,10 @@ func (c *RetryingClient[In]) Invoke(env engine.Env, in In, node string) {
 		target = c.pick(env)
 	}
 	op := &ClientOp[In]{ID: env.Invoke(in), In: in, Target: target}
+	op.timeoutTimer, op.retryTimer = clientTimeout.For(op.ID), clientRetry.For(op.ID)
 	timeout := c.Config.Timeout(env)
 	c.waiting.Add(op.ID, op, env.Now()+timeout)
-	clientTimeout.Set(env, op.ID, timeout)
+	env.SetTimer(op.timeoutTimer, timeout)
 	c.send(env, op)
 }
 
@@ -153,7 +156,7 @@ func (c *RetryingClient[In]) pick(env engine.Env) string {
 func (c *RetryingClient[In]) send(env engine.Env, op *ClientOp[In]) {
 	op.sent = true
 	env.Send(op.Target, c.Config.Request(op.ID, op.In))
-	clientRetry.Set(env, op.ID, c.Config.Timeout(env)/time.Duration(c.Config.MaxTries))
+	env.SetTimer(op.retryTimer, c.Config.Timeout(env)/time.Duration(c.Config.MaxTries))
 }
 
 // Answer completes operation id with out, as server from answered it;
@@ -220,7 +223,7 @@ func (c *RetryingClient[In]) retry(env engine.Env, op *ClientOp[In], from, hint 
 		op.Target = c.nextServer(from)
 	}
 	op.sent = false
-	clientRetry.Set(env, op.ID, c.Config.RetryWait)
+	env.SetTimer(op.retryTimer, c.Config.RetryWait)
 }
 
 // nextServer is the server after s, in turn.
@@ -235,9 +238,9 @@ func (c *RetryingClient[In]) nextServer(s string) string {
 }
 
 func (c *RetryingClient[In]) finish(env engine.Env, id int, out any, st engine.OpStatus, text string) {
-	op, _ := c.waiting.Remove(id)
-	clientTimeout.Cancel(env, id)
-	clientRetry.Cancel(env, id)
+	op, _ := c.waiting.Remove(id) // every caller found id waiting
+	env.CancelTimer(op.timeoutTimer)
+	env.CancelTimer(op.retryTimer)
 	env.Complete(id, out, st)
 	switch st {
 	case engine.OpOK:

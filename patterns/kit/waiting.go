@@ -10,6 +10,8 @@ import "time"
 // lists them. A pure value: no timers of its own, no clock.
 type WaitingList[K comparable, V any] struct {
 	items []Waiting[K, V]
+	// lent: All handed items out, so Remove must not shift them in place.
+	lent bool
 }
 
 // Waiting is one request on the list.
@@ -49,8 +51,15 @@ func (l *WaitingList[K, V]) Remove(id K) (v V, ok bool) {
 		return v, false
 	}
 	v = l.items[i].Value
-	// A fresh backing array: a view or a caller may still hold the old one.
-	l.items = append(l.items[:i:i], l.items[i+1:]...)
+	if l.lent {
+		// A fresh backing array: a view or a caller may still hold the old one.
+		l.items, l.lent = append(l.items[:i:i], l.items[i+1:]...), false
+		return v, true
+	}
+	last := len(l.items) - 1
+	copy(l.items[i:], l.items[i+1:])
+	l.items[last] = Waiting[K, V]{} // let go of the value
+	l.items = l.items[:last]
 	return v, true
 }
 
@@ -75,8 +84,11 @@ func (l *WaitingList[K, V]) Expired(now time.Duration) []Waiting[K, V] {
 func (l *WaitingList[K, V]) Len() int { return len(l.items) }
 
 // All lists the requests in the order they were added; the slice must not
-// be modified.
-func (l *WaitingList[K, V]) All() []Waiting[K, V] { return l.items }
+// be modified. It stays as it is: later removals copy the list.
+func (l *WaitingList[K, V]) All() []Waiting[K, V] {
+	l.lent = true
+	return l.items
+}
 
 // Clear empties the list (a restart forgets what was waiting).
 func (l *WaitingList[K, V]) Clear() { l.items = nil }
