@@ -139,19 +139,31 @@ func appendValue(b []byte, v any) []byte {
 		// fmt prints a nil pointer as <nil> and catches a panicking
 		// String: leave pointers and panics to it.
 		if reflect.TypeOf(x).Kind() != reflect.Pointer {
-			if s, ok := callString(x); ok {
-				return append(b, s...)
+			if out, ok := callString(b, x); ok {
+				return out
 			}
 		}
 	}
 	return fmt.Append(b, v)
 }
 
-func callString(x fmt.Stringer) (s string, ok bool) {
+// StringAppender is optional on a history value that has a String method:
+// AppendString appends the same text to b, sparing the string that String
+// makes (every operation writes its input twice to the trace).
+type StringAppender interface {
+	AppendString(b []byte) []byte
+}
+
+func callString(b []byte, x fmt.Stringer) (out []byte, ok bool) {
 	defer func() {
 		if recover() != nil {
 			ok = false
 		}
 	}()
-	return x.String(), true
+	if a, is := x.(StringAppender); is {
+		if out := a.AppendString(b); len(out) >= len(b) { // an append: keep it
+			return out, true
+		}
+	}
+	return append(b, x.String()...), true
 }

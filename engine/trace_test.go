@@ -126,12 +126,24 @@ func (panicStringer) String() string { panic("no") }
 // Operation texts skip fmt for common values; they must read as %v does.
 func TestOperationTextsReadAsFmt(t *testing.T) {
 	var nilPtr *pointerStringer
-	for _, v := range []any{nil, "", "x", 3, -7, valueStringer{"q"}, &pointerStringer{}, nilPtr, panicStringer{},
+	for _, v := range []any{nil, "", "x", 3, -7, valueStringer{"q"}, appendingStringer{"a"}, appendingStringer{"bad"}, &pointerStringer{}, nilPtr, panicStringer{},
 		errors.New("e"), 2.5, []int{1}, map[string]int{"a": 1}, struct{ A int }{1}, OpOK, time.Second} {
 		if got, want := string(appendValue([]byte("> "), v)), "> "+fmt.Sprintf("%v", v); got != want {
 			t.Errorf("%T: %q, fmt says %q", v, got, want)
 		}
 	}
+}
+
+// appendingStringer appends its String, except "bad", which returns a
+// slice that is no append (String must be used then).
+type appendingStringer struct{ s string }
+
+func (a appendingStringer) String() string { return "<" + a.s + ">" }
+func (a appendingStringer) AppendString(b []byte) []byte {
+	if a.s == "bad" {
+		return nil
+	}
+	return append(append(append(b, '<'), a.s...), '>')
 }
 
 // A timer re-armed later keeps its first queued event as a stand-in; it must

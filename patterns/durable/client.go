@@ -17,11 +17,14 @@ type KVInput struct {
 	Value string `json:"value,omitempty"`
 }
 
-func (in KVInput) String() string {
+func (in KVInput) String() string { return string(in.AppendString(nil)) }
+
+// AppendString is String appended to b (the trace records each input twice).
+func (in KVInput) AppendString(b []byte) []byte {
 	if in.Op == opPut {
-		return "put " + in.Key + "=" + in.Value
+		return append(append(append(append(b, "put "...), in.Key...), '='), in.Value...)
 	}
-	return "get " + in.Key
+	return append(append(b, "get "...), in.Key...)
 }
 
 func (in KVInput) KVKey() string           { return in.Key }
@@ -34,7 +37,10 @@ type KVOutput struct {
 }
 
 func (out KVOutput) String() string { return strconv.Quote(out.Value) }
-func (out KVOutput) KVRead() string { return out.Value }
+
+// AppendString is String appended to b.
+func (out KVOutput) AppendString(b []byte) []byte { return strconv.AppendQuote(b, out.Value) }
+func (out KVOutput) KVRead() string               { return out.Value }
 
 // maxTries: a put is sent twice at most. A retry after a silent first try
 // is how the same request reaches the log twice.

@@ -24,3 +24,15 @@ func TestSummariesAppendTheirText(t *testing.T) {
 		}
 	}
 }
+
+// Operation inputs and outputs append the text their String gives.
+func TestHistoryValuesAppendTheirString(t *testing.T) {
+	for _, v := range []interface {
+		String() string
+		AppendString([]byte) []byte
+	}{KVInput{Op: opPut, Key: "k", Value: "v"}, KVInput{Op: opGet, Key: "k"}, KVOutput{Value: "a\"b"}, KVOutput{}} {
+		if got := string(v.AppendString([]byte("x|"))); got != "x|"+v.String() {
+			t.Errorf("%#v appends %q, String is %q", v, got, v.String())
+		}
+	}
+}
