@@ -59,10 +59,39 @@ func (e *procEnv) Note(format string, args ...any) {
 	e.sim.closeEvent(c, symNote, e.proc.sym, off)
 }
 
-// appendf appends fmt.Sprintf(format, args...) to b. The verbs notes
-// nearly always use, a plain %s of a string and %d of an int, are written
-// here; any other verb, flag or argument type leaves the whole text to fmt.
-func appendf(b []byte, format string, args []any) []byte {
+func (e *procEnv) Notef(format string, args ...Arg) {
+	c, off := e.sim.trace.open()
+	c.text = appendf(c.text, format, args)
+	e.sim.closeEvent(c, symNote, e.proc.sym, off)
+}
+
+// Arg is an argument of Env.Notef: a string (S) or an int (D), passed as it
+// is instead of boxed in an interface, which costs an allocation each.
+type Arg struct {
+	s   string
+	n   int
+	num bool
+}
+
+// S is a string argument of Notef.
+func S(s string) Arg { return Arg{s: s} }
+
+// D is an int argument of Notef.
+func D(n int) Arg { return Arg{n: n, num: true} }
+
+// value is the argument as Note would have been given it.
+func (a Arg) value() any {
+	if a.num {
+		return a.n
+	}
+	return a.s
+}
+
+// appendf appends fmt.Sprintf(format, args...) to b (an Arg counts as its
+// string or int). The verbs notes nearly always use, a plain %s of a
+// string and %d of an int, are written here; any other verb, flag or
+// argument type leaves the whole text to fmt.
+func appendf[A any](b []byte, format string, args []A) []byte {
 	start, next := len(b), 0
 	for i := 0; i < len(format); i++ {
 		ch := format[i]
@@ -75,30 +104,45 @@ func appendf(b []byte, format string, args []any) []byte {
 			continue
 		}
 		if i == len(format) || next == len(args) {
-			return fmt.Appendf(b[:start], format, args...)
+			return fmtAppendf(b[:start], format, args)
 		}
-		switch v := args[next]; format[i] {
+		v := any(args[next])
+		if a, ok := v.(Arg); ok {
+			v = a.value()
+		}
+		switch format[i] {
 		case 's':
 			s, ok := v.(string)
 			if !ok {
-				return fmt.Appendf(b[:start], format, args...)
+				return fmtAppendf(b[:start], format, args)
 			}
 			b = append(b, s...)
 		case 'd':
 			n, ok := v.(int)
 			if !ok {
-				return fmt.Appendf(b[:start], format, args...)
+				return fmtAppendf(b[:start], format, args)
 			}
 			b = strconv.AppendInt(b, int64(n), 10)
 		default:
-			return fmt.Appendf(b[:start], format, args...)
+			return fmtAppendf(b[:start], format, args)
 		}
 		next++
 	}
 	if next != len(args) {
-		return fmt.Appendf(b[:start], format, args...)
+		return fmtAppendf(b[:start], format, args)
 	}
 	return b
+}
+
+func fmtAppendf[A any](b []byte, format string, args []A) []byte {
+	vals := make([]any, len(args))
+	for i, a := range args {
+		vals[i] = any(a)
+		if x, ok := vals[i].(Arg); ok {
+			vals[i] = x.value()
+		}
+	}
+	return fmt.Appendf(b, format, vals...)
 }
 
 func (e *procEnv) Invoke(input any) int {

@@ -215,5 +215,42 @@ func TestNoteTextIsWhatSprintfWrites(t *testing.T) {
 		if got := string(appendf([]byte("keep:"), c.format, c.args)); got != "keep:"+want {
 			t.Errorf("appendf(%q, %v) = %q, want %q", c.format, c.args, got, "keep:"+want)
 		}
+		// Notef's arguments: the same text, when each is a string or an int.
+		var args []Arg
+		for _, a := range c.args {
+			switch v := a.(type) {
+			case string:
+				args = append(args, S(v))
+			case int:
+				args = append(args, D(v))
+			}
+		}
+		if len(args) == len(c.args) {
+			if got := string(appendf([]byte("keep:"), c.format, args)); got != "keep:"+want {
+				t.Errorf("appendf(%q, %v as Args) = %q, want %q", c.format, c.args, got, "keep:"+want)
+			}
+		}
+	}
+	swapped := "%s %d"
+	if got, want := string(appendf(nil, swapped, []Arg{D(1), S("x")})), fmt.Sprintf(swapped, 1, "x"); got != want {
+		t.Errorf("Args swapped: %q, fmt says %q", got, want)
+	}
+}
+
+// Notef takes its arguments without an allocation each.
+func TestNotefDoesNotBoxItsArguments(t *testing.T) {
+	s := newSim(t, quiet("athens"))
+	var env Env = s.procByID("athens").env
+	key, i := "k1", 1000
+	env.Notef("appended %d %s to %s", D(i), S(key), S("wal"))
+	if allocs := testing.AllocsPerRun(1000, func() {
+		i++
+		env.Notef("appended %d %s to %s", D(i), S(key), S("wal"))
+	}); allocs > 1 {
+		t.Fatalf("%v allocations per Notef", allocs)
+	}
+	evs := s.Trace().Events()
+	if last := evs[len(evs)-1]; last.Kind != TrNote || last.Node != "athens" || last.Text != fmt.Sprintf("appended %d k1 to wal", i) {
+		t.Fatalf("last event %+v", last)
 	}
 }
