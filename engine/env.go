@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"reflect"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -94,12 +95,13 @@ func (a Arg) value() any {
 func appendf[A any](b []byte, format string, args []A) []byte {
 	start, next := len(b), 0
 	for i := 0; i < len(format); i++ {
-		ch := format[i]
-		if ch != '%' {
-			b = append(b, ch)
-			continue
+		j := strings.IndexByte(format[i:], '%')
+		if j < 0 {
+			b = append(b, format[i:]...)
+			break
 		}
-		if i++; i < len(format) && format[i] == '%' {
+		b = append(b, format[i:i+j]...)
+		if i += j + 1; i < len(format) && format[i] == '%' {
 			b = append(b, '%')
 			continue
 		}
