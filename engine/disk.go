@@ -30,6 +30,11 @@ type Disk struct {
 	job      int           // last fsync job id
 	lastDone time.Duration // true time the last queued fsync completes (fsyncs complete in order)
 	bytes    int           // bytes in all files (written)
+	// last is the file File found last: processes and invariants look
+	// up the same active file many times a step. Delete and Rename
+	// forget it.
+	last     *File
+	lastName string
 }
 
 // File is one file on a Disk: records in order, the first Durable of them
@@ -101,7 +106,16 @@ func (d *Disk) Files() []string {
 }
 
 // File returns the named file, or nil.
-func (d *Disk) File(name string) *File { return d.files[name] }
+func (d *Disk) File(name string) *File {
+	if d.last != nil && d.lastName == name {
+		return d.last
+	}
+	f := d.files[name]
+	if f != nil {
+		d.last, d.lastName = f, name
+	}
+	return f
+}
 
 // Settings returns the disk's speeds.
 func (d *Disk) Settings() DiskSettings { return d.settings }
@@ -168,6 +182,7 @@ func (d *Disk) Delete(name string) {
 	if f := d.files[name]; f != nil {
 		d.bytes -= f.bytes
 		delete(d.files, name)
+		d.last = nil
 	}
 }
 
@@ -182,6 +197,7 @@ func (d *Disk) Rename(from, to string) error {
 	}
 	d.Delete(to)
 	delete(d.files, from)
+	d.last = nil
 	f.Name = to
 	d.files[to] = f
 	return nil

@@ -303,3 +303,34 @@ func TestCrashStatesListEveryPrefixAndTear(t *testing.T) {
 		t.Fatalf("limit 4 gave %d states, cut %v", len(few), cut)
 	}
 }
+
+// File remembers the last file it found: a delete, a rename or a new file
+// of the same name must never leave it answering with the old one.
+func TestFileLookupFollowsDeleteAndRename(t *testing.T) {
+	d := newDisk(1, "athens")
+	a := d.Create("a")
+	if d.File("a") != a {
+		t.Fatal("created file not found")
+	}
+	d.Delete("a")
+	if d.File("a") != nil {
+		t.Fatal("a deleted file is still found")
+	}
+	a2 := d.Create("a")
+	if d.File("a") != a2 {
+		t.Fatal("a file made again under a deleted one's name is not the one found")
+	}
+	if err := d.Rename("a", "b"); err != nil {
+		t.Fatal(err)
+	}
+	if d.File("a") != nil || d.File("b") != a2 {
+		t.Fatalf("after the rename a is %v, b is %v", d.File("a"), d.File("b"))
+	}
+	c := d.Create("c")
+	if err := d.Rename("c", "b"); err != nil {
+		t.Fatal(err)
+	}
+	if d.File("b") != c || d.File("c") != nil {
+		t.Fatal("a rename over b left the old b found")
+	}
+}
