@@ -16,13 +16,13 @@ func (s *Sim) Apply(c Command) error {
 	if err := s.apply(c); err != nil {
 		return err
 	}
-	s.log = append(roomFor(s.log), LoggedCommand{Step: s.step, At: micros(s.now), Command: c})
+	s.log.add(LoggedCommand{Step: s.step, At: micros(s.now), Command: c})
 	s.checkInvariants()
 	return nil
 }
 
 // Log is the command log so far; the slice must not be modified.
-func (s *Sim) Log() []LoggedCommand { return s.log }
+func (s *Sim) Log() []LoggedCommand { return s.log.all() }
 
 // Config returns the run's configuration.
 func (s *Sim) Config() Config { return s.cfg }

@@ -59,5 +59,5 @@ func (s *Sim) stepTo(n int) error {
 // Rewind returns a new Sim at step n of this run, with the same log up to n.
 // The receiver is unchanged, so a caller can keep it as the old future.
 func (s *Sim) Rewind(n int) (*Sim, error) {
-	return Replay(s.cfg, s.model, s.log, n)
+	return Replay(s.cfg, s.model, s.Log(), n)
 }

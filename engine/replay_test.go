@@ -174,7 +174,7 @@ func TestBranchKeepsTheOriginal(t *testing.T) {
 // stepping to step end, as a learner who changes nothing would.
 func (s *Sim) stepToEnd(t *testing.T, end int, log []LoggedCommand) {
 	t.Helper()
-	next := len(s.log)
+	next := len(s.Log())
 	for {
 		for next < len(log) && log[next].Step == s.step {
 			s.AdvanceTo(log[next].At)

@@ -108,7 +108,7 @@ type Sim struct {
 	variantList []setting[bool]
 	paramList   []setting[int]
 	trace       Trace
-	log         []LoggedCommand
+	log         cmdLog
 	history     []Operation
 	invariants  []Invariant
 	violations  []Violation

@@ -5,4 +5,4 @@ package engine
 // partition, a clock skew) before judging timing properties such as "no
 // false suspicion while the network is within bounds". The slice must not be
 // modified.
-func (w *World) Commands() []LoggedCommand { return w.sim.log }
+func (w *World) Commands() []LoggedCommand { return w.sim.log.all() }
