@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"fmt"
 	"testing"
 	"time"
 )
@@ -106,5 +107,33 @@ func TestCancelledAndRearmedTimers(t *testing.T) {
 	}
 	if s.StepCount() != 1 {
 		t.Fatalf("%d steps, want 1: void events must not count", s.StepCount())
+	}
+}
+
+// A process's timers sit in a list up to maxScan and in a map past it:
+// lookups, removals and the listing must agree in both.
+func TestTimerSetFindsWhatItHolds(t *testing.T) {
+	var ts timerSet
+	held := map[string]*timer{}
+	for i := 0; i < 3*maxScan; i++ {
+		tm := &timer{name: fmt.Sprintf("retry#%d", i)}
+		ts.put(tm)
+		held[tm.name] = tm
+		if i%3 == 1 { // drop an earlier one as a client does
+			old := held[fmt.Sprintf("retry#%d", i-1)]
+			ts.del(old)
+			delete(held, old.name)
+		}
+		for name, want := range held {
+			if got := ts.get(name); got != want {
+				t.Fatalf("after %d puts, %s found %v", i+1, name, got)
+			}
+		}
+		if ts.get(fmt.Sprintf("retry#%d", i-1)) != held[fmt.Sprintf("retry#%d", i-1)] {
+			t.Fatal("a removed timer is still found")
+		}
+		if all := ts.all(); len(all) != len(held) {
+			t.Fatalf("all lists %d timers, %d held", len(all), len(held))
+		}
 	}
 }

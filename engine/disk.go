@@ -335,7 +335,7 @@ func (e *procEnv) fsync(name string) (int, error) {
 	d.lastDone = at
 	t := s.newTimer(p, "fsync "+name+" #"+strconv.Itoa(j.id))
 	t.fsync = j
-	p.timers[t.name] = t
+	p.timers.put(t)
 	t.armed = true
 	s.queueTimerAt(t, at)
 	return j.id, nil
@@ -353,7 +353,7 @@ func (e *procEnv) work(name string, d time.Duration) {
 	s.cancelTimer(p, name)
 	t := s.newTimer(p, name)
 	t.work = true
-	p.timers[name] = t
+	p.timers.put(t)
 	t.armed = true
 	p.busy = name
 	s.queueTimerAt(t, ceilTick(s.now+d))

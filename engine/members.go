@@ -97,10 +97,10 @@ func (s *Sim) leave(p *proc) error {
 func (s *Sim) stop(p *proc, to Status) {
 	p.status = to
 	s.membershipChanged()
-	for name, t := range p.timers {
+	for _, t := range p.timers.all() {
 		t.armed, t.held, t.evSeq = false, false, 0
 		if t.fsync != nil || t.work {
-			s.cancelTimer(p, name) // an fsync in flight dies with the process
+			s.cancelTimer(p, t.name) // an fsync in flight dies with the process
 		}
 	}
 	p.held = nil

@@ -43,7 +43,7 @@ type proc struct {
 	// reading continuous when the drift changes.
 	offset, jumps, driftFix time.Duration
 	ppm                     int64
-	timers                  map[string]*timer
+	timers                  timerSet
 	held                    []heldItem // what reached the process while paused, in arrival order
 }
 

@@ -173,7 +173,6 @@ func New(cfg Config, model Model) (*Sim, error) {
 			storage: NewStorage(),
 			disk:    newDisk(cfg.Seed, id),
 			rand:    rand.New(rand.NewPCG(cfg.Seed, nameHash(id))),
-			timers:  map[string]*timer{},
 		}
 		p.sym = s.trace.sym(id)
 		p.env = &procEnv{sim: s, proc: p}

@@ -57,10 +57,10 @@ func (s *Sim) armTimer(p *proc, name string, d time.Duration) {
 	if d < 0 {
 		d = 0
 	}
-	t := p.timers[name]
+	t := p.timers.get(name)
 	if t == nil {
 		t = s.newTimer(p, name)
-		p.timers[name] = t
+		p.timers.put(t)
 	}
 	t.armed, t.held = true, false
 	t.deadline = p.localTime(s.now) + d
@@ -85,9 +85,9 @@ func (s *Sim) newTimer(p *proc, name string) *timer {
 // up for the whole run. Queued events and held items that still name it are
 // void (its evSeq is 0 and, once reused, its gen differs).
 func (s *Sim) cancelTimer(p *proc, name string) {
-	if t := p.timers[name]; t != nil {
+	if t := p.timers.get(name); t != nil {
 		t.armed, t.held, t.evSeq = false, false, 0
-		delete(p.timers, name)
+		p.timers.del(t)
 		s.freeTimers = append(s.freeTimers, t)
 	}
 }
@@ -138,11 +138,77 @@ func (s *Sim) reclock(p *proc) {
 // armedTimers lists the armed timers by name.
 func (p *proc) armedTimers() []*timer {
 	var out []*timer
-	for _, t := range p.timers {
+	for _, t := range p.timers.all() {
 		if t.armed {
 			out = append(out, t)
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].name < out[j].name })
+	return out
+}
+
+// timerSet is a process's timers by name. A process keeps a few timers, and
+// comparing a few names is quicker than hashing one, so they sit in a short
+// list, scanned, until there are more than maxScan; then in a map.
+type timerSet struct {
+	list []*timer
+	m    map[string]*timer
+}
+
+func (ts *timerSet) get(name string) *timer {
+	if ts.m != nil {
+		return ts.m[name]
+	}
+	for _, t := range ts.list {
+		if t.name == name {
+			return t
+		}
+	}
+	return nil
+}
+
+// put adds t, which no timer of the set is named like.
+func (ts *timerSet) put(t *timer) {
+	if ts.m == nil && len(ts.list) < maxScan {
+		ts.list = append(ts.list, t)
+		return
+	}
+	if ts.m == nil {
+		ts.m = make(map[string]*timer, 2*maxScan)
+		for _, x := range ts.list {
+			ts.m[x.name] = x
+		}
+		ts.list = nil
+	}
+	ts.m[t.name] = t
+}
+
+// del removes t, which is in the set.
+func (ts *timerSet) del(t *timer) {
+	if ts.m != nil {
+		delete(ts.m, t.name)
+		return
+	}
+	for i, x := range ts.list {
+		if x == t {
+			last := len(ts.list) - 1
+			ts.list[i] = ts.list[last]
+			ts.list[last] = nil
+			ts.list = ts.list[:last]
+			return
+		}
+	}
+}
+
+// all lists the timers in no set order, in a slice of their own (the
+// caller may cancel timers as it goes).
+func (ts *timerSet) all() []*timer {
+	if ts.m == nil {
+		return append([]*timer(nil), ts.list...)
+	}
+	out := make([]*timer, 0, len(ts.m))
+	for _, t := range ts.m {
+		out = append(out, t)
+	}
 	return out
 }
