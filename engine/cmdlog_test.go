@@ -8,9 +8,10 @@ import "testing"
 func TestCommandLogReadsBackInOrder(t *testing.T) {
 	var l cmdLog
 	var early []LoggedCommand
-	for i := 0; i < 3*logChunk+5; i++ {
+	n := 80*logChunk + 5 // far past the small chunks a log starts with
+	for i := 0; i < n; i++ {
 		l.add(LoggedCommand{Step: i})
-		if i%50 == 7 {
+		if i%50 == 7 && i < 3*logChunk {
 			got := l.all()
 			if len(got) != i+1 {
 				t.Fatalf("after %d adds the log has %d", i+1, len(got))
@@ -25,10 +26,26 @@ func TestCommandLogReadsBackInOrder(t *testing.T) {
 			}
 		}
 	}
-	if got := l.all(); len(got) != 3*logChunk+5 || got[len(got)-1].Step != 3*logChunk+4 {
+	if got := l.all(); len(got) != n || got[len(got)-1].Step != n-1 {
 		t.Fatalf("log of %d, last %+v", len(got), got[len(got)-1])
 	}
 	if len(early) != 8 || early[7].Step != 7 {
 		t.Fatalf("a slice read early changed: %d entries", len(early))
+	}
+}
+
+// A checker may read the log after every step (replog's does): that must
+// not cost a new chunk per command.
+func TestCommandLogReadEveryStepReusesItsChunk(t *testing.T) {
+	var l cmdLog
+	step := 0
+	if allocs := testing.AllocsPerRun(2000, func() {
+		l.add(LoggedCommand{Step: step})
+		step++
+		if got := l.all(); got[len(got)-1].Step != step-1 {
+			t.Fatalf("last entry %+v, want step %d", got[len(got)-1], step-1)
+		}
+	}); allocs != 0 {
+		t.Fatalf("%v allocations per command", allocs)
 	}
 }
