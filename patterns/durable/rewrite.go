@@ -50,6 +50,7 @@ func (n *Node) startRewrite(env engine.Env) {
 	rw.tmp = rewriteName(rw.base)
 	env.Disk().Create(rw.tmp)
 	n.rw = rw
+	env.Note("cleaner: %s starts at %d, below the mark %d; copying the entries above it into %s", s.name, s.base, n.lwm, rw.tmp)
 	n.copyAndSync(env)
 }
 
