@@ -57,6 +57,20 @@ const (
 
 func segmentName(base int) string { return segmentPrefix + strconv.Itoa(base) }
 
+// rewriteSuffix marks the copy the one-file cleaner writes (wal_7.tmp
+// becomes wal_7 once it is durable). Its name is no segment's: recovery
+// never reads a copy, and deletes one a crash left behind.
+const rewriteSuffix = ".tmp"
+
+func rewriteName(base int) string { return segmentName(base) + rewriteSuffix }
+
+// isRewrite reports whether name is a copy the one-file cleaner writes.
+func isRewrite(name string) bool {
+	seg, ok := strings.CutSuffix(name, rewriteSuffix)
+	_, isSeg := segmentBase(seg)
+	return ok && isSeg
+}
+
 // segmentBase reads the base index from a segment's file name.
 func segmentBase(name string) (int, bool) {
 	rest, ok := strings.CutPrefix(name, segmentPrefix)

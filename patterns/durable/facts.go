@@ -14,15 +14,17 @@ var (
 
 // NodeFacts are the server's facts (nodes.athens.<fact>).
 type NodeFacts struct {
-	Written  int               `fact:"written" doc:"index of the last entry written to the log (durable or not)"`
-	Durable  int               `fact:"durable" doc:"the log is durable (fsynced) up to this index"`
-	Applied  int               `fact:"applied" doc:"the key-value state includes every entry up to this index"`
-	Waiting  int               `fact:"waiting" doc:"puts appended and waiting for their fsync"`
-	LWM      int               `fact:"lwm" doc:"its low-water mark: entries at or below it may be discarded"`
-	Snapshot int               `fact:"snapshot" doc:"the index its durable snapshot covers (0: none)"`
-	Segments int               `fact:"segments" doc:"how many log segment files it has"`
-	Unsynced int               `fact:"unsynced" doc:"records on its disk a crash now would lose"`
-	KV       map[string]string `fact:"kv" doc:"its key-value state (kv.title...)"`
+	Written   int               `fact:"written" doc:"index of the last entry written to the log (durable or not)"`
+	Durable   int               `fact:"durable" doc:"the log is durable (fsynced) up to this index"`
+	Applied   int               `fact:"applied" doc:"the key-value state includes every entry up to this index"`
+	Waiting   int               `fact:"waiting" doc:"puts appended and waiting for their fsync"`
+	LWM       int               `fact:"lwm" doc:"its low-water mark: entries at or below it may be discarded"`
+	Snapshot  int               `fact:"snapshot" doc:"the index its durable snapshot covers (0: none)"`
+	Segments  int               `fact:"segments" doc:"how many log segment files it has"`
+	Unsynced  int               `fact:"unsynced" doc:"records on its disk a crash now would lose"`
+	Deleted   int               `fact:"deleted" doc:"bytes of log files the cleaner deleted since the server started"`
+	Rewritten int               `fact:"rewritten" doc:"bytes the cleaner copied into a new file since the server started (a one-file log keeps its tail so)"`
+	KV        map[string]string `fact:"kv" doc:"its key-value state (kv.title...)"`
 }
 
 // ClientFacts are a client's facts.
@@ -42,6 +44,7 @@ func nodeFactsOf(w *engine.World, id string) (NodeFacts, bool) {
 	return NodeFacts{
 		Written: n.log.lastIndex(), Durable: n.log.durableIndex(), Applied: n.appliedIdx, Waiting: len(n.waiting),
 		LWM: n.lwm, Snapshot: n.snapIdx, Segments: len(n.log.segs), Unsynced: n.log.disk.Unsynced(), KV: maps.Clone(n.kv),
+		Deleted: n.cleaned.deleted, Rewritten: n.cleaned.rewritten,
 	}, true
 }
 

@@ -145,9 +145,8 @@ func (l *logStore) durableAt(index int) bool {
 // clean deletes the sealed segments the cleaner may drop at low-water mark
 // lwm: those whose every entry is ≤ lwm (byBase: the broken rule, whose
 // first entry is). The active segment is never deleted. It returns the
-// names deleted.
-func (l *logStore) clean(lwm int, byBase bool) []segment {
-	var gone []segment
+// segments deleted and their bytes.
+func (l *logStore) clean(lwm int, byBase bool) (gone []segment, freed int) {
 	keep := l.segs[:0]
 	for i, s := range l.segs {
 		drop := false
@@ -160,6 +159,7 @@ func (l *logStore) clean(lwm int, byBase bool) []segment {
 			}
 		}
 		if drop {
+			freed += l.disk.File(s.name).Bytes()
 			l.disk.Delete(s.name)
 			gone = append(gone, s)
 			continue
@@ -167,5 +167,5 @@ func (l *logStore) clean(lwm int, byBase bool) []segment {
 		keep = append(keep, s)
 	}
 	l.segs = keep
-	return gone
+	return gone, freed
 }

@@ -62,6 +62,9 @@ type Node struct {
 	snapJob  int // the fsync of the snapshot being written (0: none)
 	snapping Snapshot
 
+	rw      *rewrite // the one-file cleaner's copy in progress (nil: none)
+	cleaned cleaning
+
 	recovery []string // what the last start did, for the panel
 }
 
@@ -139,6 +142,7 @@ func (n *Node) request(env engine.Env, from string, m Request) {
 		return
 	}
 	n.next++
+	n.cleaned.logged += e.size()
 	if sealed != "" {
 		env.Note("segment %s sealed, rolled to %s", sealed, file)
 	}
@@ -190,6 +194,10 @@ func (n *Node) fsync(env engine.Env) {
 func (n *Node) diskDone(env engine.Env, done engine.DiskDone) {
 	if n.inflight[done.File] == done.Job {
 		delete(n.inflight, done.File)
+	}
+	if n.rw != nil && done.Job == n.rw.job {
+		n.rewriteSynced(env, done)
+		return
 	}
 	if done.Err != "" {
 		env.Note("fsync of %s failed: %s; asking again", done.File, done.Err)
@@ -304,14 +312,20 @@ func (n *Node) snapshotDurable(env engine.Env) {
 	n.clean(env)
 }
 
-// clean deletes the sealed segments wholly at or below the low-water mark.
+// clean deletes the sealed segments wholly at or below the low-water mark;
+// a log kept as one file is rewritten instead.
 func (n *Node) clean(env engine.Env) {
 	if n.lwm == 0 {
 		return
 	}
 	byBase := env.Variant(VarDeleteByBase)
-	for _, s := range n.log.clean(n.lwm, byBase) {
+	gone, freed := n.log.clean(n.lwm, byBase)
+	for _, s := range gone {
 		env.Note("cleaner deleted segment %s", s.name)
+	}
+	n.cleaned.deleted += freed
+	if n.log.maxEntries == 0 {
+		n.startRewrite(env)
 	}
 }
 

@@ -28,7 +28,7 @@ func WriteAheadLog() *kit.Cluster {
 // snapshot and the cleaner that deletes whole segments below the mark.
 func SegmentedLog() *kit.Cluster {
 	return page(map[string]int{ParamSegmentEntries: 4, ParamSnapshotEvery: 0},
-		[]string{WDisk, WLog},
+		[]string{WDisk, WCleaning, WLog},
 		[]kit.Variant{
 			{Name: VarDeleteByBase, Label: "cleaner deletes by base index",
 				Description: "The cleaner deletes a sealed segment when its first index is at or below the low-water mark, instead of its last. A segment that still holds entries above the mark disappears with them."},

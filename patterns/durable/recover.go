@@ -26,6 +26,9 @@ type Recovered struct {
 	// it (a power cut wrote back one file and not another); replay stops
 	// before it.
 	Gap int
+	// Rewrites are the one-file cleaner's copies a crash interrupted:
+	// never read (the old file is still the log), deleted.
+	Rewrites []string
 	// cut is what Repair removes: files to truncate at a record, files to
 	// delete.
 	truncate map[string]int
@@ -41,6 +44,12 @@ func recoverUpTo(d *engine.Disk, limit int) Recovered {
 	r := Recovered{KV: map[string]string{}, Applied: map[int]int{}, truncate: map[string]int{}}
 	if d.File(snapshotTmp) != nil {
 		r.remove = append(r.remove, snapshotTmp) // a snapshot never finished
+	}
+	for _, name := range d.Files() {
+		if isRewrite(name) {
+			r.Rewrites = append(r.Rewrites, name)
+			r.remove = append(r.remove, name)
+		}
 	}
 	if f := d.File(snapshotFile); f != nil && f.Len() > 0 && f.Records()[0].Intact() {
 		if s, ok := f.Records()[0].Data.(Snapshot); ok {
@@ -106,7 +115,7 @@ func (r *Recovered) apply(e Entry) {
 }
 
 // Repair cuts what recovery found unusable: a torn tail, segments after a
-// gap, an unfinished snapshot, empty segments.
+// gap, an unfinished snapshot or rewrite, empty segments.
 func (r Recovered) Repair(d *engine.Disk) {
 	for _, name := range d.Files() {
 		if n, ok := r.truncate[name]; ok {
@@ -123,6 +132,9 @@ func (r Recovered) Story() []string {
 	var out []string
 	if r.Snapshot > 0 {
 		out = append(out, fmt.Sprintf("loaded the snapshot through index %d (%d keys)", r.Snapshot, r.SnapKeys))
+	}
+	for _, name := range r.Rewrites {
+		out = append(out, fmt.Sprintf("deleted %s, the copy of an unfinished cleaning (the old file is still the log)", name))
 	}
 	if r.TornIndex > 0 {
 		out = append(out, fmt.Sprintf("truncated torn record at index %d (its checksum does not match)", r.TornIndex))

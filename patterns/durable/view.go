@@ -14,6 +14,8 @@ const (
 	WLog   = "log"
 	WDisk  = "disk"
 	WKV    = "key-value store"
+	// WCleaning compares what cleaning freed with what it had to copy.
+	WCleaning = "cleaning (bytes since start)"
 )
 
 // maxLogView is how many of the newest entries the log strip shows.
@@ -50,7 +52,7 @@ func (n *Node) View() engine.ProcessView {
 	return engine.ProcessView{
 		Role:    "server",
 		Badge:   fmt.Sprintf("applied %d", n.appliedIdx),
-		Widgets: []engine.Widget{fields, engine.KVWidget(WKV, pairs...), n.logWidget(dur), n.diskWidget()},
+		Widgets: []engine.Widget{fields, engine.KVWidget(WKV, pairs...), n.logWidget(dur), n.diskWidget(), n.cleaningWidget()},
 	}
 }
 
@@ -85,8 +87,7 @@ func (n *Node) diskWidget() engine.Widget {
 	for i := range files {
 		f := &files[i]
 		if base, ok := segmentBase(f.Name); ok {
-			last := base + d.File(f.Name).Len() - 1
-			f.Label = fmt.Sprintf("entries %d–%d", base, last)
+			f.Label = entriesText(base, d.File(f.Name).Len())
 			if a := n.log.active(); a != nil && a.name == f.Name {
 				f.Active, f.Note = true, "active"
 			} else {
@@ -94,15 +95,39 @@ func (n *Node) diskWidget() engine.Widget {
 			}
 			continue
 		}
-		switch f.Name {
-		case snapshotFile:
+		switch {
+		case n.rw != nil && f.Name == n.rw.tmp:
+			f.Label = "copy of " + entriesText(n.rw.base, d.File(f.Name).Len())
+			f.Note = "cleaner's copy, renamed in once durable"
+			f.State = engine.StatePending
+		case f.Name == snapshotFile:
 			f.Label = fmt.Sprintf("through %d", n.snapIdx)
-		case snapshotTmp:
+		case f.Name == snapshotTmp:
 			f.Note = "being written"
 			f.State = engine.StatePending
 		}
 	}
 	return engine.DiskWidget(WDisk, files...)
+}
+
+func entriesText(base, count int) string {
+	if count == 0 {
+		return fmt.Sprintf("empty (next entry %d)", base)
+	}
+	return fmt.Sprintf("entries %d–%d", base, base+count-1)
+}
+
+// cleaningWidget puts the bytes cleaning deleted and the bytes it copied
+// to keep them beside the bytes puts logged, on one scale: whole segments
+// cost no copying, one file costs its tail at every cleaning.
+func (n *Node) cleaningWidget() engine.Widget {
+	c := n.cleaned
+	scale := float64(max(c.logged, c.deleted, c.rewritten))
+	return engine.MeterWidget(WCleaning,
+		engine.Meter{Label: "logged by puts", Value: float64(c.logged), Max: scale},
+		engine.Meter{Label: "deleted by cleaning", Value: float64(c.deleted), Max: scale},
+		engine.Meter{Label: "rewritten by cleaning", Value: float64(c.rewritten), Max: scale},
+	)
 }
 
 func recordText(_ string, r engine.Record) string {
