@@ -137,11 +137,11 @@ type FileView struct {
 }
 
 // GanttView is a gantt widget: rows of spans on one shared time axis that
-// runs from the earliest span to Now. Times are virtual µs on the clock of
-// the process that renders the widget (true time in a cluster widget).
+// runs from the earliest span to the latest end. Times are virtual µs, all
+// on one clock (the process whose work the rows show).
 type GanttView struct {
 	// Now is the reading of that clock the view was drawn at: the end of
-	// the axis, and of every span still going.
+	// every span still going.
 	Now int64 `json:"now"`
 	// Legend lists span names in the order they are coloured and
 	// explained; a span whose name is not listed is drawn neutral.

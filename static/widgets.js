@@ -181,32 +181,33 @@ export const renderers = {
     const rows = g.rows || [];
     if (!rows.length) return h('p', { class: 'empty', text: 'nothing yet' });
     const legend = g.legend || [];
-    let t0 = Infinity, t1 = g.now || 0;
+    // The axis runs from the first span to the last end (Now while one is going).
+    let t0 = Infinity, t1 = -Infinity;
     for (const r of rows) {
-      for (const sp of r.spans || []) { t0 = Math.min(t0, sp.from); t1 = Math.max(t1, sp.to || sp.from); }
+      for (const sp of r.spans || []) { t0 = Math.min(t0, sp.from); t1 = Math.max(t1, sp.to || g.now || sp.from); }
     }
-    if (!Number.isFinite(t0)) t0 = t1;
+    if (!Number.isFinite(t0)) t0 = t1 = g.now || 0;
     const span = Math.max(t1 - t0, 1);
     const pct = (t) => (100 * (t - t0)) / span;
     const ticks = axisTicks(t0, t1);
     return h('div', { class: 'gantt' },
       h('ol', { class: 'grows' }, rows.map((r) => h('li', { class: 'grow' },
         h('span', { class: ['glabel', stateClass(r.state)], title: r.label + (r.note ? ': ' + r.note : ''), text: r.label }),
-        h('span', { class: 'gtrack' }, ticks.map((t) => h('i', { class: 'gtick', style: `left:${pct(t).toFixed(2)}%` })),
+        h('span', { class: 'gtrack' }, ticks.map((t) => placed(h('i', { class: 'gtick' }), pct(t))),
           (r.spans || []).map((sp) => {
             const to = sp.to || t1;
             const k = legend.indexOf(sp.name);
-            return h('i', {
+            return placed(h('i', {
               class: ['gspan', k >= 0 ? 'g' + (k % 8) : 'gnone', sp.wait && 'wait', !sp.to && 'open', stateClass(sp.state)],
               'data-span': sp.name,
-              style: `left:${pct(sp.from).toFixed(2)}%;width:${Math.max(0, pct(to) - pct(sp.from)).toFixed(2)}%`,
               title: `${sp.name}: ${fmtMs(to - sp.from)}${sp.to ? '' : ' so far'}${sp.state === 'bad' ? ' (overlaps another row’s)' : ''}`,
-            });
+            }), pct(sp.from), pct(to) - pct(sp.from));
           })),
         h('span', { class: 'gnote', text: r.note || '' })))),
       h('div', { class: 'gaxis' }, h('span'), h('span', { class: 'gtrack' },
-        ticks.map((t) => h('span', { class: 'gtlabel', style: `left:${pct(t).toFixed(2)}%`, text: fmtMs(t) }))), h('span')),
-      legend.length ? h('ul', { class: 'glegend' }, legend.map((name, k) => h('li', {}, h('i', { class: 'gspan g' + (k % 8) }), name))) : '');
+        ticks.map((t) => placed(h('span', { class: 'gtlabel', text: fmtMs(t) }), pct(t)))), h('span')),
+      legend.length ? h('ul', { class: 'glegend' }, legend.map((name, k) => h('li', {}, h('i', { class: 'gspan g' + (k % 8) }), name)),
+        rows.some((r) => (r.spans || []).some((sp) => sp.state === 'bad')) ? h('li', {}, h('i', { class: 'gspan bad' }), 'overlaps where it must not') : '') : '');
   },
   grid(w) {
     const cells = w.cells || [];
@@ -219,6 +220,14 @@ export const gridCellTitle = (c) => `${c.id}${c.text ? ': ' + c.text : ''}${c.st
 
 function vectorPills(kv) {
   return h('span', { class: 'vector' }, (kv || []).map((r) => h('span', { class: 'pill' }, h('b', { text: r.key }), ' ' + r.value)));
+}
+
+// placed positions el along a gantt track (percentages). Through the
+// style object: the page's CSP refuses inline style attributes.
+function placed(el, left, width) {
+  el.style.left = left.toFixed(2) + '%';
+  if (width !== undefined) el.style.width = Math.max(0, width).toFixed(2) + '%';
+  return el;
 }
 
 // fmtMs writes µs as milliseconds: 1250 -> "1.3 ms", 42000 -> "42 ms".

@@ -10,10 +10,10 @@ import (
 	"clusterscope/patterns/sweep"
 )
 
-// ganttOf is athens's gantt chart as its panel draws it.
+// ganttOf is athens's gantt chart as the cluster panel draws it.
 func (st *story) ganttOf() *engine.GanttView {
 	st.t.Helper()
-	for _, w := range st.athens().View().Widgets {
+	for _, w := range st.s.View().Widgets {
 		if w.Type == engine.WGantt {
 			return w.Gantt
 		}

@@ -107,7 +107,7 @@ func cluster(heartbeat bool) *kit.Cluster {
 		Variants: variants,
 		Actions:  actions,
 		Build: func(cfg engine.Config) engine.Model {
-			return engine.Model{NewProcess: newProcess, Invariants: invariants}
+			return engine.Model{NewProcess: newProcess, Invariants: invariants, View: clusterView}
 		},
 		Porcupine: &model,
 		// A fast LAN (0.5–1.5 ms): requests sent together reach athens

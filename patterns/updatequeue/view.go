@@ -76,7 +76,6 @@ func (s *Server) View() engine.ProcessView {
 		Widgets: []engine.Widget{
 			engine.QueueWidget(wQueue, items...),
 			engine.TableWidget(wWorker, cols, rows...),
-			s.gantt(),
 			engine.FieldsWidget("account",
 				engine.Field{Label: "balance", Value: strconv.Itoa(s.balance)},
 				engine.Field{Label: "waiting / capacity", Value: strconv.Itoa(len(s.queue)) + " / " + capacity},
@@ -100,6 +99,18 @@ func (t *task) passed(st stage) bool {
 
 // ganttLegend colours the stages: queued first, the fraud check last.
 var ganttLegend = []string{stQueued.String(), stRead.String(), stValidate.String(), stWAL.String(), stApply.String(), stRespond.String(), stCall.String(), stAwait.String()}
+
+// clusterView puts each account server's gantt chart in the cluster panel,
+// which is wide enough for a time axis.
+func clusterView(w *engine.World) []engine.Widget {
+	var out []engine.Widget
+	for i := range w.Nodes() {
+		if s, ok := w.NodeProcess(i).(*Server); ok {
+			out = append(out, s.gantt())
+		}
+	}
+	return out
+}
 
 // gantt draws the recent tasks' stages on one time axis. A mutating
 // task's read-to-apply stretch that overlaps another's is red: the two
@@ -151,7 +162,7 @@ func (s *Server) gantt() engine.Widget {
 	if !s.anyCalled() {
 		legend = legend[:len(legend)-2] // no fraud check on the chart: no need to explain it
 	}
-	return engine.GanttWidget(wGantt, engine.GanttView{Now: s.now, Legend: legend, Rows: rows})
+	return engine.GanttWidget(s.id+": "+wGantt+" (last "+strconv.Itoa(ganttRows)+")", engine.GanttView{Now: s.now, Legend: legend, Rows: rows})
 }
 
 // anyCalled reports whether a task on the chart asked the fraud check.
