@@ -63,6 +63,7 @@ type Widget struct {
 	Series    []Series      `json:"series,omitempty"`
 	Cells     []GridCell    `json:"cells,omitempty"`
 	Files     []FileView    `json:"files,omitempty"`
+	Gantt     *GanttView    `json:"gantt,omitempty"`
 }
 
 // Field is a label/value pair.

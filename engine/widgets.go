@@ -19,11 +19,12 @@ const (
 	WSeries   WidgetKind = "series"
 	WGrid     WidgetKind = "grid"
 	WDisk     WidgetKind = "disk"
+	WGantt    WidgetKind = "gantt"
 )
 
 // WidgetKinds lists every kind the browser can draw.
 func WidgetKinds() []WidgetKind {
-	return []WidgetKind{WFields, WLog, WKV, WClock, WVector, WQueue, WRanges, WMeter, WTable, WVersions, WDeadline, WSeries, WGrid, WDisk}
+	return []WidgetKind{WFields, WLog, WKV, WClock, WVector, WQueue, WRanges, WMeter, WTable, WVersions, WDeadline, WSeries, WGrid, WDisk, WGantt}
 }
 
 // Known reports whether k is one of WidgetKinds.
@@ -135,6 +136,41 @@ type FileView struct {
 	State        State    `json:"state,omitempty"`
 }
 
+// GanttView is a gantt widget: rows of spans on one shared time axis that
+// runs from the earliest span to the latest end. Times are virtual µs, all
+// on one clock (the process whose work the rows show).
+type GanttView struct {
+	// Now is the reading of that clock the view was drawn at: the end of
+	// every span still going.
+	Now int64 `json:"now"`
+	// Legend lists span names in the order they are coloured and
+	// explained; a span whose name is not listed is drawn neutral.
+	Legend []string   `json:"legend,omitempty"`
+	Rows   []GanttRow `json:"rows"`
+}
+
+// GanttRow is one row of a gantt widget (a request and its stages). Note
+// says how it ended ("ok", "refused"); State colours the row's label.
+type GanttRow struct {
+	Label string `json:"label"`
+	Note  string `json:"note,omitempty"`
+	State State  `json:"state,omitempty"`
+	Spans []Span `json:"spans"`
+}
+
+// Span is one stretch of a gantt row: From to To (To == 0: still going,
+// drawn to the view's Now), coloured by its name's place in the legend.
+// Wait draws it thin: the row waits there (in a queue, for a reply) rather
+// than works. State, when set, overrides the colour: StateBad marks spans
+// that overlap where they must not.
+type Span struct {
+	Name  string `json:"name"`
+	From  int64  `json:"from"`
+	To    int64  `json:"to,omitempty"`
+	Wait  bool   `json:"wait,omitempty"`
+	State State  `json:"state,omitempty"`
+}
+
 // ---- constructors: the shortest correct way to build each widget ----
 
 // FieldsWidget is a label/value list.
@@ -208,4 +244,9 @@ func DiskWidget(title string, files ...FileView) Widget {
 // GridWidget draws many processes as coloured cells.
 func GridWidget(title string, cells ...GridCell) Widget {
 	return Widget{Type: WGrid, Title: title, Cells: cells}
+}
+
+// GanttWidget draws rows of spans on a shared time axis.
+func GanttWidget(title string, g GanttView) Widget {
+	return Widget{Type: WGantt, Title: title, Gantt: &g}
 }

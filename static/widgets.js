@@ -176,6 +176,39 @@ export const renderers = {
         lost > 0 ? h('p', { class: 'fwarn', text: `a crash now would lose ${lost} record${lost === 1 ? '' : 's'}` }) : '');
     }));
   },
+  gantt(w) {
+    const g = w.gantt || {};
+    const rows = g.rows || [];
+    if (!rows.length) return h('p', { class: 'empty', text: 'nothing yet' });
+    const legend = g.legend || [];
+    // The axis runs from the first span to the last end (Now while one is going).
+    let t0 = Infinity, t1 = -Infinity;
+    for (const r of rows) {
+      for (const sp of r.spans || []) { t0 = Math.min(t0, sp.from); t1 = Math.max(t1, sp.to || g.now || sp.from); }
+    }
+    if (!Number.isFinite(t0)) t0 = t1 = g.now || 0;
+    const span = Math.max(t1 - t0, 1);
+    const pct = (t) => (100 * (t - t0)) / span;
+    const ticks = axisTicks(t0, t1);
+    return h('div', { class: 'gantt' },
+      h('ol', { class: 'grows' }, rows.map((r) => h('li', { class: 'grow' },
+        h('span', { class: ['glabel', stateClass(r.state)], title: r.label + (r.note ? ': ' + r.note : ''), text: r.label }),
+        h('span', { class: 'gtrack' }, ticks.map((t) => placed(h('i', { class: 'gtick' }), pct(t))),
+          (r.spans || []).map((sp) => {
+            const to = sp.to || t1;
+            const k = legend.indexOf(sp.name);
+            return placed(h('i', {
+              class: ['gspan', k >= 0 ? 'g' + (k % 8) : 'gnone', sp.wait && 'wait', !sp.to && 'open', stateClass(sp.state)],
+              'data-span': sp.name,
+              title: `${sp.name}: ${fmtMs(to - sp.from)}${sp.to ? '' : ' so far'}${sp.state === 'bad' ? ' (overlaps another row’s)' : ''}`,
+            }), pct(sp.from), pct(to) - pct(sp.from));
+          })),
+        h('span', { class: 'gnote', text: r.note || '' })))),
+      h('div', { class: 'gaxis' }, h('span'), h('span', { class: 'gtrack' },
+        ticks.map((t) => placed(h('span', { class: 'gtlabel', text: fmtMs(t) }), pct(t)))), h('span')),
+      legend.length ? h('ul', { class: 'glegend' }, legend.map((name, k) => h('li', {}, h('i', { class: 'gspan g' + (k % 8) }), name)),
+        rows.some((r) => (r.spans || []).some((sp) => sp.state === 'bad')) ? h('li', {}, h('i', { class: 'gspan bad' }), 'overlaps where it must not') : '') : '');
+  },
   grid(w) {
     const cells = w.cells || [];
     return h('ol', { class: 'grid' }, cells.map((c) => h('li', { class: gridCellClass(c), 'data-cell': c.id, title: gridCellTitle(c), text: c.text || '' })));
@@ -187,6 +220,34 @@ export const gridCellTitle = (c) => `${c.id}${c.text ? ': ' + c.text : ''}${c.st
 
 function vectorPills(kv) {
   return h('span', { class: 'vector' }, (kv || []).map((r) => h('span', { class: 'pill' }, h('b', { text: r.key }), ' ' + r.value)));
+}
+
+// placed positions el along a gantt track (percentages). Through the
+// style object: the page's CSP refuses inline style attributes.
+function placed(el, left, width) {
+  el.style.left = left.toFixed(2) + '%';
+  if (width !== undefined) el.style.width = Math.max(0, width).toFixed(2) + '%';
+  return el;
+}
+
+// fmtMs writes µs as milliseconds: 1250 -> "1.3 ms", 42000 -> "42 ms".
+function fmtMs(us) {
+  const ms = us / 1000;
+  return (Math.abs(ms) >= 10 || Number.isInteger(ms) ? ms.toFixed(0) : ms.toFixed(1)) + ' ms';
+}
+
+// axisTicks picks round times (1, 2 or 5 × a power of ten µs) between t0
+// and t1, at most six of them.
+function axisTicks(t0, t1) {
+  const span = Math.max(t1 - t0, 1);
+  let step = 1;
+  for (let p = 1; ; p *= 10) {
+    const s = [p, 2 * p, 5 * p].find((x) => span / x <= 5);
+    if (s) { step = s; break; }
+  }
+  const out = [];
+  for (let t = Math.ceil(t0 / step) * step; t <= t1; t += step) out.push(t);
+  return out;
 }
 
 function fmtNum(v) {

@@ -82,6 +82,10 @@ func TestBrowserShowsEveryWidgetKind(t *testing.T) {
 		`[data-panel="athens"] [data-widget="log"] .entry.segment-start`:   2,
 		`[data-panel="athens"] [data-widget="log"] .entry.applied`:         2,
 		`[data-panel="athens"] [data-widget="queue"] .qitem.state-pending`: 1,
+		`[data-panel="athens"] [data-widget="gantt"] .grow`:                2,
+		`[data-panel="athens"] [data-widget="gantt"] .gspan.wait`:          1,
+		`[data-panel="athens"] [data-widget="gantt"] .gspan.open`:          1,
+		`[data-panel="athens"] [data-widget="gantt"] .gspan.state-bad`:     2,
 	} {
 		if got := eval[int](t, b, fmt.Sprintf(`document.querySelectorAll(%q).length`, sel)); got != want {
 			t.Errorf("%s: %d elements, want %d", sel, got, want)

@@ -22,6 +22,8 @@ const (
 	ParamHeartbeat         = "heartbeat-ms"
 	ParamHeartbeatTimeout  = "heartbeat-timeout-ms"
 	ParamHeartbeatOffQueue = "heartbeats-off-queue"
+	ParamExternalCall      = "external-call"
+	ParamExternalCallMs    = "external-call-ms"
 )
 
 const (
@@ -29,6 +31,7 @@ const (
 	defClientTimeout    = 2000
 	defHeartbeat        = 100
 	defHeartbeatTimeout = 400
+	defExternalCallMs   = 30
 )
 
 var settings = []kit.Param{
@@ -37,6 +40,8 @@ var settings = []kit.Param{
 	{Name: ParamHeartbeat, Label: "heartbeat interval (ms)", Type: kit.ParamInt, Default: strconv.Itoa(defHeartbeat), Min: 1, Max: 600_000},
 	{Name: ParamHeartbeatTimeout, Label: "heartbeat timeout (ms)", Type: kit.ParamInt, Default: strconv.Itoa(defHeartbeatTimeout), Min: 1, Max: 600_000},
 	{Name: ParamHeartbeatOffQueue, Label: "heartbeats answered off the queue (1 = yes)", Type: kit.ParamInt, Default: "0", Min: 0, Max: 1},
+	{Name: ParamExternalCall, Label: "a withdrawal asks an external fraud check first; its answer is queued as a new task (1 = yes)", Type: kit.ParamInt, Default: "0", Min: 0, Max: 1},
+	{Name: ParamExternalCallMs, Label: "fraud check latency (ms; each answer takes 0.5–1.5 × this)", Type: kit.ParamInt, Default: strconv.Itoa(defExternalCallMs), Min: 1, Max: 10_000},
 }
 
 func setting(name string) kit.Param {
@@ -86,7 +91,7 @@ func cluster(heartbeat bool) *kit.Cluster {
 		{Name: engine.RoleNode, Names: named("athens")},
 		{Name: engine.RoleClient, Client: true, Count: kit.Fixed(len(clientNames)), Names: named(clientNames...)},
 	}
-	docs := []kit.Param{setting(ParamCapacity), setting(ParamClientTimeout)}
+	docs := []kit.Param{setting(ParamCapacity), setting(ParamClientTimeout), setting(ParamExternalCall), setting(ParamExternalCallMs)}
 	if heartbeat {
 		roles = append(roles, kit.Role{Name: rolePeer, Count: kit.Fixed(1), Names: named("byzantium")})
 		docs = append(docs, setting(ParamHeartbeatOffQueue), setting(ParamHeartbeat), setting(ParamHeartbeatTimeout))
@@ -102,7 +107,7 @@ func cluster(heartbeat bool) *kit.Cluster {
 		Variants: variants,
 		Actions:  actions,
 		Build: func(cfg engine.Config) engine.Model {
-			return engine.Model{NewProcess: newProcess, Invariants: invariants}
+			return engine.Model{NewProcess: newProcess, Invariants: invariants, View: clusterView}
 		},
 		Porcupine: &model,
 		// A fast LAN (0.5–1.5 ms): requests sent together reach athens

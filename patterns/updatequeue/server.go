@@ -26,9 +26,14 @@ const (
 	stWAL
 	stApply
 	stRespond
+	// With external calls on, a withdrawal first asks the fraud check
+	// (stCall, on the update thread) and then waits off the thread for
+	// the answer (stAwait), which the callback puts back in the queue.
+	stCall
+	stAwait
 )
 
-var stageNames = [...]string{"queued", "read", "validate", "WAL write", "apply", "respond"}
+var stageNames = [...]string{"queued", "read", "validate", "WAL write", "apply", "respond", "external call", "awaiting reply"}
 
 func (s stage) String() string { return stageNames[s] }
 
@@ -50,6 +55,23 @@ type task struct {
 	job    int    // its fsync, while in the WAL stage
 	reason string // why it is refused, once it is
 	result int    // the balance it answers with
+
+	checked  bool   // the fraud check answered: this is the continuation
+	marks    []mark // when it entered each stage, in order: its gantt row
+	finished bool   // it answered (or was refused)
+	ended    int64  // when, in µs of athens's clock
+}
+
+// mark is a task entering a stage at a time (µs of athens's clock).
+type mark struct {
+	stage stage
+	at    int64
+}
+
+// needsCall reports whether t must ask the fraud check before it runs:
+// withdrawals do when external calls are on, once.
+func (t *task) needsCall(env engine.Env) bool {
+	return !t.beat && !t.checked && t.op.Kind == opWithdraw && env.Param(ParamExternalCall, 0) == 1
 }
 
 func (t *task) name() string {
@@ -88,6 +110,12 @@ const (
 	cpuStageJitter = 400 * time.Microsecond
 )
 
+// callTimer fires when the fraud check answers a task's call: the callback.
+var callTimer = kit.TimerKey[int]{Name: "external"}
+
+// ganttRows bounds the requests drawn on the gantt chart: the most recent.
+const ganttRows = 12
+
 // hardCap bounds an "unbounded" queue: the simulator must bound what a
 // visitor can make it hold.
 const hardCap = 10_000
@@ -110,6 +138,9 @@ type Server struct {
 	queue   []*task // waiting for the update thread, oldest first
 	active  []*task // on the update thread (at most one unless parallel-handlers)
 	jobs    map[int]*task
+	calls   map[int]*task // waiting off the thread for the fraud check, by seq
+	recent  []*task       // the last ganttRows tasks accepted, oldest first
+	now     int64         // athens's clock at its last event (µs): the gantt's end
 	// seen holds the ids of the requests received since boot and of those
 	// in the WAL: the network may deliver a request twice, and a copy must
 	// not withdraw the money a second time.
@@ -128,11 +159,12 @@ type Server struct {
 }
 
 func newServer(id string) *Server {
-	return &Server{id: id, jobs: map[int]*task{}, seen: map[int]bool{}}
+	return &Server{id: id, jobs: map[int]*task{}, calls: map[int]*task{}, seen: map[int]bool{}}
 }
 
 // Handle is the server's state machine.
 func (s *Server) Handle(env engine.Env, ev engine.Event) {
+	s.now = env.Now().Microseconds()
 	switch ev.Kind {
 	case engine.EvStart:
 		s.recover(env)
@@ -165,6 +197,12 @@ func (s *Server) Handle(env engine.Env, ev engine.Event) {
 		if seq, ok := stageTimer.Match(ev.Timer); ok {
 			if t := s.activeTask(seq); t != nil {
 				s.stageDone(env, t)
+			}
+		}
+		if seq, ok := callTimer.Match(ev.Timer); ok {
+			if t := s.calls[seq]; t != nil {
+				delete(s.calls, seq)
+				s.callback(env, t)
 			}
 		}
 	case engine.EvDisk:
@@ -216,19 +254,27 @@ func (s *Server) capacity(env engine.Env) int {
 // and returns. With parallel-handlers there is no queue: the handler runs
 // the task itself, at once, beside every other handler.
 func (s *Server) enqueue(env engine.Env, t *task) {
-	s.seq++
-	t.seq = s.seq
-	if env.Variant(VarParallelHandlers) {
-		s.begin(env, t)
-		return
+	if !t.checked {
+		s.seq++
+		t.seq = s.seq
 	}
 	s.cap = s.capacity(env)
-	if len(s.queue) >= s.cap {
+	if !env.Variant(VarParallelHandlers) && len(s.queue) >= s.cap {
 		s.rejectedFull++
 		env.Note("%s refuses %s: QUEUE_FULL (%d waiting)", s.id, t.name(), len(s.queue))
 		if !t.beat {
 			env.Send(t.from, Reply{ID: t.req, Outcome: Outcome{Reason: ReasonQueueFull, Balance: s.balance}})
 		}
+		t.finished, t.ended, t.reason = true, s.now, ReasonQueueFull
+		return
+	}
+	if !t.checked {
+		s.remember(t)
+	}
+	t.stage = stQueued
+	t.marks = append(t.marks, mark{stQueued, s.now})
+	if env.Variant(VarParallelHandlers) {
+		s.begin(env, t)
 		return
 	}
 	s.queue = append(s.queue, t)
@@ -256,13 +302,27 @@ func (s *Server) next(env engine.Env) {
 
 func (s *Server) begin(env engine.Env, t *task) {
 	s.active = append(s.active, t)
+	if t.needsCall(env) {
+		s.enter(env, t, stCall)
+		return
+	}
 	s.enter(env, t, stRead)
+}
+
+// remember adds t to the gantt chart's rows, dropping the oldest.
+func (s *Server) remember(t *task) {
+	if len(s.recent) == ganttRows {
+		copy(s.recent, s.recent[1:])
+		s.recent = s.recent[:ganttRows-1]
+	}
+	s.recent = append(s.recent, t)
 }
 
 // enter moves t into stage st and starts it: a CPU stage arms the task's
 // stage timer; the WAL stage appends the record and asks for an fsync.
 func (s *Server) enter(env engine.Env, t *task, st stage) {
 	t.stage = st
+	t.marks = append(t.marks, mark{st, s.now})
 	if st != stWAL {
 		stageTimer.Set(env, t.seq, cpuStage+time.Duration(env.Rand().Int64N(int64(cpuStageJitter))))
 		return
@@ -325,7 +385,31 @@ func (s *Server) stageDone(env engine.Env, t *task) {
 		s.enter(env, t, stRespond)
 	case stRespond:
 		s.respond(env, t)
+	case stCall:
+		// The call is on its way; the update thread does not wait for
+		// it, and nothing of the account was read or changed.
+		s.leaveThread(t)
+		t.stage = stAwait
+		t.marks = append(t.marks, mark{stAwait, s.now})
+		s.calls[t.seq] = t
+		ms := env.Param(ParamExternalCallMs, defExternalCallMs)
+		// Answers take 0.5–1.5 × the setting: they come back in another
+		// order than the calls went out.
+		callTimer.Set(env, t.seq, time.Duration(ms)*time.Millisecond/2+time.Duration(env.Rand().Int64N(int64(ms)*int64(time.Millisecond))))
+		env.Note("%s asks the fraud check about %s; the update thread moves on", s.id, t.name())
+		if !env.Variant(VarParallelHandlers) {
+			s.next(env)
+		}
 	}
+}
+
+// callback is the fraud check's answer arriving on another thread. It
+// must not touch the account: it puts the withdrawal back in the queue as
+// a new task, which reads the balance when its turn comes.
+func (s *Server) callback(env engine.Env, t *task) {
+	t.checked = true
+	env.Note("the fraud check approves %s; the callback puts it back in %s's queue behind %d task(s)", t.name(), s.id, len(s.queue)+len(s.active))
+	s.enqueue(env, t)
 }
 
 // fsynced: the disk finished t's fsync.
@@ -344,13 +428,19 @@ func (s *Server) fsynced(env engine.Env, t *task, done engine.DiskDone) {
 	s.enter(env, t, stApply)
 }
 
-func (s *Server) respond(env engine.Env, t *task) {
+// leaveThread takes t off the update thread.
+func (s *Server) leaveThread(t *task) {
 	for i, a := range s.active {
 		if a == t {
 			s.active = append(s.active[:i], s.active[i+1:]...)
-			break
+			return
 		}
 	}
+}
+
+func (s *Server) respond(env engine.Env, t *task) {
+	s.leaveThread(t)
+	t.finished, t.ended = true, s.now
 	if t.beat {
 		env.Send(t.from, HeartbeatAck{Seq: t.req})
 	} else {
@@ -419,9 +509,10 @@ func (s *Server) critical() []*task {
 
 func itoa(n int) string { return strconv.Itoa(n) }
 
-// clientTasks counts the client requests queued or running.
+// clientTasks counts the client requests queued, running or waiting for
+// the fraud check.
 func (s *Server) clientTasks() int {
-	n := 0
+	n := len(s.calls)
 	for _, t := range s.queue {
 		if !t.beat {
 			n++
