@@ -5,6 +5,8 @@ import (
 
 	"clusterscope/engine"
 
+	"github.com/anishathalye/porcupine"
+
 	"github.com/stretchr/testify/assert"
 )
 
@@ -150,4 +152,37 @@ func TestConverged(t *testing.T) {
 	v := Converged(map[string]map[string]string{"athens": same, "byzantium": {"x": "1"}, "cyrene": {"x": "1", "y": "2"}})
 	assert.False(t, v.OK)
 	assert.Contains(t, v.Text, "cyrene holds y=\"2\"")
+}
+
+// A history whose single-register model cannot be split by key is checked
+// by porcupine up to MaxUnknownOutcomes timed-out writes, and left
+// unchecked (said so) past it; a key-partitioned model is always checked.
+func TestLinearizableBoundedLeavesTooManyUnknownOutcomesUnchecked(t *testing.T) {
+	register := porcupine.Model{
+		Init: func() any { return 0 },
+		Step: func(state, input, output any) (bool, any) {
+			if input.(int) >= 0 {
+				return true, input.(int)
+			}
+			return output == nil || output.(int) == state.(int), state
+		},
+	}
+	history := func(unknown int) []engine.Operation {
+		var h []engine.Operation
+		for i := 0; i < unknown; i++ {
+			h = append(h, engine.Operation{Client: "alice", Input: i + 1, Call: int64(10 * i), Status: engine.OpUnknown})
+		}
+		return append(h, engine.Operation{Client: "bob", Input: -1, Output: 1_000, Call: 1, Return: 2, Status: engine.OpOK})
+	}
+	c := &Cluster{Porcupine: &register}
+	ok, checked := c.LinearizableBounded(history(MaxUnknownOutcomes))
+	assert.True(t, checked)
+	assert.False(t, ok, "bob read a value nobody wrote")
+	ok, checked = c.LinearizableBounded(history(MaxUnknownOutcomes + 1))
+	assert.False(t, checked)
+	assert.True(t, ok)
+
+	register.Partition = func(h []porcupine.Operation) [][]porcupine.Operation { return [][]porcupine.Operation{h} }
+	_, checked = c.LinearizableBounded(history(MaxUnknownOutcomes + 1))
+	assert.True(t, checked)
 }

@@ -42,10 +42,42 @@ func PorcupineOps(h []engine.Operation) []porcupine.Operation {
 }
 
 // Linearizable checks a client history against the cluster's porcupine
-// model; it reports true when the cluster has no model.
+// model (as long as it takes); it reports true when the cluster has no
+// model.
 func (c *Cluster) Linearizable(h []engine.Operation) bool {
 	if c.Porcupine == nil || len(h) == 0 {
 		return true
 	}
 	return porcupine.CheckOperations(*c.Porcupine, PorcupineOps(h))
+}
+
+// MaxUnknownOutcomes bounds the porcupine check: an operation whose outcome
+// is unknown (timed out) may or may not have taken effect, so each one
+// doubles the orders porcupine may have to try. A model that cannot split
+// the history by key (one bank balance) took up to 7 s with 31 of them,
+// which made a 10,000-seed sweep crawl, so past this many the history is
+// left unchecked, and said so; the invariants still judge every step.
+const MaxUnknownOutcomes = 12
+
+// LinearizableBounded is Linearizable for sweeps, where one seed must not
+// stall the rest: when the model cannot split the history by key and more
+// than MaxUnknownOutcomes operations have an unknown outcome, it leaves the
+// history unchecked (checked=false, ok=true).
+func (c *Cluster) LinearizableBounded(h []engine.Operation) (ok, checked bool) {
+	if c.Porcupine == nil || len(h) == 0 {
+		return true, true
+	}
+	ops := PorcupineOps(h)
+	if c.Porcupine.Partition == nil && c.Porcupine.PartitionEvent == nil {
+		unknown := 0
+		for _, op := range ops {
+			if op.Return == math.MaxInt64 {
+				unknown++
+			}
+		}
+		if unknown > MaxUnknownOutcomes {
+			return true, false
+		}
+	}
+	return porcupine.CheckOperations(*c.Porcupine, ops), true
 }

@@ -323,13 +323,23 @@ func (f *factCheck) sample(t *testing.T, s *engine.Sim, views bool) {
 // sweepCorrect: the correct cluster survives the seeded schedules.
 func sweepCorrect(t *testing.T, c *kit.Cluster, opt Options) {
 	n := sweeptest.Seeds(t)
-	ops := 0
+	ops, unchecked := 0, 0
 	for seed := uint64(1); seed <= uint64(n); seed++ {
 		r := run(t, c, config(t, c, seed), opt.Sweep)
 		if r.Failed {
 			t.Fatalf("%s\n%s", r, opt.reproduce(seed, ""))
 		}
 		ops += r.Ops
+		if r.Unchecked != "" {
+			unchecked++
+		}
+	}
+	// A sweep whose histories mostly go unchecked proves little: the
+	// workload or the faults leave too many outcomes unknown.
+	if unchecked*10 > n {
+		t.Errorf("%d of %d seeds left their history unchecked by porcupine (%s)", unchecked, n, "more than kit.MaxUnknownOutcomes unknown outcomes")
+	} else if unchecked > 0 {
+		t.Logf("%d of %d seeds left their history unchecked by porcupine (too many unknown outcomes)", unchecked, n)
 	}
 	if c.Workload != nil && ops == 0 {
 		t.Fatalf("%d schedules and no client operation: is the workload reaching the cluster?", n)
