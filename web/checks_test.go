@@ -73,7 +73,7 @@ func (idleServer) Handle(engine.Env, engine.Event) {}
 func (idleServer) View() engine.ProcessView        { return engine.ProcessView{Role: "store"} }
 
 func staleKVPattern() *patterns.Pattern {
-	model := replog.KVModel
+	model := kit.KVModel
 	cl := &kit.Cluster{
 		Nodes: patterns.NodeNames(1), Clients: []string{"alice"}, MinNodes: 1, MaxNodes: 1,
 		Variants: []kit.Variant{{Name: "stale", Label: "Stale reads", Description: "every second read returns the value before the latest"}},

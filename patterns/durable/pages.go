@@ -78,7 +78,7 @@ func page(params map[string]int, emphasis []string, variants []kit.Variant, inva
 	for k, v := range params {
 		defaults[k] = v
 	}
-	model := KVModel
+	model := kit.KVModel
 	c := &kit.Cluster{
 		Roles: roles, Size: 1, MinNodes: 1, MaxNodes: 1,
 		Params: defaults, Settings: settings, ParamDocs: append(docs, setting(ParamClientTimeout)),

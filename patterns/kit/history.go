@@ -56,8 +56,10 @@ func (c *Cluster) Linearizable(h []engine.Operation) bool {
 // doubles the orders porcupine may have to try. A model that cannot split
 // the history by key (one bank balance) took up to 7 s with 31 of them,
 // which made a 10,000-seed sweep crawl, so past this many the history is
-// left unchecked, and said so; the invariants still judge every step.
-const MaxUnknownOutcomes = 12
+// left unchecked, and said so; the invariants still judge every step. (The
+// bank sweep's crashes and slow disks leave more than 20 on about a third
+// of its seeds.)
+const MaxUnknownOutcomes = 20
 
 // LinearizableBounded is Linearizable for sweeps, where one seed must not
 // stall the rest: when the model cannot split the history by key and more

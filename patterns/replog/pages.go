@@ -152,7 +152,7 @@ var roles = []kit.Role{
 }
 
 func page(nodes, minNodes int, emphasis []string, variants []kit.Variant, invariants []string, params []kit.Param) *kit.Cluster {
-	model := KVModel
+	model := kit.KVModel
 	defaults := map[string]int{}
 	for _, p := range settings {
 		defaults[p.Name], _ = strconv.Atoi(p.Default)

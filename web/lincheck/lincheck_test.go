@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"clusterscope/engine"
+	"clusterscope/patterns/kit"
 	"clusterscope/patterns/replog"
 )
 
@@ -23,7 +24,7 @@ func TestLinearizableHistory(t *testing.T) {
 		{ID: 2, Client: "bob", Input: replog.KVInput{Op: "put", Key: "x", Value: "9"}, Call: 40, Status: engine.OpFail},
 		{ID: 3, Client: "alice", Input: replog.KVInput{Op: "put", Key: "y", Value: "2"}, Call: 40, Status: engine.OpUnknown},
 	}
-	v := Check(&replog.KVModel, h, 0)
+	v := Check(&kit.KVModel, h, 0)
 	if v.Result != Linearizable {
 		t.Fatalf("result %s (%s), want ok", v.Result, v.Text)
 	}
@@ -45,7 +46,7 @@ func TestStaleReadIsUnordered(t *testing.T) {
 		get(3, "bob", "x", "1", 40, 50),
 		get(4, "bob", "y", "5", 40, 50),
 	}
-	v := Check(&replog.KVModel, h, 0)
+	v := Check(&kit.KVModel, h, 0)
 	if v.Result != NotLinearizable {
 		t.Fatalf("result %s, want illegal", v.Result)
 	}
@@ -68,7 +69,7 @@ func TestNoModel(t *testing.T) {
 	if v := Check(nil, []engine.Operation{put(0, "a", "x", "1", 0, 1)}, 0); v.Result != NoModel {
 		t.Errorf("nil model: %s", v.Result)
 	}
-	if v := Check(&replog.KVModel, nil, 0); v.Result != NoModel {
+	if v := Check(&kit.KVModel, nil, 0); v.Result != NoModel {
 		t.Errorf("empty history: %s", v.Result)
 	}
 	if b, err := (Verdict{}).HTML(); b != nil || err != nil {

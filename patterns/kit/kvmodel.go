@@ -1,18 +1,22 @@
-package replog
+package kit
 
 import (
+	"fmt"
+	"strconv"
+
 	"github.com/anishathalye/porcupine"
 )
 
-// KVModel is the porcupine model of the cluster's key-value store, split by
-// key. A timed-out operation has no output (nil): a read then matches any
-// state, and a write may or may not have taken effect.
+// KVModel is the porcupine model of a key-value store whose operations'
+// inputs are KVInputs and whose reads' outputs are KVOutputs, split by key.
+// A timed-out operation has no output: a read then matches any state, and
+// a write may or may not have taken effect.
 var KVModel = porcupine.Model{
 	Partition: func(history []porcupine.Operation) [][]porcupine.Operation {
 		byKey := map[string][]porcupine.Operation{}
 		var keys []string
 		for _, op := range history {
-			k := op.Input.(KVInput).Key
+			k := op.Input.(KVInput).KVKey()
 			if _, ok := byKey[k]; !ok {
 				keys = append(keys, k)
 			}
@@ -26,25 +30,24 @@ var KVModel = porcupine.Model{
 	},
 	Init: func() any { return "" },
 	Step: func(state, input, output any) (bool, any) {
-		in := input.(KVInput)
-		if in.Op == opPut {
-			return true, in.Value
+		if v, isWrite := input.(KVInput).KVWrite(); isWrite {
+			return true, v
 		}
 		out, ok := output.(KVOutput)
 		if !ok {
 			return true, state
 		}
-		return out.Value == state.(string), state
+		return out.KVRead() == state.(string), state
 	},
 	DescribeOperation: func(input, output any) string {
-		in := input.(KVInput)
-		if in.Op == opPut {
-			return in.String()
+		text := fmt.Sprint(input)
+		if _, isWrite := input.(KVInput).KVWrite(); isWrite {
+			return text
 		}
 		if out, ok := output.(KVOutput); ok {
-			return in.String() + " → " + out.String()
+			return text + " → " + strconv.Quote(out.KVRead())
 		}
-		return in.String() + " → ?"
+		return text + " → ?"
 	},
-	DescribeState: func(state any) string { return "\"" + state.(string) + "\"" },
+	DescribeState: func(state any) string { return strconv.Quote(state.(string)) },
 }
