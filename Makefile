@@ -13,9 +13,9 @@ test: ## every test, browser tests included (skipped without chromium unless REQ
 race: ## every test under the race detector, with -short (smaller sweeps)
 	$(GO) test -race -short -count=1 -timeout 15m $(PKGS)
 
-SWEEP_SEEDS ?= 2000
+SWEEP_SEEDS ?= 10000
 sweep: ## the seed sweeps at their full count (make test runs 200 seeds; SWEEP_SEEDS=N to change)
-	CLUSTERSCOPE_SEEDS=$(SWEEP_SEEDS) $(GO) test -count=1 -timeout 30m -run 'Conformance/.*/sweep|Sweep' ./patterns/...
+	CLUSTERSCOPE_SEEDS=$(SWEEP_SEEDS) $(GO) test -count=1 -timeout 120m -run 'Conformance/.*/sweep|Sweep' ./patterns/...
 
 build:
 	$(GO) build -o bin/clusterscope ./cmd/clusterscope
