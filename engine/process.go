@@ -128,11 +128,8 @@ type Env interface {
 	// and the timer called name fires when the work is done.
 	Work(name string, d time.Duration)
 	// Note adds a narration line to the trace ("athens becomes leader of gen 2").
+	// engine.Notef writes the same without an allocation per argument.
 	Note(format string, args ...any)
-	// Notef is Note for a line of strings and ints only (engine.S, engine.D),
-	// which it takes without boxing each: for the lines written at nearly
-	// every step. Notef(f, S(a), D(b)) writes what Note(f, a, b) does.
-	Notef(format string, args ...Arg)
 	// Variant reports whether the named broken variant is switched on.
 	Variant(name string) bool
 	// Param reads an integer cluster setting (e.g. "quorum", "heartbeat-ms"),

@@ -22,11 +22,14 @@ const (
 )
 
 // checkers builds fresh invariants for one run, in the order given: when
-// one step breaks two, the first named is reported first.
+// one step breaks two, the first named is reported first. They share one
+// list of running servers, which the first refreshes: the engine runs every
+// invariant, in order, after each step, so the rest see the same world.
 func checkers(names []string) []engine.Invariant {
+	shared := &runningServers{}
 	out := make([]engine.Invariant, 0, len(names))
-	for _, name := range names {
-		out = append(out, engine.Invariant{Name: name, Description: descriptions[name], Check: perServer(newCheck(name))})
+	for i, name := range names {
+		out = append(out, engine.Invariant{Name: name, Description: descriptions[name], Check: shared.each(newCheck(name), i == 0)})
 	}
 	return out
 }
@@ -45,15 +48,37 @@ var descriptions = map[string]string{
 // a check looks at one running server (n) and its disk.
 type check func(id string, n *Node, d *engine.Disk) string
 
-func perServer(c check) func(w *engine.World) (string, []string) {
+// runningServers is the servers up at this step, each with its memory and
+// disk, looked up once per step instead of once per invariant.
+type runningServers struct{ list []runningServer }
+
+type runningServer struct {
+	id string
+	n  *Node
+	d  *engine.Disk
+}
+
+func (r *runningServers) refresh(w *engine.World) {
+	r.list = r.list[:0]
+	for _, id := range w.Members(engine.RoleNode) {
+		n, _ := w.Process(id).(*Node)
+		if n == nil || n.log == nil {
+			continue // down: its memory is gone, the disk is judged when it restarts
+		}
+		r.list = append(r.list, runningServer{id, n, w.Disk(id)})
+	}
+}
+
+// each runs c on every running server; first says this invariant is the
+// one that refreshes the list.
+func (r *runningServers) each(c check, first bool) func(w *engine.World) (string, []string) {
 	return func(w *engine.World) (string, []string) {
-		for _, id := range w.Members(engine.RoleNode) {
-			n, _ := w.Process(id).(*Node)
-			if n == nil || n.log == nil {
-				continue // down: its memory is gone, the disk is judged when it restarts
-			}
-			if text := c(id, n, w.Disk(id)); text != "" {
-				return text, []string{id}
+		if first {
+			r.refresh(w)
+		}
+		for _, s := range r.list {
+			if text := c(s.id, s.n, s.d); text != "" {
+				return text, []string{s.id}
 			}
 		}
 		return "", nil

@@ -146,7 +146,7 @@ func (n *Node) request(env engine.Env, from string, m Request) {
 	if sealed != "" {
 		env.Note("segment %s sealed, rolled to %s", sealed, file)
 	}
-	env.Notef("appended %d %s=%s to %s (%s's request #%d)", engine.D(e.Index), engine.S(e.Key), engine.S(e.Value), engine.S(file), engine.S(from), engine.D(m.ID))
+	engine.Notef(env, "appended %d %s=%s to %s (%s's request #%d)", engine.D(e.Index), engine.S(e.Key), engine.S(e.Value), engine.S(file), engine.S(from), engine.D(m.ID))
 	if env.Variant(VarAckBeforeFsync) {
 		// The flaw: the client hears "done" while the entry is only in the
 		// page cache.
@@ -237,7 +237,7 @@ func (n *Node) applyDurable(env engine.Env) {
 	if k == 0 {
 		return
 	}
-	env.Notef("fsynced up to %d", engine.D(n.waiting[k-1].index))
+	engine.Notef(env, "fsynced up to %d", engine.D(n.waiting[k-1].index))
 	n.waiting = append(n.waiting[:0], n.waiting[k:]...)
 	if every := env.Param(ParamSnapshotEvery, 0); every > 0 && n.appliedIdx-n.snapIdx >= every && n.snapJob == 0 {
 		n.snapshot(env)
@@ -254,7 +254,7 @@ func (n *Node) applyEntry(env engine.Env, e Entry) {
 	n.applied[e.ReqID] = e.Index
 	n.kv[e.Key] = e.Value
 	n.kvWrites++
-	env.Notef("applied %d %s=%s", engine.D(e.Index), engine.S(e.Key), engine.S(e.Value))
+	engine.Notef(env, "applied %d %s=%s", engine.D(e.Index), engine.S(e.Key), engine.S(e.Value))
 }
 
 func (n *Node) ack(env engine.Env, client string, reqID, index int) {
