@@ -333,7 +333,8 @@ func (e *procEnv) fsync(name string) (int, error) {
 	at := max(s.now, d.lastDone) + d.fsyncDuration(len(f.records)-f.durable)
 	at = ceilTick(at)
 	d.lastDone = at
-	t := s.newTimer(p, "fsync "+name+" #"+strconv.Itoa(j.id))
+	var buf [64]byte // the timer's name in one allocation
+	t := s.newTimer(p, string(strconv.AppendInt(append(append(append(buf[:0], "fsync "...), name...), " #"...), int64(j.id), 10)))
 	t.fsync = j
 	p.timers.put(t)
 	t.armed = true

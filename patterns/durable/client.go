@@ -146,9 +146,12 @@ func (c *Client) reply(env engine.Env, from string, m Reply) {
 	if !ok {
 		return // answered already, or given up
 	}
-	text := "ok at " + strconv.Itoa(m.Index)
+	var text string
 	if op.In.Op == opGet {
 		text = strconv.Quote(m.Value)
+	} else {
+		var buf [32]byte // "ok at N" in one allocation
+		text = string(strconv.AppendInt(append(buf[:0], "ok at "...), int64(m.Index), 10))
 	}
 	c.rc.Answer(env, from, m.ID, KVOutput{Value: m.Value}, text)
 }

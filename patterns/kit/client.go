@@ -125,11 +125,23 @@ func (c *RetryingClient[In]) Invoke(env engine.Env, in In, node string) {
 		target = c.pick(env)
 	}
 	op := &ClientOp[In]{ID: env.Invoke(in), In: in, Target: target}
-	op.timeoutTimer, op.retryTimer = clientTimeout.For(op.ID), clientRetry.For(op.ID)
+	op.timeoutTimer, op.retryTimer = opTimers(op.ID)
 	timeout := c.Config.Timeout(env)
 	c.waiting.Add(op.ID, op, env.Now()+timeout)
 	env.SetTimer(op.timeoutTimer, timeout)
 	c.send(env, op)
+}
+
+// opTimers is clientTimeout.For(id) and clientRetry.For(id), written as
+// one string that both are cut from: one allocation per operation, not
+// four.
+func opTimers(id int) (timeout, retry string) {
+	var buf [48]byte
+	b := strconv.AppendInt(append(buf[:0], clientTimeout.Name+"#"...), int64(id), 10)
+	n := len(b)
+	b = strconv.AppendInt(append(b, clientRetry.Name+"#"...), int64(id), 10)
+	both := string(b)
+	return both[:n], both[n:]
 }
 
 func (c *RetryingClient[In]) pick(env engine.Env) string {
