@@ -46,6 +46,42 @@ func (s *Sim) top() bool {
 	return false
 }
 
+// compactQueue drops the events of cancelled timers once they are most of
+// the queue. A client arms a timeout per operation and cancels it when the
+// answer comes, long before it is due: left in place, those events would
+// make the heap many times deeper than what is live. Dropping void events
+// early changes nothing else: a void event never comes live again (seqs
+// are never reused), and the queue pops by (at, seq), which is unique, so
+// the order of what remains is the same.
+func (s *Sim) compactQueue() {
+	if s.voided < 64 || 2*s.voided < len(s.queue) {
+		return
+	}
+	s.voided = 0
+	kept := s.queue[:0]
+	for _, e := range s.queue {
+		if e.ref >= 0 {
+			if s.msgSlab[e.ref].evSeq == e.seq {
+				kept = append(kept, e)
+			}
+			continue
+		}
+		t := s.timerSlab[^e.ref]
+		if e.seq != t.placed {
+			continue
+		}
+		if t.evSeq == 0 { // cancelled: as top does when it comes up
+			t.placed = 0
+			continue
+		}
+		kept = append(kept, e)
+	}
+	s.queue = kept
+	for i := len(kept)/2 - 1; i >= 0; i-- {
+		kept.down(i)
+	}
+}
+
 // eventQueue is a binary min-heap on (at, seq), typed to avoid the boxing of
 // container/heap.
 type eventQueue []event
@@ -77,21 +113,20 @@ func (q *eventQueue) pop() event {
 	n := len(h) - 1
 	h[0] = h[n]
 	*q = h[:n]
-	q.down()
+	q.down(0)
 	return top
 }
 
 // replaceTop swaps the first event for e: a pop and a push in one pass.
 func (q *eventQueue) replaceTop(e event) {
 	(*q)[0] = e
-	q.down()
+	q.down(0)
 }
 
-// down restores the heap from the top.
-func (q *eventQueue) down() {
-	h := *q
+// down restores the heap below i.
+func (q eventQueue) down(i int) {
+	h := q
 	n := len(h)
-	i := 0
 	for {
 		l := 2*i + 1
 		if l >= n {

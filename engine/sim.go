@@ -78,6 +78,7 @@ type Sim struct {
 	step        int
 	seq         uint64
 	queue       eventQueue
+	voided      int // queued events of timers cancelled since the last compactQueue
 	procs       []*proc
 	byID        map[string]*proc
 	lookup      map[string]*proc // byID once the cluster is too big to scan

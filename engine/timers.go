@@ -89,6 +89,10 @@ func (s *Sim) cancelTimer(p *proc, name string) {
 		t.armed, t.held, t.evSeq = false, false, 0
 		p.timers.del(t)
 		s.freeTimers = append(s.freeTimers, t)
+		if t.placed != 0 {
+			s.voided++
+			s.compactQueue()
+		}
 	}
 }
 

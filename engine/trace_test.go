@@ -264,3 +264,28 @@ func TestNotefDoesNotBoxItsArguments(t *testing.T) {
 		t.Fatalf("last event %+v", last)
 	}
 }
+
+// Timers armed and cancelled long before they are due (a client's timeout
+// per operation) must not pile up in the queue, and the timers still armed
+// fire as before.
+func TestCancelledTimersLeaveTheQueue(t *testing.T) {
+	s := newSim(t, quiet(three...))
+	act(t, s, "athens", "timer", "name", "late", "ms", "900")
+	act(t, s, "athens", "timer", "name", "early", "ms", "500")
+	for i := 0; i < 1000; i++ {
+		name := "op" + strconv.Itoa(i)
+		act(t, s, "athens", "timer", "name", name, "ms", "400")
+		act(t, s, "athens", "cancel", "name", name)
+	}
+	if s.Pending() > 130 {
+		t.Fatalf("%d events queued for two armed timers", s.Pending())
+	}
+	s.RunFor(time.Second, 0)
+	var fired []string
+	for _, e := range traceOf(s, TrTimer) {
+		fired = append(fired, fmt.Sprintf("%s@%d", e.Text, e.At/1000))
+	}
+	if want := []string{"early@500", "late@900"}; !reflect.DeepEqual(fired, want) {
+		t.Fatalf("fired %v, want %v", fired, want)
+	}
+}
