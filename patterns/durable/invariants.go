@@ -220,11 +220,14 @@ func contiguous(id string, n *Node, d *engine.Disk) string {
 // durable entry at the same index again later (after a truncation) is the
 // same. It reads index upto+1 (read checks the entry has that index) and
 // upto only grows past what it remembered, so the entries remembered are
-// indexes 1..len(seen), kept in a slice.
+// indexes 1..seen, kept in fixed chunks: a run never copies them to grow.
 type stableCheck struct {
-	seen []Entry
-	upto int
+	chunks [][]Entry
+	seen   int
+	upto   int
 }
+
+const stableChunk = 1024
 
 func (c *stableCheck) check(id string, n *Node, d *engine.Disk) string {
 	dur := n.log.durableIndex()
@@ -234,13 +237,18 @@ func (c *stableCheck) check(id string, n *Node, d *engine.Disk) string {
 		if !ok {
 			break
 		}
-		if i := e.Index - 1; i < len(c.seen) {
-			if old := c.seen[i]; old != e {
+		if i := e.Index - 1; i < c.seen {
+			if old := c.chunks[i/stableChunk][i%stableChunk]; old != e {
 				return fmt.Sprintf("%s's durable entry %d was %s=%s and is now %s=%s: a durable entry was rewritten.", id, e.Index, old.Key, old.Value, e.Key, e.Value)
 			}
-		} else {
-			c.seen = append(c.seen, e)
+			continue
 		}
+		if c.seen%stableChunk == 0 {
+			c.chunks = append(c.chunks, make([]Entry, 0, stableChunk))
+		}
+		last := &c.chunks[len(c.chunks)-1]
+		*last = append(*last, e)
+		c.seen++
 	}
 	return ""
 }
