@@ -1,6 +1,9 @@
 package engine
 
-import "strconv"
+import (
+	"slices"
+	"strconv"
+)
 
 // TraceKind names a trace event. The strings are part of the protocol.
 type TraceKind string
@@ -186,7 +189,13 @@ func (t *Trace) block() *traceBlock {
 		if t.syms == nil {
 			t.init()
 		}
-		t.chunks = append(t.chunks, &traceBlock{recs: make([]packedRec, 0, traceChunk), text: make([]byte, 0, 16*traceChunk)})
+		// A block's text starts as long as the last one's came to, and a
+		// little more: growing it by doubling copied it twice on average.
+		textCap := 16 * traceChunk
+		if last >= 0 {
+			textCap = max(textCap, len(t.chunks[last].text)*9/8)
+		}
+		t.chunks = append(t.chunks, &traceBlock{recs: make([]packedRec, 0, traceChunk), text: make([]byte, 0, textCap)})
 		last++
 	}
 	return t.chunks[last]
@@ -203,6 +212,11 @@ func (t *Trace) record(r traceRec, text string) {
 // (no string is made for it); close files the event.
 func (t *Trace) open() (c *traceBlock, off int) {
 	c = t.block()
+	if cap(c.text)-len(c.text) < 256 {
+		// Double it here: append grows a slice this big by a quarter, which
+		// copied a block's text a dozen times as it filled.
+		c.text = slices.Grow(c.text, cap(c.text))
+	}
 	return c, len(c.text)
 }
 

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -287,5 +288,33 @@ func TestCancelledTimersLeaveTheQueue(t *testing.T) {
 	}
 	if want := []string{"early@500", "late@900"}; !reflect.DeepEqual(fired, want) {
 		t.Fatalf("fired %v, want %v", fired, want)
+	}
+}
+
+// A trace block's text arena grows by doubling, and starts as long as the
+// last block's came to: a run whose lines are long copies its text a few
+// times in the first block, then not at all.
+func TestTraceTextGrowsByDoublingThenNotAtAll(t *testing.T) {
+	s := newSim(t, quiet("athens"))
+	env := s.procByID("athens").env
+	long := strings.Repeat("x", 40)
+	i := 0
+	fill := func(upto int) uint64 { // the allocations to fill the trace up to upto events
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		for s.Trace().Len() < upto {
+			i++
+			noteAppended(env, i, long)
+		}
+		runtime.ReadMemStats(&after)
+		return after.Mallocs - before.Mallocs
+	}
+	// The first block: its text doubles from 16 bytes a line to 64.
+	if n := fill(traceChunk); n > 4 {
+		t.Fatalf("%d allocations for the first block of long lines", n)
+	}
+	// Three more: each its block, records and text, and the list of blocks growing.
+	if n := fill(4 * traceChunk); n > 3*3+2 {
+		t.Fatalf("%d allocations for three more blocks of long lines", n)
 	}
 }
