@@ -14,20 +14,17 @@ import (
 // within maxReplayed records of replay: about 2,020 records with 20 or so unsynced
 // (41+ states) explore 31.
 func TestPowerCutExplorerBoundsItsReplay(t *testing.T) {
-	c := WriteAheadLog()
-	cfg, _ := c.Config(1, 1)
-	s, err := engine.New(cfg, c.Model(cfg))
-	require.NoError(t, err)
-	put := func(i int) {
-		require.NoError(t, s.Apply(engine.Command{Kind: engine.CmdClient, Node: c.Clients[i%2], Name: "write", Args: map[string]string{"key": "k" + strconv.Itoa(i%50), "value": strconv.Itoa(i)}}))
+	s := newRun(t)
+	write := func(i int) {
+		put(t, s, []string{"alice", "bob"}[i%2], "k"+strconv.Itoa(i%50), strconv.Itoa(i))
 		s.RunFor(5*time.Millisecond, 10_000)
 	}
 	for i := 0; i < 2000; i++ {
-		put(i)
+		write(i)
 	}
 	require.NoError(t, s.Apply(engine.Command{Kind: engine.CmdDisk, Node: "athens", Name: engine.DiskFsyncLatency, Dur: engine.Duration(time.Minute)}))
 	for i := 2000; i < 2020; i++ {
-		put(i)
+		write(i)
 	}
 	d := s.World().Disk("athens")
 	u, records := d.Unsynced(), 0

@@ -7,21 +7,15 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
-
-	"clusterscope/engine"
 )
 
 // durable-never-rewritten remembers entries past its first chunk too: an
 // entry far into a long log, read again unchanged, passes, and rewritten
 // under it, is reported.
 func TestStableCheckCatchesARewriteDeepInTheLog(t *testing.T) {
-	c := WriteAheadLog()
-	cfg, err := c.Config(1, 1)
-	require.NoError(t, err)
-	s, err := engine.New(cfg, c.Model(cfg))
-	require.NoError(t, err)
+	s := newRun(t)
 	for i := 0; i < 2*stableChunk+10; i++ {
-		require.NoError(t, s.Apply(engine.Command{Kind: engine.CmdClient, Node: c.Clients[i%2], Name: "write", Args: map[string]string{"key": "k" + strconv.Itoa(i%8), "value": strconv.Itoa(i)}}))
+		put(t, s, []string{"alice", "bob"}[i%2], "k"+strconv.Itoa(i%8), strconv.Itoa(i))
 		s.RunFor(time.Millisecond, 100)
 	}
 	require.Empty(t, s.Violations())
