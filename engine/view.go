@@ -185,4 +185,8 @@ type ClusterView struct {
 	// Widgets are the cluster panel: what no single node knows (a partition
 	// table, a transaction table, a convergence chart), from Model.View.
 	Widgets []Widget `json:"widgets,omitempty"`
+
+	// Params are the settings in force (from the config or a param
+	// command), so a page can show them.
+	Params map[string]int `json:"params,omitempty"`
 }

@@ -196,6 +196,12 @@ func (s *Sim) View() ClusterView {
 			v.Variants[k] = on
 		}
 	}
+	if len(s.params) > 0 {
+		v.Params = make(map[string]int, len(s.params))
+		for k, n := range s.params {
+			v.Params[k] = n
+		}
+	}
 	if s.model.View != nil {
 		s.world.sim = s
 		v.Widgets = s.model.View(&s.world)

@@ -54,7 +54,7 @@ class App {
     return {
       session: null, pattern: null, config: null, step: 0, time: 0,
       nodes: new Map(), order: [], msgs: new Map(), cut: [],
-      violations: [], ops: new Map(), manual: false, variants: {},
+      violations: [], ops: new Map(), manual: false, variants: {}, params: {},
       play: { playing: false, speed: 1 }, log: '', future: 0, skewedClocks: {},
       selected: null, selectedMsg: null, frameAt: 0, prevTime: 0,
     };
@@ -184,6 +184,7 @@ class App {
     for (const op of f.ops || []) st.ops.set(op.id, op);
     if (f.manual !== undefined) st.manual = f.manual;
     if (f.variants) st.variants = f.variants;
+    if (f.params) st.params = f.params;
     if (f.play) st.play = f.play;
     if (f.log !== undefined) st.log = f.log;
     if (f.future !== undefined) st.future = f.future;
@@ -196,6 +197,7 @@ class App {
     }
     if (f.type === 'snapshot') this.controls.setup(st);
     if (f.variants) this.controls.syncVariants(st);
+    if (f.params) this.controls.syncParams(st);
     this.draw(changed);
     if (this.ownsRun()) this.rememberURL(f.type === 'snapshot');
     this.emit(f);

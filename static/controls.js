@@ -164,6 +164,17 @@ export class Controls {
     for (const box of $$('[data-variant]', this.root)) box.checked = !!st.variants[box.dataset.variant];
   }
 
+  // A setting changed by a scenario, a rewind or another presenter shows its
+  // value in force; a field the learner is typing in is left alone.
+  syncParams(st) {
+    const defaults = new Map((st.pattern.params || []).map((p) => [p.name, p.default || '0']));
+    for (const input of $$('[data-param]', this.root)) {
+      if (input === document.activeElement) continue;
+      const name = input.dataset.param;
+      input.value = String(name in st.params ? st.params[name] : defaults.get(name) ?? '0');
+    }
+  }
+
   // ---- menus ----
 
   openMenu(title, items, ev) {

@@ -26,3 +26,19 @@ func TestBrowserDiskFaultsFromTheNodeMenu(t *testing.T) {
 	do(t, b, "slow the disk", chromedp.Click(`[data-view="menu"] [data-action="disk-slow"]`, chromedp.NodeVisible))
 	poll[bool](t, b, "the event log to tell it", `document.body.innerText.includes("athens's disk slows ×10")`)
 }
+
+// A setting changed by a command (a scenario's, a presenter's) shows its new
+// value in the Settings box, and a step back before the change shows the old
+// one: the box used to keep the page default whatever was in force.
+func TestBrowserSettingsShowTheValueInForce(t *testing.T) {
+	ts := startServer(t)
+	b := browsertest.Tab(t, 1366, 900)
+	do(t, b, "open the page", chromedp.Navigate(ts.URL+"/patterns/heartbeat?seed=1"))
+	field := `(document.querySelector('[data-param="heartbeat-ms"]') || {}).value`
+	poll[bool](t, b, "the heartbeat setting", field+` === "50"`)
+	do(t, b, "step", chromedp.Evaluate[chromedp.Void](`window.clusterscope.send({type:'step', n: 5})`))
+	do(t, b, "change it by command", chromedp.Evaluate[chromedp.Void](`window.clusterscope.send({type:'cmd', cmd:{kind:'param', name:'heartbeat-ms', value: 200}})`))
+	poll[bool](t, b, "the box to show 200", field+` === "200"`)
+	do(t, b, "seek before the change", chromedp.Evaluate[chromedp.Void](`window.clusterscope.send({type:'seek', step: 2})`))
+	poll[bool](t, b, "the box to show 50 again", field+` === "50"`)
+}

@@ -56,7 +56,10 @@ type frame struct {
 	Ops      []wireOp        `json:"ops,omitempty"`
 	Manual   *bool           `json:"manual,omitempty"`
 	Variants map[string]bool `json:"variants,omitempty"`
-	Play     *playState      `json:"play,omitempty"`
+	// Params are the settings in force: all (snapshot), or all again when
+	// one changed (delta).
+	Params map[string]int `json:"params,omitempty"`
+	Play   *playState     `json:"play,omitempty"`
 	// Log is the command log (URL form) when it changed; Future counts the
 	// commands waiting to be re-applied after a step back.
 	Log    *string `json:"log,omitempty"`
@@ -214,6 +217,7 @@ type baseline struct {
 	opsPending   []int // positions of the ops sent while pending, ascending
 	manual       bool
 	variants     []byte
+	params       []byte
 	play         playState
 	log          string
 	logKey       [2]int // (commands applied, commands in the future) when log was encoded
@@ -346,6 +350,7 @@ func (s *session) snapshotFrame() frame {
 	}
 	b.manual = v.Manual
 	b.variants = mustJSON(v.Variants)
+	b.params = mustJSON(v.Params)
 	b.play = s.play
 	b.log = share.EncodeLog(s.fullLog())
 	b.logKey = [2]int{len(s.sim.Log()), len(s.future)}
@@ -367,6 +372,10 @@ func (s *session) snapshotFrame() frame {
 	f.Story = s.storyFrame(true)
 	if f.Variants == nil {
 		f.Variants = map[string]bool{}
+	}
+	f.Params = v.Params
+	if f.Params == nil {
+		f.Params = map[string]int{}
 	}
 	return f
 }
@@ -448,6 +457,13 @@ func (s *session) deltaFrame() (f frame, ok bool) {
 			f.Variants = map[string]bool{}
 		}
 	}
+	if j := mustJSON(v.Params); !bytes.Equal(j, b.params) {
+		b.params = j
+		f.Params = v.Params
+		if f.Params == nil {
+			f.Params = map[string]int{}
+		}
+	}
 	if s.play != b.play {
 		p := s.play
 		f.Play = &p
@@ -473,7 +489,7 @@ func (s *session) deltaFrame() (f frame, ok bool) {
 	f.Story = s.storyFrame(false)
 	b.step, b.time = v.Step, v.Time
 	changed = changed || f.Story != nil || f.Changed != nil || f.CN != nil || f.Msgs != nil || f.Gone != nil || f.Cut != nil || f.Events != nil ||
-		f.Violations != nil || f.Ops != nil || f.Manual != nil || f.Variants != nil || f.Play != nil || f.Log != nil || f.Future != nil || f.Branches != nil
+		f.Violations != nil || f.Ops != nil || f.Manual != nil || f.Variants != nil || f.Params != nil || f.Play != nil || f.Log != nil || f.Future != nil || f.Branches != nil
 	return f, changed
 }
 

@@ -2,12 +2,14 @@ package web
 
 import (
 	"encoding/json"
+	"net/http/httptest"
 	"strconv"
 	"testing"
 
 	"clusterscope/engine"
 	"clusterscope/patterns"
 	"clusterscope/web/share"
+	"clusterscope/web/testlog"
 )
 
 // sentOp is what the browser reads of an operation.
@@ -158,5 +160,36 @@ func TestOpTextWithoutAModel(t *testing.T) {
 	op.Status = engine.OpUnknown
 	if got := newWireOp(nil, op).Text; got != `{"op":"get"}` {
 		t.Errorf("unknown op: %q", got)
+	}
+}
+
+// A setting changed by a command is sent with the frame, and a step back
+// before the change sends the default again, so the page's Settings box shows
+// the value in force (it used to keep showing the page default).
+func TestFramesCarryTheSettingsInForce(t *testing.T) {
+	type paramsFrame struct {
+		Type   string          `json:"type"`
+		Step   int             `json:"step"`
+		Params *map[string]int `json:"params"`
+	}
+	srv := New(Options{Patterns: patterns.Live(), Logger: testlog.New(t)})
+	ts := httptest.NewServer(srv)
+	t.Cleanup(func() { srv.Close(); ts.Close() })
+	c := dial(t, ts, "pattern=heartbeat")
+	f, raw := mustReadAs[paramsFrame](c)
+	if f.Params == nil || (*f.Params)["heartbeat-ms"] != 50 {
+		t.Fatalf("snapshot: want the page's heartbeat-ms 50: %.300s", raw)
+	}
+	c.send(`{"type":"step","n":3}`)
+	if f, _ = mustReadAs[paramsFrame](c); f.Params != nil {
+		t.Fatalf("a step that changed no setting resent them: %v", *f.Params)
+	}
+	c.send(`{"type":"cmd","cmd":{"kind":"param","name":"heartbeat-ms","value":200}}`)
+	if f, raw = mustReadAs[paramsFrame](c); f.Params == nil || (*f.Params)["heartbeat-ms"] != 200 {
+		t.Fatalf("after param: %.300s", raw)
+	}
+	c.send(`{"type":"seek","step":1}`)
+	if f, raw = mustReadAs[paramsFrame](c); f.Params == nil || (*f.Params)["heartbeat-ms"] != 50 {
+		t.Fatalf("seek before the change: %.300s", raw)
 	}
 }
