@@ -4,14 +4,18 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"clusterscope/engine"
 	"clusterscope/patterns"
+	"clusterscope/patterns/kit"
 	"clusterscope/patterns/sweep"
 )
 
@@ -27,6 +31,15 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 	nodes := fs.Int("nodes", 0, "cluster size (0 = the pattern's default)")
 	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "seeds run in parallel")
 	calm := fs.Bool("calm", false, "client load only, no faults")
+	setup := fs.String("setup", "", "which of the page's setups to run (\"\" = the first)")
+	var sets []string // name=value, in the order given
+	fs.Func("set", "a setting, name=value (repeat for more; see the page's Settings)", func(s string) error {
+		if _, _, ok := strings.Cut(s, "="); !ok {
+			return fmt.Errorf("want name=value, got %q", s)
+		}
+		sets = append(sets, s)
+		return nil
+	})
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -60,7 +73,19 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 			variants = append(variants, v)
 		}
 	}
-	base, err := p.Config(*nodes, *from, variants)
+	base, err := p.ConfigFor(*setup, *nodes, *from, variants)
+	if err == nil {
+		err = applySettings(&base, sets)
+	}
+	var cluster *kit.Cluster
+	if err == nil {
+		cluster, err = p.ClusterOf(base)
+	}
+	if err == nil {
+		// The engine checks each setting's name and range: a bad one is
+		// refused here, not reported as the first seed's failure.
+		_, err = p.NewSim(base)
+	}
 	if err != nil {
 		fmt.Fprintln(stderr, "clusterscope check:", err)
 		return 2
@@ -88,7 +113,7 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 				}
 				cfg := base
 				cfg.Seed = *from + uint64(i)
-				r := sweep.Run(p.Cluster, cfg, opt)
+				r := sweep.Run(cluster, cfg, opt)
 				r.Sim = nil
 				results[i] = r
 				if r.Failed {
@@ -117,6 +142,9 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 	}
 	elapsed := time.Since(start).Round(time.Millisecond)
 	label := p.ID
+	if *setup != "" {
+		label += " [" + *setup + "]"
+	}
 	if len(variants) > 0 {
 		label += " (" + strings.Join(variants, ", ") + ")"
 	}
@@ -134,6 +162,12 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 		if *calm {
 			again += " --calm"
 		}
+		if *setup != "" {
+			again += " --setup " + *setup
+		}
+		for _, s := range sets {
+			again += " --set " + s
+		}
 		fmt.Fprintf(stdout, "reproduce: %s\n", again)
 		return 1
 	}
@@ -143,6 +177,22 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stdout, "ok %s: %d seeds from %d, %d steps, nothing broke (%v)\n", label, *seeds, *from, steps, elapsed)
 	return 0
+}
+
+// applySettings puts name=value settings into cfg's params.
+func applySettings(cfg *engine.Config, sets []string) error {
+	for _, s := range sets {
+		name, value, _ := strings.Cut(s, "=")
+		n, err := strconv.Atoi(strings.TrimSpace(value))
+		if err != nil {
+			return fmt.Errorf("--set %s: the value must be a whole number", s)
+		}
+		params := make(map[string]int, len(cfg.Params)+1)
+		maps.Copy(params, cfg.Params)
+		params[strings.TrimSpace(name)] = n
+		cfg.Params = params
+	}
+	return nil
 }
 
 // printSchedule shows the last commands applied before the failing step.

@@ -45,6 +45,28 @@ func TestCheckReproduceLineKeepsCalm(t *testing.T) {
 	}
 }
 
+// Settings reach the sweep: a heartbeat slower than the election timeout
+// makes followers suspect a healthy leader, and the same slow heartbeat with
+// timeouts to match is sound again. The reproduce line repeats them.
+func TestCheckRunsWithSettingsAndSetup(t *testing.T) {
+	var out, errb bytes.Buffer
+	code := dispatch([]string{"check", "--pattern", "heartbeat", "--seeds", "3", "--set", "heartbeat-ms=600"}, &out, &errb)
+	if code != 1 || !strings.Contains(out.String(), "no-false-suspicion") ||
+		!strings.Contains(out.String(), "reproduce: clusterscope check --pattern heartbeat --seeds 1 --from 1 --set heartbeat-ms=600") {
+		t.Fatalf("slow heartbeat: exit %d:\n%s%s", code, out.String(), errb.String())
+	}
+	out.Reset()
+	code = dispatch([]string{"check", "--pattern", "heartbeat", "--seeds", "3", "--set", "heartbeat-ms=600", "--set", "election-min-ms=1500", "--set", "election-max-ms=3000"}, &out, &errb)
+	if code != 0 {
+		t.Fatalf("slow heartbeat with matching timeouts: exit %d:\n%s%s", code, out.String(), errb.String())
+	}
+	out.Reset()
+	code = dispatch([]string{"check", "--pattern", "singular-update-queue", "--setup", "heartbeat", "--seeds", "2"}, &out, &errb)
+	if code != 0 || !strings.HasPrefix(out.String(), "ok singular-update-queue [heartbeat]: 2 seeds") {
+		t.Fatalf("a named setup: exit %d:\n%s%s", code, out.String(), errb.String())
+	}
+}
+
 func TestCheckBadInput(t *testing.T) {
 	for _, args := range [][]string{
 		{"check"},
@@ -53,6 +75,11 @@ func TestCheckBadInput(t *testing.T) {
 		{"check", "--pattern", "heartbeat", "--variant", "nope"},
 		{"check", "--pattern", "heartbeat", "--seeds", "0"},
 		{"check", "--pattern", "heartbeat", "--nodes", "99"},
+		{"check", "--pattern", "heartbeat", "--set", "heartbeat-ms"},
+		{"check", "--pattern", "heartbeat", "--set", "heartbeat-ms=fast"},
+		{"check", "--pattern", "heartbeat", "--set", "heartbeat-ms=-5"},
+		{"check", "--pattern", "heartbeat", "--set", "no-such-setting=1"},
+		{"check", "--pattern", "low-water-mark", "--setup", "no-such-setup"},
 	} {
 		var out, errb bytes.Buffer
 		if code := dispatch(args, &out, &errb); code != 2 {
