@@ -164,6 +164,11 @@ func TestBrowserEmbedPlaysAScenario(t *testing.T) {
 			t.Errorf("%s is not in the embed's frame", sel)
 		}
 	}
+	// The part is not clipped by its column (a size container that did not
+	// stretch to its row was 19 px tall, the narration scrolled away in it).
+	if !eval[bool](t, b, `(() => { const side = document.querySelector('.embed .side').getBoundingClientRect(); const part = document.querySelector('[data-view="story"] .story-part.current').getBoundingClientRect(); return part.height > 0 && part.bottom <= side.bottom + 1; })()`) {
+		t.Error("the story's column clips the current part")
+	}
 	if step := stepNow(t, b); step != 0 {
 		t.Errorf("the cluster is at step %d before autoplay moved on, want 0", step)
 	}
