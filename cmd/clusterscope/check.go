@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"net/url"
 	"os"
 	"runtime"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -17,6 +19,7 @@ import (
 	"clusterscope/patterns"
 	"clusterscope/patterns/kit"
 	"clusterscope/patterns/sweep"
+	"clusterscope/web/share"
 )
 
 // cmdCheck runs seeded random fault schedules against a pattern and reports
@@ -31,6 +34,8 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 	nodes := fs.Int("nodes", 0, "cluster size (0 = the pattern's default)")
 	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "seeds run in parallel")
 	calm := fs.Bool("calm", false, "client load only, no faults")
+	shrink := fs.Bool("shrink", false, "on a failure, look for a shorter schedule that breaks the same invariant")
+	shrinkTries := fs.Int("shrink-tries", sweep.DefaultShrinkTries, "most runs a shrink may take")
 	setup := fs.String("setup", "", "which of the page's setups to run (\"\" = the first)")
 	var sets []string // name=value, in the order given
 	fs.Func("set", "a setting, name=value (repeat for more; see the page's Settings)", func(s string) error {
@@ -169,6 +174,11 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 			again += " --set " + s
 		}
 		fmt.Fprintf(stdout, "reproduce: %s\n", again)
+		if *shrink {
+			cfg := base
+			cfg.Seed = r.Seed
+			printShrunk(stdout, p, cluster, cfg, r, opt, *shrinkTries, len(sets) == 0)
+		}
 		return 1
 	}
 	steps := 0
@@ -193,6 +203,52 @@ func applySettings(cfg *engine.Config, sets []string) error {
 		cfg.Params = params
 	}
 	return nil
+}
+
+// printShrunk shrinks a failing run and prints the shorter schedule, with a
+// link that opens it in the viewer at the step where it broke (a page link
+// carries no --set settings, so there is none then).
+func printShrunk(w io.Writer, p *patterns.Pattern, c *kit.Cluster, cfg engine.Config, r sweep.Result, opt sweep.Options, tries int, link bool) {
+	s, err := sweep.Shrink(c, cfg, r, opt, tries)
+	if err != nil {
+		fmt.Fprintln(w, "shrink:", err)
+		return
+	}
+	more := ""
+	if !s.Complete {
+		more = "; stopped at the try limit, a shorter one may exist"
+	}
+	fmt.Fprintf(w, "shrunk: %d → %d commands, broke at step %d → %d (%s), %d runs%s\n", s.Original, len(s.Log), s.FirstStep, s.Step, s.Invariant, s.Tries, more)
+	for _, lc := range s.Log {
+		fmt.Fprintf(w, "  step %-7d %8.3fs  %s\n", lc.Step, float64(lc.At)/1e6, lc.Command)
+	}
+	if !link {
+		return
+	}
+	q := url.Values{}
+	q.Set("seed", strconv.FormatUint(cfg.Seed, 10))
+	q.Set("nodes", strconv.Itoa(len(cfg.Nodes)))
+	if vs := sortedOn(cfg.Variants); len(vs) > 0 {
+		q.Set("variants", strings.Join(vs, ","))
+	}
+	if cfg.Setup != "" {
+		q.Set("setup", cfg.Setup)
+	}
+	q.Set("step", strconv.Itoa(s.Step))
+	q.Set("log", share.EncodeLog(s.Log))
+	fmt.Fprintf(w, "open: http://localhost:8080/patterns/%s?%s\n", p.ID, q.Encode())
+}
+
+// sortedOn lists the variants switched on, by name.
+func sortedOn(m map[string]bool) []string {
+	var on []string
+	for k, v := range m {
+		if v {
+			on = append(on, k)
+		}
+	}
+	sort.Strings(on)
+	return on
 }
 
 // printSchedule shows the last commands applied before the failing step.

@@ -3,8 +3,15 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"net/url"
+	"strconv"
 	"strings"
 	"testing"
+
+	"clusterscope/engine"
+	"clusterscope/patterns"
+	"clusterscope/web/share"
 )
 
 func TestCheckCorrectPatternPasses(t *testing.T) {
@@ -64,6 +71,52 @@ func TestCheckRunsWithSettingsAndSetup(t *testing.T) {
 	code = dispatch([]string{"check", "--pattern", "singular-update-queue", "--setup", "heartbeat", "--seeds", "2"}, &out, &errb)
 	if code != 0 || !strings.HasPrefix(out.String(), "ok singular-update-queue [heartbeat]: 2 seeds") {
 		t.Fatalf("a named setup: exit %d:\n%s%s", code, out.String(), errb.String())
+	}
+}
+
+// --shrink prints a shorter schedule under a line that says how much shorter,
+// and a page link that replays it to the same violation.
+func TestCheckShrinkPrintsAShorterScheduleAndItsLink(t *testing.T) {
+	var out, errb bytes.Buffer
+	code := dispatch([]string{"check", "--pattern", "replicated-log", "--variant", "vote-without-log-check", "--seeds", "5", "--shrink"}, &out, &errb)
+	if code != 1 {
+		t.Fatalf("exit %d: %s%s", code, out.String(), errb.String())
+	}
+	var shrunkLine, link string
+	for _, l := range strings.Split(out.String(), "\n") {
+		if strings.HasPrefix(l, "shrunk: ") {
+			shrunkLine = l
+		}
+		if u, ok := strings.CutPrefix(l, "open: "); ok {
+			link = u
+		}
+	}
+	var from, to int
+	if _, err := fmt.Sscanf(shrunkLine, "shrunk: %d → %d commands", &from, &to); err != nil || to >= from {
+		t.Fatalf("shrunk line %q (%v):\n%s", shrunkLine, err, out.String())
+	}
+	u, err := url.Parse(link)
+	if err != nil || u.Path != "/patterns/replicated-log" {
+		t.Fatalf("link %q: %v", link, err)
+	}
+	q := u.Query()
+	log, err := share.DecodeLog(q.Get("log"))
+	if err != nil || len(log) != to {
+		t.Fatalf("link log: %d commands, %v; want %d", len(log), err, to)
+	}
+	p, _ := patterns.ByID("replicated-log")
+	seed, _ := strconv.ParseUint(q.Get("seed"), 10, 64)
+	step, _ := strconv.Atoi(q.Get("step"))
+	cfg, err := p.Config(0, seed, strings.Split(q.Get("variants"), ","))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim, err := engine.Replay(cfg, p.Cluster.Model(cfg), log, step)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := sim.Violations(); len(v) == 0 || v[0].Invariant != "leader-completeness" || v[0].Step != step {
+		t.Fatalf("the link replays to %v, want leader-completeness at step %d", v, step)
 	}
 }
 

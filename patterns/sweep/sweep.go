@@ -132,6 +132,12 @@ func Run(c *kit.Cluster, cfg engine.Config, opt Options) Result {
 		g.healAll()
 		budget -= s.RunFor(opt.Settle, budget)
 	}
+	return judge(c, s, res, opt, budget)
+}
+
+// judge fills res from a finished run: the first violation, the step
+// budget, the client history, the pattern's history checks, recovery.
+func judge(c *kit.Cluster, s *engine.Sim, res Result, opt Options, budget int) Result {
 	res.Steps, res.Log = s.StepCount(), s.Log()
 	res.Ops = len(s.History())
 	if v := s.Violations(); len(v) > 0 {
