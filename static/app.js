@@ -7,6 +7,7 @@ import { EventLog, Invariants, Announcer } from './events.js';
 import { Controls } from './controls.js';
 import { attachViews } from './views.js';
 import { attachPlayer } from './player.js';
+import { attachSearch } from './search.js';
 
 // runQuery is the query that reproduces a run at its step (the server's
 // /ws parameters): the page keeps it in its URL, and share links and copies
@@ -40,6 +41,7 @@ class App {
     this.invariants = new Invariants($('[data-view="invariants"]', root), (step) => this.send({ type: 'seek', step }));
     this.views = attachViews(this); // views.js: space-time, timeline and branches, history, exports
     this.player = attachPlayer(this); // player.js: the scenario player beside the cluster
+    attachSearch(root, this); // search.js: find me a failure
     this.announcer = new Announcer($('[data-view="announce"]'));
     this.controls = new Controls(root, this);
     this.stepEl = $('[data-step]', root);
@@ -136,7 +138,7 @@ class App {
 
   onFrame(f) {
     const st = this.state;
-    if (f.type === 'room' || f.type === 'ended') return this.emit(f); // a room's own frames (room.js)
+    if (f.type === 'room' || f.type === 'ended' || f.type === 'search') return this.emit(f); // room.js, search.js
     if (f.type === 'error') {
       this.status(f.error, true);
       if (f.code === 'no-session') sessionStorage.removeItem(this.storeKey());

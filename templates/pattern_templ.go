@@ -447,7 +447,7 @@ func workbench(scenarios []ScenarioLink, setupInHeader bool) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 34, "</small></h2><div class=\"toggles\"></div></section><div class=\"below-cluster\"><section class=\"box actions\" data-view=\"actions\" aria-label=\"Requests and actions\"><h2>Requests</h2><div class=\"forms\"></div></section><section class=\"box settings\" data-view=\"settings\" aria-label=\"Settings\" hidden><h2>Settings</h2><div class=\"params\"></div></section></div></div><aside class=\"side\">")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 34, "</small></h2><div class=\"toggles\"></div><div class=\"search\" data-view=\"search\"><button type=\"button\" data-action=\"find-failure\" title=\"Run random fault schedules with the variants in force until one breaks an invariant, then shrink it\">Find me a failure</button><div class=\"search-result\" aria-live=\"polite\"></div></div></section><div class=\"below-cluster\"><section class=\"box actions\" data-view=\"actions\" aria-label=\"Requests and actions\"><h2>Requests</h2><div class=\"forms\"></div></section><section class=\"box settings\" data-view=\"settings\" aria-label=\"Settings\" hidden><h2>Settings</h2><div class=\"params\"></div></section></div></div><aside class=\"side\">")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

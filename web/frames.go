@@ -70,6 +70,8 @@ type frame struct {
 	// Story is the scenario being played (story.go): in a snapshot while
 	// one is open, in a delta when it changed; active false closes it.
 	Story *storyWire `json:"story,omitempty"`
+	// Search reports a "find me a failure" search (search.go).
+	Search *searchState `json:"search,omitempty"`
 	// Error frames.
 	Error string `json:"error,omitempty"`
 	Code  string `json:"code,omitempty"` // machine-readable: "no-session", "bad-pattern", "limit", "crashed"

@@ -33,13 +33,14 @@ type hub struct {
 	replays  slots
 	uploads  slots
 	exports  slots
+	searches slots
 }
 
 func newHub(l Limits, log *slog.Logger) *hub {
 	return &hub{limits: l, log: log, sessions: map[string]*session{}, pending: map[string]int{}, quit: make(chan struct{}),
 		cmdRate:  newKeyedBuckets(l.AddressCommandsPerSecond, l.AddressCommandBurst),
 		connRate: newKeyedBuckets(l.ConnectsPerSecond, l.ConnectBurst),
-		replays:  newSlots(l.MaxReplays), uploads: newSlots(l.MaxUploads), exports: newSlots(l.MaxExports),
+		replays:  newSlots(l.MaxReplays), uploads: newSlots(l.MaxUploads), exports: newSlots(l.MaxExports), searches: newSlots(l.MaxSearches),
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime"
 	"time"
 
 	"clusterscope/patterns"
@@ -72,6 +73,8 @@ type Limits struct {
 	MaxReplays               int           // link replays at once, server-wide (4)
 	MaxUploads               int           // scenario uploads parsed at once, server-wide (4)
 	MaxExports               int           // exports (trace, history, scenario) at once, server-wide (4)
+	MaxSearches              int           // "find me a failure" searches at once, server-wide (half the cores, at least 1)
+	SearchTime               time.Duration // how long one search may run (10 s)
 	PingInterval             time.Duration // WebSocket pings that find dead clients (20 s)
 	IdleTimeout              time.Duration // a run nobody sends anything to ends (30 min)
 }
@@ -110,6 +113,10 @@ func (l Limits) withDefaults() Limits {
 	def(&l.MaxReplays, 4)
 	def(&l.MaxUploads, 4)
 	def(&l.MaxExports, 4)
+	def(&l.MaxSearches, max(1, runtime.GOMAXPROCS(0)/2))
+	if l.SearchTime <= 0 {
+		l.SearchTime = 10 * time.Second
+	}
 	if l.AddressCommandsPerSecond <= 0 {
 		l.AddressCommandsPerSecond = 60
 	}

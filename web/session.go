@@ -47,6 +47,8 @@ type session struct {
 	future  []engine.LoggedCommand // commands undone by a step back, re-applied when stepping forward again
 	tree    branchTree             // the runs kept when acting at a past step (branches.go)
 	queryC  chan func()            // reads of the run for HTTP exports, run on this goroutine (export.go)
+	searchC chan searchState       // reports of the search goroutine (search.go)
+	search  *search                // a search in progress
 	story   *story                 // a scenario being played (story.go)
 	room    *room.Room             // the room this run is presented to, if any (rooms.go)
 	lessons *Lessons               // where scenarios are found by name (lessons.go)
@@ -168,7 +170,7 @@ func (s *Server) newSession(sp sessionParams, ip string) (sess *session, warn er
 	sess = &session{
 		id: newSessionID(), ip: ip, pat: sp.pattern, hub: s.hub, lim: s.limits, log: s.log, refused: s.refused,
 		exportKey: newSessionID(),
-		in:        make(chan inbound, 16), attachC: make(chan *conn), detachC: make(chan *conn), evictC: make(chan struct{}, 1), done: make(chan struct{}), queryC: make(chan func()),
+		in:        make(chan inbound, 16), attachC: make(chan *conn), detachC: make(chan *conn), evictC: make(chan struct{}, 1), done: make(chan struct{}), queryC: make(chan func()), searchC: make(chan searchState, 1),
 		play: playState{Speed: 1}, lessons: s.lessons, caps: sp.caps, cmds: newBucket(s.limits.CommandsPerSecond, s.limits.CommandBurst, now),
 	}
 	if target := replayTarget(sp.log, sp.step); target > 0 {
@@ -439,6 +441,7 @@ func (s *session) run() {
 	defer close(s.done)
 	defer s.hub.remove(s)
 	defer s.releaseSteps()
+	defer s.cancelSearch()
 	grace := time.NewTimer(s.lim.Grace)
 	defer grace.Stop()
 	idle := time.NewTimer(s.lim.IdleTimeout)
@@ -519,6 +522,8 @@ func (s *session) run() {
 				s.log.Debug("session reclaimed", "session", s.id, "pattern", s.pat.ID)
 				return
 			}
+		case st := <-s.searchC:
+			s.searchUpdate(st)
 		case f := <-s.queryC:
 			// A failed query may have left the Sim half-updated: end the run.
 			if !s.protect(f) {
@@ -775,6 +780,13 @@ func (s *session) do(m clientMsg) error {
 				return s.capError(capReason)
 			}
 		}
+	case "find-failure":
+		return s.startSearch()
+	case "find-cancel":
+		if s.search == nil {
+			return errors.New("find-cancel: no search is running")
+		}
+		s.cancelSearch()
 	case "reset":
 		seed := s.cfg.Seed
 		if m.Seed != nil {
@@ -797,7 +809,7 @@ func (s *session) do(m clientMsg) error {
 		s.play.Playing = false
 		s.resync = true
 	default:
-		return fmt.Errorf("unknown message type %s (expected cmd, step, run, play, pause, back, seek, reset or branch)", quote(m.Type))
+		return fmt.Errorf("unknown message type %s (expected cmd, step, run, play, pause, back, seek, reset, branch, find-failure or find-cancel)", quote(m.Type))
 	}
 	return nil
 }
