@@ -3,8 +3,8 @@ package web_test
 import (
 	"fmt"
 	"strings"
-	"time"
 	"testing"
+	"time"
 
 	"clusterscope/web/browsertest"
 
