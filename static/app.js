@@ -8,6 +8,7 @@ import { Controls } from './controls.js';
 import { attachViews } from './views.js';
 import { attachPlayer } from './player.js';
 import { attachSearch } from './search.js';
+import { attachCompare } from './compare.js';
 
 // runQuery is the query that reproduces a run at its step (the server's
 // /ws parameters): the page keeps it in its URL, and share links and copies
@@ -42,6 +43,7 @@ class App {
     this.views = attachViews(this); // views.js: space-time, timeline and branches, history, exports
     this.player = attachPlayer(this); // player.js: the scenario player beside the cluster
     attachSearch(root, this); // search.js: find me a failure
+    this.compare = attachCompare(root, this); // compare.js: a twin run side by side
     this.announcer = new Announcer($('[data-view="announce"]'));
     this.controls = new Controls(root, this);
     this.stepEl = $('[data-step]', root);
@@ -56,7 +58,7 @@ class App {
     return {
       session: null, pattern: null, config: null, step: 0, time: 0,
       nodes: new Map(), order: [], msgs: new Map(), cut: [],
-      violations: [], ops: new Map(), manual: false, variants: {}, params: {},
+      violations: [], ops: new Map(), manual: false, variants: {}, params: {}, compare: null, differ: new Set(),
       play: { playing: false, speed: 1 }, log: '', future: 0, skewedClocks: {},
       selected: null, selectedMsg: null, frameAt: 0, prevTime: 0,
     };
@@ -187,6 +189,10 @@ class App {
     if (f.manual !== undefined) st.manual = f.manual;
     if (f.variants) st.variants = f.variants;
     if (f.params) st.params = f.params;
+    if (f.compare) {
+      st.compare = f.compare.off ? null : f.compare;
+      st.differ = new Set(st.compare ? st.compare.differ : []);
+    }
     if (f.play) st.play = f.play;
     if (f.log !== undefined) st.log = f.log;
     if (f.future !== undefined) st.future = f.future;
@@ -220,6 +226,7 @@ class App {
     const st = this.state;
     if (!st.pattern) return;
     this.cluster.render(st, this.vnow());
+    this.compare.draw(st);
     this.panels.render(st, changed);
     this.invariants.render(st);
     this.views.draw(st);

@@ -296,7 +296,7 @@ export class ClusterView {
       const r = this.radius(n);
       const role = slug(n.role);
       const cls = ['node', n.client ? 'client' : 'server', 'status-' + n.status, role && 'role-' + role,
-        st.selected === id && 'selected', violators.has(id) && 'violating'].filter(Boolean).join(' ');
+        st.selected === id && 'selected', violators.has(id) && 'violating', st.differ && st.differ.has(id) && 'differs'].filter(Boolean).join(' ');
       // Attributes are written only when they change: a large cluster has
       // hundreds of nodes and most of them stay the same from frame to frame.
       if (el.cls !== cls) {

@@ -119,7 +119,8 @@ class Timeline {
     this.ghost.style.width = pct(this.reach - st.step);
     this.ghost.title = this.reach > st.step ? `steps ${st.step + 1}–${this.reach}: the old future (step forward to replay it; act to branch)` : '';
     // Ticks: commands of the log, violations, branch points.
-    const key = [st.log, st.violations.length, max, br ? JSON.stringify(br) : ''].join('|');
+    const diverged = st.compare ? st.compare.diverged : -1;
+    const key = [st.log, st.violations.length, max, br ? JSON.stringify(br) : '', diverged].join('|');
     if (key !== this.tickKey) {
       this.tickKey = key;
       const ticks = [];
@@ -129,6 +130,7 @@ class Timeline {
         this.ticks.append(...cmds.map((c) => h('span', { class: 'tl-tick cmd', style: `left:${pct(c.step)}`, title: `step ${c.step}: ${c.kind}${c.node ? ' ' + c.node : ''}` })));
       });
       for (const v of st.violations) ticks.push(h('span', { class: 'tl-tick bad', style: `left:${pct(v.step)}`, title: `step ${v.step}: ${v.invariant} broke` }));
+      if (diverged >= 0) ticks.push(h('span', { class: 'tl-tick diverge', style: `left:${pct(diverged)}`, title: `step ${diverged}: the compared run first differs here` }));
       if (br) for (const b of br.list) if (b.parent >= 0 && (b.id === br.current || b.parent === br.current)) ticks.push(h('span', { class: 'tl-tick fork', style: `left:${pct(b.fork)}`, title: `branch ${b.id} starts at step ${b.fork}` }));
       this.ticks.replaceChildren(...ticks);
       this.drawTree(br);

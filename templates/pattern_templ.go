@@ -426,7 +426,7 @@ func workbench(scenarios []ScenarioLink, setupInHeader bool) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 32, "</div><div class=\"stage\"><div class=\"stage-main\"><div class=\"cluster\" data-view=\"cluster\"><svg viewBox=\"-360 -300 720 600\" role=\"img\" aria-label=\"Cluster diagram\" preserveAspectRatio=\"xMidYMid meet\"></svg><p class=\"status\" data-view=\"status\" role=\"status\"></p></div>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 32, "</div><div class=\"stage\"><div class=\"stage-main\"><div class=\"cluster\" data-view=\"cluster\" data-compare=\"off\"><p class=\"compare-head compare-mine\" hidden></p><svg viewBox=\"-360 -300 720 600\" role=\"img\" aria-label=\"Cluster diagram\" preserveAspectRatio=\"xMidYMid meet\"></svg><div class=\"compare-pane\" data-view=\"compare\" hidden><p class=\"compare-head\"></p><svg viewBox=\"-360 -300 720 600\" role=\"img\" aria-label=\"The compared run's cluster\" preserveAspectRatio=\"xMidYMid meet\"></svg></div><p class=\"status\" data-view=\"status\" role=\"status\"></p></div>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -441,13 +441,13 @@ func workbench(scenarios []ScenarioLink, setupInHeader bool) templ.Component {
 		var templ_7745c5c3_Var18 string
 		templ_7745c5c3_Var18, templ_7745c5c3_Err = templ.JoinStringErrs("turn one on to see the failure the pattern prevents")
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/pattern.templ`, Line: 156, Col: 87}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/pattern.templ`, Line: 161, Col: 87}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var18))
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 34, "</small></h2><div class=\"toggles\"></div><div class=\"search\" data-view=\"search\"><button type=\"button\" data-action=\"find-failure\" title=\"Run random fault schedules with the variants in force until one breaks an invariant, then shrink it\">Find me a failure</button><div class=\"search-result\" aria-live=\"polite\"></div></div></section><div class=\"below-cluster\"><section class=\"box actions\" data-view=\"actions\" aria-label=\"Requests and actions\"><h2>Requests</h2><div class=\"forms\"></div></section><section class=\"box settings\" data-view=\"settings\" aria-label=\"Settings\" hidden><h2>Settings</h2><div class=\"params\"></div></section></div></div><aside class=\"side\">")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 34, "</small></h2><div class=\"toggles\"></div><div class=\"search\" data-view=\"search\"><button type=\"button\" data-action=\"compare\" title=\"Run the same seed and commands with other broken variants beside this run\">Compare side by side</button> <button type=\"button\" data-action=\"find-failure\" title=\"Run random fault schedules with the variants in force until one breaks an invariant, then shrink it\">Find me a failure</button><div class=\"search-result\" aria-live=\"polite\"></div></div></section><div class=\"below-cluster\"><section class=\"box actions\" data-view=\"actions\" aria-label=\"Requests and actions\"><h2>Requests</h2><div class=\"forms\"></div></section><section class=\"box settings\" data-view=\"settings\" aria-label=\"Settings\" hidden><h2>Settings</h2><div class=\"params\"></div></section></div></div><aside class=\"side\">")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

@@ -70,6 +70,8 @@ type frame struct {
 	// Story is the scenario being played (story.go): in a snapshot while
 	// one is open, in a delta when it changed; active false closes it.
 	Story *storyWire `json:"story,omitempty"`
+	// Compare is the twin run of compare mode (compare.go), when it changed.
+	Compare *compareWire `json:"compare,omitempty"`
 	// Search reports a "find me a failure" search (search.go).
 	Search *searchState `json:"search,omitempty"`
 	// Error frames.

@@ -49,16 +49,19 @@ type session struct {
 	queryC  chan func()            // reads of the run for HTTP exports, run on this goroutine (export.go)
 	searchC chan searchState       // reports of the search goroutine (search.go)
 	search  *search                // a search in progress
-	story   *story                 // a scenario being played (story.go)
-	room    *room.Room             // the room this run is presented to, if any (rooms.go)
-	lessons *Lessons               // where scenarios are found by name (lessons.go)
-	caps    *capabilities          // what its client may do; nil: anything within Limits (capabilities.go)
-	play    playState
-	conn    *conn
-	base    baseline
-	resync  bool
-	held    int // steps counted against the server's budget (hub.steps)
-	work    int // steps run or replayed for the message being handled
+	compare *compare               // the twin run of compare mode (compare.go)
+	// compareOff: compare mode was closed; the next frame tells the page.
+	compareOff bool
+	story      *story        // a scenario being played (story.go)
+	room       *room.Room    // the room this run is presented to, if any (rooms.go)
+	lessons    *Lessons      // where scenarios are found by name (lessons.go)
+	caps       *capabilities // what its client may do; nil: anything within Limits (capabilities.go)
+	play       playState
+	conn       *conn
+	base       baseline
+	resync     bool
+	held       int // steps counted against the server's budget (hub.steps)
+	work       int // steps run or replayed for the message being handled
 
 	mu        sync.Mutex // guards the fields read by the hub and the readers
 	detached  time.Time
@@ -610,11 +613,16 @@ func (s *session) flush() {
 	if s.resync {
 		s.resync = false
 		f := s.snapshotFrame()
+		s.attachCompare(&f, true)
 		s.send(mustJSON(s.own(f)))
 		s.publish(room.Snapshot, f)
 		return
 	}
-	if f, ok := s.deltaFrame(); ok {
+	f, ok := s.deltaFrame()
+	if s.attachCompare(&f, false) {
+		ok = true
+	}
+	if ok {
 		s.send(mustJSON(f))
 		s.publish(room.Delta, f)
 	}
@@ -720,7 +728,12 @@ func (s *session) do(m clientMsg) error {
 		if m.ID == nil {
 			return errors.New(`branch: which branch? ("id" is missing)`)
 		}
-		return s.switchBranch(*m.ID, m.Step)
+		if err := s.switchBranch(*m.ID, m.Step); err != nil {
+			return err
+		}
+		if s.compare != nil {
+			return s.rebuildTwin() // another branch: another log
+		}
 	case "step":
 		n := m.N
 		if n == 0 {
@@ -780,6 +793,10 @@ func (s *session) do(m clientMsg) error {
 				return s.capError(capReason)
 			}
 		}
+	case "compare":
+		return s.startCompare(m.Variants)
+	case "compare-off":
+		return s.stopCompare()
 	case "find-failure":
 		return s.startSearch()
 	case "find-cancel":
@@ -808,8 +825,11 @@ func (s *session) do(m clientMsg) error {
 		s.tree = branchTree{}
 		s.play.Playing = false
 		s.resync = true
+		if s.compare != nil {
+			return s.rebuildTwin()
+		}
 	default:
-		return fmt.Errorf("unknown message type %s (expected cmd, step, run, play, pause, back, seek, reset, branch, find-failure or find-cancel)", quote(m.Type))
+		return fmt.Errorf("unknown message type %s (expected cmd, step, run, play, pause, back, seek, reset, branch, compare, compare-off, find-failure or find-cancel)", quote(m.Type))
 	}
 	return nil
 }

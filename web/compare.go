@@ -1,0 +1,194 @@
+package web
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"clusterscope/engine"
+	"clusterscope/patterns/kit"
+)
+
+// Compare mode: beside the learner's run, a twin with the same seed and the
+// same commands but other broken variants (by default: the pattern as it
+// should be when a variant is on, the first variant when none is). The twin
+// follows the run by virtual time: it applies each command at the time the
+// run logged it (variant switches excepted: its variants are what is being
+// compared) and runs to the run's time. The two traces are compared event by
+// event as they grow; the first difference is where the runs diverge.
+
+// compareStepCap bounds the twin: a broken variant that storms (an election
+// every millisecond) stops following instead of eating the server.
+const compareStepCap = 300_000
+
+type compare struct {
+	sim      *engine.Sim
+	variants []string // switched on in the twin
+	applied  int      // commands of the run's log applied to the twin
+	matched  int      // leading trace events equal in both runs
+	diverged int      // the run's step of the first different event; -1: none yet
+	stopped  string   // why the twin stopped following, if it did
+	sent     []byte   // the last compare frame part sent
+}
+
+// compareWire is the twin as the page draws it (frame.Compare).
+type compareWire struct {
+	Variants   []string             `json:"variants"`
+	Step       int                  `json:"step"`
+	Time       int64                `json:"time"`
+	Nodes      []wireNode           `json:"nodes"`
+	Msgs       []engine.MessageView `json:"msgs"`
+	Cut        []engine.LinkView    `json:"cut"`
+	Violations []engine.Violation   `json:"violations"`
+	Diverged   int                  `json:"diverged"` // the run's step; -1: not (yet)
+	Differ     []string             `json:"differ"`   // nodes whose state differs now
+	Stopped    string               `json:"stopped,omitempty"`
+	Off        bool                 `json:"off,omitempty"`
+}
+
+// startCompare opens compare mode with the twin's variants (nil: the
+// default choice above).
+func (s *session) startCompare(variants *[]string) error {
+	var on []string
+	if variants != nil {
+		for _, v := range *variants {
+			if !s.pat.HasVariant(v) {
+				return fmt.Errorf("compare: no broken variant called %s", quote(v))
+			}
+		}
+		on = slices.Clone(*variants)
+	} else if w := s.sim.World(); !slices.ContainsFunc(s.meta.Variants, func(v kit.Variant) bool { return w.Variant(v.Name) }) && len(s.meta.Variants) > 0 {
+		on = []string{s.meta.Variants[0].Name}
+	}
+	slices.Sort(on)
+	s.compare = &compare{variants: on}
+	if err := s.rebuildTwin(); err != nil {
+		s.compare = nil
+		return err
+	}
+	return nil
+}
+
+// rebuildTwin starts the twin afresh and brings it to the run's time.
+func (s *session) rebuildTwin() error {
+	c := s.compare
+	cfg := s.cfg
+	cfg.Variants = map[string]bool{}
+	for _, v := range c.variants {
+		cfg.Variants[v] = true
+	}
+	twin, err := s.pat.NewSim(cfg)
+	if err != nil {
+		return fmt.Errorf("compare: %w", err)
+	}
+	c.sim, c.applied, c.matched, c.diverged, c.stopped, c.sent = twin, 0, 0, -1, "", nil
+	s.syncTwin()
+	return nil
+}
+
+// syncTwin brings the twin to the run's virtual time (rebuilding it when the
+// run went back) and compares the traces' new events.
+func (s *session) syncTwin() {
+	c := s.compare
+	if c == nil {
+		return
+	}
+	log := s.sim.Log()
+	if c.sim.Now() > s.sim.Now() || c.applied > len(log) {
+		_ = s.rebuildTwin() // same config as when it was built: cannot fail
+		return
+	}
+	if c.stopped != "" {
+		return
+	}
+	runTo := func(t time.Duration) {
+		if left := compareStepCap - c.sim.StepCount(); t > c.sim.Now() && left > 0 {
+			c.sim.RunFor(t-c.sim.Now(), left)
+		}
+	}
+	for ; c.applied < len(log); c.applied++ {
+		lc := log[c.applied]
+		if time.Duration(lc.At)*time.Microsecond > s.sim.Now() {
+			break
+		}
+		runTo(time.Duration(lc.At) * time.Microsecond)
+		if lc.Kind != engine.CmdVariant {
+			_ = c.sim.Apply(lc.Command) // a command this run refuses (a restart of a node that is up here) is skipped
+		}
+	}
+	runTo(s.sim.Now())
+	if c.sim.StepCount() >= compareStepCap {
+		c.stopped = fmt.Sprintf("the compared run stopped following at %d steps", compareStepCap)
+	}
+	if c.diverged < 0 {
+		mine, theirs := s.sim.Trace().Since(c.matched), c.sim.Trace().Since(c.matched)
+		for i := range min(len(mine), len(theirs)) {
+			if !sameEvent(mine[i], theirs[i]) {
+				c.diverged = mine[i].Step
+				break
+			}
+			c.matched++
+		}
+	}
+}
+
+func sameEvent(a, b engine.TraceEvent) bool {
+	return a.At == b.At && a.Kind == b.Kind && a.Node == b.Node && a.From == b.From && a.To == b.To && a.MsgKind == b.MsgKind && a.Text == b.Text
+}
+
+// compareFrame is the twin's part of the next frame: all of it when it
+// changed, nil when not (or when compare mode is off).
+func (s *session) compareFrame(force bool) *compareWire {
+	c := s.compare
+	if c == nil {
+		return nil
+	}
+	s.syncTwin()
+	v := c.sim.View()
+	nodes, _ := wireNodes(&v)
+	mine := s.sim.View()
+	myNodes, _ := wireNodes(&mine)
+	w := &compareWire{Variants: c.variants, Step: v.Step, Time: v.Time, Nodes: nodes, Msgs: v.InFlight, Cut: v.Cut,
+		Violations: v.Violations, Diverged: c.diverged, Differ: []string{}, Stopped: c.stopped}
+	if w.Variants == nil {
+		w.Variants = []string{}
+	}
+	if len(w.Violations) > 8 {
+		w.Violations = w.Violations[:8]
+	}
+	for i := range nodes {
+		if i < len(myNodes) && !bytes.Equal(mustJSON(nodes[i].Widgets), mustJSON(myNodes[i].Widgets)) {
+			w.Differ = append(w.Differ, nodes[i].ID)
+		}
+	}
+	j := mustJSON(w)
+	if !force && bytes.Equal(j, c.sent) {
+		return nil
+	}
+	c.sent = j
+	return w
+}
+
+// attachCompare puts the twin's part into f when it changed (force: always,
+// for a snapshot) and reports whether it did.
+func (s *session) attachCompare(f *frame, force bool) bool {
+	if s.compareOff {
+		s.compareOff = false
+		f.Compare = &compareWire{Off: true}
+		return true
+	}
+	f.Compare = s.compareFrame(force)
+	return f.Compare != nil
+}
+
+// stopCompare closes compare mode; the next frame says so.
+func (s *session) stopCompare() error {
+	if s.compare == nil {
+		return errors.New("compare-off: compare mode is not on")
+	}
+	s.compare = nil
+	s.compareOff = true
+	return nil
+}

@@ -1,0 +1,43 @@
+package web_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"clusterscope/web/browsertest"
+
+	"github.com/chromedp/chromedp"
+)
+
+// A learner on Majority Quorum as it should be compares it with "quorum =
+// ⌊N/2⌋" on the same seed: both clusters side by side, the step where they
+// first differ named and marked on the timeline, each run's verdict shown
+// (only the compared one breaks), and the button there seeks to that step.
+func TestBrowserCompareSideBySide(t *testing.T) {
+	ts := startServer(t)
+	for _, size := range [][2]int{{1024, 768}, {1366, 768}, {1920, 1080}} {
+		b := browsertest.Tab(t, size[0], size[1])
+		do(t, b, "open the page", chromedp.Navigate(ts.URL+"/patterns/majority-quorum?seed=1"))
+		poll[bool](t, b, "the page", `!!document.querySelector('[data-action="compare"]') && !!document.querySelector('[data-view="cluster"] [data-node]')`)
+		do(t, b, "compare", chromedp.Click(`[data-action="compare"]`, chromedp.NodeVisible))
+		poll[bool](t, b, "the twin drawn", `document.querySelectorAll('[data-view="compare"] [data-node]').length === document.querySelectorAll('[data-view="cluster"] > svg [data-node]').length`)
+		do(t, b, "run 2 s", chromedp.Evaluate[chromedp.Void](`window.clusterscope.send({type:'run', dur:'2s'})`))
+		poll[bool](t, b, "the divergence named", `!!document.querySelector('[data-action="seek-divergence"]') && !!document.querySelector('.tl-tick.diverge')`)
+		poll[bool](t, b, "the twin broken", `document.querySelector('[data-view="compare"] .compare-head .bad') !== null`)
+		mine := eval[string](t, b, `document.querySelector('.compare-mine').innerText`)
+		if !strings.Contains(mine, "nothing broken") {
+			t.Errorf("this run's verdict: %q", mine)
+		}
+		if !eval[bool](t, b, `document.querySelector('[data-view="compare"] [data-node].violating') !== null`) {
+			t.Error("no node of the compared run is drawn as violating")
+		}
+		viewportShot(t, b, fmt.Sprintf("compare-%dx%d", size[0], size[1]))
+		want := eval[int](t, b, `+document.querySelector('[data-action="seek-divergence"]').textContent.match(/\d+/)[0]`)
+		do(t, b, "go to the divergence", chromedp.Click(`[data-action="seek-divergence"]`, chromedp.NodeVisible))
+		poll[bool](t, b, "the run at that step", fmt.Sprintf(`%s === %d`, stepExpr, want))
+		do(t, b, "stop comparing", chromedp.Click(`[data-action="compare"]`, chromedp.NodeVisible))
+		poll[bool](t, b, "the twin gone", `document.querySelector('[data-view="compare"]').hidden`)
+		noBrowserErrors(t, b)
+	}
+}
