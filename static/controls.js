@@ -319,6 +319,7 @@ export class Controls {
       case 'p': this.openPartition(); break;
       case 'h': app.cmd({ kind: 'heal' }); break;
       case 'm': app.cmd({ kind: 'manual', on: !app.state.manual }); break;
+      case 'd': app.send(app.state.compare ? { type: 'compare-off' } : { type: 'compare' }); break;
       case '?': this.help.showModal(); break;
       default:
         if (/^[1-9]$/.test(e.key)) {
