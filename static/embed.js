@@ -56,6 +56,7 @@ if (root && app) {
     const f = e.detail;
     if (f.type === 'snapshot' && !started) {
       started = true;
+      if (root.dataset.compareOnLoad === 'true') app.send({ type: 'compare' });
       if (autoplay && !scenario) app.send({ type: 'play' });
     }
     if (f.story || f.type === 'snapshot') story = f.story || null;

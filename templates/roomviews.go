@@ -21,6 +21,8 @@ type EmbedPage struct {
 	Title    string
 	Controls string // "full" or "minimal"
 	Autoplay bool
+	// Compare opens compare mode (the twin run beside the cluster) at once.
+	Compare  bool
 	Scenario string
 	// Link is the pattern's own page on this server, for "open in clusterscope".
 	Link string

@@ -41,3 +41,14 @@ func TestBrowserCompareSideBySide(t *testing.T) {
 		noBrowserErrors(t, b)
 	}
 }
+
+// An instructor's page embeds a pattern with compare=1: the frame opens with
+// the compared run drawn beside the cluster.
+func TestBrowserEmbedOpensCompareMode(t *testing.T) {
+	ts := startServer(t)
+	b := browsertest.Tab(t, 1366, 768)
+	do(t, b, "open the embed", chromedp.Navigate(ts.URL+"/embed/majority-quorum?compare=1"))
+	poll[bool](t, b, "the twin drawn", `document.querySelector('[data-view="cluster"]').dataset.compare === 'on' && document.querySelectorAll('[data-view="compare"] [data-node]').length > 0`)
+	viewportShot(t, b, "embed-compare-1366x768")
+	noBrowserErrors(t, b)
+}

@@ -410,11 +410,12 @@ func (s *Server) handleEmbed(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	autoplay := q.Get("autoplay") == "1" || q.Get("autoplay") == "true"
+	compare := q.Get("compare") == "1" || q.Get("compare") == "true"
 	h := w.Header()
 	h.Set("Content-Security-Policy", embedCSP(s.frameAncestors))
 	h.Del("X-Frame-Options")
 	s.render(w, r, http.StatusOK, templates.Embed(s.chrome(), templates.EmbedPage{
-		ID: p.ID, Title: p.Title, Controls: controls, Autoplay: autoplay, Scenario: scenario, Link: "/patterns/" + p.ID,
+		ID: p.ID, Title: p.Title, Controls: controls, Autoplay: autoplay, Compare: compare, Scenario: scenario, Link: "/patterns/" + p.ID,
 	}))
 }
 
