@@ -218,7 +218,7 @@ func (p *Player) step() (out Outcome, err error) {
 		out.SimStep, out.At = p.sim.StepCount(), int64(p.sim.Now()/time.Microsecond)
 	}()
 	switch st.Kind {
-	case StepSay, StepQuestion:
+	case StepSay, StepQuestion, StepCompare:
 	case StepRun:
 		var e error
 		out.Ran, out.Held, e = p.run(st)

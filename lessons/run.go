@@ -150,6 +150,8 @@ func (w *transcript) step(o Outcome, opt RunOptions, err error) {
 			mark = "✗"
 		}
 		head("expect", st.Expect.Condition+"  "+mark)
+	case StepCompare:
+		head("compare", st.Compare.String())
 	}
 	w.events(o.Events, opt)
 	if st.Kind == StepRun && err == nil {

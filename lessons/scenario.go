@@ -31,6 +31,9 @@ const (
 	StepCommand  = "command"  // a change from outside: Step.Command
 	StepQuestion = "question" // a prediction the learner makes (YAML: pause with a question)
 	StepExpect   = "expect"   // a condition that must hold
+	// StepCompare opens or closes the page's compare mode (a twin run with
+	// other broken variants beside the cluster). Headless it changes nothing.
+	StepCompare = "compare"
 )
 
 // Scenario is one parsed and checked scenario file, ready to play.
@@ -68,6 +71,24 @@ type Step struct {
 	Select   *MsgSelector    `json:"select,omitempty"`
 	Question *Question       `json:"question,omitempty"`
 	Expect   *Expect         `json:"expect,omitempty"`
+	Compare  *CompareSpec    `json:"compare,omitempty"`
+}
+
+// CompareSpec is a compare step: on with the twin's variants (none given:
+// the page's default choice), or off.
+type CompareSpec struct {
+	On       bool     `json:"on"`
+	Variants []string `json:"variants,omitempty"`
+}
+
+func (c *CompareSpec) String() string {
+	switch {
+	case !c.On:
+		return "off"
+	case len(c.Variants) > 0:
+		return "on, with " + strings.Join(c.Variants, ", ")
+	}
+	return "on"
 }
 
 // RunSpec says how far to let the cluster run. Exactly one of For, Until, Steps

@@ -16,7 +16,7 @@ import (
 // every engine command (engine.Commands), whose parsing and export live
 // below and in export.go; TestEveryCommandRoundTrips checks both.
 var stepKinds = func() []string {
-	kinds := []string{"say", "run", "pause", "expect"}
+	kinds := []string{"say", "run", "pause", "expect", StepCompare}
 	for _, c := range engine.Commands {
 		if !slices.Contains(kinds, c.Kind) {
 			kinds = append(kinds, c.Kind)
@@ -65,6 +65,9 @@ func (p *scenarioParser) step(item ast.Node) (Step, bool) {
 	case "expect":
 		st.Kind = StepExpect
 		st.Expect = p.expect(val)
+	case StepCompare:
+		st.Kind = StepCompare
+		st.Compare = p.compare(val)
 	case "pause":
 		if m, ok := mappingPairs(unwrap(val)); ok && hasKey(m, "question") {
 			st.Kind = StepQuestion
@@ -88,6 +91,34 @@ func (p *scenarioParser) step(item ast.Node) (Step, bool) {
 		st.Command = c
 	}
 	return st, len(p.errs) == before
+}
+
+// compare reads "compare: on" / "off", or "compare: {variants: [...]}".
+func (p *scenarioParser) compare(n ast.Node) *CompareSpec {
+	if _, ok := unwrap(n).(*ast.MappingNode); !ok {
+		on, _ := p.boolean(n, "compare")
+		return &CompareSpec{On: on}
+	}
+	f, _, ok := p.fields(n, "compare", []string{"variants"}, false)
+	if !ok {
+		return nil
+	}
+	c := &CompareSpec{On: true}
+	if f["variants"] == nil {
+		return c
+	}
+	for _, item := range p.list(f["variants"], "compare variants") {
+		name, ok := p.text(item, "variant")
+		if !ok {
+			continue
+		}
+		if !p.sc.pattern.HasVariant(name) {
+			p.errAt(item, "%s has no variant %q (it has: %s)", p.sc.pattern.Title, name, variantNames(p.sc.pattern))
+			continue
+		}
+		c.Variants = append(c.Variants, name)
+	}
+	return c
 }
 
 func hasKey(pairs []*ast.MappingValueNode, k string) bool {

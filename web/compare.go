@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"clusterscope/engine"
+	"clusterscope/lessons"
 	"clusterscope/patterns/kit"
 )
 
@@ -181,6 +182,48 @@ func (s *session) attachCompare(f *frame, force bool) bool {
 	}
 	f.Compare = s.compareFrame(force)
 	return f.Compare != nil
+}
+
+// syncStoryCompare opens or closes compare mode as the last compare step the
+// story played says; a compare mode the story opened closes when the story
+// goes back before its step or ends.
+func (s *session) syncStoryCompare() {
+	var want *lessons.CompareSpec
+	at := -1
+	if s.story != nil {
+		for i := len(s.story.played) - 1; i >= 0; i-- {
+			if p := s.story.played[i]; p.out.Step != nil && p.out.Step.Kind == lessons.StepCompare {
+				want, at = p.out.Step.Compare, p.out.Index
+				break
+			}
+		}
+	}
+	// Each compare step acts once, when it is played: the learner may open
+	// or close compare mode by hand afterwards.
+	if at == s.storyCompareAt {
+		return
+	}
+	s.storyCompareAt = at
+	switch {
+	case want == nil:
+		if s.compareByStory && s.compare != nil {
+			_ = s.stopCompare()
+		}
+		s.compareByStory = false
+	case !want.On:
+		if s.compare != nil {
+			_ = s.stopCompare()
+		}
+	default:
+		var vs *[]string
+		if len(want.Variants) > 0 {
+			vs = &want.Variants
+		}
+		s.compare = nil
+		if s.startCompare(vs) == nil {
+			s.compareByStory = true
+		}
+	}
 }
 
 // stopCompare closes compare mode; the next frame says so.

@@ -52,3 +52,26 @@ func TestBrowserEmbedOpensCompareMode(t *testing.T) {
 	viewportShot(t, b, "embed-compare-1366x768")
 	noBrowserErrors(t, b)
 }
+
+// Majority Quorum's broken story opens compare mode with its compare step:
+// the run with half a quorum and the pattern as it should be side by side.
+// Going back to the story's start, before that step, closes it again.
+func TestBrowserStoryOpensCompareMode(t *testing.T) {
+	ts := startServer(t)
+	b := browsertest.Tab(t, 1366, 768)
+	do(t, b, "open the page", chromedp.Navigate(ts.URL+"/patterns/majority-quorum"))
+	poll[bool](t, b, "the cluster", `document.querySelectorAll('[data-view="cluster"] > svg [data-node]').length === 7`)
+	do(t, b, "open the story", chromedp.Click(`.scenario-list [data-scenario="1-two-halves"]`, chromedp.NodeVisible))
+	poll[bool](t, b, "the story", `document.querySelector('[data-view="story"]').dataset.active === 'true'`)
+	// Answer any question with its first choice, else go on, until compare mode opens.
+	poll[bool](t, b, "compare mode opened by the story", `document.querySelector('[data-view="cluster"]').dataset.compare === 'on' || (() => {
+		const q = document.querySelector('[data-view="question"][data-answered="false"] [data-choice="0"]');
+		if (q) q.click(); else window.clusterscope.send({type: 'scenario-next'});
+		return false; })()`)
+	if got := eval[string](t, b, `document.querySelector('[data-view="compare"] .compare-head').innerText`); !strings.Contains(got, "the pattern as it should be") {
+		t.Errorf("compared run: %q", got)
+	}
+	do(t, b, "back to the story's start", chromedp.Evaluate[chromedp.Void](`window.clusterscope.send({type: 'scenario-restart'})`))
+	poll[bool](t, b, "compare mode closed", `document.querySelector('[data-view="cluster"]').dataset.compare === 'off'`)
+	noBrowserErrors(t, b)
+}

@@ -52,16 +52,19 @@ type session struct {
 	compare *compare               // the twin run of compare mode (compare.go)
 	// compareOff: compare mode was closed; the next frame tells the page.
 	compareOff bool
-	story      *story        // a scenario being played (story.go)
-	room       *room.Room    // the room this run is presented to, if any (rooms.go)
-	lessons    *Lessons      // where scenarios are found by name (lessons.go)
-	caps       *capabilities // what its client may do; nil: anything within Limits (capabilities.go)
-	play       playState
-	conn       *conn
-	base       baseline
-	resync     bool
-	held       int // steps counted against the server's budget (hub.steps)
-	work       int // steps run or replayed for the message being handled
+	// compareByStory: the scenario's compare step opened it (story.go).
+	compareByStory bool
+	storyCompareAt int           // the story's compare step last acted on (-1: none)
+	story          *story        // a scenario being played (story.go)
+	room           *room.Room    // the room this run is presented to, if any (rooms.go)
+	lessons        *Lessons      // where scenarios are found by name (lessons.go)
+	caps           *capabilities // what its client may do; nil: anything within Limits (capabilities.go)
+	play           playState
+	conn           *conn
+	base           baseline
+	resync         bool
+	held           int // steps counted against the server's budget (hub.steps)
+	work           int // steps run or replayed for the message being handled
 
 	mu        sync.Mutex // guards the fields read by the hub and the readers
 	detached  time.Time
@@ -174,7 +177,7 @@ func (s *Server) newSession(sp sessionParams, ip string) (sess *session, warn er
 		id: newSessionID(), ip: ip, pat: sp.pattern, hub: s.hub, lim: s.limits, log: s.log, refused: s.refused,
 		exportKey: newSessionID(),
 		in:        make(chan inbound, 16), attachC: make(chan *conn), detachC: make(chan *conn), evictC: make(chan struct{}, 1), done: make(chan struct{}), queryC: make(chan func()), searchC: make(chan searchState, 1),
-		play: playState{Speed: 1}, lessons: s.lessons, caps: sp.caps, cmds: newBucket(s.limits.CommandsPerSecond, s.limits.CommandBurst, now),
+		play: playState{Speed: 1}, storyCompareAt: -1, lessons: s.lessons, caps: sp.caps, cmds: newBucket(s.limits.CommandsPerSecond, s.limits.CommandBurst, now),
 	}
 	if target := replayTarget(sp.log, sp.step); target > 0 {
 		if !s.hub.replays.try() {
@@ -606,6 +609,7 @@ func (s *session) safeStep() (n int) {
 
 // flush sends what changed since the last frame (or a snapshot after a gap).
 func (s *session) flush() {
+	s.syncStoryCompare()
 	if s.conn == nil {
 		s.resync = true
 		return

@@ -304,6 +304,12 @@ func itemOf(p playedStep, answers map[int]int, actions map[string]string) storyI
 		}
 		it.Text = c.String()
 		it.Plain = commandPlain(c, actions)
+	case lessons.StepCompare:
+		it.Text = "compare side by side: " + s.Compare.String()
+		it.Plain = "The same seed and commands with other broken variants, beside this run."
+		if !s.Compare.On {
+			it.Plain = "Back to one run."
+		}
 	case lessons.StepExpect:
 		it.Text = s.Expect.Condition
 		if s.Expect.Message != "" {
