@@ -58,6 +58,8 @@ func TestBrowserPresenterAndFollower(t *testing.T) {
 	}
 	do(t, pres, "PageUp", chromedp.KeyEvent(kb.PageUp))
 	poll[bool](t, fol, "the step back", `document.querySelector('[data-step]').dataset.step === '2'`)
+	// Under load the follower can hear of it before the presenter's own page does.
+	poll[bool](t, pres, "the step back on the presenter's page", `document.querySelector('[data-step]').dataset.step === '2'`)
 
 	// The follower's keys are refused by the server.
 	do(t, fol, "→ as a follower", chromedp.KeyEvent(kb.ArrowRight))

@@ -67,6 +67,9 @@ func TestLimitCheckedBeforeReplay(t *testing.T) {
 	if !sess.attach(&conn{out: make(chan []byte, 4), closeC: make(chan closeReq, 1), done: make(chan struct{})}) {
 		t.Fatal("the session ended")
 	}
+	// The session's goroutine marks itself attached just after taking the
+	// connection; until then the hub may reclaim it as an abandoned tab.
+	pollUntil(t, "the session attached", func() bool { return sess.detachedSince().IsZero() })
 	before := builds.Load()
 	if _, _, err := srv.newSession(sp, "10.0.0.1"); err == nil {
 		t.Fatal("a second session from the same address was accepted")
