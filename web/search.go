@@ -3,9 +3,6 @@ package web
 import (
 	"context"
 	"errors"
-	"net/url"
-	"strconv"
-	"strings"
 	"time"
 
 	"clusterscope/engine"
@@ -156,7 +153,7 @@ func runSearch(ctx context.Context, c *kit.Cluster, cfg engine.Config, on []stri
 		if shrunk, err := sweep.Shrink(c, run, r, sweep.Options{}, 0); err == nil {
 			st.Step, st.Commands, st.Text, log = shrunk.Step, len(shrunk.Log), shrunk.Text, shrunk.Log
 		}
-		st.Query = linkQuery(run, st.Step, log)
+		st.Query = share.RunQuery(run, st.Step, log).Encode()
 		st.Elapsed = time.Since(start).Milliseconds()
 		return st
 	}
@@ -167,23 +164,4 @@ func runSearch(ctx context.Context, c *kit.Cluster, cfg engine.Config, on []stri
 		st.State = "nothing" // seeds or time ran out without a failure: say how many ran
 	}
 	return st
-}
-
-// linkQuery is the page query that replays log on cfg to step (the same
-// keys app.js's runQuery writes).
-func linkQuery(cfg engine.Config, step int, log []engine.LoggedCommand) string {
-	q := url.Values{}
-	q.Set("seed", strconv.FormatUint(cfg.Seed, 10))
-	q.Set("nodes", strconv.Itoa(len(cfg.Nodes)))
-	if on := sortedTrue(cfg.Variants); len(on) > 0 {
-		q.Set("variants", strings.Join(on, ","))
-	}
-	if cfg.Setup != "" {
-		q.Set("setup", cfg.Setup)
-	}
-	q.Set("step", strconv.Itoa(step))
-	if len(log) > 0 {
-		q.Set("log", share.EncodeLog(log))
-	}
-	return q.Encode()
 }

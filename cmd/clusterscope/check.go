@@ -5,10 +5,8 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"net/url"
 	"os"
 	"runtime"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -225,30 +223,8 @@ func printShrunk(w io.Writer, p *patterns.Pattern, c *kit.Cluster, cfg engine.Co
 	if !link {
 		return
 	}
-	q := url.Values{}
-	q.Set("seed", strconv.FormatUint(cfg.Seed, 10))
-	q.Set("nodes", strconv.Itoa(len(cfg.Nodes)))
-	if vs := sortedOn(cfg.Variants); len(vs) > 0 {
-		q.Set("variants", strings.Join(vs, ","))
-	}
-	if cfg.Setup != "" {
-		q.Set("setup", cfg.Setup)
-	}
-	q.Set("step", strconv.Itoa(s.Step))
-	q.Set("log", share.EncodeLog(s.Log))
+	q := share.RunQuery(cfg, s.Step, s.Log)
 	fmt.Fprintf(w, "open: http://localhost:8080/patterns/%s?%s\n", p.ID, q.Encode())
-}
-
-// sortedOn lists the variants switched on, by name.
-func sortedOn(m map[string]bool) []string {
-	var on []string
-	for k, v := range m {
-		if v {
-			on = append(on, k)
-		}
-	}
-	sort.Strings(on)
-	return on
 }
 
 // printSchedule shows the last commands applied before the failing step.

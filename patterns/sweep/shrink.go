@@ -39,13 +39,10 @@ type Shrunk struct {
 // does.
 func ReplaySchedule(c *kit.Cluster, cfg engine.Config, schedule []engine.LoggedCommand, opt Options) Result {
 	opt = opt.withDefaults()
-	res := Result{Seed: cfg.Seed}
-	s, err := engine.New(cfg, c.Model(cfg))
-	if err != nil {
-		res.Failed, res.Invariant, res.Text = true, "config", err.Error()
+	s, res, ok := start(c, cfg)
+	if !ok {
 		return res
 	}
-	res.Sim = s
 	budget := opt.MaxSteps
 	broke := func() bool { return !opt.KeepGoing && len(s.Violations()) > 0 }
 	runTo := func(t time.Duration) {

@@ -101,17 +101,26 @@ func (r Result) String() string {
 	return fmt.Sprintf("seed %d: %s broke at step %d: %s", r.Seed, r.Invariant, r.Step, r.Text)
 }
 
-// Run plays one seeded schedule against the cluster; cfg.Seed is the seed
-// (it also seeds the simulation).
-func Run(c *kit.Cluster, cfg engine.Config, opt Options) Result {
-	opt = opt.withDefaults()
+// start builds the run; a config the engine refuses is the run's failure.
+func start(c *kit.Cluster, cfg engine.Config) (*engine.Sim, Result, bool) {
 	res := Result{Seed: cfg.Seed}
 	s, err := engine.New(cfg, c.Model(cfg))
 	if err != nil {
 		res.Failed, res.Invariant, res.Text = true, "config", err.Error()
-		return res
+		return nil, res, false
 	}
 	res.Sim = s
+	return s, res, true
+}
+
+// Run plays one seeded schedule against the cluster; cfg.Seed is the seed
+// (it also seeds the simulation).
+func Run(c *kit.Cluster, cfg engine.Config, opt Options) Result {
+	opt = opt.withDefaults()
+	s, res, ok := start(c, cfg)
+	if !ok {
+		return res
+	}
 	g := &gen{c: c, s: s, w: s.World(), r: rand.New(rand.NewPCG(cfg.Seed, 0x7377656570)),
 		nodes: append(append([]string(nil), cfg.Nodes...), cfg.Standby...), clients: cfg.Clients, membership: len(cfg.Standby) > 0}
 	budget := opt.MaxSteps

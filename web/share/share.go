@@ -10,6 +10,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
+	"sort"
+	"strconv"
 	"strings"
 
 	"clusterscope/engine"
@@ -54,6 +57,32 @@ func EncodeLog(log []engine.LoggedCommand) string {
 		return z
 	}
 	return plain
+}
+
+// RunQuery is the pattern page's query that replays log on cfg and stops
+// at step: the keys the page itself writes (static/app.js runQuery).
+func RunQuery(cfg engine.Config, step int, log []engine.LoggedCommand) url.Values {
+	q := url.Values{}
+	q.Set("seed", strconv.FormatUint(cfg.Seed, 10))
+	q.Set("nodes", strconv.Itoa(len(cfg.Nodes)))
+	var on []string
+	for name, v := range cfg.Variants {
+		if v {
+			on = append(on, name)
+		}
+	}
+	if len(on) > 0 {
+		sort.Strings(on)
+		q.Set("variants", strings.Join(on, ","))
+	}
+	if cfg.Setup != "" {
+		q.Set("setup", cfg.Setup)
+	}
+	q.Set("step", strconv.Itoa(step))
+	if len(log) > 0 {
+		q.Set("log", EncodeLog(log))
+	}
+	return q
 }
 
 // DecodeLog reads a log written by EncodeLog (either form) and checks that

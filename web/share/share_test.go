@@ -116,3 +116,20 @@ func TestQRSVGDrawsTheCode(t *testing.T) {
 		t.Error("the SVG has no 4-module quiet zone")
 	}
 }
+
+// The query names the run as the page does: variants sorted, the log as
+// EncodeLog writes it, and what the page would not write left out.
+func TestRunQuery(t *testing.T) {
+	cfg := engine.Config{Seed: 7, Nodes: []string{"athens", "byzantium", "cyrene"}, Variants: map[string]bool{"b-flaw": true, "a-flaw": true, "off": false}}
+	log := sampleLog(3)
+	q := RunQuery(cfg, 42, log)
+	if got := q.Get("seed") + " " + q.Get("nodes") + " " + q.Get("variants") + " " + q.Get("step"); got != "7 3 a-flaw,b-flaw 42" {
+		t.Fatalf("query: %s", got)
+	}
+	if q.Get("log") != EncodeLog(log) || q.Has("setup") {
+		t.Fatalf("log or setup: %v", q)
+	}
+	if q := RunQuery(engine.Config{Setup: "single-node"}, 0, nil); q.Get("setup") != "single-node" || q.Has("log") || q.Has("variants") {
+		t.Fatalf("setup, no log: %v", q)
+	}
+}
