@@ -377,3 +377,22 @@ func TestEmbedScenarioNames(t *testing.T) {
 	getBody(t, ts.URL+"/embed/leader-and-followers?scenario=nope", http.StatusNotFound)
 	getBody(t, ts.URL+"/embed/heartbeat?scenario=1-election", http.StatusNotFound) // another pattern's
 }
+
+// The presenter compares; the followers see both runs, and see it end.
+func TestRoomFollowersSeeCompareMode(t *testing.T) {
+	_, ts := newRoomServer(t, Options{})
+	p, _, rm := present(t, ts)
+	f := mustDial(t, ts, "/rooms/"+rm.Code+"/ws")
+	f.runtil("the presenter's run", func(x rframe) bool { return x.Type == "snapshot" })
+	p.send(`{"type":"compare","variants":["lossy"]}`)
+	got := f.runtil("the compared run", func(x rframe) bool { return strings.Contains(x.raw, `"compare":`) })
+	if !strings.Contains(got.raw, `"variants":["lossy"]`) {
+		t.Fatalf("follower's compare frame: %.300s", got.raw)
+	}
+	p.send(`{"type":"step","n":3}`)
+	if got = f.runtil("the twin following", func(x rframe) bool { return x.Step == 3 }); !strings.Contains(got.raw, `"compare":`) {
+		t.Fatalf("the step reached the follower without the compared run: %.300s", got.raw)
+	}
+	p.send(`{"type":"compare-off"}`)
+	f.runtil("compare mode ended", func(x rframe) bool { return strings.Contains(x.raw, `"compare":{`) && strings.Contains(x.raw, `"off":true`) })
+}
