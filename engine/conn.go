@@ -44,6 +44,7 @@ type conn struct {
 	id       ConnID
 	ends     [2]int // process indexes: the dialer, the other end
 	dead     bool
+	drain    [2]bool // per direction (dir): closed, but what was sent still arrives
 	told     [2]bool // the end knows the connection is gone
 	inFlight int
 	lastDue  [2]time.Duration // per direction (dir): no delivery before the previous one
@@ -109,8 +110,9 @@ func (s *Sim) sendOn(p *proc, id ConnID, msg Message) {
 	s.sendVia(p, s.procs[c.ends[1-c.dir(p.index)]].id, msg, c)
 }
 
-// closeConn is a process closing its end: what is in flight on the
-// connection is lost and the peer hears of it after the link's delay.
+// closeConn is a process closing its end, as TCP's close does: what it sent
+// still arrives, then the peer hears the connection is closed; what was on
+// its way to it is lost, and so is what the peer sends before it hears.
 func (s *Sim) closeConn(p *proc, id ConnID) {
 	c := s.connByID(id)
 	if c == nil || !c.has(p.index) {
@@ -122,10 +124,10 @@ func (s *Sim) closeConn(p *proc, id ConnID) {
 	}
 	c.told[end] = true
 	if !c.dead {
-		c.dead = true
-		s.loseOn(c, "connection closed by "+p.id)
-		peer := c.ends[1-end]
-		s.tell(c, 1-end, "closed by "+p.id, s.dueTime(&s.links[p.index][peer], 0))
+		c.dead, c.drain[end] = true, true
+		s.loseOn(c, 1-end, "connection closed by "+p.id)
+		at := max(c.lastDue[end], s.dueTime(&s.links[p.index][c.ends[1-end]], 0))
+		s.tell(c, 1-end, "closed by "+p.id, at)
 	}
 	s.forgetConn(c)
 }
@@ -134,7 +136,7 @@ func (s *Sim) closeConn(p *proc, id ConnID) {
 // ends hear of it now.
 func (s *Sim) breakConn(c *conn, why string) {
 	c.dead = true
-	s.loseOn(c, why)
+	s.loseOn(c, -1, why)
 	s.tell(c, 0, "reset", s.now)
 	s.tell(c, 1, "reset", s.now)
 	s.forgetConn(c)
@@ -149,20 +151,21 @@ func (s *Sim) dropConns(p *proc) {
 			continue
 		}
 		c.told[c.dir(p.index)] = true
-		if !c.dead {
-			c.dead = true
-			s.loseOn(c, "connection reset ("+p.id+" stopped)")
+		if !c.dead || c.drain[0] || c.drain[1] {
+			c.dead, c.drain = true, [2]bool{}
+			s.loseOn(c, -1, "connection reset ("+p.id+" stopped)")
 		}
 		s.forgetConn(c)
 	}
 }
 
-func (s *Sim) loseOn(c *conn, why string) {
+// loseOn loses what is in flight on c in direction dir (-1: both).
+func (s *Sim) loseOn(c *conn, dir int, why string) {
 	if c.inFlight == 0 {
 		return
 	}
 	for _, m := range append([]*inFlight(nil), s.flight...) {
-		if !m.gone && m.conn == c {
+		if !m.gone && m.conn == c && (dir < 0 || c.dir(m.from) == dir) {
 			s.lose(m, why)
 		}
 	}

@@ -298,3 +298,25 @@ func TestAConnectionBreaksRatherThanSkipAMessage(t *testing.T) {
 		t.Fatalf("byzantium was told %+v, want the reset", got)
 	}
 }
+
+func TestClosingDeliversWhatWasSentThenTellsThePeer(t *testing.T) {
+	s := newWire(t, jittery)
+	act(t, s, "athens", "dial", "to", "byzantium")
+	id := wire(t, s, "athens").conns["byzantium"]
+	act(t, s, "athens", "send", "to", "byzantium", "count", "5")
+	act(t, s, "athens", "close", "to", "byzantium")
+	// byzantium answers on the connection before it hears of the close.
+	wire(t, s, "byzantium").conns["athens"] = id
+	act(t, s, "byzantium", "send", "to", "athens", "count", "1")
+	s.Stabilize(1000)
+	b := wire(t, s, "byzantium")
+	if !reflect.DeepEqual(b.got, sentOrder(id, 5)) {
+		t.Fatalf("byzantium got %v, want all five frames sent before the close, in order", b.got)
+	}
+	if want := []ConnClosed{{Conn: id, Peer: "athens", Reason: "closed by athens"}}; !reflect.DeepEqual(b.closed, want) {
+		t.Fatalf("byzantium was told %+v, want %+v", b.closed, want)
+	}
+	if a := wire(t, s, "athens"); len(a.got) != 0 || len(a.closed) != 0 {
+		t.Fatalf("athens, which closed, still got %v and was told %+v", a.got, a.closed)
+	}
+}

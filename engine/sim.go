@@ -444,7 +444,7 @@ func (s *Sim) deliver(m *inFlight) StepInfo {
 		s.lose(m, p.id+" is not in the cluster")
 		return StepInfo{Kind: "drop", Node: p.id, From: from.id, Msg: id, Text: p.id + " is not in the cluster"}
 	}
-	if m.conn != nil && m.conn.dead {
+	if c := m.conn; c != nil && c.dead && !c.drain[c.dir(m.from)] {
 		s.refuse(m)
 		return StepInfo{Kind: "drop", Node: p.id, From: from.id, Msg: id, Text: "connection reset by " + p.id}
 	}
