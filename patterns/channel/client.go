@@ -88,7 +88,7 @@ func (c *Client) Handle(env engine.Env, ev engine.Event) {
 		case m.Err != "":
 			c.finish(env, m.ID, nil, engine.OpFail, op.String()+" failed: "+m.Err)
 		case op.Kind == opWrite:
-			c.finish(env, m.ID, nil, engine.OpOK, op.String()+" ok")
+			c.finish(env, m.ID, "ok", engine.OpOK, op.String()+" ok")
 		default:
 			c.finish(env, m.ID, ReadOut{Value: m.Value}, engine.OpOK, op.String()+" → "+quote(m.Value))
 		}
