@@ -87,8 +87,9 @@ func (l *leader) flush(env engine.Env, ch *channel) {
 }
 
 // sendOnce is the broken variant's way: a fresh connection for one message.
-func sendOnce(env engine.Env, to string, msg engine.Message) {
-	if c := env.Dial(to); c != 0 {
+func (ch *channel) sendOnce(env engine.Env, msg engine.Message) {
+	if c := env.Dial(ch.peer); c != 0 {
+		ch.opened++
 		env.SendOn(c, msg)
 	}
 }
@@ -110,11 +111,11 @@ func (l *leader) tick(env engine.Env) {
 			if ch.acked < len(l.log) && now-ch.progress > idle {
 				engine.Notef(env, "athens resends #%d..#%d to %s, each on a new connection", engine.D(ch.acked+1), engine.D(len(l.log)), engine.S(ch.peer))
 				for seq := ch.acked + 1; seq <= len(l.log); seq++ {
-					sendOnce(env, ch.peer, Frame{Seq: seq, Entry: l.log[seq-1]})
+					ch.sendOnce(env, Frame{Seq: seq, Entry: l.log[seq-1]})
 				}
 				ch.progress = now
 			}
-			sendOnce(env, ch.peer, Heartbeat{Seq: len(l.log)})
+			ch.sendOnce(env, Heartbeat{Seq: len(l.log)})
 			continue
 		}
 		if ch.conn == 0 {
@@ -138,7 +139,7 @@ func (l *leader) receive(env engine.Env, ev engine.Event) {
 		env.Send(ev.From, Reply{ID: m.ID, OK: true})
 		for _, ch := range l.channels {
 			if perRequest(env) {
-				sendOnce(env, ch.peer, Frame{Seq: seq, Entry: e})
+				ch.sendOnce(env, Frame{Seq: seq, Entry: e})
 				ch.next = seq + 1
 			} else if ch.conn != 0 {
 				l.flush(env, ch)
@@ -181,7 +182,7 @@ func (l *leader) snapshot(env engine.Env, to string) {
 	kb := env.Param(ParamSnapshotKB, defSnapshotKB)
 	msg := Snapshot{Bytes: kb * 1000}
 	if perRequest(env) {
-		sendOnce(env, to, msg)
+		ch.sendOnce(env, msg)
 	} else if ch.conn != 0 {
 		env.SendOn(ch.conn, msg)
 	} else {

@@ -12,7 +12,6 @@ const (
 	wChannels = "channels"
 	wLog      = "log"
 	wSilence  = "silence (vs idle timeout)"
-	wWire     = "the wire (athens ↔ followers)"
 )
 
 // shownEntries is how much of a log a panel draws (the newest).
@@ -26,33 +25,12 @@ func (l *leader) view() engine.ProcessView {
 	}
 	lw := engine.LogWidget(wLog, entries...)
 	lw.Base = from + 1
-	rows := make([]engine.TableRow, 0, len(l.channels))
 	meters := make([]engine.Meter, 0, len(l.channels))
 	for _, ch := range l.channels {
 		lw.Markers = append(lw.Markers, engine.Marker{Name: ch.peer + " acked", Index: ch.acked})
-		conn, state, st := "—", "closed: "+ch.why, engine.StateWarn
-		switch {
-		case ch.conn != 0:
-			conn, state, st = "#"+itoa(int(ch.conn)), "open", engine.StateOK
-		case ch.why == "":
-			state = "closed"
-		}
-		if ch.failed {
-			state, st = state+", peer failed", engine.StateBad
-		}
-		unacked := max(0, len(l.log)-ch.acked)
-		next := itoa(ch.next)
-		if ch.conn == 0 {
-			next = "—"
-		}
-		rows = append(rows, engine.Row(
-			engine.Cell{Text: ch.peer}, engine.Cell{Text: conn}, engine.Cell{Text: state, State: st},
-			engine.Cell{Text: next}, engine.Cell{Text: itoa(ch.acked)}, engine.Cell{Text: itoa(unacked), State: pendingIf(unacked > 0)},
-			engine.Cell{Text: itoa(ch.opened)}))
 		meters = append(meters, silence(ch.peer, l.now-ch.lastHeard, l.idle))
 	}
 	return engine.ProcessView{Role: "leader", Badge: "log #" + itoa(len(l.log)), Widgets: []engine.Widget{
-		engine.TableWidget(wChannels, []string{"follower", "connection", "state", "next seq", "acked", "unacked", "opened"}, rows...),
 		engine.MeterWidget(wSilence, meters...),
 		lw,
 	}}
@@ -74,9 +52,9 @@ func (f *follower) view() engine.ProcessView {
 	if f.conn != 0 {
 		conn = "#" + itoa(int(f.conn))
 	}
-	trust := "trusts athens"
+	trust := "trusted"
 	if f.suspects {
-		trust = "treats athens as failed"
+		trust = "treated as failed"
 	}
 	keys := make([]string, 0, len(f.kv))
 	for k := range f.kv {
@@ -98,32 +76,62 @@ func (f *follower) view() engine.ProcessView {
 			engine.Field{Label: "next expected", Value: "#" + itoa(len(f.applied)+1)},
 			engine.Field{Label: "duplicates skipped", Value: itoa(f.Skipped)},
 			engine.Field{Label: "reads waiting", Value: itoa(len(f.reads))},
-			engine.Field{Label: "athens", Value: trust}),
+			engine.Field{Label: "leader athens", Value: trust}),
 		engine.MeterWidget(wSilence, silence("athens", f.now-f.lastHeard, f.idle)),
 		engine.KVWidget("state", kv...),
 	}}
 }
 
-// clusterView counts what each link between athens and a follower
-// carried: the head-of-line blocking of a snapshot shows as bytes in
-// flight that do not go down.
+// clusterView is athens's channel to each follower, beside what the link
+// carries: a snapshot's head-of-line blocking shows as bytes in flight
+// that do not go down while the heartbeats queue behind them.
 func clusterView(w *engine.World) []engine.Widget {
 	leaders := w.Members(roleLeader)
 	if len(leaders) == 0 {
 		return nil
 	}
 	lead := leaders[0]
+	n, _ := w.Process(lead).(*Node)
 	var rows []engine.TableRow
 	for _, f := range w.Members(roleFollower) {
-		for _, pair := range [2][2]string{{lead, f}, {f, lead}} {
-			s := w.Link(pair[0], pair[1])
-			rows = append(rows, engine.Row(engine.Cell{Text: pair[0] + " → " + pair[1]},
-				engine.Cell{Text: itoa(int(s.Sent))}, engine.Cell{Text: itoa(int(s.Delivered))},
-				engine.Cell{Text: kb(s.Bytes)}, engine.Cell{Text: itoa(s.InFlight), State: pendingIf(s.InFlight > 0)},
-				engine.Cell{Text: kb(s.BytesInFlight), State: pendingIf(s.BytesInFlight > 10_000)}))
+		conn, state, next, acked, unacked := engine.Cell{Text: "—"}, engine.Cell{Text: lead + " is down", State: engine.StateBad}, "—", "—", engine.Cell{Text: "—"}
+		if n != nil {
+			if ch := n.channel(f); ch != nil {
+				conn, state = channelState(ch, w.Variant(VarConnPerRequest))
+				acked = itoa(ch.acked)
+				if ch.conn != 0 {
+					next = itoa(ch.next)
+				}
+				k := max(0, len(n.log)-ch.acked)
+				unacked = engine.Cell{Text: itoa(k), State: pendingIf(k > 0)}
+			}
 		}
+		s := w.Link(lead, f)
+		rows = append(rows, engine.Row(engine.Cell{Text: lead + " → " + f}, conn, state, engine.Cell{Text: next}, engine.Cell{Text: acked}, unacked,
+			engine.Cell{Text: itoa(int(s.Sent))}, engine.Cell{Text: kb(s.Bytes)},
+			engine.Cell{Text: itoa(s.InFlight), State: pendingIf(s.InFlight > 0)},
+			engine.Cell{Text: kb(s.BytesInFlight), State: pendingIf(s.BytesInFlight > 10_000)}))
 	}
-	return []engine.Widget{engine.TableWidget(wWire, []string{"link", "sent", "delivered", "bytes", "in flight", "bytes in flight"}, rows...)}
+	return []engine.Widget{engine.TableWidget(wChannels,
+		[]string{"channel", "connection", "state", "next seq", "acked", "unacked", "sent", "bytes sent", "in flight", "bytes in flight"}, rows...)}
+}
+
+// channelState is the connection and state cells of athens's channel.
+func channelState(ch *channel, perRequest bool) (conn, state engine.Cell) {
+	conn, state = engine.Cell{Text: "—"}, engine.Cell{Text: "closed", State: engine.StateWarn}
+	switch {
+	case perRequest:
+		conn, state = engine.Cell{Text: itoa(ch.opened) + " opened"}, engine.Cell{Text: "one per message", State: engine.StateWarn}
+	case ch.why != "":
+		state.Text = "closed: " + ch.why
+	}
+	if ch.conn != 0 && !perRequest {
+		conn, state = engine.Cell{Text: "#" + itoa(int(ch.conn))}, engine.Cell{Text: "open", State: engine.StateOK}
+	}
+	if ch.failed {
+		state = engine.Cell{Text: state.Text + ", " + ch.peer + " failed", State: engine.StateBad}
+	}
+	return conn, state
 }
 
 func kb(b int64) string {
