@@ -12,8 +12,7 @@ import (
 type follower struct {
 	kv      map[string]string
 	applied []int         // Seqs in the order they were applied
-	have    map[int]bool  // Seqs applied
-	entries map[int]Entry // by Seq, for the checkers
+	entries map[int]Entry // applied, by Seq
 	contig  int           // every Seq up to here is applied
 	conn    engine.ConnID
 	// connSeq is the last Seq that arrived on conn (0: none yet).
@@ -34,7 +33,7 @@ type follower struct {
 const maxWaitingReads = 64
 
 func (f *follower) start(env engine.Env) {
-	f.kv, f.have, f.entries = map[string]string{}, map[int]bool{}, map[int]Entry{}
+	f.kv, f.entries = map[string]string{}, map[int]Entry{}
 	f.applied, f.contig, f.conn, f.connSeq, f.reads = nil, 0, 0, 0, nil
 	f.lastHeard, f.suspects = env.Now(), false
 	for _, r := range env.Storage().Log() {
@@ -47,15 +46,19 @@ func (f *follower) start(env engine.Env) {
 func (f *follower) record(fr Frame) {
 	f.kv[fr.Entry.Key] = fr.Entry.Value
 	f.applied = append(f.applied, fr.Seq)
-	f.have[fr.Seq] = true
 	f.entries[fr.Seq] = fr.Entry
-	for f.have[f.contig+1] {
+	for f.has(f.contig + 1) {
 		f.contig++
 	}
 }
 
+func (f *follower) has(seq int) bool {
+	_, ok := f.entries[seq]
+	return ok
+}
+
 func (f *follower) apply(env engine.Env, fr Frame) {
-	if f.have[fr.Seq] && f.twiceBreach == "" {
+	if f.has(fr.Seq) && f.twiceBreach == "" {
 		f.twiceBreach = fmt.Sprintf("%s applied #%d (%s) a second time", env.ID(), fr.Seq, fr.Entry)
 	}
 	st := env.Storage()
@@ -108,7 +111,7 @@ func (f *follower) receive(env engine.Env, ev engine.Event) {
 		switch {
 		case perRequest(env):
 			// No order check: whatever arrives is applied, once.
-			if !f.have[m.Seq] {
+			if !f.has(m.Seq) {
 				f.apply(env, m)
 			}
 		case m.Seq <= len(f.applied):

@@ -72,18 +72,13 @@ func (a *applyOrder) check(w *engine.World) (string, []string) {
 				}
 				return fmt.Sprintf("%s applied #%d right after %s: athens sent #%d before it", id, seq, prev, k+1), []string{id}
 			}
-			if k >= len(log) || log[k].(Entry) != f.entry(seq) {
+			if k >= len(log) || log[k].(Entry) != f.entries[seq] {
 				return fmt.Sprintf("%s's entry #%d is not athens's #%d", id, seq, seq), []string{id, leaders[0]}
 			}
 		}
 		a.checked[id] = k
 	}
 	return "", nil
-}
-
-// entry is the entry a follower applied as seq (from its disk).
-func (f *follower) entry(seq int) Entry {
-	return f.entries[seq]
 }
 
 // Settled: once every fault is healed and the cluster ran a while, every
