@@ -258,8 +258,8 @@ func (a LinkStats) add(b LinkStats) LinkStats {
 		InFlight: a.InFlight + b.InFlight, BytesInFlight: a.BytesInFlight + b.BytesInFlight}
 }
 
-// Link is the counters of the link from → to (zero for unknown names).
-func (w *World) Link(from, to string) LinkStats {
+// LinkStats is the counters of the link from → to (zero for unknown names).
+func (w *World) LinkStats(from, to string) LinkStats {
 	a, b := w.sim.procByID(from), w.sim.procByID(to)
 	if a == nil || b == nil {
 		return LinkStats{}
@@ -274,8 +274,8 @@ type NodeStats struct {
 	In  LinkStats `json:"in"`
 }
 
-// Node is the counters of a process's links (zero for an unknown name).
-func (w *World) Node(id string) NodeStats {
+// NodeStats is the counters of a process's links (zero for an unknown name).
+func (w *World) NodeStats(id string) NodeStats {
 	s := w.sim
 	p := s.procByID(id)
 	if p == nil {

@@ -213,21 +213,21 @@ func TestLinksAndNodesCountWhatTheyCarry(t *testing.T) {
 	act(t, s, "athens", "datagram", "to", "byzantium", "count", "2", "size", "1000")
 	act(t, s, "athens", "datagram", "to", "cyrene", "count", "1")
 	w := s.World()
-	if got, want := w.Link("athens", "byzantium"), (LinkStats{Sent: 2, Bytes: 2000, InFlight: 2, BytesInFlight: 2000}); got != want {
+	if got, want := w.LinkStats("athens", "byzantium"), (LinkStats{Sent: 2, Bytes: 2000, InFlight: 2, BytesInFlight: 2000}); got != want {
 		t.Fatalf("athens→byzantium in flight: %+v, want %+v", got, want)
 	}
 	s.Stabilize(100)
-	if got, want := w.Link("athens", "byzantium"), (LinkStats{Sent: 2, Delivered: 2, Bytes: 2000}); got != want {
+	if got, want := w.LinkStats("athens", "byzantium"), (LinkStats{Sent: 2, Delivered: 2, Bytes: 2000}); got != want {
 		t.Fatalf("athens→byzantium delivered: %+v, want %+v", got, want)
 	}
 	// A frame without a size counts 64 bytes.
-	if got, want := w.Node("athens").Out, (LinkStats{Sent: 3, Delivered: 3, Bytes: 2064}); got != want {
+	if got, want := w.NodeStats("athens").Out, (LinkStats{Sent: 3, Delivered: 3, Bytes: 2064}); got != want {
 		t.Fatalf("athens sent %+v, want %+v", got, want)
 	}
-	if got := w.Node("byzantium").In.Delivered; got != 2 {
+	if got := w.NodeStats("byzantium").In.Delivered; got != 2 {
 		t.Fatalf("byzantium received %d, want 2", got)
 	}
-	if w.Link("athens", "sparta") != (LinkStats{}) {
+	if w.LinkStats("athens", "sparta") != (LinkStats{}) {
 		t.Fatal("an unknown link has counts")
 	}
 }

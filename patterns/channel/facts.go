@@ -81,7 +81,7 @@ func clusterFactsOf(w *engine.World) ClusterFacts {
 		return f
 	}
 	for _, id := range w.Members(roleFollower) {
-		s := w.Link(leaders[0], id)
+		s := w.LinkStats(leaders[0], id)
 		f.InFlight[id], f.BytesInFlight[id], f.Sent[id] = s.InFlight, int(s.BytesInFlight), int(s.Sent)
 	}
 	return f

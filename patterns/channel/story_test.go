@@ -157,7 +157,7 @@ func TestAHugeFrameBlocksTheHeartbeatsBehindIt(t *testing.T) {
 		t.Fatal("a suspicion before the snapshot: the test needs a calm start")
 	}
 	st.do(engine.Command{Kind: engine.CmdAction, Node: "athens", Name: actSnapshot, Args: map[string]string{"to": "byzantium"}})
-	if w := st.s.World().Link("athens", "byzantium"); w.BytesInFlight < defSnapshotKB*1000 {
+	if w := st.s.World().LinkStats("athens", "byzantium"); w.BytesInFlight < defSnapshotKB*1000 {
 		t.Fatalf("%d bytes in flight to byzantium, want the snapshot's %d", w.BytesInFlight, defSnapshotKB*1000)
 	}
 	st.run(2 * time.Second)

@@ -106,7 +106,7 @@ func clusterView(w *engine.World) []engine.Widget {
 				unacked = engine.Cell{Text: itoa(k), State: pendingIf(k > 0)}
 			}
 		}
-		s := w.Link(lead, f)
+		s := w.LinkStats(lead, f)
 		rows = append(rows, engine.Row(engine.Cell{Text: lead + " → " + f}, conn, state, engine.Cell{Text: next}, engine.Cell{Text: acked}, unacked,
 			engine.Cell{Text: itoa(int(s.Sent))}, engine.Cell{Text: kb(s.Bytes)},
 			engine.Cell{Text: itoa(s.InFlight), State: pendingIf(s.InFlight > 0)},
