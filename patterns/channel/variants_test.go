@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"clusterscope/engine"
 	"clusterscope/patterns/sweep"
 )
 
@@ -60,4 +61,27 @@ func tally(m map[string]int) string {
 		parts = append(parts, fmt.Sprintf("%s×%d", k, m[k]))
 	}
 	return strings.Join(parts, ", ")
+}
+
+// The page's sweeps reset connections (kit.ConnResets): some early seed's
+// schedule resets one, and the run still passes (Settled included: the
+// channel came back).
+func TestSweepsResetConnections(t *testing.T) {
+	c := SingleSocketChannel()
+	for seed := uint64(1); seed <= 20; seed++ {
+		cfg, err := c.Config(0, seed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := sweep.Run(c, cfg, sweep.Options{})
+		if r.Failed {
+			t.Fatal(r)
+		}
+		for _, l := range r.Log {
+			if l.Kind == engine.CmdReset {
+				return
+			}
+		}
+	}
+	t.Fatal("no schedule of 20 seeds reset a connection")
 }
