@@ -15,6 +15,7 @@ type follower struct {
 	entries map[int]Entry // applied, by Seq
 	contig  int           // every Seq up to here is applied
 	conn    engine.ConnID
+	newest  engine.ConnID // the newest connection athens has used
 	// connSeq is the last Seq that arrived on conn (0: none yet).
 	connSeq    int
 	lastHeard  time.Duration
@@ -34,7 +35,7 @@ const maxWaitingReads = 64
 
 func (f *follower) start(env engine.Env) {
 	f.kv, f.entries = map[string]string{}, map[int]Entry{}
-	f.applied, f.contig, f.conn, f.connSeq, f.reads = nil, 0, 0, 0, nil
+	f.applied, f.contig, f.conn, f.newest, f.connSeq, f.reads = nil, 0, 0, 0, 0, nil
 	f.lastHeard, f.suspects = env.Now(), false
 	for _, r := range env.Storage().Log() {
 		fr := r.(Frame)
@@ -85,29 +86,38 @@ func (f *follower) tick(env engine.Env) {
 	engine.Notef(env, "%s has heard nothing from athens for %s and treats it as failed", engine.S(env.ID()), engine.S(idle.String()))
 }
 
-// heard notes a message from athens on connection c.
-func (f *follower) heard(env engine.Env, c engine.ConnID) {
+// heard notes a message from athens on connection c, and reports whether
+// c is the connection the follower reads the stream from now: a newer one
+// replaces it (athens reconnected), and a late message on an older one
+// does not take it back.
+func (f *follower) heard(env engine.Env, c engine.ConnID) bool {
 	f.lastHeard = env.Now()
 	if f.suspects {
 		f.suspects = false
 		engine.Notef(env, "%s hears from athens again", engine.S(env.ID()))
 	}
+	if c < f.newest {
+		return false
+	}
+	f.newest = c
 	if c != f.conn {
 		if f.conn != 0 && !perRequest(env) {
 			env.Close(f.conn) // athens moved to a new connection
 		}
 		f.conn, f.connSeq = c, 0
 	}
+	return true
 }
 
 func (f *follower) receive(env engine.Env, ev engine.Event) {
 	switch m := ev.Msg.(type) {
 	case Frame:
-		f.heard(env, ev.Conn)
-		if f.connSeq != 0 && m.Seq != f.connSeq+1 && f.fifoBreach == "" {
-			f.fifoBreach = fmt.Sprintf("%s got #%d right after #%d on connection #%d", env.ID(), m.Seq, f.connSeq, ev.Conn)
+		if f.heard(env, ev.Conn) {
+			if f.connSeq != 0 && m.Seq != f.connSeq+1 && f.fifoBreach == "" {
+				f.fifoBreach = fmt.Sprintf("%s got #%d right after #%d on connection #%d", env.ID(), m.Seq, f.connSeq, ev.Conn)
+			}
+			f.connSeq = m.Seq
 		}
-		f.connSeq = m.Seq
 		switch {
 		case perRequest(env):
 			// No order check: whatever arrives is applied, once.
