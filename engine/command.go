@@ -43,6 +43,7 @@ const (
 	CmdPartition = "partition" // Groups: cut every link between different groups
 	CmdCut       = "cut"       // From -> To only (one-way)
 	CmdHeal      = "heal"      // all links up and drop-next rules gone; with From/To, only that pair (both ways)
+	CmdReset     = "reset"     // From, To: kill the connections between two processes (either direction)
 	CmdOffset    = "offset"    // Node, Dur: set the clock offset
 	CmdDrift     = "drift"     // Node, PPM: set the clock rate error in parts per million
 	CmdJump      = "jump"      // Node, Dur (may be negative): step the clock once
@@ -94,6 +95,11 @@ type NetSettings struct {
 	DropPct   float64  `json:"dropPct,omitempty"` // 0..100
 	DupPct    float64  `json:"dupPct,omitempty"`  // 0..100
 	FIFO      bool     `json:"fifo,omitempty"`
+	// Bandwidth (bytes/s; 0: unlimited) and PerMsg (a fixed cost per
+	// message) make the link a queue: a message starts transmitting when
+	// the one before it has finished, and arrives its delay after that.
+	Bandwidth int64    `json:"bandwidth,omitempty"`
+	PerMsg    Duration `json:"perMsg,omitempty"`
 }
 
 // MaxDelay is the longest a message can take on such a link (without FIFO
@@ -125,6 +131,8 @@ func (c Command) String() string {
 		return "partition " + strings.Join(parts, " | ")
 	case CmdCut:
 		return fmt.Sprintf("cut %s → %s", c.From, c.To)
+	case CmdReset:
+		return fmt.Sprintf("reset the connections %s ↔ %s", c.From, c.To)
 	case CmdHeal:
 		if c.From != "" || c.To != "" {
 			return fmt.Sprintf("heal %s ↔ %s", c.From, c.To)
@@ -152,7 +160,14 @@ func (c Command) String() string {
 		if c.Net == nil {
 			return "network"
 		}
-		return fmt.Sprintf("network %s → %s: delay %v..%v, drop %g%%, dup %g%%, fifo %v", orAny(c.From), orAny(c.To), time.Duration(c.Net.MinDelay), time.Duration(c.Net.MeanDelay), c.Net.DropPct, c.Net.DupPct, c.Net.FIFO)
+		text := fmt.Sprintf("network %s → %s: delay %v..%v, drop %g%%, dup %g%%, fifo %v", orAny(c.From), orAny(c.To), time.Duration(c.Net.MinDelay), time.Duration(c.Net.MeanDelay), c.Net.DropPct, c.Net.DupPct, c.Net.FIFO)
+		if c.Net.Bandwidth > 0 {
+			text += fmt.Sprintf(", %d bytes/s", c.Net.Bandwidth)
+		}
+		if c.Net.PerMsg > 0 {
+			text += fmt.Sprintf(", %v per message", time.Duration(c.Net.PerMsg))
+		}
+		return text
 	case CmdClient, CmdAction:
 		return c.Node + ": " + requestText(Request{Name: c.Name, Args: c.Args})
 	case CmdVariant:

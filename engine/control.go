@@ -93,6 +93,20 @@ func (s *Sim) apply(c Command) error {
 		s.links[a.index][b.index].up = true
 		s.links[b.index][a.index].up = true
 		s.emit(TraceEvent{Kind: TrCommand, From: a.id, To: b.id, Text: c.String()})
+	case CmdReset:
+		a, err := s.proc(c.From, "reset (from)")
+		if err != nil {
+			return err
+		}
+		b, err := s.proc(c.To, "reset (to)")
+		if err != nil {
+			return err
+		}
+		if !s.hasConn(a, b) {
+			return fmt.Errorf("reset: no open connection between %s and %s", a.id, b.id)
+		}
+		s.emit(TraceEvent{Kind: TrCommand, From: a.id, To: b.id, Text: c.String()})
+		s.reset(a, b)
 	case CmdOffset, CmdDrift, CmdJump:
 		p, err := s.proc(c.Node, c.Kind)
 		if err != nil {
@@ -103,6 +117,9 @@ func (s *Sim) apply(c Command) error {
 		m, ok := s.message(c.Msg)
 		if !ok {
 			return fmt.Errorf("%s: no message #%d in flight", c.Kind, c.Msg)
+		}
+		if err := s.orderedOnConn(m, c.Kind); err != nil {
+			return err
 		}
 		switch c.Kind {
 		case CmdDeliver:
@@ -122,7 +139,7 @@ func (s *Sim) apply(c Command) error {
 			// Release what the learner held, in send order, as if sent now.
 			// A paused receiver parks them on arrival, as any message.
 			for _, m := range s.heldMessages() {
-				s.scheduleAt(m, s.dueTime(&s.links[m.from][m.to]))
+				s.scheduleAt(m, s.dueFor(&s.links[m.from][m.to], m))
 			}
 		}
 	case CmdDropNext:

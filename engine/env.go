@@ -42,6 +42,22 @@ func (e *procEnv) Send(to string, msg Message) {
 	e.sim.send(e.proc, to, msg)
 }
 
+func (e *procEnv) Dial(to string) ConnID {
+	if e.proc.status == StatusCrashed {
+		return 0
+	}
+	return e.sim.dial(e.proc, to)
+}
+
+func (e *procEnv) SendOn(c ConnID, msg Message) {
+	if e.proc.status == StatusCrashed {
+		return
+	}
+	e.sim.sendOn(e.proc, c, msg)
+}
+
+func (e *procEnv) Close(c ConnID) { e.sim.closeConn(e.proc, c) }
+
 func (e *procEnv) SetTimer(name string, d time.Duration) {
 	if e.proc.status == StatusCrashed {
 		return

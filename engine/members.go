@@ -106,6 +106,7 @@ func (s *Sim) stop(p *proc, to Status) {
 	p.held = nil
 	p.busy = ""
 	p.p = nil
+	s.dropConns(p)
 }
 
 // checkParam refuses a setting the model does not declare, or a value out

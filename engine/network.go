@@ -18,7 +18,10 @@ type inFlight struct {
 	dueAt  time.Duration // 0 while held
 	evSeq  uint64        // the queued delivery event that is live; 0: none
 	dupOf  uint64
-	held   bool // waiting: for the learner (manual mode) or, when parked, for its paused receiver
+	size   int32 // bytes (Sized, or defaultSize)
+	conn   *conn // the connection it travels on; nil: a plain datagram
+	engine bool  // the engine's own notice (ConnClosed): no link loses it
+	held   bool  // waiting: for the learner (manual mode) or, when parked, for its paused receiver
 	parked bool
 	gone   bool // delivered or lost; the record waits for reuse
 }
@@ -26,6 +29,10 @@ type link struct {
 	up      bool
 	net     NetSettings
 	lastDue time.Duration // FIFO: no delivery before the previous one
+	// txFree is when the link finishes transmitting what it was given
+	// (bandwidth or per-message cost set): the next message starts then.
+	txFree time.Duration
+	stats  LinkStats
 }
 
 type dropRule struct {
@@ -36,6 +43,12 @@ type dropRule struct {
 // ---- sending and the network ----
 
 func (s *Sim) send(from *proc, toID string, msg Message) {
+	s.sendVia(from, toID, msg, nil)
+}
+
+// sendVia sends msg from one process to another, on connection c when it
+// is not nil.
+func (s *Sim) sendVia(from *proc, toID string, msg Message, c *conn) {
 	to := s.procByID(toID)
 	ok := to != nil
 	s.nextMsg++
@@ -53,6 +66,11 @@ func (s *Sim) send(from *proc, toID string, msg Message) {
 	}
 	m := s.add(id, from.index, to.index, msg, kind)
 	l := &s.links[from.index][to.index]
+	s.count(l, m)
+	if c != nil {
+		m.conn = c
+		c.inFlight++
+	}
 	if !l.up {
 		s.lose(m, "link cut")
 		return
@@ -65,14 +83,38 @@ func (s *Sim) send(from *proc, toID string, msg Message) {
 		m.held = true
 		return
 	}
-	if l.net.DropPct > 0 && s.netRand.Float64()*100 < l.net.DropPct {
+	// A connection hides loss and duplication, as TCP does by resending
+	// and discarding copies; on a datagram the link's settings apply.
+	if c == nil && l.net.DropPct > 0 && s.netRand.Float64()*100 < l.net.DropPct {
 		s.lose(m, "lost by the network")
 		return
 	}
-	s.scheduleAt(m, s.dueTime(l))
-	if l.net.DupPct > 0 && s.netRand.Float64()*100 < l.net.DupPct {
-		s.duplicate(m, s.dueTime(l))
+	s.scheduleAt(m, s.dueFor(l, m))
+	if c == nil && l.net.DupPct > 0 && s.netRand.Float64()*100 < l.net.DupPct {
+		s.duplicate(m, s.dueFor(l, m))
 	}
+}
+
+// defaultSize is the size of a message that does not say (Sized): a small
+// header-only request.
+const defaultSize = 64
+
+// maxSize caps what one message can claim, keeping transmission times exact.
+const maxSize = 1 << 30
+
+func sizeOf(msg Message) int32 {
+	sm, ok := msg.(Sized)
+	if !ok {
+		return defaultSize
+	}
+	n := sm.Size()
+	if n < 0 {
+		return 0
+	}
+	if n > maxSize {
+		return maxSize
+	}
+	return int32(n)
 }
 
 // add records a new message in flight, reusing a gone record if there is one.
@@ -87,14 +129,33 @@ func (s *Sim) add(id uint64, from, to int, msg Message, kind uint32) *inFlight {
 		s.msgSlab = append(s.msgSlab, m)
 	}
 	m.id, m.from, m.to, m.msg, m.kind, m.sentAt = id, from, to, msg, kind, s.now
+	m.size = sizeOf(msg)
 	s.flight = append(s.flight, m)
 	s.live++
 	return m
 }
 
+// count adds a message put on link l to its counters.
+func (s *Sim) count(l *link, m *inFlight) {
+	l.stats.Sent++
+	l.stats.Bytes += int64(m.size)
+	l.stats.InFlight++
+	l.stats.BytesInFlight += int64(m.size)
+}
+
 // remove takes a message out of flight (delivered or lost).
 func (s *Sim) remove(m *inFlight) {
 	m.gone, m.held, m.parked, m.evSeq = true, false, false, 0
+	if !m.engine {
+		l := &s.links[m.from][m.to]
+		l.stats.InFlight--
+		l.stats.BytesInFlight -= int64(m.size)
+	}
+	if m.conn != nil {
+		m.conn.inFlight--
+		s.forgetConn(m.conn)
+		m.conn = nil
+	}
 	s.live--
 	s.dead++
 	if s.dead >= 64 && s.dead*2 >= len(s.flight) {
@@ -122,17 +183,41 @@ func (s *Sim) message(id uint64) (*inFlight, bool) {
 	return nil, false
 }
 
-// dueTime picks when a message sent now on l arrives: min delay plus a
-// uniform jitter with the configured mean, after the previous message on a
-// FIFO link.
-func (s *Sim) dueTime(l *link) time.Duration {
+// dueFor is dueTime for m, which also arrives after the message before it on
+// its connection.
+func (s *Sim) dueFor(l *link, m *inFlight) time.Duration {
+	due := s.dueTime(l, m.size)
+	if c := m.conn; c != nil {
+		dir := c.dir(m.from)
+		if due < c.lastDue[dir] {
+			due = c.lastDue[dir]
+		}
+		c.lastDue[dir] = due
+	}
+	return due
+}
+
+// dueTime picks when a message of size bytes sent now on l arrives: when
+// the link has finished transmitting it (after whatever it was sending;
+// bandwidth and per-message cost), plus min delay and a uniform jitter with
+// the configured mean, after the previous message on a FIFO link.
+func (s *Sim) dueTime(l *link, size int32) time.Duration {
+	start := s.now
+	if l.net.Bandwidth > 0 || l.net.PerMsg > 0 {
+		start = max(start, l.txFree) + time.Duration(l.net.PerMsg)
+		if l.net.Bandwidth > 0 {
+			start += time.Duration(int64(size) * int64(time.Second) / l.net.Bandwidth)
+		}
+		start = ceilTick(start)
+		l.txFree = start
+	}
 	// Uniform over [min, 2·mean − min]; NetSettings.MaxDelay relies on it.
 	lo, mean := time.Duration(l.net.MinDelay), time.Duration(l.net.MeanDelay)
 	d := lo
 	if mean > lo {
 		d += time.Duration(s.netRand.Int64N(int64(2*(mean-lo)) + 1))
 	}
-	due := ceilTick(s.now + d)
+	due := ceilTick(start + d)
 	if l.net.FIFO && due < l.lastDue {
 		due = l.lastDue
 	}
@@ -158,6 +243,7 @@ func (s *Sim) duplicate(m *inFlight, at time.Duration) {
 	id, orig, msg, sentAt := s.nextMsg, m.id, m.msg, m.sentAt
 	c := s.add(id, m.from, m.to, msg, m.kind)
 	c.sentAt, c.dupOf = sentAt, orig
+	s.count(&s.links[m.from][m.to], c)
 	s.record(symDuplicate, from.sym, from.sym, to.sym, id, m.kind, "copy of #"+strconv.FormatUint(orig, 10))
 	s.scheduleAt(c, at)
 }
@@ -165,7 +251,12 @@ func (s *Sim) duplicate(m *inFlight, at time.Duration) {
 func (s *Sim) lose(m *inFlight, why string) {
 	to := s.procs[m.to].sym
 	s.record(symDrop, to, s.procs[m.from].sym, to, m.id, m.kind, why)
+	c := m.conn
 	s.remove(m)
+	// A connection never skips a message: losing one breaks it.
+	if c != nil && !c.dead {
+		s.breakConn(c, "connection reset ("+why+")")
+	}
 }
 
 func (s *Sim) matchRule(from, to, kind string) bool {

@@ -72,6 +72,7 @@ type Event struct {
 	Kind    EventKind
 	From    string   // EvReceive: the sender
 	Msg     Message  // EvReceive
+	Conn    ConnID   // EvReceive: the connection it came on (0: none)
 	Timer   string   // EvTimer: the name given to SetTimer
 	Request Request  // EvRequest
 	Disk    DiskDone // EvDisk
@@ -110,6 +111,17 @@ type Env interface {
 	Now() time.Duration
 	// Send queues msg for delivery to another process.
 	Send(to string, msg Message)
+	// Dial opens a connection to another process, usable at once (0 when
+	// there is no such process). What SendOn puts on it arrives in send
+	// order, without gaps or copies, whatever the link's FIFO setting; a
+	// lost message breaks the connection instead. Both ends get a
+	// ConnClosed message when it breaks; the receiver learns the
+	// connection of each message from Event.Conn.
+	Dial(to string) ConnID
+	SendOn(c ConnID, msg Message)
+	// Close closes this end: what is in flight on it is lost and the peer
+	// gets ConnClosed.
+	Close(c ConnID)
 	// SetTimer arms (or re-arms) the timer called name to fire after d of
 	// local clock time.
 	SetTimer(name string, d time.Duration)

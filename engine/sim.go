@@ -99,6 +99,8 @@ type Sim struct {
 	timerSlab  []*timer
 	freeTimers []*timer
 	nextMsg    uint64
+	conns      []*conn // by id: open ones, and closed ones an end has not heard of
+	nextConn   uint64
 	netRand    *rand.Rand
 	manual     bool
 	rules      []dropRule
@@ -251,6 +253,12 @@ func checkNet(n NetSettings) error {
 	// Written as !(in range) so NaN is refused too.
 	if !(n.DropPct >= 0 && n.DropPct <= 100 && n.DupPct >= 0 && n.DupPct <= 100) {
 		return errors.New("drop and duplicate percentages must be within 0..100")
+	}
+	if n.Bandwidth < 0 {
+		return fmt.Errorf("link bandwidth must be ≥ 0 bytes/s (0: unlimited), not %d", n.Bandwidth)
+	}
+	if n.PerMsg < 0 || n.PerMsg > Duration(time.Hour) {
+		return fmt.Errorf("per-message cost must be within 0..1h, not %v", time.Duration(n.PerMsg))
 	}
 	return nil
 }
@@ -424,7 +432,7 @@ func (s *Sim) deliver(m *inFlight) StepInfo {
 	p := s.procs[m.to]
 	from := s.procs[m.from]
 	id := m.id
-	if !s.links[m.from][m.to].up {
+	if !m.engine && !s.links[m.from][m.to].up {
 		s.lose(m, "link cut")
 		return StepInfo{Kind: "drop", Node: p.id, From: from.id, Msg: id, Text: "link cut"}
 	}
@@ -436,6 +444,10 @@ func (s *Sim) deliver(m *inFlight) StepInfo {
 		s.lose(m, p.id+" is not in the cluster")
 		return StepInfo{Kind: "drop", Node: p.id, From: from.id, Msg: id, Text: p.id + " is not in the cluster"}
 	}
+	if c := m.conn; c != nil && c.dead && !c.drain[c.dir(m.from)] {
+		s.refuse(m)
+		return StepInfo{Kind: "drop", Node: p.id, From: from.id, Msg: id, Text: "connection reset by " + p.id}
+	}
 	if p.status == StatusPaused || p.busy != "" {
 		if !m.parked {
 			m.held, m.parked, m.dueAt = true, true, 0
@@ -444,10 +456,17 @@ func (s *Sim) deliver(m *inFlight) StepInfo {
 		return StepInfo{Kind: "held", Node: p.id, From: from.id, Msg: id, Text: p.id + " is " + p.waitReason()}
 	}
 	msg, kind := m.msg, m.kind
+	var cid ConnID
+	if m.conn != nil {
+		cid = m.conn.id
+	}
+	if !m.engine {
+		s.links[m.from][m.to].stats.Delivered++
+	}
 	s.trace.recordSummary(traceRec{step: s.curStep, at: micros(s.now), msg: id, kind: symDeliver, node: p.sym, from: from.sym, to: p.sym, msgKind: kind}, msg)
 	s.remove(m) // before Handle: its sends may reuse the record
 	s.handled = p
-	p.p.Handle(p.env, Event{Kind: EvReceive, From: from.id, Msg: msg})
+	p.p.Handle(p.env, Event{Kind: EvReceive, From: from.id, Msg: msg, Conn: cid})
 	return StepInfo{Kind: "deliver", Node: p.id, From: from.id, Msg: id, Text: s.trace.syms[kind]}
 }
 

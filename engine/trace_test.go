@@ -295,26 +295,34 @@ func TestCancelledTimersLeaveTheQueue(t *testing.T) {
 // last block's came to: a run whose lines are long copies its text a few
 // times in the first block, then not at all.
 func TestTraceTextGrowsByDoublingThenNotAtAll(t *testing.T) {
-	s := newSim(t, quiet("athens"))
-	env := s.procByID("athens").env
-	long := strings.Repeat("x", 40)
-	i := 0
-	fill := func(upto int) uint64 { // the allocations to fill the trace up to upto events
-		var before, after runtime.MemStats
-		runtime.ReadMemStats(&before)
-		for s.Trace().Len() < upto {
-			i++
-			noteAppended(env, i, long)
+	// Mallocs counts the runtime's own allocations too (a GC cycle makes
+	// some): the fewest of three fresh runs is the trace's.
+	first, more := uint64(1<<63), uint64(1<<63)
+	for range 3 {
+		s := newSim(t, quiet("athens"))
+		env := s.procByID("athens").env
+		long := strings.Repeat("x", 40)
+		i := 0
+		fill := func(upto int) uint64 { // the allocations to fill the trace up to upto events
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			for s.Trace().Len() < upto {
+				i++
+				noteAppended(env, i, long)
+			}
+			runtime.ReadMemStats(&after)
+			return after.Mallocs - before.Mallocs
 		}
-		runtime.ReadMemStats(&after)
-		return after.Mallocs - before.Mallocs
+		first = min(first, fill(traceChunk))
+		more = min(more, fill(4*traceChunk))
 	}
 	// The first block: its text doubles from 16 bytes a line to 64.
-	if n := fill(traceChunk); n > 4 {
-		t.Fatalf("%d allocations for the first block of long lines", n)
+	if first > 4 {
+		t.Fatalf("%d allocations for the first block of long lines", first)
 	}
-	// Three more: each its block, records and text, and the list of blocks growing.
-	if n := fill(4 * traceChunk); n > 3*3+2 {
-		t.Fatalf("%d allocations for three more blocks of long lines", n)
+	// Three more: each its block, records and text, and the list of blocks
+	// growing. Growing text by a quarter cost a dozen copies a block.
+	if more > 3*3+2 {
+		t.Fatalf("%d allocations for three more blocks of long lines", more)
 	}
 }

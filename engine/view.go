@@ -176,6 +176,7 @@ type ClusterView struct {
 	Seed       uint64          `json:"seed"`
 	Nodes      []NodeView      `json:"nodes"`
 	Cut        []LinkView      `json:"cut,omitempty"` // links that are down
+	Conns      []ConnView      `json:"conns,omitempty"`
 	InFlight   []MessageView   `json:"inFlight"`
 	Timers     []TimerView     `json:"timers,omitempty"`
 	Manual     bool            `json:"manual,omitempty"`

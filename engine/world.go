@@ -185,6 +185,10 @@ func (s *Sim) View() ClusterView {
 		}
 	}
 	v.InFlight = s.InFlight()
+	if len(s.conns) > 0 {
+		s.world.sim = s
+		v.Conns = s.world.Conns()
+	}
 	for _, p := range s.procs {
 		for _, t := range p.armedTimers() {
 			v.Timers = append(v.Timers, TimerView{Node: p.id, Name: t.name, DueAt: micros(t.at)})

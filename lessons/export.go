@@ -123,7 +123,7 @@ func commandYAML(c engine.Command) (any, error) {
 		return one(c.Node), nil
 	case engine.CmdPartition:
 		return one(c.Groups), nil
-	case engine.CmdCut:
+	case engine.CmdCut, engine.CmdReset:
 		return one(yaml.MapSlice{{Key: "from", Value: c.From}, {Key: "to", Value: c.To}}), nil
 	case engine.CmdHeal:
 		if c.From == "" && c.To == "" {
@@ -165,6 +165,12 @@ func commandYAML(c engine.Command) (any, error) {
 			yaml.MapItem{Key: "drop", Value: c.Net.DropPct},
 			yaml.MapItem{Key: "dup", Value: c.Net.DupPct},
 			yaml.MapItem{Key: "fifo", Value: c.Net.FIFO})
+		if c.Net.Bandwidth != 0 {
+			m = append(m, yaml.MapItem{Key: "bandwidth", Value: c.Net.Bandwidth})
+		}
+		if c.Net.PerMsg != 0 {
+			m = append(m, yaml.MapItem{Key: "cost", Value: time.Duration(c.Net.PerMsg).String()})
+		}
 		return one(m), nil
 	case engine.CmdClient, engine.CmdAction:
 		who, op := "client", "op"

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"clusterscope/engine"
 	"clusterscope/patterns/kit"
@@ -384,7 +385,7 @@ func (p *scenarioParser) command(key string, n ast.Node, keyNode ast.Node) *engi
 			p.errAt(groupsNode, "partition needs at least two groups, e.g. [[athens, byzantium], [cyrene]]")
 		}
 		return c
-	case engine.CmdCut, engine.CmdHeal:
+	case engine.CmdCut, engine.CmdHeal, engine.CmdReset:
 		c := &engine.Command{Kind: key}
 		if key == engine.CmdHeal && isNull(n) {
 			return c
@@ -484,7 +485,7 @@ func (p *scenarioParser) command(key string, n ast.Node, keyNode ast.Node) *engi
 		}
 		return c
 	case engine.CmdNetwork:
-		f, _, ok := p.fields(n, key, []string{"from", "to", "min", "mean", "drop", "dup", "fifo"}, false)
+		f, _, ok := p.fields(n, key, []string{"from", "to", "min", "mean", "drop", "dup", "fifo", "bandwidth", "cost"}, false)
 		if !ok {
 			return nil
 		}
@@ -515,6 +516,20 @@ func (p *scenarioParser) command(key string, n ast.Node, keyNode ast.Node) *engi
 		}
 		if f["fifo"] != nil {
 			net.FIFO, _ = p.boolean(f["fifo"], "fifo")
+		}
+		if f["bandwidth"] != nil {
+			v, ok := p.integer(f["bandwidth"], "bandwidth (bytes/s)")
+			if ok && v < 0 {
+				p.errAt(f["bandwidth"], "bandwidth must be ≥ 0 bytes/s (0: unlimited)")
+			}
+			net.Bandwidth = v
+		}
+		if f["cost"] != nil {
+			d, ok := p.duration(f["cost"], "cost (per message)")
+			if ok && (d < 0 || d > time.Hour) {
+				p.errAt(f["cost"], "cost must be within 0..1h")
+			}
+			net.PerMsg = engine.Duration(d)
 		}
 		if net.MinDelay < 0 || net.MeanDelay < net.MinDelay || net.DropPct < 0 || net.DropPct > 100 || net.DupPct < 0 || net.DupPct > 100 {
 			p.errAt(n, "network: need 0 ≤ min ≤ mean and drop, dup within 0..100")

@@ -1,6 +1,7 @@
 package patterns
 
 import (
+	"clusterscope/patterns/channel"
 	"clusterscope/patterns/durable"
 	"clusterscope/patterns/kit"
 	"clusterscope/patterns/replog"
@@ -21,6 +22,7 @@ func live() map[string]*kit.Cluster {
 		"segmented-log":         durable.SegmentedLog(),
 		"low-water-mark":        lowWaterMark(),
 		"singular-update-queue": updatequeue.SingularUpdateQueue(),
+		"single-socket-channel": channel.SingleSocketChannel(),
 	}
 }
 

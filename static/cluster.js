@@ -68,9 +68,10 @@ export class ClusterView {
     // Fit the drawing to the nodes, with room for badges, crowns and clocks.
     const xs = [...this.pos.values()].map((p) => p.x), ys = [...this.pos.values()].map((p) => p.y);
     const mx = large ? 40 : 110;
-    // Role labels stand left of their group: room for them too (a letter
-    // is about 10 units wide at their size).
-    const labelLeft = Math.min(Infinity, ...labels.map((l) => l.x - (l.anchor === 'end' ? 1 : 0.5) * 10 * l.text.length));
+    // Role labels stand left of their group: room for them too (an
+    // upper-case letter is about 12 units wide at their size; "follower"
+    // was clipped at 10).
+    const labelLeft = Math.min(Infinity, ...labels.map((l) => l.x - (l.anchor === 'end' ? 1 : 0.5) * 12 * l.text.length));
     const x0 = Math.min(Math.min(...xs) - mx, labelLeft - 10), x1 = Math.max(...xs) + mx, y0 = Math.min(...ys) - (large ? 60 : 95), y1 = Math.max(...ys) + (large ? 40 : 90);
     this.svg.setAttribute('viewBox', `${x0} ${y0} ${x1 - x0} ${y1 - y0}`);
     this.layers.labels.replaceChildren(...labels.map((l) => s('text', { class: 'group-label', x: l.x, y: l.y, 'text-anchor': l.anchor || 'middle', text: l.text })));

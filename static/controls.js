@@ -248,7 +248,10 @@ export class Controls {
       items.push(h('h4', { text: 'Links' }), h('div', { class: 'row' }, sel,
         this.button(`cut ${id} → it`, 'cut-out', () => app.cmd({ kind: 'cut', from: id, to: sel.value })),
         this.button('cut it → ' + id, 'cut-in', () => app.cmd({ kind: 'cut', from: sel.value, to: id })),
-        this.button('heal', 'heal-pair', () => app.cmd({ kind: 'heal', from: id, to: sel.value }))),
+        this.button('heal', 'heal-pair', () => app.cmd({ kind: 'heal', from: id, to: sel.value })),
+        // Offered where the pattern opens connections (engine command table: reset).
+        (app.state.conns || []).some((c) => c.open && (c.from === id || c.to === id))
+          ? this.button('reset connection', 'reset-conn', () => app.cmd({ kind: 'reset', from: id, to: sel.value })) : ''),
       this.button(`Isolate ${id}`, 'isolate', () => app.cmd({ kind: 'partition', groups: [[id], this.servers().filter((o) => o !== id)] })));
     }
     this.openMenu(`${id} · ${n.status}${n.role ? ' · ' + n.role : ''}`, items, ev);

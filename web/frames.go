@@ -46,7 +46,9 @@ type frame struct {
 	// (delta); Gone lists the ids that left the network since.
 	Msgs []engine.MessageView `json:"msgs,omitempty"`
 	Gone []uint64             `json:"gone,omitempty"`
-	// Cut is the full list of cut links, present when it changed.
+	// Cut is the full list of cut links, present when it changed; Conns
+	// the same for the connections (the node menu offers to reset them).
+	Conns  *[]engine.ConnView  `json:"conns,omitempty"`
 	Cut    *[]engine.LinkView  `json:"cut,omitempty"`
 	Events []engine.TraceEvent `json:"events,omitempty"`
 	// Violations: all (snapshot) or the new ones (delta).
@@ -215,6 +217,7 @@ type baseline struct {
 	clocks       []byte
 	msgs         map[uint64][]byte
 	cut          []byte
+	conns        []byte
 	traceLen     int
 	violations   int
 	opsSent      int   // how much of the history was sent
@@ -342,6 +345,8 @@ func (s *session) snapshotFrame() frame {
 		cut = []engine.LinkView{}
 	}
 	b.cut = mustJSON(cut)
+	conns := wireConns(v.Conns)
+	b.conns = mustJSON(conns)
 	trace := s.sim.Trace()
 	b.traceLen = trace.Len()
 	events := trace.Since(trace.Len() - recentEvents)
@@ -369,7 +374,7 @@ func (s *session) snapshotFrame() frame {
 		Type: "snapshot", Step: v.Step, Time: v.Time, Session: s.id,
 		Pattern: s.meta,
 		Config:  &configMeta{Seed: cfg.Seed, Nodes: len(cfg.Nodes), Variants: sortedTrue(cfg.Variants), Setup: cfg.Setup},
-		Nodes:   nodes, Clocks: clocks, Cluster: v.Widgets, Msgs: v.InFlight, Cut: &cut,
+		Nodes:   nodes, Clocks: clocks, Cluster: v.Widgets, Msgs: v.InFlight, Cut: &cut, Conns: &conns,
 		Events: append([]engine.TraceEvent(nil), events...), Violations: v.Violations, Ops: s.wireOps(v.History),
 		Manual: &manual, Variants: v.Variants, Play: &b.play, Log: &b.log, Future: &b.future, Branches: branches,
 	}
@@ -435,6 +440,12 @@ func (s *session) deltaFrame() (f frame, ok bool) {
 		b.cut = j
 		f.Cut = &cut
 	}
+	if conns := wireConns(v.Conns); len(conns) > 0 || len(b.conns) > 2 {
+		if j := mustJSON(conns); !bytes.Equal(j, b.conns) {
+			b.conns = j
+			f.Conns = &conns
+		}
+	}
 	trace := s.sim.Trace()
 	if trace.Len() > b.traceLen {
 		ev := trace.Since(b.traceLen)
@@ -492,7 +503,7 @@ func (s *session) deltaFrame() (f frame, ok bool) {
 	}
 	f.Story = s.storyFrame(false)
 	b.step, b.time = v.Step, v.Time
-	changed = changed || f.Story != nil || f.Changed != nil || f.CN != nil || f.Msgs != nil || f.Gone != nil || f.Cut != nil || f.Events != nil ||
+	changed = changed || f.Story != nil || f.Changed != nil || f.CN != nil || f.Msgs != nil || f.Gone != nil || f.Cut != nil || f.Conns != nil || f.Events != nil ||
 		f.Violations != nil || f.Ops != nil || f.Manual != nil || f.Variants != nil || f.Params != nil || f.Play != nil || f.Log != nil || f.Future != nil || f.Branches != nil
 	return f, changed
 }
@@ -548,4 +559,12 @@ func branchesKey(w *branchesWire) []byte {
 		}
 	}
 	return mustJSON(c)
+}
+
+// wireConns is the run's connections for the page ([] rather than null).
+func wireConns(c []engine.ConnView) []engine.ConnView {
+	if c == nil {
+		return []engine.ConnView{}
+	}
+	return c
 }

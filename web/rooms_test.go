@@ -394,5 +394,7 @@ func TestRoomFollowersSeeCompareMode(t *testing.T) {
 		t.Fatalf("the step reached the follower without the compared run: %.300s", got.raw)
 	}
 	p.send(`{"type":"compare-off"}`)
-	f.runtil("compare mode ended", func(x rframe) bool { return strings.Contains(x.raw, `"compare":{`) && strings.Contains(x.raw, `"off":true`) })
+	f.runtil("compare mode ended", func(x rframe) bool {
+		return strings.Contains(x.raw, `"compare":{`) && strings.Contains(x.raw, `"off":true`)
+	})
 }

@@ -42,3 +42,20 @@ var DiskFaults = FaultGen{Name: "disk", Draw: func(r *rand.Rand, w *engine.World
 	}
 	return c, true
 }}
+
+// ConnResets draws a reset of an open connection, for patterns whose
+// processes talk over connections (env.Dial): both ends are told and what
+// was in flight on it is lost.
+var ConnResets = FaultGen{Name: "reset", Draw: func(r *rand.Rand, w *engine.World) (engine.Command, bool) {
+	var open []engine.ConnView
+	for _, c := range w.Conns() {
+		if c.Open {
+			open = append(open, c)
+		}
+	}
+	if len(open) == 0 {
+		return engine.Command{}, false
+	}
+	c := open[r.IntN(len(open))]
+	return engine.Command{Kind: engine.CmdReset, From: c.From, To: c.To}, true
+}}

@@ -92,6 +92,17 @@ func (m ReplicationRequest) Kind() string {
 	return "ReplicationRequest"
 }
 
+// Size is the request's bytes on the wire: a header and, per entry, its
+// fields (links with a bandwidth take longer to send a big batch).
+func (m ReplicationRequest) Size() int {
+	n := 32
+	for i := range m.Entries {
+		e := &m.Entries[i]
+		n += 24 + len(e.Op) + len(e.Key) + len(e.Value) + len(e.Client)
+	}
+	return n
+}
+
 func (m ReplicationRequest) Summary() string { return summary(m) }
 func (m ReplicationRequest) AppendSummary(b []byte) []byte {
 	b = appendInt(append(b, "gen "...), m.Gen)

@@ -67,9 +67,21 @@ func TestQuorum(t *testing.T) {
 // BenchmarkReplicatedLog5Nodes measures simulated events per second for the
 // replicated-log page (5 nodes, every invariant on) under steady client
 // load: a write or read every 2ms of virtual time.
-func BenchmarkReplicatedLog5Nodes(b *testing.B) {
+func BenchmarkReplicatedLog5Nodes(b *testing.B) { benchReplicatedLog(b, nil) }
+
+// BenchmarkReplicatedLog5NodesOnTheWire is the same with the wire's costs
+// on: messages have sizes, and every link sends 1.25 MB/s (10 Mbit/s) with
+// 20µs per message, so each message queues behind the one before it.
+func BenchmarkReplicatedLog5NodesOnTheWire(b *testing.B) {
+	net := engine.DefaultNet
+	net.Bandwidth, net.PerMsg = 1_250_000, engine.Duration(20*time.Microsecond)
+	benchReplicatedLog(b, &net)
+}
+
+func benchReplicatedLog(b *testing.B, net *engine.NetSettings) {
 	c := ReplicatedLog()
 	cfg := config(c, 1)
+	cfg.Net = net
 	s, err := engine.New(cfg, c.Model(cfg))
 	if err != nil {
 		b.Fatal(err)

@@ -64,6 +64,7 @@ var (
 	NotDrawn = map[string]string{
 		engine.CmdDrop:      "picks one message by id; drop-next and lossy links lose messages in a schedule",
 		engine.CmdDuplicate: "picks one message by id; lossy links duplicate messages in a schedule",
+		engine.CmdReset:     "only patterns whose processes talk over connections draw resets, through kit.ConnResets in their Faults",
 		engine.CmdDisk:      "only patterns that keep their state on the engine's Disk draw disk faults, through kit.DiskFaults in their Faults",
 	}
 )
