@@ -299,7 +299,7 @@ func (n *Node) applyIncr(env engine.Env, e Entry, leader bool) {
 			delete(s.pending, key)
 		}
 		if rec.runs > 1 {
-			env.Note("%s runs %s's request #%d again (time %d): %s = %s", n.id, e.Client, e.ReqID, rec.runs, e.Key, v)
+			env.Note("%s runs %s's request #%d again (run %d): %s = %s", n.id, e.Client, e.ReqID, rec.runs, e.Key, v)
 		} else {
 			env.Note("%s runs %s's request #%d: %s = %s", n.id, e.Client, e.ReqID, e.Key, v)
 		}

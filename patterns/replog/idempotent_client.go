@@ -139,10 +139,16 @@ func (c *SessionClient) Handle(env engine.Env, ev engine.Event) {
 			return
 		}
 		c.rc.Timer(env, ev.Timer)
-		if _, ok := c.rc.Get(c.registerID); c.registering && !ok {
-			c.registering = false // timed out: try again
-			c.register(env)
-		}
+	}
+	c.reregister(env)
+}
+
+// reregister opens a session again when the registration in flight ended
+// without one (it timed out, or nobody led).
+func (c *SessionClient) reregister(env engine.Env) {
+	if _, ok := c.rc.Get(c.registerID); c.registering && !ok && c.session == 0 {
+		c.registering = false
+		c.register(env)
 	}
 }
 
@@ -187,7 +193,7 @@ func (c *SessionClient) receive(env engine.Env, from string, msg engine.Message)
 			}
 			return
 		}
-		c.rc.Answer(env, from, m.ReqNo, SessionOutput{Value: atoi(m.Value)}, "= "+m.Value)
+		c.rc.Answer(env, from, m.ReqNo, SessionOutput{Value: atoi(m.Value)}, m.Value)
 		if op.In.Session == c.session {
 			c.doneUpTo = max(c.doneUpTo, m.ReqNo)
 		}
