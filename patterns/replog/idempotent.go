@@ -258,12 +258,12 @@ func (n *Node) applyIncr(env engine.Env, e Entry, leader bool) {
 		}
 	}
 	if dedup && e.ReqID <= t.acked {
-		t.lookup, t.state = "#"+itoa(e.ReqID)+" already acknowledged: ignored", engine.StateInactive
+		t.lookup, t.state = "#"+itoa(e.ReqID)+" acked: ignored", engine.StateInactive
 		return // the client has its answer and said so: a stale copy
 	}
 	if v, ok := t.saved[e.ReqID]; ok && dedup {
 		s.hits++
-		t.lookup, t.state = "hit #"+itoa(e.ReqID)+" → "+v, engine.StateOK
+		t.lookup, t.state = "hit #"+itoa(e.ReqID), engine.StateOK
 		if leader {
 			env.Note("%s finds %s's request #%d in session %d's table: answers %s again, does not run it", n.id, e.Client, e.ReqID, e.Session, v)
 			env.Send(e.Client, ClientResponse{ReqNo: e.ReqID, Value: v})
@@ -288,7 +288,7 @@ func (n *Node) applyIncr(env engine.Env, e Entry, leader bool) {
 	if v != rec.first && s.changed == nil {
 		s.changed = &key
 	}
-	t.lookup, t.state = "miss #"+itoa(e.ReqID)+" → ran", engine.StatePending
+	t.lookup, t.state = "miss #"+itoa(e.ReqID)+": ran", engine.StatePending
 	if dedup {
 		t.saved[e.ReqID] = v
 	}

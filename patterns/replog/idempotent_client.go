@@ -48,7 +48,8 @@ const maxCounterName = 16
 
 const timerClientBeat = "session-heartbeat"
 
-// SessionClient opens a session with the cluster, then sends each
+// SessionClient opens a session with the cluster (at its first
+// request, and again at the first after its session expired), then sends each
 // increment as (session, request number, ackedUpTo); the request number
 // is the operation's id, and every retry (after a lost reply, at another
 // server) keeps it. It heartbeats every quarter of the session TTL. An
@@ -118,8 +119,7 @@ func (c *SessionClient) ValidateRequest(req engine.Request) error {
 func (c *SessionClient) Handle(env engine.Env, ev engine.Event) {
 	switch ev.Kind {
 	case engine.EvStart:
-		c.rc.Start(env)
-		c.register(env)
+		c.rc.Start(env) // the session opens with the first request
 	case engine.EvRequest:
 		counter := ev.Request.Args["counter"]
 		if counter == "" {
@@ -187,9 +187,8 @@ func (c *SessionClient) receive(env engine.Env, from string, msg engine.Message)
 			c.expired++
 			c.rc.End(env, from, m.ReqNo, engine.OpUnknown, "SessionExpired: ran once or never")
 			if op.In.Session == c.session {
-				c.session = 0
+				c.session = 0 // the next request opens a new one
 				env.CancelTimer(timerClientBeat)
-				c.register(env)
 			}
 			return
 		}

@@ -62,7 +62,7 @@ func IdempotentReceiver() *kit.Cluster {
 	c.Settled = settledSessions
 	c.NodeFacts, c.ClientFacts = sessionNodeFacts, sessionClientFacts
 	c.Faults = sessionFaults
-	c.Smoke = kit.Smoke{Ready: `leader != "" && nodes.alice.session > 0`, Commands: []engine.Command{
+	c.Smoke = kit.Smoke{Ready: `leader != ""`, Commands: []engine.Command{
 		{Kind: engine.CmdClient, Node: "alice", Name: actionIncrement, Args: map[string]string{"counter": "c"}},
 	}}
 	return c
@@ -221,10 +221,10 @@ func (n *Node) sessionWidgets() []engine.Widget {
 			}
 			text += "#" + itoa(r) + "→" + t.saved[r]
 		}
-		rows = append(rows, engine.Row(engine.Cell{Text: "s" + itoa(id)}, engine.Cell{Text: t.client},
+		rows = append(rows, engine.Row(engine.Cell{Text: "s" + itoa(id) + " " + t.client},
 			engine.Cell{Text: orDash(text)}, engine.Cell{Text: itoa(t.acked)}, engine.Cell{Text: orDash(t.lookup), State: t.state}))
 	}
-	out := []engine.Widget{engine.TableWidget(WSessions, []string{"session", "client", "saved responses", "acked ≤", "last lookup"}, rows...)}
+	out := []engine.Widget{engine.TableWidget(WSessions, []string{"session", "saved", "acked ≤", "last lookup"}, rows...)}
 	chips := make([]engine.TableRow, 0, len(s.recent))
 	for _, k := range s.recent {
 		r := s.runs[k]

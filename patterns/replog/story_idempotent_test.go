@@ -38,12 +38,8 @@ func (st *story) lastOp(client string) engine.Operation {
 func sessionStory(t *testing.T, variants ...string) *story {
 	st := newStory(t, IdempotentReceiver(), 3, variants...)
 	st.elect("athens")
-	st.run(200 * time.Millisecond)
-	if c := st.s.World().Process("alice").(*SessionClient); c.session == 0 {
-		t.Fatal("alice has no session after athens's election")
-	}
 	st.increment("alice", "c")
-	st.run(100 * time.Millisecond)
+	st.run(200 * time.Millisecond)
 	if op := st.lastOp("alice"); op.Status != engine.OpOK || op.Output.(SessionOutput).Value != 1 {
 		t.Fatalf("alice's first increment: %+v", op)
 	}
@@ -143,11 +139,14 @@ func TestStoryLeaderMemoryCatchesRetryBeforeFailover(t *testing.T) {
 func TestStorySessionExpiresAndLateRetryIsRefused(t *testing.T) {
 	st := newStory(t, IdempotentReceiver(), 3)
 	st.elect("athens")
+	st.increment("bob", "d")
+	st.loseResponse("athens", "alice")
+	st.increment("alice", "c") // alice first registers, then sends it
 	st.run(200 * time.Millisecond)
 	old := st.s.World().Process("alice").(*SessionClient).session
-	st.loseResponse("athens", "alice")
-	st.increment("alice", "c")
-	st.run(100 * time.Millisecond)
+	if old == 0 || st.counter("athens", "c") != 1 {
+		t.Fatalf("alice's session %d, c = %d; want a session and c = 1", old, st.counter("athens", "c"))
+	}
 	st.do(engine.Command{Kind: engine.CmdPause, Node: "alice"})
 	st.run(3 * time.Second)
 	for _, id := range []string{"athens", "byzantium", "cyrene"} {
@@ -168,8 +167,13 @@ func TestStorySessionExpiresAndLateRetryIsRefused(t *testing.T) {
 	if got := st.counter("athens", "c"); got != 1 {
 		t.Fatalf("c = %d: the late retry ran again", got)
 	}
-	if alice.session == 0 || alice.session == old {
-		t.Fatalf("alice's session is %d; she should open a new one (old %d)", alice.session, old)
+	if alice.session != 0 {
+		t.Fatalf("alice's session is %d; it expired, and she has asked nothing since", alice.session)
+	}
+	st.increment("alice", "c")
+	st.run(200 * time.Millisecond)
+	if alice.session == 0 || alice.session == old || st.counter("athens", "c") != 2 {
+		t.Fatalf("alice's session %d (old %d), c = %d: her next increment should open a new session and run", alice.session, old, st.counter("athens", "c"))
 	}
 	st.mustHold()
 }
