@@ -185,6 +185,7 @@ func (n *Node) expireSessions(env engine.Env) {
 		return
 	}
 	n.leaderMemory()
+	s.ttl = ms(env.Param(ParamSessionTTL, defSessionTTL)) // a learner may change it during a run
 	for _, id := range s.ids {
 		if s.expiring[id] {
 			continue

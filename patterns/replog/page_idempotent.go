@@ -86,12 +86,39 @@ func sessionWorkload(r *rand.Rand, nodes, clients []string) engine.Command {
 	return c
 }
 
-// sessionFaults aim the sweep at the Idempotent Receiver's moment: a
-// response lost after its request ran (the client retries), and the
-// leader crashing after it ran a request (the retry reaches a new one).
+// sessionFaults aim the sweep at the Idempotent Receiver's moments: a
+// response lost after its request ran (the client retries), the leader
+// crashing after it ran a request (the retry reaches a new one), and a
+// client silent for longer than a short TTL (its session expires under a
+// retry still to come).
 var sessionFaults = []kit.FaultGen{
 	{Name: "lose-response", Draw: loseResponse},
 	{Name: "crash-leader", Draw: crashLeader},
+	{Name: "stall-client", Draw: stallClient},
+	{Name: "short-session-ttl", Draw: shortSessionTTL},
+}
+
+// stallClient resumes a paused client, or pauses one (the sweep's healing
+// brings back servers only).
+func stallClient(r *rand.Rand, w *engine.World) (engine.Command, bool) {
+	clients := w.Members(engine.RoleClient)
+	if len(clients) == 0 {
+		return engine.Command{}, false
+	}
+	id := clients[r.IntN(len(clients))]
+	if w.Status(id) == engine.StatusPaused {
+		return engine.Command{Kind: engine.CmdResume, Node: id}, true
+	}
+	return engine.Command{Kind: engine.CmdPause, Node: id}, true
+}
+
+// shortSessionTTL sets the TTL to 200–800 ms, or back to its default.
+func shortSessionTTL(r *rand.Rand, w *engine.World) (engine.Command, bool) {
+	v := defSessionTTL
+	if r.IntN(3) > 0 {
+		v = 200 + r.IntN(601)
+	}
+	return engine.Command{Kind: engine.CmdParam, Name: ParamSessionTTL, Value: v}, true
 }
 
 // loseResponse drops the next one or two responses to a client.
