@@ -259,7 +259,7 @@ func (n *Node) applyIncr(env engine.Env, e Entry, leader bool) {
 		}
 	}
 	if dedup && e.ReqID <= t.acked {
-		t.lookup, t.state = "#"+itoa(e.ReqID)+" acked: ignored", engine.StateInactive
+		t.lookup, t.state = "#"+itoa(e.ReqID)+" acked", engine.StateInactive
 		return // the client has its answer and said so: a stale copy
 	}
 	if v, ok := t.saved[e.ReqID]; ok && dedup {
@@ -289,7 +289,7 @@ func (n *Node) applyIncr(env engine.Env, e Entry, leader bool) {
 	if v != rec.first && s.changed == nil {
 		s.changed = &key
 	}
-	t.lookup, t.state = "miss #"+itoa(e.ReqID)+": ran", engine.StatePending
+	t.lookup, t.state = "miss #"+itoa(e.ReqID), engine.StatePending
 	if dedup {
 		t.saved[e.ReqID] = v
 	}

@@ -251,7 +251,7 @@ func (n *Node) sessionWidgets() []engine.Widget {
 		rows = append(rows, engine.Row(engine.Cell{Text: "s" + itoa(id) + " " + t.client},
 			engine.Cell{Text: orDash(text)}, engine.Cell{Text: itoa(t.acked)}, engine.Cell{Text: orDash(t.lookup), State: t.state}))
 	}
-	out := []engine.Widget{engine.TableWidget(WSessions, []string{"session", "saved", "acked ≤", "last lookup"}, rows...)}
+	out := []engine.Widget{engine.TableWidget(WSessions, []string{"session", "saved", "acked", "lookup"}, rows...)}
 	chips := make([]engine.TableRow, 0, len(s.recent))
 	for _, k := range s.recent {
 		r := s.runs[k]
