@@ -42,8 +42,8 @@ const (
 // sreq names one request: (session, request number).
 type sreq struct{ session, req int }
 
-// session is one row of the replicated session table.
-type session struct {
+// sessionRow is one row of the replicated session table.
+type sessionRow struct {
 	id     int
 	client string
 	saved  map[int]string // request number → the response it got
@@ -60,10 +60,10 @@ type applyRecord struct {
 	first string
 }
 
-// sessions is a node's Idempotent Receiver state.
-type sessions struct {
+// sessionTable is a node's Idempotent Receiver state.
+type sessionTable struct {
 	ttl   time.Duration
-	table map[int]*session
+	table map[int]*sessionRow
 	ids   []int // the table's keys, sorted (iteration order)
 
 	runs    map[sreq]*applyRecord
@@ -85,12 +85,12 @@ type sessions struct {
 
 const recentRequests = 8
 
-func newSessions(env engine.Env) *sessions {
+func newSessionTable(env engine.Env) *sessionTable {
 	ttl := env.Param(ParamSessionTTL, -1)
 	if ttl <= 0 {
 		return nil
 	}
-	return &sessions{ttl: ms(ttl), table: map[int]*session{}, runs: map[sreq]*applyRecord{},
+	return &sessionTable{ttl: ms(ttl), table: map[int]*sessionRow{}, runs: map[sreq]*applyRecord{},
 		heard: map[int]time.Duration{}, expiring: map[int]bool{}, memory: map[sreq]string{}, pending: map[sreq]bool{}}
 }
 
@@ -212,7 +212,7 @@ func (n *Node) applySession(env engine.Env, e Entry) {
 	switch e.Op {
 	case opRegister:
 		id := n.applied
-		s.table[id] = &session{id: id, client: e.Client, saved: map[int]string{}, last: id}
+		s.table[id] = &sessionRow{id: id, client: e.Client, saved: map[int]string{}, last: id}
 		i, _ := slices.BinarySearch(s.ids, id)
 		s.ids = slices.Insert(s.ids, i, id)
 		if leader {
@@ -231,6 +231,7 @@ func (n *Node) applySession(env engine.Env, e Entry) {
 			}
 		}
 		delete(s.expiring, e.Session)
+		delete(s.heard, e.Session)
 	case opIncr:
 		n.applyIncr(env, e, leader)
 	}
@@ -271,7 +272,7 @@ func (n *Node) applyIncr(env engine.Env, e Entry, leader bool) {
 		}
 		return
 	}
-	v := itoa(atoi(n.kv[e.Key]) + 1)
+	v := itoa(counterValue(n.kv[e.Key]) + 1)
 	n.kv[e.Key] = v
 	rec := s.runs[key]
 	if rec == nil {
@@ -308,7 +309,7 @@ func (n *Node) applyIncr(env engine.Env, e Entry, leader bool) {
 	}
 }
 
-func atoi(s string) int {
+func counterValue(s string) int {
 	v := 0
 	for _, c := range s {
 		v = v*10 + int(c-'0')

@@ -192,7 +192,7 @@ func (c *SessionClient) receive(env engine.Env, from string, msg engine.Message)
 			}
 			return
 		}
-		c.rc.Answer(env, from, m.ReqNo, SessionOutput{Value: atoi(m.Value)}, m.Value)
+		c.rc.Answer(env, from, m.ReqNo, SessionOutput{Value: counterValue(m.Value)}, m.Value)
 		if op.In.Session == c.session {
 			c.doneUpTo = max(c.doneUpTo, m.ReqNo)
 		}

@@ -124,7 +124,8 @@ type Node struct {
 	heldBack     int // the last mark the figure-8 rule held back (for its note)
 	kv           map[string]string
 	done         appliedSet // writes already applied (a duplicate is a no-op)
-	sessions     *sessions  // the session table, on the idempotent-receiver page (nil elsewhere)
+
+	sessions *sessionTable // the session table, on the idempotent-receiver page (nil elsewhere)
 
 	// candidate
 	votes []bool // by position in all
@@ -246,7 +247,7 @@ func (n *Node) start(env engine.Env) {
 	n.votes, n.next, n.match = make([]bool, k), make([]int, k), make([]int, k)
 	n.busy, n.lastAck, n.sorted = make([]bool, k), make([]time.Duration, k), make([]int, k)
 	n.stuck = make([]bool, k)
-	n.kv, n.done, n.sessions = map[string]string{}, appliedSet{}, newSessions(env)
+	n.kv, n.done, n.sessions = map[string]string{}, appliedSet{}, newSessionTable(env)
 	st := env.Storage()
 	if v, ok := diskGen.Get(st); ok {
 		n.gen = v

@@ -208,7 +208,7 @@ var sessionNodeFacts = kit.ProcessFacts(func(w *engine.World, id string) (Sessio
 	f := SessionNodeFacts{Generation: n.gen, Leader: n.leader, HWM: n.hwm, Applied: n.applied,
 		Counters: make(map[string]int, len(n.kv)), Sessions: len(s.ids), Hits: s.hits}
 	for k, v := range n.kv {
-		f.Counters[k] = atoi(v)
+		f.Counters[k] = counterValue(v)
 	}
 	for _, t := range s.table {
 		f.Saved += len(t.saved)

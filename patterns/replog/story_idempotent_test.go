@@ -18,7 +18,7 @@ func (st *story) loseResponse(node, client string) {
 	st.do(engine.Command{Kind: engine.CmdDropNext, From: node, To: client, MsgKind: kindResponse, Count: 1})
 }
 
-func (st *story) counter(node, name string) int { return atoi(st.node(node).kv[name]) }
+func (st *story) counter(node, name string) int { return counterValue(st.node(node).kv[name]) }
 
 // lastOp is client's latest operation in the history.
 func (st *story) lastOp(client string) engine.Operation {
