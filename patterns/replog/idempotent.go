@@ -232,6 +232,12 @@ func (n *Node) applySession(env engine.Env, e Entry) {
 		}
 		delete(s.expiring, e.Session)
 		delete(s.heard, e.Session)
+		for k := range s.runs { // no request of the session can run again: keep the checker's memory bounded
+			if k.session == e.Session && (s.twice == nil || *s.twice != k) && (s.changed == nil || *s.changed != k) {
+				delete(s.runs, k)
+			}
+		}
+		s.recent = slices.DeleteFunc(s.recent, func(k sreq) bool { return s.runs[k] == nil })
 	case opIncr:
 		n.applyIncr(env, e, leader)
 	}

@@ -154,6 +154,12 @@ func TestStorySessionExpiresAndLateRetryIsRefused(t *testing.T) {
 			t.Fatalf("%s still holds alice's session %d after 3 s without a heartbeat", id, old)
 		}
 	}
+	for k := range st.node("athens").sessions.runs {
+		if k.session == old {
+			t.Fatalf("athens still remembers request #%d of the expired session %d", k.req, old)
+		}
+	}
+	_ = st.node("athens").View() // its chips no longer name the expired session's requests
 	if _, ok := st.node("athens").sessions.table[st.s.World().Process("bob").(*SessionClient).session]; !ok {
 		t.Fatal("bob heartbeats: his session must live")
 	}
