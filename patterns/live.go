@@ -23,6 +23,7 @@ func live() map[string]*kit.Cluster {
 		"low-water-mark":        lowWaterMark(),
 		"singular-update-queue": updatequeue.SingularUpdateQueue(),
 		"single-socket-channel": channel.SingleSocketChannel(),
+		"idempotent-receiver":   replog.IdempotentReceiver(),
 	}
 }
 

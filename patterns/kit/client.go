@@ -183,6 +183,16 @@ func (c *RetryingClient[In]) Answer(env engine.Env, from string, id int, out any
 	c.finish(env, id, out, engine.OpOK, text)
 }
 
+// End completes operation id with status st and no output, as server
+// from's final word (a refusal that retrying cannot change, such as an
+// expired session); text is how the view shows it.
+func (c *RetryingClient[In]) End(env engine.Env, from string, id int, st engine.OpStatus, text string) {
+	if _, ok := c.waiting.Get(id); ok {
+		c.leader = from
+		c.finish(env, id, nil, st, text)
+	}
+}
+
 // Refused handles server from's refusal of operation id (it is not the
 // leader); hint is the server it names instead, or "".
 func (c *RetryingClient[In]) Refused(env engine.Env, from string, id int, hint string) {

@@ -85,6 +85,7 @@ func (n *Node) apply(env engine.Env) {
 		case opGet:
 			val = n.kv[e.Key]
 		default:
+			n.applySession(env, e)
 			continue
 		}
 		if n.role == Leader && e.Client != "" {

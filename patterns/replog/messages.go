@@ -18,6 +18,8 @@ type Entry struct {
 	Value  string
 	Client string // who asked, "" for a no-op
 	ReqID  int    // the client's operation id (dedup and reply)
+
+	Session, Acked int // a session entry's session and ackedUpTo (idempotent.go)
 }
 
 const (
@@ -34,7 +36,7 @@ func (e Entry) Text() string {
 	case opGet:
 		return "get " + e.Key
 	}
-	return "no-op"
+	return e.sessionText()
 }
 
 // VoteRequest asks for a vote in generation Gen; LastIndex/LastGen describe

@@ -125,6 +125,8 @@ type Node struct {
 	kv           map[string]string
 	done         appliedSet // writes already applied (a duplicate is a no-op)
 
+	sessions *sessionTable // the session table, on the idempotent-receiver page (nil elsewhere)
+
 	// candidate
 	votes []bool // by position in all
 	// leader
@@ -184,6 +186,7 @@ func (n *Node) Handle(env engine.Env, ev engine.Event) {
 		case timerHeartbeat:
 			if n.role == Leader {
 				n.broadcast(env, true)
+				n.expireSessions(env)
 				env.SetTimer(timerHeartbeat, n.interval(env))
 			}
 		}
@@ -206,6 +209,8 @@ func (n *Node) Handle(env engine.Env, ev engine.Event) {
 			n.onInstallSnapshot(env, ev.From, m)
 		case InstallSnapshotResponse:
 			n.onSnapshotInstalled(env, ev.From, m)
+		default:
+			n.onSessionMsg(env, ev.From, m)
 		}
 	case engine.EvRequest:
 		if ev.Request.Name == actionSnapshot {
@@ -242,7 +247,7 @@ func (n *Node) start(env engine.Env) {
 	n.votes, n.next, n.match = make([]bool, k), make([]int, k), make([]int, k)
 	n.busy, n.lastAck, n.sorted = make([]bool, k), make([]time.Duration, k), make([]int, k)
 	n.stuck = make([]bool, k)
-	n.kv, n.done = map[string]string{}, appliedSet{}
+	n.kv, n.done, n.sessions = map[string]string{}, appliedSet{}, newSessionTable(env)
 	st := env.Storage()
 	if v, ok := diskGen.Get(st); ok {
 		n.gen = v

@@ -141,6 +141,7 @@ func (n *Node) View() engine.ProcessView {
 		kv.KV = append(kv.KV, engine.KVPair{Key: k, Value: n.kv[k]})
 	}
 	v.Widgets = append(v.Widgets, kv)
+	v.Widgets = append(v.Widgets, n.sessionWidgets()...)
 
 	if n.votedFor != "" && n.votedFor != n.id {
 		v.Arrows = append(v.Arrows, engine.Arrow{To: n.votedFor, Label: "vote gen " + itoa(n.gen), Kind: "vote"})
