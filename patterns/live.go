@@ -3,6 +3,7 @@ package patterns
 import (
 	"clusterscope/patterns/durable"
 	"clusterscope/patterns/kit"
+	"clusterscope/patterns/leaderless"
 	"clusterscope/patterns/replog"
 	"clusterscope/patterns/updatequeue"
 )
@@ -21,6 +22,7 @@ func live() map[string]*kit.Cluster {
 		"segmented-log":         durable.SegmentedLog(),
 		"low-water-mark":        lowWaterMark(),
 		"singular-update-queue": updatequeue.SingularUpdateQueue(),
+		"request-waiting-list":  leaderless.RequestWaitingList(),
 	}
 }
 
