@@ -48,8 +48,8 @@ const (
 	opGet = "get"
 )
 
-func (o Op) KVKey() string                { return o.Key }
-func (o Op) KVWrite() (string, bool)      { return o.Value, o.Kind == opSet }
+func (o Op) KVKey() string           { return o.Key }
+func (o Op) KVWrite() (string, bool) { return o.Value, o.Kind == opSet }
 func (o Op) String() string {
 	if o.Kind == opSet {
 		return "set " + o.Key + "=" + o.Value
