@@ -60,11 +60,21 @@ func (o Op) String() string {
 // Result is what a successful operation returned: the value read (a get)
 // and the version written or read. It is a kit.KVOutput.
 type Result struct {
-	Value   string  `json:"value"`
+	Value   string  `json:"value,omitempty"`
 	Version Version `json:"version"`
+	Read    bool    `json:"read,omitempty"` // a get's result
 }
 
 func (r Result) KVRead() string { return r.Value }
+
+// String is how the history shows it: the version, and the value a get
+// read.
+func (r Result) String() string {
+	if !r.Read {
+		return r.Version.String()
+	}
+	return strconv.Quote(r.Value) + " at " + r.Version.String()
+}
 
 // Status is how the coordinator completed a client's request.
 type Status string

@@ -42,9 +42,14 @@ type stored struct {
 // and the invariants.
 const keptDone = 8
 
-var (
-	diskEpoch   = kit.Record[int]{Key: "epoch"}
-	expiryTimer = kit.TimerKey[int]{Name: "expire"}
+var diskEpoch = kit.Record[int]{Key: "epoch"}
+
+// The expiry task: as in the book, one periodic check expires whatever is
+// past its deadline, rather than a timer per request. A request therefore
+// ends at most one interval after its deadline.
+const (
+	expiryCheck         = "expiry-check"
+	expiryCheckInterval = 50 * time.Millisecond
 )
 
 // storeKey is where a replica keeps key on its disk.
@@ -73,8 +78,11 @@ func (n *Node) Handle(env engine.Env, ev engine.Event) {
 	// Whatever woke the node, a request past its deadline expires first: a
 	// response that arrives at the same moment as the expiry is late.
 	n.expireDue(env)
+	if ev.Kind == engine.EvTimer && ev.Timer == expiryCheck {
+		env.SetTimer(expiryCheck, expiryCheckInterval)
+	}
 	if ev.Kind != engine.EvReceive {
-		return // an expiry timer: done above
+		return
 	}
 	switch m := ev.Msg.(type) {
 	case ClientSet:
@@ -109,6 +117,9 @@ func (n *Node) start(env engine.Env) {
 	n.epoch = e + 1
 	diskEpoch.Put(st, n.epoch)
 	st.Sync()
+	// The first check comes at a random point of the interval, so that
+	// servers started together do not all check at the same instant.
+	env.SetTimer(expiryCheck, time.Duration(1+env.Rand().Int64N(int64(expiryCheckInterval))))
 }
 
 // setValue is the replica's part of a write: keep the value if it is newer
@@ -129,14 +140,13 @@ func (n *Node) expiry(env engine.Env) time.Duration {
 }
 
 // newRequest puts a client's operation in the coordinator's hands, with its
-// deadline and the timer that expires it.
+// deadline.
 func (n *Node) newRequest(env engine.Env, client string, opID int, op Op, phase string) *request {
 	n.nextReq++
 	exp := n.expiry(env)
 	r := &request{ID: n.nextReq, Client: client, OpID: opID, Op: op, Phase: phase,
 		Quorum: quorum(len(env.Peers())), Created: n.now, Deadline: n.now + exp}
 	n.pending = append(n.pending, r)
-	expiryTimer.Set(env, r.ID, exp)
 	return r
 }
 
@@ -274,14 +284,13 @@ func (n *Node) complete(env engine.Env, r *request, st Status) {
 			break
 		}
 	}
-	expiryTimer.Cancel(env, r.ID)
 	if len(n.done) == keptDone {
 		n.done = append(n.done[:0:0], n.done[1:]...)
 	}
 	n.done = append(n.done, r)
 	res := Result{Version: r.Version}
 	if r.Op.Kind == opGet {
-		res.Value = r.Value
+		res.Value, res.Read = r.Value, true
 	}
 	if st == Success {
 		n.Completed++
