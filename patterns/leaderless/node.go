@@ -21,13 +21,14 @@ type Node struct {
 	epoch int               // bumped at every start, so versions keep rising
 	seq   int               // versions written in this epoch
 
-	waiting  kit.WaitingList[CorrelationID, entry]
-	pending  []*request // requests not yet completed, oldest first
-	done     []*request // the last few completed, newest last
-	nextCorr int
-	nextReq  int
-	countAll bool          // the broken variant is on (for the view)
-	now      time.Duration // local time at the last event (for the view)
+	waiting     kit.WaitingList[CorrelationID, entry]
+	pending     []*request // requests not yet completed, oldest first
+	done        []*request // the last few completed, newest last
+	nextCorr    int
+	nextReq     int
+	countAll    bool          // the broken variant is on (for the view)
+	takesWrites bool          // it is the write coordinator (for the view)
+	now         time.Duration // local time at the last event (for the view)
 
 	Completed, Timeouts, Late int
 }
@@ -115,6 +116,7 @@ func (n *Node) start(env engine.Env) {
 	}
 	e, _ := diskEpoch.Get(st)
 	n.epoch = e + 1
+	n.takesWrites = coordinator(env.Peers()) == n.id
 	diskEpoch.Put(st, n.epoch)
 	st.Sync()
 	// The first check comes at a random point of the interval, so that

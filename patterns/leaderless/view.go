@@ -12,7 +12,8 @@ import (
 func us(d time.Duration) int64 { return int64(d / time.Microsecond) }
 
 // View draws the node: its waiting list (one row per message still
-// waiting), the expiry of each request it coordinates, the last requests
+// waiting, with its request's count against the quorum), the expiry of
+// each request it coordinates and who has answered it, the last requests
 // completed, and the replica's store.
 func (n *Node) View() engine.ProcessView {
 	var rows []engine.TableRow
@@ -21,14 +22,13 @@ func (n *Node) View() engine.ProcessView {
 		rows = append(rows, engine.Row(
 			engine.Cell{Text: w.ID.String()},
 			engine.Cell{Text: w.Value.To},
-			engine.Cell{Text: "r" + strconv.Itoa(r.ID) + " " + r.Client + " " + r.Op.String() + " (" + r.Phase + ")"},
-			engine.Cell{Text: from(r.From)},
+			engine.Cell{Text: "r" + strconv.Itoa(r.ID)},
 			engine.Cell{Text: strconv.Itoa(r.counted(n.countAll)) + "/" + strconv.Itoa(r.Quorum), State: engine.StatePending},
 		))
 	}
 	deadlines := make([]engine.Deadline, 0, len(n.pending))
 	for _, r := range n.pending {
-		deadlines = append(deadlines, engine.Deadline{Label: "r" + strconv.Itoa(r.ID) + " " + r.Op.String(), Holder: r.Client, Start: us(r.Created), At: us(r.Deadline)})
+		deadlines = append(deadlines, engine.Deadline{Label: "r" + strconv.Itoa(r.ID) + " " + r.Op.String() + " (" + r.Phase + "), answered: " + from(r.From), Holder: r.Client, Start: us(r.Created), At: us(r.Deadline)})
 	}
 	done := make([]engine.QueueItem, 0, len(n.done))
 	for _, r := range slices.Backward(n.done) {
@@ -56,12 +56,10 @@ func (n *Node) View() engine.ProcessView {
 		s := n.store[k]
 		kv = append(kv, engine.KVPair{Key: k, Value: s.Value + " @" + s.Version.String()})
 	}
-	role := "replica"
-	if len(n.pending) > 0 || len(n.done) > 0 {
-		role = "coordinator"
-	}
-	v := engine.ProcessView{Role: role, Widgets: []engine.Widget{
-		engine.TableWidget(WWaiting, []string{"corr. id", "to", "request", "received from", "quorum"}, rows...),
+	// Every server is a replica (one structural role: the picture stays a
+	// ring); the badge marks the one that takes the writes.
+	v := engine.ProcessView{Role: "replica", Widgets: []engine.Widget{
+		engine.TableWidget(WWaiting, []string{"corr. id", "to", "for", "count"}, rows...),
 		engine.DeadlineWidget(WExpiry, deadlines...),
 		engine.QueueWidget(WDone, done...),
 		engine.KVWidget(WStore, kv...),
@@ -70,8 +68,8 @@ func (n *Node) View() engine.ProcessView {
 			engine.Field{Label: "Timeout", Value: strconv.Itoa(n.Timeouts)},
 			engine.Field{Label: "late responses ignored", Value: strconv.Itoa(n.Late)}),
 	}}
-	if n.countAll {
-		v.Badge = "counts responses"
+	if n.takesWrites {
+		v.Badge = "coordinator"
 	}
 	return v
 }
