@@ -22,7 +22,7 @@ func live() map[string]*kit.Cluster {
 		"segmented-log":         durable.SegmentedLog(),
 		"low-water-mark":        lowWaterMark(),
 		"singular-update-queue": updatequeue.SingularUpdateQueue(),
-		"request-waiting-list":  leaderless.RequestWaitingList(),
+		"request-waiting-list":  requestWaitingList(),
 	}
 }
 
@@ -35,4 +35,16 @@ func lowWaterMark() *kit.Cluster {
 		{Name: "single-node", Label: "on one server", Cluster: durable.LowWaterMarkSingleNode()},
 	}
 	return replicated
+}
+
+// requestWaitingList is the leaderless store's page with the replicated
+// log beside it: the same list keyed by correlation id on one, by log
+// index on the other.
+func requestWaitingList() *kit.Cluster {
+	page := leaderless.RequestWaitingList()
+	page.Setups = []kit.Setup{
+		{Name: "leaderless", Label: "on a leaderless store", Cluster: page},
+		{Name: "log", Label: "on a replicated log", Cluster: replog.RequestWaitingListOnLog()},
+	}
+	return page
 }
