@@ -9,7 +9,7 @@ import (
 
 // WWaitingByIndex is the cluster widget of the Request Waiting List's log
 // setup.
-const WWaitingByIndex = "leader's waiting list (by log index)"
+const WWaitingByIndex = "waiting list (by log index)"
 
 // RequestWaitingListOnLog is the Request Waiting List on the replicated
 // log: the leader's client requests wait under their log index until the
@@ -27,44 +27,46 @@ func RequestWaitingListOnLog() *kit.Cluster {
 	return c
 }
 
-// waitingByIndex lists the leader's client requests above its high-water
-// mark: the index each waits under, and how many servers hold it against
+// waitingByIndex lists the client requests above each leader's
+// high-water mark (a deposed leader that does not know it yet keeps its
+// own): the index each waits under, and how many servers hold it against
 // the majority that commits it.
 func waitingByIndex(w *engine.World) []engine.Widget {
-	var leader *Node
-	for i := range w.Nodes() {
-		if n, ok := w.NodeProcess(i).(*Node); ok && n.role == Leader && (leader == nil || n.gen > leader.gen) {
-			leader = n
-		}
-	}
-	if leader == nil {
-		return []engine.Widget{engine.TableWidget(WWaitingByIndex, nil)}
-	}
-	quorum := leader.q // the quorum it last committed with
-	if quorum == 0 {
-		quorum = len(leader.all)/2 + 1
-	}
 	var rows []engine.TableRow
-	for i := max(leader.hwm, leader.base) + 1; i <= leader.last(); i++ {
-		e := leader.entry(i)
-		if e.Client == "" {
-			continue // the leader's own no-op: nobody waits for it
+	var marks []engine.Field
+	for i := range w.Nodes() {
+		leader, ok := w.NodeProcess(i).(*Node)
+		if !ok || leader.role != Leader {
+			continue
 		}
-		held := 0
-		for _, m := range leader.match {
-			if m >= i {
-				held++
+		name := leader.id + " (gen " + strconv.Itoa(leader.gen) + ")"
+		marks = append(marks, engine.Field{Label: name, Value: strconv.Itoa(leader.hwm)})
+		quorum := leader.q // the quorum it last committed with
+		if quorum == 0 {
+			quorum = len(leader.all)/2 + 1
+		}
+		for i := max(leader.hwm, leader.base) + 1; i <= leader.last(); i++ {
+			e := leader.entry(i)
+			if e.Client == "" {
+				continue // the leader's own no-op: nobody waits for it
 			}
+			held := 0
+			for _, m := range leader.match {
+				if m >= i {
+					held++
+				}
+			}
+			rows = append(rows, engine.Row(
+				engine.Cell{Text: name},
+				engine.Cell{Text: strconv.Itoa(i)},
+				engine.Cell{Text: e.Client + " #" + strconv.Itoa(e.ReqID)},
+				engine.Cell{Text: e.Op + " " + e.Key},
+				engine.Cell{Text: strconv.Itoa(held) + "/" + strconv.Itoa(quorum), State: engine.StatePending},
+			))
 		}
-		rows = append(rows, engine.Row(
-			engine.Cell{Text: strconv.Itoa(i)},
-			engine.Cell{Text: e.Client + " #" + strconv.Itoa(e.ReqID)},
-			engine.Cell{Text: e.Op + " " + e.Key},
-			engine.Cell{Text: strconv.Itoa(held) + "/" + strconv.Itoa(quorum), State: engine.StatePending},
-		))
 	}
 	return []engine.Widget{
-		engine.TableWidget(WWaitingByIndex, []string{"index", "client", "request", "held by"}, rows...),
-		engine.FieldsWidget("high-water mark", engine.Field{Label: leader.id + "'s mark", Value: strconv.Itoa(leader.hwm)}),
+		engine.TableWidget(WWaitingByIndex, []string{"leader", "index", "client", "request", "held by"}, rows...),
+		engine.FieldsWidget("high-water mark", marks...),
 	}
 }

@@ -27,10 +27,10 @@ func TestAWriteWaitsUnderItsIndexUntilTheMarkPassesIt(t *testing.T) {
 
 	model := c.Model(st.s.Config())
 	rows := model.View(st.s.World())[0].Rows
-	if len(rows) != 1 || rows[0].Cells[1].Text != "alice #0" || rows[0].Cells[3].Text != "1/2" {
+	if len(rows) != 1 || rows[0].Cells[0].Text != "athens (gen 1)" || rows[0].Cells[2].Text != "alice #0" || rows[0].Cells[4].Text != "1/2" {
 		t.Fatalf("athens's waiting list: %+v, want alice's write held by 1 of 2", rows)
 	}
-	idx := rows[0].Cells[0].Text
+	idx := rows[0].Cells[1].Text
 
 	if err := st.s.Apply(engine.Command{Kind: engine.CmdHeal}); err != nil {
 		t.Fatal(err)
