@@ -21,11 +21,17 @@ type Node struct {
 	epoch int               // bumped at every start, so versions keep rising
 	seq   int               // versions written in this epoch
 
-	waiting     kit.WaitingList[CorrelationID, entry]
-	pending     []*request // requests not yet completed, oldest first
-	done        []*request // the last few completed, newest last
-	nextCorr    int
-	nextReq     int
+	waiting  kit.WaitingList[CorrelationID, entry]
+	pending  []*request // requests not yet completed, oldest first
+	done     []*request // the last few completed, newest last
+	nextCorr int
+	nextReq  int
+	// seen are the last client writes taken, so that a copy the network
+	// delivers later is not written again under a newer version (it could
+	// overwrite a later write by someone else).
+	seen     [keptSeen]clientOp
+	seenNext int
+
 	countAll    bool          // the broken variant is on (for the view)
 	takesWrites bool          // it is the write coordinator (for the view)
 	now         time.Duration // local time at the last event (for the view)
@@ -40,8 +46,18 @@ type stored struct {
 }
 
 // keptDone is how many completed requests a node remembers for its view
-// and the invariants.
-const keptDone = 8
+// and the invariants; keptSeen how many client writes it remembers taking
+// (a network copy arrives within a few milliseconds of the original).
+const (
+	keptDone = 8
+	keptSeen = 64
+)
+
+// clientOp names a client's operation.
+type clientOp struct {
+	Client string
+	ID     int
+}
 
 var diskEpoch = kit.Record[int]{Key: "epoch"}
 
@@ -158,6 +174,15 @@ func (n *Node) clientSet(env engine.Env, from string, m ClientSet) {
 		engine.Notef(env, "%s ignores %s's write: writes go through %s", engine.S(n.id), engine.S(from), engine.S(c))
 		return
 	}
+	op := clientOp{Client: from, ID: m.ID}
+	for _, s := range n.seen {
+		if s == op {
+			engine.Notef(env, "%s ignores a copy of %s's set #%d: it took that write already", engine.S(n.id), engine.S(from), engine.D(m.ID))
+			return
+		}
+	}
+	n.seen[n.seenNext] = op
+	n.seenNext = (n.seenNext + 1) % keptSeen
 	n.seq++
 	r := n.newRequest(env, from, m.ID, Op{Kind: opSet, Key: m.Key, Value: m.Value}, phaseWrite)
 	r.Version = Version{Epoch: n.epoch, Seq: n.seq}

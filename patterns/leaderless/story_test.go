@@ -224,3 +224,19 @@ func TestBadInputIsRefusedAndTheRunUnchanged(t *testing.T) {
 	require.Equal(t, before, s.Trace().Hash(), "a refused command leaves the run as it was")
 	require.Equal(t, defExpiry, s.World().Param(ParamExpiry, 0))
 }
+
+// The network delivers alice's ClientSet twice. athens takes the write
+// once: a second version of it, written later, could overwrite a write
+// made in between by someone else.
+func TestACopiedClientSetIsWrittenOnce(t *testing.T) {
+	s := newRun(t)
+	net := engine.DefaultNet
+	net.DupPct = 100
+	apply(t, s, engine.Command{Kind: engine.CmdNetwork, From: "alice", To: "athens", Net: &net})
+	set(t, s, "alice", "title", "Microservices")
+	s.RunFor(100*time.Millisecond, 10_000)
+	a := node(s, "athens")
+	require.Equal(t, 1, a.Completed, "one request for one write")
+	require.Equal(t, Version{Epoch: 1, Seq: 1}, a.store["title"].Version)
+	require.Contains(t, notes(s), "athens ignores a copy of alice's set #0")
+}
