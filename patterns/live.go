@@ -4,6 +4,7 @@ import (
 	"clusterscope/patterns/channel"
 	"clusterscope/patterns/durable"
 	"clusterscope/patterns/kit"
+	"clusterscope/patterns/leaderless"
 	"clusterscope/patterns/replog"
 	"clusterscope/patterns/updatequeue"
 )
@@ -24,6 +25,7 @@ func live() map[string]*kit.Cluster {
 		"singular-update-queue": updatequeue.SingularUpdateQueue(),
 		"single-socket-channel": channel.SingleSocketChannel(),
 		"idempotent-receiver":   replog.IdempotentReceiver(),
+		"request-waiting-list":  requestWaitingList(),
 	}
 }
 
@@ -36,4 +38,16 @@ func lowWaterMark() *kit.Cluster {
 		{Name: "single-node", Label: "on one server", Cluster: durable.LowWaterMarkSingleNode()},
 	}
 	return replicated
+}
+
+// requestWaitingList is the leaderless store's page with the replicated
+// log beside it: the same list keyed by correlation id on one, by log
+// index on the other.
+func requestWaitingList() *kit.Cluster {
+	page := leaderless.RequestWaitingList()
+	page.Setups = []kit.Setup{
+		{Name: "leaderless", Label: "on a leaderless store", Cluster: page},
+		{Name: "log", Label: "on a replicated log", Cluster: replog.RequestWaitingListOnLog()},
+	}
+	return page
 }

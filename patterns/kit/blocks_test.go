@@ -97,6 +97,28 @@ func TestWaitingList(t *testing.T) {
 	}
 }
 
+// A quorum callback that completes takes all its messages off the list at
+// once; the others stay, in order, and a listing taken before is unchanged.
+func TestWaitingListRemoveFunc(t *testing.T) {
+	var l WaitingList[int, string]
+	for i, v := range []string{"r1", "r2", "r1", "r2"} {
+		l.Add(i+1, v, 0)
+	}
+	before := l.All()
+	if n := l.RemoveFunc(func(w Waiting[int, string]) bool { return w.Value == "r1" }); n != 2 {
+		t.Fatalf("removed %d, want 2", n)
+	}
+	if got := l.All(); len(got) != 2 || got[0].ID != 2 || got[1].ID != 4 {
+		t.Fatalf("left %v, want 2 then 4", got)
+	}
+	if len(before) != 4 || before[0].ID != 1 || before[2].ID != 3 {
+		t.Fatalf("RemoveFunc changed a listing taken before it: %v", before)
+	}
+	if n := l.RemoveFunc(func(Waiting[int, string]) bool { return false }); n != 0 || l.Len() != 2 {
+		t.Fatalf("removed %d of nothing matching", n)
+	}
+}
+
 // A client adds and removes a request per operation: while no listing is
 // out, that reuses the list's array and keeps the order.
 func TestWaitingListRemovesInPlaceWhenNothingIsLent(t *testing.T) {

@@ -63,6 +63,23 @@ func (l *WaitingList[K, V]) Remove(id K) (v V, ok bool) {
 	return v, true
 }
 
+// RemoveFunc takes off the list every request drop reports true for (all
+// the messages of one quorum callback, once it has completed) and says how
+// many it took.
+func (l *WaitingList[K, V]) RemoveFunc(drop func(Waiting[K, V]) bool) int {
+	keep := l.items[:0:0] // a fresh array: a view may hold the old one
+	for _, w := range l.items {
+		if !drop(w) {
+			keep = append(keep, w)
+		}
+	}
+	n := len(l.items) - len(keep)
+	if n > 0 {
+		l.items, l.lent = keep, false
+	}
+	return n
+}
+
 // Expired takes off the list, in order, every request expired at now.
 func (l *WaitingList[K, V]) Expired(now time.Duration) []Waiting[K, V] {
 	var out []Waiting[K, V]

@@ -1,0 +1,149 @@
+package leaderless
+
+import (
+	"fmt"
+	"strings"
+
+	"clusterscope/engine"
+	"clusterscope/patterns/kit"
+)
+
+// Invariant names (stable: scenarios and tests refer to them).
+const (
+	// InvDistinctQuorum is the pattern's promise, and what the lesson
+	// names as the broken variant's first failure.
+	InvDistinctQuorum = "success-needs-distinct-quorum"
+	InvOnce           = "completes-exactly-once"
+	InvByDeadline     = "completes-by-deadline"
+	InvNoOrphans      = "no-orphaned-entries"
+)
+
+func invariants() []engine.Invariant {
+	return []engine.Invariant{
+		{Name: InvDistinctQuorum, Description: "A request reports Success only after a majority of distinct replicas answered each of its phases.", Check: distinctQuorum},
+		{Name: InvOnce, Description: "Each request completes once (Success or Timeout): a response after that changes nothing.", Check: once},
+		{Name: InvByDeadline, Description: "No request is still waiting once its coordinator has run past its deadline.", Check: byDeadline},
+		{Name: InvNoOrphans, Description: "Every message on a waiting list belongs to a request still waiting, and a request still waiting has its messages there.", Check: noOrphans},
+	}
+}
+
+// eachNode runs check on every up server until one reports a breach.
+func eachNode(w *engine.World, check func(n *Node) string) (string, []string) {
+	for i := range w.Nodes() {
+		if n, ok := w.NodeProcess(i).(*Node); ok {
+			if text := check(n); text != "" {
+				return text, []string{n.id}
+			}
+		}
+	}
+	return "", nil
+}
+
+func distinctQuorum(w *engine.World) (string, []string) {
+	return eachNode(w, func(n *Node) string {
+		for _, r := range n.done {
+			if r.Status != Success {
+				continue
+			}
+			for _, p := range r.Done {
+				if d := distinct(p.From); d < r.Quorum {
+					return fmt.Sprintf("%s told %s Success for %s with %d responses to its %s from only %d distinct replica(s) (%s); a majority is %d",
+						n.id, r.Client, r.Op, len(p.From), p.Phase, d, strings.Join(p.From, ", "), r.Quorum)
+				}
+			}
+		}
+		return ""
+	})
+}
+
+func once(w *engine.World) (string, []string) {
+	return eachNode(w, func(n *Node) string {
+		for _, r := range n.done {
+			if r.Completions > 1 {
+				return fmt.Sprintf("%s completed r%d (%s's %s) %d times", n.id, r.ID, r.Client, r.Op, r.Completions)
+			}
+		}
+		return ""
+	})
+}
+
+// byDeadline looks at the node that just handled an event: it expires what
+// is due before anything else, so nothing of its may wait past the local
+// time it saw. (A paused or busy node handles nothing and is not judged.)
+func byDeadline(w *engine.World) (string, []string) {
+	i := w.HandledNode()
+	if i < 0 {
+		return "", nil
+	}
+	n, ok := w.NodeProcess(i).(*Node)
+	if !ok {
+		return "", nil
+	}
+	for _, r := range n.pending {
+		if r.Deadline <= n.now {
+			return fmt.Sprintf("%s's r%d (%s's %s) is still waiting at %v, past its deadline %v", n.id, r.ID, r.Client, r.Op, n.now, r.Deadline), []string{n.id}
+		}
+	}
+	return "", nil
+}
+
+func noOrphans(w *engine.World) (string, []string) {
+	return eachNode(w, func(n *Node) string {
+		listed := map[*request]bool{}
+		for _, e := range n.waiting.All() {
+			r := e.Value.Req
+			if r.Status != "" {
+				return fmt.Sprintf("%s's waiting list still holds %s for r%d, which completed (%s)", n.id, e.ID, r.ID, r.Status)
+			}
+			listed[r] = true
+		}
+		for _, r := range n.pending {
+			if !listed[r] {
+				return fmt.Sprintf("%s's r%d (%s's %s) waits with nothing on the waiting list to complete it", n.id, r.ID, r.Client, r.Op)
+			}
+		}
+		return ""
+	})
+}
+
+// storedAt is replica id's value of key, read from its disk (a crashed
+// replica's too).
+func storedAt(w *engine.World, id, key string) stored {
+	s, _ := (kit.Record[stored]{Key: storeKey(key)}).Get(w.Storage(id))
+	return s
+}
+
+// Settled: once every fault is healed and the cluster ran on, every server
+// is up with nothing waiting, and every write a client was told succeeded
+// is held (at its version or a newer one) by a majority of replicas, so
+// any read quorum finds it.
+func Settled(w *engine.World) kit.Verdict {
+	nodes := w.Members(engine.RoleNode)
+	for _, id := range nodes {
+		n, ok := w.Process(id).(*Node)
+		if !ok {
+			return kit.Verdict{Check: "up", Text: id + " is not up"}
+		}
+		if len(n.pending) > 0 {
+			return kit.Verdict{Check: "drained", Text: fmt.Sprintf("%s still has %d request(s) waiting", id, len(n.pending))}
+		}
+	}
+	for _, op := range w.History() {
+		in, _ := op.Input.(Op)
+		res, ok := op.Output.(Result)
+		if op.Status != engine.OpOK || !ok || in.Kind != opSet {
+			continue
+		}
+		var holders []string
+		for _, id := range nodes {
+			if !storedAt(w, id, in.Key).Version.Less(res.Version) {
+				holders = append(holders, id)
+			}
+		}
+		if len(holders) < quorum(len(nodes)) {
+			return kit.Verdict{Check: "acked-on-majority", Ops: []int{op.ID},
+				Text: fmt.Sprintf("%s's %s (%s) was acknowledged but only %d replica(s) hold it: %s", op.Client, in, res.Version, len(holders), strings.Join(holders, ", "))}
+		}
+	}
+	return kit.Verdict{Check: "settled", OK: true, Text: "every server is idle and every acknowledged write is on a majority"}
+}

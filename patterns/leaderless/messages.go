@@ -1,0 +1,162 @@
+package leaderless
+
+import (
+	"strconv"
+)
+
+// Version orders the writes of one key: the coordinator's epoch (bumped at
+// every start, kept on its disk) and a counter within it. A replica keeps
+// the value with the highest version it has seen.
+type Version struct {
+	Epoch, Seq int
+}
+
+// Less reports whether v is older than o.
+func (v Version) Less(o Version) bool {
+	return v.Epoch < o.Epoch || v.Epoch == o.Epoch && v.Seq < o.Seq
+}
+
+func (v Version) String() string {
+	if v == (Version{}) {
+		return "v0"
+	}
+	return "v" + strconv.Itoa(v.Epoch) + "." + strconv.Itoa(v.Seq)
+}
+
+// CorrelationID names one message a coordinator waits an answer to. It
+// starts with the coordinator's epoch: after a restart the counter starts
+// again, and an answer to a message sent before the crash must not match
+// a new one.
+type CorrelationID struct {
+	Epoch, N int
+}
+
+func (c CorrelationID) String() string {
+	return "c" + strconv.Itoa(c.Epoch) + "." + strconv.Itoa(c.N)
+}
+
+// Op is a client operation as the history records it: a set or a get of
+// one key. It is a kit.KVInput, so porcupine checks it with kit.KVModel.
+type Op struct {
+	Kind  string `json:"kind"` // opSet or opGet
+	Key   string `json:"key"`
+	Value string `json:"value,omitempty"`
+}
+
+const (
+	opSet = "set"
+	opGet = "get"
+)
+
+func (o Op) KVKey() string           { return o.Key }
+func (o Op) KVWrite() (string, bool) { return o.Value, o.Kind == opSet }
+func (o Op) String() string {
+	if o.Kind == opSet {
+		return "set " + o.Key + "=" + o.Value
+	}
+	return "get " + o.Key
+}
+
+// Result is what a successful operation returned: the value read (a get)
+// and the version written or read. It is a kit.KVOutput.
+type Result struct {
+	Value   string  `json:"value,omitempty"`
+	Version Version `json:"version"`
+	Read    bool    `json:"read,omitempty"` // a get's result
+}
+
+func (r Result) KVRead() string { return r.Value }
+
+// String is how the history shows it: the version, and the value a get
+// read.
+func (r Result) String() string {
+	if !r.Read {
+		return r.Version.String()
+	}
+	return strconv.Quote(r.Value) + " at " + r.Version.String()
+}
+
+// Status is how the coordinator completed a client's request.
+type Status string
+
+const (
+	Success Status = "Success"
+	Timeout Status = "Timeout"
+)
+
+// ClientSet asks the coordinator to write key=value (the book's
+// ClientSet); ClientGet asks any server to read key.
+type ClientSet struct {
+	ID         int // the client's operation id, echoed in the response
+	Key, Value string
+}
+
+func (ClientSet) Kind() string      { return "ClientSet" }
+func (m ClientSet) Summary() string { return "#" + strconv.Itoa(m.ID) + " " + m.Key + "=" + m.Value }
+
+type ClientGet struct {
+	ID  int
+	Key string
+}
+
+func (ClientGet) Kind() string      { return "ClientGet" }
+func (m ClientGet) Summary() string { return "#" + strconv.Itoa(m.ID) + " " + m.Key }
+
+// ClientResponse completes a client's request.
+type ClientResponse struct {
+	ID     int
+	Status Status
+	Result Result
+}
+
+func (ClientResponse) Kind() string { return "ClientResponse" }
+func (m ClientResponse) Summary() string {
+	s := "#" + strconv.Itoa(m.ID) + " " + string(m.Status)
+	if m.Status == Success {
+		s += " " + m.Result.Version.String()
+	}
+	return s
+}
+
+// SetValueRequest asks a replica to store key=value at version; the
+// coordinator sends one to every replica (itself included), each under its
+// own correlation id.
+type SetValueRequest struct {
+	CorrelationID CorrelationID
+	Key, Value    string
+	Version       Version
+}
+
+func (SetValueRequest) Kind() string { return "SetValueRequest" }
+func (m SetValueRequest) Summary() string {
+	return m.CorrelationID.String() + " " + m.Key + "=" + m.Value + " " + m.Version.String()
+}
+
+// SetValueResponse says the replica holds the value (or a newer one).
+type SetValueResponse struct {
+	CorrelationID CorrelationID
+}
+
+func (SetValueResponse) Kind() string      { return "SetValueResponse" }
+func (m SetValueResponse) Summary() string { return m.CorrelationID.String() + " ok" }
+
+// GetValueRequest asks a replica for its value of key.
+type GetValueRequest struct {
+	CorrelationID CorrelationID
+	Key           string
+}
+
+func (GetValueRequest) Kind() string      { return "GetValueRequest" }
+func (m GetValueRequest) Summary() string { return m.CorrelationID.String() + " " + m.Key }
+
+// GetValueResponse carries the replica's value and its version.
+type GetValueResponse struct {
+	CorrelationID CorrelationID
+	Value         string
+	Version       Version
+}
+
+func (GetValueResponse) Kind() string { return "GetValueResponse" }
+func (m GetValueResponse) Summary() string {
+	return m.CorrelationID.String() + " " + strconv.Quote(m.Value) + " " + m.Version.String()
+}

@@ -1,0 +1,83 @@
+package leaderless
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"clusterscope/engine"
+)
+
+func us(d time.Duration) int64 { return int64(d / time.Microsecond) }
+
+// View draws the node: its waiting list (one row per message still
+// waiting, with its request's count against the quorum), the expiry of
+// each request it coordinates and who has answered it, the last requests
+// completed, and the replica's store.
+func (n *Node) View() engine.ProcessView {
+	var rows []engine.TableRow
+	for _, w := range n.waiting.All() {
+		r := w.Value.Req
+		rows = append(rows, engine.Row(
+			engine.Cell{Text: w.ID.String()},
+			engine.Cell{Text: w.Value.To},
+			engine.Cell{Text: "r" + strconv.Itoa(r.ID)},
+			engine.Cell{Text: strconv.Itoa(r.counted(n.countAll)) + "/" + strconv.Itoa(r.Quorum), State: engine.StatePending},
+		))
+	}
+	deadlines := make([]engine.Deadline, 0, len(n.pending))
+	for _, r := range n.pending {
+		deadlines = append(deadlines, engine.Deadline{Label: "r" + strconv.Itoa(r.ID) + " " + r.Op.String() + " (" + r.Phase + "), answered: " + from(r.From), Holder: r.Client, Start: us(r.Created), At: us(r.Deadline)})
+	}
+	done := make([]engine.QueueItem, 0, len(n.done))
+	for _, r := range slices.Backward(n.done) {
+		st := engine.StateOK
+		if r.Status != Success {
+			st = engine.StateBad
+		}
+		var by []string
+		for _, p := range r.Done {
+			by = append(by, p.Phase+" "+from(p.From))
+		}
+		if r.Status != Success {
+			by = append(by, r.Phase+" "+from(r.From))
+		}
+		done = append(done, engine.QueueItem{ID: "r" + strconv.Itoa(r.ID), State: st,
+			Text: r.Client + " " + r.Op.String() + " → " + string(r.Status) + " (" + strings.Join(by, "; ") + ")"})
+	}
+	keys := make([]string, 0, len(n.store))
+	for k := range n.store {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	kv := make([]engine.KVPair, 0, len(keys))
+	for _, k := range keys {
+		s := n.store[k]
+		kv = append(kv, engine.KVPair{Key: k, Value: s.Value + " @" + s.Version.String()})
+	}
+	// Every server is a replica (one structural role: the picture stays a
+	// ring); the badge marks the one that takes the writes.
+	v := engine.ProcessView{Role: "replica", Widgets: []engine.Widget{
+		engine.TableWidget(WWaiting, []string{"corr. id", "to", "for", "count"}, rows...),
+		engine.DeadlineWidget(WExpiry, deadlines...),
+		engine.QueueWidget(WDone, done...),
+		engine.KVWidget(WStore, kv...),
+		engine.FieldsWidget(WCounts,
+			engine.Field{Label: "Success", Value: strconv.Itoa(n.Completed)},
+			engine.Field{Label: "Timeout", Value: strconv.Itoa(n.Timeouts)},
+			engine.Field{Label: "late responses ignored", Value: strconv.Itoa(n.Late)}),
+	}}
+	if n.takesWrites {
+		v.Badge = "coordinator"
+	}
+	return v
+}
+
+// from lists responders as the view shows them ("—" for none).
+func from(ids []string) string {
+	if len(ids) == 0 {
+		return "—"
+	}
+	return strings.Join(ids, ", ")
+}
