@@ -21,6 +21,7 @@ func live() map[string]*kit.Cluster {
 		"segmented-log":         durable.SegmentedLog(),
 		"low-water-mark":        lowWaterMark(),
 		"singular-update-queue": updatequeue.SingularUpdateQueue(),
+		"follower-reads":        replog.FollowerReads(),
 	}
 }
 

@@ -142,6 +142,8 @@ type Node struct {
 
 	sorted []int // scratch for the high-water mark
 	q      int   // the quorum last used, for the view
+
+	fr followerReads // reads served by any server (followerreads.go); off on most pages
 }
 
 func newNode(id string) *Node { return &Node{id: id} }
@@ -186,6 +188,8 @@ func (n *Node) Handle(env engine.Env, ev engine.Event) {
 				n.broadcast(env, true)
 				env.SetTimer(timerHeartbeat, n.interval(env))
 			}
+		default:
+			n.onParkedTimeout(env, ev.Timer)
 		}
 	case engine.EvReceive:
 		if n.role == Follower && env.Variant(VarAnyMessageResets) {
@@ -206,6 +210,8 @@ func (n *Node) Handle(env engine.Env, ev engine.Event) {
 			n.onInstallSnapshot(env, ev.From, m)
 		case InstallSnapshotResponse:
 			n.onSnapshotInstalled(env, ev.From, m)
+		case FollowerGet:
+			n.onFollowerGet(env, ev.From, m)
 		}
 	case engine.EvRequest:
 		if ev.Request.Name == actionSnapshot {
@@ -251,6 +257,7 @@ func (n *Node) start(env engine.Env) {
 		n.votedFor = v
 	}
 	n.snapshots = env.Param(ParamSnapshotEvery, -1) >= 0
+	n.fr.on, n.fr.maxLag = env.Param(ParamMaxLag, -1) >= 0, ms(env.Param(ParamMaxLag, defMaxLag))
 	n.recoverSnapshot(env)
 	disk := diskLog.Len(st)
 	n.log = make([]Entry, 0, disk+64)
