@@ -248,18 +248,18 @@ func (n *Node) followerReadWidgets() []engine.Widget {
 	}
 	lag := n.fr.maxLag
 	age, known := n.contact()
-	label := n.leader + " last heard (ms)"
+	label := n.leader + " heard (ms ago)"
 	switch {
 	case n.role == Leader:
-		label = "majority last answered (ms)"
+		label = "majority heard (ms ago)"
 	case !known:
 		label = "no leader heard yet"
 		age = lag
 	case n.leader == "":
-		label = "leader last heard (ms)"
+		label = "leader heard (ms ago)"
 	}
 	meters := engine.MeterWidget(WVersion,
-		engine.Meter{Label: "applied v" + itoa(n.applied) + " of commit " + itoa(n.hwm), Value: float64(n.applied), Max: float64(max(n.hwm, n.applied, 1))},
+		engine.Meter{Label: "applied of commit", Value: float64(n.applied), Max: float64(max(n.hwm, n.applied, 1))},
 		engine.Meter{Label: label, Value: float64(age.Microseconds()) / 1000, Max: float64(lag.Milliseconds()), Alarm: !known || age > lag})
 	meters.Fields = []engine.Field{{Label: "reads served", Value: itoa(n.fr.served)}, {Label: "refused or timed out", Value: itoa(n.fr.refused)}}
 	items := make([]engine.QueueItem, 0, len(n.fr.parked))

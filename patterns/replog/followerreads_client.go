@@ -81,7 +81,7 @@ func (c *SessionClient) ValidateRequest(req engine.Request) error {
 	if k, ok := req.Args["key"]; ok && k == "" {
 		return fmt.Errorf("key is empty")
 	}
-	if node := req.Args["node"]; node != "" && c.rc.Servers() != nil && !contains(c.rc.Servers(), node) {
+	if node := req.Args["node"]; node != "" && node != nearest && c.rc.Servers() != nil && !contains(c.rc.Servers(), node) {
 		return fmt.Errorf("no server called %q", node)
 	}
 	return nil
@@ -133,6 +133,9 @@ func (c *SessionClient) request(env engine.Env, req engine.Request) {
 		in.Key = "x"
 	}
 	node := req.Args["node"]
+	if node == nearest {
+		node = ""
+	}
 	switch {
 	case req.Name == "write":
 		in.Op = opPut

@@ -16,8 +16,12 @@ var frCaught = map[string]kittest.Catch{
 	VarStaleServes:      {Seed: 1, Invariant: InvStalenessBound},
 }
 
+// Named by page, as the other conformance tests are, so that make sweep's
+// Conformance/.*/sweep picks its sweep out.
 func TestFollowerReadsConformance(t *testing.T) {
-	kittest.Run(t, FollowerReads(), kittest.Options{Pattern: "follower-reads", Caught: frCaught})
+	t.Run("follower-reads", func(t *testing.T) {
+		kittest.Run(t, FollowerReads(), kittest.Options{Pattern: "follower-reads", Caught: frCaught})
+	})
 }
 
 // Each broken variant is its one named flaw: whenever a sweep catches it,

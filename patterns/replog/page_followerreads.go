@@ -16,7 +16,7 @@ const (
 	WVersion = "version and leader contact"
 	WParked  = "parked reads"
 	WSession = "session"
-	WApplied = "applied versions"
+	WApplied = "applied versions, of the leader's"
 )
 
 // Invariants of the Follower Reads page (the session guarantees are
@@ -61,6 +61,7 @@ func FollowerReads() *kit.Cluster {
 	// Follower reads are not linearizable, by design: porcupine would flag
 	// every stale answer. The session guarantees are what they promise.
 	c.Porcupine = nil
+	c.Actions = followerReadActions()
 	c.NodeFacts, c.ClientFacts = frNodeFactSource, frClientFactSource
 	c.Workload = followerReadWorkload
 	c.Faults = followerReadFaults
@@ -69,6 +70,27 @@ func FollowerReads() *kit.Cluster {
 		{Kind: engine.CmdClient, Node: "alice", Name: "read", Args: map[string]string{"key": "x"}},
 	}}
 	return c
+}
+
+// nearest is the read form's default target: the client's nearest server.
+const nearest = "nearest"
+
+// followerReadActions: a read goes to the nearest server unless the
+// learner picks one.
+func followerReadActions() []kit.Action {
+	out := slices.Clone(actions)
+	for i, a := range out {
+		if a.Name != "read" {
+			continue
+		}
+		choices := []string{nearest}
+		for j := range maxServers {
+			choices = append(choices, kit.ServerName(j))
+		}
+		a.Params = []kit.Param{a.Params[0], {Name: "node", Label: "send to", Type: kit.ParamChoice, Choices: choices, Default: nearest}}
+		out[i] = a
+	}
+	return out
 }
 
 func newFollowerReadsProcess(id string, role engine.Role) engine.Process {
@@ -95,11 +117,7 @@ func appliedVersions(w *engine.World) []engine.Widget {
 			meters = append(meters, engine.Meter{Label: id + " (down)", Max: float64(top)})
 			continue
 		}
-		label := id + " v" + itoa(n.applied)
-		if n.role == Leader {
-			label += " (leader)"
-		}
-		meters = append(meters, engine.Meter{Label: label, Value: float64(n.applied), Max: float64(max(top, n.applied))})
+		meters = append(meters, engine.Meter{Label: id, Value: float64(n.applied), Max: float64(max(top, n.applied))})
 	}
 	return []engine.Widget{engine.MeterWidget(WApplied, meters...)}
 }
