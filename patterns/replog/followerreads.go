@@ -57,15 +57,13 @@ type parkedRead struct {
 	expires time.Duration // local time
 }
 
-// servedRead is what the invariants need of an answered read: the version
-// it was served at, what the server had applied, the minimum asked for and
-// how long the server had been out of touch with the leader.
+// servedRead is what the staleness invariant needs of an answered read:
+// who asked, the version it was served at, and how long the server had
+// been out of touch with the leader against the max lag.
 type servedRead struct {
 	Client            string
-	Version, Applied  int
-	MinVersion        int
+	Version           int
 	Lag, MaxLag       time.Duration
-	Answered          bool
 	ServedWithoutLead bool // never heard from a leader
 }
 
@@ -197,8 +195,7 @@ func (n *Node) onFollowerGet(env engine.Env, from string, m FollowerGet) {
 func (n *Node) serve(env engine.Env, client string, m FollowerGet) {
 	age, known := n.contact()
 	n.fr.served++
-	n.fr.last = servedRead{Client: client, Version: n.applied, Applied: n.applied, MinVersion: m.MinVersion,
-		Lag: age, MaxLag: n.maxLag(env), Answered: true, ServedWithoutLead: !known}
+	n.fr.last = servedRead{Client: client, Version: n.applied, Lag: age, MaxLag: n.maxLag(env), ServedWithoutLead: !known}
 	env.Send(client, FollowerReply{ID: m.ID, Value: n.kv[m.Key], Version: n.applied})
 }
 
