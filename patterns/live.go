@@ -26,6 +26,7 @@ func live() map[string]*kit.Cluster {
 		"single-socket-channel": channel.SingleSocketChannel(),
 		"idempotent-receiver":   replog.IdempotentReceiver(),
 		"request-waiting-list":  requestWaitingList(),
+		"follower-reads":        replog.FollowerReads(),
 	}
 }
 

@@ -145,17 +145,32 @@ func olderThan(candidates writes, t int64) bool {
 func readYourWrites(h []engine.Operation) Verdict {
 	kv := indexKV(h)
 	for _, k := range kv.keys {
-		lastOwn := map[string]engine.Operation{} // client → its latest acknowledged write of k
+		// Per client: its acknowledged writes of k not yet returned when
+		// the last read was called, and the latest (by call) of those that
+		// had. Reads come in call order, so a write moves over once, and a
+		// read is judged against every own write it follows, even when a
+		// later write of the client was still under way.
+		unreturned := map[string][]engine.Operation{}
+		lastOwn := map[string]engine.Operation{}
 		for _, op := range byCall(kv.byKey[k]) {
 			if _, isWrite := op.Input.(KVInput).KVWrite(); isWrite {
-				if prev, ok := lastOwn[op.Client]; op.Status == engine.OpOK && (!ok || prev.Call < op.Call) {
-					lastOwn[op.Client] = op
+				if op.Status == engine.OpOK {
+					unreturned[op.Client] = append(unreturned[op.Client], op)
 				}
 				continue
 			}
+			still := unreturned[op.Client][:0]
+			for _, w := range unreturned[op.Client] {
+				if prev, ok := lastOwn[op.Client]; w.Return <= op.Call && (!ok || prev.Call < w.Call) {
+					lastOwn[op.Client] = w
+				} else if w.Return > op.Call {
+					still = append(still, w)
+				}
+			}
+			unreturned[op.Client] = still
 			got, ok := readValue(op)
 			own, has := lastOwn[op.Client]
-			if !ok || !has || own.Return > op.Call {
+			if !ok || !has {
 				continue
 			}
 			ownValue, _ := own.Input.(KVInput).KVWrite()

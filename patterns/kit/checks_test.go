@@ -88,6 +88,16 @@ func TestReadYourWrites(t *testing.T) {
 		)
 		assert.True(t, ReadYourWrites.Run(h).OK)
 	})
+	t.Run("a stale read after one write returned, while a later write is under way", func(t *testing.T) {
+		h := hist(
+			opSpec{client: "alice", in: put("x", "1"), call: 0, ret: 10},
+			opSpec{client: "alice", in: put("x", "2"), call: 15, ret: 40},
+			opSpec{client: "alice", in: get("x"), out: "", call: 20, ret: 30},
+		)
+		v := ReadYourWrites.Run(h)
+		assert.False(t, v.OK)
+		assert.Equal(t, []int{0, 2}, v.Ops)
+	})
 	t.Run("bob's stale read is not alice's concern", func(t *testing.T) {
 		h := hist(
 			opSpec{client: "alice", in: put("x", "1"), call: 0, ret: 10},

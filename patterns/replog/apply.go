@@ -89,9 +89,10 @@ func (n *Node) apply(env engine.Env) {
 			continue
 		}
 		if n.role == Leader && e.Client != "" {
-			env.Send(e.Client, ClientReply{ID: e.ReqID, Value: val})
+			env.Send(e.Client, ClientReply{ID: e.ReqID, Value: val, Version: n.versionFor(n.applied)})
 		}
 	}
+	n.serveParked(env)
 	n.afterApply(env, n.applied-from)
 }
 
@@ -114,7 +115,7 @@ func (n *Node) onClient(env engine.Env, from string, m ClientRequest) {
 	}
 	if m.Op == opPut {
 		if n.done.has(from, m.ID) {
-			env.Send(from, ClientReply{ID: m.ID})
+			env.Send(from, ClientReply{ID: m.ID, Version: n.versionFor(n.applied)})
 			return
 		}
 	}

@@ -15,6 +15,7 @@ type KVInput struct {
 	Op    string `json:"op"` // "put" or "get"
 	Key   string `json:"key"`
 	Value string `json:"value,omitempty"`
+	Via   string `json:"via,omitempty"` // viaFollower: a read any server may answer (follower-reads page)
 }
 
 func (in KVInput) String() string {

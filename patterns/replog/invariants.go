@@ -101,7 +101,10 @@ func newCheckers(cfg engine.Config, names []string, full bool) []engine.Invarian
 			inv.Description = "A node's key-value state is what the committed entries up to its applied index produce (after a restart: its snapshot plus the log after it)."
 			inv.Check = t.stateMatchesLog
 		default:
-			panic("replog: unknown invariant " + name)
+			var ok bool
+			if inv, ok = followerReadInvariant(name); !ok {
+				panic("replog: unknown invariant " + name)
+			}
 		}
 		out = append(out, inv)
 	}

@@ -162,6 +162,7 @@ type ClientReply struct {
 	Value     string
 	NotLeader bool
 	Hint      string
+	Version   int // the log index it was applied at (follower-reads page only; else 0)
 }
 
 func (ClientReply) Kind() string      { return "ClientReply" }
@@ -175,7 +176,14 @@ func (m ClientReply) AppendSummary(b []byte) []byte {
 		}
 		return b
 	}
-	return append(append(b, " ok "...), m.Value...)
+	b = append(b, " ok"...)
+	if m.Value != "" || m.Version == 0 {
+		b = append(append(b, ' '), m.Value...)
+	}
+	if m.Version > 0 {
+		b = appendInt(append(b, " v"...), m.Version)
+	}
+	return b
 }
 
 // summary is Summary through AppendSummary: the engine appends summaries

@@ -144,6 +144,8 @@ type Node struct {
 
 	sorted []int // scratch for the high-water mark
 	q      int   // the quorum last used, for the view
+
+	fr followerReads // reads served by any server (followerreads.go); off on most pages
 }
 
 func newNode(id string) *Node { return &Node{id: id} }
@@ -189,6 +191,8 @@ func (n *Node) Handle(env engine.Env, ev engine.Event) {
 				n.expireSessions(env)
 				env.SetTimer(timerHeartbeat, n.interval(env))
 			}
+		default:
+			n.onParkedTimeout(env, ev.Timer)
 		}
 	case engine.EvReceive:
 		if n.role == Follower && env.Variant(VarAnyMessageResets) {
@@ -209,8 +213,13 @@ func (n *Node) Handle(env engine.Env, ev engine.Event) {
 			n.onInstallSnapshot(env, ev.From, m)
 		case InstallSnapshotResponse:
 			n.onSnapshotInstalled(env, ev.From, m)
+<<<<<<< HEAD
 		default:
 			n.onSessionMsg(env, ev.From, m)
+=======
+		case FollowerGet:
+			n.onFollowerGet(env, ev.From, m)
+>>>>>>> follower-reads
 		}
 	case engine.EvRequest:
 		if ev.Request.Name == actionSnapshot {
@@ -256,6 +265,7 @@ func (n *Node) start(env engine.Env) {
 		n.votedFor = v
 	}
 	n.snapshots = env.Param(ParamSnapshotEvery, -1) >= 0
+	n.fr.on, n.fr.maxLag = env.Param(ParamMaxLag, -1) >= 0, ms(env.Param(ParamMaxLag, defMaxLag))
 	n.recoverSnapshot(env)
 	disk := diskLog.Len(st)
 	n.log = make([]Entry, 0, disk+64)

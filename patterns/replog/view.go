@@ -149,6 +149,7 @@ func (n *Node) View() engine.ProcessView {
 	if n.leader != "" && n.leader != n.id {
 		v.Arrows = append(v.Arrows, engine.Arrow{To: n.leader, Label: "leader", Kind: "leader"})
 	}
+	v.Widgets = append(v.Widgets, n.followerReadWidgets()...)
 	return v
 }
 
