@@ -5,6 +5,7 @@ import (
 	"clusterscope/patterns/kit"
 	"clusterscope/patterns/replog"
 	"clusterscope/patterns/updatequeue"
+	"clusterscope/patterns/wire"
 )
 
 // live maps each built pattern's id to its cluster. Adding a pattern is one
@@ -21,6 +22,8 @@ func live() map[string]*kit.Cluster {
 		"segmented-log":         durable.SegmentedLog(),
 		"low-water-mark":        lowWaterMark(),
 		"singular-update-queue": updatequeue.SingularUpdateQueue(),
+		"request-pipeline":      wire.RequestPipeline(),
+		"request-batch":         wire.RequestBatch(),
 	}
 }
 
