@@ -232,7 +232,7 @@ func (c *Sender) timeout(env engine.Env) {
 	if len(c.flight) == 0 {
 		return
 	}
-	engine.Notef(env, "%s: no answer to #%d within %d ms: resends the %d requests in flight", engine.S(c.id), engine.D(c.flight[0].op.Seq), engine.D(env.Param(ParamResend, defResend)), engine.D(len(c.flight)))
+	engine.Notef(env, "%s: no answer to #%d within %d ms: resends everything in flight (%d)", engine.S(c.id), engine.D(c.flight[0].op.Seq), engine.D(env.Param(ParamResend, defResend)), engine.D(len(c.flight)))
 	c.rewound = 0
 	c.resendFrom(env, 0)
 }
