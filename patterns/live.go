@@ -7,6 +7,7 @@ import (
 	"clusterscope/patterns/leaderless"
 	"clusterscope/patterns/replog"
 	"clusterscope/patterns/updatequeue"
+	"clusterscope/patterns/wire"
 )
 
 // live maps each built pattern's id to its cluster. Adding a pattern is one
@@ -27,6 +28,8 @@ func live() map[string]*kit.Cluster {
 		"idempotent-receiver":   replog.IdempotentReceiver(),
 		"request-waiting-list":  requestWaitingList(),
 		"follower-reads":        replog.FollowerReads(),
+		"request-pipeline":      wire.RequestPipeline(),
+		"request-batch":         wire.RequestBatch(),
 	}
 }
 

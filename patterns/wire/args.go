@@ -1,0 +1,37 @@
+package wire
+
+import (
+	"fmt"
+	"strconv"
+)
+
+// intArg reads an integer argument within lo..hi, def when it is missing.
+func intArg(args map[string]string, name string, def, lo, hi int) (int, error) {
+	s, ok := args[name]
+	if !ok || s == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < lo || n > hi {
+		return 0, fmt.Errorf("%s must be a whole number within %d..%d, not %q", name, lo, hi, s)
+	}
+	return n, nil
+}
+
+// maxKey and maxValue bound what a visitor sends.
+const maxKey, maxValue = 16, 32
+
+// keyArg reads the key of a put or get (x when missing).
+func keyArg(args map[string]string) (string, error) {
+	k := args["key"]
+	if k == "" {
+		k = "x"
+	}
+	if len(k) > maxKey {
+		return "", fmt.Errorf("key must be at most %d characters", maxKey)
+	}
+	if len(args["value"]) > maxValue {
+		return "", fmt.Errorf("value must be at most %d characters", maxValue)
+	}
+	return k, nil
+}

@@ -1,0 +1,114 @@
+package wire
+
+import (
+	"fmt"
+	"time"
+
+	"clusterscope/engine"
+	"clusterscope/patterns/kit"
+)
+
+// Invariant names (stable: scenarios and tests refer to them).
+const (
+	// InvAppliedInOrder is the order check's promise, and what the lesson
+	// names as the no-order-check variant's first failure.
+	InvAppliedInOrder = "applied-in-sender-order"
+	InvWithinWindow   = "in-flight-within-window"
+	InvAtMostOnce     = "applied-at-most-once"
+
+	InvSentInTime   = "sent-within-linger"
+	InvBatchSize    = "batch-within-max-size"
+	InvMatchedByID  = "response-matched-by-id"
+	InvCompleteOnce = "completed-exactly-once"
+)
+
+// lingerSlack is the ε of "sent within linger + ε": the batcher's timer
+// fires on the millisecond, so a request is never later than this.
+const lingerSlack = time.Millisecond
+
+func pipelineInvariants() []engine.Invariant {
+	return []engine.Invariant{
+		{Name: InvAppliedInOrder, Description: "athens applies alice's requests in the order she sent them, with no gap: #4 only after #3.", Check: serverBreach(func(s *Server) string { return s.orderBreach })},
+		{Name: InvWithinWindow, Description: "alice never has more requests in flight than the window allows.", Check: clientBreach(func(c *Sender) string { return c.overSent })},
+		{Name: InvAtMostOnce, Description: "athens applies each request at most once, however often it is resent.", Check: serverBreach(func(s *Server) string { return s.twiceBreach })},
+	}
+}
+
+func batchInvariants() []engine.Invariant {
+	return []engine.Invariant{
+		{Name: InvSentInTime, Description: "Every request is sent within the linger time (+1 ms) of being enqueued.", Check: sentInTime},
+		{Name: InvBatchSize, Description: "No batch holds more requests than the batch size.", Check: clientBreach(func(c *Batcher) string { return c.sizeBreach })},
+		{Name: InvMatchedByID, Description: "Every future is completed with the answer that names its own request.", Check: clientBreach(func(c *Batcher) string { return c.matchBreach })},
+		{Name: InvCompleteOnce, Description: "Every future is completed once.", Check: clientBreach(func(c *Batcher) string { return c.twiceBreach })},
+		{Name: InvAtMostOnce, Description: "athens applies each request at most once, however often its batch is resent.", Check: serverBreach(func(s *Server) string { return s.twiceBreach })},
+	}
+}
+
+func serverBreach(text func(*Server) string) func(*engine.World) (string, []string) {
+	return func(w *engine.World) (string, []string) {
+		for i := range w.Nodes() {
+			if s, ok := w.NodeProcess(i).(*Server); ok {
+				if t := text(s); t != "" {
+					return t, []string{s.id}
+				}
+			}
+		}
+		return "", nil
+	}
+}
+
+func clientBreach[P interface{ *Sender | *Batcher }](text func(P) string) func(*engine.World) (string, []string) {
+	return func(w *engine.World) (string, []string) {
+		for _, id := range w.Members(engine.RoleClient) {
+			if c, ok := w.Process(id).(P); ok {
+				if t := text(c); t != "" {
+					return t, []string{id}
+				}
+			}
+		}
+		return "", nil
+	}
+}
+
+// sentInTime is the batcher's liveness promise, checked at every step: no
+// request still waits in a batcher past its deadline.
+func sentInTime(w *engine.World) (string, []string) {
+	for _, id := range w.Members(engine.RoleClient) {
+		c, ok := w.Process(id).(*Batcher)
+		if !ok || len(c.queue) == 0 {
+			continue
+		}
+		q := c.queue[0]
+		if now := w.Clock(id); now > q.due+lingerSlack {
+			return fmt.Sprintf("%s's request %d (%s) has waited %v unsent (linger %v)", id, q.id, q.op, (now - q.at).Round(time.Millisecond), q.due-q.at), []string{id}
+		}
+	}
+	return "", nil
+}
+
+// settled: once every fault is healed, every client's requests are
+// answered and athens's queue is empty.
+func settled(w *engine.World) kit.Verdict {
+	for _, id := range w.Members(engine.RoleNode) {
+		s, ok := w.Process(id).(*Server)
+		if !ok {
+			return kit.Verdict{Check: "up", Text: id + " is not up"}
+		}
+		if len(s.queue) > 0 {
+			return kit.Verdict{Check: "drained", Text: fmt.Sprintf("%s still has %d messages queued", id, len(s.queue))}
+		}
+	}
+	for _, id := range w.Members(engine.RoleClient) {
+		n := 0
+		switch c := w.Process(id).(type) {
+		case *Sender:
+			n = c.waiting()
+		case *Batcher:
+			n = c.waiting()
+		}
+		if n > 0 {
+			return kit.Verdict{Check: "answered", Text: fmt.Sprintf("%s still waits for %d requests", id, n)}
+		}
+	}
+	return kit.Verdict{Check: "settled", OK: true, Text: "every request is answered and athens is idle"}
+}

@@ -1,0 +1,68 @@
+package wire
+
+import (
+	"clusterscope/engine"
+	"slices"
+	"time"
+)
+
+// latencies keeps the latest request latencies with when each request
+// completed, for the live charts: the last keptLatencies, of which the
+// charts read those of the last second.
+type latencies struct {
+	at, d []time.Duration
+	next  int
+}
+
+const keptLatencies = 512
+
+func (l *latencies) add(at, d time.Duration) {
+	if len(l.at) < keptLatencies {
+		l.at, l.d = append(l.at, at), append(l.d, d)
+		return
+	}
+	l.at[l.next], l.d[l.next] = at, d
+	l.next = (l.next + 1) % keptLatencies
+}
+
+// since lists the latencies of requests completed after t, in ms.
+func (l *latencies) since(t time.Duration) []float64 {
+	var out []float64
+	for i, at := range l.at {
+		if at > t {
+			out = append(out, float64(l.d[i])/float64(time.Millisecond))
+		}
+	}
+	return out
+}
+
+// mean is the mean latency in ms of requests completed after t (0: none).
+func (l *latencies) mean(t time.Duration) float64 {
+	v := l.since(t)
+	if len(v) == 0 {
+		return 0
+	}
+	sum := 0.0
+	for _, x := range v {
+		sum += x
+	}
+	return sum / float64(len(v))
+}
+
+// percentiles are the p50 and p99 latencies in ms of requests completed
+// after t (nearest rank; 0 when none).
+func (l *latencies) percentiles(t time.Duration) (p50, p99 float64) {
+	v := l.since(t)
+	if len(v) == 0 {
+		return 0, 0
+	}
+	slices.Sort(v)
+	rank := func(p int) float64 { return v[(len(v)*p+99)/100-1] }
+	return rank(50), rank(99)
+}
+
+// startSampling starts a process's chart sampler at a random phase, as a
+// timer does after a boot that came at no particular moment.
+func startSampling(env engine.Env) {
+	env.SetTimer(sampleTimer, time.Duration(1+env.Rand().Int64N(int64(samplePeriod))))
+}

@@ -1,0 +1,234 @@
+package wire
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"clusterscope/engine"
+	"clusterscope/patterns/kit"
+)
+
+// story drives a page by hand, as a lesson does, with the book's names:
+// athens serves, alice (and bob) send.
+type story struct {
+	t *testing.T
+	c *kit.Cluster
+	s *engine.Sim
+}
+
+func newStory(t *testing.T, c *kit.Cluster, params map[string]int, variants ...string) *story {
+	t.Helper()
+	cfg, err := c.Config(0, 1, variants...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range params {
+		cfg.Params[k] = v
+	}
+	s, err := engine.New(cfg, c.Model(cfg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &story{t: t, c: c, s: s}
+}
+
+func (st *story) do(c engine.Command) {
+	st.t.Helper()
+	if err := st.s.Apply(c); err != nil {
+		st.t.Fatalf("%s: %v", c, err)
+	}
+}
+
+func (st *story) client(who, op string, args map[string]string) {
+	st.t.Helper()
+	st.do(engine.Command{Kind: engine.CmdClient, Node: who, Name: op, Args: args})
+}
+
+func (st *story) run(d time.Duration) { st.s.RunFor(d, 1_000_000) }
+
+// runUntil runs until cond holds (at most limit) and returns the time it took.
+func (st *story) runUntil(cond func() bool, limit time.Duration) time.Duration {
+	st.t.Helper()
+	start := st.s.Now()
+	for !cond() {
+		if st.s.Now()-start > limit {
+			st.t.Fatalf("not reached within %v", limit)
+		}
+		st.s.RunFor(time.Millisecond, 1_000_000)
+	}
+	return st.s.Now() - start
+}
+
+func (st *story) athens() *Server { return st.s.World().Process("athens").(*Server) }
+func (st *story) sender() *Sender { return st.s.World().Process("alice").(*Sender) }
+func (st *story) batcher(id string) *Batcher {
+	return st.s.World().Process(id).(*Batcher)
+}
+
+func (st *story) violated(name string) bool {
+	for _, v := range st.s.Violations() {
+		if v.Invariant == name {
+			return true
+		}
+	}
+	return false
+}
+
+// Ten writes stop-and-wait take about ten round trips; with a window of
+// five, about two: the pipeline's whole point.
+func TestTheWindowCutsTheTimeOfTenWrites(t *testing.T) {
+	took := map[int]time.Duration{}
+	for _, window := range []int{1, 5} {
+		st := newStory(t, RequestPipeline(), map[string]int{ParamWindow: window})
+		st.client("alice", actBurst, map[string]string{"count": "10"})
+		took[window] = st.runUntil(func() bool { return st.sender().Completed == 10 }, 2*time.Second)
+		if v := st.s.Violations(); len(v) > 0 {
+			t.Fatalf("window %d: %v", window, v[0])
+		}
+	}
+	// A round trip is 10–30 ms here (5–15 ms each way) plus 1 ms of work.
+	if took[1] < 10*10*time.Millisecond || took[5] > took[1]/3 {
+		t.Fatalf("ten writes took %v stop-and-wait and %v with a window of 5", took[1], took[5])
+	}
+	t.Logf("ten writes: %v stop-and-wait, %v with a window of 5", took[1], took[5])
+}
+
+// A full window blocks the sender: the sixth write waits in alice's outbox
+// until a response frees a slot.
+func TestAFullWindowBlocksTheSender(t *testing.T) {
+	st := newStory(t, RequestPipeline(), nil)
+	st.client("alice", actBurst, map[string]string{"count": "8"})
+	if got := len(st.sender().flight); got != 5 {
+		t.Fatalf("%d in flight, want the window's 5", got)
+	}
+	if got := len(st.sender().outbox); got != 3 {
+		t.Fatalf("%d blocked, want 3", got)
+	}
+	st.run(time.Second)
+	if st.sender().Completed != 8 || len(st.s.Violations()) > 0 {
+		t.Fatalf("completed %d, violations %v", st.sender().Completed, st.s.Violations())
+	}
+}
+
+// lose3 sends #1, #2, loses #3 on the wire, sends #4 and #5, then reads x
+// once all five are answered.
+func lose3(st *story) {
+	st.client("alice", actBurst, map[string]string{"count": "2"})
+	st.do(engine.Command{Kind: engine.CmdDropNext, From: "alice", To: "athens", MsgKind: "Request", Count: 1})
+	st.client("alice", actBurst, map[string]string{"count": "3"})
+	st.runUntil(func() bool { return st.sender().Completed == 5 }, 2*time.Second)
+	st.client("alice", opGet, map[string]string{"key": "x"})
+	st.runUntil(func() bool { return st.sender().Completed == 6 }, 2*time.Second)
+}
+
+// #3 is lost while #4 and #5 arrive: athens rejects them (each comes after
+// a request it has not applied) and alice resends from #3, so x ends with
+// #5's value.
+func TestALostRequestIsResentInOrder(t *testing.T) {
+	st := newStory(t, RequestPipeline(), nil)
+	lose3(st)
+	if st.athens().Rejected < 2 || st.athens().store["x"] != "5" {
+		t.Fatalf("rejected %d, x=%q: want #4 and #5 rejected and x=5", st.athens().Rejected, st.athens().store["x"])
+	}
+	if v := st.s.Violations(); len(v) > 0 || !st.c.Linearizable(st.s.History()) {
+		t.Fatalf("violations %v, linearizable %v", v, st.c.Linearizable(st.s.History()))
+	}
+}
+
+// Without the order check athens applies #4 and #5, then the resent #3:
+// x ends with #3's value though #5 was written last.
+func TestWithoutTheOrderCheckXEndsWithThe3rdWrite(t *testing.T) {
+	st := newStory(t, RequestPipeline(), nil, VarNoOrderCheck)
+	lose3(st)
+	if x := st.athens().store["x"]; x != "3" {
+		t.Fatalf("x=%q, want #3's value", x)
+	}
+	if !st.violated(InvAppliedInOrder) || st.s.Violations()[0].Invariant != InvAppliedInOrder {
+		t.Fatalf("violations %v, want %s first", st.s.Violations(), InvAppliedInOrder)
+	}
+	if st.c.Linearizable(st.s.History()) {
+		t.Fatal("porcupine accepts x=3 after #5")
+	}
+}
+
+// Ten requests, one of them invalid, go in one message; only the invalid
+// one's future fails.
+func TestOneInvalidRequestFailsOnlyItsOwnFuture(t *testing.T) {
+	st := newStory(t, RequestBatch(), nil)
+	st.client("alice", actBurst, map[string]string{"count": "10", "invalid": "4"})
+	st.run(200 * time.Millisecond)
+	a := st.batcher("alice")
+	if a.Messages != 1 || a.Completed != 10 || a.Refused != 1 {
+		t.Fatalf("messages %d, completed %d, refused %d: want one message, ten answers, one refusal", a.Messages, a.Completed, a.Refused)
+	}
+	for _, op := range st.s.History() {
+		if (op.Status == engine.OpFail) != (op.Input.(Op).Kind == opPut && op.Input.(Op).Value == "") {
+			t.Fatalf("%v ended %s", op.Input, op.Status)
+		}
+	}
+	if v := st.s.Violations(); len(v) > 0 || !st.c.Linearizable(st.s.History()) {
+		t.Fatalf("violations %v", v)
+	}
+}
+
+// Matched by position, the futures after the invalid request each get
+// their neighbour's answer.
+func TestByPositionTheFuturesAfterAFailureGetTheirNeighboursAnswer(t *testing.T) {
+	st := newStory(t, RequestBatch(), nil, VarByPosition)
+	st.client("alice", actBurst, map[string]string{"count": "10", "invalid": "4"})
+	st.run(200 * time.Millisecond)
+	v := st.s.Violations()
+	if len(v) == 0 || v[0].Invariant != InvMatchedByID || !strings.Contains(v[0].Text, "answer to request") {
+		t.Fatalf("violations %v, want %s", v, InvMatchedByID)
+	}
+}
+
+// A lone request waits the linger time, then goes alone; a full batch goes
+// at once.
+func TestALoneRequestWaitsTheLingerTime(t *testing.T) {
+	st := newStory(t, RequestBatch(), map[string]int{ParamLinger: 50})
+	st.client("bob", opPut, map[string]string{"key": "x", "value": "7"})
+	st.run(45 * time.Millisecond)
+	if b := st.batcher("bob"); b.Messages != 0 || len(b.queue) != 1 {
+		t.Fatalf("sent %d messages before the linger ran out", b.Messages)
+	}
+	st.run(10 * time.Millisecond)
+	if b := st.batcher("bob"); b.Messages != 1 {
+		t.Fatal("the lone request was not sent when its linger ran out")
+	}
+	st.client("alice", actBurst, map[string]string{"count": "10"})
+	if a := st.batcher("alice"); a.Messages != 1 {
+		t.Fatal("a full batch waited")
+	}
+}
+
+// With linger = ∞ the lone request is never sent, and the liveness check
+// says so as soon as it is late.
+func TestWithoutALingerALoneRequestIsNeverSent(t *testing.T) {
+	st := newStory(t, RequestBatch(), nil, VarNoLinger)
+	st.client("bob", opPut, map[string]string{"key": "x", "value": "7"})
+	st.run(time.Second)
+	if b := st.batcher("bob"); b.Messages != 0 || !st.violated(InvSentInTime) {
+		t.Fatalf("messages %d, violations %v", b.Messages, st.s.Violations())
+	}
+}
+
+// Bad settings are refused with a clear error and leave the run as it was.
+func TestBadSettingsAreRefused(t *testing.T) {
+	for _, tc := range []struct {
+		page  *kit.Cluster
+		name  string
+		value int
+	}{{RequestPipeline(), ParamWindow, 0}, {RequestBatch(), ParamLinger, -1}, {RequestBatch(), ParamBatch, 0}} {
+		st := newStory(t, tc.page, nil)
+		before := st.s.Trace().Hash()
+		err := st.s.Apply(engine.Command{Kind: engine.CmdParam, Name: tc.name, Value: tc.value})
+		if err == nil || !strings.Contains(err.Error(), tc.name) {
+			t.Fatalf("%s=%d: error %v", tc.name, tc.value, err)
+		}
+		if st.s.Trace().Hash() != before || st.s.World().Param(tc.name, -99) == tc.value {
+			t.Fatalf("%s=%d changed the run", tc.name, tc.value)
+		}
+	}
+}
