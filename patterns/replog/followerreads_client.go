@@ -18,13 +18,13 @@ var (
 
 func regionOf(list []string, i int) string { return list[i%len(list)] }
 
-// SessionClient is a client of the Follower Reads page: it writes through
+// ReadSessionClient is a client of the Follower Reads page: it writes through
 // the leader and reads from its nearest server (or the leader, with the
 // reads-to-leader setting). Its session keeps the highest version it has
 // seen, from its writes' replies and its reads' answers; each follower read
 // asks for at least that version, which gives read-your-writes and
 // monotonic reads whichever server answers.
-type SessionClient struct {
+type ReadSessionClient struct {
 	id      string
 	region  string
 	nearest string
@@ -34,8 +34,8 @@ type SessionClient struct {
 	counter int
 }
 
-func newSessionClient(id string) *SessionClient {
-	c := &SessionClient{id: id}
+func newReadSessionClient(id string) *ReadSessionClient {
+	c := &ReadSessionClient{id: id}
 	c.rc.Config = kit.ClientConfig[KVInput]{
 		Targeting: kit.TargetLeader,
 		Timeout:   func(env engine.Env) time.Duration { return ms(env.Param(ParamClientTimeout, defClientTimeout)) },
@@ -58,7 +58,7 @@ const viaFollower = "follower"
 
 // message is what a try of an operation sends. A retry asks for the
 // session as it is now: it has only grown since the operation began.
-func (c *SessionClient) message(id int, in KVInput) engine.Message {
+func (c *ReadSessionClient) message(id int, in KVInput) engine.Message {
 	if in.Op == opGet && in.Via == viaFollower {
 		return FollowerGet{ID: id, Key: in.Key, MinVersion: c.session}
 	}
@@ -69,10 +69,10 @@ func (c *SessionClient) message(id int, in KVInput) engine.Message {
 }
 
 // Session is the highest version the client has seen.
-func (c *SessionClient) Session() int { return c.session }
+func (c *ReadSessionClient) Session() int { return c.session }
 
 // ValidateRequest checks a client operation before it is accepted.
-func (c *SessionClient) ValidateRequest(req engine.Request) error {
+func (c *ReadSessionClient) ValidateRequest(req engine.Request) error {
 	switch req.Name {
 	case "write", "read":
 	default:
@@ -88,7 +88,7 @@ func (c *SessionClient) ValidateRequest(req engine.Request) error {
 }
 
 // Handle is the client's state machine.
-func (c *SessionClient) Handle(env engine.Env, ev engine.Event) {
+func (c *ReadSessionClient) Handle(env engine.Env, ev engine.Event) {
 	switch ev.Kind {
 	case engine.EvStart:
 		c.rc.Start(env)
@@ -108,7 +108,7 @@ func (c *SessionClient) Handle(env engine.Env, ev engine.Event) {
 }
 
 // locate finds the client's region and its nearest server.
-func (c *SessionClient) locate(env engine.Env) {
+func (c *ReadSessionClient) locate(env engine.Env) {
 	clients := env.Members(engine.RoleClient)
 	for i, id := range clients {
 		if id == c.id {
@@ -127,7 +127,7 @@ func (c *SessionClient) locate(env engine.Env) {
 	}
 }
 
-func (c *SessionClient) request(env engine.Env, req engine.Request) {
+func (c *ReadSessionClient) request(env engine.Env, req engine.Request) {
 	in := KVInput{Op: opGet, Key: req.Args["key"]}
 	if in.Key == "" {
 		in.Key = "x"
@@ -159,7 +159,7 @@ func (c *SessionClient) request(env engine.Env, req engine.Request) {
 	c.rc.Invoke(env, in, node)
 }
 
-func (c *SessionClient) onReply(env engine.Env, from string, m ClientReply) {
+func (c *ReadSessionClient) onReply(env engine.Env, from string, m ClientReply) {
 	if m.NotLeader {
 		if m.Hint != "" {
 			c.leader = m.Hint
@@ -180,7 +180,7 @@ func (c *SessionClient) onReply(env engine.Env, from string, m ClientReply) {
 	c.rc.Answer(env, from, m.ID, KVOutput{Value: m.Value}, text)
 }
 
-func (c *SessionClient) onFollowerReply(env engine.Env, from string, m FollowerReply) {
+func (c *ReadSessionClient) onFollowerReply(env engine.Env, from string, m FollowerReply) {
 	if _, ok := c.rc.Get(m.ID); !ok {
 		return
 	}
@@ -193,7 +193,7 @@ func (c *SessionClient) onFollowerReply(env engine.Env, from string, m FollowerR
 }
 
 // View shows the session and the client's operations.
-func (c *SessionClient) View() engine.ProcessView {
+func (c *ReadSessionClient) View() engine.ProcessView {
 	w := []engine.Widget{engine.FieldsWidget(WSession,
 		engine.Field{Label: "session version", Value: itoa(c.session)},
 		engine.Field{Label: "region", Value: c.region},

@@ -213,13 +213,10 @@ func (n *Node) Handle(env engine.Env, ev engine.Event) {
 			n.onInstallSnapshot(env, ev.From, m)
 		case InstallSnapshotResponse:
 			n.onSnapshotInstalled(env, ev.From, m)
-<<<<<<< HEAD
-		default:
-			n.onSessionMsg(env, ev.From, m)
-=======
 		case FollowerGet:
 			n.onFollowerGet(env, ev.From, m)
->>>>>>> follower-reads
+		default:
+			n.onSessionMsg(env, ev.From, m)
 		}
 	case engine.EvRequest:
 		if ev.Request.Name == actionSnapshot {

@@ -95,7 +95,7 @@ func followerReadActions() []kit.Action {
 
 func newFollowerReadsProcess(id string, role engine.Role) engine.Process {
 	if role == engine.RoleClient {
-		return newSessionClient(id)
+		return newReadSessionClient(id)
 	}
 	return newNode(id)
 }
@@ -225,7 +225,7 @@ var (
 			Parked: len(n.fr.parked), Served: n.fr.served, Refused: n.fr.refused}, true
 	})
 	frClientFactSource = kit.ProcessFacts(func(w *engine.World, id string) (FRClientFacts, bool) {
-		c, _ := w.Process(id).(*SessionClient)
+		c, _ := w.Process(id).(*ReadSessionClient)
 		if c == nil {
 			return FRClientFacts{}, false
 		}

@@ -33,7 +33,7 @@ func nitroservices(t *testing.T, variants ...string) *story {
 func TestStoryFollowerReadParksUntilTheWriteIsApplied(t *testing.T) {
 	st := nitroservices(t)
 	byz := st.node("byzantium")
-	alice := st.s.World().Process("alice").(*SessionClient)
+	alice := st.s.World().Process("alice").(*ReadSessionClient)
 	if len(byz.fr.parked) != 1 || byz.fr.parked[0].req.MinVersion != alice.Session() {
 		t.Fatalf("byzantium should park alice's read at her session version %d; parked: %+v", alice.Session(), byz.fr.parked)
 	}
@@ -98,7 +98,7 @@ func TestStoryParkedReadTimesOutAndIsRetriedElsewhere(t *testing.T) {
 	if read.Status != engine.OpOK || read.Output.(KVOutput).Value != "Microservices" {
 		t.Fatalf("alice's read: %v %v, want the new title from another server", read.Status, read.Output)
 	}
-	alice := st.s.World().Process("alice").(*SessionClient)
+	alice := st.s.World().Process("alice").(*ReadSessionClient)
 	if !strings.Contains(alice.rc.Last(), "from athens") {
 		t.Errorf("the retry should go to athens, the server alice knows leads: %q", alice.rc.Last())
 	}
