@@ -1,11 +1,9 @@
 package replog
 
 import (
-	"strings"
 	"testing"
 
 	"clusterscope/patterns/kit/kittest"
-	"clusterscope/patterns/sweep"
 )
 
 // frCaught is where a sweep of the Follower Reads page first catches each
@@ -33,33 +31,6 @@ func TestFollowerReadVariantsAreTheirNamedFlaw(t *testing.T) {
 	}
 	c := FollowerReads()
 	for _, v := range c.Variants {
-		want := frCaught[v.Name].Invariant
-		t.Run(v.Name, func(t *testing.T) {
-			firsts := map[string]int{}
-			var wrong []string
-			n := 0
-			for seed := uint64(1); seed <= seeds; seed++ {
-				cfg, err := c.Config(0, seed, v.Name)
-				if err != nil {
-					t.Fatal(err)
-				}
-				r := sweep.Run(c, cfg, sweep.Options{})
-				if !r.Failed {
-					continue
-				}
-				n++
-				firsts[r.Invariant]++
-				if r.Invariant != want && len(wrong) < 3 {
-					wrong = append(wrong, r.String())
-				}
-			}
-			t.Logf("caught on %d of %d seeds; first broken: %s", n, seeds, tally(firsts))
-			if n == 0 {
-				t.Fatalf("no seed of %d caught %s", seeds, v.Name)
-			}
-			if len(wrong) > 0 {
-				t.Errorf("%s broke something else first (want %s):\n%s", v.Name, want, strings.Join(wrong, "\n"))
-			}
-		})
+		t.Run(v.Name, func(t *testing.T) { kittest.NamedFlaw(t, c, v.Name, seeds, frCaught[v.Name].Invariant) })
 	}
 }

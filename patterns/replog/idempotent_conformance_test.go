@@ -1,7 +1,6 @@
 package replog
 
 import (
-	"strings"
 	"testing"
 
 	"clusterscope/patterns/kit/kittest"
@@ -32,32 +31,7 @@ func TestIdempotentVariantsAreTheirNamedFlaw(t *testing.T) {
 	}
 	c := IdempotentReceiver()
 	for _, v := range c.Variants {
-		t.Run(v.Name, func(t *testing.T) {
-			firsts := map[string]int{}
-			caught, firstSeed := 0, uint64(0)
-			var wrong []string
-			for seed := uint64(1); seed <= seeds; seed++ {
-				r := sweep.Run(c, config(c, seed, v.Name), sweep.Options{})
-				if !r.Failed {
-					continue
-				}
-				caught++
-				firsts[r.Invariant]++
-				if firstSeed == 0 {
-					firstSeed = seed
-				}
-				if r.Invariant != InvAppliedOnce && len(wrong) < 3 {
-					wrong = append(wrong, r.String())
-				}
-			}
-			t.Logf("%s: caught on %d of %d seeds (first: seed %d); first broken: %s", v.Name, caught, seeds, firstSeed, tally(firsts))
-			if caught == 0 {
-				t.Fatalf("no seed of %d caught %s", seeds, v.Name)
-			}
-			if len(wrong) > 0 {
-				t.Fatalf("%s broke something else first (want %s):\n%s", v.Name, InvAppliedOnce, strings.Join(wrong, "\n"))
-			}
-		})
+		t.Run(v.Name, func(t *testing.T) { kittest.NamedFlaw(t, c, v.Name, seeds, InvAppliedOnce) })
 	}
 }
 

@@ -1,13 +1,10 @@
 package replog
 
 import (
-	"fmt"
-	"slices"
-	"sort"
-	"strings"
 	"testing"
 
 	"clusterscope/patterns/kit"
+	"clusterscope/patterns/kit/kittest"
 	"clusterscope/patterns/sweep"
 )
 
@@ -57,51 +54,8 @@ func TestVariantsAreTheirNamedFlaw(t *testing.T) {
 	for _, tc := range lessonCatch {
 		t.Run(tc.variant, func(t *testing.T) {
 			t.Parallel()
-			c := tc.page()
-			found := false
-			for _, v := range c.Variants {
-				found = found || v.Name == tc.variant
-			}
-			if !found {
-				t.Fatalf("the page offers no variant %s", tc.variant)
-			}
-			firsts := map[string]int{}
-			caught, firstSeed := 0, uint64(0)
-			var wrong []string
-			for seed := uint64(1); seed <= lessonSeeds; seed++ {
-				r := sweep.Run(c, config(c, seed, tc.variant), sweep.Options{})
-				if !r.Failed {
-					continue
-				}
-				caught++
-				firsts[r.Invariant]++
-				if r.Invariant == tc.first && firstSeed == 0 {
-					firstSeed = seed
-				}
-				if r.Invariant != tc.first && !slices.Contains(tc.also, r.Invariant) && len(wrong) < 3 {
-					wrong = append(wrong, r.String())
-				}
-			}
-			t.Logf("%s: caught on %d of %d seeds (first by %s: seed %d); first broken: %s", tc.variant, caught, lessonSeeds, tc.first, firstSeed, tally(firsts))
-			if caught == 0 {
-				t.Fatalf("no seed of %d caught %s", lessonSeeds, tc.variant)
-			}
-			if len(wrong) > 0 {
-				t.Fatalf("%s broke something else first (want %s):\n%s", tc.variant, tc.first, strings.Join(wrong, "\n"))
-			}
+			// An unknown variant is refused by the page's config: the test fails.
+			kittest.NamedFlaw(t, tc.page(), tc.variant, lessonSeeds, tc.first, tc.also...)
 		})
 	}
-}
-
-func tally(m map[string]int) string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	var parts []string
-	for _, k := range keys {
-		parts = append(parts, fmt.Sprintf("%s×%d", k, m[k]))
-	}
-	return strings.Join(parts, ", ")
 }

@@ -4,7 +4,7 @@ import (
 	"testing"
 
 	"clusterscope/patterns/kit"
-	"clusterscope/patterns/sweep"
+	"clusterscope/patterns/kit/kittest"
 )
 
 // Each broken variant, swept alone, is exactly its named flaw: whenever a
@@ -26,29 +26,6 @@ func TestVariantsAreTheirNamedFlaw(t *testing.T) {
 		{RequestBatch(), VarByPosition, InvMatchedByID},
 	}
 	for _, tc := range cases {
-		t.Run(tc.variant, func(t *testing.T) {
-			caught := 0
-			for seed := uint64(1); seed <= seeds; seed++ {
-				cfg, err := tc.page.Config(0, seed, tc.variant)
-				if err != nil {
-					t.Fatal(err)
-				}
-				r := sweep.Run(tc.page, cfg, sweep.Options{})
-				if !r.Failed {
-					continue
-				}
-				if r.Invariant != tc.invariant {
-					t.Fatalf("%s broke %s first (want %s): %s", tc.variant, r.Invariant, tc.invariant, r)
-				}
-				if caught == 0 {
-					t.Logf("first caught: seed %d, step %d: %s", seed, r.Step, r.Text)
-				}
-				caught++
-			}
-			t.Logf("caught on %d of %d seeds", caught, seeds)
-			if caught == 0 {
-				t.Fatalf("no seed of %d caught %s", seeds, tc.variant)
-			}
-		})
+		t.Run(tc.variant, func(t *testing.T) { kittest.NamedFlaw(t, tc.page, tc.variant, seeds, tc.invariant) })
 	}
 }
