@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"clusterscope/engine"
-	"clusterscope/patterns/kit"
+	"clusterscope/patterns/kit/kittest"
 )
 
 // Every declared fact is really computed: along a run with load, a cut
@@ -26,21 +26,7 @@ func TestFactsAreComputed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	set := map[string]bool{}
-	note := func(id string, src *kit.FactSource) {
-		v, ok := src.Of(s.World(), id)
-		if crashed := s.World().Status(id) == engine.StatusCrashed; ok == crashed {
-			t.Fatalf("%s (crashed %v) shows facts: %v", id, crashed, ok)
-		}
-		if !ok {
-			return
-		}
-		for i := range v.NumField() {
-			if !v.Field(i).IsZero() {
-				set[v.Type().Field(i).Tag.Get("fact")] = true
-			}
-		}
-	}
+	seen := kittest.FactsSeen{}
 	r := rand.New(rand.NewPCG(3, 7))
 	for i := range 80 {
 		switch i {
@@ -55,17 +41,11 @@ func TestFactsAreComputed(t *testing.T) {
 		_ = s.Apply(c.Workload(r, cfg.Nodes, cfg.Clients))
 		s.RunFor(time.Duration(1+r.IntN(40))*time.Millisecond, 0)
 		for _, id := range cfg.Nodes {
-			note(id, c.NodeFacts)
+			seen.Note(t, s.World(), c.NodeFacts, id)
 		}
 		for _, id := range cfg.Clients {
-			note(id, c.ClientFacts)
+			seen.Note(t, s.World(), c.ClientFacts, id)
 		}
 	}
-	for _, src := range []*kit.FactSource{c.NodeFacts, c.ClientFacts} {
-		for _, f := range src.Declared() {
-			if !set[f.Name] {
-				t.Errorf("fact %s never took a value", f.Name)
-			}
-		}
-	}
+	seen.Check(t, c.NodeFacts, c.ClientFacts)
 }

@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"clusterscope/engine"
-	"clusterscope/patterns/kit"
+	"clusterscope/patterns/kit/kittest"
 )
 
 // Every declared fact is really computed: along a run of the heartbeat
@@ -29,21 +29,7 @@ func TestFactsAreComputed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	set := map[string]bool{}
-	note := func(what, id string, src *kit.FactSource) {
-		v, ok := src.Of(s.World(), id)
-		if crashed := s.World().Status(id) == engine.StatusCrashed; ok == crashed {
-			t.Fatalf("%s %s (crashed %v) shows facts: %v", what, id, crashed, ok)
-		}
-		if !ok {
-			return
-		}
-		for i := range v.NumField() {
-			if !v.Field(i).IsZero() {
-				set[v.Type().Field(i).Tag.Get("fact")] = true
-			}
-		}
-	}
+	seen := kittest.FactsSeen{}
 	r := rand.New(rand.NewPCG(3, 7))
 	for i := range 120 {
 		switch i {
@@ -58,20 +44,14 @@ func TestFactsAreComputed(t *testing.T) {
 		_ = s.Apply(c.Workload(r, cfg.Nodes, cfg.Clients))
 		s.RunFor(time.Duration(1+r.IntN(40))*time.Millisecond, 0)
 		for _, id := range append(s.World().Members(engine.RoleNode), s.World().Members(rolePeer)...) {
-			note("server", id, c.NodeFacts)
+			seen.Note(t, s.World(), c.NodeFacts, id)
 		}
 		for _, id := range cfg.Clients {
-			note("client", id, c.ClientFacts)
+			seen.Note(t, s.World(), c.ClientFacts, id)
 		}
-		note("cluster", "", c.ClusterFacts)
+		seen.Note(t, s.World(), c.ClusterFacts, "")
 	}
-	for _, src := range []*kit.FactSource{c.NodeFacts, c.ClientFacts, c.ClusterFacts} {
-		for _, d := range src.Declared() {
-			if !set[d.Name] {
-				t.Errorf("fact %s never took a value", d.Name)
-			}
-		}
-	}
+	seen.Check(t, c.NodeFacts, c.ClientFacts, c.ClusterFacts)
 }
 
 // BenchmarkSingularUpdateQueue measures simulated events per second on
