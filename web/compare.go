@@ -21,7 +21,9 @@ import (
 // event as they grow; the first difference is where the runs diverge.
 
 // compareStepCap bounds the twin: a broken variant that storms (an election
-// every millisecond) stops following instead of eating the server.
+// every millisecond) stops following instead of eating the server. Its
+// steps count against the server's retained steps like the run's own
+// (session.settle), so many compare modes at once stop runs, not memory.
 const compareStepCap = 300_000
 
 type compare struct {
@@ -120,6 +122,7 @@ func (s *session) syncTwin() {
 		}
 	}
 	runTo(s.sim.Now())
+	s.settle()
 	if c.sim.StepCount() >= compareStepCap {
 		c.stopped = fmt.Sprintf("the compared run stopped following at %d steps", compareStepCap)
 	}
@@ -233,5 +236,6 @@ func (s *session) stopCompare() error {
 	}
 	s.compare = nil
 	s.compareOff = true
+	s.settle()
 	return nil
 }

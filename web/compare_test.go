@@ -1,8 +1,12 @@
 package web
 
 import (
+	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"clusterscope/patterns"
+	"clusterscope/web/testlog"
 )
 
 type compareFrameIn struct {
@@ -61,5 +65,31 @@ func TestCompareFollowsTheRunAndFindsTheDivergence(t *testing.T) {
 	c.send(`{"type":"compare","variants":["no-such-flaw"]}`)
 	if f, raw = mustReadAs[compareFrameIn](c); f.Type != "error" || !strings.Contains(f.Error, "no-such-flaw") {
 		t.Fatalf("unknown variant: %.300s", raw)
+	}
+}
+
+// The twin's steps are kept in memory like the run's: they count against the
+// server's retained steps while compare mode is on, and are given back when
+// it closes.
+func TestCompareTwinCountsAgainstTheServersSteps(t *testing.T) {
+	srv := New(Options{Patterns: patterns.Live(), Logger: testlog.New(t)})
+	ts := httptest.NewServer(srv)
+	t.Cleanup(func() { srv.Close(); ts.Close() })
+	held := func() int { srv.hub.mu.Lock(); defer srv.hub.mu.Unlock(); return srv.hub.steps }
+	c := dial(t, ts, "pattern=majority-quorum")
+	c.next()
+	c.send(`{"type":"compare"}`)
+	c.send(`{"type":"run","dur":"1s"}`)
+	var f compareFrameIn
+	for f.Time < 1_000_000 {
+		f, _ = mustReadAs[compareFrameIn](c)
+	}
+	if h := held(); h < f.Step+f.Step/2 {
+		t.Fatalf("the server holds %d steps for a run at step %d with its twin", h, f.Step)
+	}
+	c.send(`{"type":"compare-off"}`)
+	mustReadAs[compareFrameIn](c)
+	if h := held(); h != f.Step {
+		t.Fatalf("after compare-off the server holds %d steps, want the run's %d", h, f.Step)
 	}
 }

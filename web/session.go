@@ -260,7 +260,11 @@ func (s *session) settle() {
 	if s.sim == nil {
 		return
 	}
-	if cur := s.sim.StepCount(); cur != s.held {
+	cur := s.sim.StepCount()
+	if s.compare != nil && s.compare.sim != nil {
+		cur += s.compare.sim.StepCount() // compare mode's twin is kept too
+	}
+	if cur != s.held {
 		s.hub.adjustSteps(cur - s.held)
 		s.held = cur
 	}
