@@ -88,6 +88,7 @@ func (s *session) rebuildTwin() error {
 	}
 	c.sim, c.applied, c.matched, c.diverged, c.stopped, c.sent = twin, 0, 0, -1, "", nil
 	s.syncTwin()
+	s.work += c.sim.StepCount() // replayed for this message: paid like a rewind
 	return nil
 }
 

@@ -150,7 +150,9 @@ func runSearch(ctx context.Context, c *kit.Cluster, cfg engine.Config, on []stri
 		st.State, st.Seed, st.Invariant, st.Text, st.FirstStep, st.Original = "found", seed, r.Invariant, r.Text, r.Step, len(r.Log)
 		st.Step, st.Commands = r.Step, len(r.Log)
 		log := r.Log
-		if shrunk, err := sweep.Shrink(c, run, r, sweep.Options{}, 0); err == nil {
+		// The shrink stops at the search's deadline or cancel with the
+		// shortest schedule found by then.
+		if shrunk, err := sweep.Shrink(c, run, r, sweep.Options{Stop: func() bool { return ctx.Err() != nil }}, 0); err == nil {
 			st.Step, st.Commands, st.Text, log = shrunk.Step, len(shrunk.Log), shrunk.Text, shrunk.Log
 		}
 		st.Query = share.RunQuery(run, st.Step, log).Encode()

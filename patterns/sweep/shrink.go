@@ -83,6 +83,7 @@ func Shrink(c *kit.Cluster, cfg engine.Config, failed Result, opt Options, maxTr
 		}
 	}
 	out := Shrunk{Original: len(failed.Log), FirstStep: failed.Step}
+	stopped := func() bool { return out.Tries >= maxTries || opt.Stop != nil && opt.Stop() }
 	try := func(cand []engine.LoggedCommand) (Result, bool) {
 		out.Tries++
 		r := ReplaySchedule(c, cfg, cand, opt)
@@ -94,10 +95,10 @@ func Shrink(c *kit.Cluster, cfg engine.Config, failed Result, opt Options, maxTr
 		return out, fmt.Errorf("shrink: replayed by time, the schedule broke %q, not %q", best.Invariant, failed.Invariant)
 	}
 	parts := 2
-	for len(cmds) > 0 && out.Tries < maxTries {
+	for len(cmds) > 0 && !stopped() {
 		size := (len(cmds) + parts - 1) / parts
 		removed, start := false, 0
-		for ; start < len(cmds) && out.Tries < maxTries; start += size {
+		for ; start < len(cmds) && !stopped(); start += size {
 			cand := append(append([]engine.LoggedCommand(nil), cmds[:start]...), cmds[min(start+size, len(cmds)):]...)
 			if r, ok := try(cand); ok {
 				cmds, best, removed = cand, r, true
@@ -109,7 +110,7 @@ func Shrink(c *kit.Cluster, cfg engine.Config, failed Result, opt Options, maxTr
 			continue
 		}
 		if start < len(cmds) {
-			break // out of tries in the middle of a pass
+			break // out of tries (or told to stop) in the middle of a pass
 		}
 		if size == 1 {
 			out.Complete = true // every single command is needed

@@ -75,3 +75,17 @@ func TestShrinkRefusesARunThatDidNotFail(t *testing.T) {
 		t.Fatal("shrank a run that did not fail")
 	}
 }
+
+// A shrink told to stop ends at once with the schedule found so far, still
+// failing the same way (the page's search stops it at its deadline).
+func TestShrinkStopsWhenTold(t *testing.T) {
+	p, cfg, r := firstFailure(t, "replicated-log", "vote-without-log-check")
+	tries := 0
+	s, err := sweep.Shrink(p.Cluster, cfg, r, sweep.Options{Stop: func() bool { tries++; return tries > 3 }}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Complete || s.Tries > 4 || s.Invariant != r.Invariant {
+		t.Fatalf("after a stop: %d runs, complete %v, %s", s.Tries, s.Complete, s.Invariant)
+	}
+}

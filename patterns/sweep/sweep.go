@@ -29,6 +29,9 @@ type Options struct {
 	// KeepGoing plays the whole schedule even after a violation, as a
 	// learner who keeps clicking would (robustness tests).
 	KeepGoing bool
+	// Stop, when set, is asked between runs of a shrink: true ends it with
+	// the shortest schedule found so far (a caller's deadline or cancel).
+	Stop func() bool
 }
 
 func (o Options) withDefaults() Options {
