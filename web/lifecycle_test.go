@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -112,6 +113,31 @@ func TestStepCapStopsTheRunAndSaysSo(t *testing.T) {
 	c.until("steps after the rewind", func(f tframe) bool { return f.Step == 1010 })
 	if held := srv.hub.heldSteps(); held != 1010 {
 		t.Fatalf("the server counts %d steps held, want 1010", held)
+	}
+}
+
+// Many runs playing at once, together far below MaxRetainedSteps, all keep
+// playing: a tick reserves the steps it is likely to use, not its whole
+// allowance (reserving 100,000 a tick, 30 sessions in one tick took a
+// 3,000,000-step budget and the rest were refused the step cap).
+func TestConcurrentRunsShareTheStepBudget(t *testing.T) {
+	const sessions = 12
+	srv, ts := newTestServer(t, Limits{MaxRetainedSteps: 150_000, SessionsPerIP: sessions, Tick: 5 * time.Millisecond})
+	clients := make([]*client, sessions)
+	for i := range clients {
+		clients[i] = dial(t, ts, "pattern=test-ping&seed="+strconv.Itoa(i+1))
+		clients[i].next()
+	}
+	for _, c := range clients {
+		c.send(`{"type":"play","speed":20}`)
+	}
+	for _, c := range clients {
+		c.until("a second of play", func(f tframe) bool {
+			if f.Type == "error" {
+				t.Fatalf("a run was refused while the server held %d steps: %s", srv.hub.heldSteps(), f.brief())
+			}
+			return f.Time >= 1_000_000
+		})
 	}
 }
 

@@ -81,6 +81,7 @@ const (
 	maxStepN       = 10_000
 	maxRunDur      = time.Minute
 	maxStepsPerRun = 100_000
+	runStepChunk   = 1024 // steps a run reserves from the server's budget at a time
 	maxSeekAhead   = 100_000
 	minSpeed       = 0.05
 	maxSpeed       = 200.0
@@ -921,11 +922,24 @@ func (s *session) stepN(n int) int {
 // to the end of the window; at most maxStepsPerRun events, fewer at the step
 // cap (then it stops there and says so) or when the client has left.
 func (s *session) runFor(d time.Duration) *limitError {
-	granted, capReason := s.stepAllowance(maxStepsPerRun)
 	end := s.sim.Now() + d
-	steps := 0
+	steps, granted, capReason := 0, 0, ""
 	defer func() { s.work += steps }()
-	for ; steps < granted; steps++ {
+	for ; steps < maxStepsPerRun; steps++ {
+		if steps == granted {
+			// Reserve a chunk at a time: the budget is shared, and a play
+			// tick that reserved its whole allowance (most of it never
+			// used) refused other runs the step cap while it ran.
+			if capReason != "" {
+				return s.capError(capReason)
+			}
+			var g int
+			g, capReason = s.stepAllowance(min(runStepChunk, maxStepsPerRun-steps))
+			if g == 0 {
+				return s.capError(capReason)
+			}
+			granted += g
+		}
 		if steps%goneCheckEvery == goneCheckEvery-1 && s.clientGone() {
 			return nil
 		}
@@ -933,9 +947,6 @@ func (s *session) runFor(d time.Duration) *limitError {
 		if s.sim.RunFor(end-s.sim.Now(), 1) == 0 {
 			return nil
 		}
-	}
-	if capReason != "" {
-		return s.capError(capReason)
 	}
 	return nil
 }
