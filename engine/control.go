@@ -13,6 +13,9 @@ import (
 func (s *Sim) Apply(c Command) error {
 	s.curStep = s.step
 	s.handled = nil
+	for _, p := range s.procs {
+		p.viewStale = true // a command may change any process or disk
+	}
 	if err := s.apply(c); err != nil {
 		return err
 	}

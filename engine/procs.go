@@ -45,6 +45,14 @@ type proc struct {
 	ppm                     int64
 	timers                  timerSet
 	held                    []heldItem // what reached the process while paused, in arrival order
+	// view is the process's last View, kept until something could have
+	// changed it: an event of its own or any command (viewStale). A
+	// process's state changes only in its Handle, and its disk only in its
+	// own events or a command, so a frame of a large cluster asks only the
+	// processes that moved. viewGen numbers the views it has made.
+	view      ProcessView
+	viewGen   uint64
+	viewStale bool
 }
 
 // waitReason says why what reaches the process waits.

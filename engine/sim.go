@@ -395,6 +395,7 @@ func (s *Sim) Step() (StepInfo, bool) {
 
 func (s *Sim) fire(t *timer) StepInfo {
 	p := t.proc
+	p.viewStale = true
 	t.evSeq = 0
 	var done DiskDone
 	if t.fsync != nil {
@@ -430,6 +431,7 @@ func (s *Sim) fire(t *timer) StepInfo {
 func (s *Sim) deliver(m *inFlight) StepInfo {
 	m.evSeq = 0
 	p := s.procs[m.to]
+	p.viewStale = true
 	from := s.procs[m.from]
 	id := m.id
 	if !m.engine && !s.links[m.from][m.to].up {

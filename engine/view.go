@@ -140,6 +140,9 @@ type NodeView struct {
 	// counts what waits for it (busy or paused): its queue.
 	Busy    string `json:"busy,omitempty"`
 	Waiting int    `json:"waiting,omitempty"`
+	// Gen numbers the process's views in this run: an equal Gen is the same
+	// ProcessView as before (the engine did not ask the process again).
+	Gen uint64 `json:"-"`
 	ProcessView
 }
 

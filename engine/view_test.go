@@ -2,6 +2,7 @@ package engine
 
 import (
 	"encoding/json"
+	"maps"
 	"reflect"
 	"strings"
 	"testing"
@@ -156,5 +157,63 @@ func TestReplayFromJSONLog(t *testing.T) {
 	}
 	if r.Trace().Hash() != s.Trace().Hash() {
 		t.Fatal("a log that went through JSON replays differently")
+	}
+}
+
+// A frame asks only the processes that moved for their view: the view the
+// engine keeps is always the one the process would give now (through
+// messages, timers, crashes, a partition and a drift), and a process that
+// had no event since keeps its generation.
+func TestViewAsksOnlyProcessesThatMoved(t *testing.T) {
+	s := storyRun(t, 7)
+	gens := map[string]uint64{}
+	kept, asked := 0, 0
+	check := func(what string) {
+		t.Helper()
+		for _, n := range s.View().Nodes {
+			p := s.procByID(n.ID)
+			if p.p == nil { // down: no process to ask
+				continue
+			}
+			fresh, _ := json.Marshal(p.p.View())
+			kept2, _ := json.Marshal(n.ProcessView)
+			if string(fresh) != string(kept2) {
+				t.Fatalf("%s: %s's view is stale:\n kept %s\n now  %s", what, n.ID, kept2, fresh)
+			}
+			if n.Gen == gens[n.ID] {
+				kept++
+			} else {
+				asked++
+			}
+			gens[n.ID] = n.Gen
+		}
+	}
+	check("start")
+	for i := 0; i < 300; i++ {
+		info, ok := s.Step()
+		if !ok {
+			break
+		}
+		before := maps.Clone(gens)
+		check("step")
+		for id, g := range gens {
+			if g != before[id] && id != info.Node {
+				t.Fatalf("step %d (%s at %s) asked %s for its view", info.Step, info.Kind, info.Node, id)
+			}
+		}
+		switch i {
+		case 30:
+			apply(t, s, Command{Kind: CmdCrash, Node: "cyrene"})
+		case 90:
+			apply(t, s, Command{Kind: CmdRestart, Node: "cyrene"})
+		case 150:
+			apply(t, s, Command{Kind: CmdHeal})
+		default:
+			continue
+		}
+		check("command")
+	}
+	if kept == 0 || asked == 0 {
+		t.Fatalf("views kept %d times, asked %d times: want both", kept, asked)
 	}
 }

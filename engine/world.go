@@ -162,7 +162,11 @@ func (s *Sim) nodeView(p *proc) NodeView {
 	}
 	v.Busy, v.Waiting = p.busy, len(p.held)
 	if p.p != nil {
-		v.ProcessView = p.p.View()
+		if p.viewStale || p.viewGen == 0 {
+			p.view, p.viewStale = p.p.View(), false
+			p.viewGen++
+		}
+		v.ProcessView, v.Gen = p.view, p.viewGen
 	}
 	return v
 }

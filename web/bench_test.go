@@ -3,7 +3,9 @@ package web
 import (
 	"sort"
 	"strconv"
+	"syscall"
 	"testing"
+	"time"
 
 	"clusterscope/engine"
 	"clusterscope/patterns"
@@ -85,4 +87,63 @@ func clientWrite(p *patterns.Pattern, n int) engine.Command {
 		return engine.Command{Kind: engine.CmdClient, Node: c.Clients[0], Name: a.Name, Args: args}
 	}
 	return engine.Command{}
+}
+
+// BenchmarkPlayFrame is the server's work for one frame of a session
+// playing the 5-node Leader and Followers page at 1× with a client write
+// every 20 frames: a tick of virtual time run, the delta frame built and
+// encoded. Its ns/op is the CPU one session costs per frame, which bounds
+// how many sessions a core can keep at full frame rate.
+func BenchmarkPlayFrame(b *testing.B) {
+	p, ok := patterns.ByID("leader-and-followers")
+	if !ok || !p.Live() {
+		b.Skip("leader-and-followers is not live")
+	}
+	cfg, err := p.Config(5, 1, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	lim := Limits{}.withDefaults()
+	newRun := func() *session {
+		s := &session{id: "bench", pat: p, play: playState{Speed: 1}, hub: newHub(lim, nil), lim: lim}
+		if err := s.start(cfg, nil, 0); err != nil {
+			b.Fatal(err)
+		}
+		s.snapshotFrame()
+		return s
+	}
+	s := newRun()
+	tick := time.Duration(float64(lim.Tick) * playRate)
+	bytes, write := 0, 0
+	b.ReportAllocs()
+	b.ResetTimer()
+	cpu0 := processCPU()
+	for i := 0; i < b.N; i++ {
+		if s.sim.StepCount() > 200_000 { // a fresh run before one fills its cap
+			b.StopTimer()
+			s = newRun()
+			b.StartTimer()
+		}
+		if i%20 == 19 {
+			write++
+			s.sim.Apply(clientWrite(p, write))
+		}
+		if err := s.runFor(tick); err != nil {
+			b.Fatal(err)
+		}
+		s.settle()
+		if f, ok := s.deltaFrame(); ok {
+			bytes += len(mustJSON(f))
+		}
+	}
+	b.ReportMetric(float64(processCPU()-cpu0)/float64(b.N), "cpu-ns/frame")
+	b.ReportMetric(float64(bytes)/float64(b.N), "B/frame")
+}
+
+// processCPU is the CPU time the process has used (user and system, ns): on
+// a shared machine it measures the work where wall time measures the queue.
+func processCPU() int64 {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return ru.Utime.Nano() + ru.Stime.Nano()
 }

@@ -131,6 +131,7 @@ type nodeHead struct {
 type wireNode struct {
 	nodeHead
 	Widgets []engine.Widget `json:"widgets,omitempty"`
+	gen     uint64          // engine.NodeView.Gen: an equal one is the same node as before
 }
 
 // nodeDelta is a changed node (deltas): its head, and only the widgets that
@@ -150,6 +151,7 @@ type widgetPatch struct {
 type nodeBase struct {
 	head    []byte
 	widgets [][]byte
+	gen     uint64 // the view generation head and widgets were taken from
 }
 
 // wireOp is a client operation with its text as the pattern's porcupine
@@ -210,6 +212,7 @@ func newPatternMeta(p *patterns.Pattern, sim *engine.Sim) *patternMeta {
 // baseline is what the browser was last sent: the next delta is computed
 // against it.
 type baseline struct {
+	sim          *engine.Sim // the run the node generations belong to
 	step         int
 	time         int64
 	nodes        map[string]*nodeBase
@@ -247,6 +250,7 @@ func wireNodes(v *engine.ClusterView) ([]wireNode, map[string]string) {
 		nodes[i] = wireNode{
 			nodeHead: nodeHead{ID: n.ID, Client: n.Client, Group: n.Group, Status: n.Status, Skew: n.Skew, Role: n.Role, Badge: n.Badge, Arrows: n.Arrows, Timers: timers[n.ID]},
 			Widgets:  roundMeters(n.Widgets),
+			gen:      n.Gen,
 		}
 		if n.Skew != "" {
 			if clocks == nil {
@@ -284,7 +288,7 @@ func roundMeters(ws []engine.Widget) []engine.Widget {
 }
 
 func newNodeBase(n *wireNode) *nodeBase {
-	b := &nodeBase{head: mustJSON(n.nodeHead), widgets: make([][]byte, len(n.Widgets))}
+	b := &nodeBase{head: mustJSON(n.nodeHead), widgets: make([][]byte, len(n.Widgets)), gen: n.gen}
 	for i := range n.Widgets {
 		b.widgets[i] = mustJSON(n.Widgets[i])
 	}
@@ -292,7 +296,13 @@ func newNodeBase(n *wireNode) *nodeBase {
 }
 
 // diff compares n with what the browser holds and moves the base forward.
-func (b *nodeBase) diff(n *wireNode) (nodeDelta, bool) {
+// In the same run, a node whose view generation has not moved is unchanged
+// (the engine did not ask the process again), and costs nothing.
+func (b *nodeBase) diff(n *wireNode, sameRun bool) (nodeDelta, bool) {
+	if sameRun && n.gen != 0 && n.gen == b.gen {
+		return nodeDelta{}, false
+	}
+	b.gen = n.gen
 	d := nodeDelta{nodeHead: n.nodeHead, NW: len(n.Widgets)}
 	changed := len(n.Widgets) != len(b.widgets)
 	if h := mustJSON(n.nodeHead); !bytes.Equal(h, b.head) {
@@ -330,7 +340,7 @@ func mustJSON(v any) []byte {
 func (s *session) snapshotFrame() frame {
 	v := s.sim.View()
 	nodes, clocks := wireNodes(&v)
-	b := baseline{step: v.Step, time: v.Time, nodes: map[string]*nodeBase{}, msgs: map[uint64][]byte{}}
+	b := baseline{sim: s.sim, step: v.Step, time: v.Time, nodes: map[string]*nodeBase{}, msgs: map[uint64][]byte{}}
 	for i := range nodes {
 		b.nodes[nodes[i].ID] = newNodeBase(&nodes[i])
 	}
@@ -407,7 +417,7 @@ func (s *session) deltaFrame() (f frame, ok bool) {
 			nb = &nodeBase{}
 			b.nodes[nodes[i].ID] = nb
 		}
-		if d, ok := nb.diff(&nodes[i]); ok {
+		if d, ok := nb.diff(&nodes[i], b.sim == s.sim); ok {
 			f.Changed = append(f.Changed, d)
 		}
 	}
@@ -502,7 +512,7 @@ func (s *session) deltaFrame() (f frame, ok bool) {
 		}
 	}
 	f.Story = s.storyFrame(false)
-	b.step, b.time = v.Step, v.Time
+	b.step, b.time, b.sim = v.Step, v.Time, s.sim
 	changed = changed || f.Story != nil || f.Changed != nil || f.CN != nil || f.Msgs != nil || f.Gone != nil || f.Cut != nil || f.Conns != nil || f.Events != nil ||
 		f.Violations != nil || f.Ops != nil || f.Manual != nil || f.Variants != nil || f.Params != nil || f.Play != nil || f.Log != nil || f.Future != nil || f.Branches != nil
 	return f, changed

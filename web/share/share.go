@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"clusterscope/engine"
 
@@ -37,6 +38,13 @@ const (
 // and "[" always encodes to "W", so the two forms cannot be confused.
 const deflated = "z"
 
+// deflaters keeps flate writers for EncodeLog: a new one allocates about
+// 1 MB, and a playing session encodes its log each time a command is added.
+var deflaters = sync.Pool{New: func() any {
+	w, _ := flate.NewWriter(nil, flate.BestCompression)
+	return w
+}}
+
 // EncodeLog writes a command log for a URL: the JSON list, raw-deflated
 // when that is shorter, then base64url without padding. Logs repeat the same
 // keys and kinds, so deflate usually saves 60–80%.
@@ -50,9 +58,11 @@ func EncodeLog(log []engine.LoggedCommand) string {
 	}
 	plain := base64.RawURLEncoding.EncodeToString(js)
 	var buf bytes.Buffer
-	w, _ := flate.NewWriter(&buf, flate.BestCompression)
+	w := deflaters.Get().(*flate.Writer)
+	w.Reset(&buf)
 	w.Write(js)
 	w.Close()
+	deflaters.Put(w)
 	if z := deflated + base64.RawURLEncoding.EncodeToString(buf.Bytes()); len(z) < len(plain) {
 		return z
 	}
