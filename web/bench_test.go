@@ -114,13 +114,14 @@ func BenchmarkPlayFrame(b *testing.B) {
 	}
 	s := newRun()
 	tick := time.Duration(float64(lim.Tick) * playRate)
-	bytes, write := 0, 0
+	bytes, write, steps := 0, 0, 0
 	b.ReportAllocs()
 	b.ResetTimer()
 	cpu0 := processCPU()
 	for i := 0; i < b.N; i++ {
 		if s.sim.StepCount() > 200_000 { // a fresh run before one fills its cap
 			b.StopTimer()
+			steps += s.sim.StepCount()
 			s = newRun()
 			b.StartTimer()
 		}
@@ -137,6 +138,7 @@ func BenchmarkPlayFrame(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(processCPU()-cpu0)/float64(b.N), "cpu-ns/frame")
+	b.ReportMetric(float64(steps+s.sim.StepCount())/float64(b.N), "steps/frame")
 	b.ReportMetric(float64(bytes)/float64(b.N), "B/frame")
 }
 

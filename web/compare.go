@@ -152,9 +152,9 @@ func (s *session) compareFrame(force bool) *compareWire {
 	}
 	s.syncTwin()
 	v := c.sim.View()
-	nodes, _ := wireNodes(&v)
+	nodes, _ := wireNodes(&v, nil)
 	mine := s.sim.View()
-	myNodes, _ := wireNodes(&mine)
+	myNodes, _ := wireNodes(&mine, nil)
 	w := &compareWire{Variants: c.variants, Step: v.Step, Time: v.Time, Nodes: nodes, Msgs: v.InFlight, Cut: v.Cut,
 		Violations: v.Violations, Diverged: c.diverged, Differ: []string{}, Stopped: c.stopped}
 	if w.Variants == nil {

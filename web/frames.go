@@ -239,7 +239,10 @@ type baseline struct {
 
 // wireNodes splits a ClusterView into whole nodes and the readings of the
 // clocks that differ from true time.
-func wireNodes(v *engine.ClusterView) ([]wireNode, map[string]string) {
+//
+// unchanged, when given, names the nodes the browser already has as they
+// are: their widgets are left unrounded, since nobody will read them.
+func wireNodes(v *engine.ClusterView, unchanged func(id string, gen uint64) bool) ([]wireNode, map[string]string) {
 	timers := map[string][]wireTimer{}
 	for _, t := range v.Timers {
 		timers[t.Node] = append(timers[t.Node], wireTimer{Name: t.Name, DueAt: t.DueAt})
@@ -249,8 +252,11 @@ func wireNodes(v *engine.ClusterView) ([]wireNode, map[string]string) {
 	for i, n := range v.Nodes {
 		nodes[i] = wireNode{
 			nodeHead: nodeHead{ID: n.ID, Client: n.Client, Group: n.Group, Status: n.Status, Skew: n.Skew, Role: n.Role, Badge: n.Badge, Arrows: n.Arrows, Timers: timers[n.ID]},
-			Widgets:  roundMeters(n.Widgets),
+			Widgets:  n.Widgets,
 			gen:      n.Gen,
+		}
+		if unchanged == nil || !unchanged(n.ID, n.Gen) {
+			nodes[i].Widgets = roundMeters(n.Widgets)
 		}
 		if n.Skew != "" {
 			if clocks == nil {
@@ -339,7 +345,7 @@ func mustJSON(v any) []byte {
 // snapshotFrame renders everything and resets the baseline to it.
 func (s *session) snapshotFrame() frame {
 	v := s.sim.View()
-	nodes, clocks := wireNodes(&v)
+	nodes, clocks := wireNodes(&v, nil)
 	b := baseline{sim: s.sim, step: v.Step, time: v.Time, nodes: map[string]*nodeBase{}, msgs: map[uint64][]byte{}}
 	for i := range nodes {
 		b.nodes[nodes[i].ID] = newNodeBase(&nodes[i])
@@ -406,7 +412,10 @@ func (s *session) deltaFrame() (f frame, ok bool) {
 	b := &s.base
 	f = frame{Type: "delta", Step: v.Step, Time: v.Time}
 	changed := v.Step != b.step || v.Time != b.time
-	nodes, clocks := wireNodes(&v)
+	nodes, clocks := wireNodes(&v, func(id string, gen uint64) bool {
+		nb := b.nodes[id]
+		return b.sim == s.sim && nb != nil && gen != 0 && nb.gen == gen
+	})
 	if j := mustJSON(clocks); !bytes.Equal(j, b.clocks) {
 		b.clocks = j
 		f.Clocks = clocks
