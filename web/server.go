@@ -53,7 +53,7 @@ type Options struct {
 // Limits bound what one client can make the server do.
 type Limits struct {
 	SessionsPerIP     int           // live sessions per client address (8)
-	MaxSessions       int           // across the server (500)
+	MaxSessions       int           // across the server (500 per core: sessionsPerCore)
 	CommandsPerSecond float64       // per run (kept across reconnects), token bucket rate (20)
 	CommandBurst      int           // token bucket size (40)
 	ReadLimit         int64         // largest message a client may send (64 KiB)
@@ -79,6 +79,13 @@ type Limits struct {
 	IdleTimeout              time.Duration // a run nobody sends anything to ends (30 min)
 }
 
+// sessionsPerCore is how many sessions playing at 1× one core keeps at full
+// frame rate with room to spare: BenchmarkPlayFrame and wsload measure
+// 75–150 µs of CPU per frame, 20 frames a second, so a session costs
+// 1.5–3 ms of CPU a second and 500 take 75–150% of a core at most; a
+// paused session costs nothing.
+const sessionsPerCore = 500
+
 func (l Limits) withDefaults() Limits {
 	def := func(v *int, d int) {
 		if *v <= 0 {
@@ -86,7 +93,7 @@ func (l Limits) withDefaults() Limits {
 		}
 	}
 	def(&l.SessionsPerIP, 8)
-	def(&l.MaxSessions, 500)
+	def(&l.MaxSessions, sessionsPerCore*runtime.GOMAXPROCS(0))
 	def(&l.CommandBurst, 40)
 	def(&l.Outbox, 32)
 	def(&l.MaxReplaySteps, 200_000)
