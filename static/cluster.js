@@ -9,7 +9,7 @@
 //   large  more than 16 servers: small nodes in a grid per role group, no
 //          link lines (a partition colours the nodes by side), names only
 //          for the nodes in focus; messages still move.
-import { s, hue, slug, nodeClock, skewWords } from './dom.js';
+import { s, hue, slug, nodeClock, skewWords, spec, patch } from './dom.js';
 import { tickWidgets } from './widgets.js';
 import { groups, isLarge, focus, LARGE } from './roles.js';
 
@@ -215,9 +215,17 @@ export class ClusterView {
     }
   }
 
+  // renderLinks and renderArrows run every frame and patch their layer:
+  // lines that did not change are left alone (rebuilt, the browser restyled
+  // and repainted them all).
   renderLinks(st) {
-    const g = this.layers.links;
-    g.replaceChildren();
+    const out = [];
+    const g = { append: (...xs) => out.push(...xs) };
+    this.drawLinks(st, g);
+    patch(this.layers.links, out);
+  }
+
+  drawLinks(st, g) {
     if (this.mode === 'large') return; // n² lines would hide everything
     const cut = this.cutSet(st);
     const ids = st.order;
@@ -230,22 +238,27 @@ export class ClusterView {
         if (clientPair && !ab && !ba) continue; // clients talk to anyone: no permanent line
         const p = this.pos.get(a), q = this.pos.get(b);
         const cls = ab && ba ? 'link cut' : ab || ba ? 'link cut oneway' : 'link';
-        g.append(s('line', { class: cls, x1: p.x, y1: p.y, x2: q.x, y2: q.y, 'data-link': a + '-' + b }));
+        g.append(spec('line', { class: cls, x1: p.x, y1: p.y, x2: q.x, y2: q.y, 'data-link': a + '-' + b }));
         if (ab !== ba) {
           // Show which direction is cut: an arrow on the dead half.
           const [from, to] = ab ? [p, q] : [q, p];
           const m = { x: (from.x + to.x) / 2, y: (from.y + to.y) / 2 };
           const f = { x: from.x + (m.x - from.x) * 0.45, y: from.y + (m.y - from.y) * 0.45 };
-          g.append(s('line', { class: 'cutdir', x1: f.x, y1: f.y, x2: m.x, y2: m.y, 'marker-end': 'url(#cuthead)' }));
-          g.append(s('text', { class: 'cutmark', x: m.x, y: m.y - 8, 'text-anchor': 'middle', text: '✕' }));
+          g.append(spec('line', { class: 'cutdir', x1: f.x, y1: f.y, x2: m.x, y2: m.y, 'marker-end': 'url(#cuthead)' }));
+          g.append(spec('text', { class: 'cutmark', x: m.x, y: m.y - 8, 'text-anchor': 'middle', text: '✕' }));
         }
       }
     }
   }
 
   renderArrows(st) {
-    const g = this.layers.arrows;
-    g.replaceChildren();
+    const out = [];
+    const g = { append: (...xs) => out.push(...xs) };
+    this.drawArrows(st, g);
+    patch(this.layers.arrows, out);
+  }
+
+  drawArrows(st, g) {
     // Arrows between the same pair (a vote and a leader pointer) are drawn
     // as one, with their labels joined, to keep a busy cluster readable.
     const pairs = new Map();
@@ -267,10 +280,10 @@ export class ClusterView {
       const end = { x: q.x - ux * (this.r + 6), y: q.y - uy * (this.r + 6) };
       // Bend to the left of travel so a → b and b → a do not overlap.
       const c = { x: (start.x + end.x) / 2 - uy * 30, y: (start.y + end.y) / 2 + ux * 30 };
-      g.append(s('path', { class: ['arrow', ...pr.kinds.map((k) => 'kind-' + k)].join(' '), d: `M${start.x},${start.y} Q${c.x},${c.y} ${end.x},${end.y}`, 'marker-end': 'url(#arrowhead)' }));
+      g.append(spec('path', { class: ['arrow', ...pr.kinds.map((k) => 'kind-' + k)].join(' '), d: `M${start.x},${start.y} Q${c.x},${c.y} ${end.x},${end.y}`, 'marker-end': 'url(#arrowhead)' }));
       if (pr.labels.length) {
         const mx = 0.25 * start.x + 0.5 * c.x + 0.25 * end.x, my = 0.25 * start.y + 0.5 * c.y + 0.25 * end.y;
-        g.append(s('text', { class: 'arrow-label', x: mx, y: my - 4, 'text-anchor': 'middle', text: pr.labels.join(' · ') }));
+        g.append(spec('text', { class: 'arrow-label', x: mx, y: my - 4, 'text-anchor': 'middle', text: pr.labels.join(' · ') }));
       }
     }
   }

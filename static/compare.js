@@ -2,7 +2,7 @@
 // commands with other broken variants, drawn by a second ClusterView. Nodes
 // whose state differs are outlined in both; the step where the runs first
 // differ is named here and marked on the timeline (timeline.js).
-import { $, h } from './dom.js';
+import { $, h, setData, setHidden, setText } from './dom.js';
 import { ClusterView } from './cluster.js';
 
 const flaws = (vs) => (vs && vs.length ? vs.join(', ') : 'the pattern as it should be');
@@ -20,10 +20,10 @@ export function attachCompare(root, app) {
   return {
     draw(st) {
       const tw = st.compare;
-      box.dataset.compare = tw ? 'on' : 'off';
-      pane.hidden = !tw;
-      mine.hidden = !tw;
-      button.textContent = tw ? 'Stop comparing' : 'Compare side by side';
+      setData(box, 'compare', tw ? 'on' : 'off');
+      setHidden(pane, !tw);
+      setHidden(mine, !tw);
+      setText(button, tw ? 'Stop comparing' : 'Compare side by side');
       if (!tw) { drawn = null; return; }
       const on = Object.entries(st.variants || {}).filter(([, v]) => v).map(([k]) => k);
       const verdict = (vs) => (vs && vs.length ? h('b', { class: 'bad', text: `✗ ${vs[0].invariant}` }) : h('span', { class: 'good', text: '✓ nothing broken' }));

@@ -28,6 +28,86 @@ export function s(tag, attrs, ...children) {
   return build(document.createElementNS(SVG, tag), attrs, children);
 }
 
+// ---- patching: a renderer called every frame touches only what changed ----
+
+// setText, setHidden and setData write only a change: the same value written
+// again still costs the browser a restyle and a repaint.
+export function setText(el, text) {
+  if (el.textContent !== text) el.textContent = text;
+}
+
+export function setHidden(el, hidden) {
+  if (el.hidden !== hidden) el.hidden = hidden;
+}
+
+export function setData(el, key, value) {
+  if (el.dataset[key] !== value) el.dataset[key] = value;
+}
+
+// spec is an SVG element to be: patch turns it into one, or keeps the
+// element already there with the same key. Without an id the key is the tag
+// and every attribute (any change makes a new element); with one it is the
+// tag and the id, and a kept element has its changed attributes set.
+export function spec(tag, attrs, id) {
+  return id === undefined ? { tag, attrs, key: tag + JSON.stringify(attrs) } : { tag, attrs, key: tag + '#' + id, id };
+}
+
+// SpecGroup is a <g> to be, kept by its class: its items are specs and groups.
+export class SpecGroup {
+  constructor(attrs) {
+    this.tag = 'g';
+    this.attrs = attrs;
+    this.key = 'g.' + attrs.class;
+    this.items = [];
+  }
+
+  append(...items) { this.items.push(...items); }
+}
+
+// patch makes group's children the elements of items, in order: an element
+// whose key is unchanged stays (and is not moved when its place is right),
+// a new one is made, a gone one removed. A browser restyles and repaints
+// only what it touched.
+export function patch(group, items) {
+  const old = group.keyed || new Map();
+  const next = new Map();
+  let cur = group.firstChild;
+  for (const it of items) {
+    const same = old.get(it.key);
+    let el = same && same.pop();
+    if (!el) el = s(it.tag, it instanceof SpecGroup ? { class: it.attrs.class } : it.attrs);
+    else if (it.id !== undefined) update(el, el.specAttrs, it.attrs);
+    if (it.id !== undefined) el.specAttrs = it.attrs;
+    if (it instanceof SpecGroup) patch(el, it.items);
+    const list = next.get(it.key);
+    if (list) list.push(el); else next.set(it.key, [el]);
+    if (el === cur) cur = cur.nextSibling;
+    else group.insertBefore(el, cur);
+  }
+  for (const list of old.values()) for (const el of list) el.remove();
+  group.keyed = next;
+}
+
+function attrText(k, v) {
+  if (v === undefined || v === null || v === false) return null;
+  if (k === 'class' && Array.isArray(v)) return v.filter(Boolean).join(' ');
+  return v === true ? '' : String(v);
+}
+
+// update sets on el the attributes of now that differ from was.
+function update(el, was, now) {
+  for (const k of Object.keys(was || {})) {
+    if (!(k in now) && k !== 'text') el.removeAttribute(k);
+  }
+  for (const [k, v] of Object.entries(now)) {
+    const t = attrText(k, v);
+    if (t === attrText(k, was && was[k])) continue;
+    if (k === 'text') el.textContent = t === null ? '' : t;
+    else if (t === null) el.removeAttribute(k);
+    else el.setAttribute(k, t);
+  }
+}
+
 export const $ = (sel, root = document) => root.querySelector(sel);
 export const $$ = (sel, root = document) => [...root.querySelectorAll(sel)];
 

@@ -79,6 +79,11 @@ class HistoryView {
   showVerdict(n) {
     const v = this.verdict;
     const result = n === 0 ? 'none' : v ? v.result : 'pending';
+    const html = this.cb.htmlURL && this.cb.htmlURL();
+    // Redrawn only when something it shows changed (it is asked every frame).
+    const shown = [n, result, v && v.text, this.stale, this.checks, html];
+    if (this.shown && shown.every((x, i) => x === this.shown[i])) return;
+    this.shown = shown;
     this.verdictEl.dataset.verdict = result;
     this.root.dataset.verdict = result;
     const title = { ok: '✓ Linearizable', illegal: '✗ Not linearizable', unknown: '? Undecided', none: 'Not checked', error: 'Check failed', pending: 'Checking…' }[result] || result;
@@ -89,7 +94,6 @@ class HistoryView {
     this.checksEl.hidden = !n || !this.checks.length;
     this.checksEl.replaceChildren(...(n ? this.checks : []).map((c) => h('li', { class: c.ok ? 'ok' : 'breach', 'data-check': c.check, 'data-ok': String(!!c.ok), title: c.doc || '' },
       h('b', { text: (c.ok ? '✓ ' : '✗ ') + c.check }), ' ', h('span', { text: c.text }))));
-    const html = this.cb.htmlURL && this.cb.htmlURL();
     this.link.hidden = !html || !n || !v || v.result === 'none';
     if (html) this.link.href = html;
   }

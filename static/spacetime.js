@@ -16,7 +16,7 @@
 // left behind stay, dimmed, as the "old future" until the run diverges.
 // Only what lies in the visible time window is drawn (at most MAX_ITEMS
 // SVG items), so 10,000 events scroll as smoothly as 100.
-import { s, h, fmtTime, hue } from './dom.js';
+import { s, h, fmtTime, hue, spec, SpecGroup, patch } from './dom.js';
 import { describe } from './events.js';
 import { highlight, mark, current } from './highlight.js';
 import { laneOrder, groups, LARGE } from './roles.js';
@@ -388,16 +388,25 @@ class SpaceTime {
       const cy = this.y(this.now);
       if (cy > sc.scrollTop + sc.clientHeight - 30 || cy < sc.scrollTop + 10) this.scrollToTime(this.now, false);
     }
+    // The SVG covers the view and a view's height either side, and stays
+    // put while the view scrolls within it: the browser then scrolls it
+    // without repainting, and a frame repaints only what moved. It moves
+    // (and is repainted whole) when the view nears its edge.
     const viewH = sc.clientHeight || 400;
     const top = sc.scrollTop;
-    const win = { a: (top - 16) / this.scale - 2000, b: (top + viewH) / this.scale + 2000 };
-    this.svg.setAttribute('height', viewH);
-    this.svg.setAttribute('width', sc.clientWidth);
-    this.svg.style.top = '0px';
+    const width = sc.clientWidth;
+    let anc = this.anchor;
+    if (!anc || anc.scale !== this.scale || anc.width !== width || top < anc.top || top + viewH > anc.top + anc.h) {
+      anc = this.anchor = { top: Math.max(0, top - viewH), h: 3 * viewH, scale: this.scale, width };
+      this.svg.setAttribute('height', anc.h);
+      this.svg.setAttribute('width', width);
+      this.svg.style.top = anc.top + 'px';
+    }
+    const win = { a: (anc.top - 16) / this.scale - 2000, b: (anc.top + anc.h) / this.scale + 2000 };
     this.layoutHead();
-    const g = this.draw(win, top, sc.clientWidth);
-    this.layer.replaceWith(g);
-    this.layer = g;
+    const g = this.draw(win, anc.top, width, true);
+    if (this.layer.getAttribute('transform') !== g.attrs.transform) this.layer.setAttribute('transform', g.attrs.transform);
+    patch(this.layer, g.items);
     mark(this.svg);
     this.stats.renders++;
     this.stats.lastMs = performance.now() - t0;
@@ -405,8 +414,15 @@ class SpaceTime {
 
   // draw builds the items of the window [win.a, win.b] (µs), shifted up by
   // offsetPx, into a fresh group.
-  draw(win, offsetPx, width) {
-    const g = s('g', { class: 'st-layer', transform: `translate(0,${-offsetPx})` });
+  //
+  // While rendering (live) it makes specs, not elements: render keeps the
+  // elements already on screen whose spec has not changed, so a frame costs
+  // the browser only what moved (a rebuilt layer was restyled, laid out and
+  // repainted whole, every frame).
+  draw(win, offsetPx, width, live = false) {
+    const mk = this.mk = live ? spec : (tag, attrs) => s(tag, attrs);
+    const grp = live ? (attrs) => new SpecGroup(attrs) : (attrs) => s('g', attrs);
+    const g = grp({ class: 'st-layer', transform: `translate(0,${-offsetPx})` });
     const { x, step } = this.laneX();
     const ghostFrom = this.live; // seqs at or past this are the old future
     let items = 0;
@@ -416,20 +432,22 @@ class SpaceTime {
     // Time grid: a line each "nice" interval.
     const pxPerMs = this.scale * 1000;
     const gridMs = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 30000, 60000].find((ms) => ms * pxPerMs >= 60) || 60000;
-    const grid = s('g', { class: 'st-grid' });
+    const grid = grp({ class: 'st-grid' });
     for (let t = Math.max(0, Math.floor(win.a / 1000 / gridMs) * gridMs); t * 1000 <= win.b; t += gridMs) {
       const yy = y(t * 1000);
-      grid.append(s('line', { x1: GUTTER - 6, x2: width, y1: yy, y2: yy }), s('text', { x: 4, y: yy + 4, text: fmtTime(t * 1000) }));
+      grid.append(mk('line', { x1: GUTTER - 6, x2: width, y1: yy, y2: yy }), mk('text', { x: 4, y: yy + 4, text: fmtTime(t * 1000) }));
       items += 2;
     }
     g.append(grid);
 
     // Lanes, by status.
-    const lanes = s('g', { class: 'st-lanes' });
+    const lanes = grp({ class: 'st-lanes' });
     for (const id of this.order) {
       const segs = this.segments(id, Math.max(0, win.a), Math.min(win.b, this.end()));
-      for (const sg of segs) {
-        lanes.append(s('line', { class: ['st-lane', 'st-' + sg.status, this.clients.has(id) && 'client', sg.ghost && 'ghost'], 'data-lane': id, x1: x.get(id), x2: x.get(id), y1: y(sg.a), y2: y(sg.b) }));
+      for (const [k, sg] of segs.entries()) {
+        // By lane and stretch: the last stretch grows every frame, and is
+        // lengthened in place.
+        lanes.append(mk('line', { class: ['st-lane', 'st-' + sg.status, this.clients.has(id) && 'client', sg.ghost && 'ghost'], 'data-lane': id, x1: x.get(id), x2: x.get(id), y1: y(sg.a), y2: y(sg.b) }, id + '/' + k));
         items++;
       }
     }
@@ -437,11 +455,11 @@ class SpaceTime {
 
     // Cursor: now.
     const cy = y(this.now);
-    g.append(s('line', { class: 'st-cursor', x1: GUTTER - 6, x2: width, y1: cy, y2: cy }),
-      s('text', { class: 'st-cursor-label', x: width - 6, y: cy - 4, 'text-anchor': 'end', text: `step ${this.step}` }));
+    g.append(mk('line', { class: 'st-cursor', x1: GUTTER - 6, x2: width, y1: cy, y2: cy }, 'cursor'),
+      mk('text', { class: 'st-cursor-label', x: width - 6, y: cy - 4, 'text-anchor': 'end', text: `step ${this.step}` }, 'cursor'));
 
     // Messages.
-    const arrows = s('g', { class: 'st-arrows' });
+    const arrows = grp({ class: 'st-arrows' });
     let hidden = 0;
     for (let b = 0; b < this.blocks.length; b++) {
       const blk = this.blocks[b];
@@ -457,7 +475,7 @@ class SpaceTime {
     g.append(arrows);
 
     // Markers.
-    const marks = s('g', { class: 'st-marks' });
+    const marks = grp({ class: 'st-marks' });
     const pts = this.points;
     let lo = 0, hi = pts.length;
     while (lo < hi) { const mid = (lo + hi) >> 1; if (pts[mid].at < win.a) lo = mid + 1; else hi = mid; }
@@ -470,7 +488,7 @@ class SpaceTime {
       const xs = (v.nodes && v.nodes.length ? v.nodes : this.order).map((n) => x.get(n)).filter((v) => v !== undefined);
       if (!xs.length) continue;
       const vy = y(v.at);
-      marks.append(s('rect', { class: 'st-violation', 'data-step': v.step, 'data-invariant': v.invariant, x: Math.min(...xs) - 14, y: vy - 5, width: Math.max(...xs) - Math.min(...xs) + 28, height: 10, rx: 5 }));
+      marks.append(mk('rect', { class: 'st-violation', 'data-step': v.step, 'data-invariant': v.invariant, x: Math.min(...xs) - 14, y: vy - 5, width: Math.max(...xs) - Math.min(...xs) + 28, height: 10, rx: 5 }));
       items++;
     }
     g.append(marks);
@@ -494,6 +512,7 @@ class SpaceTime {
   }
 
   arrow(g, m, x, laneStep, ghostFrom) {
+    const mk = this.mk;
     const x1 = x.get(m.from), x2 = x.get(m.to);
     if (x1 === undefined || x2 === undefined) return 0;
     const y1 = this.y(m.sAt);
@@ -520,27 +539,30 @@ class SpaceTime {
     }
     const a = { class: cls, 'data-msg': m.id, 'data-step': step, x1, y1, x2: x2e, y2: y2e };
     if (!tail && !cls.includes('inflight')) a['marker-end'] = 'url(#st-arrow)';
-    g.append(s('line', a));
-    g.append(s('line', { class: 'st-hit', 'data-msg': m.id, 'data-step': step, x1, y1, x2: x2e, y2: y2e }));
+    // A message in flight grows every frame: it is kept by id and lengthened.
+    const id = cls.includes('inflight') ? m.id : undefined;
+    g.append(mk('line', a, id));
+    g.append(mk('line', { class: 'st-hit', 'data-msg': m.id, 'data-step': step, x1, y1, x2: x2e, y2: y2e }, id === undefined ? undefined : 'hit' + id));
     let n = 2;
     if (tail === 'drop') {
-      g.append(s('path', { class: ['st-cross', ghost && 'ghost'], 'data-msg': m.id, 'data-step': step, d: `M${x2e - 5},${y2e - 5}L${x2e + 5},${y2e + 5}M${x2e - 5},${y2e + 5}L${x2e + 5},${y2e - 5}` }));
+      g.append(mk('path', { class: ['st-cross', ghost && 'ghost'], 'data-msg': m.id, 'data-step': step, d: `M${x2e - 5},${y2e - 5}L${x2e + 5},${y2e + 5}M${x2e - 5},${y2e + 5}L${x2e + 5},${y2e - 5}` }));
       n++;
     }
     if (m.dupOf) {
-      g.append(s('text', { class: 'st-dup', 'data-msg': m.id, 'data-step': step, x: (x1 + x2e) / 2, y: (y1 + y2e) / 2 - 3, 'text-anchor': 'middle', text: '×2' }));
+      g.append(mk('text', { class: 'st-dup', 'data-msg': m.id, 'data-step': step, x: (x1 + x2e) / 2, y: (y1 + y2e) / 2 - 3, 'text-anchor': 'middle', text: '×2' }));
       n++;
     }
     return n;
   }
 
   marker(g, e, x, width, ghostFrom) {
+    const mk = this.mk;
     const ghost = e.seq >= ghostFrom;
     const base = { 'data-seq': e.seq, 'data-step': e.step, 'data-kind': e.kind };
     const cls = (c) => ['st-mark', c, ghost && 'ghost'];
     if (e.kind === 'command') {
       const yy = this.y(e.at);
-      g.append(s('line', { ...base, class: cls('st-command'), x1: GUTTER - 6, x2: width, y1: yy, y2: yy }));
+      g.append(mk('line', { ...base, class: cls('st-command'), x1: GUTTER - 6, x2: width, y1: yy, y2: yy }));
       return 1;
     }
     const cx = x.get(e.node);
@@ -548,15 +570,15 @@ class SpaceTime {
     const cy = this.y(e.at);
     let el;
     switch (e.kind) {
-      case 'timer': el = s('line', { ...base, class: cls('st-timer'), x1: cx - 5, x2: cx + 5, y1: cy, y2: cy }); break;
-      case 'crash': el = s('path', { ...base, class: cls('st-crash'), d: `M${cx - 7},${cy - 7}L${cx + 7},${cy + 7}M${cx - 7},${cy + 7}L${cx + 7},${cy - 7}` }); break;
-      case 'restart': case 'start': el = s('path', { ...base, class: cls('st-restart'), d: `M${cx},${cy - 6}L${cx + 6},${cy + 4}L${cx - 6},${cy + 4}z` }); break;
-      case 'pause': case 'resume': el = s('rect', { ...base, class: cls('st-' + e.kind), x: cx - 5, y: cy - 5, width: 10, height: 10 }); break;
-      case 'note': el = s('path', { ...base, class: cls('st-note'), d: `M${cx},${cy - 6}L${cx + 6},${cy}L${cx},${cy + 6}L${cx - 6},${cy}z` }); break;
-      case 'violation': el = s('circle', { ...base, class: cls('st-violation-dot'), cx, cy, r: 6 }); break;
-      case 'op': el = s('circle', { ...base, class: cls('st-op'), cx, cy, r: 4 }); break;
-      case 'request': el = s('rect', { ...base, class: cls('st-request'), x: cx - 4, y: cy - 4, width: 8, height: 8 }); break;
-      default: el = s('circle', { ...base, class: cls('st-other'), cx, cy, r: 3 });
+      case 'timer': el = mk('line', { ...base, class: cls('st-timer'), x1: cx - 5, x2: cx + 5, y1: cy, y2: cy }); break;
+      case 'crash': el = mk('path', { ...base, class: cls('st-crash'), d: `M${cx - 7},${cy - 7}L${cx + 7},${cy + 7}M${cx - 7},${cy + 7}L${cx + 7},${cy - 7}` }); break;
+      case 'restart': case 'start': el = mk('path', { ...base, class: cls('st-restart'), d: `M${cx},${cy - 6}L${cx + 6},${cy + 4}L${cx - 6},${cy + 4}z` }); break;
+      case 'pause': case 'resume': el = mk('rect', { ...base, class: cls('st-' + e.kind), x: cx - 5, y: cy - 5, width: 10, height: 10 }); break;
+      case 'note': el = mk('path', { ...base, class: cls('st-note'), d: `M${cx},${cy - 6}L${cx + 6},${cy}L${cx},${cy + 6}L${cx - 6},${cy}z` }); break;
+      case 'violation': el = mk('circle', { ...base, class: cls('st-violation-dot'), cx, cy, r: 6 }); break;
+      case 'op': el = mk('circle', { ...base, class: cls('st-op'), cx, cy, r: 4 }); break;
+      case 'request': el = mk('rect', { ...base, class: cls('st-request'), x: cx - 4, y: cy - 4, width: 8, height: 8 }); break;
+      default: el = mk('circle', { ...base, class: cls('st-other'), cx, cy, r: 3 });
     }
     g.append(el);
     return 1;

@@ -45,7 +45,9 @@ export function attachViews(app) {
       setTimeout(() => URL.revokeObjectURL(url), 10000);
     });
     exEl.append(trace, svg, history, h('a', { href: '/schema/trace.json', target: '_blank', class: 'schema', text: 'schema' }));
-    out.exportLinks = () => {
+    // The links name the step, so they are written when a learner reaches
+    // for them (and on the first frame), not on every frame.
+    const exportLinks = () => {
       const b = base();
       if (!b) return;
       const name = `${st().pattern ? st().pattern.id : 'run'}-step${st().step}`;
@@ -54,6 +56,8 @@ export function attachViews(app) {
       history.href = `${b}/history.json?${key()}`;
       history.download = `${name}-history.json`;
     };
+    for (const a of [trace, history]) for (const ev of ['pointerdown', 'focus', 'click', 'contextmenu']) a.addEventListener(ev, exportLinks);
+    out.exportLinks = () => { if (!trace.href) exportLinks(); };
   }
 
   return {
