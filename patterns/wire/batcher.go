@@ -17,10 +17,10 @@ type Batcher struct {
 	id     string
 	queue  []queued
 	sent   map[int]*sentBatch
-	order  []int // batch ids in flight, oldest first
-	batch  int   // the last batch id given out
-	armed  time.Duration
-	values int // puts of generated values so far
+	order  []int         // batch ids in flight, oldest first
+	batch  int           // the last batch id given out
+	armed  time.Duration // when the linger timer is set to fire (-1: not set)
+	values int           // puts of generated values so far
 
 	// breaches the invariants read (the first of each kind).
 	sizeBreach, matchBreach, twiceBreach string
@@ -60,7 +60,7 @@ var (
 )
 
 func newBatcher(id string) *Batcher {
-	return &Batcher{id: id, sent: map[int]*sentBatch{}, completed: map[int]bool{}}
+	return &Batcher{id: id, sent: map[int]*sentBatch{}, completed: map[int]bool{}, armed: -1}
 }
 
 func (c *Batcher) ValidateRequest(req engine.Request) error {
@@ -97,7 +97,7 @@ func (c *Batcher) Handle(env engine.Env, ev engine.Event) {
 		}
 		switch ev.Timer {
 		case lingerTimer:
-			c.armed = 0
+			c.armed = -1
 			c.lingered(env)
 		case loadTimer:
 			c.offer(env)
@@ -204,7 +204,7 @@ func (c *Batcher) enqueue(env engine.Env, op Op) {
 func (c *Batcher) armLinger(env engine.Env) {
 	if len(c.queue) == 0 {
 		env.CancelTimer(lingerTimer)
-		c.armed = 0
+		c.armed = -1
 		return
 	}
 	if env.Variant(VarNoLinger) {

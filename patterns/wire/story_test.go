@@ -232,3 +232,14 @@ func TestBadSettingsAreRefused(t *testing.T) {
 		}
 	}
 }
+
+// With no linger a lone request goes at once, even at the run's first
+// instant (the linger timer's "not set" must not look like "due at 0").
+func TestWithNoLingerALoneRequestGoesAtOnce(t *testing.T) {
+	st := newStory(t, RequestBatch(), map[string]int{ParamLinger: 0})
+	st.client("bob", opPut, map[string]string{"key": "x", "value": "7"})
+	st.run(time.Millisecond)
+	if b := st.batcher("bob"); b.Messages != 1 {
+		t.Fatalf("bob sent %d messages", b.Messages)
+	}
+}
