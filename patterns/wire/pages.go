@@ -6,12 +6,11 @@
 // same key-value server, whose single thread pays a cost per message plus
 // a cost per request.
 //
-// Costs are modelled with what the engine has: link delay (the network
-// settings; FIFO links for the pipeline's one connection) and the server's
-// service time. Link bandwidth (bytes per second per link) belongs to the
-// engine's network, not here: when the network models message sizes, a
-// BatchRequest's size grows with its entries and the pipeline's window
-// fills the link, and these pages need only give their messages a size.
+// Costs are modelled with what the engine has: link delay, bandwidth and a
+// cost per message (the network settings; FIFO links for the pipeline's
+// one connection) and the server's service time. Messages say their size
+// (messages.go): a BatchRequest's grows with its entries but pays the
+// frame header once, so on a slow link one batch beats as many singles.
 package wire
 
 import (

@@ -233,6 +233,54 @@ func TestBadSettingsAreRefused(t *testing.T) {
 	}
 }
 
+// A batch pays the frame header once: its bytes grow with its requests,
+// but ten requests in one message cost fewer bytes than ten messages of
+// one, both ways. On a link with a bandwidth that is time.
+func TestABatchPaysTheFrameHeaderOnce(t *testing.T) {
+	bytes := func(batch int) (out, back int64) {
+		st := newStory(t, RequestBatch(), map[string]int{ParamBatch: batch})
+		st.client("alice", actBurst, map[string]string{"count": "10"})
+		st.run(200 * time.Millisecond)
+		if a := st.batcher("alice"); a.Completed != 10 || a.Messages != 10/batch {
+			t.Fatalf("batch %d: completed %d in %d messages", batch, a.Completed, a.Messages)
+		}
+		w := st.s.World()
+		return w.LinkStats("alice", "athens").Bytes, w.LinkStats("athens", "alice").Bytes
+	}
+	one := func() (out, back int64) {
+		st := newStory(t, RequestBatch(), map[string]int{ParamLinger: 0})
+		st.client("alice", opPut, map[string]string{"key": "x", "value": "1"})
+		st.run(200 * time.Millisecond)
+		w := st.s.World()
+		return w.LinkStats("alice", "athens").Bytes, w.LinkStats("athens", "alice").Bytes
+	}
+	singleOut, singleBack := one()
+	batchedOut, batchedBack := bytes(10)
+	unbatchedOut, unbatchedBack := bytes(1)
+	if !(singleOut < batchedOut && batchedOut < unbatchedOut) || !(singleBack < batchedBack && batchedBack < unbatchedBack) {
+		t.Fatalf("bytes out/back: one request %d/%d, ten in a batch %d/%d, ten alone %d/%d",
+			singleOut, singleBack, batchedOut, batchedBack, unbatchedOut, unbatchedBack)
+	}
+	t.Logf("bytes out/back: one request %d/%d, ten in a batch %d/%d, ten alone %d/%d",
+		singleOut, singleBack, batchedOut, batchedBack, unbatchedOut, unbatchedBack)
+}
+
+// A pipelined request's size is its frame and its write: a long value
+// takes longer to cross a slow link.
+func TestALongerValueTakesLongerOnASlowLink(t *testing.T) {
+	took := func(value string) time.Duration {
+		st := newStory(t, RequestPipeline(), nil)
+		st.do(engine.Command{Kind: engine.CmdNetwork, Net: &engine.NetSettings{MinDelay: engine.Duration(time.Millisecond), MeanDelay: engine.Duration(time.Millisecond), FIFO: true, Bandwidth: 1000}})
+		st.client("alice", opPut, map[string]string{"key": "x", "value": value})
+		return st.runUntil(func() bool { return st.sender().Completed == 1 }, 2*time.Second)
+	}
+	short, long := took("1"), took(strings.Repeat("v", maxValue))
+	// 31 more bytes at 1000 bytes/s is 31 ms more.
+	if long-short < 25*time.Millisecond {
+		t.Fatalf("a put of 1 byte took %v, of %d bytes %v", short, maxValue, long)
+	}
+}
+
 // With no linger a lone request goes at once, even at the run's first
 // instant (the linger timer's "not set" must not look like "due at 0").
 func TestWithNoLingerALoneRequestGoesAtOnce(t *testing.T) {
