@@ -83,7 +83,7 @@ func (c *Batcher) Handle(env engine.Env, ev engine.Event) {
 	switch ev.Kind {
 	case engine.EvStart:
 		startSampling(env)
-		c.scheduleLoad(env)
+		scheduleLoad(env)
 	case engine.EvRequest:
 		c.request(env, ev.Request)
 	case engine.EvReceive:
@@ -101,7 +101,7 @@ func (c *Batcher) Handle(env engine.Env, ev engine.Event) {
 			c.lingered(env)
 		case loadTimer:
 			c.offer(env)
-			c.scheduleLoad(env)
+			scheduleLoad(env)
 		case sampleTimer:
 			perSec := float64(time.Second / samplePeriod)
 			c.reqRate = push(c.reqRate, float64(c.periodReqs)*perSec)
@@ -151,23 +151,9 @@ func (c *Batcher) nextValue() string {
 	return c.id[:1] + itoa(c.values)
 }
 
-// loadTimer paces the offered load: requests arrive at random, load-per-s
-// of them a second on average.
-const loadTimer = "load"
-
-func (c *Batcher) scheduleLoad(env engine.Env) {
-	rate := env.Param(ParamLoad, defLoad)
-	if rate <= 0 {
-		// Look again later: the learner may turn the load up.
-		env.SetTimer(loadTimer, samplePeriod)
-		return
-	}
-	gap := time.Duration(env.Rand().ExpFloat64() * float64(time.Second) / float64(rate))
-	env.SetTimer(loadTimer, max(gap, time.Microsecond))
-}
-
+// offer is one request of the offered load: a put or a get of a random key.
 func (c *Batcher) offer(env engine.Env) {
-	if env.Param(ParamLoad, defLoad) <= 0 {
+	if !offering(env) {
 		return
 	}
 	k := keys[env.Rand().IntN(len(keys))]
@@ -343,4 +329,18 @@ func (c *Batcher) waiting() int {
 		n += len(b.entries)
 	}
 	return n
+}
+
+// oldestCall is when the oldest unanswered call was made (waiting() > 0).
+func (c *Batcher) oldestCall() time.Duration {
+	oldest := time.Duration(-1)
+	for _, b := range c.sent {
+		if len(b.entries) > 0 && (oldest < 0 || b.entries[0].at < oldest) {
+			oldest = b.entries[0].at
+		}
+	}
+	if len(c.queue) > 0 && (oldest < 0 || c.queue[0].at < oldest) {
+		oldest = c.queue[0].at
+	}
+	return max(oldest, 0)
 }

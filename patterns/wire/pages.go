@@ -43,7 +43,7 @@ const (
 	defResend      = 200
 	defBatch       = 10
 	defLinger      = 5
-	defLoad        = 0
+	defLoad        = 100
 )
 
 // Broken variants.
@@ -68,6 +68,8 @@ var (
 	pBatch  = param(ParamBatch, "batch size (requests)", defBatch, 1, 500)
 	pLinger = param(ParamLinger, "linger (ms the oldest request may wait)", defLinger, 0, 10_000)
 	pLoad   = param(ParamLoad, "offered load per client (requests/s, 0 = only what you send)", defLoad, 0, 2000)
+	// The pipeline's load is alice's writes to x.
+	pWrites = param(ParamLoad, "alice's offered load (writes/s, 0 = only what you send)", defLoad, 0, 2000)
 )
 
 func costs(msg, req int) []kit.Param {
@@ -106,7 +108,7 @@ func layout(c *kit.Cluster) *kit.Cluster {
 // RequestPipeline is the pipeline page: alice sends to athens over one
 // ordered connection (a FIFO link, 10 ms each way on average).
 func RequestPipeline() *kit.Cluster {
-	settings := append([]kit.Param{pWindow, pQueue, pResend}, costs(defMessageCost, defRequestCost)...)
+	settings := append([]kit.Param{pWindow, pWrites, pQueue, pResend}, costs(defMessageCost, defRequestCost)...)
 	model := PipelineModel
 	return layout(&kit.Cluster{
 		Roles: []kit.Role{
@@ -114,7 +116,7 @@ func RequestPipeline() *kit.Cluster {
 			{Name: engine.RoleClient, Client: true, Count: kit.Fixed(1), Names: named("alice")},
 		},
 		Size: 1, MinNodes: 1, MaxNodes: 1,
-		Params: defaults(settings), Settings: settings, ParamDocs: []kit.Param{pWindow, pQueue, pResend, settings[3]},
+		Params: defaults(settings), Settings: settings, ParamDocs: []kit.Param{pWindow, pWrites, pQueue, pResend, settings[4]},
 		Variants: []kit.Variant{
 			{Name: VarNoOrderCheck, Label: "pipelining without an order check",
 				Description: "athens applies every request the moment it arrives, whatever came before it. When #3 is lost and #4 and #5 get through, they are applied; #3 is resent and applied after them, so x ends with #3's value."},
