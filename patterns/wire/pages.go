@@ -139,6 +139,7 @@ func RequestPipeline() *kit.Cluster {
 		Faults:       []kit.FaultGen{dropRequest},
 		NodeFacts:    serverFactSource, ClientFacts: clientFactSource,
 		Smoke: kit.Smoke{Ready: `nodes.athens.status == "up"`, Commands: []engine.Command{
+			noLoad,
 			{Kind: engine.CmdClient, Node: "alice", Name: actBurst, Args: map[string]string{"count": "10"}},
 		}},
 	})
@@ -180,10 +181,15 @@ func RequestBatch() *kit.Cluster {
 		Faults:       []kit.FaultGen{dropBatch},
 		NodeFacts:    serverFactSource, ClientFacts: clientFactSource,
 		Smoke: kit.Smoke{Ready: `nodes.athens.status == "up"`, Commands: []engine.Command{
+			noLoad,
 			{Kind: engine.CmdClient, Node: "alice", Name: actBurst, Args: map[string]string{"count": "10", "invalid": "4"}},
 		}},
 	})
 }
+
+// noLoad turns the offered load off, so that the smoke test's requests are
+// the only ones and their answers end what is pending.
+var noLoad = engine.Command{Kind: engine.CmdParam, Name: ParamLoad, Value: 0}
 
 func newPipelineProcess(id string, role engine.Role) engine.Process {
 	if role == engine.RoleClient {
