@@ -183,6 +183,9 @@ func (s *Sim) apply(c Command) error {
 				}
 			}
 		}
+		if c.From == "" && c.To == "" {
+			s.net = *c.Net
+		}
 		s.emit(TraceEvent{Kind: TrCommand, From: c.From, To: c.To, Text: c.String()})
 	case CmdClient, CmdAction:
 		p, err := s.proc(c.Node, c.Kind)

@@ -73,6 +73,7 @@ type StepInfo struct {
 // goroutine owns it (see web/).
 type Sim struct {
 	cfg         Config
+	net         NetSettings // every link's, as last set for all of them (at first the config's)
 	model       Model
 	now         time.Duration
 	step        int
@@ -157,6 +158,7 @@ func New(cfg Config, model Model) (*Sim, error) {
 	if err := checkNet(net); err != nil {
 		return nil, err
 	}
+	s.net = net
 	add := func(id string, client bool, status Status) error {
 		if id == "" {
 			return errors.New("a process needs a name")

@@ -193,4 +193,21 @@ type ClusterView struct {
 	// Params are the settings in force (from the config or a param
 	// command), so a page can show them.
 	Params map[string]int `json:"params,omitempty"`
+	// Net is the network's settings, so a page can show and edit them.
+	Net *NetView `json:"net,omitempty"`
+}
+
+// NetView is the network's link settings: those every link has (as a
+// network command for all of them, or the config, last set them), and the
+// directed links set apart since.
+type NetView struct {
+	All   NetSettings   `json:"all"`
+	Links []LinkNetView `json:"links,omitempty"`
+}
+
+// LinkNetView is one directed link's settings.
+type LinkNetView struct {
+	From string      `json:"from"`
+	To   string      `json:"to"`
+	Net  NetSettings `json:"net"`
 }

@@ -217,3 +217,25 @@ func TestViewAsksOnlyProcessesThatMoved(t *testing.T) {
 		t.Fatalf("views kept %d times, asked %d times: want both", kept, asked)
 	}
 }
+
+// The view says what the network's links are set to, so a page can show
+// and edit them: the settings every link has, and the links set apart.
+func TestViewShowsTheNetworkSettings(t *testing.T) {
+	cfg := quiet(three...)
+	cfg.Net = fixedNet(ms(20))
+	s := newSim(t, cfg)
+	if v := s.View().Net; v == nil || v.All != *cfg.Net || len(v.Links) != 0 {
+		t.Fatalf("at the start the network is %+v, want all links %+v", v, *cfg.Net)
+	}
+	slow := NetSettings{MinDelay: Duration(ms(50)), MeanDelay: Duration(ms(100)), FIFO: true}
+	apply(t, s, Command{Kind: CmdNetwork, From: "athens", To: "byzantium", Net: &slow})
+	want := []LinkNetView{{From: "athens", To: "byzantium", Net: slow}}
+	if v := s.View().Net; v.All != *cfg.Net || !reflect.DeepEqual(v.Links, want) {
+		t.Fatalf("after one link is slowed the network is %+v, want %+v apart", v, want)
+	}
+	jittery := NetSettings{MinDelay: Duration(ms(1)), MeanDelay: Duration(ms(30))}
+	apply(t, s, Command{Kind: CmdNetwork, Net: &jittery})
+	if v := s.View().Net; v.All != jittery || len(v.Links) != 0 {
+		t.Fatalf("after a setting for every link the network is %+v, want all %+v", v, jittery)
+	}
+}

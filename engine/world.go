@@ -181,10 +181,17 @@ func (s *Sim) View() ClusterView {
 	for _, p := range s.procs {
 		v.Nodes = append(v.Nodes, s.nodeView(p))
 	}
+	v.Net = &NetView{All: s.net}
 	for i := range s.links {
 		for j := range s.links[i] {
-			if i != j && !s.links[i][j].up {
+			if i == j {
+				continue
+			}
+			if !s.links[i][j].up {
 				v.Cut = append(v.Cut, LinkView{From: s.procs[i].id, To: s.procs[j].id})
+			}
+			if l := s.links[i][j].net; l != s.net {
+				v.Net.Links = append(v.Net.Links, LinkNetView{From: s.procs[i].id, To: s.procs[j].id, Net: l})
 			}
 		}
 	}

@@ -57,7 +57,7 @@ class App {
   emptyState() {
     return {
       session: null, pattern: null, config: null, step: 0, time: 0,
-      nodes: new Map(), order: [], msgs: new Map(), cut: [], conns: [],
+      nodes: new Map(), order: [], msgs: new Map(), cut: [], conns: [], net: null,
       violations: [], ops: new Map(), manual: false, variants: {}, params: {}, compare: null, differ: new Set(),
       play: { playing: false, speed: 1 }, log: '', future: 0, skewedClocks: {},
       selected: null, selectedMsg: null, frameAt: 0, prevTime: 0,
@@ -184,6 +184,7 @@ class App {
     for (const id of f.gone || []) st.msgs.delete(id);
     if (st.selectedMsg !== null && !st.msgs.has(st.selectedMsg)) st.selectedMsg = null;
     if (f.cut) st.cut = f.cut;
+    if (f.net) st.net = f.net;
     if (f.conns) st.conns = f.conns;
     if (f.violations) st.violations = st.violations.concat(f.violations);
     for (const op of f.ops || []) st.ops.set(op.id, op);

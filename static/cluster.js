@@ -342,13 +342,19 @@ export class ClusterView {
         el.parts.ring = s('circle', { class: 'timer-ring', r: r + 5, transform: 'rotate(-90)' });
         kids.push(el.parts.ring);
         const crashed = n.status === 'crashed';
-        kids.push(s('text', { class: 'name', y: n.role || crashed ? -2 : 5, 'text-anchor': 'middle', text: id }));
+        const nameY = n.role || crashed ? -2 : 5;
+        kids.push(s('text', { class: 'name', y: nameY, 'text-anchor': 'middle', text: id }));
         // A crashed node says so under its name (the ✕ sits at its edge, off the name).
         if (n.role || crashed) kids.push(s('text', { class: crashed ? 'role crashed' : 'role', y: 16, 'text-anchor': 'middle', text: crashed ? 'crashed' : n.role }));
         if (role === 'leader') kids.push(s('text', { class: 'crown', y: -r - 8, 'text-anchor': 'middle', text: '♛' }));
         if (n.badge) {
           const w = 14 + n.badge.length * 8;
-          kids.push(s('g', { class: 'badge', transform: `translate(${r * 0.75},${-r * 0.8})` },
+          // Top right of the node, and above its name on any radius: the
+          // badge's bottom edge (y + 10) stays 10 clear of the name's top
+          // (its 16-unit letters rise about 13 above the baseline), as on a
+          // server. A small client's badge at -0.8 r sat on its name.
+          const y = Math.min(-r * 0.8, nameY - 13 - 10 - 10);
+          kids.push(s('g', { class: 'badge', transform: `translate(${r * 0.75},${y})` },
             s('rect', { x: -w / 2, y: -12, width: w, height: 22, rx: 11 }),
             s('text', { y: 4, 'text-anchor': 'middle', text: n.badge })));
         }

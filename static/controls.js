@@ -1,6 +1,7 @@
 // Controls: the toolbar, node and message menus, the partition dialog, the
 // pattern's requests and broken variants, and the keyboard.
 import { h, $, $$, typing } from './dom.js';
+import { networkItems } from './network.js';
 
 export class Controls {
   constructor(root, app) {
@@ -26,6 +27,9 @@ export class Controls {
     this.act('heal').addEventListener('click', () => app.cmd({ kind: 'heal' }));
     this.act('manual').addEventListener('change', (e) => app.cmd({ kind: 'manual', on: e.target.checked }));
     this.act('partition').addEventListener('click', () => this.openPartition());
+    // The click must not reach the document, which closes an open menu.
+    const network = this.act('network');
+    if (network) network.addEventListener('click', (e) => { e.stopPropagation(); this.networkMenu(null, null, e); });
     this.act('reset').addEventListener('click', () => this.reset());
     this.act('seed').addEventListener('keydown', (e) => { if (e.key === 'Enter') this.reset(); });
     this.act('new-seed').addEventListener('click', () => {
@@ -249,12 +253,24 @@ export class Controls {
         this.button(`cut ${id} → it`, 'cut-out', () => app.cmd({ kind: 'cut', from: id, to: sel.value })),
         this.button('cut it → ' + id, 'cut-in', () => app.cmd({ kind: 'cut', from: sel.value, to: id })),
         this.button('heal', 'heal-pair', () => app.cmd({ kind: 'heal', from: id, to: sel.value })),
+        h('button', { type: 'button', 'data-action': 'link-settings', text: 'delay…', title: 'Delay, jitter, ordering and bandwidth of these links',
+          onclick: (e) => { e.stopPropagation(); this.networkMenu(id, sel.value, e); } }),
         // Offered where the pattern opens connections (engine command table: reset).
         (app.state.conns || []).some((c) => c.open && (c.from === id || c.to === id))
           ? this.button('reset connection', 'reset-conn', () => app.cmd({ kind: 'reset', from: id, to: sel.value })) : ''),
       this.button(`Isolate ${id}`, 'isolate', () => app.cmd({ kind: 'partition', groups: [[id], this.servers().filter((o) => o !== id)] })));
     }
     this.openMenu(`${id} · ${n.status}${n.role ? ' · ' + n.role : ''}`, items, ev);
+  }
+
+  // networkMenu edits every link's settings (a null) or those of the links
+  // between a and b (network.js).
+  networkMenu(a, b, ev) {
+    const items = networkItems(this.app, a, b, (cmds) => {
+      for (const c of cmds) this.app.cmd(c);
+      this.closeMenu();
+    });
+    this.openMenu(a ? `Links between ${a} and ${b}` : 'Network: every link', items, ev);
   }
 
   messageMenu(msgID, ev) {

@@ -48,8 +48,11 @@ type frame struct {
 	Gone []uint64             `json:"gone,omitempty"`
 	// Cut is the full list of cut links, present when it changed; Conns
 	// the same for the connections (the node menu offers to reset them).
-	Conns  *[]engine.ConnView  `json:"conns,omitempty"`
-	Cut    *[]engine.LinkView  `json:"cut,omitempty"`
+	Conns *[]engine.ConnView `json:"conns,omitempty"`
+	Cut   *[]engine.LinkView `json:"cut,omitempty"`
+	// Net is the network's link settings (the network menu edits them),
+	// present when they changed.
+	Net    *engine.NetView     `json:"net,omitempty"`
 	Events []engine.TraceEvent `json:"events,omitempty"`
 	// Violations: all (snapshot) or the new ones (delta).
 	Violations []engine.Violation `json:"violations,omitempty"`
@@ -220,6 +223,7 @@ type baseline struct {
 	clocks       []byte
 	msgs         map[uint64][]byte
 	cut          []byte
+	net          []byte
 	conns        []byte
 	traceLen     int
 	violations   int
@@ -361,6 +365,7 @@ func (s *session) snapshotFrame() frame {
 		cut = []engine.LinkView{}
 	}
 	b.cut = mustJSON(cut)
+	b.net = mustJSON(v.Net)
 	conns := wireConns(v.Conns)
 	b.conns = mustJSON(conns)
 	trace := s.sim.Trace()
@@ -390,7 +395,7 @@ func (s *session) snapshotFrame() frame {
 		Type: "snapshot", Step: v.Step, Time: v.Time, Session: s.id,
 		Pattern: s.meta,
 		Config:  &configMeta{Seed: cfg.Seed, Nodes: len(cfg.Nodes), Variants: sortedTrue(cfg.Variants), Setup: cfg.Setup},
-		Nodes:   nodes, Clocks: clocks, Cluster: v.Widgets, Msgs: v.InFlight, Cut: &cut, Conns: &conns,
+		Nodes:   nodes, Clocks: clocks, Cluster: v.Widgets, Msgs: v.InFlight, Cut: &cut, Net: v.Net, Conns: &conns,
 		Events: append([]engine.TraceEvent(nil), events...), Violations: v.Violations, Ops: s.wireOps(v.History),
 		Manual: &manual, Variants: v.Variants, Play: &b.play, Log: &b.log, Future: &b.future, Branches: branches,
 	}
@@ -459,6 +464,10 @@ func (s *session) deltaFrame() (f frame, ok bool) {
 		b.cut = j
 		f.Cut = &cut
 	}
+	if j := mustJSON(v.Net); !bytes.Equal(j, b.net) {
+		b.net = j
+		f.Net = v.Net
+	}
 	if conns := wireConns(v.Conns); len(conns) > 0 || len(b.conns) > 2 {
 		if j := mustJSON(conns); !bytes.Equal(j, b.conns) {
 			b.conns = j
@@ -522,7 +531,7 @@ func (s *session) deltaFrame() (f frame, ok bool) {
 	}
 	f.Story = s.storyFrame(false)
 	b.step, b.time, b.sim = v.Step, v.Time, s.sim
-	changed = changed || f.Story != nil || f.Changed != nil || f.CN != nil || f.Msgs != nil || f.Gone != nil || f.Cut != nil || f.Conns != nil || f.Events != nil ||
+	changed = changed || f.Story != nil || f.Changed != nil || f.CN != nil || f.Msgs != nil || f.Gone != nil || f.Cut != nil || f.Net != nil || f.Conns != nil || f.Events != nil ||
 		f.Violations != nil || f.Ops != nil || f.Manual != nil || f.Variants != nil || f.Params != nil || f.Play != nil || f.Log != nil || f.Future != nil || f.Branches != nil
 	return f, changed
 }

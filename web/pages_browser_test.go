@@ -89,6 +89,15 @@ func planSmoke(t *testing.T, p *patterns.Pattern) smokePlan {
 	return plan
 }
 
+// badgesOnNamesExpr lists the nodes whose badge's box meets their name's
+// box on the screen (a page's badge must leave its node's name readable).
+const badgesOnNamesExpr = `[...document.querySelectorAll('[data-view="cluster"] [data-node]')].filter((n) => {
+  const badge = n.querySelector('.badge rect'), name = n.querySelector('text.name');
+  if (!badge || !name) return false;
+  const a = badge.getBoundingClientRect(), b = name.getBoundingClientRect();
+  return a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+}).map((n) => n.dataset.node)`
+
 func pending(sim *engine.Sim) bool {
 	for _, op := range sim.History() {
 		if op.Status == engine.OpPending {
@@ -169,6 +178,10 @@ func TestBrowserEveryLivePatternPage(t *testing.T) {
 			seek(t, b, plan.done)
 			poll[bool](t, b, fmt.Sprintf("%d operations in the history", plan.ops), fmt.Sprintf(`document.querySelectorAll('[data-view="history"] [data-op]').length === %d`, plan.ops))
 			sameLooks(t, b, fmt.Sprintf("step %d (the smoke commands' operations returned)", plan.done), plan.doneLook)
+			if covered := eval[[]string](t, b, badgesOnNamesExpr); len(covered) > 0 {
+				viewportShot(t, b, "badge-over-name-"+p.ID)
+				t.Errorf("at step %d these nodes' badges cover their names: %v", plan.done, covered)
+			}
 
 			if vs := p.Cluster.Variants; len(vs) > 0 {
 				v := vs[0].Name

@@ -31,6 +31,7 @@ type tframe struct {
 	Msgs       []engine.MessageView `json:"msgs"`
 	Gone       []uint64             `json:"gone"`
 	Cut        *[]engine.LinkView   `json:"cut"`
+	Net        *engine.NetView      `json:"net"`
 	Events     []engine.TraceEvent  `json:"events"`
 	Violations []engine.Violation   `json:"violations"`
 	Play       *playState           `json:"play"`
@@ -245,6 +246,28 @@ func TestCrashMarksNodeCrashed(t *testing.T) {
 	g := c.next()
 	if len(g.Violations) != 1 || g.Violations[0].Invariant != "never-three-crashed" {
 		t.Fatalf("violations: %+v", g.Violations)
+	}
+}
+
+// The page's network menu edits what the frames say of the network: the
+// snapshot has every link's settings, and a delta carries them again when a
+// network command changed them (and not when nothing did).
+func TestFramesCarryTheNetworkSettings(t *testing.T) {
+	_, ts := newTestServer(t, Limits{})
+	c := dial(t, ts, "pattern=test-ping")
+	if f := c.next(); f.Net == nil || f.Net.All.MeanDelay <= 0 || len(f.Net.Links) != 0 {
+		t.Fatalf("snapshot network: %+v", f.Net)
+	}
+	c.send(map[string]any{"type": "cmd", "cmd": map[string]any{"kind": "network", "from": "athens", "to": "byzantium",
+		"net": map[string]any{"minDelay": "10ms", "meanDelay": "30ms", "fifo": true}}})
+	f := c.next()
+	want := engine.NetSettings{MinDelay: engine.Duration(10 * time.Millisecond), MeanDelay: engine.Duration(30 * time.Millisecond), FIFO: true}
+	if f.Net == nil || len(f.Net.Links) != 1 || f.Net.Links[0].From != "athens" || f.Net.Links[0].To != "byzantium" || f.Net.Links[0].Net != want {
+		t.Fatalf("after setting athens → byzantium the network is %+v", f.Net)
+	}
+	c.send(`{"type":"step"}`)
+	if f := c.next(); f.Net != nil {
+		t.Fatalf("a step that changed no link resent the network: %+v", f.Net)
 	}
 }
 

@@ -17,10 +17,10 @@ type Batcher struct {
 	id     string
 	queue  []queued
 	sent   map[int]*sentBatch
-	order  []int // batch ids in flight, oldest first
-	batch  int   // the last batch id given out
-	armed  time.Duration
-	values int // puts of generated values so far
+	order  []int         // batch ids in flight, oldest first
+	batch  int           // the last batch id given out
+	armed  time.Duration // when the linger timer is set to fire (-1: not set)
+	values int           // puts of generated values so far
 
 	// breaches the invariants read (the first of each kind).
 	sizeBreach, matchBreach, twiceBreach string
@@ -60,7 +60,7 @@ var (
 )
 
 func newBatcher(id string) *Batcher {
-	return &Batcher{id: id, sent: map[int]*sentBatch{}, completed: map[int]bool{}}
+	return &Batcher{id: id, sent: map[int]*sentBatch{}, completed: map[int]bool{}, armed: -1}
 }
 
 func (c *Batcher) ValidateRequest(req engine.Request) error {
@@ -83,7 +83,7 @@ func (c *Batcher) Handle(env engine.Env, ev engine.Event) {
 	switch ev.Kind {
 	case engine.EvStart:
 		startSampling(env)
-		c.scheduleLoad(env)
+		scheduleLoad(env)
 	case engine.EvRequest:
 		c.request(env, ev.Request)
 	case engine.EvReceive:
@@ -97,11 +97,11 @@ func (c *Batcher) Handle(env engine.Env, ev engine.Event) {
 		}
 		switch ev.Timer {
 		case lingerTimer:
-			c.armed = 0
+			c.armed = -1
 			c.lingered(env)
 		case loadTimer:
 			c.offer(env)
-			c.scheduleLoad(env)
+			scheduleLoad(env)
 		case sampleTimer:
 			perSec := float64(time.Second / samplePeriod)
 			c.reqRate = push(c.reqRate, float64(c.periodReqs)*perSec)
@@ -151,23 +151,9 @@ func (c *Batcher) nextValue() string {
 	return c.id[:1] + itoa(c.values)
 }
 
-// loadTimer paces the offered load: requests arrive at random, load-per-s
-// of them a second on average.
-const loadTimer = "load"
-
-func (c *Batcher) scheduleLoad(env engine.Env) {
-	rate := env.Param(ParamLoad, defLoad)
-	if rate <= 0 {
-		// Look again later: the learner may turn the load up.
-		env.SetTimer(loadTimer, samplePeriod)
-		return
-	}
-	gap := time.Duration(env.Rand().ExpFloat64() * float64(time.Second) / float64(rate))
-	env.SetTimer(loadTimer, max(gap, time.Microsecond))
-}
-
+// offer is one request of the offered load: a put or a get of a random key.
 func (c *Batcher) offer(env engine.Env) {
-	if env.Param(ParamLoad, defLoad) <= 0 {
+	if !offering(env) {
 		return
 	}
 	k := keys[env.Rand().IntN(len(keys))]
@@ -204,7 +190,7 @@ func (c *Batcher) enqueue(env engine.Env, op Op) {
 func (c *Batcher) armLinger(env engine.Env) {
 	if len(c.queue) == 0 {
 		env.CancelTimer(lingerTimer)
-		c.armed = 0
+		c.armed = -1
 		return
 	}
 	if env.Variant(VarNoLinger) {
@@ -343,4 +329,18 @@ func (c *Batcher) waiting() int {
 		n += len(b.entries)
 	}
 	return n
+}
+
+// oldestCall is when the oldest unanswered call was made (waiting() > 0).
+func (c *Batcher) oldestCall() time.Duration {
+	oldest := time.Duration(-1)
+	for _, b := range c.sent {
+		if len(b.entries) > 0 && (oldest < 0 || b.entries[0].at < oldest) {
+			oldest = b.entries[0].at
+		}
+	}
+	if len(c.queue) > 0 && (oldest < 0 || c.queue[0].at < oldest) {
+		oldest = c.queue[0].at
+	}
+	return max(oldest, 0)
 }

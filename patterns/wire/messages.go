@@ -141,6 +141,43 @@ func (m BatchResponse) Summary() string {
 	return s
 }
 
+// Sizes on the wire, in bytes. Every message pays one frame header (TCP/IP
+// headers, a length, a correlation id and a kind: what a small request
+// costs however little it carries); each request or result inside pays a
+// few bytes of its own plus its key and value. A batch pays the header
+// once for all its requests, which is what it saves on a link with a
+// bandwidth or a cost per message.
+const (
+	frameHeader = 64
+	entryHeader = 16 // id, sequence numbers, kind, lengths
+	resultHead  = 12 // id, status, length
+)
+
+func (o Op) size() int     { return entryHeader + len(o.Key) + len(o.Value) }
+func (r Result) size() int { return resultHead + len(r.Value) + len(r.Err) }
+
+func (m Request) Size() int  { return frameHeader + m.Op.size() }
+func (m Response) Size() int { return frameHeader + m.Result.size() }
+func (m BatchRequest) Size() int {
+	n := frameHeader
+	for _, e := range m.Entries {
+		n += e.Op.size()
+	}
+	return n
+}
+func (m BatchResponse) Size() int {
+	n := frameHeader
+	for _, r := range m.Results {
+		n += r.size()
+	}
+	for _, r := range m.Errors {
+		n += r.size()
+	}
+	return n
+}
+
+var _ = []engine.Sized{Request{}, Response{}, BatchRequest{}, BatchResponse{}}
+
 func itoa(n int) string { return strconv.Itoa(n) }
 
 // summary is a message's short text.

@@ -6,12 +6,11 @@
 // same key-value server, whose single thread pays a cost per message plus
 // a cost per request.
 //
-// Costs are modelled with what the engine has: link delay (the network
-// settings; FIFO links for the pipeline's one connection) and the server's
-// service time. Link bandwidth (bytes per second per link) belongs to the
-// engine's network, not here: when the network models message sizes, a
-// BatchRequest's size grows with its entries and the pipeline's window
-// fills the link, and these pages need only give their messages a size.
+// Costs are modelled with what the engine has: link delay, bandwidth and a
+// cost per message (the network settings; FIFO links for the pipeline's
+// one connection) and the server's service time. Messages say their size
+// (messages.go): a BatchRequest's grows with its entries but pays the
+// frame header once, so on a slow link one batch beats as many singles.
 package wire
 
 import (
@@ -44,7 +43,7 @@ const (
 	defResend      = 200
 	defBatch       = 10
 	defLinger      = 5
-	defLoad        = 0
+	defLoad        = 100
 )
 
 // Broken variants.
@@ -69,6 +68,8 @@ var (
 	pBatch  = param(ParamBatch, "batch size (requests)", defBatch, 1, 500)
 	pLinger = param(ParamLinger, "linger (ms the oldest request may wait)", defLinger, 0, 10_000)
 	pLoad   = param(ParamLoad, "offered load per client (requests/s, 0 = only what you send)", defLoad, 0, 2000)
+	// The pipeline's load is alice's writes to x.
+	pWrites = param(ParamLoad, "alice's offered load (writes/s, 0 = only what you send)", defLoad, 0, 2000)
 )
 
 func costs(msg, req int) []kit.Param {
@@ -107,7 +108,7 @@ func layout(c *kit.Cluster) *kit.Cluster {
 // RequestPipeline is the pipeline page: alice sends to athens over one
 // ordered connection (a FIFO link, 10 ms each way on average).
 func RequestPipeline() *kit.Cluster {
-	settings := append([]kit.Param{pWindow, pQueue, pResend}, costs(defMessageCost, defRequestCost)...)
+	settings := append([]kit.Param{pWindow, pWrites, pQueue, pResend}, costs(defMessageCost, defRequestCost)...)
 	model := PipelineModel
 	return layout(&kit.Cluster{
 		Roles: []kit.Role{
@@ -115,7 +116,7 @@ func RequestPipeline() *kit.Cluster {
 			{Name: engine.RoleClient, Client: true, Count: kit.Fixed(1), Names: named("alice")},
 		},
 		Size: 1, MinNodes: 1, MaxNodes: 1,
-		Params: defaults(settings), Settings: settings, ParamDocs: []kit.Param{pWindow, pQueue, pResend, settings[3]},
+		Params: defaults(settings), Settings: settings, ParamDocs: []kit.Param{pWindow, pWrites, pQueue, pResend, settings[4]},
 		Variants: []kit.Variant{
 			{Name: VarNoOrderCheck, Label: "pipelining without an order check",
 				Description: "athens applies every request the moment it arrives, whatever came before it. When #3 is lost and #4 and #5 get through, they are applied; #3 is resent and applied after them, so x ends with #3's value."},
@@ -138,6 +139,7 @@ func RequestPipeline() *kit.Cluster {
 		Faults:       []kit.FaultGen{dropRequest},
 		NodeFacts:    serverFactSource, ClientFacts: clientFactSource,
 		Smoke: kit.Smoke{Ready: `nodes.athens.status == "up"`, Commands: []engine.Command{
+			noLoad,
 			{Kind: engine.CmdClient, Node: "alice", Name: actBurst, Args: map[string]string{"count": "10"}},
 		}},
 	})
@@ -179,10 +181,15 @@ func RequestBatch() *kit.Cluster {
 		Faults:       []kit.FaultGen{dropBatch},
 		NodeFacts:    serverFactSource, ClientFacts: clientFactSource,
 		Smoke: kit.Smoke{Ready: `nodes.athens.status == "up"`, Commands: []engine.Command{
+			noLoad,
 			{Kind: engine.CmdClient, Node: "alice", Name: actBurst, Args: map[string]string{"count": "10", "invalid": "4"}},
 		}},
 	})
 }
+
+// noLoad turns the offered load off, so that the smoke test's requests are
+// the only ones and their answers end what is pending.
+var noLoad = engine.Command{Kind: engine.CmdParam, Name: ParamLoad, Value: 0}
 
 func newPipelineProcess(id string, role engine.Role) engine.Process {
 	if role == engine.RoleClient {

@@ -70,6 +70,7 @@ func (c *Sender) Handle(env engine.Env, ev engine.Event) {
 	switch ev.Kind {
 	case engine.EvStart:
 		startSampling(env)
+		scheduleLoad(env)
 	case engine.EvRequest:
 		c.request(env, ev.Request)
 	case engine.EvReceive:
@@ -80,6 +81,9 @@ func (c *Sender) Handle(env engine.Env, ev engine.Event) {
 		switch ev.Timer {
 		case resendTimer:
 			c.timeout(env)
+		case loadTimer:
+			c.offer(env)
+			scheduleLoad(env)
 		case sampleTimer:
 			c.throughput = push(c.throughput, float64(c.done)*float64(time.Second/samplePeriod))
 			c.latencyMs = push(c.latencyMs, c.latency.mean(env.Now()-time.Second))
@@ -109,6 +113,18 @@ func (c *Sender) request(env engine.Env, req engine.Request) {
 		k, _ := keyArg(req.Args)
 		c.enqueue(env, Op{Kind: opGet, Key: k})
 	}
+	c.fill(env)
+}
+
+// offer is one write of the offered load. An application that already
+// has maxBurst calls waiting makes no new one until some are answered:
+// the backpressure reaches it, and alice's outbox stays bounded.
+func (c *Sender) offer(env engine.Env) {
+	if !offering(env) || c.waiting() >= maxBurst {
+		return
+	}
+	c.value++
+	c.enqueue(env, Op{Kind: opPut, Key: "x", Value: strconv.Itoa(c.value)})
 	c.fill(env)
 }
 
@@ -247,3 +263,14 @@ func (c *Sender) resendFrom(env engine.Env, from int) {
 
 // waiting is how many operations are started and not answered.
 func (c *Sender) waiting() int { return len(c.outbox) + len(c.flight) }
+
+// oldestCall is when the oldest unanswered call was made (waiting() > 0).
+func (c *Sender) oldestCall() time.Duration {
+	if len(c.flight) > 0 {
+		return c.flight[0].called
+	}
+	if len(c.outbox) > 0 {
+		return c.outbox[0].called
+	}
+	return 0
+}

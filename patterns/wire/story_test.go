@@ -23,6 +23,9 @@ func newStory(t *testing.T, c *kit.Cluster, params map[string]int, variants ...s
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A story drives the clients itself, as the lessons do: no offered
+	// load unless it asks for one.
+	cfg.Params[ParamLoad] = 0
 	for k, v := range params {
 		cfg.Params[k] = v
 	}
@@ -230,5 +233,127 @@ func TestBadSettingsAreRefused(t *testing.T) {
 		if st.s.Trace().Hash() != before || st.s.World().Param(tc.name, -99) == tc.value {
 			t.Fatalf("%s=%d changed the run", tc.name, tc.value)
 		}
+	}
+}
+
+// A batch pays the frame header once: its bytes grow with its requests,
+// but ten requests in one message cost fewer bytes than ten messages of
+// one, both ways. On a link with a bandwidth that is time.
+func TestABatchPaysTheFrameHeaderOnce(t *testing.T) {
+	bytes := func(batch int) (out, back int64) {
+		st := newStory(t, RequestBatch(), map[string]int{ParamBatch: batch})
+		st.client("alice", actBurst, map[string]string{"count": "10"})
+		st.run(200 * time.Millisecond)
+		if a := st.batcher("alice"); a.Completed != 10 || a.Messages != 10/batch {
+			t.Fatalf("batch %d: completed %d in %d messages", batch, a.Completed, a.Messages)
+		}
+		w := st.s.World()
+		return w.LinkStats("alice", "athens").Bytes, w.LinkStats("athens", "alice").Bytes
+	}
+	one := func() (out, back int64) {
+		st := newStory(t, RequestBatch(), map[string]int{ParamLinger: 0})
+		st.client("alice", opPut, map[string]string{"key": "x", "value": "1"})
+		st.run(200 * time.Millisecond)
+		w := st.s.World()
+		return w.LinkStats("alice", "athens").Bytes, w.LinkStats("athens", "alice").Bytes
+	}
+	singleOut, singleBack := one()
+	batchedOut, batchedBack := bytes(10)
+	unbatchedOut, unbatchedBack := bytes(1)
+	if !(singleOut < batchedOut && batchedOut < unbatchedOut) || !(singleBack < batchedBack && batchedBack < unbatchedBack) {
+		t.Fatalf("bytes out/back: one request %d/%d, ten in a batch %d/%d, ten alone %d/%d",
+			singleOut, singleBack, batchedOut, batchedBack, unbatchedOut, unbatchedBack)
+	}
+	t.Logf("bytes out/back: one request %d/%d, ten in a batch %d/%d, ten alone %d/%d",
+		singleOut, singleBack, batchedOut, batchedBack, unbatchedOut, unbatchedBack)
+}
+
+// A pipelined request's size is its frame and its write: a long value
+// takes longer to cross a slow link.
+func TestALongerValueTakesLongerOnASlowLink(t *testing.T) {
+	took := func(value string) time.Duration {
+		st := newStory(t, RequestPipeline(), nil)
+		st.do(engine.Command{Kind: engine.CmdNetwork, Net: &engine.NetSettings{MinDelay: engine.Duration(time.Millisecond), MeanDelay: engine.Duration(time.Millisecond), FIFO: true, Bandwidth: 1000}})
+		st.client("alice", opPut, map[string]string{"key": "x", "value": value})
+		return st.runUntil(func() bool { return st.sender().Completed == 1 }, 2*time.Second)
+	}
+	short, long := took("1"), took(strings.Repeat("v", maxValue))
+	// 31 more bytes at 1000 bytes/s is 31 ms more.
+	if long-short < 25*time.Millisecond {
+		t.Fatalf("a put of 1 byte took %v, of %d bytes %v", short, maxValue, long)
+	}
+}
+
+// With no linger a lone request goes at once, even at the run's first
+// instant (the linger timer's "not set" must not look like "due at 0").
+func TestWithNoLingerALoneRequestGoesAtOnce(t *testing.T) {
+	st := newStory(t, RequestBatch(), map[string]int{ParamLinger: 0})
+	st.client("bob", opPut, map[string]string{"key": "x", "value": "7"})
+	st.run(time.Millisecond)
+	if b := st.batcher("bob"); b.Messages != 1 {
+		t.Fatalf("bob sent %d messages", b.Messages)
+	}
+}
+
+// A page opened and played shows its mechanism at work without a click:
+// alice keeps several writes in flight, and the batchers put more than one
+// request in a message on average.
+func TestTheDefaultLoadShowsTheMechanismAtOnce(t *testing.T) {
+	pipe := newStory(t, RequestPipeline(), map[string]int{ParamLoad: RequestPipeline().Params[ParamLoad]})
+	most := 0
+	for range 100 {
+		pipe.run(10 * time.Millisecond)
+		most = max(most, len(pipe.sender().flight))
+	}
+	if a := pipe.sender(); a.Completed < 50 || most < 2 {
+		t.Fatalf("pipeline: %d writes completed in a second, at most %d in flight", a.Completed, most)
+	}
+	batch := newStory(t, RequestBatch(), map[string]int{ParamLoad: RequestBatch().Params[ParamLoad]})
+	batch.run(time.Second)
+	for _, id := range []string{"alice", "bob"} {
+		if b := batch.batcher(id); b.Completed < 50 || 10*b.Requests < 13*b.Messages {
+			t.Fatalf("batch: %s completed %d, sent %d requests in %d messages", id, b.Completed, b.Requests, b.Messages)
+		}
+	}
+	for _, st := range []*story{pipe, batch} {
+		if v := st.s.Violations(); len(v) > 0 || !st.c.Linearizable(st.s.History()) {
+			t.Fatalf("violations %v", v)
+		}
+	}
+}
+
+// Stop-and-wait cannot keep up with the default load: alice's application
+// is held back at maxBurst waiting calls rather than her outbox growing
+// without bound.
+func TestAnOfferedLoadPastTheWindowIsHeldBack(t *testing.T) {
+	st := newStory(t, RequestPipeline(), map[string]int{ParamLoad: 500, ParamWindow: 1})
+	for range 30 {
+		st.run(100 * time.Millisecond)
+		if w := st.sender().waiting(); w > maxBurst {
+			t.Fatalf("%d calls waiting, more than %d", w, maxBurst)
+		}
+	}
+	if st.sender().waiting() < maxBurst-1 {
+		t.Fatalf("only %d calls waiting: the load did not outrun stop-and-wait", st.sender().waiting())
+	}
+}
+
+// Under a load the cluster is settled when every request older than a
+// second is answered; a request that is never sent keeps it unsettled.
+func TestSettledMeansNoOldRequestWaits(t *testing.T) {
+	st := newStory(t, RequestPipeline(), map[string]int{ParamLoad: 100})
+	st.run(2 * time.Second)
+	if v := settled(st.s.World()); !v.OK || st.sender().waiting() == 0 {
+		t.Fatalf("under load with %d waiting: %s", st.sender().waiting(), v.Text)
+	}
+	stuck := newStory(t, RequestBatch(), map[string]int{ParamLoad: 0}, VarNoLinger)
+	stuck.client("bob", opPut, map[string]string{"key": "x", "value": "7"})
+	stuck.run(900 * time.Millisecond)
+	if v := settled(stuck.s.World()); !v.OK {
+		t.Fatalf("unsettled before a second: %s", v.Text)
+	}
+	stuck.run(200 * time.Millisecond)
+	if v := settled(stuck.s.World()); v.OK || v.Check != "answered" {
+		t.Fatalf("bob's request unsent for 1.1 s, yet %s: %s", v.Check, v.Text)
 	}
 }
