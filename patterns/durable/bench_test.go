@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"clusterscope/engine"
+	"clusterscope/patterns/kit/kittest"
 )
 
 // BenchmarkWAL: athens with a modelled fsync, a client put every 1 ms
@@ -14,6 +15,7 @@ func BenchmarkWAL(b *testing.B) {
 	c := WriteAheadLog()
 	events := 0
 	b.ReportAllocs()
+	cpu0 := kittest.CPUTime()
 	for events < b.N {
 		cfg, err := c.Config(1, 1)
 		if err != nil {
@@ -32,6 +34,7 @@ func BenchmarkWAL(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+	b.ReportMetric(float64(b.N)/(kittest.CPUTime()-cpu0), "events/cpu-s")
 }
 
 // BenchmarkPowerCutExplorer: the explorer's view over a 1,000-entry
