@@ -67,10 +67,10 @@ func TestBrowserSpaceTimeLinksToClusterAndLog(t *testing.T) {
 	do(t, b, "move away", chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, 2, 2))
 	poll[bool](t, b, "the highlight cleared", `!document.querySelector('[data-view="cluster"] .msg.hl')`)
 	// The reader has scrolled the diagram back to the start, so the arrow is
-	// out of its window (only the visible stretch is drawn): pointing at the
+	// out of sight (not drawn, or drawn below the view): pointing at the
 	// message elsewhere brings it into view, and leaving puts the diagram back.
 	do(t, b, "scroll the diagram to the start", chromedp.Evaluate[chromedp.Void](`document.querySelector('[data-view="spacetime"] .st-scroll').scrollTop = 0`))
-	poll[bool](t, b, "the arrow scrolled out of the diagram", fmt.Sprintf(`!document.querySelector('[data-view="spacetime"] .st-msg[data-msg=%q]')`, id))
+	poll[bool](t, b, "the arrow scrolled out of sight", fmt.Sprintf(`(() => { const sc = document.querySelector('[data-view="spacetime"] .st-scroll'); const a = document.querySelector('[data-view="spacetime"] .st-msg[data-msg=%q]'); if (!a) return true; const v = sc.getBoundingClientRect(), r = a.getBoundingClientRect(); return r.top > v.bottom || r.bottom < v.top; })()`, id))
 	hover(t, b, fmt.Sprintf(`[data-view="cluster"] .msg[data-msg=%q]`, id))
 	poll[bool](t, b, "the arrow lit in the diagram", fmt.Sprintf(`!!document.querySelector('[data-view="spacetime"] .st-msg.hl[data-msg=%q]')`, id))
 	if y := eval[float64](t, b, fmt.Sprintf(`(() => { const sc = document.querySelector('[data-view="spacetime"] .st-scroll').getBoundingClientRect(); const r = document.querySelector('[data-view="spacetime"] .st-msg[data-msg=%q]').getBoundingClientRect(); return r.bottom >= sc.top && r.top <= sc.bottom ? 1 : 0; })()`, id)); y != 1 {
