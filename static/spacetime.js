@@ -92,6 +92,7 @@ class SpaceTime {
     }
     r.append(this.head, this.scroller, this.note, this.tip);
     this.scroller.addEventListener('scroll', () => {
+      this.top = this.scroller.scrollTop;
       if (!this.programmatic) this.follow = this.atEnd();
       this.programmatic = false;
       this.schedule();
@@ -107,7 +108,16 @@ class SpaceTime {
       const el = e.target.closest('[data-step]');
       if (el) this.cb.seek(Number(el.dataset.step));
     });
-    new ResizeObserver(() => this.schedule()).observe(this.scroller);
+    // The view's size and scroll position are kept here, so rendering reads
+    // no layout: a read after the page was changed makes the browser lay it
+    // out on the spot, and render ran several such layouts a frame.
+    this.view = { w: 0, h: 0 };
+    this.top = 0;
+    new ResizeObserver((es) => {
+      const r = es[es.length - 1].contentRect;
+      this.view = { w: r.width, h: r.height };
+      this.schedule();
+    }).observe(this.scroller);
     this.onScreen = true;
     this.lastRender = 0;
     new IntersectionObserver((es) => {
@@ -130,6 +140,7 @@ class SpaceTime {
       if (!d && back && sc.scrollTop === back.at) {
         if (back.top !== sc.scrollTop) this.programmatic = true;
         sc.scrollTop = back.top;
+        this.top = sc.scrollTop;
         this.follow = back.follow;
         this.schedule();
       }
@@ -146,6 +157,7 @@ class SpaceTime {
     if (to !== Math.round(sc.scrollTop)) {
       this.programmatic = true; // only on a real move: the scroll event it causes clears it
       sc.scrollTop = to;
+      this.top = sc.scrollTop;
     }
     this.peek.at = sc.scrollTop;
     if (this.pending) { cancelAnimationFrame(this.pending); this.pending = 0; }
@@ -316,7 +328,7 @@ class SpaceTime {
   y(at) { return 16 + at * this.scale; }
 
   laneX() {
-    const w = this.scroller.clientWidth || 600;
+    const w = this.view.w || 600;
     const n = Math.max(1, this.order.length);
     const step = (w - GUTTER - 16) / n;
     const x = new Map();
@@ -326,7 +338,10 @@ class SpaceTime {
 
   layoutHead() {
     const { x } = this.laneX();
-    for (const el of this.head.children) el.style.left = (x.get(el.dataset.lane) || 0) + 'px';
+    for (const el of this.head.children) {
+      const left = (x.get(el.dataset.lane) || 0) + 'px';
+      if (el.style.left !== left) el.style.left = left;
+    }
   }
 
   atEnd() {
@@ -335,21 +350,36 @@ class SpaceTime {
   }
 
   scrollToTime(at, bottom) {
-    const sc = this.scroller;
+    this.setTop(this.topFor(at, bottom));
+  }
+
+  // topFor is the scroll position that shows time at near the view's bottom
+  // (or middle), as far as the run reaches.
+  topFor(at, bottom, spacerH = this.spacerH) {
+    const viewH = this.view.h || 400;
     const y = this.y(at);
-    const top = bottom ? y - sc.clientHeight + 40 : y - sc.clientHeight / 2;
+    const max = Math.max(0, (spacerH || 0) - viewH);
+    return Math.round(Math.max(0, Math.min(max, bottom ? y - viewH + 40 : y - viewH / 2)));
+  }
+
+  // setTop scrolls the view to top px (as far as the run reaches), keeping
+  // this.top what the browser will say.
+  setTop(top) {
+    const max = Math.max(0, (this.spacerH || 0) - (this.view.h || 0));
+    const to = Math.round(Math.max(0, Math.min(max, top)));
+    if (to === this.top) return;
     this.programmatic = true;
-    sc.scrollTop = Math.max(0, top);
+    this.scroller.scrollTop = to;
+    this.top = to;
   }
 
   zoom(factor, anchorPx) {
-    const sc = this.scroller;
-    const anchor = anchorPx === undefined ? sc.clientHeight / 2 : anchorPx;
-    const at = (sc.scrollTop + anchor - 16) / this.scale;
+    const anchor = anchorPx === undefined ? (this.view.h || 400) / 2 : anchorPx;
+    const at = (this.top + anchor - 16) / this.scale;
     this.scale = Math.min(MAX_SCALE, Math.max(MIN_SCALE, this.scale * factor));
-    this.spacer.style.height = (this.y(this.end()) + 40) + 'px';
-    this.programmatic = true;
-    sc.scrollTop = Math.max(0, this.y(at) - anchor);
+    this.spacerH = Math.round(this.y(this.end()) + 40);
+    this.spacer.style.height = this.spacerH + 'px';
+    this.setTop(this.y(at) - anchor);
     this.schedule();
   }
 
@@ -374,27 +404,24 @@ class SpaceTime {
   render() {
     const t0 = performance.now();
     this.lastRender = t0;
-    const sc = this.scroller;
+    // Everything is worked out first and the page written after, the
+    // scroll position last: writing it makes the browser lay the page out
+    // at once, and that layout then covers every change of the frame.
     const endAt = this.end();
-    const height = this.y(endAt) + 40;
-    if (this.spacer.style.height !== height + 'px') this.spacer.style.height = height + 'px';
-    if (this.follow) {
-      // Keep the cursor in sight while the run grows.
-      const cy = this.y(this.now);
-      if (cy > sc.scrollTop + sc.clientHeight - 30 || cy < sc.scrollTop) this.scrollToTime(this.now, true);
-    }
+    const height = Math.round(this.y(endAt) + 40);
+    const viewH = this.view.h || 400;
+    let top = this.top;
+    const cy = this.y(this.now);
+    if (this.follow && (cy > top + viewH - 30 || cy < top)) top = this.topFor(this.now, true, height); // keep the cursor in sight as the run grows
     if (this.reveal) {
       this.reveal = false;
-      const cy = this.y(this.now);
-      if (cy > sc.scrollTop + sc.clientHeight - 30 || cy < sc.scrollTop + 10) this.scrollToTime(this.now, false);
+      if (cy > top + viewH - 30 || cy < top + 10) top = this.topFor(this.now, false, height);
     }
     // The SVG covers the view and a view's height either side, and stays
     // put while the view scrolls within it: the browser then scrolls it
     // without repainting, and a frame repaints only what moved. It moves
     // (and is repainted whole) when the view nears its edge.
-    const viewH = sc.clientHeight || 400;
-    const top = sc.scrollTop;
-    const width = sc.clientWidth;
+    const width = this.view.w || 600;
     let anc = this.anchor;
     if (!anc || anc.scale !== this.scale || anc.width !== width || top < anc.top || top + viewH > anc.top + anc.h) {
       anc = this.anchor = { top: Math.max(0, top - viewH), h: 3 * viewH, scale: this.scale, width };
@@ -407,6 +434,11 @@ class SpaceTime {
     const g = this.draw(win, anc.top, width, true);
     if (this.layer.getAttribute('transform') !== g.attrs.transform) this.layer.setAttribute('transform', g.attrs.transform);
     patch(this.layer, g.items);
+    if (this.spacerH !== height) {
+      this.spacerH = height;
+      this.spacer.style.height = height + 'px';
+    }
+    this.setTop(top);
     mark(this.svg);
     this.stats.renders++;
     this.stats.lastMs = performance.now() - t0;
