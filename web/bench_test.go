@@ -3,12 +3,12 @@ package web
 import (
 	"sort"
 	"strconv"
-	"syscall"
 	"testing"
 	"time"
 
 	"clusterscope/engine"
 	"clusterscope/patterns"
+	"clusterscope/patterns/kit/kittest"
 	"clusterscope/web/testlog"
 )
 
@@ -17,22 +17,11 @@ import (
 // (goal: median ≤ 1 KB): each iteration plays the same 2,000 steps, so the
 // median describes a steady run, not only the first election.
 func BenchmarkDeltaFrame(b *testing.B) {
-	p, ok := patterns.ByID("leader-and-followers")
-	if !ok || !p.Live() {
-		b.Skip("leader-and-followers is not live")
-	}
-	cfg, err := p.Config(5, 1, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
+	p, newRun := benchRun(b)
 	const steps = 2000
 	var sizes []int
 	for i := 0; i < b.N; i++ {
-		s := &session{id: "bench", pat: p, play: playState{Speed: 1}, hub: newHub(Limits{}.withDefaults(), nil), lim: Limits{}.withDefaults()}
-		if err := s.start(cfg, nil, 0); err != nil {
-			b.Fatal(err)
-		}
-		s.snapshotFrame()
+		s := newRun()
 		sizes = sizes[:0]
 		write := 0
 		for j := 0; j < steps; j++ {
@@ -95,29 +84,13 @@ func clientWrite(p *patterns.Pattern, n int) engine.Command {
 // encoded. Its ns/op is the CPU one session costs per frame, which bounds
 // how many sessions a core can keep at full frame rate.
 func BenchmarkPlayFrame(b *testing.B) {
-	p, ok := patterns.ByID("leader-and-followers")
-	if !ok || !p.Live() {
-		b.Skip("leader-and-followers is not live")
-	}
-	cfg, err := p.Config(5, 1, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	lim := Limits{}.withDefaults()
-	newRun := func() *session {
-		s := &session{id: "bench", pat: p, play: playState{Speed: 1}, hub: newHub(lim, nil), lim: lim}
-		if err := s.start(cfg, nil, 0); err != nil {
-			b.Fatal(err)
-		}
-		s.snapshotFrame()
-		return s
-	}
+	p, newRun := benchRun(b)
 	s := newRun()
-	tick := time.Duration(float64(lim.Tick) * playRate)
+	tick := time.Duration(float64(s.lim.Tick) * playRate)
 	bytes, write, steps := 0, 0, 0
 	b.ReportAllocs()
 	b.ResetTimer()
-	cpu0 := processCPU()
+	cpu0 := kittest.CPUTime()
 	for i := 0; i < b.N; i++ {
 		if s.sim.StepCount() > 200_000 { // a fresh run before one fills its cap
 			b.StopTimer()
@@ -137,15 +110,29 @@ func BenchmarkPlayFrame(b *testing.B) {
 			bytes += len(mustJSON(f))
 		}
 	}
-	b.ReportMetric(float64(processCPU()-cpu0)/float64(b.N), "cpu-ns/frame")
+	b.ReportMetric((kittest.CPUTime()-cpu0)*1e9/float64(b.N), "cpu-ns/frame")
 	b.ReportMetric(float64(steps+s.sim.StepCount())/float64(b.N), "steps/frame")
 	b.ReportMetric(float64(bytes)/float64(b.N), "B/frame")
 }
 
-// processCPU is the CPU time the process has used (user and system, ns): on
-// a shared machine it measures the work where wall time measures the queue.
-func processCPU() int64 {
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return ru.Utime.Nano() + ru.Stime.Nano()
+// benchRun is the 5-node Leader and Followers page and a maker of fresh
+// sessions of it, each at its first snapshot.
+func benchRun(b *testing.B) (*patterns.Pattern, func() *session) {
+	p, ok := patterns.ByID("leader-and-followers")
+	if !ok || !p.Live() {
+		b.Skip("leader-and-followers is not live")
+	}
+	cfg, err := p.Config(5, 1, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	lim := Limits{}.withDefaults()
+	return p, func() *session {
+		s := &session{id: "bench", pat: p, play: playState{Speed: 1}, hub: newHub(lim, nil), lim: lim}
+		if err := s.start(cfg, nil, 0); err != nil {
+			b.Fatal(err)
+		}
+		s.snapshotFrame()
+		return s
+	}
 }
