@@ -305,13 +305,16 @@ func newNodeBase(n *wireNode) *nodeBase {
 	return b
 }
 
+// knows says the browser has node id as it is: in the same run, a view
+// generation that has not moved is the same view (the engine did not ask
+// the process again), and costs nothing to send.
+func (b *baseline) knows(sim *engine.Sim, id string, gen uint64) bool {
+	nb := b.nodes[id]
+	return b.sim == sim && nb != nil && gen != 0 && nb.gen == gen
+}
+
 // diff compares n with what the browser holds and moves the base forward.
-// In the same run, a node whose view generation has not moved is unchanged
-// (the engine did not ask the process again), and costs nothing.
-func (b *nodeBase) diff(n *wireNode, sameRun bool) (nodeDelta, bool) {
-	if sameRun && n.gen != 0 && n.gen == b.gen {
-		return nodeDelta{}, false
-	}
+func (b *nodeBase) diff(n *wireNode) (nodeDelta, bool) {
 	b.gen = n.gen
 	d := nodeDelta{nodeHead: n.nodeHead, NW: len(n.Widgets)}
 	changed := len(n.Widgets) != len(b.widgets)
@@ -417,10 +420,8 @@ func (s *session) deltaFrame() (f frame, ok bool) {
 	b := &s.base
 	f = frame{Type: "delta", Step: v.Step, Time: v.Time}
 	changed := v.Step != b.step || v.Time != b.time
-	nodes, clocks := wireNodes(&v, func(id string, gen uint64) bool {
-		nb := b.nodes[id]
-		return b.sim == s.sim && nb != nil && gen != 0 && nb.gen == gen
-	})
+	known := func(id string, gen uint64) bool { return b.knows(s.sim, id, gen) }
+	nodes, clocks := wireNodes(&v, known)
 	if j := mustJSON(clocks); !bytes.Equal(j, b.clocks) {
 		b.clocks = j
 		f.Clocks = clocks
@@ -431,7 +432,10 @@ func (s *session) deltaFrame() (f frame, ok bool) {
 			nb = &nodeBase{}
 			b.nodes[nodes[i].ID] = nb
 		}
-		if d, ok := nb.diff(&nodes[i], b.sim == s.sim); ok {
+		if known(nodes[i].ID, nodes[i].gen) {
+			continue
+		}
+		if d, ok := nb.diff(&nodes[i]); ok {
 			f.Changed = append(f.Changed, d)
 		}
 	}
