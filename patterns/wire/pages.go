@@ -125,8 +125,8 @@ func RequestPipeline() *kit.Cluster {
 		},
 		Actions: []kit.Action{
 			{Name: actBurst, Label: "burst of writes to x", Target: kit.TargetClient, Params: []kit.Param{param("count", "how many", 10, 1, maxBurst)}},
-			{Name: opPut, Label: "put", Target: kit.TargetClient, Params: []kit.Param{{Name: "key", Label: "key", Type: kit.ParamString, Default: "x"}, {Name: "value", Label: "value (empty: the next number)", Type: kit.ParamString}}},
-			{Name: opGet, Label: "get", Target: kit.TargetClient, Params: []kit.Param{{Name: "key", Label: "key", Type: kit.ParamString, Default: "x"}}},
+			{Name: opPut, Label: "put", Target: kit.TargetClient, Params: []kit.Param{keyParam, {Name: "value", Label: "value (empty: the next number)", Type: kit.ParamString}}},
+			getAction,
 		},
 		Build: func(cfg engine.Config) engine.Model {
 			return engine.Model{NewProcess: newPipelineProcess, Invariants: pipelineInvariants}
@@ -167,8 +167,8 @@ func RequestBatch() *kit.Cluster {
 			{Name: actBurst, Label: "burst of requests", Target: kit.TargetClient, Params: []kit.Param{
 				param("count", "how many", 10, 1, maxBurst),
 				param("invalid", "which one is invalid (0 = none)", 0, 0, maxBurst)}},
-			{Name: opPut, Label: "put", Target: kit.TargetClient, Params: []kit.Param{{Name: "key", Label: "key", Type: kit.ParamString, Default: "x"}, {Name: "value", Label: "value (empty is refused as invalid)", Type: kit.ParamString, Default: "1"}}},
-			{Name: opGet, Label: "get", Target: kit.TargetClient, Params: []kit.Param{{Name: "key", Label: "key", Type: kit.ParamString, Default: "x"}}},
+			{Name: opPut, Label: "put", Target: kit.TargetClient, Params: []kit.Param{keyParam, {Name: "value", Label: "value (empty is refused as invalid)", Type: kit.ParamString, Default: "1"}}},
+			getAction,
 		},
 		Build: func(cfg engine.Config) engine.Model {
 			return engine.Model{NewProcess: newBatchProcess, Invariants: batchInvariants}
@@ -186,6 +186,12 @@ func RequestBatch() *kit.Cluster {
 		}},
 	})
 }
+
+// getAction reads a key through the client's sender or batcher (both pages).
+var getAction = kit.Action{Name: opGet, Label: "get", Target: kit.TargetClient, Params: []kit.Param{keyParam}}
+
+// keyParam is the key a put or get names.
+var keyParam = kit.Param{Name: "key", Label: "key", Type: kit.ParamString, Default: "x"}
 
 // noLoad turns the offered load off, so that the smoke test's requests are
 // the only ones and their answers end what is pending.
