@@ -148,6 +148,7 @@ class SpaceTime {
     }
     const m = d.msg !== undefined && d.msg !== null && this.msgs.get(Number(d.msg));
     if (!m || !sc.clientHeight) return;
+    this.catchUpScroll();
     const y1 = this.y(m.sAt);
     const y2 = this.y(Number.isFinite(m.eAt) ? m.eAt : Math.max(m.sAt, this.now));
     if (y2 >= sc.scrollTop + 8 && y1 <= sc.scrollTop + sc.clientHeight - 8) return; // already in view
@@ -162,6 +163,17 @@ class SpaceTime {
     this.peek.at = sc.scrollTop;
     if (this.pending) { cancelAnimationFrame(this.pending); this.pending = 0; }
     this.render();
+  }
+
+  // catchUpScroll takes in a scroll the browser has not reported yet (its
+  // event comes with the next frame), as the scroll handler would: a peek
+  // that started before it would remember the old follow and, when it
+  // ended, jump back to the cursor the reader had just scrolled away from.
+  catchUpScroll() {
+    const sc = this.scroller;
+    if (sc.scrollTop === this.top) return;
+    this.top = sc.scrollTop;
+    if (!this.programmatic) this.follow = this.atEnd();
   }
 
   // ---- the trace copy ----
