@@ -43,7 +43,11 @@ func pingModel() Model {
 }
 
 func newPingSim(b *testing.B, cfg Config) *Sim {
-	s, err := New(cfg, pingModel())
+	return newPingSimOf(b, cfg, pingModel())
+}
+
+func newPingSimOf(b *testing.B, cfg Config, m Model) *Sim {
+	s, err := New(cfg, m)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -57,13 +61,23 @@ const benchChunk = 200_000
 // BenchmarkEngine5Nodes runs the echo cluster on five nodes: every node
 // pings the four others each 10ms and answers every ping, so the queue
 // holds timers and messages on all 20 links. One op is one event.
-func BenchmarkEngine5Nodes(b *testing.B) {
+func BenchmarkEngine5Nodes(b *testing.B) { benchEngine5Nodes(b, pingModel()) }
+
+// BenchmarkEngine5NodesCausal is the same run with the happens-before
+// oracle on (Model.Causal): the goal is that it costs at most 20%.
+func BenchmarkEngine5NodesCausal(b *testing.B) {
+	m := pingModel()
+	m.Causal = true
+	benchEngine5Nodes(b, m)
+}
+
+func benchEngine5Nodes(b *testing.B, m Model) {
 	cfg := Config{Nodes: five, Seed: 1}
 	var ms0, ms1 runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&ms0)
 	b.ResetTimer()
-	stepPingSims(b, cfg)
+	stepPingSimsOf(b, cfg, m)
 	b.StopTimer()
 	elapsed := b.Elapsed()
 	runtime.ReadMemStats(&ms1)
@@ -83,9 +97,11 @@ func BenchmarkEngine200Processes(b *testing.B) {
 
 // stepPingSims runs b.N events of fresh ping clusters, benchChunk events
 // each, so the queue stays the size of a running cluster's.
-func stepPingSims(b *testing.B, cfg Config) {
+func stepPingSims(b *testing.B, cfg Config) { stepPingSimsOf(b, cfg, pingModel()) }
+
+func stepPingSimsOf(b *testing.B, cfg Config, m Model) {
 	for done := 0; done < b.N; {
-		s := newPingSim(b, cfg)
+		s := newPingSimOf(b, cfg, m)
 		n := min(benchChunk, b.N-done)
 		for i := 0; i < n; i++ {
 			s.Step()

@@ -213,7 +213,7 @@ func (s *Sim) apply(c Command) error {
 		c, off := s.trace.open()
 		c.text = appendRequest(c.text, req)
 		s.closeEvent(c, symRequest, p.sym, off)
-		p.p.Handle(p.env, Event{Kind: EvRequest, Request: req})
+		s.handle(p, Event{Kind: EvRequest, Request: req}, nil)
 	case CmdVariant:
 		if c.Name == "" {
 			return errors.New("variant: which one? (name is empty)")

@@ -65,6 +65,9 @@ func (s *Sim) sendVia(from *proc, toID string, msg Message, c *conn) {
 		return
 	}
 	m := s.add(id, from.index, to.index, msg, kind)
+	if s.causal != nil {
+		s.causal.onSend(m)
+	}
 	l := &s.links[from.index][to.index]
 	s.count(l, m)
 	if c != nil {
@@ -243,6 +246,10 @@ func (s *Sim) duplicate(m *inFlight, at time.Duration) {
 	id, orig, msg, sentAt := s.nextMsg, m.id, m.msg, m.sentAt
 	c := s.add(id, m.from, m.to, msg, m.kind)
 	c.sentAt, c.dupOf = sentAt, orig
+	if s.causal != nil {
+		s.causal.onSend(c)
+		copy(s.causal.sent[c.slot], s.causal.carried(m)) // a copy carries what its original did
+	}
 	s.count(&s.links[m.from][m.to], c)
 	s.record(symDuplicate, from.sym, from.sym, to.sym, id, m.kind, "copy of #"+strconv.FormatUint(orig, 10))
 	s.scheduleAt(c, at)

@@ -109,6 +109,10 @@ type Env interface {
 	// Now is the process's local clock: virtual time skewed by the node's
 	// offset, drift and jumps. It can go backwards after a jump.
 	Now() time.Duration
+	// Monotonic is the process's monotonic clock: it runs at the local
+	// clock's rate (drift included) but never jumps, so it measures how
+	// long something took even across an offset or a step of Now.
+	Monotonic() time.Duration
 	// Send queues msg for delivery to another process.
 	Send(to string, msg Message)
 	// Dial opens a connection to another process, usable at once (0 when

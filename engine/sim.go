@@ -44,6 +44,10 @@ type Model struct {
 	// When set, a setting not listed, or out of its range, is refused (in
 	// the config and in param commands) instead of reaching the processes.
 	Params []ParamRange
+	// Causal keeps the run's happens-before relation (World.Causal), for
+	// checks of clock patterns. It costs a clock's worth of work per event
+	// and message, so only models that read it ask for it.
+	Causal bool
 }
 
 // ParamRange is one integer setting a model accepts: Min ≤ value ≤ Max.
@@ -119,6 +123,7 @@ type Sim struct {
 	broken      map[string]bool
 	curStep     int // step number stamped on trace events being written
 	world       World
+	causal      *Causal // nil unless Model.Causal
 }
 
 // New builds a cluster and boots every process (their EvStart runs now, as
@@ -230,6 +235,9 @@ func New(cfg Config, model Model) (*Sim, error) {
 		s.invariants = model.Invariants()
 	}
 	s.members()
+	if model.Causal {
+		s.causal = newCausal(s)
+	}
 	for _, p := range s.procs {
 		if p.status == StatusUp {
 			s.boot(p)
@@ -270,7 +278,17 @@ func (s *Sim) boot(p *proc) {
 	p.status = StatusUp
 	s.membershipChanged()
 	s.record(symStart, p.sym, 0, 0, 0, 0, "")
-	p.p.Handle(p.env, Event{Kind: EvStart})
+	s.handle(p, Event{Kind: EvStart}, nil)
+}
+
+// handle runs one event of process p: a delivery, a timer, a disk
+// completion, a request or a boot. carried is the clock the delivered
+// message carries for the happens-before oracle (nil otherwise).
+func (s *Sim) handle(p *proc, ev Event, carried []uint32) {
+	if s.causal != nil {
+		s.causal.event(p.index, carried)
+	}
+	p.p.Handle(p.env, ev)
 }
 
 // procByID finds a process by name. In a small cluster a scan of the
@@ -416,16 +434,16 @@ func (s *Sim) fire(t *timer) StepInfo {
 	switch {
 	case t.fsync != nil:
 		s.cancelTimer(p, t.name) // one use: recycle the record
-		p.p.Handle(p.env, Event{Kind: EvDisk, Disk: done})
+		s.handle(p, Event{Kind: EvDisk, Disk: done}, nil)
 	case t.work:
 		p.busy = ""
 		s.cancelTimer(p, t.name)
-		p.p.Handle(p.env, Event{Kind: EvTimer, Timer: t.name})
+		s.handle(p, Event{Kind: EvTimer, Timer: t.name}, nil)
 		if p.busy == "" && p.status == StatusUp {
 			s.release(p)
 		}
 	default:
-		p.p.Handle(p.env, Event{Kind: EvTimer, Timer: t.name})
+		s.handle(p, Event{Kind: EvTimer, Timer: t.name}, nil)
 	}
 	return StepInfo{Kind: "timer", Node: p.id, Text: t.name}
 }
@@ -468,9 +486,13 @@ func (s *Sim) deliver(m *inFlight) StepInfo {
 		s.links[m.from][m.to].stats.Delivered++
 	}
 	s.trace.recordSummary(traceRec{step: s.curStep, at: micros(s.now), msg: id, kind: symDeliver, node: p.sym, from: from.sym, to: p.sym, msgKind: kind}, msg)
-	s.remove(m) // before Handle: its sends may reuse the record
+	var carried []uint32
+	if s.causal != nil {
+		carried = s.causal.carried(m)
+	}
+	s.remove(m) // before Handle: its sends may reuse the record (what it carried is taken in first)
 	s.handled = p
-	p.p.Handle(p.env, Event{Kind: EvReceive, From: from.id, Msg: msg, Conn: cid})
+	s.handle(p, Event{Kind: EvReceive, From: from.id, Msg: msg, Conn: cid}, carried)
 	return StepInfo{Kind: "deliver", Node: p.id, From: from.id, Msg: id, Text: s.trace.syms[kind]}
 }
 

@@ -36,6 +36,13 @@ func (p *proc) localTime(t time.Duration) time.Duration {
 	return t + mulDiv(t, p.ppm, 1_000_000) + p.offset + p.jumps + p.driftFix
 }
 
+// monotonicTime is the process's monotonic clock at true time t: the local
+// clock without its offset and jumps (driftFix keeps it continuous when
+// the drift changes).
+func (p *proc) monotonicTime(t time.Duration) time.Duration {
+	return t + mulDiv(t, p.ppm, 1_000_000) + p.driftFix
+}
+
 // trueTimeOf is the first true time at which the local clock reads local.
 func (p *proc) trueTimeOf(local time.Duration) time.Duration {
 	x := local - p.offset - p.jumps - p.driftFix // = t * (1e6+ppm) / 1e6
