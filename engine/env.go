@@ -20,9 +20,9 @@ func (e *procEnv) Now() time.Duration { return e.proc.localTime(e.sim.now) }
 func (e *procEnv) Monotonic() time.Duration {
 	return e.proc.monotonicTime(e.sim.now)
 }
-func (e *procEnv) Rand() *rand.Rand   { return e.proc.rand }
-func (e *procEnv) Storage() *Storage  { return e.proc.storage }
-func (e *procEnv) Disk() *Disk        { return e.proc.disk }
+func (e *procEnv) Rand() *rand.Rand  { return e.proc.rand }
+func (e *procEnv) Storage() *Storage { return e.proc.storage }
+func (e *procEnv) Disk() *Disk       { return e.proc.disk }
 func (e *procEnv) Fsync(file string) (int, error) {
 	return e.fsync(file)
 }
