@@ -20,6 +20,7 @@ import { s, h, fmtTime, hue, spec, SpecGroup, patch } from './dom.js';
 import { describe } from './events.js';
 import { highlight, mark, current } from './highlight.js';
 import { laneOrder, groups, LARGE } from './roles.js';
+import { Cone, sendSeq } from './causal.js';
 
 const ARROW_KINDS = new Set(['send', 'deliver', 'drop', 'duplicate']);
 const LANE_KINDS = { crash: 'crashed', restart: 'up', pause: 'paused', resume: 'up', start: 'up' };
@@ -51,6 +52,8 @@ class SpaceTime {
     this.inflight = new Map();
     this.violations = []; // the app state's, as of the last update
     this.stats = { renders: 0, lastMs: 0, items: 0 };
+    this.causal = false; // clicking an event shows its causal cone instead of going to it
+    this.cone = null;
     this.build();
   }
 
@@ -78,6 +81,7 @@ class SpaceTime {
     this.scroller.replaceChildren(this.spacer);
     this.tip = h('div', { class: 'st-tip', hidden: true });
     this.note = h('p', { class: 'st-note', hidden: true });
+    this.legend = h('p', { class: 'st-legend', hidden: true });
     // The zoom and follow buttons sit in the view's heading, outside root.
     const view = r.closest('[data-view="spacetime"]');
     const tools = view && view.querySelector('.st-tools');
@@ -88,9 +92,10 @@ class SpaceTime {
         if (b.dataset.st === 'zoom-in') this.zoom(2);
         if (b.dataset.st === 'zoom-out') this.zoom(0.5);
         if (b.dataset.st === 'follow') { this.follow = true; this.scrollToTime(this.now, true); }
+        if (b.dataset.st === 'causal') this.setCausal(!this.causal, b);
       });
     }
-    r.append(this.head, this.scroller, this.note, this.tip);
+    r.append(this.head, this.legend, this.scroller, this.note, this.tip);
     this.scroller.addEventListener('scroll', () => {
       this.top = this.scroller.scrollTop;
       if (!this.programmatic) this.follow = this.atEnd();
@@ -106,7 +111,9 @@ class SpaceTime {
     this.svg.addEventListener('mouseleave', () => { this.tip.hidden = true; if (current() && current().source === 'spacetime') highlight(null); });
     this.svg.addEventListener('click', (e) => {
       const el = e.target.closest('[data-step]');
-      if (el) this.cb.seek(Number(el.dataset.step));
+      if (!el) return;
+      if (this.causal) this.focusOn(el);
+      else this.cb.seek(Number(el.dataset.step));
     });
     // The view's size and scroll position are kept here, so rendering reads
     // no layout: a read after the page was changed makes the browser lay it
@@ -176,6 +183,51 @@ class SpaceTime {
     if (!this.programmatic) this.follow = this.atEnd();
   }
 
+  // ---- causality ----
+
+  // setCausal switches causal mode: a click on an event then lights what
+  // happened before it and after it, and leaves the rest (concurrent) dim.
+  setCausal(on, button) {
+    this.causal = on;
+    if (button) button.setAttribute('aria-pressed', String(on));
+    this.root.classList.toggle('st-causal', on);
+    if (!on) this.cone = null;
+    this.showLegend();
+    this.schedule();
+  }
+
+  // focusOn makes the clicked event (an arrow stands for its delivery, or
+  // its send while it has not arrived) the cone's focus.
+  focusOn(el) {
+    let focus = null;
+    if (el.dataset.msg) {
+      const m = this.msgs.get(Number(el.dataset.msg));
+      if (m && m.end === 'deliver' && m.eSeq < this.live) focus = { lane: m.to, seq: m.eSeq };
+      else if (m) focus = { lane: m.from, seq: sendSeq(m, this.msgs) };
+    } else if (el.dataset.seq) {
+      const ev = this.evs[Number(el.dataset.seq)];
+      if (ev && ev.node) focus = { lane: ev.node, seq: ev.seq };
+    }
+    if (!focus || focus.seq < 0) return;
+    this.cone = new Cone(focus);
+    this.showLegend();
+    this.schedule();
+  }
+
+  showLegend() {
+    const c = this.cone && this.evs[this.cone.focus.seq];
+    this.legend.hidden = !this.causal;
+    this.legend.replaceChildren(...(c
+      ? [h('b', { text: `${describe(c)} (step ${c.step}): ` }), h('span', { class: 'cz-past', text: 'happened before it' }), ' · ',
+        h('span', { class: 'cz-future', text: 'happened after it' }), ' · ', h('span', { class: 'cz-conc', text: 'concurrent (neither)' })]
+      : ['Click an event or an arrow to see what happened before it, after it, and concurrently.']));
+  }
+
+  // czClass is the cone class of an event on a lane, when there is a cone.
+  czClass(lane, seq) {
+    return this.cone && lane ? 'cz-' + this.cone.side(lane, seq) : null;
+  }
+
   // ---- the trace copy ----
 
   ingest(f) {
@@ -214,6 +266,7 @@ class SpaceTime {
   truncate(n) {
     if (n >= this.evs.length) return;
     this.evs.length = n;
+    if (this.cone) this.cone = this.cone.focus.seq < n ? new Cone(this.cone.focus) : null;
     if (this.indexed > n) this.reset(); // rebuild the index from scratch
   }
 
@@ -469,6 +522,7 @@ class SpaceTime {
     const g = grp({ class: 'st-layer', transform: `translate(0,${-offsetPx})` });
     const { x, step } = this.laneX();
     const ghostFrom = this.live; // seqs at or past this are the old future
+    if (this.cone) this.cone.extend(this.evs, this.msgs, this.live);
     let items = 0;
     const full = () => items >= MAX_ITEMS;
     const y = (at) => this.y(at);
@@ -496,6 +550,10 @@ class SpaceTime {
       }
     }
     g.append(lanes);
+    if (this.cone) {
+      g.append(this.coneLanes(grp, x, win));
+      items += this.order.length * 2;
+    }
 
     // Cursor: now.
     const cy = y(this.now);
@@ -541,6 +599,25 @@ class SpaceTime {
     return g;
   }
 
+  // coneLanes shades each lane's stretch before the cone's past ends there
+  // and after its future starts, and rings the focus.
+  coneLanes(grp, x, win) {
+    const mk = this.mk;
+    const g = grp({ class: 'st-cone' });
+    const c = this.cone;
+    const at = (seq) => (this.evs[seq] ? this.evs[seq].at : 0);
+    for (const id of this.order) {
+      const lx = x.get(id);
+      const p = c.past && c.past.get(id);
+      if (p !== undefined) g.append(mk('line', { class: 'st-cz-lane cz-past', x1: lx, x2: lx, y1: this.y(Math.max(0, win.a)), y2: this.y(Math.min(at(p), win.b)) }, 'czp' + id));
+      const f = c.future.get(id);
+      if (f !== undefined) g.append(mk('line', { class: 'st-cz-lane cz-future', x1: lx, x2: lx, y1: this.y(Math.max(at(f), win.a)), y2: this.y(Math.min(this.end(), win.b)) }, 'czf' + id));
+    }
+    const fx = x.get(c.focus.lane);
+    if (fx !== undefined) g.append(mk('circle', { class: 'st-cz-focus', cx: fx, cy: this.y(at(c.focus.seq)), r: 8 }, 'czfocus'));
+    return g;
+  }
+
   // segments splits a lane into status stretches within [a, b].
   segments(id, a, b) {
     let status = 'up', from = 0, ghost = false;
@@ -561,7 +638,7 @@ class SpaceTime {
     if (x1 === undefined || x2 === undefined) return 0;
     const y1 = this.y(m.sAt);
     const ghost = m.sSeq >= ghostFrom || (m.end && m.eSeq >= ghostFrom);
-    const cls = ['st-msg', 'hue-' + hue(m.kind), m.dupOf && 'dup', ghost && 'ghost'];
+    const cls = ['st-msg', 'hue-' + hue(m.kind), m.dupOf && 'dup', ghost && 'ghost', this.czClass(m.from, sendSeq(m, this.msgs))];
     let x2e, y2e, step = m.sStep, tail = '';
     if (m.end === 'deliver' && m.eSeq < ghostFrom) {
       x2e = x2; y2e = this.y(m.eAt); step = m.eStep;
@@ -603,7 +680,8 @@ class SpaceTime {
     const mk = this.mk;
     const ghost = e.seq >= ghostFrom;
     const base = { 'data-seq': e.seq, 'data-step': e.step, 'data-kind': e.kind };
-    const cls = (c) => ['st-mark', c, ghost && 'ghost'];
+    const cz = this.czClass(e.node, e.seq);
+    const cls = (c) => ['st-mark', c, ghost && 'ghost', cz];
     if (e.kind === 'command') {
       const yy = this.y(e.at);
       g.append(mk('line', { ...base, class: cls('st-command'), x1: GUTTER - 6, x2: width, y1: yy, y2: yy }));

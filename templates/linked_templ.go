@@ -61,7 +61,7 @@ func spaceTimeView() templ.Component {
 			templ_7745c5c3_Var2 = templ.NopComponent
 		}
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 2, "<section class=\"box spacetime\" id=\"spacetime\" data-view=\"spacetime\" aria-label=\"Space-time diagram\"><h2>Space-time diagram <span class=\"st-tools\"><button type=\"button\" data-st=\"zoom-out\" title=\"Zoom out (ctrl + wheel)\" aria-label=\"Zoom out\">−</button> <button type=\"button\" data-st=\"zoom-in\" title=\"Zoom in (ctrl + wheel)\" aria-label=\"Zoom in\">+</button> <button type=\"button\" data-st=\"follow\" title=\"Follow the run as it grows\">follow</button></span></h2><div class=\"st-body\"></div></section>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 2, "<section class=\"box spacetime\" id=\"spacetime\" data-view=\"spacetime\" aria-label=\"Space-time diagram\"><h2>Space-time diagram <span class=\"st-tools\"><button type=\"button\" data-st=\"zoom-out\" title=\"Zoom out (ctrl + wheel)\" aria-label=\"Zoom out\">−</button> <button type=\"button\" data-st=\"zoom-in\" title=\"Zoom in (ctrl + wheel)\" aria-label=\"Zoom in\">+</button> <button type=\"button\" data-st=\"follow\" title=\"Follow the run as it grows\">follow</button> <button type=\"button\" data-st=\"causal\" aria-pressed=\"false\" title=\"Causality: click an event to see what happened before it, after it, and concurrently\">causality</button></span></h2><div class=\"st-body\"></div></section>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

@@ -365,3 +365,78 @@ func spaceTime10k(t *testing.T, worst bool) {
 	b.Screenshot("spacetime-10k-" + t.Name()[strings.LastIndex(t.Name(), "/")+1:])
 	noBrowserErrors(t, b)
 }
+
+// Causal mode: clicking an arrow lights the events that happened before its
+// delivery and after it. The test works the relation out its own way, with
+// vector clocks over the downloaded trace, and checks every arrow drawn.
+func TestBrowserSpaceTimeCausalCone(t *testing.T) {
+	b, _ := openLeaderAndFollowers(t, "?seed=1")
+	playUntilAt(t, b, "1", "a leader and some traffic", leaderExpr+` && `+stepExpr+` > 120`)
+	do(t, b, "causal mode on", chromedp.Click(`[data-view="spacetime"] [data-st="causal"]`, chromedp.NodeVisible))
+	poll[bool](t, b, "the legend", `!document.querySelector('[data-view="spacetime"] .st-legend').hidden`)
+
+	// A message from the leader delivered to a follower, from the middle of
+	// what is drawn: the other followers' traffic then is concurrent with it.
+	leader := eval[string](t, b, leaderExpr)
+	target := fetchText(t, b, fmt.Sprintf(`(async () => {
+		const link = document.querySelector('[data-export="trace"]');
+		link.dispatchEvent(new Event('focus'));
+		const doc = await (await fetch(link.href)).json();
+		const fromLeader = new Set(doc.events.filter((e) => e.kind === 'deliver' && e.from === %q && e.to !== %q && !['alice', 'bob'].includes(e.to)).map((e) => e.msg));
+		const hs = [...document.querySelectorAll('[data-view="spacetime"] .st-msg:not(.inflight):not(.dropped)')].filter((a) => fromLeader.has(+a.dataset.msg));
+		const a = hs[Math.floor(hs.length / 2)];
+		return a ? a.dataset.msg : '';
+	})()`, leader, leader))
+	if target == "" {
+		t.Fatal("no delivered arrow from the leader to click")
+	}
+	hover(t, b, fmt.Sprintf(`[data-view="spacetime"] .st-hit[data-msg=%q]`, target))
+	do(t, b, "click the arrow", chromedp.Click(fmt.Sprintf(`[data-view="spacetime"] .st-hit[data-msg=%q]`, target), chromedp.NodeVisible))
+	poll[bool](t, b, "the focus ringed", `!!document.querySelector('[data-view="spacetime"] .st-cz-focus')`)
+	if got := eval[string](t, b, fmt.Sprintf(`document.querySelector('[data-view="spacetime"] .st-msg[data-msg=%q]').getAttribute('class')`, target)); !strings.Contains(got, "cz-past") {
+		t.Errorf("the clicked arrow is %q, want cz-past: its send happened before its delivery", got)
+	}
+	if s := stepNow(t, b); s <= 120 {
+		t.Errorf("the click moved the run to step %d: in causal mode a click picks an event", s)
+	}
+
+	// Vector clocks, one per lane: every event with a lane counts on it, a
+	// delivery takes in what its send (or its original's, for a copy) knew.
+	wrong := fetchText(t, b, fmt.Sprintf(`(async () => {
+		const link = document.querySelector('[data-export="trace"]');
+		link.dispatchEvent(new Event('focus'));
+		const doc = await (await fetch(link.href)).json();
+		const vc = new Map(), at = new Map(), sentVC = new Map(), sendSeq = new Map();
+		for (const e of doc.events) {
+			if (!e.node) continue;
+			const own = new Map(vc.get(e.node) || []);
+			if (e.kind === 'deliver' && sentVC.has(e.msg)) for (const [k, v] of sentVC.get(e.msg)) own.set(k, Math.max(own.get(k) || 0, v));
+			own.set(e.node, (own.get(e.node) || 0) + 1);
+			vc.set(e.node, own);
+			at.set(e.seq, { lane: e.node, vc: own });
+			if (e.kind === 'send') { sentVC.set(e.msg, own); sendSeq.set(e.msg, e.seq); }
+			if (e.kind === 'duplicate') { const o = +(/#(\d+)/.exec(e.text) || [])[1]; sentVC.set(e.msg, sentVC.get(o)); sendSeq.set(e.msg, sendSeq.get(o)); }
+		}
+		const before = (a, b) => a !== b && (at.get(b).vc.get(at.get(a).lane) || 0) >= at.get(a).vc.get(at.get(a).lane);
+		const focus = doc.events.find((e) => e.kind === 'deliver' && e.msg === %s).seq;
+		const bad = [];
+		let seen = { past: 0, future: 0, conc: 0 };
+		for (const el of document.querySelectorAll('[data-view="spacetime"] .st-msg')) {
+			const s = sendSeq.get(+el.dataset.msg);
+			if (s === undefined || !at.has(s)) continue;
+			const want = before(s, focus) || s === focus ? 'past' : before(focus, s) ? 'future' : 'conc';
+			seen[want]++;
+			if (!el.classList.contains('cz-' + want)) bad.push('#' + el.dataset.msg + ' is ' + el.getAttribute('class') + ', want cz-' + want);
+		}
+		if (!seen.past || !seen.future || !seen.conc) bad.push('drawn: ' + JSON.stringify(seen) + ', want some of each');
+		return bad.slice(0, 5).join('; ');
+	})()`, target))
+	if wrong != "" {
+		t.Errorf("arrows classed against the trace's vector clocks: %s", wrong)
+	}
+	b.Screenshot("spacetime-causal")
+
+	do(t, b, "causal mode off", chromedp.Click(`[data-view="spacetime"] [data-st="causal"]`, chromedp.NodeVisible))
+	poll[bool](t, b, "the cone cleared", `!document.querySelector('[data-view="spacetime"] .st-cz-focus, [data-view="spacetime"] .cz-past')`)
+	noBrowserErrors(t, b)
+}
