@@ -47,6 +47,7 @@ type compareWire struct {
 	Violations []engine.Violation   `json:"violations"`
 	Diverged   int                  `json:"diverged"` // the run's step; -1: not (yet)
 	Differ     []string             `json:"differ"`   // nodes whose state differs now
+	Traffic    *trafficWire         `json:"traffic,omitempty"`
 	Stopped    string               `json:"stopped,omitempty"`
 	Off        bool                 `json:"off,omitempty"`
 }
@@ -156,7 +157,7 @@ func (s *session) compareFrame(force bool) *compareWire {
 	mine := s.sim.View()
 	myNodes, _ := wireNodes(&mine, nil)
 	w := &compareWire{Variants: c.variants, Step: v.Step, Time: v.Time, Nodes: nodes, Msgs: v.InFlight, Cut: v.Cut,
-		Violations: v.Violations, Diverged: c.diverged, Differ: []string{}, Stopped: c.stopped}
+		Violations: v.Violations, Diverged: c.diverged, Differ: []string{}, Stopped: c.stopped, Traffic: newTrafficWire(c.sim)}
 	if w.Variants == nil {
 		w.Variants = []string{}
 	}

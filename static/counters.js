@@ -1,0 +1,60 @@
+// The counters panel (data-view="counters"): what the run put on the
+// network, per message kind, per node and per link, in the whole run and in
+// the last second of virtual time (web/traffic.go). In compare mode the
+// compared run's counters stand beside the run's.
+import { $, h } from './dom.js';
+
+const num = (n) => n.toLocaleString('en');
+const bytes = (n) => (n < 1000 ? `${n} B` : n < 1e6 ? `${(n / 1e3).toFixed(1)} kB` : `${(n / 1e6).toFixed(2)} MB`);
+
+function table(head, rows) {
+  return h('table', { class: 'ctable' },
+    h('thead', {}, h('tr', {}, head.map((t, i) => h('th', { scope: 'col', class: i ? 'n' : '', text: t })))),
+    h('tbody', {}, rows.map((r) => h('tr', {}, r.map((c, i) => (i ? h('td', { class: 'n', text: c }) : h('th', { scope: 'row', text: c })))))));
+}
+
+// block is one run's counters; label names the run in compare mode.
+function block(t, label) {
+  const kinds = table(['kind', 'messages', 'bytes', 'last s'],
+    t.kinds.map((k) => [k.kind, num(k.sent.messages), bytes(k.sent.bytes), num(k.lastSecond.messages)]));
+  const nodes = table(['node', 'sent', 'received', 'last s'],
+    t.nodes.filter((n) => n.sent.messages || n.received.messages)
+      .map((n) => [n.id, num(n.sent.messages), num(n.received.messages), num(n.lastSecond.messages)]));
+  const links = table(['link', 'messages', 'bytes', 'last s'],
+    t.links.map((l) => [`${l.from} → ${l.to}`, num(l.sent.messages), bytes(l.sent.bytes), num(l.lastSecond.messages)]));
+  const more = (n, what) => (n ? h('p', { class: 'hint', text: `and ${n} more ${what}` }) : '');
+  return h('div', { class: 'cblock', 'data-run': label ? 'compared' : 'run' },
+    label ? h('h3', { text: label }) : '',
+    h('p', { class: 'ctotal' },
+      h('b', { 'data-count': 'messages', text: num(t.total.messages) }), ' messages · ',
+      h('b', { 'data-count': 'bytes', text: bytes(t.total.bytes) }),
+      h('span', { class: 'hint', text: ` · last second: ${num(t.lastSecond.messages)} (${bytes(t.lastSecond.bytes)})` })),
+    t.kinds.length ? kinds : h('p', { class: 'hint', text: 'Nothing sent yet.' }),
+    t.kinds.length ? h('details', { class: 'cmore' }, h('summary', { text: 'per node and per link' }), nodes, more(t.moreNodes, 'nodes'), links, more(t.moreLinks, 'links')) : '');
+}
+
+export function attachCounters(root) {
+  const box = $('[data-view="counters"]', root);
+  if (!box) return { draw() {} };
+  const body = $('.counters-body', box);
+  let drawn = null;
+  let drawnTwin = null;
+  return {
+    draw(st) {
+      const tw = st.compare && st.compare.traffic ? st.compare : null;
+      if (st.traffic === drawn && (tw && tw.traffic) === drawnTwin) return;
+      // Keep the learner's unfolded details open across redraws.
+      const open = [...body.querySelectorAll('details')].map((d) => d.open);
+      drawn = st.traffic;
+      drawnTwin = tw && tw.traffic;
+      if (!drawn) { body.replaceChildren(); return; }
+      box.dataset.compare = tw ? 'on' : 'off';
+      if (!tw) { body.replaceChildren(block(drawn)); } else {
+        const on = Object.entries(st.variants || {}).filter(([, v]) => v).map(([k]) => k);
+        const name = (vs) => (vs && vs.length ? vs.join(', ') : 'the pattern as it should be');
+        body.replaceChildren(block(drawn, `This run: ${name(on)}`), block(tw.traffic, `Compared: ${name(tw.variants)}`));
+      }
+      body.querySelectorAll('details').forEach((d, i) => { if (open[i]) d.open = true; });
+    },
+  };
+}
