@@ -13,8 +13,9 @@ function table(head, rows) {
     h('tbody', {}, rows.map((r) => h('tr', {}, r.map((c, i) => (i ? h('td', { class: 'n', text: c }) : h('th', { scope: 'row', text: c })))))));
 }
 
-// block is one run's counters; label names the run in compare mode.
-function block(t, label) {
+// block is one run's counters (which: run or compared); label names the
+// run in compare mode.
+function block(t, which, label) {
   const kinds = table(['kind', 'messages', 'bytes', 'last s'],
     t.kinds.map((k) => [k.kind, num(k.sent.messages), bytes(k.sent.bytes), num(k.lastSecond.messages)]));
   const nodes = table(['node', 'sent', 'received', 'last s'],
@@ -23,14 +24,15 @@ function block(t, label) {
   const links = table(['link', 'messages', 'bytes', 'last s'],
     t.links.map((l) => [`${l.from} → ${l.to}`, num(l.sent.messages), bytes(l.sent.bytes), num(l.lastSecond.messages)]));
   const more = (n, what) => (n ? h('p', { class: 'hint', text: `and ${n} more ${what}` }) : '');
-  return h('div', { class: 'cblock', 'data-run': label ? 'compared' : 'run' },
+  return h('div', { class: 'cblock', 'data-run': which },
     label ? h('h3', { text: label }) : '',
     h('p', { class: 'ctotal' },
       h('b', { 'data-count': 'messages', text: num(t.total.messages) }), ' messages · ',
       h('b', { 'data-count': 'bytes', text: bytes(t.total.bytes) }),
       h('span', { class: 'hint', text: ` · last second: ${num(t.lastSecond.messages)} (${bytes(t.lastSecond.bytes)})` })),
-    t.kinds.length ? kinds : h('p', { class: 'hint', text: 'Nothing sent yet.' }),
-    t.kinds.length ? h('details', { class: 'cmore' }, h('summary', { text: 'per node and per link' }), nodes, more(t.moreNodes, 'nodes'), links, more(t.moreLinks, 'links')) : '');
+    t.kinds.length
+      ? h('div', { class: 'ctables' }, kinds, h('div', {}, nodes, more(t.moreNodes, 'nodes')), h('div', {}, links, more(t.moreLinks, 'links')))
+      : h('p', { class: 'hint', text: 'Nothing sent yet.' }));
 }
 
 export function attachCounters(root) {
@@ -43,18 +45,15 @@ export function attachCounters(root) {
     draw(st) {
       const tw = st.compare && st.compare.traffic ? st.compare : null;
       if (st.traffic === drawn && (tw && tw.traffic) === drawnTwin) return;
-      // Keep the learner's unfolded details open across redraws.
-      const open = [...body.querySelectorAll('details')].map((d) => d.open);
       drawn = st.traffic;
       drawnTwin = tw && tw.traffic;
       if (!drawn) { body.replaceChildren(); return; }
       box.dataset.compare = tw ? 'on' : 'off';
-      if (!tw) { body.replaceChildren(block(drawn)); } else {
+      if (!tw) { body.replaceChildren(block(drawn, 'run')); } else {
         const on = Object.entries(st.variants || {}).filter(([, v]) => v).map(([k]) => k);
         const name = (vs) => (vs && vs.length ? vs.join(', ') : 'the pattern as it should be');
-        body.replaceChildren(block(drawn, `This run: ${name(on)}`), block(tw.traffic, `Compared: ${name(tw.variants)}`));
+        body.replaceChildren(block(drawn, 'run', `This run: ${name(on)}`), block(tw.traffic, 'compared', `Compared: ${name(tw.variants)}`));
       }
-      body.querySelectorAll('details').forEach((d, i) => { if (open[i]) d.open = true; });
     },
   };
 }
