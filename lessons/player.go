@@ -46,6 +46,8 @@ type Outcome struct {
 	Held bool `json:"held,omitempty"`
 	// Values explains a failed expect: the names it read and their values.
 	Values string              `json:"values,omitempty"`
+	// Search is what a find-failure step found.
+	Search *SearchOutcome      `json:"search,omitempty"`
 	Events []engine.TraceEvent `json:"events,omitempty"` // trace events the step added
 	// SimStep and At are where the cluster stands after the step.
 	SimStep int   `json:"simStep"`
@@ -219,6 +221,12 @@ func (p *Player) step() (out Outcome, err error) {
 	}()
 	switch st.Kind {
 	case StepSay, StepQuestion, StepCompare:
+	case StepFindFailure:
+		r, e := findFailure(p.sc, p.sim, st.FindFailure.Seeds)
+		if e != nil {
+			return out, p.stepErr(st, "find-failure: %v", e)
+		}
+		out.Search = &r
 	case StepRun:
 		var e error
 		out.Ran, out.Held, e = p.run(st)

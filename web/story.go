@@ -310,6 +310,12 @@ func itemOf(p playedStep, answers map[int]int, actions map[string]string) storyI
 		if !s.Compare.On {
 			it.Plain = "Back to one run."
 		}
+	case lessons.StepFindFailure:
+		it.Text = fmt.Sprintf("find-failure: %d schedules", s.FindFailure.Seeds)
+		it.Plain = "Find me a failure: random fault schedules, the first that breaks an invariant shrunk."
+		if o.Search != nil {
+			it.Plain = "Find me a failure: " + o.Search.String() + "."
+		}
 	case lessons.StepExpect:
 		it.Text = s.Expect.Condition
 		if s.Expect.Message != "" {
