@@ -45,7 +45,7 @@ type Outcome struct {
 	// came true.
 	Held bool `json:"held,omitempty"`
 	// Values explains a failed expect: the names it read and their values.
-	Values string              `json:"values,omitempty"`
+	Values string `json:"values,omitempty"`
 	// Search is what a find-failure step found.
 	Search *SearchOutcome      `json:"search,omitempty"`
 	Events []engine.TraceEvent `json:"events,omitempty"` // trace events the step added
