@@ -52,7 +52,7 @@ export function attachCounters(root) {
       if (!tw) { body.replaceChildren(block(drawn, 'run')); } else {
         const on = Object.entries(st.variants || {}).filter(([, v]) => v).map(([k]) => k);
         const name = (vs) => (vs && vs.length ? vs.join(', ') : 'the pattern as it should be');
-        body.replaceChildren(block(drawn, 'run', `This run: ${name(on)}`), block(tw.traffic, 'compared', `Compared: ${name(tw.variants)}`));
+        body.replaceChildren(block(drawn, 'run', `This run: ${name(on)}`), block(tw.traffic, 'compared', `Compared: ${tw.branch ? `branch ${tw.branch.id}` : name(tw.variants)}`));
       }
     },
   };

@@ -29,7 +29,10 @@ export function attachViews(app) {
   const stEl = $('[data-view="spacetime"] .st-body', root);
   if (stEl) out.spacetime = createSpaceTime(stEl, { seek, traceURL: (since) => base() && `${base()}/trace.json?since=${since}&${key()}` });
   const tlEl = $('[data-view="timeline"]', root);
-  if (tlEl) out.timeline = createTimeline(tlEl, { seek, branch: (id, step) => app.send(step === undefined ? { type: 'branch', id } : { type: 'branch', id, step }) });
+  if (tlEl) out.timeline = createTimeline(tlEl, {
+    seek, branch: (id, step) => app.send(step === undefined ? { type: 'branch', id } : { type: 'branch', id, step }),
+    compareBranch: (id) => app.send({ type: 'compare-branch', id }),
+  });
   const hvEl = $('[data-view="history"] .hv-body', root);
   if (hvEl) out.history = createHistory(hvEl, { historyURL: () => base() && `${base()}/history.json?${key()}`, htmlURL: () => base() && `${base()}/history.html?${key()}` });
 

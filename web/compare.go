@@ -19,6 +19,11 @@ import (
 // run logged it (variant switches excepted: its variants are what is being
 // compared) and runs to the run's time. The two traces are compared event by
 // event as they grow; the first difference is where the runs diverge.
+//
+// Or the twin is another branch of the run (compare-branch): its own
+// command log, variant switches included, replayed step for step beside
+// the run; the runs diverge where the branches part (or later, when the
+// command that made the branch changed nothing at first).
 
 // compareStepCap bounds the twin: a broken variant that storms (an election
 // every millisecond) stops following instead of eating the server. Its
@@ -28,17 +33,20 @@ const compareStepCap = 300_000
 
 type compare struct {
 	sim      *engine.Sim
-	variants []string // switched on in the twin
-	applied  int      // commands of the run's log applied to the twin
-	matched  int      // leading trace events equal in both runs
-	diverged int      // the run's step of the first different event; -1: none yet
-	stopped  string   // why the twin stopped following, if it did
-	sent     []byte   // the last compare frame part sent
+	variants []string               // switched on in the twin
+	branch   *branch                // the branch compared with, if any
+	log      []engine.LoggedCommand // that branch's commands
+	applied  int                    // commands of the run's log applied to the twin
+	matched  int                    // leading trace events equal in both runs
+	diverged int                    // the run's step of the first different event; -1: none yet
+	stopped  string                 // why the twin stopped following, if it did
+	sent     []byte                 // the last compare frame part sent
 }
 
 // compareWire is the twin as the page draws it (frame.Compare).
 type compareWire struct {
 	Variants   []string             `json:"variants"`
+	Branch     *branchWire          `json:"branch,omitempty"` // the branch compared with, if any
 	Step       int                  `json:"step"`
 	Time       int64                `json:"time"`
 	Nodes      []wireNode           `json:"nodes"`
@@ -75,13 +83,38 @@ func (s *session) startCompare(variants *[]string) error {
 	return nil
 }
 
+// startCompareBranch opens compare mode with branch id of the run as the
+// twin.
+func (s *session) startCompareBranch(id *int) error {
+	if id == nil {
+		return errors.New(`compare-branch: which branch? ("id" is missing)`)
+	}
+	s.tree.init()
+	i := slices.IndexFunc(s.tree.list, func(b *branch) bool { return b.id == *id })
+	switch {
+	case i < 0:
+		return fmt.Errorf("compare-branch: there is no branch %d", *id)
+	case s.tree.list[i] == s.tree.cur:
+		return fmt.Errorf("compare-branch: branch %d is the run itself; pick another", *id)
+	}
+	b := s.tree.list[i]
+	s.compare = &compare{variants: sortedTrue(s.cfg.Variants), branch: b, log: slices.Clone(b.log)}
+	if err := s.rebuildTwin(); err != nil {
+		s.compare = nil
+		return err
+	}
+	return nil
+}
+
 // rebuildTwin starts the twin afresh and brings it to the run's time.
 func (s *session) rebuildTwin() error {
 	c := s.compare
 	cfg := s.cfg
-	cfg.Variants = map[string]bool{}
-	for _, v := range c.variants {
-		cfg.Variants[v] = true
+	if c.branch == nil {
+		cfg.Variants = map[string]bool{}
+		for _, v := range c.variants {
+			cfg.Variants[v] = true
+		}
 	}
 	twin, err := s.pat.NewSim(cfg)
 	if err != nil {
@@ -101,6 +134,9 @@ func (s *session) syncTwin() {
 		return
 	}
 	log := s.sim.Log()
+	if c.branch != nil {
+		log = c.log
+	}
 	if c.sim.Now() > s.sim.Now() || c.applied > len(log) {
 		_ = s.rebuildTwin() // same config as when it was built: cannot fail
 		return
@@ -117,6 +153,17 @@ func (s *session) syncTwin() {
 		lc := log[c.applied]
 		if time.Duration(lc.At)*time.Microsecond > s.sim.Now() {
 			break
+		}
+		if c.branch != nil {
+			// A branch's own log: replayed as it ran, step for step.
+			for c.sim.StepCount() < lc.Step && c.sim.StepCount() < compareStepCap {
+				if _, ok := c.sim.Step(); !ok {
+					break
+				}
+			}
+			c.sim.AdvanceTo(lc.At)
+			_ = c.sim.Apply(lc.Command)
+			continue
 		}
 		runTo(time.Duration(lc.At) * time.Microsecond)
 		if lc.Kind != engine.CmdVariant {
@@ -160,6 +207,9 @@ func (s *session) compareFrame(force bool) *compareWire {
 		Violations: v.Violations, Diverged: c.diverged, Differ: []string{}, Stopped: c.stopped, Traffic: newTrafficWire(c.sim)}
 	if w.Variants == nil {
 		w.Variants = []string{}
+	}
+	if b := c.branch; b != nil {
+		w.Branch = &branchWire{ID: b.id, Parent: b.parent, Fork: b.fork, Reach: b.reach, Commands: len(c.log), Label: b.label}
 	}
 	if len(w.Violations) > 8 {
 		w.Violations = w.Violations[:8]

@@ -804,6 +804,8 @@ func (s *session) do(m clientMsg) error {
 		}
 	case "compare":
 		return s.startCompare(m.Variants)
+	case "compare-branch":
+		return s.startCompareBranch(m.ID)
 	case "compare-off":
 		return s.stopCompare()
 	case "find-failure":
