@@ -10,6 +10,9 @@
 //                      violations...)
 //   st.exportSVG()     the whole diagram (or the visible part of a long run)
 //                      as a standalone SVG string with inline styles
+//   st.setDivergence({at, step} | null)  marks where a compared run differs
+//   st.viewAt(scale, top)                shows the same time as another
+//                      diagram (callbacks.onView(scale, top) reports ours)
 //
 // It keeps its own copy of the trace (frames carry only recent events; a
 // gap is filled from traceURL). Events past the cursor that a step back
@@ -176,7 +179,11 @@ class SpaceTime {
       this.live = 0;
     }
     if (evs.length) {
-      if (evs[0].seq > this.evs.length) this.fill(this.evs.length);
+      if (evs[0].seq > this.evs.length) {
+        // A gap: fetched when there is a trace to fetch from, else a hole.
+        if (this.cb.traceURL) this.fill(this.evs.length);
+        else this.evs.length = evs[0].seq;
+      }
       this.merge(evs);
       this.live = evs[evs.length - 1].seq + 1;
     }
@@ -283,6 +290,23 @@ class SpaceTime {
     const end = Math.min(this.msgList.length, (b + 1) * BLOCK);
     for (let i = b * BLOCK; i < end; i++) maxE = Math.max(maxE, this.msgList[i].eAt);
     this.blocks[b].maxE = maxE;
+  }
+
+  // ---- compare mode ----
+
+  setDivergence(d) {
+    const key = d ? `${d.at}/${d.step}` : '';
+    if (key === (this.diverge ? `${this.diverge.at}/${this.diverge.step}` : '')) return;
+    this.diverge = d;
+    this.schedule();
+  }
+
+  viewAt(scale, top) {
+    if (scale === this.scale && top === this.top && !this.follow) return;
+    this.scale = scale;
+    this.follow = false;
+    this.pinTop = top; // render scrolls there
+    this.schedule();
   }
 
   // ---- app state ----
@@ -411,6 +435,10 @@ class SpaceTime {
     const height = Math.round(this.y(endAt) + 40);
     const viewH = this.view.h || 400;
     let top = this.top;
+    if (this.pinTop !== undefined) {
+      top = this.pinTop;
+      this.pinTop = undefined;
+    }
     const cy = this.y(this.now);
     if (this.follow && (cy > top + viewH - 30 || cy < top)) top = this.topFor(this.now, true, height); // keep the cursor in sight as the run grows
     if (this.reveal) {
@@ -439,6 +467,7 @@ class SpaceTime {
       this.spacer.style.height = height + 'px';
     }
     this.setTop(top);
+    if (this.cb.onView) this.cb.onView(this.scale, top);
     mark(this.svg);
     this.stats.renders++;
     this.stats.lastMs = performance.now() - t0;
@@ -489,6 +518,11 @@ class SpaceTime {
     const cy = y(this.now);
     g.append(mk('line', { class: 'st-cursor', x1: GUTTER - 6, x2: width, y1: cy, y2: cy }, 'cursor'),
       mk('text', { class: 'st-cursor-label', x: width - 6, y: cy - 4, 'text-anchor': 'end', text: `step ${this.step}` }, 'cursor'));
+    if (this.diverge) {
+      const dy = y(this.diverge.at);
+      g.append(mk('line', { class: 'st-diverge', 'data-diverge': this.diverge.step, x1: GUTTER - 6, x2: width, y1: dy, y2: dy }, 'diverge'),
+        mk('text', { class: 'st-diverge-label', x: GUTTER, y: dy - 4, text: `runs differ from here (step ${this.diverge.step})` }, 'diverge'));
+    }
 
     // Messages.
     const arrows = grp({ class: 'st-arrows' });

@@ -496,6 +496,10 @@ func inspectors() templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
+		templ_7745c5c3_Err = spaceTimeTwin().Render(ctx, templ_7745c5c3_Buffer)
+		if templ_7745c5c3_Err != nil {
+			return templ_7745c5c3_Err
+		}
 		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 37, "<section class=\"box events\" data-view=\"events\" aria-label=\"Event log\"><h2>Event log <label class=\"filter\"><input type=\"checkbox\" data-filter=\"messages\"> messages <span data-count=\"messages\"></span></label> <label class=\"filter\"><input type=\"checkbox\" data-filter=\"timers\"> timers</label></h2><ol></ol></section></div>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err

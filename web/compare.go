@@ -31,6 +31,11 @@ import (
 // (session.settle), so many compare modes at once stop runs, not memory.
 const compareStepCap = 300_000
 
+// maxTwinEvents bounds the twin's trace events in one frame. The run's own
+// diagram fetches a gap from the trace export; the twin's has none, so a
+// frame carries what a long run-for added, up to this (about 2 MB).
+const maxTwinEvents = 20_000
+
 type compare struct {
 	sim      *engine.Sim
 	variants []string               // switched on in the twin
@@ -39,6 +44,8 @@ type compare struct {
 	applied  int                    // commands of the run's log applied to the twin
 	matched  int                    // leading trace events equal in both runs
 	diverged int                    // the run's step of the first different event; -1: none yet
+	divAt    int64                  // the virtual time (µs) of the first difference
+	evSent   int                    // the twin's trace events the page has
 	stopped  string                 // why the twin stopped following, if it did
 	sent     []byte                 // the last compare frame part sent
 }
@@ -53,11 +60,16 @@ type compareWire struct {
 	Msgs       []engine.MessageView `json:"msgs"`
 	Cut        []engine.LinkView    `json:"cut"`
 	Violations []engine.Violation   `json:"violations"`
-	Diverged   int                  `json:"diverged"` // the run's step; -1: not (yet)
-	Differ     []string             `json:"differ"`   // nodes whose state differs now
-	Traffic    *trafficWire         `json:"traffic,omitempty"`
-	Stopped    string               `json:"stopped,omitempty"`
-	Off        bool                 `json:"off,omitempty"`
+	Diverged   int                  `json:"diverged"`   // the run's step; -1: not (yet)
+	DivergedAt int64                `json:"divergedAt"` // when (µs): the earlier of the two first different events
+	// Events are the twin's trace events the page lacks (its space-time
+	// diagram): from seq evSent on, at most maxTwinEvents of them (a longer
+	// gap is left as a hole).
+	Events  []engine.TraceEvent `json:"events,omitempty"`
+	Differ  []string            `json:"differ"` // nodes whose state differs now
+	Traffic *trafficWire        `json:"traffic,omitempty"`
+	Stopped string              `json:"stopped,omitempty"`
+	Off     bool                `json:"off,omitempty"`
 }
 
 // startCompare opens compare mode with the twin's variants (nil: the
@@ -120,7 +132,7 @@ func (s *session) rebuildTwin() error {
 	if err != nil {
 		return fmt.Errorf("compare: %w", err)
 	}
-	c.sim, c.applied, c.matched, c.diverged, c.stopped, c.sent = twin, 0, 0, -1, "", nil
+	c.sim, c.applied, c.matched, c.diverged, c.divAt, c.stopped, c.sent, c.evSent = twin, 0, 0, -1, 0, "", nil, 0
 	s.syncTwin()
 	s.work += c.sim.StepCount() // replayed for this message: paid like a rewind
 	return nil
@@ -179,7 +191,7 @@ func (s *session) syncTwin() {
 		mine, theirs := s.sim.Trace().Since(c.matched), c.sim.Trace().Since(c.matched)
 		for i := range min(len(mine), len(theirs)) {
 			if !sameEvent(mine[i], theirs[i]) {
-				c.diverged = mine[i].Step
+				c.diverged, c.divAt = mine[i].Step, min(mine[i].At, theirs[i].At)
 				break
 			}
 			c.matched++
@@ -204,7 +216,7 @@ func (s *session) compareFrame(force bool) *compareWire {
 	mine := s.sim.View()
 	myNodes, _ := wireNodes(&mine, nil)
 	w := &compareWire{Variants: c.variants, Step: v.Step, Time: v.Time, Nodes: nodes, Msgs: v.InFlight, Cut: v.Cut,
-		Violations: v.Violations, Diverged: c.diverged, Differ: []string{}, Stopped: c.stopped, Traffic: newTrafficWire(c.sim)}
+		Violations: v.Violations, Diverged: c.diverged, DivergedAt: c.divAt, Differ: []string{}, Stopped: c.stopped, Traffic: newTrafficWire(c.sim)}
 	if w.Variants == nil {
 		w.Variants = []string{}
 	}
@@ -220,10 +232,18 @@ func (s *session) compareFrame(force bool) *compareWire {
 		}
 	}
 	j := mustJSON(w)
-	if !force && bytes.Equal(j, c.sent) {
+	tr := c.sim.Trace()
+	if force {
+		c.evSent = 0 // a snapshot: the page starts its copy afresh
+	}
+	if !force && bytes.Equal(j, c.sent) && tr.Len() == c.evSent {
 		return nil
 	}
 	c.sent = j
+	if from := max(c.evSent, tr.Len()-maxTwinEvents); from < tr.Len() {
+		w.Events = append([]engine.TraceEvent(nil), tr.Since(from)...)
+		c.evSent = tr.Len()
+	}
 	return w
 }
 
