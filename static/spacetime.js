@@ -328,7 +328,7 @@ class SpaceTime {
         this.head.replaceChildren(...gs.map((g, i) => h('span', { class: ['st-lane-name', 'st-group-name', i % 2 && 'second'], 'data-lane': g.ids[0], title: g.ids.join(' '), text: `${g.role || 'nodes'} ×${g.ids.length}` })));
         this.head.classList.add('grouped');
       } else {
-        this.head.replaceChildren(...order.map((id) => h('span', { class: ['st-lane-name', this.clients.has(id) && 'client'], 'data-lane': id, text: id })));
+        this.head.replaceChildren(...order.map((id, i) => h('span', { class: ['st-lane-name', this.clients.has(id) && 'client', i % 2 && 'second'], 'data-lane': id, text: id })));
         this.head.classList.remove('grouped');
       }
       this.layoutHead();
@@ -361,7 +361,11 @@ class SpaceTime {
   }
 
   layoutHead() {
-    const { x } = this.laneX();
+    const { x, step } = this.laneX();
+    // Lanes closer than a long name is wide (a narrow view, compare mode's
+    // two diagrams): every other name on a second line.
+    const crowded = !this.head.classList.contains('grouped') && step < 84;
+    if (this.head.classList.contains('crowded') !== crowded) this.head.classList.toggle('crowded', crowded);
     for (const el of this.head.children) {
       const left = (x.get(el.dataset.lane) || 0) + 'px';
       if (el.style.left !== left) el.style.left = left;
