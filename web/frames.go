@@ -241,6 +241,8 @@ type baseline struct {
 	future       int
 	branches     []byte
 	traffic      []byte
+	trafficAt    int64 // virtual µs of the run when the counters were last looked at
+	trafficDue   bool  // look at them in the next frame whatever the time
 	story        *story
 	storyVersion int
 }
@@ -395,7 +397,7 @@ func (s *session) snapshotFrame() frame {
 	branches := s.tree.wire(v.Step, len(s.fullLog()))
 	b.branches = branchesKey(branches)
 	traffic := newTrafficWire(s.sim)
-	b.traffic = mustJSON(traffic)
+	b.traffic, b.trafficAt = mustJSON(traffic), v.Time
 	s.base = b
 
 	manual := v.Manual
@@ -540,9 +542,12 @@ func (s *session) deltaFrame() (f frame, ok bool) {
 			b.log = l
 		}
 	}
-	traffic := newTrafficWire(s.sim)
-	if j := mustJSON(traffic); !bytes.Equal(j, b.traffic) {
-		f.Traffic, b.traffic = traffic, j
+	if b.trafficDue || v.Time-b.trafficAt >= trafficEvery || v.Time < b.trafficAt {
+		b.trafficDue, b.trafficAt = false, v.Time
+		traffic := newTrafficWire(s.sim)
+		if j := mustJSON(traffic); !bytes.Equal(j, b.traffic) {
+			f.Traffic, b.traffic = traffic, j
+		}
 	}
 	f.Story = s.storyFrame(false)
 	b.step, b.time, b.sim = v.Step, v.Time, s.sim

@@ -693,6 +693,7 @@ func (s *session) handle(in inbound) {
 		return
 	}
 	err := s.do(in.msg)
+	s.base.trafficDue = true // what the learner did shows in the counters at once
 	s.chargeWork()
 	if err != nil {
 		code := "bad-message"

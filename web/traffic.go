@@ -12,6 +12,13 @@ import (
 // links). The totals and the kinds are always whole.
 const maxWireRows = 16
 
+// trafficEvery is how much virtual time a run goes on between two looks at
+// its counters while it plays (they change at nearly every step, and the
+// whole panel's data is a few KB: every frame would quadruple a frame's
+// size). After anything the learner does they are looked at in the next
+// frame (baseline.trafficDue), so a paused or stepped run shows them exact.
+const trafficEvery = 250_000 // µs
+
 // trafficWire is the counters panel's data (engine.World.Traffic), cut to
 // the busiest rows; More* say how many were left out.
 type trafficWire struct {
