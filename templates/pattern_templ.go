@@ -466,7 +466,8 @@ func workbench(scenarios []ScenarioLink, setupInHeader bool) templ.Component {
 // inspectors are the views that look inside the run, below the workbench:
 // the pattern's cluster-level widgets (hidden when it has none), each
 // node's state, the space-time diagram beside the event log (they
-// light each other up), the client history and the exports.
+// light each other up; in compare mode the compared run's diagram joins
+// them), the message counters, the client history and the exports.
 func inspectors() templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
