@@ -3,6 +3,7 @@ package lessons
 import (
 	"fmt"
 	"strings"
+	"sync"
 
 	"clusterscope/engine"
 	"clusterscope/patterns/sweep"
@@ -50,6 +51,66 @@ func (r SearchOutcome) String() string {
 	}
 	return fmt.Sprintf("%s broke in schedule %d %s, at step %d: %s (shrunk from %d commands to %d; step %d → %d)",
 		r.Invariant, r.Seed, on, r.Step, r.Text, r.Original, r.Commands, r.FirstStep, r.Step)
+}
+
+// searchCache keeps what a scenario's find-failure steps found, by step and
+// variants: a page that goes back in a story plays it again from the
+// start, and the same search gives the same answer. A bundled scenario is
+// shared by every session, hence the lock.
+type searchCache struct {
+	mu    sync.Mutex
+	found map[string]SearchOutcome
+}
+
+func (c *searchCache) get(key string) (SearchOutcome, bool) {
+	if c == nil {
+		return SearchOutcome{}, false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	r, ok := c.found[key]
+	return r, ok
+}
+
+func (c *searchCache) put(key string, r SearchOutcome) {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.found == nil {
+		c.found = map[string]SearchOutcome{}
+	}
+	c.found[key] = r
+}
+
+// findFailure plays a find-failure step: from the scenario's cache, or
+// searched (after gate, when given, lets it: a server bounds the searches
+// running at once).
+func (p *Player) findFailure(st *Step) (SearchOutcome, error) {
+	sc, sim := p.sc, p.sim
+	var on []string
+	for _, v := range sc.cluster.Variants {
+		if sim.World().Variant(v.Name) {
+			on = append(on, v.Name)
+		}
+	}
+	key := fmt.Sprintf("%d:%d:%s", st.Line, st.FindFailure.Seeds, strings.Join(on, ","))
+	if r, ok := sc.searches.get(key); ok {
+		return r, nil
+	}
+	if p.SearchGate != nil {
+		release, err := p.SearchGate()
+		if err != nil {
+			return SearchOutcome{}, err
+		}
+		defer release()
+	}
+	r, err := findFailure(sc, sim, st.FindFailure.Seeds)
+	if err == nil {
+		sc.searches.put(key, r)
+	}
+	return r, err
 }
 
 func findFailure(sc *Scenario, sim *engine.Sim, seeds int) (SearchOutcome, error) {

@@ -17,6 +17,10 @@ const maxRunSteps = 1_000_000
 // Say, question and expect steps leave the Sim alone, so a scenario drives
 // exactly what the browser's buttons drive: commands and time.
 type Player struct {
+	// SearchGate, when set, is asked before a find-failure step searches
+	// (a server bounds its searches at once); its error fails the step.
+	SearchGate func() (release func(), err error)
+
 	sc     *Scenario
 	sim    *engine.Sim
 	next   int
@@ -222,7 +226,7 @@ func (p *Player) step() (out Outcome, err error) {
 	switch st.Kind {
 	case StepSay, StepQuestion, StepCompare:
 	case StepFindFailure:
-		r, e := findFailure(p.sc, p.sim, st.FindFailure.Seeds)
+		r, e := p.findFailure(st)
 		if e != nil {
 			return out, p.stepErr(st, "find-failure: %v", e)
 		}

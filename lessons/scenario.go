@@ -59,6 +59,8 @@ type Scenario struct {
 	pattern *patterns.Pattern
 	cluster *kit.Cluster // the setup's cluster
 	env     *envSchema
+	// searches remembers what its find-failure steps found (findfailure.go)
+	searches *searchCache
 }
 
 // Step is one step of a scenario. Kind says which of the other fields is set.
@@ -198,7 +200,7 @@ var headerKeys = []string{"title", "pattern", "setup", "nodes", "seed", "variant
 
 func (p *scenarioParser) parse(src []byte, defaultPattern string) *Scenario {
 	base := path.Base(p.file)
-	sc := &Scenario{File: p.file, Name: strings.TrimSuffix(strings.TrimSuffix(base, ".yaml"), ".yml"), Seed: 1}
+	sc := &Scenario{File: p.file, Name: strings.TrimSuffix(strings.TrimSuffix(base, ".yaml"), ".yml"), Seed: 1, searches: &searchCache{}}
 	p.sc = sc
 	tokens, tooBig := tokenize(p.file, src)
 	if tooBig != nil {

@@ -32,6 +32,7 @@ type story struct {
 	sc      *lessons.Scenario
 	source  string // "bundled", "folder" (an instructor's), "upload"
 	pl      *lessons.Player
+	gate    func() (func(), error) // lets a find-failure step search (session.searchGate)
 	played  []playedStep
 	answers map[int]int // step index → the choice picked; kept when going back
 	stops   []int       // the player's position after each chunk played
@@ -57,12 +58,14 @@ type storyMsg struct {
 }
 
 // newStory prepares a scenario and plays its first chunk.
-func newStory(sc *lessons.Scenario, source string) (*story, error) {
+// gate bounds its find-failure steps' searches (session.searchGate).
+func newStory(sc *lessons.Scenario, source string, gate func() (func(), error)) (*story, error) {
 	pl, err := lessons.NewPlayer(sc)
 	if err != nil {
 		return nil, err
 	}
-	st := &story{sc: sc, source: source, pl: pl, answers: map[int]int{}, follow: true}
+	pl.SearchGate = gate
+	st := &story{sc: sc, source: source, pl: pl, answers: map[int]int{}, follow: true, gate: gate}
 	if len(sc.Steps) > 0 {
 		if err := st.next(); err != nil {
 			return nil, err
@@ -145,6 +148,7 @@ func (st *story) seekChunk(n int) error {
 	if err != nil {
 		return err
 	}
+	pl.SearchGate = st.gate
 	st.pl, st.played, st.stops, st.pacing = pl, nil, nil, false
 	for len(st.stops) < max(n, 1) && !st.pl.Done() {
 		if err := st.next(); err != nil {
@@ -545,7 +549,7 @@ func (s *session) loadStory(m storyMsg) error {
 	default:
 		return errors.New(`scenario: which one? give "name" (a scenario of this pattern) or "yaml" (a scenario file)`)
 	}
-	st, err := newStory(sc, source)
+	st, err := newStory(sc, source, s.searchGate)
 	if err != nil {
 		return fmt.Errorf("scenario: %w", err)
 	}

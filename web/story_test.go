@@ -334,3 +334,43 @@ func httpGet(t *testing.T, url string) string {
 	}
 	return string(b)
 }
+
+// A scenario's find-failure step plays on the page as the button's search
+// does: its finding in the story panel, and refused while the server's
+// search slots are all taken (the step is then the story's error).
+func TestStoryFindFailureStep(t *testing.T) {
+	srv, ts := newLessonServer(t, nil)
+	c := dial(t, ts, "pattern=majority-quorum")
+	c.sread()
+	src := "title: Search\nnodes: 5\nvariants: [half-quorum]\nsteps:\n  - find-failure: {seeds: 5}\n  - say: done\n"
+	// Every slot taken: the step fails with the server's reason.
+	for srv.hub.searches.try() {
+	}
+	c.send(map[string]any{"type": "scenario", "name": "s.yaml", "yaml": src})
+	f := c.suntil("the refusal", func(f sframe) bool { return f.Type == "error" || f.Story != nil && f.Story.Failed > 0 })
+	if !strings.Contains(f.Error+storyErrors(f.Story), "already searching") {
+		t.Fatalf("a search with no slot free: %q %+v", f.Error, f.Story)
+	}
+	for range cap(srv.hub.searches) {
+		srv.hub.searches.release()
+	}
+	c.send(map[string]any{"type": "scenario", "name": "s.yaml", "yaml": src})
+	f = c.suntil("the finding", func(f sframe) bool { return f.Story != nil && len(f.Story.Items) > 0 && f.Story.Items[0].Kind == lessons.StepFindFailure })
+	if it := f.Story.Items[0]; !strings.Contains(it.Plain, "broke in schedule") || !strings.Contains(it.Plain, "with half-quorum") {
+		t.Fatalf("the story says: %+v", it)
+	}
+	if !srv.hub.searches.try() {
+		t.Fatal("the step kept its search slot")
+	}
+}
+
+func storyErrors(st *storyWire) string {
+	if st == nil {
+		return ""
+	}
+	var out []string
+	for _, it := range st.Items {
+		out = append(out, it.Error)
+	}
+	return strings.Join(out, " ")
+}
