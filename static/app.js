@@ -194,7 +194,10 @@ class App {
     if (f.variants) st.variants = f.variants;
     if (f.params) st.params = f.params;
     if (f.compare) {
+      // The compared run's counters come only with the run's (web/frames.go).
+      const traffic = st.compare && st.compare.traffic;
       st.compare = f.compare.off ? null : f.compare;
+      if (st.compare && !st.compare.traffic) st.compare.traffic = traffic;
       st.differ = new Set(st.compare ? st.compare.differ : []);
     }
     if (f.traffic) st.traffic = f.traffic;

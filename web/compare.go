@@ -216,7 +216,7 @@ func (s *session) compareFrame(force bool) *compareWire {
 	mine := s.sim.View()
 	myNodes, _ := wireNodes(&mine, nil)
 	w := &compareWire{Variants: c.variants, Step: v.Step, Time: v.Time, Nodes: nodes, Msgs: v.InFlight, Cut: v.Cut,
-		Violations: v.Violations, Diverged: c.diverged, DivergedAt: c.divAt, Differ: []string{}, Stopped: c.stopped, Traffic: newTrafficWire(c.sim)}
+		Violations: v.Violations, Diverged: c.diverged, DivergedAt: c.divAt, Differ: []string{}, Stopped: c.stopped}
 	if w.Variants == nil {
 		w.Variants = []string{}
 	}
@@ -240,6 +240,11 @@ func (s *session) compareFrame(force bool) *compareWire {
 		return nil
 	}
 	c.sent = j
+	// The twin's counters go out when the run's do (baseline.trafficLooked),
+	// so the panel compares counts of the same moment.
+	if force || s.base.trafficLooked {
+		w.Traffic = newTrafficWire(c.sim)
+	}
 	if from := max(c.evSent, tr.Len()-maxTwinEvents); from < tr.Len() {
 		w.Events = append([]engine.TraceEvent(nil), tr.Since(from)...)
 		c.evSent = tr.Len()

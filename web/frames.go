@@ -218,33 +218,36 @@ func newPatternMeta(p *patterns.Pattern, sim *engine.Sim) *patternMeta {
 // baseline is what the browser was last sent: the next delta is computed
 // against it.
 type baseline struct {
-	sim          *engine.Sim // the run the node generations belong to
-	step         int
-	time         int64
-	nodes        map[string]*nodeBase
-	cluster      [][]byte // the cluster widgets, encoded
-	clocks       []byte
-	msgs         map[uint64][]byte
-	cut          []byte
-	net          []byte
-	conns        []byte
-	traceLen     int
-	violations   int
-	opsSent      int   // how much of the history was sent
-	opsPending   []int // positions of the ops sent while pending, ascending
-	manual       bool
-	variants     []byte
-	params       []byte
-	play         playState
-	log          string
-	logKey       [2]int // (commands applied, commands in the future) when log was encoded
-	future       int
-	branches     []byte
-	traffic      []byte
-	trafficAt    int64 // virtual µs of the run when the counters were last looked at
-	trafficDue   bool  // look at them in the next frame whatever the time
-	story        *story
-	storyVersion int
+	sim        *engine.Sim // the run the node generations belong to
+	step       int
+	time       int64
+	nodes      map[string]*nodeBase
+	cluster    [][]byte // the cluster widgets, encoded
+	clocks     []byte
+	msgs       map[uint64][]byte
+	cut        []byte
+	net        []byte
+	conns      []byte
+	traceLen   int
+	violations int
+	opsSent    int   // how much of the history was sent
+	opsPending []int // positions of the ops sent while pending, ascending
+	manual     bool
+	variants   []byte
+	params     []byte
+	play       playState
+	log        string
+	logKey     [2]int // (commands applied, commands in the future) when log was encoded
+	future     int
+	branches   []byte
+	traffic    []byte
+	trafficAt  int64 // virtual µs of the run when the counters were last looked at
+	trafficDue bool  // look at them in the next frame whatever the time
+	// trafficLooked says the frame being built looked at the counters (the
+	// compared run's are looked at in the same frames).
+	trafficLooked bool
+	story         *story
+	storyVersion  int
 }
 
 // wireNodes splits a ClusterView into whole nodes and the readings of the
@@ -542,7 +545,8 @@ func (s *session) deltaFrame() (f frame, ok bool) {
 			b.log = l
 		}
 	}
-	if b.trafficDue || v.Time-b.trafficAt >= trafficEvery || v.Time < b.trafficAt {
+	b.trafficLooked = b.trafficDue || v.Time-b.trafficAt >= trafficEvery || v.Time < b.trafficAt
+	if b.trafficLooked {
 		b.trafficDue, b.trafficAt = false, v.Time
 		traffic := newTrafficWire(s.sim)
 		if j := mustJSON(traffic); !bytes.Equal(j, b.traffic) {

@@ -355,7 +355,9 @@ func TestStoryFindFailureStep(t *testing.T) {
 		srv.hub.searches.release()
 	}
 	c.send(map[string]any{"type": "scenario", "name": "s.yaml", "yaml": src})
-	f = c.suntil("the finding", func(f sframe) bool { return f.Story != nil && len(f.Story.Items) > 0 && f.Story.Items[0].Kind == lessons.StepFindFailure })
+	f = c.suntil("the finding", func(f sframe) bool {
+		return f.Story != nil && len(f.Story.Items) > 0 && f.Story.Items[0].Kind == lessons.StepFindFailure
+	})
 	if it := f.Story.Items[0]; !strings.Contains(it.Plain, "broke in schedule") || !strings.Contains(it.Plain, "with half-quorum") {
 		t.Fatalf("the story says: %+v", it)
 	}
