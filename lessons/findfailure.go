@@ -39,6 +39,10 @@ type SearchOutcome struct {
 	FirstStep int      `json:"firstStep,omitempty"` // where the schedule found broke
 	Original  int      `json:"original,omitempty"`  // commands in the schedule found
 	Commands  int      `json:"commands,omitempty"`  // commands in the shrunk one
+	// The shrunk run, to open it: its config (seed included) and its
+	// commands at the steps they ran.
+	Config engine.Config          `json:"-"`
+	Log    []engine.LoggedCommand `json:"-"`
 }
 
 func (r SearchOutcome) String() string {
@@ -144,5 +148,6 @@ func findFailure(sc *Scenario, sim *engine.Sim, seeds int) (SearchOutcome, error
 		return out, err
 	}
 	out.Step, out.Commands, out.Text = shrunk.Step, len(shrunk.Log), shrunk.Text
+	out.Config, out.Log = run, shrunk.Log
 	return out, nil
 }

@@ -255,6 +255,7 @@ export function attachPlayer(app) {
       case 'find-failure': // what the search found is the point: in full
         return h('div', { class: cls, 'data-index': it.index },
           h('p', { class: 'finding' }, h('span', { class: 'mark', text: it.error ? '✗' : '⌕' }), ' ', it.plain || it.text),
+          it.open ? h('button', { type: 'button', 'data-action': 'open-failure', text: 'Open the counterexample', onclick: () => { location.search = '?' + it.open; } }) : '',
           it.error ? h('span', { class: 'why', text: it.error }) : '');
       default: // run, command
         return h('div', { class: cls, 'data-index': it.index },

@@ -12,6 +12,7 @@ import (
 
 	"clusterscope/engine"
 	"clusterscope/lessons"
+	"clusterscope/web/share"
 )
 
 // A story is a scenario played inside a session: the session's Sim IS the
@@ -234,6 +235,8 @@ type storyItem struct {
 	Plain string        `json:"plain,omitempty"` // the same in plain words, for a learner
 	OK    *bool         `json:"ok,omitempty"`    // expect held; run-until came true
 	Error string        `json:"error,omitempty"`
+	// Open is a find-failure step's counterexample as a run's URL query.
+	Open string `json:"open,omitempty"`
 	// Questions: Answer and Explain only once Picked is set.
 	Choices []string      `json:"choices,omitempty"`
 	Picked  *int          `json:"picked,omitempty"`
@@ -317,8 +320,11 @@ func itemOf(p playedStep, answers map[int]int, actions map[string]string) storyI
 	case lessons.StepFindFailure:
 		it.Text = fmt.Sprintf("find-failure: %d schedules", s.FindFailure.Seeds)
 		it.Plain = "Find me a failure: random fault schedules, the first that breaks an invariant shrunk."
-		if o.Search != nil {
-			it.Plain = "Find me a failure: " + o.Search.String() + "."
+		if r := o.Search; r != nil {
+			it.Plain = "Find me a failure: " + r.String() + "."
+			if r.Failed {
+				it.Open = share.RunQuery(r.Config, r.Step, r.Log).Encode()
+			}
 		}
 	case lessons.StepExpect:
 		it.Text = s.Expect.Condition

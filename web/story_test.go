@@ -2,14 +2,20 @@ package web
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"clusterscope/engine"
 	"clusterscope/lessons"
+	"clusterscope/patterns"
+	"clusterscope/web/share"
 	"clusterscope/web/testlog"
 )
 
@@ -358,8 +364,34 @@ func TestStoryFindFailureStep(t *testing.T) {
 	f = c.suntil("the finding", func(f sframe) bool {
 		return f.Story != nil && len(f.Story.Items) > 0 && f.Story.Items[0].Kind == lessons.StepFindFailure
 	})
-	if it := f.Story.Items[0]; !strings.Contains(it.Plain, "broke in schedule") || !strings.Contains(it.Plain, "with half-quorum") {
+	it := f.Story.Items[0]
+	if !strings.Contains(it.Plain, "broke in schedule") || !strings.Contains(it.Plain, "with half-quorum") {
 		t.Fatalf("the story says: %+v", it)
+	}
+	// Its link opens the counterexample: replayed, it breaks what the story
+	// names at the step it names.
+	q, err := url.ParseQuery(it.Open)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log, err := share.DecodeLog(q.Get("log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _ := patterns.ByID("majority-quorum")
+	seed, _ := strconv.ParseUint(q.Get("seed"), 10, 64)
+	step, _ := strconv.Atoi(q.Get("step"))
+	n, _ := strconv.Atoi(q.Get("nodes"))
+	cfg, err := p.Config(n, seed, strings.Split(q.Get("variants"), ","))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim, err := engine.Replay(cfg, p.Cluster.Model(cfg), log, step)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := sim.Violations(); len(v) == 0 || !strings.Contains(it.Plain, v[0].Invariant+" broke") || !strings.Contains(it.Plain, fmt.Sprintf("at step %d:", v[0].Step)) {
+		t.Fatalf("the link replays to %v; the story says %q", v, it.Plain)
 	}
 	if !srv.hub.searches.try() {
 		t.Fatal("the step kept its search slot")
