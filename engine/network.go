@@ -144,6 +144,7 @@ func (s *Sim) count(l *link, m *inFlight) {
 	l.stats.Bytes += int64(m.size)
 	l.stats.InFlight++
 	l.stats.BytesInFlight += int64(m.size)
+	s.countSend(m)
 }
 
 // remove takes a message out of flight (delivered or lost).

@@ -93,6 +93,7 @@ type Sim struct {
 	nodeProcs   []*proc // in nodeIDs order
 	handled     *proc   // whose Handle ran in the last step, if any
 	links       [][]link
+	traffic     traffic
 	// flight holds the messages in flight in id order (ids only grow), plus
 	// records that are gone, swept out when they are half the slice.
 	flight     []*inFlight

@@ -49,9 +49,19 @@ type History struct {
 	Pending int `expr:"pending"`
 }
 
+// Messages counts what the run put on the network (engine.World.Traffic):
+// every copy a link carried, delivered or not.
+type Messages struct {
+	Total      int            `expr:"total"`
+	Bytes      int            `expr:"bytes"`
+	LastSecond int            `expr:"lastSecond"` // sent in the last second of virtual time
+	Kind       map[string]int `expr:"kind"`       // by message kind
+	From       map[string]int `expr:"from"`       // by sender
+}
+
 // builtinNames are the top-level names every scenario has; a cluster fact
 // of the same name is hidden by them.
-var builtinNames = []string{"step", "time", "violations", "violated", "inflight", "history", "nodes"}
+var builtinNames = []string{"step", "time", "violations", "violated", "inflight", "history", "messages", "nodes"}
 
 // nodeBuiltins are the fields every node has, before the pattern's facts.
 var nodeBuiltins = []factField{
@@ -221,12 +231,25 @@ func structOf(fields []factField) reflect.Type {
 func (s *envSchema) sampleEnv() map[string]any {
 	env := map[string]any{
 		"step": 0, "time": 0.0, "violations": 0, "violated": []string{}, "inflight": 0,
-		"history": History{}, "nodes": reflect.New(s.nodesType).Elem().Interface(),
+		"history": History{}, "messages": Messages{Kind: map[string]int{}, From: map[string]int{}}, "nodes": reflect.New(s.nodesType).Elem().Interface(),
 	}
 	for _, f := range s.clusterFacts {
 		env[f.name] = zeroOf(f.typ)
 	}
 	return env
+}
+
+func messagesOf(w *engine.World) Messages {
+	t := w.Traffic()
+	m := Messages{Total: int(t.Total.Messages), Bytes: int(t.Total.Bytes), LastSecond: int(t.LastSecond.Messages),
+		Kind: make(map[string]int, len(t.Kinds)), From: make(map[string]int, len(t.Nodes))}
+	for _, k := range t.Kinds {
+		m.Kind[k.Kind] = int(k.Sent.Messages)
+	}
+	for _, n := range t.Nodes {
+		m.From[n.ID] = int(n.Sent.Messages)
+	}
+	return m
 }
 
 func zeroOf(t reflect.Type) any { return reflect.Zero(t).Interface() }
@@ -263,6 +286,10 @@ func (s *envSchema) env(sim *engine.Sim, views viewsUsed) map[string]any {
 	}
 	h.Acked = h.OK
 	env["history"] = h
+	env["messages"] = Messages{}
+	if views.all || views.messages {
+		env["messages"] = messagesOf(w)
+	}
 	nodes := reflect.New(s.nodesType).Elem()
 	for i, id := range s.procs {
 		st := w.Status(id)
@@ -488,8 +515,9 @@ func (r *refCollector) Visit(node *exprast.Node) {
 // so only the processes a condition names with .role or .badge are
 // rendered (all of them when it reaches nodes by a computed name).
 type viewsUsed struct {
-	all   bool
-	procs []bool // by position in envSchema.procs
+	all      bool
+	procs    []bool // by position in envSchema.procs
+	messages bool   // the traffic counters, added up only when read
 }
 
 func (v viewsUsed) reads(i int) bool { return v.all || i < len(v.procs) && v.procs[i] }
@@ -502,7 +530,7 @@ func (s *envSchema) viewsRead(src string) viewsUsed {
 	}
 	f := &viewFinder{}
 	exprast.Walk(&tree.Node, f)
-	out := viewsUsed{procs: make([]bool, len(s.procs))}
+	out := viewsUsed{procs: make([]bool, len(s.procs)), messages: f.messages}
 	// nodes reached other than as nodes.<name>, or nodes.<name> used
 	// other than for a named fact: any view may be read.
 	out.all = f.nodesIdents > len(f.named)
@@ -523,6 +551,7 @@ func (s *envSchema) viewsRead(src string) viewsUsed {
 // viewFinder collects the nodes.<name> members of an expression and the
 // fact each is followed by (.role, .generation...).
 type viewFinder struct {
+	messages    bool
 	nodesIdents int
 	named       []*exprast.MemberNode          // nodes.<name>
 	factOf      map[*exprast.MemberNode]string // nodes.<name> -> the fact read from it by name
@@ -534,6 +563,7 @@ func (f *viewFinder) Visit(node *exprast.Node) {
 		if n.Value == "nodes" {
 			f.nodesIdents++
 		}
+		f.messages = f.messages || n.Value == "messages"
 	case *exprast.MemberNode:
 		if isNodesName(n) {
 			f.named = append(f.named, n)

@@ -17,6 +17,10 @@ const maxRunSteps = 1_000_000
 // Say, question and expect steps leave the Sim alone, so a scenario drives
 // exactly what the browser's buttons drive: commands and time.
 type Player struct {
+	// SearchGate, when set, is asked before a find-failure step searches
+	// (a server bounds its searches at once); its error fails the step.
+	SearchGate func() (release func(), err error)
+
 	sc     *Scenario
 	sim    *engine.Sim
 	next   int
@@ -45,7 +49,9 @@ type Outcome struct {
 	// came true.
 	Held bool `json:"held,omitempty"`
 	// Values explains a failed expect: the names it read and their values.
-	Values string              `json:"values,omitempty"`
+	Values string `json:"values,omitempty"`
+	// Search is what a find-failure step found.
+	Search *SearchOutcome      `json:"search,omitempty"`
 	Events []engine.TraceEvent `json:"events,omitempty"` // trace events the step added
 	// SimStep and At are where the cluster stands after the step.
 	SimStep int   `json:"simStep"`
@@ -219,6 +225,12 @@ func (p *Player) step() (out Outcome, err error) {
 	}()
 	switch st.Kind {
 	case StepSay, StepQuestion, StepCompare:
+	case StepFindFailure:
+		r, e := p.findFailure(st)
+		if e != nil {
+			return out, p.stepErr(st, "find-failure: %v", e)
+		}
+		out.Search = &r
 	case StepRun:
 		var e error
 		out.Ran, out.Held, e = p.run(st)

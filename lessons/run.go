@@ -152,6 +152,11 @@ func (w *transcript) step(o Outcome, opt RunOptions, err error) {
 		head("expect", st.Expect.Condition+"  "+mark)
 	case StepCompare:
 		head("compare", st.Compare.String())
+	case StepFindFailure:
+		head("find", fmt.Sprintf("a failure in %d schedules", st.FindFailure.Seeds))
+		if o.Search != nil {
+			w.printf("%s%s\n", gutter, o.Search)
+		}
 	}
 	w.events(o.Events, opt)
 	if st.Kind == StepRun && err == nil {

@@ -34,6 +34,11 @@ const (
 	// StepCompare opens or closes the page's compare mode (a twin run with
 	// other broken variants beside the cluster). Headless it changes nothing.
 	StepCompare = "compare"
+	// StepFindFailure is "find me a failure" headless: random fault
+	// schedules (seeds 1..N) with the variants in force, the first that
+	// breaks an invariant shrunk (findfailure.go). It leaves the cluster
+	// as it was.
+	StepFindFailure = "find-failure"
 )
 
 // Scenario is one parsed and checked scenario file, ready to play.
@@ -54,6 +59,8 @@ type Scenario struct {
 	pattern *patterns.Pattern
 	cluster *kit.Cluster // the setup's cluster
 	env     *envSchema
+	// searches remembers what its find-failure steps found (findfailure.go)
+	searches *searchCache
 }
 
 // Step is one step of a scenario. Kind says which of the other fields is set.
@@ -72,6 +79,8 @@ type Step struct {
 	Question *Question       `json:"question,omitempty"`
 	Expect   *Expect         `json:"expect,omitempty"`
 	Compare  *CompareSpec    `json:"compare,omitempty"`
+	// find-failure: how many schedules to try
+	FindFailure *FindFailureSpec `json:"findFailure,omitempty"`
 }
 
 // CompareSpec is a compare step: on with the twin's variants (none given:
@@ -191,7 +200,7 @@ var headerKeys = []string{"title", "pattern", "setup", "nodes", "seed", "variant
 
 func (p *scenarioParser) parse(src []byte, defaultPattern string) *Scenario {
 	base := path.Base(p.file)
-	sc := &Scenario{File: p.file, Name: strings.TrimSuffix(strings.TrimSuffix(base, ".yaml"), ".yml"), Seed: 1}
+	sc := &Scenario{File: p.file, Name: strings.TrimSuffix(strings.TrimSuffix(base, ".yaml"), ".yml"), Seed: 1, searches: &searchCache{}}
 	p.sc = sc
 	tokens, tooBig := tokenize(p.file, src)
 	if tooBig != nil {
@@ -345,8 +354,15 @@ func (p *scenarioParser) parse(src []byte, defaultPattern string) *Scenario {
 		p.errAt(kv.Value, "%d steps; a scenario may have at most %d", len(items), MaxSteps)
 		return nil
 	}
+	searches := 0
 	for _, item := range items {
 		if st, ok := p.step(item); ok {
+			if st.Kind == StepFindFailure {
+				if searches++; searches > MaxFindFailureSteps {
+					p.errAt(item, "find-failure: at most %d per scenario (each runs up to %d schedules)", MaxFindFailureSteps, MaxFindFailureSeeds)
+					continue
+				}
+			}
 			sc.Steps = append(sc.Steps, st)
 		}
 	}

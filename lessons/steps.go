@@ -17,7 +17,7 @@ import (
 // every engine command (engine.Commands), whose parsing and export live
 // below and in export.go; TestEveryCommandRoundTrips checks both.
 var stepKinds = func() []string {
-	kinds := []string{"say", "run", "pause", "expect", StepCompare}
+	kinds := []string{"say", "run", "pause", "expect", StepCompare, StepFindFailure}
 	for _, c := range engine.Commands {
 		if !slices.Contains(kinds, c.Kind) {
 			kinds = append(kinds, c.Kind)
@@ -69,6 +69,9 @@ func (p *scenarioParser) step(item ast.Node) (Step, bool) {
 	case StepCompare:
 		st.Kind = StepCompare
 		st.Compare = p.compare(val)
+	case StepFindFailure:
+		st.Kind = StepFindFailure
+		st.FindFailure = p.findFailure(val)
 	case "pause":
 		if m, ok := mappingPairs(unwrap(val)); ok && hasKey(m, "question") {
 			st.Kind = StepQuestion
@@ -120,6 +123,27 @@ func (p *scenarioParser) compare(n ast.Node) *CompareSpec {
 		c.Variants = append(c.Variants, name)
 	}
 	return c
+}
+
+// findFailure reads "find-failure: {seeds: N}".
+func (p *scenarioParser) findFailure(n ast.Node) *FindFailureSpec {
+	f, _, ok := p.fields(n, StepFindFailure, []string{"seeds"}, false)
+	if !ok {
+		return nil
+	}
+	if f["seeds"] == nil {
+		p.errAt(n, "find-failure needs seeds: how many schedules to try (1 to %d)", MaxFindFailureSeeds)
+		return nil
+	}
+	seeds, ok := p.integer(f["seeds"], "seeds")
+	if !ok {
+		return nil
+	}
+	if seeds < 1 || seeds > MaxFindFailureSeeds {
+		p.errAt(f["seeds"], "find-failure: seeds is %d; it takes 1 to %d", seeds, MaxFindFailureSeeds)
+		return nil
+	}
+	return &FindFailureSpec{Seeds: int(seeds)}
 }
 
 func hasKey(pairs []*ast.MappingValueNode, k string) bool {

@@ -9,6 +9,7 @@ import { attachViews } from './views.js';
 import { attachPlayer } from './player.js';
 import { attachSearch } from './search.js';
 import { attachCompare } from './compare.js';
+import { attachCounters } from './counters.js';
 
 // runQuery is the query that reproduces a run at its step (the server's
 // /ws parameters): the page keeps it in its URL, and share links and copies
@@ -44,6 +45,7 @@ class App {
     this.player = attachPlayer(this); // player.js: the scenario player beside the cluster
     attachSearch(root, this); // search.js: find me a failure
     this.compare = attachCompare(root, this); // compare.js: a twin run side by side
+    this.counters = attachCounters(root); // counters.js: messages and bytes sent
     this.announcer = new Announcer($('[data-view="announce"]'));
     this.controls = new Controls(root, this);
     this.stepEl = $('[data-step]', root);
@@ -58,7 +60,7 @@ class App {
     return {
       session: null, pattern: null, config: null, step: 0, time: 0,
       nodes: new Map(), order: [], msgs: new Map(), cut: [], conns: [], net: null,
-      violations: [], ops: new Map(), manual: false, variants: {}, params: {}, compare: null, differ: new Set(),
+      violations: [], ops: new Map(), manual: false, variants: {}, params: {}, compare: null, differ: new Set(), traffic: null,
       play: { playing: false, speed: 1 }, log: '', future: 0, skewedClocks: {},
       selected: null, selectedMsg: null, frameAt: 0, prevTime: 0,
     };
@@ -192,9 +194,13 @@ class App {
     if (f.variants) st.variants = f.variants;
     if (f.params) st.params = f.params;
     if (f.compare) {
+      // The compared run's counters come only with the run's (web/frames.go).
+      const traffic = st.compare && st.compare.traffic;
       st.compare = f.compare.off ? null : f.compare;
+      if (st.compare && !st.compare.traffic) st.compare.traffic = traffic;
       st.differ = new Set(st.compare ? st.compare.differ : []);
     }
+    if (f.traffic) st.traffic = f.traffic;
     if (f.play) st.play = f.play;
     if (f.log !== undefined) st.log = f.log;
     if (f.future !== undefined) st.future = f.future;
@@ -229,6 +235,7 @@ class App {
     if (!st.pattern) return;
     this.cluster.render(st, this.vnow());
     this.compare.draw(st);
+    this.counters.draw(st);
     this.panels.render(st, changed);
     this.invariants.render(st);
     this.views.draw(st);

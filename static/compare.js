@@ -6,6 +6,8 @@ import { $, h, setData, setHidden, setText } from './dom.js';
 import { ClusterView } from './cluster.js';
 
 const flaws = (vs) => (vs && vs.length ? vs.join(', ') : 'the pattern as it should be');
+// what names the compared run: another branch, or other variants.
+const what = (tw) => (tw.branch ? `branch ${tw.branch.id} (${tw.branch.parent < 0 ? 'first run' : tw.branch.label})` : flaws(tw.variants));
 
 export function attachCompare(root, app) {
   const box = $('[data-view="cluster"]', root);
@@ -32,7 +34,7 @@ export function attachCompare(root, app) {
         drawn = tw;
         const seek = h('button', { type: 'button', 'data-action': 'seek-divergence', text: `diverged at step ${tw.diverged}` });
         seek.addEventListener('click', () => app.send({ type: 'seek', step: tw.diverged }));
-        head.replaceChildren(h('b', { text: 'Compared: ' }), flaws(tw.variants), ' · ', verdict(tw.violations), ' · ',
+        head.replaceChildren(h('b', { text: 'Compared: ' }), what(tw), ' · ', verdict(tw.violations), ' · ',
           tw.diverged >= 0 ? seek : h('span', { class: 'hint', text: 'same so far' }),
           tw.stopped ? h('span', { class: 'hint', text: ' · ' + tw.stopped }) : '');
       }

@@ -252,6 +252,11 @@ export function attachPlayer(app) {
           h('details', {}, h('summary', { title: 'Click for the scenario file’s own words' }, h('span', { class: 'mark', 'aria-label': it.ok ? 'held' : 'failed', text: it.ok ? '✓' : '✗' }), ' ', it.plain || it.text),
             h('span', { class: 'cond', text: 'expect ' + it.text })),
           it.error ? h('span', { class: 'why', text: it.error }) : '');
+      case 'find-failure': // what the search found is the point: in full
+        return h('div', { class: cls, 'data-index': it.index },
+          h('p', { class: 'finding' }, h('span', { class: 'mark', text: it.error ? '✗' : '⌕' }), ' ', it.plain || it.text),
+          it.open ? h('button', { type: 'button', 'data-action': 'open-failure', text: 'Open the counterexample', onclick: () => { location.search = '?' + it.open; } }) : '',
+          it.error ? h('span', { class: 'why', text: it.error }) : '');
       default: // run, command
         return h('div', { class: cls, 'data-index': it.index },
           h('details', {}, h('summary', { title: 'Click for the scenario file’s own words' }, h('span', { class: 'mark', text: it.error ? '✗' : it.kind === 'run' ? '▸' : '•' }), ' ', it.plain || it.text),

@@ -10,6 +10,9 @@
 //                      violations...)
 //   st.exportSVG()     the whole diagram (or the visible part of a long run)
 //                      as a standalone SVG string with inline styles
+//   st.setDivergence({at, step} | null)  marks where a compared run differs
+//   st.viewAt(scale, top)                shows the same time as another
+//                      diagram (callbacks.onView(scale, top) reports ours)
 //
 // It keeps its own copy of the trace (frames carry only recent events; a
 // gap is filled from traceURL). Events past the cursor that a step back
@@ -240,7 +243,11 @@ class SpaceTime {
       this.live = 0;
     }
     if (evs.length) {
-      if (evs[0].seq > this.evs.length) this.fill(this.evs.length);
+      if (evs[0].seq > this.evs.length) {
+        // A gap: fetched when there is a trace to fetch from, else a hole.
+        if (this.cb.traceURL) this.fill(this.evs.length);
+        else this.evs.length = evs[0].seq;
+      }
       this.merge(evs);
       this.live = evs[evs.length - 1].seq + 1;
     }
@@ -350,6 +357,23 @@ class SpaceTime {
     this.blocks[b].maxE = maxE;
   }
 
+  // ---- compare mode ----
+
+  setDivergence(d) {
+    const key = d ? `${d.at}/${d.step}` : '';
+    if (key === (this.diverge ? `${this.diverge.at}/${this.diverge.step}` : '')) return;
+    this.diverge = d;
+    this.schedule();
+  }
+
+  viewAt(scale, top) {
+    if (scale === this.scale && top === this.top && !this.follow) return;
+    this.scale = scale;
+    this.follow = false;
+    this.pinTop = top; // render scrolls there
+    this.schedule();
+  }
+
   // ---- app state ----
 
   update(st) {
@@ -369,7 +393,7 @@ class SpaceTime {
         this.head.replaceChildren(...gs.map((g, i) => h('span', { class: ['st-lane-name', 'st-group-name', i % 2 && 'second'], 'data-lane': g.ids[0], title: g.ids.join(' '), text: `${g.role || 'nodes'} ×${g.ids.length}` })));
         this.head.classList.add('grouped');
       } else {
-        this.head.replaceChildren(...order.map((id) => h('span', { class: ['st-lane-name', this.clients.has(id) && 'client'], 'data-lane': id, text: id })));
+        this.head.replaceChildren(...order.map((id, i) => h('span', { class: ['st-lane-name', this.clients.has(id) && 'client', i % 2 && 'second'], 'data-lane': id, text: id })));
         this.head.classList.remove('grouped');
       }
       this.layoutHead();
@@ -402,7 +426,11 @@ class SpaceTime {
   }
 
   layoutHead() {
-    const { x } = this.laneX();
+    const { x, step } = this.laneX();
+    // Lanes closer than a long name is wide (a narrow view, compare mode's
+    // two diagrams): every other name on a second line.
+    const crowded = !this.head.classList.contains('grouped') && step < 84;
+    if (this.head.classList.contains('crowded') !== crowded) this.head.classList.toggle('crowded', crowded);
     for (const el of this.head.children) {
       const left = (x.get(el.dataset.lane) || 0) + 'px';
       if (el.style.left !== left) el.style.left = left;
@@ -476,6 +504,10 @@ class SpaceTime {
     const height = Math.round(this.y(endAt) + 40);
     const viewH = this.view.h || 400;
     let top = this.top;
+    if (this.pinTop !== undefined) {
+      top = this.pinTop;
+      this.pinTop = undefined;
+    }
     const cy = this.y(this.now);
     if (this.follow && (cy > top + viewH - 30 || cy < top)) top = this.topFor(this.now, true, height); // keep the cursor in sight as the run grows
     if (this.reveal) {
@@ -504,6 +536,7 @@ class SpaceTime {
       this.spacer.style.height = height + 'px';
     }
     this.setTop(top);
+    if (this.cb.onView) this.cb.onView(this.scale, top);
     mark(this.svg);
     this.stats.renders++;
     this.stats.lastMs = performance.now() - t0;
@@ -559,6 +592,11 @@ class SpaceTime {
     const cy = y(this.now);
     g.append(mk('line', { class: 'st-cursor', x1: GUTTER - 6, x2: width, y1: cy, y2: cy }, 'cursor'),
       mk('text', { class: 'st-cursor-label', x: width - 6, y: cy - 4, 'text-anchor': 'end', text: `step ${this.step}` }, 'cursor'));
+    if (this.diverge) {
+      const dy = y(this.diverge.at);
+      g.append(mk('line', { class: 'st-diverge', 'data-diverge': this.diverge.step, x1: GUTTER - 6, x2: width, y1: dy, y2: dy }, 'diverge'),
+        mk('text', { class: 'st-diverge-label', x: GUTTER, y: dy - 4, text: `runs differ from here (step ${this.diverge.step})` }, 'diverge'));
+    }
 
     // Messages.
     const arrows = grp({ class: 'st-arrows' });

@@ -1,7 +1,7 @@
 // The timeline scrubber and the branch tree.
 //
 // API:
-//   const tl = create(container, { seek(step), branch(id) })
+//   const tl = create(container, { seek(step), branch(id), compareBranch(id) })
 //   tl.update(state)   state.step, state.branches ({current, list}), state.log,
 //                      state.violations
 //
@@ -61,6 +61,11 @@ class Timeline {
       if (b) {
         const to = { start: 0, back: this.step - 1, fwd: this.step + 1, end: this.reach }[b.dataset.tl];
         if (to >= 0 && to !== this.step) this.cb.seek(to);
+        return;
+      }
+      const cmp = e.target.closest('[data-action="compare-branch"]');
+      if (cmp) {
+        if (this.cb.compareBranch) this.cb.compareBranch(Number(cmp.dataset.compareBranch));
         return;
       }
       const fork = e.target.closest('[data-fork]');
@@ -159,7 +164,8 @@ class Timeline {
       h('b', { text: b.parent < 0 ? 'first run' : `branch ${b.id}` }),
       b.parent >= 0 ? h('span', { class: 'what', text: ` ${b.label}` }) : '',
       h('span', { class: 'span', text: ` · to step ${current ? this.reach : b.reach} · ${b.commands} command(s)` }),
-      b.parent >= 0 ? h('button', { type: 'button', class: 'link', 'data-fork': b.fork, title: 'Go to the step where it diverged', text: `diverged at ${b.fork}` }) : ''));
+      b.parent >= 0 ? h('button', { type: 'button', class: 'link', 'data-fork': b.fork, title: 'Go to the step where it diverged', text: `diverged at ${b.fork}` }) : '',
+      current ? '' : h('button', { type: 'button', class: 'link', 'data-action': 'compare-branch', 'data-compare-branch': b.id, title: 'Show this branch side by side with the run, one step cursor for both', text: 'compare' })));
       for (const c of byParent.get(b.id) || []) walk(c, depth + 1);
     };
     for (const b of list) if (b.parent < 0 || !ids.has(b.parent)) walk(b, 0);

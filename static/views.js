@@ -26,10 +26,24 @@ export function attachViews(app) {
   const cpEl = $('[data-view="cluster-panel"]', root);
   if (cpEl) out.clusterPanel = new ClusterPanel(cpEl);
 
+  // In compare mode the compared run's diagram stands beside the run's,
+  // showing the same stretch of virtual time (the run's drives it).
+  const twinBox = $('[data-view="spacetime-twin"]', root);
+  const twinEl = twinBox && $('.st-body', twinBox);
+  if (twinEl) out.twin = createSpaceTime(twinEl, { seek() {} });
   const stEl = $('[data-view="spacetime"] .st-body', root);
-  if (stEl) out.spacetime = createSpaceTime(stEl, { seek, traceURL: (since) => base() && `${base()}/trace.json?since=${since}&${key()}` });
+  if (stEl) {
+    out.spacetime = createSpaceTime(stEl, {
+      seek, traceURL: (since) => base() && `${base()}/trace.json?since=${since}&${key()}`,
+      onView: (scale, top) => { if (out.twin && st().compare) out.twin.viewAt(scale, top); },
+    });
+  }
+  let twinOn = false;
   const tlEl = $('[data-view="timeline"]', root);
-  if (tlEl) out.timeline = createTimeline(tlEl, { seek, branch: (id, step) => app.send(step === undefined ? { type: 'branch', id } : { type: 'branch', id, step }) });
+  if (tlEl) out.timeline = createTimeline(tlEl, {
+    seek, branch: (id, step) => app.send(step === undefined ? { type: 'branch', id } : { type: 'branch', id, step }),
+    compareBranch: (id) => app.send({ type: 'compare-branch', id }),
+  });
   const hvEl = $('[data-view="history"] .hv-body', root);
   if (hvEl) out.history = createHistory(hvEl, { historyURL: () => base() && `${base()}/history.json?${key()}`, htmlURL: () => base() && `${base()}/history.html?${key()}` });
 
@@ -73,10 +87,32 @@ export function attachViews(app) {
         st().cluster = ws;
       }
       if (out.spacetime) out.spacetime.ingest(f);
+      // The compared run's trace: afresh on a snapshot or a new compare.
+      if (f.type === 'snapshot' || (f.compare && f.compare.off)) twinOn = false;
+      if (out.twin && f.compare && !f.compare.off) {
+        out.twin.ingest({ type: twinOn ? 'delta' : 'snapshot', events: f.compare.events || [] });
+        twinOn = true;
+      }
     },
     draw(state) {
       if (out.clusterPanel) out.clusterPanel.render(state);
       if (out.spacetime) out.spacetime.update(state);
+      const tw = state.compare;
+      if (twinBox) {
+        twinBox.hidden = !tw;
+        twinBox.closest('.inspect-row')?.classList.toggle('twin-on', !!tw);
+      }
+      const div = tw && tw.diverged >= 0 ? { at: tw.divergedAt, step: tw.diverged } : null;
+      if (out.spacetime) out.spacetime.setDivergence(div);
+      if (out.twin && tw) {
+        out.twin.update(Object.assign({}, state, {
+          nodes: new Map(tw.nodes.map((n) => [n.id, n])), msgs: new Map(tw.msgs.map((m) => [m.id, m])),
+          step: tw.step, time: tw.time, violations: tw.violations || [],
+        }));
+        out.twin.setDivergence(div);
+        const head = $('.st-twin-what', twinBox);
+        if (head) head.textContent = tw.branch ? `branch ${tw.branch.id}` : (tw.variants.length ? tw.variants.join(', ') : 'the pattern as it should be');
+      }
       if (out.timeline) out.timeline.update(state);
       if (out.history) out.history.update(state);
       if (out.exportLinks) out.exportLinks();

@@ -466,7 +466,8 @@ func workbench(scenarios []ScenarioLink, setupInHeader bool) templ.Component {
 // inspectors are the views that look inside the run, below the workbench:
 // the pattern's cluster-level widgets (hidden when it has none), each
 // node's state, the space-time diagram beside the event log (they
-// light each other up), the client history and the exports.
+// light each other up; in compare mode the compared run's diagram joins
+// them), the message counters, the client history and the exports.
 func inspectors() templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
@@ -496,7 +497,19 @@ func inspectors() templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 37, "<section class=\"box events\" data-view=\"events\" aria-label=\"Event log\"><h2>Event log <label class=\"filter\"><input type=\"checkbox\" data-filter=\"messages\"> messages <span data-count=\"messages\"></span></label> <label class=\"filter\"><input type=\"checkbox\" data-filter=\"timers\"> timers</label></h2><ol></ol></section></div><div class=\"inspect-row\">")
+		templ_7745c5c3_Err = spaceTimeTwin().Render(ctx, templ_7745c5c3_Buffer)
+		if templ_7745c5c3_Err != nil {
+			return templ_7745c5c3_Err
+		}
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 37, "<section class=\"box events\" data-view=\"events\" aria-label=\"Event log\"><h2>Event log <label class=\"filter\"><input type=\"checkbox\" data-filter=\"messages\"> messages <span data-count=\"messages\"></span></label> <label class=\"filter\"><input type=\"checkbox\" data-filter=\"timers\"> timers</label></h2><ol></ol></section></div>")
+		if templ_7745c5c3_Err != nil {
+			return templ_7745c5c3_Err
+		}
+		templ_7745c5c3_Err = countersView().Render(ctx, templ_7745c5c3_Buffer)
+		if templ_7745c5c3_Err != nil {
+			return templ_7745c5c3_Err
+		}
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 38, "<div class=\"inspect-row\">")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -508,7 +521,7 @@ func inspectors() templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 38, "</div></section>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 39, "</div></section>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

@@ -75,3 +75,56 @@ func TestBrowserStoryOpensCompareMode(t *testing.T) {
 	poll[bool](t, b, "compare mode closed", `document.querySelector('[data-view="cluster"]').dataset.compare === 'off'`)
 	noBrowserErrors(t, b)
 }
+
+// In compare mode the compared run's space-time diagram stands beside the
+// run's, showing the same stretch of virtual time, and both mark where the
+// runs first differ at the same height; the counters panel shows each run's
+// messages.
+func TestBrowserCompareDiagramsAndCounters(t *testing.T) {
+	ts := startServer(t)
+	b := browsertest.Tab(t, 1366, 768)
+	do(t, b, "open the page", chromedp.Navigate(ts.URL+"/patterns/majority-quorum?seed=1"))
+	poll[bool](t, b, "the page", `!!document.querySelector('[data-view="cluster"] [data-node]') && !!document.querySelector('[data-view="counters"] [data-count="messages"]')`)
+	if !eval[bool](t, b, `document.querySelector('[data-view="spacetime-twin"]').hidden`) {
+		t.Error("the compared run's diagram shows before compare mode")
+	}
+	do(t, b, "compare", chromedp.Click(`[data-action="compare"]`, chromedp.NodeVisible))
+	do(t, b, "run 2 s", chromedp.Evaluate[chromedp.Void](`window.clusterscope.send({type:'run', dur:'2s'})`))
+	poll[bool](t, b, "diverged", `(window.clusterscope.state.compare || {}).diverged > 0 && window.clusterscope.state.time >= 2000000`)
+	do(t, b, "show the diagrams", chromedp.Evaluate[chromedp.Void](`document.querySelector('[data-view="spacetime"]').scrollIntoView()`))
+	for range 4 {
+		do(t, b, "zoom out", chromedp.Click(`[data-st="zoom-out"]`, chromedp.NodeVisible))
+	}
+	poll[bool](t, b, "the divergence marked on both diagrams", `document.querySelectorAll('[data-view="spacetime"] line[data-diverge], [data-view="spacetime-twin"] line[data-diverge]').length === 2`)
+	want := eval[int](t, b, `window.clusterscope.state.compare.diverged`)
+	marks := eval[[]float64](t, b, `[...document.querySelectorAll('line[data-diverge]')].map((l) => +l.dataset.diverge)`)
+	for _, m := range marks {
+		if int(m) != want {
+			t.Errorf("a diagram marks step %v, the runs differ from step %d", m, want)
+		}
+	}
+	// Aligned: the mark at the same height in both (the compared diagram
+	// follows the run's on its next frame).
+	poll[bool](t, b, "the divergence marks side by side", `(() => {
+		const ys = [...document.querySelectorAll('line[data-diverge]')].map((l) => l.getBoundingClientRect().top);
+		return ys.length === 2 && Math.abs(ys[0] - ys[1]) <= 1; })()`)
+	lanes := eval[int](t, b, `document.querySelectorAll('[data-view="spacetime-twin"] .st-lane').length`)
+	arrows := eval[int](t, b, `document.querySelectorAll('[data-view="spacetime-twin"] .st-msg').length`)
+	if lanes == 0 || arrows == 0 {
+		t.Errorf("the compared run's diagram has %d lane stretches and %d arrows", lanes, arrows)
+	}
+	viewportShot(t, b, "compare-diagrams-1366x768")
+
+	do(t, b, "show the counters", chromedp.Evaluate[chromedp.Void](`document.querySelector('[data-view="counters"]').scrollIntoView()`))
+	for _, run := range []struct{ block, state string }{{"run", "window.clusterscope.state.traffic"}, {"compared", "window.clusterscope.state.compare.traffic"}} {
+		shown := eval[string](t, b, fmt.Sprintf(`document.querySelector('[data-view="counters"] [data-run="%s"] [data-count="messages"]').textContent`, run.block))
+		total := eval[int](t, b, run.state+`.total.messages`)
+		if total == 0 || strings.ReplaceAll(shown, ",", "") != fmt.Sprint(total) {
+			t.Errorf("%s: the panel says %q messages, the run sent %d", run.block, shown, total)
+		}
+	}
+	viewportShot(t, b, "compare-counters-1366x768")
+	do(t, b, "stop comparing", chromedp.Evaluate[chromedp.Void](`window.clusterscope.send({type:'compare-off'})`))
+	poll[bool](t, b, "one diagram and one block again", `document.querySelector('[data-view="spacetime-twin"]').hidden && !document.querySelector('[data-view="counters"] [data-run="compared"]')`)
+	noBrowserErrors(t, b)
+}

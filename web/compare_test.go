@@ -93,3 +93,63 @@ func TestCompareTwinCountsAgainstTheServersSteps(t *testing.T) {
 		t.Fatalf("after compare-off the server holds %d steps, want the run's %d", h, f.Step)
 	}
 }
+
+// Compare two branches: go back, act (a new branch starts, the old run is
+// kept as branch 0), and compare with branch 0: the twin replays the old
+// run's own log, the runs part where the new branch acted, and each run's
+// counters come along. Only a branch that exists and is not the run itself
+// can be compared.
+func TestCompareBranchReplaysTheOtherBranch(t *testing.T) {
+	ts := liveServer(t, Limits{})
+	c := dial(t, ts, "pattern=majority-quorum")
+	c.next()
+	readUntil := func(what string, ok func(compareFrameIn) bool) compareFrameIn {
+		t.Helper()
+		for range 500 {
+			f, raw := mustReadAs[compareFrameIn](c)
+			if f.Type == "error" {
+				t.Fatalf("%s: %s", what, raw)
+			}
+			if ok(f) {
+				return f
+			}
+		}
+		t.Fatalf("%s: no such frame", what)
+		return compareFrameIn{}
+	}
+	c.send(`{"type":"run","dur":"2s"}`)
+	readUntil("run", func(f compareFrameIn) bool { return f.Time >= 2_000_000 })
+	c.send(`{"type":"seek","step":40}`)
+	readUntil("seek", func(f compareFrameIn) bool { return f.Step == 40 })
+	c.send(`{"type":"cmd","cmd":{"kind":"crash","node":"athens"}}`)
+	readUntil("crash", func(f compareFrameIn) bool { return true })
+
+	c.send(`{"type":"compare-branch","id":0}`)
+	f := readUntil("compare-branch", func(f compareFrameIn) bool { return f.Compare != nil })
+	if f.Compare.Branch == nil || f.Compare.Branch.ID != 0 || f.Compare.Diverged != -1 || f.Compare.Traffic == nil {
+		t.Fatalf("compare with branch 0 at step 40: %+v", f.Compare)
+	}
+	c.send(`{"type":"run","dur":"500ms"}`)
+	f = readUntil("run on", func(f compareFrameIn) bool { return f.Compare != nil && f.Compare.Diverged >= 0 })
+	if f.Compare.Diverged != 40 {
+		t.Fatalf("the branches part at step 40 (the crash), not %d", f.Compare.Diverged)
+	}
+	if cw := f.Compare; cw.Traffic.Total.Messages == 0 {
+		t.Fatalf("the old branch's counters: %+v", cw.Traffic)
+	}
+
+	for msg, want := range map[string]string{
+		`{"type":"compare-branch","id":1}`:  "is the run itself",
+		`{"type":"compare-branch","id":99}`: "no branch 99",
+		`{"type":"compare-branch"}`:         `"id" is missing`,
+	} {
+		c.send(msg)
+		f, raw := mustReadAs[compareFrameIn](c)
+		for f.Type != "error" {
+			f, raw = mustReadAs[compareFrameIn](c)
+		}
+		if !strings.Contains(f.Error, want) {
+			t.Errorf("%s: %s, want %q", msg, raw, want)
+		}
+	}
+}

@@ -62,6 +62,7 @@ type traceDoc struct {
 	Events      []engine.TraceEvent    `json:"events"`
 	Violations  []engine.Violation     `json:"violations"`
 	History     []engine.Operation     `json:"history"`
+	Traffic     engine.TrafficView     `json:"traffic"`
 }
 
 // newTraceDoc reads a run for export: the events from seq since on (at most
@@ -85,6 +86,7 @@ func newTraceDoc(p *patterns.Pattern, sim *engine.Sim, since int) traceDoc {
 		Events:     tr.Since(since),
 		Violations: append([]engine.Violation{}, sim.Violations()...),
 		History:    append([]engine.Operation{}, sim.History()...),
+		Traffic:    sim.World().Traffic(),
 	}
 	for _, inv := range sim.Invariants() {
 		d.Invariants = append(d.Invariants, invariantMeta{Name: inv.Name, Description: inv.Description})

@@ -77,6 +77,9 @@ type frame struct {
 	Story *storyWire `json:"story,omitempty"`
 	// Compare is the twin run of compare mode (compare.go), when it changed.
 	Compare *compareWire `json:"compare,omitempty"`
+	// Traffic is the counters panel's data (traffic.go): in a snapshot,
+	// and in a delta when it changed.
+	Traffic *trafficWire `json:"traffic,omitempty"`
 	// Search reports a "find me a failure" search (search.go).
 	Search *searchState `json:"search,omitempty"`
 	// Error frames.
@@ -215,30 +218,36 @@ func newPatternMeta(p *patterns.Pattern, sim *engine.Sim) *patternMeta {
 // baseline is what the browser was last sent: the next delta is computed
 // against it.
 type baseline struct {
-	sim          *engine.Sim // the run the node generations belong to
-	step         int
-	time         int64
-	nodes        map[string]*nodeBase
-	cluster      [][]byte // the cluster widgets, encoded
-	clocks       []byte
-	msgs         map[uint64][]byte
-	cut          []byte
-	net          []byte
-	conns        []byte
-	traceLen     int
-	violations   int
-	opsSent      int   // how much of the history was sent
-	opsPending   []int // positions of the ops sent while pending, ascending
-	manual       bool
-	variants     []byte
-	params       []byte
-	play         playState
-	log          string
-	logKey       [2]int // (commands applied, commands in the future) when log was encoded
-	future       int
-	branches     []byte
-	story        *story
-	storyVersion int
+	sim        *engine.Sim // the run the node generations belong to
+	step       int
+	time       int64
+	nodes      map[string]*nodeBase
+	cluster    [][]byte // the cluster widgets, encoded
+	clocks     []byte
+	msgs       map[uint64][]byte
+	cut        []byte
+	net        []byte
+	conns      []byte
+	traceLen   int
+	violations int
+	opsSent    int   // how much of the history was sent
+	opsPending []int // positions of the ops sent while pending, ascending
+	manual     bool
+	variants   []byte
+	params     []byte
+	play       playState
+	log        string
+	logKey     [2]int // (commands applied, commands in the future) when log was encoded
+	future     int
+	branches   []byte
+	traffic    []byte
+	trafficAt  int64 // virtual µs of the run when the counters were last looked at
+	trafficDue bool  // look at them in the next frame whatever the time
+	// trafficLooked says the frame being built looked at the counters (the
+	// compared run's are looked at in the same frames).
+	trafficLooked bool
+	story         *story
+	storyVersion  int
 }
 
 // wireNodes splits a ClusterView into whole nodes and the readings of the
@@ -390,6 +399,8 @@ func (s *session) snapshotFrame() frame {
 	b.future = len(s.future)
 	branches := s.tree.wire(v.Step, len(s.fullLog()))
 	b.branches = branchesKey(branches)
+	traffic := newTrafficWire(s.sim)
+	b.traffic, b.trafficAt = mustJSON(traffic), v.Time
 	s.base = b
 
 	manual := v.Manual
@@ -401,6 +412,7 @@ func (s *session) snapshotFrame() frame {
 		Nodes:   nodes, Clocks: clocks, Cluster: v.Widgets, Msgs: v.InFlight, Cut: &cut, Net: v.Net, Conns: &conns,
 		Events: append([]engine.TraceEvent(nil), events...), Violations: v.Violations, Ops: s.wireOps(v.History),
 		Manual: &manual, Variants: v.Variants, Play: &b.play, Log: &b.log, Future: &b.future, Branches: branches,
+		Traffic: traffic,
 	}
 	f.Story = s.storyFrame(true)
 	if f.Variants == nil {
@@ -533,10 +545,18 @@ func (s *session) deltaFrame() (f frame, ok bool) {
 			b.log = l
 		}
 	}
+	b.trafficLooked = b.trafficDue || v.Time-b.trafficAt >= trafficEvery || v.Time < b.trafficAt
+	if b.trafficLooked {
+		b.trafficDue, b.trafficAt = false, v.Time
+		traffic := newTrafficWire(s.sim)
+		if j := mustJSON(traffic); !bytes.Equal(j, b.traffic) {
+			f.Traffic, b.traffic = traffic, j
+		}
+	}
 	f.Story = s.storyFrame(false)
 	b.step, b.time, b.sim = v.Step, v.Time, s.sim
 	changed = changed || f.Story != nil || f.Changed != nil || f.CN != nil || f.Msgs != nil || f.Gone != nil || f.Cut != nil || f.Net != nil || f.Conns != nil || f.Events != nil ||
-		f.Violations != nil || f.Ops != nil || f.Manual != nil || f.Variants != nil || f.Params != nil || f.Play != nil || f.Log != nil || f.Future != nil || f.Branches != nil
+		f.Violations != nil || f.Ops != nil || f.Manual != nil || f.Variants != nil || f.Params != nil || f.Play != nil || f.Log != nil || f.Future != nil || f.Branches != nil || f.Traffic != nil
 	return f, changed
 }
 

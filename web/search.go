@@ -96,6 +96,20 @@ func (s *session) startSearch() error {
 	return nil
 }
 
+// searchGate lets a scenario's find-failure step search, on the same terms
+// as the page's button: not from an embed on another site, and only while
+// the server has a search slot free. The step runs on the session's
+// goroutine, so the session has no search of its own meanwhile.
+func (s *session) searchGate() (func(), error) {
+	if s.caps != nil {
+		return nil, s.caps.refused("embed-search", "find a failure: not from an embed on another site (%s)", capsHint)
+	}
+	if !s.hub.searches.try() {
+		return nil, refusal("searches-busy", "busy", "the server is already searching for failures for other learners; try again in a little while")
+	}
+	return s.hub.searches.release, nil
+}
+
 // cancelSearch stops the search in progress, if any; its goroutine reports
 // "cancelled".
 func (s *session) cancelSearch() {

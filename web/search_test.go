@@ -3,6 +3,7 @@ package web
 import (
 	"net/http/httptest"
 	"net/url"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
@@ -10,6 +11,7 @@ import (
 
 	"clusterscope/engine"
 	"clusterscope/patterns"
+	"clusterscope/patterns/sweep"
 	"clusterscope/web/share"
 	"clusterscope/web/testlog"
 )
@@ -78,6 +80,16 @@ func TestFindAFailureWithTheVariantInForce(t *testing.T) {
 	}
 	if v := sim.Violations(); len(v) == 0 || v[0].Invariant != st.Invariant || v[0].Step != st.Step {
 		t.Fatalf("the link replays to %v, want %s at step %d", v, st.Invariant, st.Step)
+	}
+	// Byte for byte the run the search shrank to: its schedule played at
+	// its virtual times, as the shrinker ran it, gives the same events.
+	shrunk := sweep.ReplaySchedule(p.Cluster, cfg, log, sweep.Options{})
+	if shrunk.Sim == nil || shrunk.Invariant != st.Invariant {
+		t.Fatalf("the shrunk schedule: %v", shrunk)
+	}
+	got, want := sim.Trace().Events(), shrunk.Sim.Trace().Events()
+	if len(got) == 0 || len(want) < len(got) || !reflect.DeepEqual(got, want[:len(got)]) {
+		t.Fatalf("the link's replay (%d events) is not the shrunk run (%d events)", len(got), len(want))
 	}
 }
 

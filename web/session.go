@@ -693,6 +693,7 @@ func (s *session) handle(in inbound) {
 		return
 	}
 	err := s.do(in.msg)
+	s.base.trafficDue = true // what the learner did shows in the counters at once
 	s.chargeWork()
 	if err != nil {
 		code := "bad-message"
@@ -804,6 +805,8 @@ func (s *session) do(m clientMsg) error {
 		}
 	case "compare":
 		return s.startCompare(m.Variants)
+	case "compare-branch":
+		return s.startCompareBranch(m.ID)
 	case "compare-off":
 		return s.stopCompare()
 	case "find-failure":

@@ -12,6 +12,7 @@ import (
 
 	"clusterscope/engine"
 	"clusterscope/lessons"
+	"clusterscope/web/share"
 )
 
 // A story is a scenario played inside a session: the session's Sim IS the
@@ -32,6 +33,7 @@ type story struct {
 	sc      *lessons.Scenario
 	source  string // "bundled", "folder" (an instructor's), "upload"
 	pl      *lessons.Player
+	gate    func() (func(), error) // lets a find-failure step search (session.searchGate)
 	played  []playedStep
 	answers map[int]int // step index → the choice picked; kept when going back
 	stops   []int       // the player's position after each chunk played
@@ -57,12 +59,14 @@ type storyMsg struct {
 }
 
 // newStory prepares a scenario and plays its first chunk.
-func newStory(sc *lessons.Scenario, source string) (*story, error) {
+// gate bounds its find-failure steps' searches (session.searchGate).
+func newStory(sc *lessons.Scenario, source string, gate func() (func(), error)) (*story, error) {
 	pl, err := lessons.NewPlayer(sc)
 	if err != nil {
 		return nil, err
 	}
-	st := &story{sc: sc, source: source, pl: pl, answers: map[int]int{}, follow: true}
+	pl.SearchGate = gate
+	st := &story{sc: sc, source: source, pl: pl, answers: map[int]int{}, follow: true, gate: gate}
 	if len(sc.Steps) > 0 {
 		if err := st.next(); err != nil {
 			return nil, err
@@ -145,6 +149,7 @@ func (st *story) seekChunk(n int) error {
 	if err != nil {
 		return err
 	}
+	pl.SearchGate = st.gate
 	st.pl, st.played, st.stops, st.pacing = pl, nil, nil, false
 	for len(st.stops) < max(n, 1) && !st.pl.Done() {
 		if err := st.next(); err != nil {
@@ -230,6 +235,8 @@ type storyItem struct {
 	Plain string        `json:"plain,omitempty"` // the same in plain words, for a learner
 	OK    *bool         `json:"ok,omitempty"`    // expect held; run-until came true
 	Error string        `json:"error,omitempty"`
+	// Open is a find-failure step's counterexample as a run's URL query.
+	Open string `json:"open,omitempty"`
 	// Questions: Answer and Explain only once Picked is set.
 	Choices []string      `json:"choices,omitempty"`
 	Picked  *int          `json:"picked,omitempty"`
@@ -309,6 +316,15 @@ func itemOf(p playedStep, answers map[int]int, actions map[string]string) storyI
 		it.Plain = "The same seed and commands with other broken variants, beside this run."
 		if !s.Compare.On {
 			it.Plain = "Back to one run."
+		}
+	case lessons.StepFindFailure:
+		it.Text = fmt.Sprintf("find-failure: %d schedules", s.FindFailure.Seeds)
+		it.Plain = "Find me a failure: random fault schedules, the first that breaks an invariant shrunk."
+		if r := o.Search; r != nil {
+			it.Plain = "Find me a failure: " + r.String() + "."
+			if r.Failed {
+				it.Open = share.RunQuery(r.Config, r.Step, r.Log).Encode()
+			}
 		}
 	case lessons.StepExpect:
 		it.Text = s.Expect.Condition
@@ -539,7 +555,7 @@ func (s *session) loadStory(m storyMsg) error {
 	default:
 		return errors.New(`scenario: which one? give "name" (a scenario of this pattern) or "yaml" (a scenario file)`)
 	}
-	st, err := newStory(sc, source)
+	st, err := newStory(sc, source, s.searchGate)
 	if err != nil {
 		return fmt.Errorf("scenario: %w", err)
 	}

@@ -2,14 +2,20 @@ package web
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"clusterscope/engine"
 	"clusterscope/lessons"
+	"clusterscope/patterns"
+	"clusterscope/web/share"
 	"clusterscope/web/testlog"
 )
 
@@ -333,4 +339,72 @@ func httpGet(t *testing.T, url string) string {
 		t.Fatalf("GET %s: %d", url, res.StatusCode)
 	}
 	return string(b)
+}
+
+// A scenario's find-failure step plays on the page as the button's search
+// does: its finding in the story panel, and refused while the server's
+// search slots are all taken (the step is then the story's error).
+func TestStoryFindFailureStep(t *testing.T) {
+	srv, ts := newLessonServer(t, nil)
+	c := dial(t, ts, "pattern=majority-quorum")
+	c.sread()
+	src := "title: Search\nnodes: 5\nvariants: [half-quorum]\nsteps:\n  - find-failure: {seeds: 5}\n  - say: done\n"
+	// Every slot taken: the step fails with the server's reason.
+	for srv.hub.searches.try() {
+	}
+	c.send(map[string]any{"type": "scenario", "name": "s.yaml", "yaml": src})
+	f := c.suntil("the refusal", func(f sframe) bool { return f.Type == "error" || f.Story != nil && f.Story.Failed > 0 })
+	if !strings.Contains(f.Error+storyErrors(f.Story), "already searching") {
+		t.Fatalf("a search with no slot free: %q %+v", f.Error, f.Story)
+	}
+	for range cap(srv.hub.searches) {
+		srv.hub.searches.release()
+	}
+	c.send(map[string]any{"type": "scenario", "name": "s.yaml", "yaml": src})
+	f = c.suntil("the finding", func(f sframe) bool {
+		return f.Story != nil && len(f.Story.Items) > 0 && f.Story.Items[0].Kind == lessons.StepFindFailure
+	})
+	it := f.Story.Items[0]
+	if !strings.Contains(it.Plain, "broke in schedule") || !strings.Contains(it.Plain, "with half-quorum") {
+		t.Fatalf("the story says: %+v", it)
+	}
+	// Its link opens the counterexample: replayed, it breaks what the story
+	// names at the step it names.
+	q, err := url.ParseQuery(it.Open)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log, err := share.DecodeLog(q.Get("log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _ := patterns.ByID("majority-quorum")
+	seed, _ := strconv.ParseUint(q.Get("seed"), 10, 64)
+	step, _ := strconv.Atoi(q.Get("step"))
+	n, _ := strconv.Atoi(q.Get("nodes"))
+	cfg, err := p.Config(n, seed, strings.Split(q.Get("variants"), ","))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim, err := engine.Replay(cfg, p.Cluster.Model(cfg), log, step)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := sim.Violations(); len(v) == 0 || !strings.Contains(it.Plain, v[0].Invariant+" broke") || !strings.Contains(it.Plain, fmt.Sprintf("at step %d:", v[0].Step)) {
+		t.Fatalf("the link replays to %v; the story says %q", v, it.Plain)
+	}
+	if !srv.hub.searches.try() {
+		t.Fatal("the step kept its search slot")
+	}
+}
+
+func storyErrors(st *storyWire) string {
+	if st == nil {
+		return ""
+	}
+	var out []string
+	for _, it := range st.Items {
+		out = append(out, it.Error)
+	}
+	return strings.Join(out, " ")
 }

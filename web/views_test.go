@@ -171,6 +171,18 @@ func TestTraceExport(t *testing.T) {
 		t.Errorf("replaying the exported inputs gives %d events that differ from the %d exported", len(got), len(d.Events))
 	}
 
+	// The traffic counts every message put on the network: one per send
+	// and per copy in the trace.
+	var sends int64
+	for _, ev := range d.Events {
+		if ev.Kind == engine.TrSend || ev.Kind == engine.TrDuplicate {
+			sends++
+		}
+	}
+	if d.Traffic.Total.Messages != sends || sends == 0 || len(d.Traffic.Nodes) != len(d.Nodes)+len(d.Clients) || len(d.Traffic.Kinds) == 0 {
+		t.Errorf("traffic %+v, want %d messages", d.Traffic, sends)
+	}
+
 	// Every field is in the schema, and every required one in the export.
 	var schema struct {
 		Required   []string                   `json:"required"`
