@@ -51,7 +51,7 @@ func nodeFactsOf(w *engine.World, id string) (NodeFacts, bool) {
 				f.Decided[s.Key] = s.Decided
 			}
 		}
-		return f, true
+		return f.compact(), true
 	case *Proposer:
 		f := NodeFacts{Ballot: map[string]string{}, Decided: map[string]string{}, Phase: map[string]string{}, Retries: n.Retries}
 		for _, r := range n.rounds {
@@ -63,9 +63,23 @@ func nodeFactsOf(w *engine.World, id string) (NodeFacts, bool) {
 				f.Decided[r.Key] = r.Decided
 			}
 		}
-		return f, true
+		return f.compact(), true
 	}
 	return NodeFacts{}, false
+}
+
+// compact leaves an empty map nil: no key reads the same either way, and
+// a test of the facts can tell a map never filled.
+func (f NodeFacts) compact() NodeFacts {
+	f.Promised, f.Accepted, f.Ballot, f.Decided, f.Phase = orNil(f.Promised), orNil(f.Accepted), orNil(f.Ballot), orNil(f.Decided), orNil(f.Phase)
+	return f
+}
+
+func orNil[V any](m map[string]V) map[string]V {
+	if len(m) == 0 {
+		return nil
+	}
+	return m
 }
 
 func clientFactsOf(w *engine.World, id string) (ClientFacts, bool) {
@@ -91,5 +105,7 @@ func clusterFactsOf(w *engine.World) ClusterFacts {
 		}
 		f.ChosenValues[key] = len(seen)
 	}
+	f.Chosen, f.ChosenValues, f.ChosenAt = orNil(f.Chosen), orNil(f.ChosenValues), orNil(f.ChosenAt)
+	f.Chosen, f.ChosenValues, f.ChosenAt = orNil(f.Chosen), orNil(f.ChosenValues), orNil(f.ChosenAt)
 	return f
 }
