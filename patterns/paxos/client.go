@@ -18,8 +18,8 @@ import (
 type Client struct {
 	id        string
 	proposers []string
-	ops       kit.WaitingList[int, Op]
-	results   []string
+	ops       kit.WaitingList[int, pending]
+	results   []outcome // the last few, oldest first
 
 	OK, Unknown int
 }
@@ -32,6 +32,28 @@ const (
 	maxKeyLen   = 32
 	maxValueLen = 64
 )
+
+// pending is a proposal waiting for its answer, with its give-up timer's
+// name (made once: a proposal is answered about once a millisecond).
+type pending struct {
+	Op    Op
+	timer string
+}
+
+// outcome is an answered or abandoned proposal, put in words only when
+// shown.
+type outcome struct {
+	Op     Op
+	Value  string
+	GaveUp bool
+}
+
+func (o outcome) String() string {
+	if o.GaveUp {
+		return o.Op.String() + " → no answer"
+	}
+	return o.Op.String() + " → " + strconv.Quote(o.Value)
+}
 
 func newClient(id string) *Client { return &Client{id: id} }
 
@@ -61,19 +83,19 @@ func (c *Client) Handle(env engine.Env, ev engine.Event) {
 		c.request(env, ev.Request)
 	case engine.EvReceive:
 		if m, ok := ev.Msg.(Decided); ok {
-			if op, ok := c.ops.Remove(m.ID); ok {
-				giveUpTimer.Cancel(env, m.ID)
+			if p, ok := c.ops.Remove(m.ID); ok {
+				env.CancelTimer(p.timer)
 				env.Complete(m.ID, Result{Value: m.Value}, engine.OpOK)
 				c.OK++
-				c.note(op.String() + " → " + strconv.Quote(m.Value))
+				c.note(outcome{Op: p.Op, Value: m.Value})
 			}
 		}
 	case engine.EvTimer:
 		if id, ok := giveUpTimer.Match(ev.Timer); ok {
-			if op, ok := c.ops.Remove(id); ok {
+			if p, ok := c.ops.Remove(id); ok {
 				env.Complete(id, nil, engine.OpUnknown)
 				c.Unknown++
-				c.note(op.String() + " → no answer")
+				c.note(outcome{Op: p.Op, GaveUp: true})
 			}
 		}
 	}
@@ -89,34 +111,39 @@ func (c *Client) request(env engine.Env, req engine.Request) {
 	}
 	op := Op{Key: req.Args["key"], Value: req.Args["value"]}
 	id := env.Invoke(op)
-	c.ops.Add(id, op, env.Now()+giveUp)
-	giveUpTimer.Set(env, id, giveUp)
+	p := pending{Op: op, timer: giveUpTimer.For(id)}
+	c.ops.Add(id, p, env.Now()+giveUp)
+	env.SetTimer(p.timer, giveUp)
 	env.Send(to, Propose{ID: id, Key: op.Key, Value: op.Value})
 }
 
-func (c *Client) note(text string) {
+func (c *Client) note(o outcome) {
 	if len(c.results) == keptResults {
 		c.results = append(c.results[:0], c.results[1:]...)
 	}
-	c.results = append(c.results, text)
+	c.results = append(c.results, o)
 }
 
 func (c *Client) last() string {
 	if len(c.results) == 0 {
 		return ""
 	}
-	return c.results[len(c.results)-1]
+	return c.results[len(c.results)-1].String()
 }
 
 // View lists the proposals waiting for an answer and the last outcomes.
 func (c *Client) View() engine.ProcessView {
 	items := make([]engine.QueueItem, 0, c.ops.Len())
 	for _, w := range c.ops.All() {
-		items = append(items, engine.QueueItem{ID: "#" + strconv.Itoa(w.ID), Text: w.Value.String(), State: engine.StatePending, Expiry: int64(w.Expires / time.Microsecond)})
+		items = append(items, engine.QueueItem{ID: "#" + strconv.Itoa(w.ID), Text: w.Value.Op.String(), State: engine.StatePending, Expiry: int64(w.Expires / time.Microsecond)})
+	}
+	results := make([]string, len(c.results))
+	for i, o := range c.results {
+		results[i] = o.String()
 	}
 	return engine.ProcessView{Role: "client", Widgets: []engine.Widget{
 		engine.QueueWidget("pending", items...),
-		{Type: engine.WQueue, Title: "results", Items: append([]string(nil), c.results...)},
+		{Type: engine.WQueue, Title: "results", Items: results},
 		engine.FieldsWidget("client",
 			engine.Field{Label: "answered", Value: strconv.Itoa(c.OK)},
 			engine.Field{Label: "gave up", Value: strconv.Itoa(c.Unknown)}),

@@ -45,6 +45,7 @@ type round struct {
 	Why               string
 	waiters           []waiter
 	pendingKey        string
+	timer             string // its retry timer's name, made once
 }
 
 type waiter struct {
@@ -99,7 +100,7 @@ func (p *Proposer) Handle(env engine.Env, ev engine.Event) {
 			p.accepted(env, ev.From, m)
 		case Commit:
 			if r := p.find(m.Key); r != nil && r.Phase != PhaseDecided {
-				retryTimer.Cancel(env, m.Key)
+				env.CancelTimer(r.timer)
 				engine.Notef(env, "%s learns from %s that %s=%s was chosen at %s", engine.S(p.id), engine.S(m.Ballot.Node), engine.S(m.Key), engine.S(m.Value), engine.S(m.Ballot.String()))
 				p.decide(env, r, m.Value)
 			} else if r == nil {
@@ -133,7 +134,7 @@ func (p *Proposer) start(env engine.Env) {
 		v, _ := st.Get(k)
 		r := p.newRound(key)
 		r.Own, r.pendingKey, r.Phase, r.Why = v.(string), k, PhaseBackoff, "restarted"
-		retryTimer.Set(env, key, p.backoff(env, r))
+		env.SetTimer(r.timer, p.backoff(env, r))
 	}
 }
 
@@ -146,7 +147,7 @@ func (p *Proposer) find(key string) *round {
 
 func (p *Proposer) newRound(key string) *round {
 	p.keys.add(key)
-	r := &round{Key: key}
+	r := &round{Key: key, timer: retryTimer.For(key)}
 	p.rounds = append(p.rounds, r)
 	return r
 }
@@ -185,7 +186,7 @@ func (p *Proposer) prepare(env engine.Env, r *round) {
 	for _, a := range p.acceptors {
 		env.Send(a, Prepare{Key: r.Key, Ballot: r.Ballot})
 	}
-	retryTimer.Set(env, r.Key, phaseExpiry)
+	env.SetTimer(r.timer, phaseExpiry)
 }
 
 // current is the round a reply belongs to, if it answers the ballot and
@@ -244,7 +245,7 @@ func (p *Proposer) promise(env engine.Env, from string, m Promise) {
 	for _, a := range p.acceptors {
 		env.Send(a, Accept{Key: r.Key, Ballot: r.Ballot, Value: r.Value})
 	}
-	retryTimer.Set(env, r.Key, phaseExpiry)
+	env.SetTimer(r.timer, phaseExpiry)
 }
 
 func (p *Proposer) accepted(env engine.Env, from string, m Accepted) {
@@ -260,7 +261,7 @@ func (p *Proposer) accepted(env engine.Env, from string, m Accepted) {
 	if count(r.Accepts) < p.majority() {
 		return
 	}
-	retryTimer.Cancel(env, r.Key)
+	env.CancelTimer(r.timer)
 	engine.Notef(env, "%s: a majority accepted %s=%s at %s: chosen", engine.S(p.id), engine.S(r.Key), engine.S(r.Value), engine.S(r.Ballot.String()))
 	c := Commit{Key: r.Key, Ballot: r.Ballot, Value: r.Value}
 	for _, a := range p.acceptors {
@@ -303,7 +304,7 @@ func (p *Proposer) retry(env engine.Env, r *round, why string) {
 	d := p.backoff(env, r)
 	r.Phase, r.Why = PhaseBackoff, why
 	engine.Notef(env, "%s abandons %s for %s (%s) and backs off %dms", engine.S(p.id), engine.S(r.Ballot.String()), engine.S(r.Key), engine.S(why), engine.D(int(d/time.Millisecond)))
-	retryTimer.Set(env, r.Key, d)
+	env.SetTimer(r.timer, d)
 }
 
 func (p *Proposer) backoff(env engine.Env, r *round) time.Duration {
