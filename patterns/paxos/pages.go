@@ -48,6 +48,7 @@ const (
 	WAcceptor = "acceptor"
 	WProposer = "proposer"
 	WChosen   = "chosen"
+	WDecided  = "decided"
 )
 
 // Paxos is the Paxos page: two proposers, three acceptors by default

@@ -42,7 +42,6 @@ type round struct {
 	Best              Ballot
 	BestValue         string
 	Attempts          int // ballots tried since the last success, for the backoff
-	Why               string
 	waiters           []waiter
 	pendingKey        string
 	timer             string // its retry timer's name, made once
@@ -133,7 +132,7 @@ func (p *Proposer) start(env engine.Env) {
 		}
 		v, _ := st.Get(k)
 		r := p.newRound(key)
-		r.Own, r.pendingKey, r.Phase, r.Why = v.(string), k, PhaseBackoff, "restarted"
+		r.Own, r.pendingKey, r.Phase = v.(string), k, PhaseBackoff
 		env.SetTimer(r.timer, p.backoff(env, r))
 	}
 }
@@ -181,7 +180,7 @@ func (p *Proposer) prepare(env engine.Env, r *round) {
 	diskRound.Put(st, p.round)
 	st.Sync()
 	r.Ballot = Ballot{N: p.round, P: p.idx, Node: p.id}
-	r.Phase, r.Promises, r.Accepts, r.Best, r.BestValue, r.Value, r.Why = PhasePrepare, 0, 0, Ballot{}, "", "", ""
+	r.Phase, r.Promises, r.Accepts, r.Best, r.BestValue, r.Value = PhasePrepare, 0, 0, Ballot{}, "", ""
 	engine.Notef(env, "%s prepares %s for %s", engine.S(p.id), engine.S(r.Ballot.String()), engine.S(r.Key))
 	for _, a := range p.acceptors {
 		env.Send(a, Prepare{Key: r.Key, Ballot: r.Ballot})
@@ -302,7 +301,7 @@ func (p *Proposer) retry(env engine.Env, r *round, why string) {
 	p.Retries++
 	r.Attempts++
 	d := p.backoff(env, r)
-	r.Phase, r.Why = PhaseBackoff, why
+	r.Phase = PhaseBackoff
 	engine.Notef(env, "%s abandons %s for %s (%s) and backs off %dms", engine.S(p.id), engine.S(r.Ballot.String()), engine.S(r.Key), engine.S(why), engine.D(int(d/time.Millisecond)))
 	env.SetTimer(r.timer, d)
 }

@@ -31,7 +31,10 @@ func propose(t *testing.T, s *engine.Sim, client, proposer, key, value string) {
 	apply(t, s, engine.Command{Kind: engine.CmdClient, Node: client, Name: opPropose, Args: map[string]string{"key": key, "value": value, "node": proposer}})
 }
 
-func proposer(s *engine.Sim, id string) *Proposer { p, _ := s.World().Process(id).(*Proposer); return p }
+func proposer(s *engine.Sim, id string) *Proposer {
+	p, _ := s.World().Process(id).(*Proposer)
+	return p
+}
 
 // runUntil steps until cond holds (or fails the test after max steps).
 func runUntil(t *testing.T, s *engine.Sim, cond func() bool) {

@@ -7,40 +7,44 @@ import (
 	"clusterscope/engine"
 )
 
-// View draws an acceptor: per key, the ballot promised, the ballot and
-// value accepted, and the decision once announced.
+// View draws an acceptor: per key, the ballot promised and the value and
+// ballot accepted (the key turns green once a Commit announced the
+// decision), and the decisions it learnt.
 func (a *Acceptor) View() engine.ProcessView {
 	rows := make([]engine.TableRow, 0, len(a.slots))
+	var decided []engine.KVPair
 	for _, s := range a.slots {
 		acc := engine.Cell{Text: "—", State: engine.StateInactive}
 		if !s.Accepted.IsZero() {
 			acc = engine.Cell{Text: s.Value + " @" + s.Accepted.String(), State: engine.StatePending}
 		}
-		dec := engine.Cell{Text: "—", State: engine.StateInactive}
+		key := engine.Cell{Text: s.Key}
 		if s.Decided != "" {
-			dec = engine.Cell{Text: s.Decided, State: engine.StateOK}
+			key.State = engine.StateOK
+			decided = append(decided, engine.KVPair{Key: s.Key, Value: s.Decided})
 		}
-		rows = append(rows, engine.Row(engine.Cell{Text: s.Key}, engine.Cell{Text: s.Promised.String()}, acc, dec))
+		rows = append(rows, engine.Row(key, engine.Cell{Text: s.Promised.String()}, acc))
 	}
 	return engine.ProcessView{Role: "acceptor", Widgets: []engine.Widget{
-		engine.TableWidget(WAcceptor, []string{"key", "promised", "accepted", "decided"}, rows...),
+		engine.TableWidget(WAcceptor, []string{"key", "promised", "accepted"}, rows...),
+		engine.KVWidget(WDecided, decided...),
 	}}
 }
 
-// View draws a proposer: per key, its ballot, its phase and who answered
-// yes to it, the value it proposes, and why it last gave up a ballot.
+// View draws a proposer: per key, its ballot, its phase with the yes
+// answers counted against the majority, and the value it proposes.
 func (p *Proposer) View() engine.ProcessView {
 	rows := make([]engine.TableRow, 0, len(p.rounds))
+	need := strconv.Itoa(p.majority())
 	for _, r := range p.rounds {
 		phase := engine.Cell{Text: r.Phase, State: engine.StatePending}
-		votes := "—"
 		switch r.Phase {
 		case PhasePrepare:
-			votes = p.names(r.Promises) + " promised"
+			phase.Text += " " + strconv.Itoa(count(r.Promises)) + "/" + need
 		case PhaseAccept:
-			votes = p.names(r.Accepts) + " accepted"
+			phase.Text += " " + strconv.Itoa(count(r.Accepts)) + "/" + need
 		case PhaseBackoff:
-			phase.State, votes = engine.StateWarn, r.Why
+			phase.State = engine.StateWarn
 		case PhaseDecided:
 			phase.State = engine.StateOK
 		}
@@ -50,29 +54,15 @@ func (p *Proposer) View() engine.ProcessView {
 		} else if value == "" {
 			value = r.Own + " (own)"
 		}
-		rows = append(rows, engine.Row(engine.Cell{Text: r.Key}, engine.Cell{Text: r.Ballot.String()}, phase, engine.Cell{Text: value}, engine.Cell{Text: votes}))
+		rows = append(rows, engine.Row(engine.Cell{Text: r.Key}, engine.Cell{Text: r.Ballot.String()}, phase, engine.Cell{Text: value}))
 	}
 	return engine.ProcessView{Role: "proposer", Widgets: []engine.Widget{
-		engine.TableWidget(WProposer, []string{"key", "ballot", "phase", "value", "answers"}, rows...),
+		engine.TableWidget(WProposer, []string{"key", "ballot", "phase", "value"}, rows...),
 		engine.FieldsWidget("rounds",
 			engine.Field{Label: "highest round", Value: strconv.Itoa(p.round)},
 			engine.Field{Label: "decided", Value: strconv.Itoa(p.Decisions)},
 			engine.Field{Label: "ballots given up", Value: strconv.Itoa(p.Retries)}),
 	}}
-}
-
-// names lists the acceptors in mask ("—" for none).
-func (p *Proposer) names(mask uint32) string {
-	var out []string
-	for i, a := range p.acceptors {
-		if mask&(1<<i) != 0 {
-			out = append(out, a)
-		}
-	}
-	if len(out) == 0 {
-		return "none yet"
-	}
-	return strings.Join(out, ", ")
 }
 
 // clusterView is the cluster panel: per key, every value chosen and the
