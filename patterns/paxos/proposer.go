@@ -24,6 +24,8 @@ type Proposer struct {
 
 	ownValue bool // the broken variant is on
 
+	now time.Duration // local time at the last event
+
 	Decisions, Retries int
 }
 
@@ -41,7 +43,8 @@ type round struct {
 	Promises, Accepts uint32
 	Best              Ballot
 	BestValue         string
-	Attempts          int // ballots tried since the last success, for the backoff
+	Attempts          int           // ballots tried since the last success, for the backoff
+	Since             time.Duration // local time the current phase began
 	waiters           []waiter
 	pendingKey        string
 	timer             string // its retry timer's name, made once
@@ -62,9 +65,16 @@ const (
 
 var (
 	diskRound   = kit.Record[int]{Key: "round"}
-	retryTimer  = kit.TimerKey[string]{Name: "retry"}
+	retryTimer  = kit.TimerKey[string]{Name: "backoff"}
 	pendingPfx  = "pending/"
 	phaseExpiry = 100 * time.Millisecond // a phase with no majority by then is tried again
+)
+
+// The expiry task: one periodic check gives up every phase that has waited
+// phaseExpiry for a majority, rather than a timer per key and phase.
+const (
+	expiryCheck         = "expiry-check"
+	expiryCheckInterval = 25 * time.Millisecond
 )
 
 // The backoff before a new ballot: random in [1ms, backoffBase·2^attempts],
@@ -85,10 +95,15 @@ func (p *Proposer) Handle(env engine.Env, ev engine.Event) {
 	case engine.EvStart:
 		p.start(env)
 	case engine.EvTimer:
-		if key, ok := retryTimer.Match(ev.Timer); ok {
+		p.now = env.Now()
+		if ev.Timer == expiryCheck {
+			p.expire(env)
+			env.SetTimer(expiryCheck, expiryCheckInterval)
+		} else if key, ok := retryTimer.Match(ev.Timer); ok {
 			p.timer(env, key)
 		}
 	case engine.EvReceive:
+		p.now = env.Now()
 		p.ownValue = env.Variant(VarIgnoreAccepted)
 		switch m := ev.Msg.(type) {
 		case Propose:
@@ -125,6 +140,9 @@ func (p *Proposer) start(env engine.Env) {
 		}
 	}
 	p.acceptors = env.Members(RoleAcceptor)
+	// The first check comes at a random point of the interval, so that the
+	// proposers do not check in step.
+	env.SetTimer(expiryCheck, time.Duration(1+env.Rand().Int64N(int64(expiryCheckInterval))))
 	for _, k := range st.Keys() {
 		key, ok := strings.CutPrefix(k, pendingPfx)
 		if !ok {
@@ -185,7 +203,7 @@ func (p *Proposer) prepare(env engine.Env, r *round) {
 	for _, a := range p.acceptors {
 		env.Send(a, Prepare{Key: r.Key, Ballot: r.Ballot})
 	}
-	env.SetTimer(r.timer, phaseExpiry)
+	r.Since = p.now
 }
 
 // current is the round a reply belongs to, if it answers the ballot and
@@ -244,7 +262,7 @@ func (p *Proposer) promise(env engine.Env, from string, m Promise) {
 	for _, a := range p.acceptors {
 		env.Send(a, Accept{Key: r.Key, Ballot: r.Ballot, Value: r.Value})
 	}
-	env.SetTimer(r.timer, phaseExpiry)
+	r.Since = p.now
 }
 
 func (p *Proposer) accepted(env engine.Env, from string, m Accepted) {
@@ -260,7 +278,6 @@ func (p *Proposer) accepted(env engine.Env, from string, m Accepted) {
 	if count(r.Accepts) < p.majority() {
 		return
 	}
-	env.CancelTimer(r.timer)
 	engine.Notef(env, "%s: a majority accepted %s=%s at %s: chosen", engine.S(p.id), engine.S(r.Key), engine.S(r.Value), engine.S(r.Ballot.String()))
 	c := Commit{Key: r.Key, Ballot: r.Ballot, Value: r.Value}
 	for _, a := range p.acceptors {
@@ -314,17 +331,19 @@ func (p *Proposer) backoff(env engine.Env, r *round) time.Duration {
 	return time.Millisecond + time.Duration(env.Rand().Int64N(int64(limit)))
 }
 
-// timer: a backoff is over (a new ballot), or a phase found no majority in
-// time (messages lost, acceptors down): try again.
+// timer: a backoff is over, time for a new ballot.
 func (p *Proposer) timer(env engine.Env, key string) {
-	r := p.find(key)
-	if r == nil {
-		return
-	}
-	switch r.Phase {
-	case PhaseBackoff:
+	if r := p.find(key); r != nil && r.Phase == PhaseBackoff {
 		p.prepare(env, r)
-	case PhasePrepare, PhaseAccept:
-		p.retry(env, r, "no majority answered its "+r.Phase+" in time")
+	}
+}
+
+// expire gives up every phase that found no majority in time (messages
+// lost, acceptors down or cut off): it is tried again after a backoff.
+func (p *Proposer) expire(env engine.Env) {
+	for _, r := range p.rounds {
+		if (r.Phase == PhasePrepare || r.Phase == PhaseAccept) && p.now-r.Since >= phaseExpiry {
+			p.retry(env, r, "no majority answered its "+r.Phase+" in time")
+		}
 	}
 }
