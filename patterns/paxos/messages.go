@@ -142,6 +142,11 @@ type Op struct {
 
 func (o Op) String() string { return "propose " + o.Key + "=" + o.Value }
 
+// KVKey and KVWrite make Op a kit.KVInput, so that histories split by key
+// as a key-value store's do.
+func (o Op) KVKey() string           { return o.Key }
+func (o Op) KVWrite() (string, bool) { return o.Value, true }
+
 type Result struct {
 	Value string `json:"value"`
 }

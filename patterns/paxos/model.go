@@ -5,6 +5,8 @@ import (
 	"strconv"
 
 	"github.com/anishathalye/porcupine"
+
+	"clusterscope/patterns/kit"
 )
 
 // registerModel is the porcupine model of a register of write-once keys:
@@ -12,23 +14,8 @@ import (
 // for the key names that value. A proposal whose client gave up may take
 // effect or not.
 var registerModel = porcupine.Model{
-	Partition: func(history []porcupine.Operation) [][]porcupine.Operation {
-		var keys []string
-		byKey := map[string][]porcupine.Operation{}
-		for _, op := range history {
-			k := op.Input.(Op).Key
-			if _, ok := byKey[k]; !ok {
-				keys = append(keys, k)
-			}
-			byKey[k] = append(byKey[k], op)
-		}
-		out := make([][]porcupine.Operation, 0, len(keys))
-		for _, k := range keys {
-			out = append(out, byKey[k])
-		}
-		return out
-	},
-	Init: func() any { return "" },
+	Partition: kit.KVModel.Partition, // by key: Op is a kit.KVInput
+	Init:      func() any { return "" },
 	Step: func(state, input, output any) (bool, any) {
 		decided := state.(string)
 		if decided == "" {
