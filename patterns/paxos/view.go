@@ -25,14 +25,18 @@ func (a *Acceptor) View() engine.ProcessView {
 		}
 		rows = append(rows, engine.Row(key, engine.Cell{Text: s.Promised.String()}, acc))
 	}
-	return engine.ProcessView{Role: "acceptor", Widgets: []engine.Widget{
+	v := engine.ProcessView{Role: "acceptor", Widgets: []engine.Widget{
 		engine.TableWidget(WAcceptor, []string{"key", "promised", "accepted"}, rows...),
-		engine.KVWidget(WDecided, decided...),
 	}}
+	if len(decided) > 0 {
+		v.Widgets = append(v.Widgets, engine.KVWidget(WDecided, decided...))
+	}
+	return v
 }
 
-// View draws a proposer: per key, its ballot, its phase with the yes
-// answers counted against the majority, and the value it proposes.
+// View draws a proposer: per key, its phase with the yes answers counted
+// against the majority, the value it proposes and its ballot (last: the
+// widest, cut first in a narrow panel).
 func (p *Proposer) View() engine.ProcessView {
 	rows := make([]engine.TableRow, 0, len(p.rounds))
 	need := strconv.Itoa(p.majority())
@@ -54,10 +58,10 @@ func (p *Proposer) View() engine.ProcessView {
 		} else if value == "" {
 			value = r.Own + " (own)"
 		}
-		rows = append(rows, engine.Row(engine.Cell{Text: r.Key}, engine.Cell{Text: r.Ballot.String()}, phase, engine.Cell{Text: value}))
+		rows = append(rows, engine.Row(engine.Cell{Text: r.Key}, phase, engine.Cell{Text: value}, engine.Cell{Text: r.Ballot.String()}))
 	}
 	return engine.ProcessView{Role: "proposer", Widgets: []engine.Widget{
-		engine.TableWidget(WProposer, []string{"key", "ballot", "phase", "value"}, rows...),
+		engine.TableWidget(WProposer, []string{"key", "phase", "value", "ballot"}, rows...),
 		engine.FieldsWidget("rounds",
 			engine.Field{Label: "highest round", Value: strconv.Itoa(p.round)},
 			engine.Field{Label: "decided", Value: strconv.Itoa(p.Decisions)},
