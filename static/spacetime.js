@@ -16,7 +16,7 @@
 // left behind stay, dimmed, as the "old future" until the run diverges.
 // Only what lies in the visible time window is drawn (at most MAX_ITEMS
 // SVG items), so 10,000 events scroll as smoothly as 100.
-import { s, h, fmtTime, msgHue, spec, SpecGroup, patch } from './dom.js';
+import { s, h, fmtTime, hue, spec, SpecGroup, patch } from './dom.js';
 import { describe } from './events.js';
 import { highlight, mark, current } from './highlight.js';
 import { laneOrder, groups, LARGE } from './roles.js';
@@ -314,12 +314,6 @@ class SpaceTime {
     this.now = st.time;
     this.step = st.step;
     this.inflight = st.msgs;
-    // The trace names a message's kind, not its own colour: take that from
-    // the messages in flight, for the arrows of those seen in flight.
-    for (const f of (st.msgs && st.msgs.values()) || []) {
-      const m = f.hue && this.msgs.get(f.id);
-      if (m) m.hue = f.hue;
-    }
     this.violations = st.violations || [];
     this.schedule();
   }
@@ -555,7 +549,7 @@ class SpaceTime {
     if (x1 === undefined || x2 === undefined) return 0;
     const y1 = this.y(m.sAt);
     const ghost = m.sSeq >= ghostFrom || (m.end && m.eSeq >= ghostFrom);
-    const cls = ['st-msg', 'hue-' + msgHue(m), m.dupOf && 'dup', ghost && 'ghost'];
+    const cls = ['st-msg', 'hue-' + hue(m.kind), m.dupOf && 'dup', ghost && 'ghost'];
     let x2e, y2e, step = m.sStep, tail = '';
     if (m.end === 'deliver' && m.eSeq < ghostFrom) {
       x2e = x2; y2e = this.y(m.eAt); step = m.eStep;
