@@ -20,11 +20,22 @@ func (b Ballot) Less(o Ballot) bool { return b.N < o.N || b.N == o.N && b.P < o.
 // IsZero is the ballot of nothing promised or accepted.
 func (b Ballot) IsZero() bool { return b.N == 0 }
 
-func (b Ballot) String() string {
+func (b Ballot) String() string { return string(b.appendTo(nil)) }
+
+// appendTo appends the ballot as String writes it: summaries are written
+// at every delivery, straight into the trace's buffer.
+func (b Ballot) appendTo(buf []byte) []byte {
 	if b.IsZero() {
-		return "—"
+		return append(buf, "—"...)
 	}
-	return "[" + strconv.Itoa(b.N) + "," + b.Node + "]"
+	buf = strconv.AppendInt(append(buf, '['), int64(b.N), 10)
+	return append(append(append(buf, ','), b.Node...), ']')
+}
+
+// keyBallot appends "key [n,node]", how every ballot message's summary
+// starts.
+func keyBallot(buf []byte, key string, b Ballot) []byte {
+	return b.appendTo(append(append(buf, key...), ' '))
 }
 
 // Hue is the colour every message of this ballot is drawn in: consecutive
@@ -43,9 +54,10 @@ type Prepare struct {
 	Ballot Ballot
 }
 
-func (Prepare) Kind() string      { return "Prepare" }
-func (m Prepare) Summary() string { return m.Key + " " + m.Ballot.String() }
-func (m Prepare) Hue() int        { return m.Ballot.Hue() }
+func (Prepare) Kind() string                    { return "Prepare" }
+func (m Prepare) Summary() string               { return string(m.AppendSummary(nil)) }
+func (m Prepare) AppendSummary(b []byte) []byte { return keyBallot(b, m.Key, m.Ballot) }
+func (m Prepare) Hue() int                      { return m.Ballot.Hue() }
 
 // Promise answers a Prepare (phase 1b). OK: the acceptor promised, and
 // tells what it accepted before (Accepted, Value), if anything. Not OK:
@@ -60,15 +72,17 @@ type Promise struct {
 	Value    string // ... and its value
 }
 
-func (Promise) Kind() string { return "Promise" }
-func (m Promise) Summary() string {
-	if !m.OK {
-		return m.Key + " " + m.Ballot.String() + " refused: promised " + m.Promised.String()
+func (Promise) Kind() string      { return "Promise" }
+func (m Promise) Summary() string { return string(m.AppendSummary(nil)) }
+func (m Promise) AppendSummary(b []byte) []byte {
+	b = keyBallot(b, m.Key, m.Ballot)
+	switch {
+	case !m.OK:
+		return m.Promised.appendTo(append(b, " refused: promised "...))
+	case m.Accepted.IsZero():
+		return append(b, " ok, nothing accepted"...)
 	}
-	if m.Accepted.IsZero() {
-		return m.Key + " " + m.Ballot.String() + " ok, nothing accepted"
-	}
-	return m.Key + " " + m.Ballot.String() + " ok, accepted " + m.Value + "@" + m.Accepted.String()
+	return m.Accepted.appendTo(append(append(append(b, " ok, accepted "...), m.Value...), '@'))
 }
 func (m Promise) Hue() int { return m.Ballot.Hue() }
 
@@ -80,8 +94,11 @@ type Accept struct {
 }
 
 func (Accept) Kind() string      { return "Accept" }
-func (m Accept) Summary() string { return m.Key + "=" + m.Value + " " + m.Ballot.String() }
-func (m Accept) Hue() int        { return m.Ballot.Hue() }
+func (m Accept) Summary() string { return string(m.AppendSummary(nil)) }
+func (m Accept) AppendSummary(b []byte) []byte {
+	return m.Ballot.appendTo(append(append(append(append(b, m.Key...), '='), m.Value...), ' '))
+}
+func (m Accept) Hue() int { return m.Ballot.Hue() }
 
 // Accepted answers an Accept (phase 2b): OK, or refused because the
 // acceptor promised a higher ballot (Promised).
@@ -92,12 +109,14 @@ type Accepted struct {
 	Promised Ballot
 }
 
-func (Accepted) Kind() string { return "Accepted" }
-func (m Accepted) Summary() string {
+func (Accepted) Kind() string      { return "Accepted" }
+func (m Accepted) Summary() string { return string(m.AppendSummary(nil)) }
+func (m Accepted) AppendSummary(b []byte) []byte {
+	b = keyBallot(b, m.Key, m.Ballot)
 	if !m.OK {
-		return m.Key + " " + m.Ballot.String() + " refused: promised " + m.Promised.String()
+		return m.Promised.appendTo(append(b, " refused: promised "...))
 	}
-	return m.Key + " " + m.Ballot.String() + " ok"
+	return append(b, " ok"...)
 }
 func (m Accepted) Hue() int { return m.Ballot.Hue() }
 
@@ -111,8 +130,11 @@ type Commit struct {
 }
 
 func (Commit) Kind() string      { return "Commit" }
-func (m Commit) Summary() string { return m.Key + "=" + m.Value + " " + m.Ballot.String() }
-func (m Commit) Hue() int        { return m.Ballot.Hue() }
+func (m Commit) Summary() string { return string(m.AppendSummary(nil)) }
+func (m Commit) AppendSummary(b []byte) []byte {
+	return Accept(m).AppendSummary(b)
+}
+func (m Commit) Hue() int { return m.Ballot.Hue() }
 
 // Propose is a client asking a proposer to get Value chosen for Key.
 type Propose struct {

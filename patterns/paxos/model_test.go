@@ -30,3 +30,23 @@ func TestRegisterModel(t *testing.T) {
 		}
 	}
 }
+
+// Summaries read as the event log shows them.
+func TestSummaries(t *testing.T) {
+	a, b := Ballot{N: 2, P: 0, Node: "athens"}, Ballot{N: 1, P: 1, Node: "byzantium"}
+	for got, want := range map[string]string{
+		Prepare{Key: "name", Ballot: a}.Summary():                                      "name [2,athens]",
+		Promise{Key: "name", Ballot: a, Promised: b}.Summary():                         "name [2,athens] refused: promised [1,byzantium]",
+		Promise{Key: "name", Ballot: a, OK: true}.Summary():                            "name [2,athens] ok, nothing accepted",
+		Promise{Key: "name", Ballot: a, OK: true, Accepted: b, Value: "bob"}.Summary(): "name [2,athens] ok, accepted bob@[1,byzantium]",
+		Accept{Key: "name", Ballot: a, Value: "bob"}.Summary():                         "name=bob [2,athens]",
+		Accepted{Key: "name", Ballot: a, OK: true}.Summary():                           "name [2,athens] ok",
+		Accepted{Key: "name", Ballot: b, Promised: a}.Summary():                        "name [1,byzantium] refused: promised [2,athens]",
+		Commit{Key: "name", Ballot: b, Value: "bob"}.Summary():                         "name=bob [1,byzantium]",
+		Ballot{}.String(): "—",
+	} {
+		if got != want {
+			t.Errorf("summary %q, want %q", got, want)
+		}
+	}
+}
