@@ -26,6 +26,14 @@ type Summarizer interface {
 	Summary() string
 }
 
+// Hued is optional on a Message: the colour it is drawn in (any integer;
+// pictures use it modulo their palette) instead of its kind's colour. A
+// pattern whose messages belong to numbered attempts (Paxos ballots) gives
+// each attempt a colour, so a learner sees which attempt a message serves.
+type Hued interface {
+	Hue() int
+}
+
 // SummaryAppender is an optional, cheaper Summarizer: it appends the same
 // text as Summary to b. The engine records a summary at every delivery, and
 // appending straight into the trace's buffer spares an allocation each time.

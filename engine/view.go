@@ -156,6 +156,9 @@ type MessageView struct {
 	SentAt  int64  `json:"sentAt"`          // virtual µs
 	DueAt   int64  `json:"dueAt,omitempty"` // virtual µs; 0 while held for manual delivery
 	Held    bool   `json:"held,omitempty"`  // waiting for the learner (manual mode or paused receiver)
+	// Hue is 1 + the message's own colour (Hued), 0 when it is drawn in
+	// its kind's colour.
+	Hue int `json:"hue,omitempty"`
 }
 
 // LinkView is a directed link that is not in its default state.

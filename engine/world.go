@@ -235,6 +235,9 @@ func (s *Sim) InFlight() []MessageView {
 		if !m.held {
 			mv.DueAt = micros(m.dueAt)
 		}
+		if h, ok := m.msg.(Hued); ok {
+			mv.Hue = 1 + (h.Hue()%8+8)%8
+		}
 		out = append(out, mv)
 	}
 	return out

@@ -21,7 +21,7 @@ func TestMalformedScenarios(t *testing.T) {
 		{"unknown header", "title: t\npattern: toy\nnodez: 3\nsteps: []\n", 3, 1, `unknown field "nodez"`},
 		{"no title", "pattern: toy\nsteps:\n  - run: 1s\n", 1, 1, "no title"},
 		{"unknown pattern", "title: t\npattern: toyy\nsteps: []\n", 2, 10, `unknown pattern "toyy"`},
-		{"not live", "title: t\npattern: paxos\nsteps: []\n", 2, 10, "no simulation yet"},
+		{"not live", "title: t\npattern: emergent-leader\nsteps: []\n", 2, 10, "no simulation yet"},
 		{"too many nodes", "title: t\npattern: toy\nnodes: 9\nsteps: []\n", 3, 8, "1 to 5 nodes"},
 		{"unknown variant", "title: t\npattern: toy\nvariants: [selfsh]\nsteps: []\n", 3, 12, `no variant "selfsh"`},
 		{"unknown param", "title: t\npattern: toy\nparams: {beat: 3}\nsteps: []\n", 3, 10, `no setting "beat"`},

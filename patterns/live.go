@@ -5,6 +5,7 @@ import (
 	"clusterscope/patterns/durable"
 	"clusterscope/patterns/kit"
 	"clusterscope/patterns/leaderless"
+	"clusterscope/patterns/paxos"
 	"clusterscope/patterns/replog"
 	"clusterscope/patterns/updatequeue"
 	"clusterscope/patterns/wire"
@@ -30,6 +31,7 @@ func live() map[string]*kit.Cluster {
 		"follower-reads":        replog.FollowerReads(),
 		"request-pipeline":      wire.RequestPipeline(),
 		"request-batch":         wire.RequestBatch(),
+		"paxos":                 paxos.Paxos(),
 	}
 }
 

@@ -9,7 +9,7 @@
 //   large  more than 16 servers: small nodes in a grid per role group, no
 //          link lines (a partition colours the nodes by side), names only
 //          for the nodes in focus; messages still move.
-import { s, hue, slug, nodeClock, skewWords, spec, patch } from './dom.js';
+import { s, msgHue, slug, nodeClock, skewWords, spec, patch } from './dom.js';
 import { tickWidgets } from './widgets.js';
 import { groups, isLarge, focus, LARGE } from './roles.js';
 
@@ -445,7 +445,7 @@ export class ClusterView {
       const x = ox + (p.x + (q.x - p.x) * f) * k, y = oy + (p.y + (q.y - p.y) * f) * k;
       ctx.beginPath();
       ctx.arc(x, y, m.held ? r * 1.5 : r, 0, 2 * Math.PI);
-      ctx.fillStyle = this.hues[hue(m.kind)];
+      ctx.fillStyle = this.hues[msgHue(m)];
       ctx.fill();
       ctx.stroke();
       drawn++;
@@ -544,7 +544,7 @@ export class ClusterView {
       }
       if (el.sig !== sig) {
         el.sig = sig;
-        el.setAttribute('class', ['msg', 'hue-' + hue(m.kind), m.held && 'held', st.selectedMsg === m.id && 'selected'].filter(Boolean).join(' '));
+        el.setAttribute('class', ['msg', 'hue-' + msgHue(m), m.held && 'held', st.selectedMsg === m.id && 'selected'].filter(Boolean).join(' '));
         el.replaceChildren(
           s('circle', { r: m.held ? dot + 2 : dot }),
           label ? s('text', { class: 'msg-label', x: behind ? -11 : 11, y: 4, 'text-anchor': behind ? 'end' : 'start', text }) : '',

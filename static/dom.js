@@ -131,6 +131,10 @@ export function hue(text) {
   return x % 8;
 }
 
+// The palette index of a message: its own hue when the server sends one
+// (1 + index), else its kind's.
+export const msgHue = (m) => (m.hue ? (m.hue - 1) % 8 : hue(m.kind));
+
 export const reducedMotion = () => window.matchMedia('(prefers-reduced-motion: reduce)').matches;
 
 // A CSS class name part from text the server sends ("Leader" -> "leader").

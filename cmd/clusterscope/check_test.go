@@ -124,7 +124,7 @@ func TestCheckBadInput(t *testing.T) {
 	for _, args := range [][]string{
 		{"check"},
 		{"check", "--pattern", "nope"},
-		{"check", "--pattern", "paxos"},
+		{"check", "--pattern", "emergent-leader"},
 		{"check", "--pattern", "heartbeat", "--variant", "nope"},
 		{"check", "--pattern", "heartbeat", "--seeds", "0"},
 		{"check", "--pattern", "heartbeat", "--nodes", "99"},
