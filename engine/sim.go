@@ -44,6 +44,10 @@ type Model struct {
 	// When set, a setting not listed, or out of its range, is refused (in
 	// the config and in param commands) instead of reaching the processes.
 	Params []ParamRange
+	// CheckParams refuses a combination of settings that cannot run
+	// together (a write quorum larger than the replicas), each value being
+	// in range: it sees every setting as it would be. Optional.
+	CheckParams func(params map[string]int) error
 }
 
 // ParamRange is one integer setting a model accepts: Min ≤ value ≤ Max.
@@ -150,6 +154,9 @@ func New(cfg Config, model Model) (*Sim, error) {
 			return nil, err
 		}
 		s.setParam(k, cfg.Params[k])
+	}
+	if err := s.checkCombination("", 0); err != nil {
+		return nil, err
 	}
 	net := DefaultNet
 	if cfg.Net != nil {
