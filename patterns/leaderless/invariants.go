@@ -20,7 +20,7 @@ const (
 
 func invariants() []engine.Invariant {
 	return []engine.Invariant{
-		{Name: InvDistinctQuorum, Description: "A request reports Success only after a majority of distinct replicas answered each of its phases.", Check: distinctQuorum},
+		{Name: InvDistinctQuorum, Description: "A request reports Success only after a quorum of distinct replicas (a majority; W or R in the quorum KV) answered each of its phases.", Check: distinctQuorum},
 		{Name: InvOnce, Description: "Each request completes once (Success or Timeout): a response after that changes nothing.", Check: once},
 		{Name: InvByDeadline, Description: "No request is still waiting once its coordinator has run past its deadline.", Check: byDeadline},
 		{Name: InvNoOrphans, Description: "Every message on a waiting list belongs to a request still waiting, and a request still waiting has its messages there.", Check: noOrphans},
@@ -46,9 +46,13 @@ func distinctQuorum(w *engine.World) (string, []string) {
 				continue
 			}
 			for _, p := range r.Done {
-				if d := distinct(p.From); d < r.Quorum {
-					return fmt.Sprintf("%s told %s Success for %s with %d responses to its %s from only %d distinct replica(s) (%s); a majority is %d",
-						n.id, r.Client, r.Op, len(p.From), p.Phase, d, strings.Join(p.From, ", "), r.Quorum)
+				if d := distinct(p.From); d < p.Quorum {
+					need := "a majority is"
+					if n.kv {
+						need = "it needs"
+					}
+					return fmt.Sprintf("%s told %s Success for %s with %d responses to its %s from only %d distinct replica(s) (%s); %s %d",
+						n.id, r.Client, r.Op, len(p.From), p.Phase, d, strings.Join(p.From, ", "), need, p.Quorum)
 				}
 			}
 		}
@@ -118,7 +122,19 @@ func storedAt(w *engine.World, id, key string) stored {
 // is held (at its version or a newer one) by a majority of replicas, so
 // any read quorum finds it.
 func Settled(w *engine.World) kit.Verdict {
+	return settled(w, false)
+}
+
+// SettledKV is Settled for the quorum KV: every acknowledged write is held
+// by W of its key's home replicas (stand-ins have handed their hints
+// over).
+func SettledKV(w *engine.World) kit.Verdict {
+	return settled(w, true)
+}
+
+func settled(w *engine.World, kv bool) kit.Verdict {
 	nodes := w.Members(engine.RoleNode)
+	s := settingsOf(w.Param)
 	for _, id := range nodes {
 		n, ok := w.Process(id).(*Node)
 		if !ok {
@@ -134,16 +150,24 @@ func Settled(w *engine.World) kit.Verdict {
 		if op.Status != engine.OpOK || !ok || in.Kind != opSet {
 			continue
 		}
+		replicas, need, check := nodes, quorum(len(nodes)), "acked-on-majority"
+		if kv {
+			replicas, _ = home(in.Key, nodes, s.N)
+			need, check = s.W, "acked-on-w-home-replicas"
+		}
 		var holders []string
-		for _, id := range nodes {
+		for _, id := range replicas {
 			if !storedAt(w, id, in.Key).Version.Less(res.Version) {
 				holders = append(holders, id)
 			}
 		}
-		if len(holders) < quorum(len(nodes)) {
-			return kit.Verdict{Check: "acked-on-majority", Ops: []int{op.ID},
+		if len(holders) < need {
+			return kit.Verdict{Check: check, Ops: []int{op.ID},
 				Text: fmt.Sprintf("%s's %s (%s) was acknowledged but only %d replica(s) hold it: %s", op.Client, in, res.Version, len(holders), strings.Join(holders, ", "))}
 		}
+	}
+	if kv {
+		return kit.Verdict{Check: "settled", OK: true, Text: "every server is idle and every acknowledged write is on W of its home replicas"}
 	}
 	return kit.Verdict{Check: "settled", OK: true, Text: "every server is idle and every acknowledged write is on a majority"}
 }
