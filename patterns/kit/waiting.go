@@ -1,6 +1,9 @@
 package kit
 
-import "time"
+import (
+	"iter"
+	"time"
+)
 
 // WaitingList is the book's Request Waiting List: requests sent and not yet
 // answered, by correlation id, each with the local time it expires. An
@@ -105,6 +108,19 @@ func (l *WaitingList[K, V]) Len() int { return len(l.items) }
 func (l *WaitingList[K, V]) All() []Waiting[K, V] {
 	l.lent = true
 	return l.items
+}
+
+// Each yields the requests in the order they were added, without lending
+// the list (as All does): for checks that run at every step and keep
+// nothing, so that the removals after them stay in place.
+func (l *WaitingList[K, V]) Each() iter.Seq[Waiting[K, V]] {
+	return func(yield func(Waiting[K, V]) bool) {
+		for _, w := range l.items {
+			if !yield(w) {
+				return
+			}
+		}
+	}
 }
 
 // Clear empties the list (a restart forgets what was waiting).

@@ -27,13 +27,17 @@ func invariants() []engine.Invariant {
 	}
 }
 
-// eachNode runs check on every up server until one reports a breach.
+// eachNode runs check on the server that just handled an event: a node's
+// state changes only when it handles one (a crash discards it whole), so
+// the others were judged already, on the step that last changed them.
 func eachNode(w *engine.World, check func(n *Node) string) (string, []string) {
-	for i := range w.Nodes() {
-		if n, ok := w.NodeProcess(i).(*Node); ok {
-			if text := check(n); text != "" {
-				return text, []string{n.id}
-			}
+	i := w.HandledNode()
+	if i < 0 {
+		return "", nil
+	}
+	if n, ok := w.NodeProcess(i).(*Node); ok {
+		if text := check(n); text != "" {
+			return text, []string{n.id}
 		}
 	}
 	return "", nil
@@ -41,10 +45,12 @@ func eachNode(w *engine.World, check func(n *Node) string) (string, []string) {
 
 func distinctQuorum(w *engine.World) (string, []string) {
 	return eachNode(w, func(n *Node) string {
-		for _, r := range n.done {
-			if r.Status != Success {
-				continue
-			}
+		// A request is judged when it completes: it is then the newest
+		// of the done list, and nothing changes it afterwards.
+		if len(n.done) == 0 {
+			return ""
+		}
+		if r := n.done[len(n.done)-1]; r.Status == Success {
 			for _, p := range r.Done {
 				if d := distinct(p.From); d < p.Quorum {
 					need := "a majority is"
@@ -62,8 +68,10 @@ func distinctQuorum(w *engine.World) (string, []string) {
 
 func once(w *engine.World) (string, []string) {
 	return eachNode(w, func(n *Node) string {
-		for _, r := range n.done {
-			if r.Completions > 1 {
+		// A second completion puts the request at the end of the done
+		// list again.
+		if len(n.done) > 0 {
+			if r := n.done[len(n.done)-1]; r.Completions > 1 {
 				return fmt.Sprintf("%s completed r%d (%s's %s) %d times", n.id, r.ID, r.Client, r.Op, r.Completions)
 			}
 		}
@@ -93,21 +101,29 @@ func byDeadline(w *engine.World) (string, []string) {
 
 func noOrphans(w *engine.World) (string, []string) {
 	return eachNode(w, func(n *Node) string {
-		listed := map[*request]bool{}
-		for _, e := range n.waiting.All() {
+		for e := range n.waiting.Each() {
 			r := e.Value.Req
 			if r.Status != "" {
 				return fmt.Sprintf("%s's waiting list still holds %s for r%d, which completed (%s)", n.id, e.ID, r.ID, r.Status)
 			}
-			listed[r] = true
 		}
 		for _, r := range n.pending {
-			if !listed[r] {
+			if !listed(&n.waiting, r) {
 				return fmt.Sprintf("%s's r%d (%s's %s) waits with nothing on the waiting list to complete it", n.id, r.ID, r.Client, r.Op)
 			}
 		}
 		return ""
 	})
+}
+
+// listed reports whether some message on the list belongs to r.
+func listed(l *kit.WaitingList[CorrelationID, entry], r *request) bool {
+	for e := range l.Each() {
+		if e.Value.Req == r {
+			return true
+		}
+	}
+	return false
 }
 
 // storedAt is replica id's value of key, read from its disk (a crashed

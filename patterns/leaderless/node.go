@@ -1,6 +1,7 @@
 package leaderless
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -367,14 +368,11 @@ func (n *Node) expireDue(env engine.Env) {
 func (n *Node) complete(env engine.Env, r *request, st Status) {
 	r.Status = st
 	r.Completions++
-	for i, p := range n.pending {
-		if p == r {
-			n.pending = append(n.pending[:i:i], n.pending[i+1:]...)
-			break
-		}
+	if i := slices.Index(n.pending, r); i >= 0 {
+		n.pending = slices.Delete(n.pending, i, i+1)
 	}
 	if len(n.done) == keptDone {
-		n.done = append(n.done[:0:0], n.done[1:]...)
+		n.done = slices.Delete(n.done, 0, 1)
 	}
 	n.done = append(n.done, r)
 	res := Result{Version: r.Version}
