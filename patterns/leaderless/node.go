@@ -42,6 +42,8 @@ type Node struct {
 	// and reads wait for W and R of them (quorum.go).
 	kv    bool
 	hints []hint // writes it keeps for an unreachable home replica
+	// handoffArmed: the handoff timer runs (only while it keeps hints).
+	handoffArmed bool
 
 	Completed, Timeouts, Late int
 	Repairs, HandedOff        int // read repairs it started; hints it handed over
@@ -162,7 +164,7 @@ func (n *Node) start(env engine.Env) {
 	if n.kv {
 		n.takesWrites = false
 		n.hints, _ = diskHints.Get(st)
-		env.SetTimer(handoffTimer, handoffInterval)
+		n.armHandoff(env)
 	}
 	// The first check comes at a random point of the interval, so that
 	// servers started together do not all check at the same instant.

@@ -198,7 +198,7 @@ func (n *Node) kvPassPhase(env engine.Env, r *request) {
 			}
 		default:
 			n.Repairs++
-			engine.Notef(env, "%s: r%d read %s=%s at %s from %d of the %d it asked: writing it back to %d replicas before answering (read repair)",
+			engine.Notef(env, "%s: r%d read %s=%s at %s, held by %d of the %d that answered: writing it back to %d replicas before answering (read repair)",
 				engine.S(n.id), engine.D(r.ID), engine.S(r.Op.Key), engine.S(strconv.Quote(r.Value)), engine.S(r.Version.String()), engine.D(r.Holders), engine.D(len(r.From)), engine.D(s.W))
 			r.Phase, r.Quorum = phaseRepair, s.W
 			n.sendPhase(env, r)
@@ -224,11 +224,23 @@ func (n *Node) addHint(env engine.Env, h hint) {
 	st := env.Storage()
 	diskHints.Put(st, slices.Clone(n.hints))
 	st.Sync()
+	n.armHandoff(env)
 }
 
-// handoff offers every hint to its home replica, when hinted handoff is on.
+// armHandoff starts the handoff timer if hints wait and it is not running.
+func (n *Node) armHandoff(env engine.Env) {
+	if len(n.hints) > 0 && !n.handoffArmed {
+		n.handoffArmed = true
+		env.SetTimer(handoffTimer, handoffInterval)
+	}
+}
+
+// handoff offers every hint to its home replica, when hinted handoff is on
+// (the timer runs on while hints wait, so that switching it on later
+// works).
 func (n *Node) handoff(env engine.Env) {
-	env.SetTimer(handoffTimer, handoffInterval)
+	n.handoffArmed = false
+	n.armHandoff(env)
 	if env.Param(ParamHandoff, 1) != 1 {
 		return
 	}

@@ -1,6 +1,8 @@
 package leaderless
 
 import (
+	"github.com/anishathalye/porcupine"
+
 	"clusterscope/engine"
 	"clusterscope/patterns/kit"
 )
@@ -13,7 +15,7 @@ var (
 // KVNodeFacts are a quorum KV replica's facts.
 type KVNodeFacts struct {
 	Values    map[string]string `fact:"values" doc:"what this replica holds, key by key"`
-	Versions  map[string]string `fact:"versions" doc:"the version of each key it holds (v2@athens: the second write of the key, numbered by athens)"`
+	Versions  map[string]string `fact:"versions" doc:"the version of each key it holds (v2@athens: version 2, numbered by athens)"`
 	Hints     int               `fact:"hints" doc:"writes it keeps for a home replica it stood in for (sloppy quorum), not yet handed over"`
 	Repairs   int               `fact:"repairs" doc:"reads it coordinated that wrote the newest value back before answering (read repair)"`
 	HandedOff int               `fact:"handedOff" doc:"hints it handed over to their home replica"`
@@ -24,7 +26,8 @@ type KVNodeFacts struct {
 
 // QuorumFacts are the quorum KV's cluster facts.
 type QuorumFacts struct {
-	Quorum map[string]int `fact:"quorum" doc:"the settings: quorum.n, quorum.w, quorum.r, quorum.readRepair, quorum.sloppy, quorum.handoff (1 on), and quorum.overlap, the replicas that answered both the last read and the last write of its key"`
+	Linearizable bool           `fact:"linearizable" doc:"porcupine finds one order of the client operations so far that explains every answer"`
+	Quorum       map[string]int `fact:"quorum" doc:"the settings: quorum.n, quorum.w, quorum.r, quorum.readRepair, quorum.sloppy, quorum.handoff (1 on), and quorum.overlap, the replicas that answered both the last read and the last write of its key"`
 }
 
 func kvNodeFactsOf(w *engine.World, id string) (KVNodeFacts, bool) {
@@ -60,5 +63,5 @@ func quorumFactsOf(w *engine.World) QuorumFacts {
 			}
 		}
 	}
-	return QuorumFacts{Quorum: map[string]int{"n": s.N, "w": s.W, "r": s.R, "readRepair": b(s.ReadRepair), "sloppy": b(s.Sloppy), "handoff": b(s.Handoff), "overlap": overlap}}
+	return QuorumFacts{Linearizable: porcupine.CheckOperations(kit.KVModel, kit.PorcupineOps(w.History())), Quorum: map[string]int{"n": s.N, "w": s.W, "r": s.R, "readRepair": b(s.ReadRepair), "sloppy": b(s.Sloppy), "handoff": b(s.Handoff), "overlap": overlap}}
 }
