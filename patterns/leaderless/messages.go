@@ -36,7 +36,7 @@ func (v Version) String() string {
 	case v == (Version{}):
 		return "v0"
 	case v.By != "":
-		return "v" + strconv.Itoa(v.Count) + "@" + v.By
+		return "v" + strconv.Itoa(v.Count) + ":" + v.By
 	}
 	return "v" + strconv.Itoa(v.Epoch) + "." + strconv.Itoa(v.Seq)
 }

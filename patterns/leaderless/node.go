@@ -370,6 +370,9 @@ func (n *Node) expireDue(env engine.Env) {
 func (n *Node) complete(env engine.Env, r *request, st Status) {
 	r.Status = st
 	r.Completions++
+	if n.kv && r.Settings.Sloppy {
+		sloppyTimer.Cancel(env, r.ID) // nothing left to stand in for
+	}
 	if i := slices.Index(n.pending, r); i >= 0 {
 		n.pending = slices.Delete(n.pending, i, i+1)
 	}

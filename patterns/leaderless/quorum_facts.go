@@ -15,7 +15,7 @@ var (
 // KVNodeFacts are a quorum KV replica's facts.
 type KVNodeFacts struct {
 	Values    map[string]string `fact:"values" doc:"what this replica holds, key by key"`
-	Versions  map[string]string `fact:"versions" doc:"the version of each key it holds (v2@athens: version 2, numbered by athens)"`
+	Versions  map[string]string `fact:"versions" doc:"the version of each key it holds (v2:athens: version 2, numbered by athens)"`
 	Hints     int               `fact:"hints" doc:"writes it keeps for a home replica it stood in for (sloppy quorum), not yet handed over"`
 	Repairs   int               `fact:"repairs" doc:"reads it coordinated that wrote the newest value back before answering (read repair)"`
 	HandedOff int               `fact:"handedOff" doc:"hints it handed over to their home replica"`

@@ -56,13 +56,13 @@ func givesUp(s quorumSettings) []engine.Field {
 	case s.W == s.N:
 		out = append(out, f("W="+strconv.Itoa(s.W), "a write needs every replica: one replica down and writes stop"))
 	default:
-		out = append(out, f("W="+strconv.Itoa(s.W), "writes go on with "+strconv.Itoa(s.N-s.W)+" replica(s) down, and wait for the "+strconv.Itoa(s.W)+"th answer"))
+		out = append(out, f("W="+strconv.Itoa(s.W), "writes go on with "+strconv.Itoa(s.N-s.W)+" of the key's replicas down; each waits for "+strconv.Itoa(s.W)+" answers"))
 	}
 	switch {
 	case s.R == s.N:
 		out = append(out, f("R="+strconv.Itoa(s.R), "a read needs every replica: one replica down and reads stop"))
 	default:
-		out = append(out, f("R="+strconv.Itoa(s.R), "reads go on with "+strconv.Itoa(s.N-s.R)+" replica(s) down, and wait for the "+strconv.Itoa(s.R)+"th answer"))
+		out = append(out, f("R="+strconv.Itoa(s.R), "reads go on with "+strconv.Itoa(s.N-s.R)+" of the key's replicas down; each waits for "+strconv.Itoa(s.R)+" answers"))
 	}
 	sum := "R+W=" + strconv.Itoa(s.R+s.W)
 	if s.R+s.W > s.N {
@@ -86,6 +86,13 @@ func givesUp(s quorumSettings) []engine.Field {
 		out = append(out, f("strict quorum", "with fewer than W (or R) home replicas reachable, requests time out"))
 	}
 	return out
+}
+
+func answers(k int) string {
+	if k == 1 {
+		return "1 answer"
+	}
+	return strconv.Itoa(k) + " answers"
 }
 
 func givesUpWidget(s quorumSettings) engine.Widget {
