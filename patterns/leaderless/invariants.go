@@ -149,7 +149,11 @@ func SettledKV(w *engine.World) kit.Verdict {
 }
 
 func settled(w *engine.World, kv bool) kit.Verdict {
-	nodes := w.Members(engine.RoleNode)
+	role := engine.RoleNode
+	if kv {
+		role = roleReplica
+	}
+	nodes := w.Members(role)
 	s := settingsOf(w.Param)
 	for _, id := range nodes {
 		n, ok := w.Process(id).(*Node)

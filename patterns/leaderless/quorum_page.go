@@ -40,6 +40,9 @@ var quorumActions = []kit.Action{
 	}},
 }
 
+// roleReplica is the quorum KV's server role.
+const roleReplica engine.Role = "replica"
+
 // Widget titles of the quorum KV.
 const (
 	WReplica  = "replica"
@@ -59,7 +62,9 @@ func QuorumKV() *kit.Cluster {
 	model := kit.KVModel
 	c := &kit.Cluster{
 		Roles: []kit.Role{
-			{Name: engine.RoleNode},
+			// Declared, so that a crashed replica keeps its place in the
+			// picture (a view role alone goes with the view).
+			{Name: roleReplica},
 			{Name: engine.RoleClient, Client: true, Count: kit.Fixed(2)},
 		},
 		Size: 5, MinNodes: 3, MaxNodes: 7,
@@ -116,7 +121,7 @@ func QuorumWorkload(r *rand.Rand, nodes, clients []string) engine.Command {
 // write some reads see and others do not. Random drops rarely hit a
 // write's messages and nothing else.
 var incompleteWrite = kit.FaultGen{Name: "incomplete-write", Draw: func(r *rand.Rand, w *engine.World) (engine.Command, bool) {
-	nodes := w.Members(engine.RoleNode)
+	nodes := w.Members(roleReplica)
 	if len(nodes) == 0 {
 		return engine.Command{}, false
 	}

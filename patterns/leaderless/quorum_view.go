@@ -108,7 +108,7 @@ func lastSetsWidget(w *engine.World) engine.Widget {
 	if rd == nil && wr == nil {
 		return engine.TableWidget(WQuorums, cols)
 	}
-	key, wrText, rdText := "", "—", "—"
+	key, wrText, rdText := "", "no write remembered", "no read yet"
 	var home, wrote, read []string
 	if wr != nil {
 		key, home, wrote, wrText = wr.Op.Key, wr.Home, answered(wr, phaseWrite), wr.Client+" "+wr.Op.String()
