@@ -82,9 +82,7 @@ const (
 // storeKey is where a replica keeps key on its disk.
 func storeKey(key string) string { return "kv/" + key }
 
-func newNode(id string) *Node { return &Node{id: id, store: map[string]stored{}} }
 
-func newKVNode(id string) *Node { return &Node{id: id, store: map[string]stored{}, kv: true} }
 
 // coordinator is the node that takes writes: the first server (athens).
 func coordinator(peers []string) string {

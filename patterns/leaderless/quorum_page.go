@@ -75,7 +75,7 @@ func QuorumKV() *kit.Cluster {
 		Refuse:    refuse,
 		Actions:   quorumActions,
 		Build: func(cfg engine.Config) engine.Model {
-			return engine.Model{NewProcess: newKVProcess, Invariants: invariants, View: quorumView}
+			return engine.Model{NewProcess: processes(true), Invariants: invariants, View: quorumView}
 		},
 		Porcupine: &model,
 		Emphasis:  []string{WReplica, WQuorums},
@@ -88,32 +88,13 @@ func QuorumKV() *kit.Cluster {
 			{Kind: engine.CmdClient, Node: "alice", Name: opSet, Args: map[string]string{"key": "x", "value": "1", "node": "byzantium"}},
 		}},
 	}
-	l, err := c.Layout(c.Size)
-	if err != nil {
-		panic("leaderless: " + err.Error())
-	}
-	c.Nodes, c.Clients = l.Servers, l.Clients
-	return c
-}
-
-func newKVProcess(id string, role engine.Role) engine.Process {
-	if role == engine.RoleClient {
-		return newClient(id)
-	}
-	return newKVNode(id)
+	return withLayout(c)
 }
 
 // QuorumWorkload is one random client operation for sweeps: sets and gets
 // of two keys, each through any server.
 func QuorumWorkload(r *rand.Rand, nodes, clients []string) engine.Command {
-	c := engine.Command{Kind: engine.CmdClient, Node: clients[r.IntN(len(clients))],
-		Args: map[string]string{"key": []string{"x", "y"}[r.IntN(2)], "node": nodes[r.IntN(len(nodes))]}}
-	if r.IntN(2) == 0 {
-		c.Name, c.Args["value"] = opSet, strconv.Itoa(1+r.IntN(99))
-	} else {
-		c.Name = opGet
-	}
-	return c
+	return workload(r, nodes, clients, true)
 }
 
 // incompleteWrite drops the next write messages a server sends, so that

@@ -11,11 +11,7 @@ import (
 // the hints it keeps for other replicas, and its requests as a
 // coordinator (waiting list, expiries, the last completed).
 func (n *Node) kvView() engine.ProcessView {
-	keys := make([]string, 0, len(n.store))
-	for k := range n.store {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
+	keys := n.keys()
 	held := make([]engine.KeyVersions, 0, len(keys))
 	for _, k := range keys {
 		s := n.store[k]

@@ -87,17 +87,23 @@ func (n *Node) doneWidget() engine.Widget {
 
 // storeWidget is the replica's store.
 func (n *Node) storeWidget() engine.Widget {
-	keys := make([]string, 0, len(n.store))
-	for k := range n.store {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
+	keys := n.keys()
 	kv := make([]engine.KVPair, 0, len(keys))
 	for _, k := range keys {
 		s := n.store[k]
 		kv = append(kv, engine.KVPair{Key: k, Value: s.Value + " @" + s.Version.String()})
 	}
 	return engine.KVWidget(WStore, kv...)
+}
+
+// keys are the keys the replica holds, sorted.
+func (n *Node) keys() []string {
+	keys := make([]string, 0, len(n.store))
+	for k := range n.store {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
 }
 
 // from lists responders as the view shows them ("—" for none).
