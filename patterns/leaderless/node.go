@@ -82,8 +82,6 @@ const (
 // storeKey is where a replica keeps key on its disk.
 func storeKey(key string) string { return "kv/" + key }
 
-
-
 // coordinator is the node that takes writes: the first server (athens).
 func coordinator(peers []string) string {
 	if len(peers) == 0 {
