@@ -134,6 +134,8 @@ func TestWaitingListRemovesInPlaceWhenNothingIsLent(t *testing.T) {
 		l.Remove(2)
 		l.Add(2, "b", 0)
 		l.Remove(id)
+		l.Add(id, "d", 0)
+		l.RemoveFunc(func(w Waiting[int, string]) bool { return w.Value == "d" })
 		id++
 	}); allocs != 0 {
 		t.Fatalf("%v allocations per add and remove", allocs)

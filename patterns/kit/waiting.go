@@ -70,7 +70,10 @@ func (l *WaitingList[K, V]) Remove(id K) (v V, ok bool) {
 // the messages of one quorum callback, once it has completed) and says how
 // many it took.
 func (l *WaitingList[K, V]) RemoveFunc(drop func(Waiting[K, V]) bool) int {
-	keep := l.items[:0:0] // a fresh array: a view may hold the old one
+	keep := l.items[:0] // in place, unless a view may hold the array
+	if l.lent {
+		keep = l.items[:0:0]
+	}
 	for _, w := range l.items {
 		if !drop(w) {
 			keep = append(keep, w)
@@ -78,6 +81,9 @@ func (l *WaitingList[K, V]) RemoveFunc(drop func(Waiting[K, V]) bool) int {
 	}
 	n := len(l.items) - len(keep)
 	if n > 0 {
+		if !l.lent {
+			clear(l.items[len(keep):]) // let go of the values left behind
+		}
 		l.items, l.lent = keep, false
 	}
 	return n

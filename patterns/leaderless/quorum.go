@@ -2,7 +2,6 @@ package leaderless
 
 import (
 	"fmt"
-	"hash/fnv"
 	"slices"
 	"strconv"
 	"strings"
@@ -92,14 +91,23 @@ func home(key string, servers []string, n int) (homes, ring []string) {
 	if len(servers) == 0 {
 		return nil, nil
 	}
-	h := fnv.New32a()
-	h.Write([]byte(key))
-	start := int(h.Sum32() % uint32(len(servers)))
+	start := int(fnv32a(key) % uint32(len(servers)))
 	n = min(n, len(servers))
 	order := make([]string, 0, len(servers))
 	order = append(order, servers[start:]...)
 	order = append(order, servers[:start]...)
 	return order[:n], order[n:]
+}
+
+// fnv32a is the FNV-1a hash of s (hash/fnv's, without allocating a hasher
+// per request).
+func fnv32a(s string) uint32 {
+	h := uint32(2166136261)
+	for i := 0; i < len(s); i++ {
+		h ^= uint32(s[i])
+		h *= 16777619
+	}
+	return h
 }
 
 // kvSet starts a write: first a version read from R replicas, so the write
