@@ -227,6 +227,9 @@ func (s *Sim) apply(c Command) error {
 		if err := s.checkParam(c.Name, c.Value); err != nil {
 			return err
 		}
+		if err := s.checkCombination(c.Name, c.Value); err != nil {
+			return err
+		}
 		s.setParam(c.Name, c.Value)
 		s.emit(TraceEvent{Kind: TrCommand, Text: c.String()})
 	case "":

@@ -130,6 +130,25 @@ func (s *Sim) checkParam(name string, v int) error {
 	return nil
 }
 
+// checkCombination asks the model whether the settings, with name set to v
+// (none when name is ""), fit together.
+func (s *Sim) checkCombination(name string, v int) error {
+	if s.model.CheckParams == nil {
+		return nil
+	}
+	params := make(map[string]int, len(s.params)+1)
+	for k, x := range s.params {
+		params[k] = x
+	}
+	if name != "" {
+		params[name] = v
+	}
+	if err := s.model.CheckParams(params); err != nil {
+		return fmt.Errorf("param: %w", err)
+	}
+	return nil
+}
+
 func sortedKeys[V any](m map[string]V) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {

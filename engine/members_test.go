@@ -137,6 +137,36 @@ func TestParamsOutOfRangeOrUnknownAreRefused(t *testing.T) {
 	}
 }
 
+// A model refuses settings that do not fit together, at the start and at a
+// param command, and a refused command leaves the settings as they were.
+func TestParamCombinationsAreRefused(t *testing.T) {
+	m := echoModel()
+	m.Params = []ParamRange{{Name: "w", Min: 1, Max: 9}, {Name: "n", Min: 1, Max: 9}}
+	m.CheckParams = func(p map[string]int) error {
+		if p["w"] > p["n"] {
+			return fmt.Errorf("w=%d is more than n=%d", p["w"], p["n"])
+		}
+		return nil
+	}
+	if _, err := New(Config{Nodes: three, Seed: 1, Params: map[string]int{"w": 4, "n": 3}}, m); err == nil {
+		t.Fatal("w > n accepted at the start")
+	}
+	s, err := New(Config{Nodes: three, Seed: 1, Params: map[string]int{"w": 2, "n": 3}}, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Apply(Command{Kind: CmdParam, Name: "n", Value: 1}); err == nil || !strings.Contains(err.Error(), "w=2 is more than n=1") {
+		t.Fatalf("n=1 under w=2: got %v, want the model's refusal", err)
+	}
+	apply(t, s, Command{Kind: CmdParam, Name: "w", Value: 3})
+	if err := s.Apply(Command{Kind: CmdParam, Name: "w", Value: 4}); err == nil {
+		t.Fatal("w=4 with n=3 accepted")
+	}
+	if len(s.Log()) != 1 {
+		t.Fatalf("refused commands were logged: %v", s.Log())
+	}
+}
+
 // The command table and the engine agree: every Cmd constant has an entry,
 // every entry's fields are Command fields, and apply knows every kind.
 func TestCommandTableCoversEveryKind(t *testing.T) {

@@ -48,6 +48,10 @@ type Model struct {
 	// checks of clock patterns. It costs a clock's worth of work per event
 	// and message, so only models that read it ask for it.
 	Causal bool
+	// CheckParams refuses a combination of settings that cannot run
+	// together (a write quorum larger than the replicas), each value being
+	// in range: it sees every setting as it would be. Optional.
+	CheckParams func(params map[string]int) error
 }
 
 // ParamRange is one integer setting a model accepts: Min ≤ value ≤ Max.
@@ -156,6 +160,9 @@ func New(cfg Config, model Model) (*Sim, error) {
 			return nil, err
 		}
 		s.setParam(k, cfg.Params[k])
+	}
+	if err := s.checkCombination("", 0); err != nil {
+		return nil, err
 	}
 	net := DefaultNet
 	if cfg.Net != nil {

@@ -339,11 +339,20 @@ func TestReadmeDocumentsEveryName(t *testing.T) {
 	var tables []string            // distinct fact tables, in the registry's order
 	pages := map[string][]string{} // fact table → the pages declaring it
 	for _, p := range patterns.Live() {
-		want := factsTable(p.Cluster)
-		if pages[want] == nil {
-			tables = append(tables, want)
+		// Each setup is a cluster with facts of its own: "<page> setup <name>".
+		ids, clusters := []string{p.ID}, []*kit.Cluster{p.Cluster}
+		for i, s := range p.Cluster.Setups {
+			if i > 0 {
+				ids, clusters = append(ids, p.ID+" setup "+s.Name), append(clusters, s.Cluster)
+			}
 		}
-		pages[want] = append(pages[want], p.ID)
+		for i, c := range clusters {
+			want := factsTable(c)
+			if pages[want] == nil {
+				tables = append(tables, want)
+			}
+			pages[want] = append(pages[want], ids[i])
+		}
 	}
 	for _, want := range tables {
 		ids := pages[want]

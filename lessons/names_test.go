@@ -9,23 +9,32 @@ import (
 	"github.com/yuin/goldmark/text"
 
 	"clusterscope/patterns"
+	"clusterscope/patterns/kit"
 )
 
 // knownNames are the names a lesson may write as `code` besides a
-// condition: every live page's variants, invariants, settings and actions
-// (a lesson may point at another page's variant).
+// condition: every live page's setups, and the variants, settings and
+// actions of each, and its invariants (a lesson may point at another
+// page's variant).
 func knownNames(t *testing.T) map[string]bool {
 	t.Helper()
 	known := map[string]bool{}
 	for _, p := range patterns.Live() {
-		for _, v := range p.Cluster.Variants {
-			known[v.Name] = true
-		}
-		for _, s := range p.Cluster.Settings {
+		clusters := []*kit.Cluster{p.Cluster}
+		for _, s := range p.Cluster.Setups {
 			known[s.Name] = true
+			clusters = append(clusters, s.Cluster)
 		}
-		for _, a := range p.Cluster.Actions {
-			known[a.Name] = true
+		for _, c := range clusters {
+			for _, v := range c.Variants {
+				known[v.Name] = true
+			}
+			for _, s := range c.Settings {
+				known[s.Name] = true
+			}
+			for _, a := range c.Actions {
+				known[a.Name] = true
+			}
 		}
 		for _, inv := range patternInvariants(t, p.ID) {
 			known[inv] = true

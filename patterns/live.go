@@ -18,7 +18,7 @@ func live() map[string]*kit.Cluster {
 		"leader-and-followers":  replog.LeaderAndFollowers(),
 		"heartbeat":             replog.HeartBeat(),
 		"generation-clock":      replog.GenerationClock(),
-		"majority-quorum":       replog.MajorityQuorum(),
+		"majority-quorum":       majorityQuorum(),
 		"high-water-mark":       replog.HighWaterMark(),
 		"replicated-log":        replog.ReplicatedLog(),
 		"write-ahead-log":       durable.WriteAheadLog(),
@@ -54,6 +54,18 @@ func requestWaitingList() *kit.Cluster {
 	page.Setups = []kit.Setup{
 		{Name: "leaderless", Label: "on a leaderless store", Cluster: page},
 		{Name: "log", Label: "on a replicated log", Cluster: replog.RequestWaitingListOnLog()},
+	}
+	return page
+}
+
+// majorityQuorum is the replicated log's page with a leaderless quorum KV
+// beside it: a majority that decides an order of entries, and N/W/R
+// quorums of copies that only overlap.
+func majorityQuorum() *kit.Cluster {
+	page := replog.MajorityQuorum()
+	page.Setups = []kit.Setup{
+		{Name: "log", Label: "on a replicated log", Cluster: page},
+		{Name: "quorum-kv", Label: "on a leaderless store (N, W, R)", Cluster: leaderless.QuorumKV()},
 	}
 	return page
 }

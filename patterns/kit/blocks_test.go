@@ -128,9 +128,14 @@ func TestWaitingListRemovesInPlaceWhenNothingIsLent(t *testing.T) {
 	id := 3
 	if allocs := testing.AllocsPerRun(100, func() {
 		l.Add(id, "c", 0)
+		for w := range l.Each() { // a check that keeps nothing lends nothing
+			_ = w.ID
+		}
 		l.Remove(2)
 		l.Add(2, "b", 0)
 		l.Remove(id)
+		l.Add(id, "d", 0)
+		l.RemoveFunc(func(w Waiting[int, string]) bool { return w.Value == "d" })
 		id++
 	}); allocs != 0 {
 		t.Fatalf("%v allocations per add and remove", allocs)

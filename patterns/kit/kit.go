@@ -35,7 +35,12 @@ type Cluster struct {
 	Actions   []Action // client operations and node actions offered on the page
 	// Build makes the pattern's engine model; callers use Model, which adds
 	// the declared settings.
-	Build        func(cfg engine.Config) engine.Model
+	Build func(cfg engine.Config) engine.Model
+	// Refuse says why settings that are each in range cannot run together
+	// (W > N), given every setting and the number of servers; nil when
+	// they fit. The engine asks it at the start and at every param change.
+	// Optional.
+	Refuse       func(params map[string]int, servers int) error
 	Porcupine    *porcupine.Model // nil when histories are not checked
 	Emphasis     []string         // widget titles this page brings forward, first
 	DefaultDelay engine.NetSettings

@@ -192,6 +192,10 @@ func (c *Cluster) SetupCluster(name string) (*Cluster, error) {
 func (c *Cluster) Model(cfg engine.Config) engine.Model {
 	m := c.Build(cfg)
 	m.Params = c.paramRanges()
+	if c.Refuse != nil {
+		servers := len(cfg.Nodes)
+		m.CheckParams = func(p map[string]int) error { return c.Refuse(p, servers) }
+	}
 	return m
 }
 

@@ -1,6 +1,9 @@
 package kit
 
-import "time"
+import (
+	"iter"
+	"time"
+)
 
 // WaitingList is the book's Request Waiting List: requests sent and not yet
 // answered, by correlation id, each with the local time it expires. An
@@ -67,7 +70,10 @@ func (l *WaitingList[K, V]) Remove(id K) (v V, ok bool) {
 // the messages of one quorum callback, once it has completed) and says how
 // many it took.
 func (l *WaitingList[K, V]) RemoveFunc(drop func(Waiting[K, V]) bool) int {
-	keep := l.items[:0:0] // a fresh array: a view may hold the old one
+	keep := l.items[:0] // in place, unless a view may hold the array
+	if l.lent {
+		keep = l.items[:0:0]
+	}
 	for _, w := range l.items {
 		if !drop(w) {
 			keep = append(keep, w)
@@ -75,6 +81,9 @@ func (l *WaitingList[K, V]) RemoveFunc(drop func(Waiting[K, V]) bool) int {
 	}
 	n := len(l.items) - len(keep)
 	if n > 0 {
+		if !l.lent {
+			clear(l.items[len(keep):]) // let go of the values left behind
+		}
 		l.items, l.lent = keep, false
 	}
 	return n
@@ -105,6 +114,19 @@ func (l *WaitingList[K, V]) Len() int { return len(l.items) }
 func (l *WaitingList[K, V]) All() []Waiting[K, V] {
 	l.lent = true
 	return l.items
+}
+
+// Each yields the requests in the order they were added, without lending
+// the list (as All does): for checks that run at every step and keep
+// nothing, so that the removals after them stay in place.
+func (l *WaitingList[K, V]) Each() iter.Seq[Waiting[K, V]] {
+	return func(yield func(Waiting[K, V]) bool) {
+		for _, w := range l.items {
+			if !yield(w) {
+				return
+			}
+		}
+	}
 }
 
 // Clear empties the list (a restart forgets what was waiting).

@@ -11,8 +11,9 @@ import (
 	"clusterscope/patterns/kit"
 )
 
-// Client is alice or bob: a set goes to the coordinator (athens), a get to
-// the server the learner names (athens unless told otherwise). The
+// Client is alice or bob: an operation goes to the server the learner
+// names, or else to the first server (athens: on the Request Waiting List
+// page, the only one that takes writes). The
 // coordinator answers Success or Timeout; the client's own timer, a second
 // longer than the coordinator's expiry, is only a backstop for a
 // coordinator that crashed or is cut off.
@@ -78,7 +79,7 @@ func (c *Client) Handle(env engine.Env, ev engine.Event) {
 func (c *Client) request(env engine.Env, req engine.Request) {
 	peers := env.Peers()
 	to := coordinator(peers)
-	if n := req.Args["node"]; n != "" && req.Name == opGet {
+	if n := req.Args["node"]; n != "" {
 		to = n
 	}
 	if to == "" {

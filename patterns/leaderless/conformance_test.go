@@ -15,3 +15,7 @@ var caught = map[string]kittest.Catch{
 func TestConformance(t *testing.T) {
 	kittest.Run(t, RequestWaitingList(), kittest.Options{Pattern: "request-waiting-list", Caught: caught})
 }
+
+func TestQuorumKVConformance(t *testing.T) {
+	kittest.Run(t, QuorumKV(), kittest.Options{Pattern: "majority-quorum"})
+}

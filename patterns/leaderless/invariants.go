@@ -20,20 +20,24 @@ const (
 
 func invariants() []engine.Invariant {
 	return []engine.Invariant{
-		{Name: InvDistinctQuorum, Description: "A request reports Success only after a majority of distinct replicas answered each of its phases.", Check: distinctQuorum},
+		{Name: InvDistinctQuorum, Description: "A request reports Success only after a quorum of distinct replicas (a majority; W or R in the quorum KV) answered each of its phases.", Check: distinctQuorum},
 		{Name: InvOnce, Description: "Each request completes once (Success or Timeout): a response after that changes nothing.", Check: once},
 		{Name: InvByDeadline, Description: "No request is still waiting once its coordinator has run past its deadline.", Check: byDeadline},
 		{Name: InvNoOrphans, Description: "Every message on a waiting list belongs to a request still waiting, and a request still waiting has its messages there.", Check: noOrphans},
 	}
 }
 
-// eachNode runs check on every up server until one reports a breach.
+// eachNode runs check on the server that just handled an event: a node's
+// state changes only when it handles one (a crash discards it whole), so
+// the others were judged already, on the step that last changed them.
 func eachNode(w *engine.World, check func(n *Node) string) (string, []string) {
-	for i := range w.Nodes() {
-		if n, ok := w.NodeProcess(i).(*Node); ok {
-			if text := check(n); text != "" {
-				return text, []string{n.id}
-			}
+	i := w.HandledNode()
+	if i < 0 {
+		return "", nil
+	}
+	if n, ok := w.NodeProcess(i).(*Node); ok {
+		if text := check(n); text != "" {
+			return text, []string{n.id}
 		}
 	}
 	return "", nil
@@ -41,14 +45,20 @@ func eachNode(w *engine.World, check func(n *Node) string) (string, []string) {
 
 func distinctQuorum(w *engine.World) (string, []string) {
 	return eachNode(w, func(n *Node) string {
-		for _, r := range n.done {
-			if r.Status != Success {
-				continue
-			}
+		// A request is judged when it completes: it is then the newest
+		// of the done list, and nothing changes it afterwards.
+		if len(n.done) == 0 {
+			return ""
+		}
+		if r := n.done[len(n.done)-1]; r.Status == Success {
 			for _, p := range r.Done {
-				if d := distinct(p.From); d < r.Quorum {
-					return fmt.Sprintf("%s told %s Success for %s with %d responses to its %s from only %d distinct replica(s) (%s); a majority is %d",
-						n.id, r.Client, r.Op, len(p.From), p.Phase, d, strings.Join(p.From, ", "), r.Quorum)
+				if d := distinct(p.From); d < p.Quorum {
+					need := "a majority is"
+					if n.kv {
+						need = "it needs"
+					}
+					return fmt.Sprintf("%s told %s Success for %s with %d responses to its %s from only %d distinct replica(s) (%s); %s %d",
+						n.id, r.Client, r.Op, len(p.From), p.Phase, d, strings.Join(p.From, ", "), need, p.Quorum)
 				}
 			}
 		}
@@ -58,8 +68,10 @@ func distinctQuorum(w *engine.World) (string, []string) {
 
 func once(w *engine.World) (string, []string) {
 	return eachNode(w, func(n *Node) string {
-		for _, r := range n.done {
-			if r.Completions > 1 {
+		// A second completion puts the request at the end of the done
+		// list again.
+		if len(n.done) > 0 {
+			if r := n.done[len(n.done)-1]; r.Completions > 1 {
 				return fmt.Sprintf("%s completed r%d (%s's %s) %d times", n.id, r.ID, r.Client, r.Op, r.Completions)
 			}
 		}
@@ -89,21 +101,29 @@ func byDeadline(w *engine.World) (string, []string) {
 
 func noOrphans(w *engine.World) (string, []string) {
 	return eachNode(w, func(n *Node) string {
-		listed := map[*request]bool{}
-		for _, e := range n.waiting.All() {
+		for e := range n.waiting.Each() {
 			r := e.Value.Req
 			if r.Status != "" {
 				return fmt.Sprintf("%s's waiting list still holds %s for r%d, which completed (%s)", n.id, e.ID, r.ID, r.Status)
 			}
-			listed[r] = true
 		}
 		for _, r := range n.pending {
-			if !listed[r] {
+			if !listed(&n.waiting, r) {
 				return fmt.Sprintf("%s's r%d (%s's %s) waits with nothing on the waiting list to complete it", n.id, r.ID, r.Client, r.Op)
 			}
 		}
 		return ""
 	})
+}
+
+// listed reports whether some message on the list belongs to r.
+func listed(l *kit.WaitingList[CorrelationID, entry], r *request) bool {
+	for e := range l.Each() {
+		if e.Value.Req == r {
+			return true
+		}
+	}
+	return false
 }
 
 // storedAt is replica id's value of key, read from its disk (a crashed
@@ -118,7 +138,23 @@ func storedAt(w *engine.World, id, key string) stored {
 // is held (at its version or a newer one) by a majority of replicas, so
 // any read quorum finds it.
 func Settled(w *engine.World) kit.Verdict {
-	nodes := w.Members(engine.RoleNode)
+	return settled(w, false)
+}
+
+// SettledKV is Settled for the quorum KV: every acknowledged write is held
+// by W of its key's home replicas (stand-ins have handed their hints
+// over).
+func SettledKV(w *engine.World) kit.Verdict {
+	return settled(w, true)
+}
+
+func settled(w *engine.World, kv bool) kit.Verdict {
+	role := engine.RoleNode
+	if kv {
+		role = roleReplica
+	}
+	nodes := w.Members(role)
+	s := settingsOf(w.Param)
 	for _, id := range nodes {
 		n, ok := w.Process(id).(*Node)
 		if !ok {
@@ -134,16 +170,24 @@ func Settled(w *engine.World) kit.Verdict {
 		if op.Status != engine.OpOK || !ok || in.Kind != opSet {
 			continue
 		}
+		replicas, need, check := nodes, quorum(len(nodes)), "acked-on-majority"
+		if kv {
+			replicas, _ = home(in.Key, nodes, s.N)
+			need, check = s.W, "acked-on-w-home-replicas"
+		}
 		var holders []string
-		for _, id := range nodes {
+		for _, id := range replicas {
 			if !storedAt(w, id, in.Key).Version.Less(res.Version) {
 				holders = append(holders, id)
 			}
 		}
-		if len(holders) < quorum(len(nodes)) {
-			return kit.Verdict{Check: "acked-on-majority", Ops: []int{op.ID},
+		if len(holders) < need {
+			return kit.Verdict{Check: check, Ops: []int{op.ID},
 				Text: fmt.Sprintf("%s's %s (%s) was acknowledged but only %d replica(s) hold it: %s", op.Client, in, res.Version, len(holders), strings.Join(holders, ", "))}
 		}
+	}
+	if kv {
+		return kit.Verdict{Check: "settled", OK: true, Text: "every server is idle and every acknowledged write is on W of its home replicas"}
 	}
 	return kit.Verdict{Check: "settled", OK: true, Text: "every server is idle and every acknowledged write is on a majority"}
 }

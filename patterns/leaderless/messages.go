@@ -4,21 +4,39 @@ import (
 	"strconv"
 )
 
-// Version orders the writes of one key: the coordinator's epoch (bumped at
-// every start, kept on its disk) and a counter within it. A replica keeps
-// the value with the highest version it has seen.
+// Version orders the writes of one key. A replica keeps the value with the
+// highest version it has seen.
+//
+// With one write coordinator (the Request Waiting List page) a version is
+// the coordinator's epoch (bumped at every start, kept on its disk) and a
+// counter within it. With any replica coordinating (the quorum KV), a
+// write first reads the versions of a read quorum and takes Count one
+// above the highest it saw, By its own name, and its epoch and counter to
+// tell apart two writes it numbers alike (ABD's tag). No clock is read, so
+// a skewed clock cannot order an older write after a newer one.
 type Version struct {
+	Count      int    `json:",omitempty"`
+	By         string `json:",omitempty"`
 	Epoch, Seq int
 }
 
 // Less reports whether v is older than o.
 func (v Version) Less(o Version) bool {
+	if v.Count != o.Count {
+		return v.Count < o.Count
+	}
+	if v.By != o.By {
+		return v.By < o.By
+	}
 	return v.Epoch < o.Epoch || v.Epoch == o.Epoch && v.Seq < o.Seq
 }
 
 func (v Version) String() string {
-	if v == (Version{}) {
+	switch {
+	case v == (Version{}):
 		return "v0"
+	case v.By != "":
+		return "v" + strconv.Itoa(v.Count) + ":" + v.By
 	}
 	return "v" + strconv.Itoa(v.Epoch) + "." + strconv.Itoa(v.Seq)
 }
@@ -121,15 +139,24 @@ func (m ClientResponse) Summary() string {
 // SetValueRequest asks a replica to store key=value at version; the
 // coordinator sends one to every replica (itself included), each under its
 // own correlation id.
+//
+// Under a sloppy quorum a write may go to a stand-in for a home replica
+// that does not answer: Hint names that replica, and the stand-in keeps
+// the write as a hint to hand it over later.
 type SetValueRequest struct {
 	CorrelationID CorrelationID
 	Key, Value    string
 	Version       Version
+	Hint          string `json:",omitempty"`
 }
 
 func (SetValueRequest) Kind() string { return "SetValueRequest" }
 func (m SetValueRequest) Summary() string {
-	return m.CorrelationID.String() + " " + m.Key + "=" + m.Value + " " + m.Version.String()
+	s := m.CorrelationID.String() + " " + m.Key + "=" + m.Value + " " + m.Version.String()
+	if m.Hint != "" {
+		s += " for " + m.Hint
+	}
+	return s
 }
 
 // SetValueResponse says the replica holds the value (or a newer one).
@@ -160,3 +187,25 @@ func (GetValueResponse) Kind() string { return "GetValueResponse" }
 func (m GetValueResponse) Summary() string {
 	return m.CorrelationID.String() + " " + strconv.Quote(m.Value) + " " + m.Version.String()
 }
+
+// Handoff carries a hinted write from the stand-in that kept it to the
+// home replica it was meant for (hinted handoff).
+type Handoff struct {
+	Key, Value string
+	Version    Version
+}
+
+func (Handoff) Kind() string { return "Handoff" }
+func (m Handoff) Summary() string {
+	return m.Key + "=" + m.Value + " " + m.Version.String()
+}
+
+// HandoffAck says the home replica holds the handed-off version (or a newer
+// one): the stand-in may forget its hint.
+type HandoffAck struct {
+	Key     string
+	Version Version
+}
+
+func (HandoffAck) Kind() string      { return "HandoffAck" }
+func (m HandoffAck) Summary() string { return m.Key + " " + m.Version.String() + " ok" }

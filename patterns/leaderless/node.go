@@ -1,6 +1,7 @@
 package leaderless
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -36,7 +37,16 @@ type Node struct {
 	takesWrites bool          // it is the write coordinator (for the view)
 	now         time.Duration // local time at the last event (for the view)
 
+	// kv: this is the quorum KV (Majority Quorum's leaderless setup): any
+	// replica coordinates, each key lives on N home replicas, and writes
+	// and reads wait for W and R of them (quorum.go).
+	kv    bool
+	hints []hint // writes it keeps for an unreachable home replica
+	// handoffArmed: the handoff timer runs (only while it keeps hints).
+	handoffArmed bool
+
 	Completed, Timeouts, Late int
+	Repairs, HandedOff        int // read repairs it started; hints it handed over
 }
 
 // stored is a replica's value of one key and its version.
@@ -72,8 +82,6 @@ const (
 // storeKey is where a replica keeps key on its disk.
 func storeKey(key string) string { return "kv/" + key }
 
-func newNode(id string) *Node { return &Node{id: id, store: map[string]stored{}} }
-
 // coordinator is the node that takes writes: the first server (athens).
 func coordinator(peers []string) string {
 	if len(peers) == 0 {
@@ -95,8 +103,17 @@ func (n *Node) Handle(env engine.Env, ev engine.Event) {
 	// Whatever woke the node, a request past its deadline expires first: a
 	// response that arrives at the same moment as the expiry is late.
 	n.expireDue(env)
-	if ev.Kind == engine.EvTimer && ev.Timer == expiryCheck {
-		env.SetTimer(expiryCheck, expiryCheckInterval)
+	if ev.Kind == engine.EvTimer {
+		switch {
+		case ev.Timer == expiryCheck:
+			env.SetTimer(expiryCheck, expiryCheckInterval)
+		case ev.Timer == handoffTimer:
+			n.handoff(env)
+		default:
+			if id, ok := sloppyTimer.Match(ev.Timer); ok {
+				n.askStandIns(env, id)
+			}
+		}
 	}
 	if ev.Kind != engine.EvReceive {
 		return
@@ -115,6 +132,11 @@ func (n *Node) Handle(env engine.Env, ev engine.Event) {
 		n.response(env, ev.From, m.CorrelationID, nil)
 	case GetValueResponse:
 		n.response(env, ev.From, m.CorrelationID, &m)
+	case Handoff:
+		n.keep(env, m.Key, stored{Value: m.Value, Version: m.Version})
+		env.Send(ev.From, HandoffAck{Key: m.Key, Version: m.Version})
+	case HandoffAck:
+		n.handedOff(env, ev.From, m)
 	}
 }
 
@@ -122,7 +144,7 @@ func (n *Node) Handle(env engine.Env, ev engine.Event) {
 // waiting list does not (its clients will time out on their own).
 func (n *Node) start(env engine.Env) {
 	st := env.Storage()
-	*n = Node{id: n.id, store: map[string]stored{}, now: env.Now()}
+	*n = Node{id: n.id, store: map[string]stored{}, now: env.Now(), kv: n.kv}
 	for _, k := range st.Keys() {
 		if key, ok := strings.CutPrefix(k, "kv/"); ok {
 			if s, ok := (kit.Record[stored]{Key: k}).Get(st); ok {
@@ -135,6 +157,11 @@ func (n *Node) start(env engine.Env) {
 	n.takesWrites = coordinator(env.Peers()) == n.id
 	diskEpoch.Put(st, n.epoch)
 	st.Sync()
+	if n.kv {
+		n.takesWrites = false
+		n.hints, _ = diskHints.Get(st)
+		n.armHandoff(env)
+	}
 	// The first check comes at a random point of the interval, so that
 	// servers started together do not all check at the same instant.
 	env.SetTimer(expiryCheck, time.Duration(1+env.Rand().Int64N(int64(expiryCheckInterval))))
@@ -143,14 +170,22 @@ func (n *Node) start(env engine.Env) {
 // setValue is the replica's part of a write: keep the value if it is newer
 // than what is held, durably, and say so.
 func (n *Node) setValue(env engine.Env, from string, m SetValueRequest) {
-	if cur := n.store[m.Key]; cur.Version.Less(m.Version) {
-		s := stored{Value: m.Value, Version: m.Version}
-		n.store[m.Key] = s
-		st := env.Storage()
-		(kit.Record[stored]{Key: storeKey(m.Key)}).Put(st, s)
-		st.Sync()
+	n.keep(env, m.Key, stored{Value: m.Value, Version: m.Version})
+	if m.Hint != "" {
+		n.addHint(env, hint{Key: m.Key, For: m.Hint, Version: m.Version})
 	}
 	env.Send(from, SetValueResponse{CorrelationID: m.CorrelationID})
+}
+
+// keep stores s as the replica's value of key if it is newer than what is
+// held, durably.
+func (n *Node) keep(env engine.Env, key string, s stored) {
+	if cur := n.store[key]; cur.Version.Less(s.Version) {
+		n.store[key] = s
+		st := env.Storage()
+		(kit.Record[stored]{Key: storeKey(key)}).Put(st, s)
+		st.Sync()
+	}
 }
 
 func (n *Node) expiry(env engine.Env) time.Duration {
@@ -170,7 +205,7 @@ func (n *Node) newRequest(env engine.Env, client string, opID int, op Op, phase 
 
 func (n *Node) clientSet(env engine.Env, from string, m ClientSet) {
 	peers := env.Peers()
-	if c := coordinator(peers); c != n.id {
+	if c := coordinator(peers); c != n.id && !n.kv {
 		engine.Notef(env, "%s ignores %s's write: writes go through %s", engine.S(n.id), engine.S(from), engine.S(c))
 		return
 	}
@@ -183,6 +218,10 @@ func (n *Node) clientSet(env engine.Env, from string, m ClientSet) {
 	}
 	n.seen[n.seenNext] = op
 	n.seenNext = (n.seenNext + 1) % keptSeen
+	if n.kv {
+		n.kvSet(env, from, m)
+		return
+	}
 	n.seq++
 	r := n.newRequest(env, from, m.ID, Op{Kind: opSet, Key: m.Key, Value: m.Value}, phaseWrite)
 	r.Version = Version{Epoch: n.epoch, Seq: n.seq}
@@ -192,6 +231,10 @@ func (n *Node) clientSet(env engine.Env, from string, m ClientSet) {
 }
 
 func (n *Node) clientGet(env engine.Env, from string, m ClientGet) {
+	if n.kv {
+		n.kvGet(env, from, m)
+		return
+	}
 	peers := env.Peers()
 	r := n.newRequest(env, from, m.ID, Op{Kind: opGet, Key: m.Key}, phaseRead)
 	engine.Notef(env, "%s: r%d (%s's get %s) waits for %d of %d replicas, expires in %dms",
@@ -203,19 +246,26 @@ func (n *Node) clientGet(env engine.Env, from string, m ClientGet) {
 // own correlation id, and sends it (athens sends one to itself too).
 func (n *Node) send(env engine.Env, r *request, peers []string) {
 	for _, p := range peers {
-		n.nextCorr++
-		corr := CorrelationID{Epoch: n.epoch, N: n.nextCorr}
-		n.waiting.Add(corr, entry{To: p, Req: r}, r.Deadline)
-		if r.Phase == phaseRead {
-			env.Send(p, GetValueRequest{CorrelationID: corr, Key: r.Op.Key})
-		} else {
-			value := r.Op.Value
-			if r.Op.Kind == opGet {
-				value = r.Value // a write-back of what the read found
-			}
-			env.Send(p, SetValueRequest{CorrelationID: corr, Key: r.Op.Key, Value: value, Version: r.Version})
-		}
+		n.sendOne(env, r, p, "")
 	}
+}
+
+// sendOne sends replica to its message of r's phase, under a new
+// correlation id on the waiting list; hint names the home replica it
+// stands in for (a sloppy quorum's write), if any.
+func (n *Node) sendOne(env engine.Env, r *request, to, hint string) {
+	n.nextCorr++
+	corr := CorrelationID{Epoch: n.epoch, N: n.nextCorr}
+	n.waiting.Add(corr, entry{To: to, Req: r}, r.Deadline)
+	if r.Phase == phaseRead || r.Phase == phaseVersion {
+		env.Send(to, GetValueRequest{CorrelationID: corr, Key: r.Op.Key})
+		return
+	}
+	value := r.Op.Value
+	if r.Op.Kind == opGet {
+		value = r.Value // a write-back of what the read found
+	}
+	env.Send(to, SetValueRequest{CorrelationID: corr, Key: r.Op.Key, Value: value, Version: r.Version, Hint: hint})
 }
 
 // response counts a replica's answer towards the request its correlation
@@ -241,17 +291,23 @@ func (n *Node) response(env engine.Env, from string, corr CorrelationID, got *Ge
 	if got != nil {
 		switch {
 		case len(r.From) == 1:
-			r.Version, r.Value = got.Version, got.Value
-		case got.Version != r.Version:
+			r.Version, r.Value, r.Holders = got.Version, got.Value, 1
+		case got.Version == r.Version:
+			r.Holders++
+		default:
 			r.Stale = true
 			if r.Version.Less(got.Version) {
-				r.Version, r.Value = got.Version, got.Value
+				r.Version, r.Value, r.Holders = got.Version, got.Value, 1
 			}
 		}
 	}
 	count := r.counted(n.countAll)
 	engine.Notef(env, "%s: r%d has %d/%d (%s)", engine.S(n.id), engine.D(r.ID), engine.D(count), engine.D(r.Quorum), engine.S(strings.Join(r.From, ", ")))
 	if count >= r.Quorum {
+		if n.kv {
+			n.kvPassPhase(env, r)
+			return
+		}
 		n.passPhase(env, r)
 	}
 }
@@ -270,8 +326,7 @@ func (r *request) counted(countAll bool) int {
 // replica held an older version, in which case the newest is written back
 // first, so that no later read can return the older one.
 func (n *Node) passPhase(env engine.Env, r *request) {
-	r.Done = append(r.Done, phaseDone{Phase: r.Phase, From: r.From})
-	n.dropEntries(r)
+	n.closePhase(r)
 	if r.Phase != phaseRead || !r.Stale {
 		n.complete(env, r, Success)
 		return
@@ -280,6 +335,12 @@ func (n *Node) passPhase(env engine.Env, r *request) {
 		engine.S(n.id), engine.D(r.ID), engine.S(r.Op.Key), engine.S(strconv.Quote(r.Value)), engine.S(r.Version.String()))
 	r.Phase, r.From = phaseRepair, nil
 	n.send(env, r, env.Peers())
+}
+
+// closePhase records that r's phase passed, and who answered it.
+func (n *Node) closePhase(r *request) {
+	r.Done = append(r.Done, phaseDone{Phase: r.Phase, From: r.From, Quorum: r.Quorum})
+	n.dropEntries(r)
 }
 
 // dropEntries takes a request's remaining messages off the list: answers
@@ -305,14 +366,14 @@ func (n *Node) expireDue(env engine.Env) {
 func (n *Node) complete(env engine.Env, r *request, st Status) {
 	r.Status = st
 	r.Completions++
-	for i, p := range n.pending {
-		if p == r {
-			n.pending = append(n.pending[:i:i], n.pending[i+1:]...)
-			break
-		}
+	if n.kv && r.Settings.Sloppy {
+		sloppyTimer.Cancel(env, r.ID) // nothing left to stand in for
+	}
+	if i := slices.Index(n.pending, r); i >= 0 {
+		n.pending = slices.Delete(n.pending, i, i+1)
 	}
 	if len(n.done) == keptDone {
-		n.done = append(n.done[:0:0], n.done[1:]...)
+		n.done = slices.Delete(n.done, 0, 1)
 	}
 	n.done = append(n.done, r)
 	res := Result{Version: r.Version}

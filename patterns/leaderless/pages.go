@@ -70,7 +70,7 @@ func RequestWaitingList() *kit.Cluster {
 		Variants:  variants,
 		Actions:   actions,
 		Build: func(cfg engine.Config) engine.Model {
-			return engine.Model{NewProcess: newProcess, Invariants: invariants}
+			return engine.Model{NewProcess: processes(false), Invariants: invariants}
 		},
 		Porcupine: &model,
 		Emphasis:  []string{WWaiting, WExpiry},
@@ -83,6 +83,11 @@ func RequestWaitingList() *kit.Cluster {
 			{Kind: engine.CmdClient, Node: "alice", Name: opSet, Args: map[string]string{"key": "title", "value": "Microservices"}},
 		}},
 	}
+	return withLayout(c)
+}
+
+// withLayout sets the default layout's servers and clients.
+func withLayout(c *kit.Cluster) *kit.Cluster {
 	l, err := c.Layout(c.Size)
 	if err != nil {
 		panic("leaderless: " + err.Error())
@@ -91,22 +96,37 @@ func RequestWaitingList() *kit.Cluster {
 	return c
 }
 
-func newProcess(id string, role engine.Role) engine.Process {
-	if role == engine.RoleClient {
-		return newClient(id)
+// processes builds the clients, and the servers as the page's store has
+// them: with one write coordinator, or as the quorum KV.
+func processes(kv bool) func(id string, role engine.Role) engine.Process {
+	return func(id string, role engine.Role) engine.Process {
+		if role == engine.RoleClient {
+			return newClient(id)
+		}
+		return &Node{id: id, store: map[string]stored{}, kv: kv}
 	}
-	return newNode(id)
 }
 
 // Workload is one random client operation for sweeps: sets (through
 // athens) and gets (through any server) of two keys.
 func Workload(r *rand.Rand, nodes, clients []string) engine.Command {
+	return workload(r, nodes, clients, false)
+}
+
+// workload draws a client, a key, set or get, and the server that
+// coordinates it: any server for a get, and for a set too in the quorum
+// KV (setsAnywhere).
+func workload(r *rand.Rand, nodes, clients []string, setsAnywhere bool) engine.Command {
 	c := engine.Command{Kind: engine.CmdClient, Node: clients[r.IntN(len(clients))],
 		Args: map[string]string{"key": []string{"x", "y"}[r.IntN(2)]}}
 	if r.IntN(2) == 0 {
 		c.Name, c.Args["value"] = opSet, strconv.Itoa(1+r.IntN(99))
+		if !setsAnywhere {
+			return c
+		}
 	} else {
-		c.Name, c.Args["node"] = opGet, nodes[r.IntN(len(nodes))]
+		c.Name = opGet
 	}
+	c.Args["node"] = nodes[r.IntN(len(nodes))]
 	return c
 }

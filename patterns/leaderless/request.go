@@ -32,6 +32,15 @@ type request struct {
 	// Stale: some replica that answered the read held an older version,
 	// so the get writes the newest back before it answers.
 	Stale bool
+	// Holders is how many of the phase's responders hold Version.
+	Holders int
+
+	// The quorum KV's own (quorum.go): the settings the request started
+	// with, the key's home replicas, and the replicas asked in this phase
+	// (the home ones, then stand-ins under a sloppy quorum).
+	Settings quorumSettings
+	Home     []string
+	Asked    []string
 
 	Created, Deadline time.Duration // the coordinator's local clock
 
@@ -44,12 +53,16 @@ const (
 	phaseWrite  = "write"
 	phaseRead   = "read"
 	phaseRepair = "write-back"
+	// phaseVersion is a quorum KV write's first phase: it asks a read
+	// quorum for the versions they hold, to number its own above them.
+	phaseVersion = "version read"
 )
 
 // phaseDone is a phase a request has passed and who answered it.
 type phaseDone struct {
-	Phase string
-	From  []string
+	Phase  string
+	From   []string
+	Quorum int // the answers it needed
 }
 
 // distinct is how many different responders from holds.
