@@ -7,6 +7,7 @@ import (
 	"clusterscope/patterns/leaderless"
 	"clusterscope/patterns/replog"
 	"clusterscope/patterns/updatequeue"
+	"clusterscope/patterns/vvector"
 	"clusterscope/patterns/wire"
 )
 
@@ -30,6 +31,7 @@ func live() map[string]*kit.Cluster {
 		"follower-reads":        replog.FollowerReads(),
 		"request-pipeline":      wire.RequestPipeline(),
 		"request-batch":         wire.RequestBatch(),
+		"version-vector":        vvector.VersionVector(),
 	}
 }
 
