@@ -19,21 +19,24 @@ const (
 )
 
 func invariants() []engine.Invariant {
+	lost := &lostCheck{}
 	return []engine.Invariant{
-		{Name: InvNoLostUpdate, Description: "Every write a client was told succeeded is still held by some replica, unless a later write whose client had read it replaced it.", Check: noLostUpdate},
+		{Name: InvNoLostUpdate, Description: "Every write a client was told succeeded is still held by some replica, unless a later write whose client had read it replaced it.", Check: lost.check},
 		{Name: InvConcurrent, Description: "A replica keeps two versions of a key side by side only when neither writer had read the other's.", Check: siblingsConcurrent},
 	}
 }
 
-// siblingsOf is what replica id holds of key: its live store, or its disk
+// keyStateOf is what replica id holds of key: its live store, or its disk
 // when it is down (the two agree: every change is saved at once).
-func siblingsOf(w *engine.World, id, key string) []Sibling {
+func keyStateOf(w *engine.World, id, key string) keyState {
 	if n, ok := w.Process(id).(*Node); ok {
-		return n.store[key].Siblings
+		return n.store[key]
 	}
 	ks, _ := (kit.Record[keyState]{Key: storeKey(key)}).Get(w.Storage(id))
-	return ks.Siblings
+	return ks
 }
+
+func siblingsOf(w *engine.World, id, key string) []Sibling { return keyStateOf(w, id, key).Siblings }
 
 // keyView is every version of one key the replicas hold: which replicas
 // hold each write, and the merge of every context (what some writer had
@@ -97,19 +100,72 @@ func lostWrites(w *engine.World) ([]lostWrite, map[string]keyView) {
 	return lost, keys
 }
 
-func noLostUpdate(w *engine.World) (string, []string) {
-	lost, keys := lostWrites(w)
-	if len(lost) == 0 {
-		return "", nil
+// lostCheck is the no-lost-update checker of one run. It runs after every
+// step, so it does not judge the whole history each time: it takes each
+// acknowledged add once, and looks again at a key's adds only when some
+// replica changed the key (a write can only be lost then) or a new add of
+// it was acknowledged.
+type lostCheck struct {
+	next  int                    // history before it is all complete and taken
+	acked map[string][]lostWrite // acknowledged adds by key (not lost: candidates)
+	saves map[string]int         // per key, the replicas' Saves when last judged
+	fresh map[string]bool        // keys with an add acknowledged since
+	// took are the adds taken: one completed after an earlier one still
+	// pending is met again on the next pass.
+	took map[Dot]bool
+}
+
+func (c *lostCheck) check(w *engine.World) (string, []string) {
+	if c.acked == nil {
+		c.acked, c.saves, c.fresh, c.took = map[string][]lostWrite{}, map[string]int{}, map[string]bool{}, map[Dot]bool{}
 	}
-	l := lost[0]
-	kv := keys[l.In.Key]
+	h := w.History()
+	complete := true // every operation before i has completed
+	for i := c.next; i < len(h); i++ {
+		op := h[i]
+		if op.Status == engine.OpPending {
+			complete = false
+			continue
+		}
+		if complete {
+			c.next = i + 1
+		}
+		in, _ := op.Input.(Op)
+		res, ok := op.Output.(Result)
+		if op.Status == engine.OpOK && ok && in.Kind == opAdd && !c.took[res.Dot] {
+			c.took[res.Dot] = true
+			c.acked[in.Key] = append(c.acked[in.Key], lostWrite{Op: op, In: in, Dot: res.Dot, Vector: res.Vector})
+			c.fresh[in.Key] = true
+		}
+	}
+	nodes := w.Members(engine.RoleNode)
+	for _, key := range slices.Sorted(maps.Keys(c.acked)) {
+		saves := 0
+		for _, id := range nodes {
+			saves += keyStateOf(w, id, key).Saves
+		}
+		if saves == c.saves[key] && !c.fresh[key] {
+			continue
+		}
+		c.saves[key], c.fresh[key] = saves, false
+		kv := viewKey(w, key)
+		for _, l := range c.acked[key] {
+			if !kv.survives(l.Dot) {
+				return lostText(l, kv), nodes
+			}
+		}
+	}
+	return "", nil
+}
+
+// lostText explains a lost write, with what the replicas hold instead.
+func lostText(l lostWrite, kv keyView) string {
 	var held []string
 	for _, s := range kv.sibs {
 		held = append(held, s.Value+" "+s.Vector().String())
 	}
 	return fmt.Sprintf("%s was told %s succeeded (its write %s; the client then knew %s), but no replica holds it and no write that replaced it had read it: it was discarded, not replaced. The replicas hold: %s",
-		l.Op.Client, l.In, l.Dot, l.Vector, strings.Join(held, " | ")), w.Members(engine.RoleNode)
+		l.Op.Client, l.In, l.Dot, l.Vector, strings.Join(held, " | "))
 }
 
 // siblingsConcurrent looks at the replica that just handled an event: of

@@ -40,6 +40,9 @@ type Node struct {
 type keyState struct {
 	Siblings []Sibling // never changed in place: replaced whole
 	Counter  int
+	// Saves counts the changes to the key here, so that a checker looks
+	// again at a key only when some replica changed it.
+	Saves int
 }
 
 // request is a client operation a coordinator works on.
@@ -155,6 +158,7 @@ func (n *Node) aeInterval(env engine.Env) time.Duration {
 
 // save keeps key's state, durably.
 func (n *Node) save(env engine.Env, key string, ks keyState) {
+	ks.Saves++
 	n.store[key] = ks
 	st := env.Storage()
 	(kit.Record[keyState]{Key: storeKey(key)}).Put(st, ks)
