@@ -28,6 +28,8 @@ type Node struct {
 	nextReq int
 	aeNext  int // the peer the next anti-entropy round goes to, in turn
 
+	saves int // changes to its store since it started (checkers skip a step that made none)
+
 	rule rule          // how versions replace each other (the variant)
 	now  time.Duration // local clock at the last event (for the view)
 
@@ -159,6 +161,7 @@ func (n *Node) aeInterval(env engine.Env) time.Duration {
 // save keeps key's state, durably.
 func (n *Node) save(env engine.Env, key string, ks keyState) {
 	ks.Saves++
+	n.saves++
 	n.store[key] = ks
 	st := env.Storage()
 	(kit.Record[keyState]{Key: storeKey(key)}).Put(st, ks)
