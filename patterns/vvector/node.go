@@ -108,7 +108,7 @@ func (n *Node) receive(env engine.Env, from string, msg engine.Message) {
 	case ClientGet:
 		n.clientGet(env, from, m)
 	case Replicate:
-		n.apply(env, m.Key, m.Siblings, from, "a write")
+		n.apply(env, m.Key, m.Siblings, from, "replication")
 		env.Send(from, ReplicateAck{Req: m.Req})
 	case ReplicateAck:
 		if r := n.request(m.Req); r != nil {
@@ -178,7 +178,7 @@ func (n *Node) apply(env engine.Env, key string, given []Sibling, from, why stri
 	}
 	ks.Siblings = kept
 	n.save(env, key, ks)
-	engine.Notef(env, "%s takes %s's %s (%s): %s %s", engine.S(n.id), engine.S(from), engine.S(why), engine.S(key), engine.S(n.holds(kept)), engine.S(n.discards(dropped)))
+	engine.Notef(env, "%s merges %s from %s (%s): %s %s", engine.S(n.id), engine.S(key), engine.S(from), engine.S(why), engine.S(n.holds(kept)), engine.S(n.discards(dropped)))
 }
 
 // holds says what a replica keeps of a key.
@@ -205,7 +205,7 @@ func (n *Node) discards(dropped []Sibling) string {
 	why := "a later write had read it"
 	switch n.rule {
 	case byStamp:
-		why = "an entry with a later timestamp wins"
+		why = "the version with the later timestamp wins"
 	case bySum:
 		why = "a vector with a larger sum wins"
 	}

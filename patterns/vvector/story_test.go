@@ -147,7 +147,7 @@ func TestLastWriteWinsLosesAConcurrentCartItem(t *testing.T) {
 			for _, id := range []string{"athens", "byzantium", "cyrene"} {
 				require.Equal(t, "milk {athens:1}", held(s, id, "cart"), id)
 			}
-			require.Contains(t, notes(s), "discards eggs {byzantium:1}: an entry with a later timestamp wins")
+			require.Contains(t, notes(s), "discards eggs {byzantium:1}: the version with the later timestamp wins")
 			require.NotEmpty(t, s.Violations())
 			v := s.Violations()[0]
 			require.Equal(t, InvNoLostUpdate, v.Invariant)
@@ -205,7 +205,7 @@ func TestAReadRepairsAStaleReplica(t *testing.T) {
 	get(t, s, "bob", "cart", "byzantium")
 	require.Equal(t, "milk {athens:1}", held(s, "cyrene", "cart"))
 	require.Equal(t, 1, node(s, "byzantium").Repaired)
-	require.Contains(t, notes(s), "cyrene takes byzantium's read repair (cart)")
+	require.Contains(t, notes(s), "cyrene merges cart from byzantium (read repair)")
 	require.Empty(t, s.Violations())
 }
 
