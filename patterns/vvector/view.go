@@ -11,8 +11,9 @@ import (
 )
 
 // View draws the replica: its siblings per key, each with its dot and
-// version vector (dashed when concurrent siblings are kept), and its
-// counters.
+// version vector, and its counters. A read returns every sibling; the
+// widget marks a lone version as what a read returns and concurrent
+// siblings dashed, which is the difference a learner looks for.
 func (n *Node) View() engine.ProcessView {
 	keys := slices.Sorted(maps.Keys(n.store))
 	kv := make([]engine.KeyVersions, 0, len(keys))
@@ -24,7 +25,7 @@ func (n *Node) View() engine.ProcessView {
 			if n.rule == byStamp {
 				stamp += " t=" + s.Stamp.Round(time.Millisecond).String()
 			}
-			vs[i] = engine.Version{Value: s.Value, Stamp: stamp, Vector: s.Vector().pairs(), Sibling: len(sibs) > 1, Visible: true}
+			vs[i] = engine.Version{Value: s.Value, Stamp: stamp, Vector: s.Vector().pairs(), Sibling: len(sibs) > 1, Visible: len(sibs) == 1}
 		}
 		kv = append(kv, engine.KeyVersions{Key: k, Versions: vs})
 	}
@@ -86,13 +87,15 @@ func clusterView(w *engine.World) []engine.Widget {
 // by what their writers had read: replaced (a stale copy read repair or
 // anti-entropy will remove), concurrent (siblings), or the only one.
 func relation(s Sibling, all []Sibling) (string, engine.State) {
-	var by, beside []string
+	var by, beside, over []string
 	for _, t := range all {
 		switch {
 		case t.Dot == s.Dot:
 		case t.Ctx.Covers(s.Dot):
 			by = append(by, t.Dot.String())
-		case !s.Ctx.Covers(t.Dot):
+		case s.Ctx.Covers(t.Dot):
+			over = append(over, t.Dot.String())
+		default:
 			beside = append(beside, t.Dot.String())
 		}
 	}
@@ -101,6 +104,8 @@ func relation(s Sibling, all []Sibling) (string, engine.State) {
 		return "replaced by " + strings.Join(by, ", ") + " (its writer read it)", engine.StateInactive
 	case len(beside) > 0:
 		return "concurrent with " + strings.Join(beside, ", "), engine.StateWarn
+	case len(over) > 0:
+		return "newest: dominates " + strings.Join(over, ", "), engine.StateOK
 	}
-	return "newest: dominates the rest", engine.StateOK
+	return "the only version", engine.StateOK
 }
