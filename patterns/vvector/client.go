@@ -16,31 +16,42 @@ import (
 // what it last read (the items of every sibling, and their merged vector:
 // its context). An add writes those items, merged as a set union, plus
 // the new one, with that context: the write replaces exactly what the
-// client saw. A get reads every sibling, which the next add merges.
+// client saw. A get reads every sibling, which the next add merges. Each
+// operation goes to the server the learner names and is tried once: a
+// retry through another server would be a second write.
 type Client struct {
-	id      string
-	servers []string
-	ops     kit.WaitingList[int, Op] // by operation id, with the backstop's expiry
-	ctx     map[string]VV            // per key: the vector of what it last read or wrote
-	items   map[string][]string      // per key: the items it last read or wrote
-	results []string                 // last few outcomes, newest last
-
-	OK, Unknown, Failed int
+	rc    kit.RetryingClient[Op]
+	ctx   map[string]VV       // per key: the vector of what it last read or wrote
+	items map[string][]string // per key: the items it last read or wrote
 }
 
-var backstopTimer = kit.TimerKey[int]{Name: "backstop"}
-
 const (
-	keptResults = 5
-	maxKeyLen   = 32
-	maxItemLen  = 24
+	maxKeyLen  = 32
+	maxItemLen = 24
 )
 
-// backstop is how much longer than the coordinator's expiry a client waits.
+// backstop is how much longer than the coordinator's expiry a client
+// waits: it hears Timeout from a coordinator it can reach, and gives up on
+// its own only when the coordinator is down or cut off.
 const backstop = time.Second
 
-func newClient(id string) *Client {
-	return &Client{id: id, ctx: map[string]VV{}, items: map[string][]string{}}
+func newClient(string) *Client {
+	c := &Client{ctx: map[string]VV{}, items: map[string][]string{}}
+	c.rc.Config = kit.ClientConfig[Op]{
+		Targeting: kit.TargetAny,
+		MaxTries:  1,
+		Timeout: func(env engine.Env) time.Duration {
+			return time.Duration(env.Param(ParamExpiry, defExpiry))*time.Millisecond + backstop
+		},
+		Request: c.message,
+		GiveUp: func(in Op) engine.OpStatus {
+			if in.Kind == opAdd {
+				return engine.OpUnknown // it may have reached a replica
+			}
+			return engine.OpFail
+		},
+	}
+	return c
 }
 
 // ValidateRequest checks a client operation before the engine accepts it.
@@ -54,8 +65,8 @@ func (c *Client) ValidateRequest(req engine.Request) error {
 	if it := req.Args["item"]; req.Name == opAdd && (it == "" || len(it) > maxItemLen || strings.ContainsAny(it, ", |")) {
 		return fmt.Errorf("item must be 1..%d characters without commas, bars or spaces, not %q", maxItemLen, it)
 	}
-	if n := req.Args["node"]; n != "" && c.servers != nil && !slices.Contains(c.servers, n) {
-		return fmt.Errorf("no server called %q (servers: %s)", n, strings.Join(c.servers, ", "))
+	if n, servers := req.Args["node"], c.rc.Servers(); n != "" && servers != nil && !slices.Contains(servers, n) {
+		return fmt.Errorf("no server called %q (servers: %s)", n, strings.Join(servers, ", "))
 	}
 	return nil
 }
@@ -64,52 +75,37 @@ func (c *Client) ValidateRequest(req engine.Request) error {
 func (c *Client) Handle(env engine.Env, ev engine.Event) {
 	switch ev.Kind {
 	case engine.EvStart:
-		c.servers = env.Peers()
+		c.rc.Start(env)
 	case engine.EvRequest:
-		c.request(env, ev.Request)
+		a := ev.Request.Args
+		c.rc.Invoke(env, Op{Kind: ev.Request.Name, Key: a["key"], Item: a["item"], Node: a["node"]}, a["node"])
 	case engine.EvReceive:
 		if m, ok := ev.Msg.(ClientReply); ok {
-			c.reply(env, m)
+			c.reply(env, ev.From, m)
 		}
 	case engine.EvTimer:
-		if id, ok := backstopTimer.Match(ev.Timer); ok {
-			if op, ok := c.ops.Get(id); ok {
-				c.finish(env, id, op, nil, "no answer from "+op.Node)
-			}
-		}
+		c.rc.Timer(env, ev.Timer)
 	}
 }
 
-func (c *Client) request(env engine.Env, req engine.Request) {
-	peers := env.Peers()
-	to := req.Args["node"]
-	if to == "" && len(peers) > 0 {
-		to = peers[0]
-	}
-	if to == "" {
-		return
-	}
-	key := req.Args["key"]
-	op := Op{Kind: req.Name, Key: key, Item: req.Args["item"], Node: to}
-	id := env.Invoke(op)
-	wait := time.Duration(env.Param(ParamExpiry, defExpiry))*time.Millisecond + backstop
-	c.ops.Add(id, op, env.Now()+wait)
-	backstopTimer.Set(env, id, wait)
+// message is what the one try sends, at once: an add writes what the
+// client knows of the key as it asks, plus the item.
+func (c *Client) message(id int, op Op) engine.Message {
 	if op.Kind == opGet {
-		env.Send(to, ClientGet{ID: id, Key: key})
-		return
+		return ClientGet{ID: id, Key: op.Key}
 	}
-	cart := union(append(slices.Clone(c.items[key]), op.Item))
-	env.Send(to, ClientPut{ID: id, Key: key, Value: strings.Join(cart, ","), Ctx: c.ctx[key]})
+	cart := union(append(slices.Clone(c.items[op.Key]), op.Item))
+	return ClientPut{ID: id, Key: op.Key, Value: strings.Join(cart, ","), Ctx: c.ctx[op.Key]}
 }
 
-func (c *Client) reply(env engine.Env, m ClientReply) {
-	op, ok := c.ops.Get(m.ID)
+func (c *Client) reply(env engine.Env, from string, m ClientReply) {
+	w, ok := c.rc.Get(m.ID)
 	if !ok {
-		return // the backstop fired already
+		return // answered already, or given up
 	}
+	op := w.In
 	if m.Status != Success {
-		c.finish(env, m.ID, op, nil, string(m.Status))
+		c.rc.End(env, from, m.ID, c.rc.Config.GiveUp(op), string(m.Status))
 		return
 	}
 	// What the client now knows of the key: every version the coordinator
@@ -131,37 +127,7 @@ func (c *Client) reply(env engine.Env, m ClientReply) {
 		res.Values = values(m.Siblings)
 		text = strconv.Quote(strings.Join(res.Values, " | "))
 	}
-	c.finish(env, m.ID, op, &res, text)
-}
-
-// finish records the outcome. An add that timed out may still have
-// reached some replicas (its outcome is unknown); a get that timed out
-// changed nothing.
-func (c *Client) finish(env engine.Env, id int, op Op, res *Result, text string) {
-	c.ops.Remove(id)
-	backstopTimer.Cancel(env, id)
-	switch {
-	case res != nil:
-		env.Complete(id, *res, engine.OpOK)
-		c.OK++
-	case op.Kind == opAdd:
-		env.Complete(id, nil, engine.OpUnknown)
-		c.Unknown++
-	default:
-		env.Complete(id, nil, engine.OpFail)
-		c.Failed++
-	}
-	if len(c.results) == keptResults {
-		c.results = append(c.results[:0], c.results[1:]...)
-	}
-	c.results = append(c.results, op.String()+" → "+text)
-}
-
-func (c *Client) last() string {
-	if len(c.results) == 0 {
-		return ""
-	}
-	return c.results[len(c.results)-1]
+	c.rc.Answer(env, from, m.ID, res, text)
 }
 
 // split is a cart's items.
@@ -179,24 +145,13 @@ func union(items []string) []string {
 	return slices.Compact(out)
 }
 
-// View lists the operations waiting for an answer, what the client last
-// read per key (its context) and the last outcomes.
+// View is the client's panel: its pending operations and last outcomes
+// (the kit's), and what it last read per key (its context).
 func (c *Client) View() engine.ProcessView {
-	items := make([]engine.QueueItem, 0, c.ops.Len())
-	for _, w := range c.ops.All() {
-		items = append(items, engine.QueueItem{ID: "#" + strconv.Itoa(w.ID), Text: w.Value.String(), State: engine.StatePending, Expiry: int64(w.Expires / time.Microsecond)})
-	}
 	var read []engine.KeyVersions
 	for _, k := range slices.Sorted(maps.Keys(c.ctx)) {
 		read = append(read, engine.KeyVersions{Key: k, Versions: []engine.Version{{Value: strings.Join(c.items[k], ","), Vector: c.ctx[k].pairs(), Visible: true}}})
 	}
-	return engine.ProcessView{Role: "client", Widgets: []engine.Widget{
-		engine.QueueWidget("pending", items...),
-		engine.VersionsWidget(WContext, read...),
-		{Type: engine.WQueue, Title: "results", Items: append([]string(nil), c.results...)},
-		engine.FieldsWidget("client",
-			engine.Field{Label: "ok", Value: strconv.Itoa(c.OK)},
-			engine.Field{Label: "add outcome unknown", Value: strconv.Itoa(c.Unknown)},
-			engine.Field{Label: "get failed", Value: strconv.Itoa(c.Failed)}),
-	}}
+	w := c.rc.Widgets()
+	return engine.ProcessView{Role: "client", Widgets: slices.Insert(w, 1, engine.VersionsWidget(WContext, read...))}
 }

@@ -68,7 +68,7 @@ func clientFactsOf(w *engine.World, id string) (ClientFacts, bool) {
 	for k, items := range c.items {
 		cart[k] = strings.Join(items, ",")
 	}
-	return ClientFacts{OK: c.OK, Unknown: c.Unknown, Failed: c.Failed, Pending: c.ops.Len(), Last: c.last(), Cart: cart}, true
+	return ClientFacts{OK: c.rc.OK, Unknown: c.rc.Unknown, Failed: c.rc.Failed, Pending: len(c.rc.Pending()), Last: c.rc.Last(), Cart: cart}, true
 }
 
 func clusterFactsOf(w *engine.World) ClusterFacts {

@@ -23,7 +23,7 @@ func TestFactsAreComputed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg.Params[ParamW] = 2
+	cfg.Params[ParamW], cfg.Params[ParamR] = 2, 2
 	s, err := engine.New(cfg, c.Model(cfg))
 	if err != nil {
 		t.Fatal(err)
