@@ -8,6 +8,7 @@ import (
 	"clusterscope/patterns/paxos"
 	"clusterscope/patterns/replog"
 	"clusterscope/patterns/updatequeue"
+	"clusterscope/patterns/vvector"
 	"clusterscope/patterns/wire"
 )
 
@@ -32,6 +33,7 @@ func live() map[string]*kit.Cluster {
 		"request-pipeline":      wire.RequestPipeline(),
 		"request-batch":         wire.RequestBatch(),
 		"paxos":                 paxos.Paxos(),
+		"version-vector":        vvector.VersionVector(),
 	}
 }
 

@@ -294,15 +294,18 @@ func (c *RetryingClient[In]) Widgets() []engine.Widget {
 	for _, r := range c.results {
 		results = append(results, r.String())
 	}
+	fields := []engine.Field{
+		{Label: "ok", Value: strconv.Itoa(c.OK)},
+		{Label: "unknown", Value: strconv.Itoa(c.Unknown)},
+		{Label: "failed", Value: strconv.Itoa(c.Failed)},
+	}
+	if c.Config.Targeting == TargetLeader { // a guess only a client that follows a leader makes
+		fields = append([]engine.Field{{Label: "leader guess", Value: c.leader}}, fields...)
+	}
 	return []engine.Widget{
 		{Type: "queue", Title: "pending", Items: items},
 		{Type: "queue", Title: "results", Items: results},
-		{Type: "fields", Title: "client", Fields: []engine.Field{
-			{Label: "leader guess", Value: c.leader},
-			{Label: "ok", Value: strconv.Itoa(c.OK)},
-			{Label: "unknown", Value: strconv.Itoa(c.Unknown)},
-			{Label: "failed", Value: strconv.Itoa(c.Failed)},
-		}},
+		{Type: "fields", Title: "client", Fields: fields},
 	}
 }
 

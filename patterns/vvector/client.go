@@ -1,0 +1,157 @@
+package vvector
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"clusterscope/engine"
+	"clusterscope/patterns/kit"
+)
+
+// Client is alice or bob, keeping a cart per key. It remembers, per key,
+// what it last read (the items of every sibling, and their merged vector:
+// its context). An add writes those items, merged as a set union, plus
+// the new one, with that context: the write replaces exactly what the
+// client saw. A get reads every sibling, which the next add merges. Each
+// operation goes to the server the learner names and is tried once: a
+// retry through another server would be a second write.
+type Client struct {
+	rc    kit.RetryingClient[Op]
+	ctx   map[string]VV       // per key: the vector of what it last read or wrote
+	items map[string][]string // per key: the items it last read or wrote
+}
+
+const (
+	maxKeyLen  = 32
+	maxItemLen = 24
+)
+
+// backstop is how much longer than the coordinator's expiry a client
+// waits: it hears Timeout from a coordinator it can reach, and gives up on
+// its own only when the coordinator is down or cut off.
+const backstop = time.Second
+
+func newClient(string) *Client {
+	c := &Client{ctx: map[string]VV{}, items: map[string][]string{}}
+	c.rc.Config = kit.ClientConfig[Op]{
+		Targeting: kit.TargetAny,
+		MaxTries:  1,
+		Timeout: func(env engine.Env) time.Duration {
+			return time.Duration(env.Param(ParamExpiry, defExpiry))*time.Millisecond + backstop
+		},
+		Request: c.message,
+		GiveUp: func(in Op) engine.OpStatus {
+			if in.Kind == opAdd {
+				return engine.OpUnknown // it may have reached a replica
+			}
+			return engine.OpFail
+		},
+	}
+	return c
+}
+
+// ValidateRequest checks a client operation before the engine accepts it.
+func (c *Client) ValidateRequest(req engine.Request) error {
+	if req.Name != opAdd && req.Name != opGet {
+		return fmt.Errorf("unknown client operation %q (use add or get)", req.Name)
+	}
+	if k := req.Args["key"]; k == "" || len(k) > maxKeyLen {
+		return fmt.Errorf("key must be 1..%d characters, not %q", maxKeyLen, k)
+	}
+	if it := req.Args["item"]; req.Name == opAdd && (it == "" || len(it) > maxItemLen || strings.ContainsAny(it, ", |")) {
+		return fmt.Errorf("item must be 1..%d characters without commas, bars or spaces, not %q", maxItemLen, it)
+	}
+	if n, servers := req.Args["node"], c.rc.Servers(); n != "" && servers != nil && !slices.Contains(servers, n) {
+		return fmt.Errorf("no server called %q (servers: %s)", n, strings.Join(servers, ", "))
+	}
+	return nil
+}
+
+// Handle is the client's state machine.
+func (c *Client) Handle(env engine.Env, ev engine.Event) {
+	switch ev.Kind {
+	case engine.EvStart:
+		c.rc.Start(env)
+	case engine.EvRequest:
+		a := ev.Request.Args
+		c.rc.Invoke(env, Op{Kind: ev.Request.Name, Key: a["key"], Item: a["item"], Node: a["node"]}, a["node"])
+	case engine.EvReceive:
+		if m, ok := ev.Msg.(ClientReply); ok {
+			c.reply(env, ev.From, m)
+		}
+	case engine.EvTimer:
+		c.rc.Timer(env, ev.Timer)
+	}
+}
+
+// message is what the one try sends, at once: an add writes what the
+// client knows of the key as it asks, plus the item.
+func (c *Client) message(id int, op Op) engine.Message {
+	if op.Kind == opGet {
+		return ClientGet{ID: id, Key: op.Key}
+	}
+	cart := union(append(slices.Clone(c.items[op.Key]), op.Item))
+	return ClientPut{ID: id, Key: op.Key, Value: strings.Join(cart, ","), Ctx: c.ctx[op.Key]}
+}
+
+func (c *Client) reply(env engine.Env, from string, m ClientReply) {
+	w, ok := c.rc.Get(m.ID)
+	if !ok {
+		return // answered already, or given up
+	}
+	op := w.In
+	if m.Status != Success {
+		c.rc.End(env, from, m.ID, c.rc.Config.GiveUp(op), string(m.Status))
+		return
+	}
+	// What the client now knows of the key: every version the coordinator
+	// answered with. Its own write alone would not do: the vector of
+	// athens:4 claims athens:3, which may be a concurrent sibling it never
+	// saw.
+	c.ctx[op.Key] = context(m.Siblings)
+	var items []string
+	for _, v := range values(m.Siblings) {
+		items = append(items, split(v)...)
+	}
+	c.items[op.Key] = union(items)
+	res := Result{Vector: c.ctx[op.Key].String()}
+	text := ""
+	if op.Kind == opAdd {
+		res.Dot = m.Dot
+		text = res.Dot.String()
+	} else {
+		res.Values = values(m.Siblings)
+		text = strconv.Quote(strings.Join(res.Values, " | "))
+	}
+	c.rc.Answer(env, from, m.ID, res, text)
+}
+
+// split is a cart's items.
+func split(v string) []string {
+	if v == "" {
+		return nil
+	}
+	return strings.Split(v, ",")
+}
+
+// union is items sorted, each once: merging carts keeps every item.
+func union(items []string) []string {
+	out := slices.Clone(items)
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// View is the client's panel: its pending operations and last outcomes
+// (the kit's), and what it last read per key (its context).
+func (c *Client) View() engine.ProcessView {
+	var read []engine.KeyVersions
+	for _, k := range slices.Sorted(maps.Keys(c.ctx)) {
+		read = append(read, engine.KeyVersions{Key: k, Versions: []engine.Version{{Value: strings.Join(c.items[k], ","), Vector: c.ctx[k].pairs(), Visible: true}}})
+	}
+	w := c.rc.Widgets()
+	return engine.ProcessView{Role: "client", Widgets: slices.Insert(w, 1, engine.VersionsWidget(WContext, read...))}
+}

@@ -1,0 +1,54 @@
+package vvector
+
+import (
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"clusterscope/engine"
+	"clusterscope/patterns/kit/kittest"
+)
+
+// Every declared fact is really computed: along a run with load, a cut
+// that leaves a client without its coordinator, a crash and a healed
+// network, each takes a value other than its zero at some point, and a
+// crashed server shows none. The run is under last-write-wins, so that
+// `lost` has something to count.
+func TestFactsAreComputed(t *testing.T) {
+	c := VersionVector()
+	if err := c.ValidateFacts(); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := c.Config(0, 3, VarLastWriteWins)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Params[ParamW], cfg.Params[ParamR] = 2, 2
+	s, err := engine.New(cfg, c.Model(cfg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := kittest.FactsSeen{}
+	r := rand.New(rand.NewPCG(3, 7))
+	for i := range 120 {
+		switch i {
+		case 20:
+			_ = s.Apply(engine.Command{Kind: engine.CmdPartition, Groups: [][]string{{"athens", "alice"}, {"byzantium", "cyrene", "bob"}}})
+		case 60:
+			_ = s.Apply(engine.Command{Kind: engine.CmdHeal})
+			_ = s.Apply(engine.Command{Kind: engine.CmdCrash, Node: "cyrene"})
+		case 70:
+			_ = s.Apply(engine.Command{Kind: engine.CmdRestart, Node: "cyrene"})
+		}
+		_ = s.Apply(c.Workload(r, cfg.Nodes, cfg.Clients))
+		s.RunFor(time.Duration(1+r.IntN(60))*time.Millisecond, 0)
+		for _, id := range cfg.Nodes {
+			seen.Note(t, s.World(), c.NodeFacts, id)
+		}
+		for _, id := range cfg.Clients {
+			seen.Note(t, s.World(), c.ClientFacts, id)
+		}
+		seen.Note(t, s.World(), c.ClusterFacts, "")
+	}
+	seen.Check(t, c.NodeFacts, c.ClientFacts, c.ClusterFacts)
+}

@@ -1,0 +1,280 @@
+package vvector
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"clusterscope/engine"
+	"clusterscope/patterns/kit"
+)
+
+// Invariant names (stable: scenarios and tests refer to them).
+const (
+	// InvNoLostUpdate is the pattern's promise, and what the lesson names
+	// as both broken variants' first failure.
+	InvNoLostUpdate = "no-concurrent-update-lost"
+	InvConcurrent   = "siblings-are-concurrent"
+)
+
+func invariants() []engine.Invariant {
+	lost := &lostCheck{}
+	return []engine.Invariant{
+		{Name: InvNoLostUpdate, Description: "Every write a client was told succeeded is still held by some replica, unless a later write whose client had read it replaced it.", Check: lost.check},
+		{Name: InvConcurrent, Description: "A replica keeps two versions of a key side by side only when neither writer had read the other's.", Check: siblingsConcurrent},
+	}
+}
+
+// keyStateOf is what replica id holds of key: its live store, or its disk
+// when it is down (the two agree: every change is saved at once).
+func keyStateOf(w *engine.World, id, key string) keyState {
+	if n, ok := w.Process(id).(*Node); ok {
+		return n.store[key]
+	}
+	ks, _ := (kit.Record[keyState]{Key: storeKey(key)}).Get(w.Storage(id))
+	return ks
+}
+
+func siblingsOf(w *engine.World, id, key string) []Sibling { return keyStateOf(w, id, key).Siblings }
+
+// keyView is every version of one key the replicas hold: which replicas
+// hold each write, and the merge of every context (what some writer had
+// read, so replaced).
+type keyView struct {
+	holders map[Dot][]string
+	sibs    []Sibling // one per write, in the order found
+	read    VV
+}
+
+func viewKey(w *engine.World, key string) keyView {
+	kv := keyView{holders: map[Dot][]string{}, read: VV{}}
+	for _, id := range w.Members(engine.RoleNode) {
+		for _, s := range siblingsOf(w, id, key) {
+			if _, seen := kv.holders[s.Dot]; !seen {
+				kv.sibs = append(kv.sibs, s)
+				for k, n := range s.Ctx {
+					kv.read[k] = max(kv.read[k], n)
+				}
+			}
+			kv.holders[s.Dot] = append(kv.holders[s.Dot], id)
+		}
+	}
+	return kv
+}
+
+// survives reports whether the write d is held somewhere or was replaced
+// by a write that had read it.
+func (kv keyView) survives(d Dot) bool {
+	return len(kv.holders[d]) > 0 || kv.read.Covers(d)
+}
+
+// lostWrite is an acknowledged write that no replica holds and no write
+// replaced.
+type lostWrite struct {
+	Op     engine.Operation
+	In     Op
+	Dot    Dot
+	Vector string
+}
+
+// lostWrites lists the acknowledged adds that are gone, oldest first.
+func lostWrites(w *engine.World) ([]lostWrite, map[string]keyView) {
+	var lost []lostWrite
+	keys := map[string]keyView{}
+	for _, op := range w.History() {
+		in, _ := op.Input.(Op)
+		res, ok := op.Output.(Result)
+		if op.Status != engine.OpOK || !ok || in.Kind != opAdd {
+			continue
+		}
+		kv, seen := keys[in.Key]
+		if !seen {
+			kv = viewKey(w, in.Key)
+			keys[in.Key] = kv
+		}
+		if !kv.survives(res.Dot) {
+			lost = append(lost, lostWrite{Op: op, In: in, Dot: res.Dot, Vector: res.Vector})
+		}
+	}
+	return lost, keys
+}
+
+// lostCheck is the no-lost-update checker of one run. It runs after every
+// step, so it does not judge the whole history each time: it takes each
+// acknowledged add once, and looks again at a key's adds only when some
+// replica changed the key (a write can only be lost then) or a new add of
+// it was acknowledged.
+type lostCheck struct {
+	next  int                    // history before it is all complete and taken
+	acked map[string][]lostWrite // acknowledged adds by key (not lost: candidates)
+	saves map[string]int         // per key, the replicas' Saves when last judged
+	fresh map[string]bool        // keys with an add acknowledged since
+	// took are the adds taken: one completed after an earlier one still
+	// pending is met again on the next pass.
+	took map[Dot]bool
+	// stores are each replica's (epoch, saves) when last looked at: when
+	// none changed, no key did.
+	stores map[string][2]int
+}
+
+// changed reports whether some replica changed its store since the last
+// step (a restart counts: its epoch is new).
+func (c *lostCheck) changed(w *engine.World, nodes []string) bool {
+	changed := false
+	for _, id := range nodes {
+		var now [2]int
+		if n, ok := w.Process(id).(*Node); ok {
+			now = [2]int{n.epoch, n.saves}
+		} else {
+			now = c.stores[id] // a replica that is down changes nothing
+		}
+		if now != c.stores[id] {
+			c.stores[id] = now
+			changed = true
+		}
+	}
+	return changed
+}
+
+func (c *lostCheck) check(w *engine.World) (string, []string) {
+	if c.acked == nil {
+		c.acked, c.saves, c.fresh, c.took = map[string][]lostWrite{}, map[string]int{}, map[string]bool{}, map[Dot]bool{}
+		c.stores = map[string][2]int{}
+	}
+	h := w.History()
+	complete := true // every operation before i has completed
+	for i := c.next; i < len(h); i++ {
+		op := h[i]
+		if op.Status == engine.OpPending {
+			complete = false
+			continue
+		}
+		if complete {
+			c.next = i + 1
+		}
+		in, _ := op.Input.(Op)
+		res, ok := op.Output.(Result)
+		if op.Status == engine.OpOK && ok && in.Kind == opAdd && !c.took[res.Dot] {
+			c.took[res.Dot] = true
+			c.acked[in.Key] = append(c.acked[in.Key], lostWrite{Op: op, In: in, Dot: res.Dot, Vector: res.Vector})
+			c.fresh[in.Key] = true
+		}
+	}
+	nodes := w.Members(engine.RoleNode)
+	if !c.changed(w, nodes) && len(c.fresh) == 0 {
+		return "", nil
+	}
+	for _, key := range slices.Sorted(maps.Keys(c.acked)) {
+		saves := 0
+		for _, id := range nodes {
+			saves += keyStateOf(w, id, key).Saves
+		}
+		if saves == c.saves[key] && !c.fresh[key] {
+			continue
+		}
+		c.saves[key] = saves
+		delete(c.fresh, key)
+		kv := viewKey(w, key)
+		for _, l := range c.acked[key] {
+			if !kv.survives(l.Dot) {
+				return lostText(l, kv), nodes
+			}
+		}
+	}
+	return "", nil
+}
+
+// lostText explains a lost write, with what the replicas hold instead.
+func lostText(l lostWrite, kv keyView) string {
+	var held []string
+	for _, s := range kv.sibs {
+		held = append(held, s.Value+" "+s.Vector().String())
+	}
+	return fmt.Sprintf("%s was told %s succeeded (its write %s; the client then knew %s), but no replica holds it and no write that replaced it had read it: it was discarded, not replaced. The replicas hold: %s",
+		l.Op.Client, l.In, l.Dot, l.Vector, strings.Join(held, " | "))
+}
+
+// siblingsConcurrent looks at the replica that just handled an event: of
+// the versions it keeps side by side, none may be one another's writer
+// had read.
+func siblingsConcurrent(w *engine.World) (string, []string) {
+	i := w.HandledNode()
+	if i < 0 {
+		return "", nil
+	}
+	n, ok := w.NodeProcess(i).(*Node)
+	if !ok {
+		return "", nil
+	}
+	// Keys in map order first (this runs after every step); a breach is
+	// then found again in key order, so its text is the same every run.
+	for _, ks := range n.store {
+		if text := replacedKept(n.id, ks.Siblings); text != "" {
+			for _, key := range slices.Sorted(maps.Keys(n.store)) {
+				if text := replacedKept(n.id, n.store[key].Siblings); text != "" {
+					return text, []string{n.id}
+				}
+			}
+		}
+	}
+	return "", nil
+}
+
+// replacedKept says which sibling of sibs another one's writer had read.
+func replacedKept(id string, sibs []Sibling) string {
+	if len(sibs) < 2 {
+		return ""
+	}
+	for _, s := range sibs {
+		for _, t := range sibs {
+			if s.Dot != t.Dot && t.Ctx.Covers(s.Dot) {
+				return fmt.Sprintf("%s keeps %s %s beside %s %s, whose writer had read it", id, s.Value, s.Vector(), t.Value, t.Vector())
+			}
+		}
+	}
+	return ""
+}
+
+// Settled: once every fault is healed and the cluster ran on, every
+// server is up with no request waiting, and all hold the same versions of
+// every key (anti-entropy has converged them).
+func Settled(w *engine.World) kit.Verdict {
+	nodes := w.Members(engine.RoleNode)
+	for _, id := range nodes {
+		n, ok := w.Process(id).(*Node)
+		if !ok {
+			return kit.Verdict{Check: "up", Text: id + " is not up"}
+		}
+		if n.waiting.Len() > 0 {
+			return kit.Verdict{Check: "drained", Text: fmt.Sprintf("%s still has %d request(s) waiting", id, n.waiting.Len())}
+		}
+	}
+	if key, a, b, ok := diverged(w, nodes); !ok {
+		return kit.Verdict{Check: "converged", Text: fmt.Sprintf("%s and %s hold different versions of %s: %s and %s",
+			a, b, key, summary(siblingsOf(w, a, key)), summary(siblingsOf(w, b, key)))}
+	}
+	return kit.Verdict{Check: "settled", OK: true, Text: "every server is idle and all hold the same versions of every key"}
+}
+
+// diverged finds a key two replicas hold different versions of; ok is
+// true when there is none.
+func diverged(w *engine.World, nodes []string) (key, a, b string, ok bool) {
+	keys := map[string]bool{}
+	for _, id := range nodes {
+		if n, up := w.Process(id).(*Node); up {
+			for k := range n.store {
+				keys[k] = true
+			}
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(keys)) {
+		first := siblingsOf(w, nodes[0], k)
+		for _, id := range nodes[1:] {
+			if !sameDots(first, siblingsOf(w, id, k)) {
+				return k, nodes[0], id, false
+			}
+		}
+	}
+	return "", "", "", true
+}

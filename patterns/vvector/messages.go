@@ -1,0 +1,171 @@
+package vvector
+
+import (
+	"strconv"
+	"strings"
+)
+
+// Op is a client operation as the history records it: a get of a key, or
+// an add of an item to it (a cart: the client writes the items it last
+// read, merged, plus the new one).
+type Op struct {
+	Kind string `json:"kind"` // opGet or opAdd
+	Key  string `json:"key"`
+	Item string `json:"item,omitempty"`
+	Node string `json:"node"` // the coordinator it went to
+}
+
+const (
+	opGet = "get"
+	opAdd = "add"
+)
+
+func (o Op) String() string {
+	if o.Kind == opAdd {
+		return "add " + o.Item + " to " + o.Key + " via " + o.Node
+	}
+	return "get " + o.Key + " via " + o.Node
+}
+
+// Result is what a successful operation returned: the write's dot (an
+// add) or the siblings read (a get).
+type Result struct {
+	Dot    Dot      `json:"dot,omitzero"`
+	Values []string `json:"values,omitempty"`
+	Vector string   `json:"vector"` // the add's vector, or what the get read (its context)
+}
+
+func (r Result) String() string {
+	if r.Dot.Node != "" {
+		return r.Dot.String() + " " + r.Vector
+	}
+	return strconv.Quote(strings.Join(r.Values, " | ")) + " " + r.Vector
+}
+
+// Status is how the coordinator completed a client's request.
+type Status string
+
+const (
+	Success Status = "Success"
+	Timeout Status = "Timeout"
+)
+
+// ReqID names a request a coordinator works on; replies carry it back. It
+// starts with the coordinator's epoch, so a reply to a request from before
+// a restart matches nothing after it.
+type ReqID struct {
+	Epoch, N int
+}
+
+func (r ReqID) String() string { return "r" + strconv.Itoa(r.Epoch) + "." + strconv.Itoa(r.N) }
+
+// ClientGet asks a server to coordinate a read of Key.
+type ClientGet struct {
+	ID  int
+	Key string
+}
+
+func (ClientGet) Kind() string      { return "ClientGet" }
+func (m ClientGet) Summary() string { return "#" + strconv.Itoa(m.ID) + " " + m.Key }
+
+// ClientPut asks a server to coordinate a write of Key=Value; Ctx is the
+// vector of what the client last read of the key (what the write
+// replaces).
+type ClientPut struct {
+	ID    int
+	Key   string
+	Value string
+	Ctx   VV
+}
+
+func (ClientPut) Kind() string { return "ClientPut" }
+func (m ClientPut) Summary() string {
+	return "#" + strconv.Itoa(m.ID) + " " + m.Key + "=" + m.Value + " ctx " + m.Ctx.String()
+}
+
+// ClientReply completes a client's request with every version the
+// coordinator holds of the key (a write's reply too, as Riak does when
+// asked to return the body): the client's next write replaces exactly
+// these. Dot names the write an add made.
+type ClientReply struct {
+	ID       int
+	Status   Status
+	Dot      Dot
+	Siblings []Sibling
+}
+
+func (ClientReply) Kind() string { return "ClientReply" }
+func (m ClientReply) Summary() string {
+	return "#" + strconv.Itoa(m.ID) + " " + string(m.Status) + " " + strings.Join(values(m.Siblings), " | ")
+}
+
+// Replicate gives a replica a new version of Key; it merges it with what
+// it holds and acknowledges.
+type Replicate struct {
+	Req      ReqID
+	Key      string
+	Siblings []Sibling
+}
+
+func (Replicate) Kind() string { return "Replicate" }
+func (m Replicate) Summary() string {
+	return m.Req.String() + " " + m.Key + " " + summary(m.Siblings)
+}
+
+type ReplicateAck struct{ Req ReqID }
+
+func (ReplicateAck) Kind() string      { return "ReplicateAck" }
+func (m ReplicateAck) Summary() string { return m.Req.String() + " ok" }
+
+// Read asks a replica for its siblings of Key; ReadReply carries them.
+type Read struct {
+	Req ReqID
+	Key string
+}
+
+func (Read) Kind() string      { return "Read" }
+func (m Read) Summary() string { return m.Req.String() + " " + m.Key }
+
+type ReadReply struct {
+	Req      ReqID
+	Siblings []Sibling
+}
+
+func (ReadReply) Kind() string      { return "ReadReply" }
+func (m ReadReply) Summary() string { return m.Req.String() + " " + summary(m.Siblings) }
+
+// Repair is read repair: a coordinator that read different sibling sets
+// from its replicas sends the merge to those that lacked part of it.
+type Repair struct {
+	Key      string
+	Siblings []Sibling
+}
+
+func (Repair) Kind() string      { return "Repair" }
+func (m Repair) Summary() string { return m.Key + " " + summary(m.Siblings) }
+
+// Sync is anti-entropy: a replica sends everything it holds to a peer,
+// which merges it and (when Reply is set) sends back everything it holds,
+// so both end up with the same versions.
+type Sync struct {
+	Store map[string][]Sibling
+	Reply bool
+}
+
+func (Sync) Kind() string { return "Sync" }
+func (m Sync) Summary() string {
+	s := strconv.Itoa(len(m.Store)) + " keys"
+	if m.Reply {
+		s += ", reply wanted"
+	}
+	return s
+}
+
+// summary is siblings as a message line shows them: milk a:1 | eggs b:1.
+func summary(sibs []Sibling) string {
+	parts := make([]string, len(sibs))
+	for i, s := range sibs {
+		parts[i] = s.Value + " " + s.Dot.String()
+	}
+	return strings.Join(parts, " | ")
+}
