@@ -2,6 +2,7 @@ package patterns
 
 import (
 	"clusterscope/patterns/channel"
+	"clusterscope/patterns/clocks"
 	"clusterscope/patterns/durable"
 	"clusterscope/patterns/kit"
 	"clusterscope/patterns/leaderless"
@@ -30,6 +31,8 @@ func live() map[string]*kit.Cluster {
 		"follower-reads":        replog.FollowerReads(),
 		"request-pipeline":      wire.RequestPipeline(),
 		"request-batch":         wire.RequestBatch(),
+		"lamport-clock":         clocks.LamportClock(),
+		"hybrid-clock":          clocks.HybridClock(),
 	}
 }
 
