@@ -12,7 +12,7 @@ var (
 
 // NodeFacts are a server's facts.
 type NodeFacts struct {
-	Clock   int               `fact:"clock" doc:"its clock: a Lamport counter, or a hybrid stamp's logical counter"`
+	Clock   int               `fact:"counter" doc:"the stamp of its latest event: the Lamport counter, or a hybrid stamp's logical counter"`
 	Wall    int               `fact:"wall" doc:"a hybrid stamp's wall part, in milliseconds (0 on the Lamport page)"`
 	Values  map[string]string `fact:"values" doc:"what this replica holds, key by key"`
 	Stamps  map[string]int    `fact:"stamps" doc:"the Lamport stamp of each key's version it holds (a hybrid stamp's counter)"`

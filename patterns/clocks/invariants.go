@@ -141,8 +141,8 @@ func (o *oracle) judge(w *engine.World, c *engine.Causal, i int, s *Server) {
 				continue
 			}
 			if before := o.stamps[j][k-1]; !before.Less(stamp) {
-				o.condition = fmt.Sprintf("%s's event %d of %d happened before %s's event %d, yet it is stamped %s and %s's only %s",
-					from, k, len(o.stamps[j]), id, n, before, id, stamp)
+				o.condition = fmt.Sprintf("%s's event %d, stamped %s, happened before %s's event %d, stamped %s",
+					from, k, before, id, n, stamp)
 				o.conditionAt = []string{id, from}
 				break
 			}

@@ -201,6 +201,8 @@ func (s *Server) keep(env engine.Env, key string, in held, from string) {
 		return
 	case ok:
 		s.merged = &merge{Key: key, Winner: in.Version, Loser: cur.Version}
+		engine.Notef(env, "%s replaces %s=%s @%s with %s=%s @%s from %s: the higher stamp wins", engine.S(s.id),
+			engine.S(key), engine.S(cur.Value), engine.S(cur.Version.String()), engine.S(key), engine.S(in.Value), engine.S(in.Version.String()), engine.S(from))
 	}
 	s.store[key] = in
 	diskKey(key).Put(env.Storage(), in)
