@@ -2,6 +2,7 @@ package patterns
 
 import (
 	"clusterscope/patterns/channel"
+	"clusterscope/patterns/clocks"
 	"clusterscope/patterns/durable"
 	"clusterscope/patterns/kit"
 	"clusterscope/patterns/leaderless"
@@ -34,6 +35,8 @@ func live() map[string]*kit.Cluster {
 		"request-batch":         wire.RequestBatch(),
 		"paxos":                 paxos.Paxos(),
 		"version-vector":        vvector.VersionVector(),
+		"lamport-clock":         clocks.LamportClock(),
+		"hybrid-clock":          clocks.HybridClock(),
 	}
 }
 

@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"math"
 	"sort"
 
@@ -178,12 +179,21 @@ func newWireOp(m *porcupine.Model, op engine.Operation) wireOp {
 	if m != nil && m.DescribeOperation != nil {
 		w.Text = m.DescribeOperation(op.Input, out)
 	} else {
-		w.Text = string(mustJSON(op.Input))
+		w.Text = describe(op.Input)
 		if out != nil {
-			w.Text += " → " + string(mustJSON(out))
+			w.Text += " → " + describe(out)
 		}
 	}
 	return w
+}
+
+// describe is a history value's text without a porcupine model: its own
+// words when it has them (a fmt.Stringer), else its JSON.
+func describe(v any) string {
+	if s, ok := v.(fmt.Stringer); ok {
+		return s.String()
+	}
+	return string(mustJSON(v))
 }
 
 func (s *session) wireOps(h []engine.Operation) []wireOp {

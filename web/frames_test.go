@@ -163,6 +163,19 @@ func TestOpTextWithoutAModel(t *testing.T) {
 	}
 }
 
+// An input or output with its own words (a fmt.Stringer) is written in
+// them, not as JSON.
+type spoken string
+
+func (s spoken) String() string { return "say " + string(s) }
+
+func TestOpTextInItsOwnWords(t *testing.T) {
+	op := engine.Operation{Input: spoken("hi"), Output: spoken("back"), Status: engine.OpOK}
+	if got := newWireOp(nil, op).Text; got != "say hi → say back" {
+		t.Errorf("ok op: %q", got)
+	}
+}
+
 // A setting changed by a command is sent with the frame, and a step back
 // before the change sends the default again, so the page's Settings box shows
 // the value in force (it used to keep showing the page default).

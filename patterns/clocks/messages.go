@@ -1,0 +1,115 @@
+package clocks
+
+import "strconv"
+
+// Op is a client operation as the history records it.
+type Op struct {
+	Kind  string `json:"kind"` // opWrite or opRead
+	Key   string `json:"key"`
+	Value string `json:"value,omitempty"`
+	Node  string `json:"node"` // the server asked
+}
+
+const (
+	opWrite = "write"
+	opRead  = "read"
+)
+
+func (o Op) String() string {
+	if o.Kind == opWrite {
+		return "write " + o.Key + "=" + o.Value + " on " + o.Node
+	}
+	return "read " + o.Key + " on " + o.Node
+}
+
+// Result is what a server answered: the version written or read, and the
+// value read.
+type Result struct {
+	Value   string  `json:"value,omitempty"`
+	Version Version `json:"version"`
+	Read    bool    `json:"read,omitempty"`
+}
+
+func (r Result) String() string {
+	if r.Read {
+		return strconv.Quote(r.Value) + " @" + r.Version.String()
+	}
+	return "@" + r.Version.String()
+}
+
+// Write asks a server to store key=value. Stamp is the highest stamp the
+// client has seen, so the write is stamped after everything it knows of.
+type Write struct {
+	ID         int
+	Key, Value string
+	Stamp      Stamp
+}
+
+func (Write) Kind() string { return "Write" }
+func (m Write) Summary() string {
+	return "#" + strconv.Itoa(m.ID) + " " + m.Key + "=" + m.Value + " seen " + m.Stamp.String()
+}
+
+// WriteResponse gives the write's version; Clock is the server's stamp
+// of the event that answered (equal to the version's on a write).
+type WriteResponse struct {
+	ID      int
+	Version Version
+	Clock   Stamp
+}
+
+func (WriteResponse) Kind() string { return "WriteResponse" }
+func (m WriteResponse) Summary() string {
+	return "#" + strconv.Itoa(m.ID) + " ts " + m.Version.TS.String()
+}
+
+// Read asks a server for its value of key.
+type Read struct {
+	ID    int
+	Key   string
+	Stamp Stamp
+}
+
+func (Read) Kind() string { return "Read" }
+func (m Read) Summary() string {
+	return "#" + strconv.Itoa(m.ID) + " " + m.Key + " seen " + m.Stamp.String()
+}
+
+// ReadResponse carries the value, its version, and the server's stamp of
+// the read (a reader that later writes elsewhere must be stamped after it).
+type ReadResponse struct {
+	ID      int
+	Value   string
+	Version Version
+	Clock   Stamp
+}
+
+func (ReadResponse) Kind() string { return "ReadResponse" }
+func (m ReadResponse) Summary() string {
+	return "#" + strconv.Itoa(m.ID) + " " + strconv.Quote(m.Value) + " @" + m.Version.String() + " ts " + m.Clock.String()
+}
+
+// Replicate copies a write to another server, which merges it; Clock is
+// the sender's stamp when it sent (the write's own, or later on a resend).
+type Replicate struct {
+	Key, Value string
+	Version    Version
+	Clock      Stamp
+}
+
+func (Replicate) Kind() string { return "Replicate" }
+func (m Replicate) Summary() string {
+	return m.Key + "=" + m.Value + " @" + m.Version.String() + " ts " + m.Clock.String()
+}
+
+// ReplicateAck says the copy was merged, so the sender stops resending it.
+type ReplicateAck struct {
+	Key     string
+	Version Version
+	Clock   Stamp
+}
+
+func (ReplicateAck) Kind() string { return "ReplicateAck" }
+func (m ReplicateAck) Summary() string {
+	return m.Key + " @" + m.Version.String() + " ts " + m.Clock.String()
+}

@@ -1,0 +1,65 @@
+package clocks
+
+import (
+	"strconv"
+)
+
+// Stamp is a timestamp of either clock: a Lamport clock's counter (N, with
+// Wall 0), or a hybrid clock's (Wall, N), wall-clock milliseconds and a
+// logical counter. Stamps compare by Wall first, then by N. Hybrid only
+// changes how a stamp is written.
+type Stamp struct {
+	Wall   int64 `json:"wall,omitempty"`
+	N      int64 `json:"n"`
+	Hybrid bool  `json:"hybrid,omitempty"`
+}
+
+// Less reports whether s comes before o.
+func (s Stamp) Less(o Stamp) bool {
+	return s.Wall < o.Wall || s.Wall == o.Wall && s.N < o.N
+}
+
+// Max is the later of s and o.
+func (s Stamp) Max(o Stamp) Stamp {
+	if s.Less(o) {
+		return o
+	}
+	return s
+}
+
+func (s Stamp) String() string {
+	if !s.Hybrid {
+		return strconv.FormatInt(s.N, 10)
+	}
+	return "(" + strconv.FormatInt(s.Wall, 10) + "," + strconv.FormatInt(s.N, 10) + ")"
+}
+
+// Version names one write: the stamp its server gave it, the server, and
+// the server's count of writes (which tells two writes apart even when a
+// broken clock gives them the same stamp). Replicas merge by (stamp,
+// server): the higher wins.
+type Version struct {
+	TS   Stamp  `json:"ts"`
+	Node string `json:"node,omitempty"`
+	Seq  int    `json:"seq,omitempty"`
+}
+
+// Newer reports whether v wins a merge against o.
+func (v Version) Newer(o Version) bool {
+	return o.TS.Less(v.TS) || o.TS == v.TS && v.Node > o.Node
+}
+
+// ref is a write's identity.
+func (v Version) ref() writeRef { return writeRef{Node: v.Node, Seq: v.Seq} }
+
+func (v Version) String() string {
+	if v.Node == "" {
+		return "—"
+	}
+	return v.TS.String() + " " + v.Node
+}
+
+type writeRef struct {
+	Node string
+	Seq  int
+}

@@ -1,0 +1,175 @@
+package clocks
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"clusterscope/engine"
+	"clusterscope/patterns/kit"
+)
+
+func newRun(t *testing.T, c *kit.Cluster, variants ...string) *engine.Sim {
+	t.Helper()
+	cfg, err := c.Config(3, 1, variants...)
+	require.NoError(t, err)
+	s, err := engine.New(cfg, c.Model(cfg))
+	require.NoError(t, err)
+	return s
+}
+
+func apply(t *testing.T, s *engine.Sim, c engine.Command) {
+	t.Helper()
+	require.NoError(t, s.Apply(c))
+}
+
+func write(t *testing.T, s *engine.Sim, client, key, value, node string) {
+	t.Helper()
+	apply(t, s, engine.Command{Kind: engine.CmdClient, Node: client, Name: opWrite, Args: map[string]string{"key": key, "value": value, "node": node}})
+	s.RunFor(20*time.Millisecond, 0)
+}
+
+func server(s *engine.Sim, id string) *Server { n, _ := s.World().Process(id).(*Server); return n }
+func client(s *engine.Sim, id string) *Client { c, _ := s.World().Process(id).(*Client); return c }
+
+func violated(s *engine.Sim) []string {
+	var out []string
+	for _, v := range s.Violations() {
+		out = append(out, v.Invariant)
+	}
+	return out
+}
+
+// holdCopies cuts blue's links to green and amber, so blue's copies wait.
+func holdCopies(t *testing.T, s *engine.Sim) {
+	apply(t, s, engine.Command{Kind: engine.CmdCut, From: "blue", To: "green"})
+	apply(t, s, engine.Command{Kind: engine.CmdCut, From: "blue", To: "amber"})
+}
+
+// alice writes name on blue, then title on green: green stamps the second
+// write one above the larger of its counter and the stamp alice carried,
+// so the chain of her writes keeps its order across servers.
+func TestLamportAClientCarriesTheOrderAcrossServers(t *testing.T) {
+	s := newRun(t, LamportClock())
+	holdCopies(t, s)
+	write(t, s, "alice", "name", "Alice", "blue")
+	b := server(s, "blue").store["name"].Version.TS
+	require.Equal(t, b, client(s, "alice").seen, "alice keeps the stamp blue gave her write")
+	green := server(s, "green").clock
+	write(t, s, "alice", "title", "Microservices", "green")
+	g := server(s, "green").store["title"].Version.TS
+	require.Equal(t, max(green.N, b.N)+1, g.N, "max(own, carried) + 1")
+	require.True(t, b.Less(g))
+	require.Empty(t, s.Violations())
+}
+
+// The same-key story: blue is set to 20, alice writes x=A on blue and then
+// x=B on green. With the pattern every replica ends with B; ignoring the
+// incoming stamp, green stamps B below A, the clock condition breaks at
+// that very step, and every replica keeps A: alice's later write is lost.
+func TestLamportSameKeyMerge(t *testing.T) {
+	for _, broken := range []bool{false, true} {
+		var variants []string
+		if broken {
+			variants = []string{VarIgnoreIncoming}
+		}
+		s := newRun(t, LamportClock(), variants...)
+		apply(t, s, engine.Command{Kind: engine.CmdAction, Node: "blue", Name: actSetClock, Args: map[string]string{"value": "20"}})
+		holdCopies(t, s)
+		write(t, s, "alice", "x", "A", "blue")
+		a := server(s, "blue").store["x"].Version
+		require.Greater(t, a.TS.N, int64(20))
+		write(t, s, "alice", "x", "B", "green")
+		bv := server(s, "green").store["x"].Version
+		apply(t, s, engine.Command{Kind: engine.CmdHeal})
+		s.RunFor(2*time.Second, 0)
+		want := "B"
+		if broken {
+			want = "A"
+			require.Less(t, bv.TS.N, a.TS.N, "green stamped B with its own small counter")
+		}
+		for _, id := range serverNames {
+			require.Equal(t, want, server(s, id).store["x"].Value, "%s (broken=%v)", id, broken)
+		}
+		if !broken {
+			require.Equal(t, a.TS.N+1, bv.TS.N)
+			require.Empty(t, s.Violations())
+			continue
+		}
+		v := s.Violations()
+		require.NotEmpty(t, v)
+		require.Equal(t, InvClockCondition, v[0].Invariant)
+		require.Contains(t, violated(s), InvNoLaterLost)
+	}
+}
+
+// A crash keeps the clock: blue's first stamp after a restart is above
+// every stamp it gave before.
+func TestLamportClockSurvivesARestart(t *testing.T) {
+	s := newRun(t, LamportClock())
+	apply(t, s, engine.Command{Kind: engine.CmdAction, Node: "blue", Name: actSetClock, Args: map[string]string{"value": "50"}})
+	write(t, s, "alice", "x", "A", "blue")
+	before := server(s, "blue").clock
+	apply(t, s, engine.Command{Kind: engine.CmdCrash, Node: "blue"})
+	s.RunFor(100*time.Millisecond, 0)
+	apply(t, s, engine.Command{Kind: engine.CmdRestart, Node: "blue"})
+	require.True(t, before.Less(server(s, "blue").clock), "the boot is stamped after everything before the crash")
+	require.Equal(t, "A", server(s, "blue").store["x"].Value)
+	require.Error(t, s.Apply(engine.Command{Kind: engine.CmdAction, Node: "blue", Name: actSetClock, Args: map[string]string{"value": "10"}}), "a Lamport clock is never set back")
+	require.Empty(t, s.Violations())
+}
+
+// green lags 100 ms: alice's write there after her write on blue takes
+// blue's wall time and counts on; raw wall-clock stamps put it 100 ms
+// earlier, and the clock condition breaks first.
+func TestHybridLaggingClock(t *testing.T) {
+	for _, broken := range []bool{false, true} {
+		var variants []string
+		if broken {
+			variants = []string{VarRawWallClock}
+		}
+		s := newRun(t, HybridClock(), variants...)
+		apply(t, s, engine.Command{Kind: engine.CmdOffset, Node: "green", Dur: engine.Duration(-100 * time.Millisecond)})
+		holdCopies(t, s)
+		s.RunFor(time.Second, 0)
+		write(t, s, "alice", "x", "A", "blue")
+		a := server(s, "blue").store["x"].Version.TS
+		write(t, s, "alice", "x", "B", "green")
+		b := server(s, "green").store["x"].Version.TS
+		if !broken {
+			require.Equal(t, Stamp{Wall: a.Wall, N: a.N + 1, Hybrid: true}, b)
+			require.Empty(t, s.Violations())
+			continue
+		}
+		require.Less(t, b.Wall, a.Wall, "green's own lagging clock")
+		require.Equal(t, InvClockCondition, s.Violations()[0].Invariant)
+	}
+}
+
+// blue's clock steps back 50 ms: its stamps keep their wall time and count
+// on, so they still go up.
+func TestHybridStepBackKeepsStampsRising(t *testing.T) {
+	s := newRun(t, HybridClock())
+	s.RunFor(time.Second, 0)
+	write(t, s, "alice", "x", "A", "blue")
+	a := server(s, "blue").store["x"].Version.TS
+	apply(t, s, engine.Command{Kind: engine.CmdJump, Node: "blue", Dur: engine.Duration(-50 * time.Millisecond)})
+	write(t, s, "bob", "y", "C", "blue")
+	c := server(s, "blue").store["y"].Version.TS
+	require.True(t, a.Less(c), "%v then %v", a, c)
+	require.Less(t, millis(s.World().Clock("blue")), c.Wall, "blue's physical clock is behind its stamps now: they did not go back with it")
+	require.Empty(t, s.Violations())
+}
+
+// A stamp far ahead of every physical clock breaks the bound: here blue's
+// last stamp is pushed a minute ahead by hand, and its next event carries
+// it on (a hybrid clock never goes below its last stamp).
+func TestHybridStampAheadOfEveryClockBreaksTheBound(t *testing.T) {
+	s := newRun(t, HybridClock())
+	s.RunFor(100*time.Millisecond, 0)
+	server(s, "blue").clock.Wall += 60_000
+	write(t, s, "alice", "x", "A", "blue")
+	require.Contains(t, violated(s), InvNearPhysical)
+	require.NotContains(t, violated(s), InvClockCondition, "the stamps are still in causal order")
+}
