@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"clusterscope/engine"
@@ -40,16 +39,13 @@ func (c *Client) ValidateRequest(req engine.Request) error {
 	if req.Name != opWrite && req.Name != opRead {
 		return fmt.Errorf("unknown client operation %q (use write or read)", req.Name)
 	}
-	if k := req.Args["key"]; k == "" || len(k) > maxKeyLen {
-		return fmt.Errorf("key must be 1..%d characters, not %q", maxKeyLen, k)
+	if err := kit.CheckKey(req.Args["key"], maxKeyLen); err != nil {
+		return err
 	}
 	if req.Name == opWrite && len(req.Args["value"]) > maxValueLen {
 		return fmt.Errorf("value must be at most %d characters", maxValueLen)
 	}
-	if n := req.Args["node"]; n != "" && c.servers != nil && !slices.Contains(c.servers, n) {
-		return fmt.Errorf("no server called %q (servers: %s)", n, strings.Join(c.servers, ", "))
-	}
-	return nil
+	return kit.CheckTarget(req.Args["node"], c.servers, "server")
 }
 
 // Handle is the client's state machine.

@@ -2,9 +2,7 @@ package leaderless
 
 import (
 	"fmt"
-	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"clusterscope/engine"
@@ -44,16 +42,13 @@ func (c *Client) ValidateRequest(req engine.Request) error {
 	if req.Name != opSet && req.Name != opGet {
 		return fmt.Errorf("unknown client operation %q (use set or get)", req.Name)
 	}
-	if k := req.Args["key"]; k == "" || len(k) > maxKeyLen {
-		return fmt.Errorf("key must be 1..%d characters, not %q", maxKeyLen, k)
+	if err := kit.CheckKey(req.Args["key"], maxKeyLen); err != nil {
+		return err
 	}
 	if req.Name == opSet && len(req.Args["value"]) > maxValueLen {
 		return fmt.Errorf("value must be at most %d characters", maxValueLen)
 	}
-	if n := req.Args["node"]; n != "" && c.servers != nil && !slices.Contains(c.servers, n) {
-		return fmt.Errorf("no server called %q (servers: %s)", n, strings.Join(c.servers, ", "))
-	}
-	return nil
+	return kit.CheckTarget(req.Args["node"], c.servers, "server")
 }
 
 // Handle is the client's state machine.

@@ -2,9 +2,7 @@ package paxos
 
 import (
 	"fmt"
-	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"clusterscope/engine"
@@ -62,16 +60,13 @@ func (c *Client) ValidateRequest(req engine.Request) error {
 	if req.Name != opPropose {
 		return fmt.Errorf("unknown client operation %q (use %s)", req.Name, opPropose)
 	}
-	if k := req.Args["key"]; k == "" || len(k) > maxKeyLen {
-		return fmt.Errorf("key must be 1..%d characters, not %q", maxKeyLen, k)
+	if err := kit.CheckKey(req.Args["key"], maxKeyLen); err != nil {
+		return err
 	}
 	if v := req.Args["value"]; v == "" || len(v) > maxValueLen {
 		return fmt.Errorf("value must be 1..%d characters, not %q", maxValueLen, v)
 	}
-	if n := req.Args["node"]; n != "" && c.proposers != nil && !slices.Contains(c.proposers, n) {
-		return fmt.Errorf("no proposer called %q (proposers: %s)", n, strings.Join(c.proposers, ", "))
-	}
-	return nil
+	return kit.CheckTarget(req.Args["node"], c.proposers, "proposer")
 }
 
 // Handle is the client's state machine.

@@ -59,16 +59,13 @@ func (c *Client) ValidateRequest(req engine.Request) error {
 	if req.Name != opAdd && req.Name != opGet {
 		return fmt.Errorf("unknown client operation %q (use add or get)", req.Name)
 	}
-	if k := req.Args["key"]; k == "" || len(k) > maxKeyLen {
-		return fmt.Errorf("key must be 1..%d characters, not %q", maxKeyLen, k)
+	if err := kit.CheckKey(req.Args["key"], maxKeyLen); err != nil {
+		return err
 	}
 	if it := req.Args["item"]; req.Name == opAdd && (it == "" || len(it) > maxItemLen || strings.ContainsAny(it, ", |")) {
 		return fmt.Errorf("item must be 1..%d characters without commas, bars or spaces, not %q", maxItemLen, it)
 	}
-	if n, servers := req.Args["node"], c.rc.Servers(); n != "" && servers != nil && !slices.Contains(servers, n) {
-		return fmt.Errorf("no server called %q (servers: %s)", n, strings.Join(servers, ", "))
-	}
-	return nil
+	return kit.CheckTarget(req.Args["node"], c.rc.Servers(), "server")
 }
 
 // Handle is the client's state machine.
