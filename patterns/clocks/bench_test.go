@@ -3,7 +3,6 @@ package clocks
 import (
 	"strconv"
 	"testing"
-	"time"
 
 	"clusterscope/engine"
 	"clusterscope/patterns/kit"
@@ -27,33 +26,10 @@ func benchClocks(b *testing.B, c *kit.Cluster) {
 			name = "no-oracle"
 		}
 		b.Run(name, func(b *testing.B) {
-			events := 0
-			b.ReportAllocs()
-			cpu0 := kittest.CPUTime()
-			for events < b.N {
-				cfg, err := c.Config(3, 1)
-				if err != nil {
-					b.Fatal(err)
-				}
-				m := c.Model(cfg)
-				m.Causal = oracle
-				s, err := engine.New(cfg, m)
-				if err != nil {
-					b.Fatal(err)
-				}
-				for i := 0; i < 2000 && events < b.N; i++ {
-					args := map[string]string{"key": "k" + strconv.Itoa(i%8), "value": strconv.Itoa(i), "node": serverNames[i%3]}
-					if err := s.Apply(engine.Command{Kind: engine.CmdClient, Node: c.Clients[i%2], Name: opWrite, Args: args}); err != nil {
-						b.Fatal(err)
-					}
-					events += s.RunFor(time.Millisecond, b.N-events)
-				}
-				if len(s.Violations()) > 0 {
-					b.Fatalf("a violation: %v", s.Violations()[0])
-				}
-			}
-			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
-			b.ReportMetric(float64(b.N)/(kittest.CPUTime()-cpu0), "events/cpu-s")
+			kittest.ClientLoad(b, c, 3, func(m *engine.Model) { m.Causal = oracle }, func(i int, _ engine.Config) engine.Command {
+				args := map[string]string{"key": "k" + strconv.Itoa(i%8), "value": strconv.Itoa(i), "node": serverNames[i%3]}
+				return engine.Command{Kind: engine.CmdClient, Node: c.Clients[i%2], Name: opWrite, Args: args}
+			})
 		})
 	}
 }

@@ -13,28 +13,9 @@ import (
 // (alternating alice and bob). One op is one engine event.
 func BenchmarkWAL(b *testing.B) {
 	c := WriteAheadLog()
-	events := 0
-	b.ReportAllocs()
-	cpu0 := kittest.CPUTime()
-	for events < b.N {
-		cfg, err := c.Config(1, 1)
-		if err != nil {
-			b.Fatal(err)
-		}
-		s, err := engine.New(cfg, c.Model(cfg))
-		if err != nil {
-			b.Fatal(err)
-		}
-		for i := 0; i < 2000 && events < b.N; i++ {
-			client := c.Clients[i%2]
-			if err := s.Apply(engine.Command{Kind: engine.CmdClient, Node: client, Name: "write", Args: map[string]string{"key": "k" + strconv.Itoa(i%8), "value": strconv.Itoa(i)}}); err != nil {
-				b.Fatal(err)
-			}
-			events += s.RunFor(time.Millisecond, b.N-events)
-		}
-	}
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
-	b.ReportMetric(float64(b.N)/(kittest.CPUTime()-cpu0), "events/cpu-s")
+	kittest.ClientLoad(b, c, 1, nil, func(i int, _ engine.Config) engine.Command {
+		return engine.Command{Kind: engine.CmdClient, Node: c.Clients[i%2], Name: "write", Args: map[string]string{"key": "k" + strconv.Itoa(i%8), "value": strconv.Itoa(i)}}
+	})
 }
 
 // BenchmarkPowerCutExplorer: the explorer's view over a 1,000-entry

@@ -3,7 +3,6 @@ package paxos
 import (
 	"strconv"
 	"testing"
-	"time"
 
 	"clusterscope/engine"
 	"clusterscope/patterns/kit/kittest"
@@ -15,33 +14,14 @@ import (
 func BenchmarkPaxos(b *testing.B) {
 	for _, acceptors := range []int{3, 5} {
 		b.Run(strconv.Itoa(acceptors)+"-acceptors", func(b *testing.B) {
-			c := Paxos()
-			events := 0
-			b.ReportAllocs()
-			cpu0 := kittest.CPUTime()
-			for events < b.N {
-				cfg, err := c.Config(acceptors, 1)
-				if err != nil {
-					b.Fatal(err)
+			kittest.ClientLoad(b, Paxos(), acceptors, nil, func(i int, _ engine.Config) engine.Command {
+				client, proposer := "alice", "athens"
+				if i%2 == 1 {
+					client, proposer = "bob", "byzantium"
 				}
-				s, err := engine.New(cfg, c.Model(cfg))
-				if err != nil {
-					b.Fatal(err)
-				}
-				for i := 0; i < 2000 && events < b.N; i++ {
-					client, proposer := "alice", "athens"
-					if i%2 == 1 {
-						client, proposer = "bob", "byzantium"
-					}
-					if err := s.Apply(engine.Command{Kind: engine.CmdClient, Node: client, Name: opPropose,
-						Args: map[string]string{"key": "k" + strconv.Itoa(i/2), "value": strconv.Itoa(i), "node": proposer}}); err != nil {
-						b.Fatal(err)
-					}
-					events += s.RunFor(time.Millisecond, b.N-events)
-				}
-			}
-			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
-			b.ReportMetric(float64(b.N)/(kittest.CPUTime()-cpu0), "events/cpu-s")
+				return engine.Command{Kind: engine.CmdClient, Node: client, Name: opPropose,
+					Args: map[string]string{"key": "k" + strconv.Itoa(i/2), "value": strconv.Itoa(i), "node": proposer}}
+			})
 		})
 	}
 }
