@@ -41,3 +41,17 @@ func (c *Cluster) HasVariant(name string) bool {
 	}
 	return false
 }
+
+// Sim starts a run of this cluster: Config(size, seed, variants...), the
+// settings in params laid over the defaults, then the engine. Tests and
+// benchmarks start their runs here rather than repeat the three steps.
+func (c *Cluster) Sim(size int, seed uint64, params map[string]int, variants ...string) (*engine.Sim, error) {
+	cfg, err := c.Config(size, seed, variants...)
+	if err != nil {
+		return nil, err
+	}
+	for k, v := range params {
+		cfg.Params[k] = v
+	}
+	return engine.New(cfg, c.Model(cfg))
+}
