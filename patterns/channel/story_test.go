@@ -6,6 +6,7 @@ import (
 
 	"clusterscope/engine"
 	"clusterscope/patterns/kit"
+	"clusterscope/patterns/kit/kittest"
 )
 
 // story drives the cluster by hand, as a lesson does, with the book's
@@ -19,14 +20,7 @@ type story struct {
 func newStory(t *testing.T, seed uint64, variants ...string) *story {
 	t.Helper()
 	c := SingleSocketChannel()
-	cfg, err := c.Config(0, seed, variants...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := engine.New(cfg, c.Model(cfg))
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := kittest.Sim(t, c, 0, seed, nil, variants...)
 	return &story{t: t, c: c, s: s}
 }
 

@@ -8,15 +8,12 @@ import (
 
 	"clusterscope/engine"
 	"clusterscope/patterns/kit"
+	"clusterscope/patterns/kit/kittest"
 )
 
 func newRun(t *testing.T, c *kit.Cluster, variants ...string) *engine.Sim {
 	t.Helper()
-	cfg, err := c.Config(3, 1, variants...)
-	require.NoError(t, err)
-	s, err := engine.New(cfg, c.Model(cfg))
-	require.NoError(t, err)
-	return s
+	return kittest.Sim(t, c, 3, 1, nil, variants...)
 }
 
 func apply(t *testing.T, s *engine.Sim, c engine.Command) {

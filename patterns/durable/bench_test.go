@@ -23,11 +23,7 @@ func BenchmarkWAL(b *testing.B) {
 // now takes a minute).
 func BenchmarkPowerCutExplorer(b *testing.B) {
 	c := WriteAheadLog()
-	cfg, _ := c.Config(1, 1)
-	s, err := engine.New(cfg, c.Model(cfg))
-	if err != nil {
-		b.Fatal(err)
-	}
+	s := kittest.Sim(b, c, 1, 1, nil)
 	put := func(i int) {
 		if err := s.Apply(engine.Command{Kind: engine.CmdClient, Node: c.Clients[i%2], Name: "write", Args: map[string]string{"key": "k" + strconv.Itoa(i%50), "value": strconv.Itoa(i)}}); err != nil {
 			b.Fatal(err)

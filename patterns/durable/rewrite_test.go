@@ -10,6 +10,7 @@ import (
 
 	"clusterscope/engine"
 	"clusterscope/patterns/kit"
+	"clusterscope/patterns/kit/kittest"
 	"clusterscope/patterns/sweep"
 )
 
@@ -17,13 +18,7 @@ import (
 // (0: one file).
 func segmentedRun(t *testing.T, segmentEntries int) *engine.Sim {
 	t.Helper()
-	c := SegmentedLog()
-	cfg, err := c.Config(1, 1)
-	require.NoError(t, err)
-	cfg.Params[ParamSegmentEntries] = segmentEntries
-	s, err := engine.New(cfg, c.Model(cfg))
-	require.NoError(t, err)
-	return s
+	return kittest.Sim(t, SegmentedLog(), 1, 1, map[string]int{ParamSegmentEntries: segmentEntries})
 }
 
 // alice puts k1..k6 one after the other; then athens is asked for a

@@ -8,16 +8,13 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"clusterscope/engine"
+	"clusterscope/patterns/kit/kittest"
 )
 
 func newRun(t *testing.T, variants ...string) *engine.Sim {
 	t.Helper()
 	c := WriteAheadLog()
-	cfg, err := c.Config(1, 1, variants...)
-	require.NoError(t, err)
-	s, err := engine.New(cfg, c.Model(cfg))
-	require.NoError(t, err)
-	return s
+	return kittest.Sim(t, c, 1, 1, nil, variants...)
 }
 
 func put(t *testing.T, s *engine.Sim, client, key, value string) {

@@ -17,15 +17,8 @@ func TestFactsAreComputed(t *testing.T) {
 	if err := c.ValidateFacts(); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := c.Config(0, 3)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.Params[ParamExpiry] = 100
-	s, err := engine.New(cfg, c.Model(cfg))
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := kittest.Sim(t, c, 0, 3, map[string]int{ParamExpiry: 100})
+	cfg := s.Config()
 	seen := kittest.FactsSeen{}
 	r := rand.New(rand.NewPCG(3, 7))
 	for i := range 80 {

@@ -14,15 +14,8 @@ import (
 
 func newKV(t *testing.T, size int, params map[string]int) (*engine.Sim, engine.Config) {
 	t.Helper()
-	c := QuorumKV()
-	cfg, err := c.Config(size, 1)
-	require.NoError(t, err)
-	for k, v := range params {
-		cfg.Params[k] = v
-	}
-	s, err := engine.New(cfg, c.Model(cfg))
-	require.NoError(t, err)
-	return s, cfg
+	s := kittest.Sim(t, QuorumKV(), size, 1, params)
+	return s, s.Config()
 }
 
 func kvOp(t *testing.T, s *engine.Sim, client, op, key, value, via string) {
@@ -47,12 +40,7 @@ func TestQuorumSettingsThatDoNotFitAreRefused(t *testing.T) {
 		{map[string]int{ParamN: 3, ParamR: 5}, "R=5"},
 		{map[string]int{ParamN: 6}, "only 5 servers"},
 	} {
-		cfg, err := c.Config(5, 1)
-		require.NoError(t, err)
-		for k, v := range tc.params {
-			cfg.Params[k] = v
-		}
-		_, err = engine.New(cfg, c.Model(cfg))
+		_, err := c.Sim(5, 1, tc.params)
 		require.ErrorContains(t, err, tc.want)
 	}
 	s, _ := newKV(t, 5, nil)

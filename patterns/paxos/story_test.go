@@ -8,15 +8,13 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"clusterscope/engine"
+	"clusterscope/patterns/kit/kittest"
 )
 
 func newRun(t *testing.T, variants ...string) *engine.Sim {
 	t.Helper()
 	c := Paxos()
-	cfg, err := c.Config(3, 1, variants...)
-	require.NoError(t, err)
-	s, err := engine.New(cfg, c.Model(cfg))
-	require.NoError(t, err)
+	s := kittest.Sim(t, c, 3, 1, nil, variants...)
 	s.RunFor(5*time.Millisecond, 0)
 	return s
 }

@@ -8,6 +8,7 @@ import (
 
 	"clusterscope/engine"
 	"clusterscope/patterns/kit"
+	"clusterscope/patterns/kit/kittest"
 )
 
 // Every declared fact is really computed: across elections, crashes,
@@ -28,11 +29,8 @@ func TestFactsAreComputed(t *testing.T) {
 			variants = append(variants, []string{v})
 		}
 		for vi, vs := range variants {
-			cfg := config(c, uint64(vi+1), vs...)
-			s, err := engine.New(cfg, c.Model(cfg))
-			if err != nil {
-				t.Fatal(err)
-			}
+			s := kittest.Sim(t, c, 0, uint64(vi+1), nil, vs...)
+			cfg := s.Config()
 			r := rand.New(rand.NewPCG(uint64(vi), 7))
 			for i := 0; i < 90; i++ {
 				s.RunFor(50*time.Millisecond, 0)
@@ -98,11 +96,8 @@ func TestFactsAreComputed(t *testing.T) {
 // learner reading the panel and a scenario reading the facts see one node.
 func TestNodeFactsMatchTheView(t *testing.T) {
 	c := ReplicatedLog()
-	cfg := config(c, 3)
-	s, err := engine.New(cfg, c.Model(cfg))
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := kittest.Sim(t, c, 0, 3, nil)
+	cfg := s.Config()
 	r := rand.New(rand.NewPCG(3, 7))
 	for i := 0; i < 40; i++ {
 		s.RunFor(50*time.Millisecond, 0)

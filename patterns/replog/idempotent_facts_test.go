@@ -8,6 +8,7 @@ import (
 
 	"clusterscope/engine"
 	"clusterscope/patterns/kit"
+	"clusterscope/patterns/kit/kittest"
 )
 
 // Every fact the Idempotent Receiver page declares is really computed:
@@ -21,11 +22,8 @@ func TestIdempotentFactsAreComputed(t *testing.T) {
 	}
 	set := map[string]bool{}
 	for vi, vs := range [][]string{nil, {VarNoDedup}} {
-		cfg := config(c, uint64(vi+1), vs...)
-		s, err := engine.New(cfg, c.Model(cfg))
-		if err != nil {
-			t.Fatal(err)
-		}
+		s := kittest.Sim(t, c, 0, uint64(vi+1), nil, vs...)
+		cfg := s.Config()
 		r := rand.New(rand.NewPCG(uint64(vi), 7))
 		for i := 0; i < 120; i++ {
 			s.RunFor(50*time.Millisecond, 0)

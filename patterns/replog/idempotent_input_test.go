@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"clusterscope/engine"
+	"clusterscope/patterns/kit/kittest"
 )
 
 // Bad input gets a clear error and leaves the run as it was: a TTL below
@@ -13,20 +14,11 @@ import (
 // name past its bound, an operation this page does not offer.
 func TestIdempotentBadInputIsRefused(t *testing.T) {
 	c := IdempotentReceiver()
-	if _, err := c.Config(0, 1); err != nil {
-		t.Fatal(err)
-	}
-	cfg := config(c, 1)
-	cfg.Params = map[string]int{ParamSessionTTL: 0}
-	if _, err := engine.New(cfg, c.Model(cfg)); err == nil || !strings.Contains(err.Error(), ParamSessionTTL) {
+	if _, err := c.Sim(0, 1, map[string]int{ParamSessionTTL: 0}); err == nil || !strings.Contains(err.Error(), ParamSessionTTL) {
 		t.Fatalf("a TTL of 0 ms: %v, want an error naming %s", err, ParamSessionTTL)
 	}
 
-	cfg = config(c, 1)
-	s, err := engine.New(cfg, c.Model(cfg))
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := kittest.Sim(t, c, 0, 1, nil)
 	s.RunFor(500*time.Millisecond, 1_000_000)
 	before, ops := s.StepCount(), len(s.History())
 	for _, tc := range []struct {

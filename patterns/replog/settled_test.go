@@ -5,17 +5,15 @@ import (
 	"time"
 
 	"clusterscope/engine"
+	"clusterscope/patterns/kit/kittest"
 )
 
 // Settled holds for a healthy cluster, fails while a partitioned old leader
 // still believes it leads beside a new one, and holds again once healed.
 func TestSettledNeedsOneLeaderAndCaughtUpLogs(t *testing.T) {
 	c := ReplicatedLog()
-	cfg := config(c, 1)
-	s, err := engine.New(cfg, c.Model(cfg))
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := kittest.Sim(t, c, 0, 1, nil)
+	cfg := s.Config()
 	write := func(v string) {
 		if err := s.Apply(engine.Command{Kind: engine.CmdClient, Node: "alice", Name: "write", Args: map[string]string{"key": "x", "value": v}}); err != nil {
 			t.Fatal(err)

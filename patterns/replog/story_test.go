@@ -7,6 +7,7 @@ import (
 
 	"clusterscope/engine"
 	"clusterscope/patterns/kit"
+	"clusterscope/patterns/kit/kittest"
 )
 
 // story drives a cluster by hand, as a lesson would: elections happen only
@@ -21,22 +22,7 @@ type story struct {
 
 func newStory(t *testing.T, c *kit.Cluster, nodes int, variants ...string) *story {
 	t.Helper()
-	cfg := engine.Config{Nodes: c.Nodes, Clients: c.Clients, Seed: 1, Params: map[string]int{}, Variants: map[string]bool{}}
-	if nodes > 0 {
-		cfg.Nodes = []string{"athens", "byzantium", "cyrene", "delphi", "ephesus", "funchal", "gades"}[:nodes]
-	}
-	for k, v := range c.Params {
-		cfg.Params[k] = v
-	}
-	cfg.Params[ParamElectionMin], cfg.Params[ParamElectionMax] = 60_000, 61_000
-	cfg.Params[ParamClientTimeout] = 30_000
-	for _, v := range variants {
-		cfg.Variants[v] = true
-	}
-	s, err := engine.New(cfg, c.Model(cfg))
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := kittest.Sim(t, c, nodes, 1, map[string]int{ParamElectionMin: 60_000, ParamElectionMax: 61_000, ParamClientTimeout: 30_000}, variants...)
 	return &story{t: t, c: c, s: s}
 }
 
@@ -248,14 +234,12 @@ func TestOnlyLeaderAppends(t *testing.T) {
 func TestStoryCrashedLeaderUnderClientTraffic(t *testing.T) {
 	for _, broken := range []bool{false, true} {
 		c := HeartBeat()
-		cfg := config(c, 11)
+		var variants []string
 		if broken {
-			cfg.Variants[VarAnyMessageResets] = true
+			variants = append(variants, VarAnyMessageResets)
 		}
-		s, err := engine.New(cfg, c.Model(cfg))
-		if err != nil {
-			t.Fatal(err)
-		}
+		s := kittest.Sim(t, c, 0, 11, nil, variants...)
+		cfg := s.Config()
 		s.RunFor(time.Second, 0)
 		leader, _ := c.ClusterFacts.Map(s.World(), "")["leader"].(string)
 		if leader == "" {
@@ -299,11 +283,11 @@ func TestStoryCrashedLeaderUnderClientTraffic(t *testing.T) {
 func TestStoryTimeoutBelowInterval(t *testing.T) {
 	for _, broken := range []bool{false, true} {
 		c := HeartBeat()
-		cfg := engine.Config{Nodes: c.Nodes, Clients: c.Clients, Seed: 3, Params: c.Params, Variants: map[string]bool{VarShortTimeout: broken}}
-		s, err := engine.New(cfg, c.Model(cfg))
-		if err != nil {
-			t.Fatal(err)
+		var variants []string
+		if broken {
+			variants = append(variants, VarShortTimeout)
 		}
+		s := kittest.Sim(t, c, 0, 3, nil, variants...)
 		s.RunFor(2*time.Second, 0)
 		facts := c.ClusterFacts.Map(s.World(), "")
 		broke := map[string]bool{}
@@ -332,11 +316,7 @@ func TestStoryTimeoutBelowInterval(t *testing.T) {
 // timeout mid-run sees the same false suspicions.
 func TestStoryIntervalAboveTimeout(t *testing.T) {
 	c := HeartBeat()
-	cfg := engine.Config{Nodes: c.Nodes, Clients: c.Clients, Seed: 4, Params: c.Params}
-	s, err := engine.New(cfg, c.Model(cfg))
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := kittest.Sim(t, c, 0, 4, nil)
 	s.RunFor(time.Second, 0)
 	if len(s.Violations()) > 0 {
 		t.Fatal(s.Violations())
@@ -354,11 +334,7 @@ func TestStoryIntervalAboveTimeout(t *testing.T) {
 // delay, and a new leader takes over.
 func TestStoryCrashedLeaderIsSuspected(t *testing.T) {
 	c := HeartBeat()
-	cfg := engine.Config{Nodes: c.Nodes, Clients: c.Clients, Seed: 5, Params: c.Params}
-	s, err := engine.New(cfg, c.Model(cfg))
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := kittest.Sim(t, c, 0, 5, nil)
 	s.RunFor(time.Second, 0)
 	old := c.ClusterFacts.Map(s.World(), "")
 	leader := old["leader"].(string)

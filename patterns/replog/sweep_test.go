@@ -45,6 +45,8 @@ var pages = []struct {
 }
 
 func config(c *kit.Cluster, seed uint64, variants ...string) engine.Config {
+	// Not c.Config: the incremental-check test runs variants a page does
+	// not offer.
 	cfg := engine.Config{Nodes: c.Nodes, Clients: c.Clients, Seed: seed, Params: c.Params, Variants: map[string]bool{}}
 	for _, v := range variants {
 		cfg.Variants[v] = true

@@ -19,16 +19,8 @@ func TestFactsAreComputed(t *testing.T) {
 	if err := c.ValidateFacts(); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := c.Config(0, 3)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.Params[ParamCapacity] = 3
-	cfg.Params[ParamClientTimeout] = 300
-	s, err := engine.New(cfg, c.Model(cfg))
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := kittest.Sim(t, c, 0, 3, map[string]int{ParamCapacity: 3, ParamClientTimeout: 300})
+	cfg := s.Config()
 	seen := kittest.FactsSeen{}
 	r := rand.New(rand.NewPCG(3, 7))
 	for i := range 120 {
@@ -60,14 +52,8 @@ func TestFactsAreComputed(t *testing.T) {
 // stays busy and now and then full.
 func BenchmarkSingularUpdateQueue(b *testing.B) {
 	c := SingularUpdateQueue()
-	cfg, err := c.Config(0, 1)
-	if err != nil {
-		b.Fatal(err)
-	}
-	s, err := engine.New(cfg, c.Model(cfg))
-	if err != nil {
-		b.Fatal(err)
-	}
+	s := kittest.Sim(b, c, 0, 1, nil)
+	cfg := s.Config()
 	r := rand.New(rand.NewPCG(1, 1))
 	next := s.Now()
 	b.ReportAllocs()

@@ -6,6 +6,7 @@ import (
 
 	"clusterscope/engine"
 	"clusterscope/patterns/kit"
+	"clusterscope/patterns/kit/kittest"
 )
 
 // story drives athens by hand, as a lesson does.
@@ -17,17 +18,7 @@ type story struct {
 
 func newStory(t *testing.T, c *kit.Cluster, seed uint64, params map[string]int, variants ...string) *story {
 	t.Helper()
-	cfg, err := c.Config(0, seed, variants...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for k, v := range params {
-		cfg.Params[k] = v
-	}
-	s, err := engine.New(cfg, c.Model(cfg))
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := kittest.Sim(t, c, 0, seed, params, variants...)
 	return &story{t: t, c: c, s: s}
 }
 

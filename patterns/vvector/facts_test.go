@@ -19,15 +19,8 @@ func TestFactsAreComputed(t *testing.T) {
 	if err := c.ValidateFacts(); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := c.Config(0, 3, VarLastWriteWins)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.Params[ParamW], cfg.Params[ParamR] = 2, 2
-	s, err := engine.New(cfg, c.Model(cfg))
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := kittest.Sim(t, c, 0, 3, map[string]int{ParamW: 2, ParamR: 2}, VarLastWriteWins)
+	cfg := s.Config()
 	seen := kittest.FactsSeen{}
 	r := rand.New(rand.NewPCG(3, 7))
 	for i := range 120 {

@@ -7,6 +7,7 @@ import (
 
 	"clusterscope/engine"
 	"clusterscope/patterns/kit"
+	"clusterscope/patterns/kit/kittest"
 )
 
 // story drives a page by hand, as a lesson does, with the book's names:
@@ -19,20 +20,13 @@ type story struct {
 
 func newStory(t *testing.T, c *kit.Cluster, params map[string]int, variants ...string) *story {
 	t.Helper()
-	cfg, err := c.Config(0, 1, variants...)
-	if err != nil {
-		t.Fatal(err)
-	}
 	// A story drives the clients itself, as the lessons do: no offered
 	// load unless it asks for one.
-	cfg.Params[ParamLoad] = 0
+	withoutLoad := map[string]int{ParamLoad: 0}
 	for k, v := range params {
-		cfg.Params[k] = v
+		withoutLoad[k] = v
 	}
-	s, err := engine.New(cfg, c.Model(cfg))
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := kittest.Sim(t, c, 0, 1, withoutLoad, variants...)
 	return &story{t: t, c: c, s: s}
 }
 
