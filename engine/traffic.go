@@ -37,9 +37,8 @@ type sendRec struct {
 
 type traffic struct {
 	total  Count
-	kinds  []Count   // by kind symbol
-	recent []sendRec // sends of the last TrafficWindow, oldest first from head
-	head   int
+	kinds  []Count // by kind symbol
+	recent sendWindow
 }
 
 // countSend adds a message put on the network (a copy too) to the counters.
@@ -50,14 +49,8 @@ func (s *Sim) countSend(m *inFlight) {
 		t.kinds = slices.Grow(t.kinds, int(m.kind)+1-len(t.kinds))[:int(m.kind)+1]
 	}
 	t.kinds[m.kind].add(m.size)
-	for t.head < len(t.recent) && t.recent[t.head].at <= s.now-TrafficWindow {
-		t.head++
-	}
-	if t.head >= 64 && t.head*2 >= len(t.recent) {
-		n := copy(t.recent, t.recent[t.head:])
-		t.recent, t.head = t.recent[:n], 0
-	}
-	t.recent = append(t.recent, sendRec{at: s.now, from: int32(m.from), to: int32(m.to), kind: m.kind, size: m.size})
+	t.recent.expire(s.now - TrafficWindow)
+	t.recent.push(sendRec{at: s.now, from: int32(m.from), to: int32(m.to), kind: m.kind, size: m.size})
 }
 
 // NodeTraffic is what one process sent and was sent.
@@ -115,9 +108,9 @@ func (w *World) Traffic() TrafficView {
 	lastNode := make([]Count, n)
 	lastLink := map[[2]int32]*Count{}
 	lastKind := make([]Count, len(t.kinds))
-	for _, r := range t.recent[t.head:] {
+	t.recent.each(func(r *sendRec) {
 		if r.at <= s.now-TrafficWindow {
-			continue
+			return
 		}
 		v.LastSecond.add(r.size)
 		lastNode[r.from].add(r.size)
@@ -127,7 +120,7 @@ func (w *World) Traffic() TrafficView {
 			lastLink[k] = &Count{}
 		}
 		lastLink[k].add(r.size)
-	}
+	})
 	for i, p := range s.procs {
 		v.Nodes[i] = NodeTraffic{ID: p.id, LastSecond: lastNode[i]}
 		for j, q := range s.procs {

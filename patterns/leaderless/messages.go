@@ -32,13 +32,17 @@ func (v Version) Less(o Version) bool {
 }
 
 func (v Version) String() string {
-	switch {
-	case v == (Version{}):
+	if v == (Version{}) {
 		return "v0"
-	case v.By != "":
-		return "v" + strconv.Itoa(v.Count) + ":" + v.By
 	}
-	return "v" + strconv.Itoa(v.Epoch) + "." + strconv.Itoa(v.Seq)
+	// Written into a buffer on the stack: one allocation, where the
+	// concatenation of Itoa's made three (summaries and notes name a
+	// version at nearly every step).
+	var buf [48]byte
+	if v.By != "" {
+		return string(append(append(strconv.AppendInt(append(buf[:0], 'v'), int64(v.Count), 10), ':'), v.By...))
+	}
+	return string(strconv.AppendInt(append(strconv.AppendInt(append(buf[:0], 'v'), int64(v.Epoch), 10), '.'), int64(v.Seq), 10))
 }
 
 // CorrelationID names one message a coordinator waits an answer to. It
@@ -50,7 +54,8 @@ type CorrelationID struct {
 }
 
 func (c CorrelationID) String() string {
-	return "c" + strconv.Itoa(c.Epoch) + "." + strconv.Itoa(c.N)
+	var buf [48]byte // one allocation, as Version.String
+	return string(strconv.AppendInt(append(strconv.AppendInt(append(buf[:0], 'c'), int64(c.Epoch), 10), '.'), int64(c.N), 10))
 }
 
 // Op is a client operation as the history records it: a set or a get of

@@ -20,7 +20,12 @@ func (b Ballot) Less(o Ballot) bool { return b.N < o.N || b.N == o.N && b.P < o.
 // IsZero is the ballot of nothing promised or accepted.
 func (b Ballot) IsZero() bool { return b.N == 0 }
 
-func (b Ballot) String() string { return string(b.appendTo(nil)) }
+// String writes into a buffer on the stack: one allocation, not a growing
+// buffer and then its copy (notes name ballots at nearly every step).
+func (b Ballot) String() string {
+	var buf [48]byte
+	return string(b.appendTo(buf[:0]))
+}
 
 // appendTo appends the ballot as String writes it: summaries are written
 // at every delivery, straight into the trace's buffer.

@@ -132,7 +132,8 @@ func (n *Node) leaderAppend(env engine.Env, e Entry) {
 	n.appendEntry(env, e)
 	env.Storage().Sync()
 	if env.Variant(VarMarkOnAppend) {
-		n.setMark(env, n.last(), "its own append (no follower holds it yet)")
+		engine.Notef(env, "%s's high-water mark moves from %d to %d: its own append (no follower holds it yet)", engine.S(n.id), engine.D(n.hwm), engine.D(n.last()))
+		n.setMark(env, n.last())
 	}
 }
 

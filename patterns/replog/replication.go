@@ -1,8 +1,6 @@
 package replog
 
 import (
-	"fmt"
-
 	"clusterscope/engine"
 )
 
@@ -198,12 +196,15 @@ func (n *Node) advanceHWM(env engine.Env) {
 		}
 		return
 	}
-	n.setMark(env, c, fmt.Sprintf("entry %d is on %d of %d nodes", c, holders, len(s)))
+	// Notef, not Note and a Sprintf: a mark moves at nearly every commit.
+	engine.Notef(env, "%s's high-water mark moves from %d to %d: entry %d is on %d of %d nodes",
+		engine.S(n.id), engine.D(n.hwm), engine.D(c), engine.D(c), engine.D(holders), engine.D(len(s)))
+	n.setMark(env, c)
 }
 
-// setMark advances the high-water mark to c and applies what it covers.
-func (n *Node) setMark(env engine.Env, c int, why string) {
-	env.Note("%s's high-water mark moves from %d to %d: %s", n.id, n.hwm, c, why)
+// setMark advances the high-water mark to c and applies what it covers;
+// the caller has noted why.
+func (n *Node) setMark(env engine.Env, c int) {
 	n.hwm = c
 	n.apply(env)
 }
