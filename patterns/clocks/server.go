@@ -69,6 +69,10 @@ const resendEvery = time.Second
 
 func newServer(id, page string) *Server { return &Server{id: id, page: page, store: map[string]held{}} }
 
+// AppendStamp gives the space-time diagram the stamp of its latest event
+// (engine.Stamped): the clock the learner is reading.
+func (s *Server) AppendStamp(b []byte) []byte { return s.clock.Append(b) }
+
 // tick stamps this event: the rule applied to what it received.
 func (s *Server) tick(env engine.Env, received *Stamp) Stamp {
 	s.clock = s.rule(s.clock, received, env.Now())
