@@ -405,6 +405,10 @@ type Invariant struct {
 	Name        string
 	Description string
 	Check       func(w *World) (explanation string, nodes []string)
+	// View, optional, shows what the checker keeps (the history it judges
+	// by, which lives with it, one per run) in the cluster panel, after
+	// Model.View's widgets. Like Model.View it must change nothing.
+	View func(w *World) []Widget
 }
 
 // OpStatus is how a client operation ended.
