@@ -53,7 +53,7 @@ type oracle struct {
 	events  []int     // events of each server recorded so far
 	stamps  [][]Stamp // stamps[i][k-1]: server i's k-th event
 	writes  map[writeRef]created
-	recent  []seenWrite // the last keptWrites writes (falseorder.go)
+	recent  []seenWrite   // the last keptWrites writes (falseorder.go)
 	ahead   time.Duration // the furthest a server's clock has been ahead of true time
 
 	condition, monotonic, lost, bound         string
