@@ -31,7 +31,8 @@ func (s Stamp) String() string {
 	if !s.Hybrid {
 		return strconv.FormatInt(s.N, 10)
 	}
-	return string(s.Append(nil))
+	var buf [48]byte // two int64s and the punctuation: the string is the only allocation
+	return string(s.Append(buf[:0]))
 }
 
 // Append appends the stamp as String writes it.
