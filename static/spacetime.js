@@ -762,18 +762,19 @@ class SpaceTime {
     if (this.stampsAt && e && e.stamp) this.stampsAt.push({ e, cx, cy, left });
   }
 
-  // stamps writes the gathered stamps, lane by lane down the time axis,
-  // leaving out one that would sit on the last one written on its lane
-  // (zoom in to see them all).
+  // stamps writes the gathered stamps, lane by lane up the time axis,
+  // leaving out one that would sit on the one written just after it on its
+  // lane: of two events at one moment (a boot and a clock set by hand) the
+  // later stamp is the clock's reading. Zoom in to see them all.
   stamps(g, items) {
     const mk = this.mk;
-    const all = this.stampsAt.sort((a, b) => a.cx - b.cx || a.cy - b.cy);
+    const all = this.stampsAt.sort((a, b) => a.cx - b.cx || b.cy - a.cy || b.e.seq - a.e.seq);
     this.stampsAt = null;
-    let n = 0, lane = NaN, last = -Infinity;
+    let n = 0, lane = NaN, last = Infinity;
     for (const p of all) {
       if (items + n >= MAX_ITEMS) break;
-      if (p.cx !== lane) { lane = p.cx; last = -Infinity; }
-      if (p.cy - last < STAMP_GAP) continue;
+      if (p.cx !== lane) { lane = p.cx; last = Infinity; }
+      if (last - p.cy < STAMP_GAP) continue;
       last = p.cy;
       const e = p.e;
       g.append(mk('text', {
