@@ -34,6 +34,17 @@ type Hued interface {
 	Hue() int
 }
 
+// Stamped is optional on a Process: the stamp its clock gave its latest
+// event (a Lamport counter "7", a hybrid clock's "(1000,2)"), appended to
+// b; nothing appended means no stamp. The engine asks after every event
+// (Handle) and keeps the stamp with the trace event that woke it (the
+// delivery, timer, request or boot), so the space-time diagram can write it
+// beside that event. Appending into the trace's own buffer costs no
+// allocation per event.
+type Stamped interface {
+	AppendStamp(b []byte) []byte
+}
+
 // SummaryAppender is an optional, cheaper Summarizer: it appends the same
 // text as Summary to b. The engine records a summary at every delivery, and
 // appending straight into the trace's buffer spares an allocation each time.

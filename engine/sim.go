@@ -296,7 +296,11 @@ func (s *Sim) handle(p *proc, ev Event, carried []uint32) {
 	if s.causal != nil {
 		s.causal.event(p.index, carried)
 	}
+	woke := s.trace.n - 1 // every caller has just recorded what woke p
 	p.p.Handle(p.env, ev)
+	if st, ok := p.p.(Stamped); ok && woke >= 0 {
+		s.trace.stamp(woke, st)
+	}
 }
 
 // procByID finds a process by name. In a small cluster a scan of the

@@ -40,6 +40,9 @@ type TraceEvent struct {
 	Msg     uint64    `json:"msg,omitempty"`
 	MsgKind string    `json:"msgKind,omitempty"`
 	Text    string    `json:"text,omitempty"`
+	// Stamp is what the process's own clock stamped this event with (a
+	// Lamport or hybrid clock: Stamped), on the event that woke it.
+	Stamp string `json:"stamp,omitempty"`
 }
 
 // Trace is the run's event log. It is kept in fixed-size chunks, so a long
@@ -95,6 +98,29 @@ type traceBlock struct {
 	text  []byte
 	step0 int
 	wide  []TraceEvent
+	// stamps are the events' stamps (Stamped), by record, in record
+	// order; most runs have none, and a record needs no room for one.
+	stamps []stampRef
+}
+
+// stampRef is the stamp of record rec of its chunk, at [off, off+n) of the
+// chunk's text arena.
+type stampRef struct {
+	rec, off uint32
+	n        uint16
+}
+
+// stampOf is the stamp of record i, looked up from the cursor *k on (a
+// reader going through the records in order passes the same cursor).
+func (c *traceBlock) stampOf(i int, k *int) []byte {
+	for *k < len(c.stamps) && int(c.stamps[*k].rec) < i {
+		*k++
+	}
+	if *k < len(c.stamps) && int(c.stamps[*k].rec) == i {
+		r := c.stamps[*k]
+		return c.text[r.off : r.off+uint32(r.n)]
+	}
+	return nil
 }
 
 // pack stores r with its text, which sits at [off, off+n) of the arena.
@@ -242,17 +268,35 @@ func (t *Trace) recordSummary(r traceRec, msg Message) {
 	t.close(c, r, off)
 }
 
-// event materialises the record at position seq.
-func (t *Trace) event(c *traceBlock, r *packedRec, seq int) TraceEvent {
-	if r.kind == wideRec {
-		ev := c.wide[r.textOff]
-		ev.Seq = seq
-		return ev
+// stamp keeps what st appends as the stamp of event seq (the latest
+// event's, or one shortly before it: events are stamped in order).
+func (t *Trace) stamp(seq int, st Stamped) {
+	c := t.chunks[seq/traceChunk]
+	off := len(c.text)
+	c.text = st.AppendStamp(c.text)
+	n := len(c.text) - off
+	if n <= 0 || n >= 1<<16 || len(c.text) >= 1<<32 {
+		c.text = c.text[:min(off, len(c.text))] // no stamp, or not an append
+		return
 	}
-	ev := TraceEvent{Seq: seq, Step: c.step0 + int(r.step), At: r.at, Kind: TraceKind(t.syms[r.kind]), Node: t.syms[r.node],
-		From: t.syms[r.from], To: t.syms[r.to], Msg: r.msg, MsgKind: t.syms[r.msgKind]}
-	if r.textLen > 0 {
-		ev.Text = string(c.text[r.textOff : r.textOff+uint32(r.textLen)])
+	c.stamps = append(c.stamps, stampRef{rec: uint32(seq % traceChunk), off: uint32(off), n: uint16(n)})
+}
+
+// event materialises the record at position seq; stamp is its stamp.
+func (t *Trace) event(c *traceBlock, r *packedRec, seq int, stamp []byte) TraceEvent {
+	var ev TraceEvent
+	if r.kind == wideRec {
+		ev = c.wide[r.textOff]
+		ev.Seq = seq
+	} else {
+		ev = TraceEvent{Seq: seq, Step: c.step0 + int(r.step), At: r.at, Kind: TraceKind(t.syms[r.kind]), Node: t.syms[r.node],
+			From: t.syms[r.from], To: t.syms[r.to], Msg: r.msg, MsgKind: t.syms[r.msgKind]}
+		if r.textLen > 0 {
+			ev.Text = string(c.text[r.textOff : r.textOff+uint32(r.textLen)])
+		}
+	}
+	if len(stamp) > 0 {
+		ev.Stamp = string(stamp)
 	}
 	return ev
 }
@@ -271,12 +315,12 @@ func (t *Trace) Since(seq int) []TraceEvent {
 	out := make([]TraceEvent, 0, t.n-seq)
 	for c := seq / traceChunk; c < len(t.chunks); c++ {
 		chunk := t.chunks[c]
-		i := 0
+		i, k := 0, 0
 		if c == seq/traceChunk {
 			i = seq % traceChunk
 		}
 		for ; i < len(chunk.recs); i++ {
-			out = append(out, t.event(chunk, &chunk.recs[i], c*traceChunk+i))
+			out = append(out, t.event(chunk, &chunk.recs[i], c*traceChunk+i, chunk.stampOf(i, &k)))
 		}
 	}
 	return out
@@ -291,8 +335,14 @@ func (t *Trace) Len() int { return t.n }
 func (t *Trace) Hash() string {
 	h := fnv64(fnvOffset)
 	for _, c := range t.chunks {
+		k := 0
 		for i := range c.recs {
 			r := &c.recs[i]
+			// A stamp is mixed in only where there is one, so a run
+			// without stamps hashes as it always did.
+			if st := c.stampOf(i, &k); len(st) > 0 {
+				h = h.bytes(st)
+			}
 			if r.kind == wideRec {
 				e := &c.wide[r.textOff]
 				h = h.num(int64(e.Step)).num(e.At).str(string(e.Kind)).str(e.Node).str(e.From).str(e.To)
@@ -355,6 +405,10 @@ type Invariant struct {
 	Name        string
 	Description string
 	Check       func(w *World) (explanation string, nodes []string)
+	// View, optional, shows what the checker keeps (the history it judges
+	// by, which lives with it, one per run) in the cluster panel, after
+	// Model.View's widgets. Like Model.View it must change nothing.
+	View func(w *World) []Widget
 }
 
 // OpStatus is how a client operation ended.

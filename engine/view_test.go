@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"maps"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -237,5 +238,32 @@ func TestViewShowsTheNetworkSettings(t *testing.T) {
 	apply(t, s, Command{Kind: CmdNetwork, Net: &jittery})
 	if v := s.View().Net; v.All != jittery || len(v.Links) != 0 {
 		t.Fatalf("after a setting for every link the network is %+v, want all %+v", v, jittery)
+	}
+}
+
+// A checker's own widgets (Invariant.View) come after the model's, and
+// show the state of this run's checker, which the engine made fresh.
+func TestInvariantViewFollowsTheModelView(t *testing.T) {
+	m := echoModel()
+	m.View = func(*World) []Widget { return []Widget{FieldsWidget("model")} }
+	m.Invariants = func() []Invariant {
+		checks := 0
+		return []Invariant{{Name: "counting", Check: func(*World) (string, []string) { checks++; return "", nil },
+			View: func(*World) []Widget {
+				return []Widget{FieldsWidget("checker", Field{Label: "checks", Value: strconv.Itoa(checks)})}
+			}}}
+	}
+	s, err := New(quiet(three...), m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	act(t, s, "athens", "ping", "to", "byzantium", "n", "1")
+	s.Stabilize(100)
+	v := s.View()
+	if len(v.Widgets) != 2 || v.Widgets[0].Title != "model" || v.Widgets[1].Title != "checker" {
+		t.Fatalf("widgets %+v, want the model's then the checker's", v.Widgets)
+	}
+	if got := v.Widgets[1].Fields[0].Value; got == "0" {
+		t.Fatal("the checker's view does not show its checks")
 	}
 }

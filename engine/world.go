@@ -217,9 +217,14 @@ func (s *Sim) View() ClusterView {
 			v.Params[k] = n
 		}
 	}
+	s.world.sim = s
 	if s.model.View != nil {
-		s.world.sim = s
 		v.Widgets = s.model.View(&s.world)
+	}
+	for _, inv := range s.invariants {
+		if inv.View != nil {
+			v.Widgets = append(v.Widgets, inv.View(&s.world)...)
+		}
 	}
 	return v
 }

@@ -143,6 +143,12 @@ export class Controls {
       return h('label', { class: 'variant', title: v.description }, input, h('span', {}, h('b', { text: v.label || v.name }), h('small', { text: v.description })));
     });
     const settings = params.map((p) => {
+      // A 0/1 setting (a view switch) is a checkbox.
+      if ((p.min || 0) === 0 && p.max === 1) {
+        const box = h('input', { type: 'checkbox', 'data-param': p.name, checked: p.default === '1' });
+        box.addEventListener('change', () => this.app.cmd({ kind: 'param', name: p.name, value: box.checked ? 1 : 0 }));
+        return h('label', { class: 'param' }, box, ' ' + (p.label || p.name));
+      }
       // The declared range (kit.Param min/max): the server refuses values outside it anyway.
       const range = p.max > (p.min || 0) ? { min: p.min || 0, max: p.max } : {};
       const input = h('input', { type: 'number', step: 1, value: p.default || '0', 'data-param': p.name, size: 5, ...range });
@@ -175,7 +181,9 @@ export class Controls {
     for (const input of $$('[data-param]', this.root)) {
       if (input === document.activeElement) continue;
       const name = input.dataset.param;
-      input.value = String(name in st.params ? st.params[name] : defaults.get(name) ?? '0');
+      const value = String(name in st.params ? st.params[name] : defaults.get(name) ?? '0');
+      if (input.type === 'checkbox') input.checked = value === '1';
+      else input.value = value;
     }
   }
 

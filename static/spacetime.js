@@ -33,6 +33,8 @@ const GUTTER = 64;           // px, time labels on the left
 const MIN_SCALE = 0.00002;   // px per µs (0.02 px/ms)
 const MAX_SCALE = 0.1;       // px per µs (100 px/ms)
 const LARGE_REDRAW_MS = 250; // a large cluster's diagram is redrawn at most this often
+const STAMP_GAP = 13;        // px: a stamp closer than this to the last one on its lane is left out
+const STAMP_MIN_LANE = 56;   // px: lanes narrower than this get no stamps
 
 export function create(container, callbacks) {
   return new SpaceTime(container, callbacks);
@@ -559,6 +561,9 @@ class SpaceTime {
     let items = 0;
     const full = () => items >= MAX_ITEMS;
     const y = (at) => this.y(at);
+    // Stamps (a clock's reading at an event, engine.Stamped) are gathered
+    // while the arrows and markers are drawn, and written after them.
+    this.stampsAt = step >= STAMP_MIN_LANE ? [] : null;
 
     // Time grid: a line each "nice" interval.
     const pxPerMs = this.scale * 1000;
@@ -632,6 +637,11 @@ class SpaceTime {
       items++;
     }
     g.append(marks);
+    if (this.stampsAt) {
+      const stamps = grp({ class: 'st-stamps' });
+      items += this.stamps(stamps, items);
+      g.append(stamps);
+    }
     this.stats.items = items;
     this.showNote(hidden ? `${hidden} more items in this stretch: zoom in to see every one.` : '');
     return g;
@@ -680,6 +690,7 @@ class SpaceTime {
     let x2e, y2e, step = m.sStep, tail = '';
     if (m.end === 'deliver' && m.eSeq < ghostFrom) {
       x2e = x2; y2e = this.y(m.eAt); step = m.eStep;
+      this.addStamp(this.evs[m.eSeq], x2, y2e, x1 > x2);
     } else if (m.end === 'drop' && m.eSeq < ghostFrom) {
       const f = m.eAt > m.sAt ? 0.6 : 0.35;
       x2e = x1 + (x2 - x1) * f; y2e = Math.max(this.y(m.eAt), y1 + 8); step = m.eStep; tail = 'drop';
@@ -728,6 +739,7 @@ class SpaceTime {
     const cx = x.get(e.node);
     if (cx === undefined) return 0;
     const cy = this.y(e.at);
+    if (!ghost) this.addStamp(e, cx, cy, false);
     let el;
     switch (e.kind) {
       case 'timer': el = mk('line', { ...base, class: cls('st-timer'), x1: cx - 5, x2: cx + 5, y1: cy, y2: cy }); break;
@@ -744,6 +756,36 @@ class SpaceTime {
     return 1;
   }
 
+  // addStamp notes event e's stamp, to be written beside its point (cx,
+  // cy): on the left when its arrow comes in from the right.
+  addStamp(e, cx, cy, left) {
+    if (this.stampsAt && e && e.stamp) this.stampsAt.push({ e, cx, cy, left });
+  }
+
+  // stamps writes the gathered stamps, lane by lane up the time axis,
+  // leaving out one that would sit on the one written just after it on its
+  // lane: of two events at one moment (a boot and a clock set by hand) the
+  // later stamp is the clock's reading. Zoom in to see them all.
+  stamps(g, items) {
+    const mk = this.mk;
+    const all = this.stampsAt.sort((a, b) => a.cx - b.cx || b.cy - a.cy || b.e.seq - a.e.seq);
+    this.stampsAt = null;
+    let n = 0, lane = NaN, last = Infinity;
+    for (const p of all) {
+      if (items + n >= MAX_ITEMS) break;
+      if (p.cx !== lane) { lane = p.cx; last = Infinity; }
+      if (last - p.cy < STAMP_GAP) continue;
+      last = p.cy;
+      const e = p.e;
+      g.append(mk('text', {
+        class: ['st-stamp', this.czClass(e.node, e.seq)], 'data-seq': e.seq, 'data-step': e.step,
+        x: p.left ? p.cx - 7 : p.cx + 7, y: p.cy + 4, 'text-anchor': p.left ? 'end' : 'start', text: e.stamp,
+      }, 'stamp' + e.seq));
+      n++;
+    }
+    return n;
+  }
+
   hover(e) {
     const el = e.target.closest('[data-msg],[data-seq]');
     if (!el) { this.tip.hidden = true; return; }
@@ -757,7 +799,7 @@ class SpaceTime {
     } else {
       const ev = this.evs[Number(el.dataset.seq)];
       if (!ev) return;
-      text = `${fmtTime(ev.at)} · step ${ev.step}: ${describe(ev)}. Click to go there.`;
+      text = `${fmtTime(ev.at)} · step ${ev.step}: ${describe(ev)}${ev.stamp ? ', stamped ' + ev.stamp : ''}. Click to go there.`;
       if (current() && current().source === 'spacetime') highlight(null);
     }
     this.tip.textContent = text;

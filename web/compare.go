@@ -200,7 +200,7 @@ func (s *session) syncTwin() {
 }
 
 func sameEvent(a, b engine.TraceEvent) bool {
-	return a.At == b.At && a.Kind == b.Kind && a.Node == b.Node && a.From == b.From && a.To == b.To && a.MsgKind == b.MsgKind && a.Text == b.Text
+	return a.At == b.At && a.Kind == b.Kind && a.Node == b.Node && a.From == b.From && a.To == b.To && a.MsgKind == b.MsgKind && a.Text == b.Text && a.Stamp == b.Stamp
 }
 
 // compareFrame is the twin's part of the next frame: all of it when it

@@ -440,3 +440,32 @@ func TestBrowserSpaceTimeCausalCone(t *testing.T) {
 	poll[bool](t, b, "the cone cleared", `!document.querySelector('[data-view="spacetime"] .st-cz-focus, [data-view="spacetime"] .cz-past')`)
 	noBrowserErrors(t, b)
 }
+
+// A clock page's servers stamp their events, and the space-time diagram
+// writes each stamp beside its event: the one beside blue's delivery of
+// alice's write is the stamp the trace gives that delivery.
+func TestBrowserSpaceTimeDrawsStamps(t *testing.T) {
+	ts := startServer(t)
+	b := browsertest.Tab(t, 1024, 768)
+	do(t, b, "open the page", chromedp.Navigate(ts.URL+"/patterns/lamport-clock?seed=1"))
+	poll[bool](t, b, "the cluster to appear", `document.querySelectorAll('[data-view="cluster"] [data-node]').length >= 5`)
+	do(t, b, "alice writes on blue", chromedp.Click(`form[data-request="write"] button[type="submit"]`, chromedp.NodeVisible))
+	runUntil(t, b, "100ms", "stamps beyond the three boots'", `document.querySelectorAll('[data-view="spacetime"] .st-stamp').length > 3`)
+	got := fetchText(t, b, `(async () => {
+		const link = document.querySelector('[data-export="trace"]');
+		link.dispatchEvent(new Event('focus'));
+		const doc = await (await fetch(link.href)).json();
+		const w = doc.events.find((e) => e.kind === 'deliver' && e.msgKind === 'Write');
+		if (!w || !w.stamp) return 'no stamped delivery of the write in the trace';
+		const el = document.querySelector('[data-view="spacetime"] .st-stamp[data-seq="' + w.seq + '"]');
+		if (!el) return 'no stamp drawn for event ' + w.seq + ': drawn ' + [...document.querySelectorAll('[data-view="spacetime"] .st-stamp')].map((s) => s.dataset.seq + '=' + s.textContent + '@' + s.getAttribute('x') + ',' + s.getAttribute('y')).join(' ') + '; stamped ' + doc.events.filter((e) => e.stamp).map((e) => e.seq + e.kind + e.node + '=' + e.stamp + '@' + e.at).join(' ');
+		if (el.textContent !== w.stamp) return 'drawn ' + el.textContent + ', trace says ' + w.stamp;
+		const client = [...document.querySelectorAll('[data-view="spacetime"] .st-stamp')].map((s) => doc.events[+s.dataset.seq]).filter((e) => e.node === 'alice' || e.node === 'bob');
+		return client.length ? 'a client event is stamped' : 'ok';
+	})()`)
+	if got != "ok" {
+		t.Fatal(got)
+	}
+	b.Screenshot("lamport-stamps-1024")
+	noBrowserErrors(t, b)
+}

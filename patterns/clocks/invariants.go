@@ -30,6 +30,9 @@ func invariants(page string) func() []engine.Invariant {
 			{Name: InvNoLaterLost, Description: "When a replica merges two versions of a key, the one it drops did not happen after the one it keeps: a write made after another was seen is never lost to it.",
 				Check: func(*engine.World) (string, []string) { return o.lost, o.lostAt }},
 		}
+		if page == pageLamport {
+			inv[0].View = o.view
+		}
 		if page == pageHybrid {
 			inv = append(inv, engine.Invariant{Name: InvNearPhysical, Description: "A hybrid stamp's wall part is never further ahead of true time than the furthest any server's physical clock has been ahead: it stays close to real time.",
 				Check: func(*engine.World) (string, []string) { return o.bound, o.boundAt }})
@@ -50,6 +53,7 @@ type oracle struct {
 	events  []int     // events of each server recorded so far
 	stamps  [][]Stamp // stamps[i][k-1]: server i's k-th event
 	writes  map[writeRef]created
+	recent  []seenWrite   // the last keptWrites writes (falseorder.go)
 	ahead   time.Duration // the furthest a server's clock has been ahead of true time
 
 	condition, monotonic, lost, bound         string
@@ -163,7 +167,9 @@ func (o *oracle) judge(w *engine.World, c *engine.Causal, i int, s *Server) {
 		}
 	}
 	if s.created != nil {
-		o.writes[s.created.ref()] = created{server: o.index[i], event: n, clock: append([]uint32(nil), c.Clock(id)...)}
+		cr := created{server: o.index[i], event: n, clock: append([]uint32(nil), c.Clock(id)...)}
+		o.writes[s.created.ref()] = cr
+		o.remember(seenWrite{stampedWrite: *s.created, created: cr})
 	}
 	if s.merged != nil {
 		o.judgeMerge(id, *s.merged)

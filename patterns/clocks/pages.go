@@ -72,6 +72,9 @@ func LamportClock() *kit.Cluster {
 		{Name: "value", Label: "to", Type: kit.ParamInt, Default: "20", Min: 1, Max: maxClockSet},
 	}})
 	c.Faults = []kit.FaultGen{clockAhead}
+	c.Params = map[string]int{ParamFalseOrder: 0}
+	c.Settings = []kit.Param{falseOrderSetting}
+	c.ParamDocs = c.Settings
 	return c
 }
 

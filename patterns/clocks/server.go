@@ -29,7 +29,7 @@ type Server struct {
 
 	// What its latest event did, for the checks: the write it stamped, and
 	// the merge it decided (which version won, which lost).
-	created *Version
+	created *stampedWrite
 	merged  *merge
 
 	Writes, Reads, Lost int
@@ -45,6 +45,12 @@ type held struct {
 type copyOut struct {
 	To, Key, Value string
 	Version        Version
+}
+
+// stampedWrite is a client's write as its server stamped it.
+type stampedWrite struct {
+	Version
+	Key, Value, By string
 }
 
 // merge is one replica's decision between two versions of a key.
@@ -68,6 +74,10 @@ const resendTimer = "resend"
 const resendEvery = time.Second
 
 func newServer(id, page string) *Server { return &Server{id: id, page: page, store: map[string]held{}} }
+
+// AppendStamp gives the space-time diagram the stamp of its latest event
+// (engine.Stamped): the clock the learner is reading.
+func (s *Server) AppendStamp(b []byte) []byte { return s.clock.Append(b) }
 
 // tick stamps this event: the rule applied to what it received.
 func (s *Server) tick(env engine.Env, received *Stamp) Stamp {
@@ -170,7 +180,7 @@ func (s *Server) write(env engine.Env, from string, m Write) {
 	s.seq++
 	s.Writes++
 	v := Version{TS: ts, Node: s.id, Seq: s.seq}
-	s.created = &v
+	s.created = &stampedWrite{Version: v, Key: m.Key, Value: m.Value, By: from}
 	engine.Notef(env, "%s stamps %s's %s=%s at %s (%s had seen %s)", engine.S(s.id), engine.S(from),
 		engine.S(m.Key), engine.S(m.Value), engine.S(ts.String()), engine.S(from), engine.S(m.Stamp.String()))
 	s.keep(env, m.Key, held{Value: m.Value, Version: v}, from)

@@ -31,7 +31,20 @@ func (s Stamp) String() string {
 	if !s.Hybrid {
 		return strconv.FormatInt(s.N, 10)
 	}
-	return "(" + strconv.FormatInt(s.Wall, 10) + "," + strconv.FormatInt(s.N, 10) + ")"
+	var buf [48]byte // two int64s and the punctuation: the string is the only allocation
+	return string(s.Append(buf[:0]))
+}
+
+// Append appends the stamp as String writes it.
+func (s Stamp) Append(b []byte) []byte {
+	if !s.Hybrid {
+		return strconv.AppendInt(b, s.N, 10)
+	}
+	b = append(b, '(')
+	b = strconv.AppendInt(b, s.Wall, 10)
+	b = append(b, ',')
+	b = strconv.AppendInt(b, s.N, 10)
+	return append(b, ')')
 }
 
 // Version names one write: the stamp its server gave it, the server, and

@@ -170,3 +170,25 @@ func TestHybridStampAheadOfEveryClockBreaksTheBound(t *testing.T) {
 	require.Contains(t, violated(s), InvNearPhysical)
 	require.NotContains(t, violated(s), InvClockCondition, "the stamps are still in causal order")
 }
+
+// Every server event carries its stamp into the trace (the space-time
+// diagram writes it beside the event): the delivery of alice's write on
+// blue carries the stamp blue gave the write, on both pages, and the
+// client, which has no clock, stamps nothing.
+func TestStampsReachTheTrace(t *testing.T) {
+	for _, c := range []*kit.Cluster{LamportClock(), HybridClock()} {
+		s := newRun(t, c)
+		write(t, s, "alice", "x", "A", "blue")
+		v := server(s, "blue").store["x"].Version
+		var got []string
+		for _, e := range s.Trace().Events() {
+			if e.Node == "alice" {
+				require.Empty(t, e.Stamp, "a client has no clock: %+v", e)
+			}
+			if e.Kind == engine.TrDeliver && e.Node == "blue" && e.MsgKind == "Write" {
+				got = append(got, e.Stamp)
+			}
+		}
+		require.Equal(t, []string{v.TS.String()}, got, "the write's delivery on blue carries its stamp")
+	}
+}
