@@ -432,4 +432,3 @@ func compactionBelowSnapshots(w *engine.World) (string, []string) {
 	}
 	return "", nil
 }
-

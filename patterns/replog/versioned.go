@@ -72,6 +72,7 @@ type versionStore struct {
 	answers     []readAnswer
 	answered    int // reads answered since boot
 	compactions int // compaction entries applied
+	held        int // compactions an open snapshot held back
 }
 
 func newVersionStore() *versionStore {
@@ -256,6 +257,7 @@ func (n *Node) applyVersioned(env engine.Env, e Entry) {
 		if old, ok := s.oldestSnapshot(); ok && old < below {
 			held = " (asked for v" + itoa(below) + "; the open snapshot at v" + itoa(old) + " holds it there)"
 			below = old
+			s.held++
 		}
 		dropped := s.compact(below)
 		if leader {
