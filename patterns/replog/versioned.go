@@ -249,13 +249,13 @@ func (n *Node) applyVersioned(env engine.Env, e Entry) {
 			s.snaps = slices.Delete(s.snaps, i, i+1)
 		}
 		if leader {
-			env.Note("%s closes its snapshot at v%d", e.Client, e.At)
+			env.Note("%s closes the snapshot at v%d", e.Client, e.At)
 		}
 	case opCompact:
 		below := min(e.At, at)
 		held := ""
 		if old, ok := s.oldestSnapshot(); ok && old < below {
-			held = " (asked for v" + itoa(below) + "; the open snapshot at v" + itoa(old) + " holds it there)"
+			held = " (asked for v" + itoa(e.At) + "; the open snapshot at v" + itoa(old) + " holds it there)"
 			below = old
 			s.held++
 		}
