@@ -408,12 +408,12 @@ func versionsIncrease(w *engine.World) (string, []string) {
 		if n == nil || n.mv == nil {
 			continue
 		}
+		// Versions are only ever added at the top (or replaced there), and
+		// the check runs after every step: the top pair of each key is
+		// the only one that can have gone wrong since the last look.
 		for _, k := range n.mv.names {
-			vs := n.mv.keys[k]
-			for i := 1; i < len(vs); i++ {
-				if vs[i].at <= vs[i-1].at {
-					return fmt.Sprintf("%s keeps %s at v%d after v%d: versions must increase.", id, k, vs[i].at, vs[i-1].at), []string{id}
-				}
+			if vs := n.mv.keys[k]; len(vs) > 1 && vs[len(vs)-1].at <= vs[len(vs)-2].at {
+				return fmt.Sprintf("%s keeps %s at v%d after v%d: versions must increase.", id, k, vs[len(vs)-1].at, vs[len(vs)-2].at), []string{id}
 			}
 		}
 	}
