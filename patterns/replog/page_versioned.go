@@ -273,7 +273,7 @@ func (n *Node) versionWidgets() []engine.Widget {
 		engine.FieldsWidget(WSnapshots,
 			engine.Field{Label: "newest version", Value: "v" + itoa(n.applied)},
 			engine.Field{Label: "open snapshots", Value: orDash(joinComma(snaps))},
-			engine.Field{Label: "oldest snapshot", Value: oldest},
+			engine.Field{Label: "oldest snapshot (marked)", Value: oldest},
 			engine.Field{Label: "compacted below", Value: "v" + itoa(s.compacted)}),
 	}
 }
