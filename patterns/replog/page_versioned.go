@@ -2,9 +2,11 @@ package replog
 
 import (
 	"fmt"
+	"iter"
 	"math/rand/v2"
 	"slices"
 	"strconv"
+	"strings"
 
 	"clusterscope/engine"
 	"clusterscope/patterns/kit"
@@ -133,10 +135,8 @@ var versionedFaults = []kit.FaultGen{
 }
 
 func compactAtLeader(r *rand.Rand, w *engine.World) (engine.Command, bool) {
-	for _, id := range w.Members(engine.RoleNode) {
-		if n := nodeOf(w, id); n != nil && n.role == Leader && w.Status(id) == engine.StatusUp {
-			return engine.Command{Kind: engine.CmdAction, Node: id, Name: actionCompact, Args: map[string]string{"below": itoa(n.applied + r.IntN(20))}}, true
-		}
+	if n := upLeader(w); n != nil {
+		return engine.Command{Kind: engine.CmdAction, Node: n.id, Name: actionCompact, Args: map[string]string{"below": itoa(n.applied + r.IntN(20))}}, true
 	}
 	return engine.Command{}, false
 }
@@ -272,21 +272,10 @@ func (n *Node) versionWidgets() []engine.Widget {
 		engine.VersionsWidget(WVersioned, keys...),
 		engine.FieldsWidget(WSnapshots,
 			engine.Field{Label: "newest version", Value: "v" + itoa(n.applied)},
-			engine.Field{Label: "open snapshots", Value: orDash(joinComma(snaps))},
+			engine.Field{Label: "open snapshots", Value: orDash(strings.Join(snaps, ", "))},
 			engine.Field{Label: "oldest snapshot (marked)", Value: oldest},
 			engine.Field{Label: "compacted below", Value: "v" + itoa(s.compacted)}),
 	}
-}
-
-func joinComma(list []string) string {
-	out := ""
-	for i, s := range list {
-		if i > 0 {
-			out += ", "
-		}
-		out += s
-	}
-	return out
 }
 
 // versionedCheckers: the page's promises. The snapshot-read check replays
@@ -366,11 +355,7 @@ func (o *versionOracle) valueAt(key string, at int) string {
 
 func (o *versionOracle) snapshotReads(w *engine.World) (string, []string) {
 	o.extend(w)
-	for _, id := range w.Nodes() {
-		n := nodeOf(w, id)
-		if n == nil || n.mv == nil {
-			continue
-		}
+	for id, n := range versionNodes(w) {
 		s := n.mv
 		if s.answered < o.checked[id] {
 			o.checked[id] = 0 // restarted
@@ -402,12 +387,19 @@ func reportTotals(w *engine.World) (string, []string) {
 	return "", nil
 }
 
-func versionsIncrease(w *engine.World) (string, []string) {
-	for _, id := range w.Nodes() {
-		n := nodeOf(w, id)
-		if n == nil || n.mv == nil {
-			continue
+// versionNodes are the live servers that keep a version store.
+func versionNodes(w *engine.World) iter.Seq2[string, *Node] {
+	return func(yield func(string, *Node) bool) {
+		for _, id := range w.Nodes() {
+			if n := nodeOf(w, id); n != nil && n.mv != nil && !yield(id, n) {
+				return
+			}
 		}
+	}
+}
+
+func versionsIncrease(w *engine.World) (string, []string) {
+	for id, n := range versionNodes(w) {
 		// Versions are only ever added at the top (or replaced there), and
 		// the check runs after every step: the top pair of each key is
 		// the only one that can have gone wrong since the last look.
@@ -421,11 +413,7 @@ func versionsIncrease(w *engine.World) (string, []string) {
 }
 
 func compactionBelowSnapshots(w *engine.World) (string, []string) {
-	for _, id := range w.Nodes() {
-		n := nodeOf(w, id)
-		if n == nil || n.mv == nil {
-			continue
-		}
+	for id, n := range versionNodes(w) {
 		if old, ok := n.mv.oldestSnapshot(); ok && n.mv.compacted > old {
 			return fmt.Sprintf("%s compacted below v%d while %s's snapshot at v%d is open.", id, n.mv.compacted, n.mv.snaps[0].client, old), []string{id}
 		}
