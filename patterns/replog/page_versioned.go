@@ -46,6 +46,8 @@ func VersionedValue() *kit.Cluster {
 		[]kit.Variant{
 			{Name: VarOverwriteInPlace, Label: "overwrite in place",
 				Description: "A write replaces the value instead of adding a version, and a read at a version gets whatever the key holds now. A report that reads A before a transfer and B after it adds up to a total that never existed."},
+			{Name: VarCompactIgnoresSnapshots, Label: "compaction ignores open snapshots",
+				Description: "A compaction drops old versions up to where it was asked to, even below a snapshot a report still reads. The report's next read finds its version gone and is refused."},
 		},
 		nil, []kit.Param{reportGapSetting})
 	c.Roles = versionedRoles

@@ -24,9 +24,15 @@ const (
 	opCompact   = "compact"    // drop versions no read at or above At needs
 )
 
-// VarOverwriteInPlace keeps one version per key: a write replaces the
-// value, and a read at any version gets the current one.
-const VarOverwriteInPlace = "overwrite-in-place"
+// Broken variants of the Versioned Value page.
+const (
+	// VarOverwriteInPlace keeps one version per key: a write replaces the
+	// value, and a read at any version gets the current one.
+	VarOverwriteInPlace = "overwrite-in-place"
+	// VarCompactIgnoresSnapshots compacts where it is asked to, below open
+	// snapshots too.
+	VarCompactIgnoresSnapshots = "compaction-ignores-open-snapshots"
+)
 
 // The two accounts and what each holds at version 0: the total a report
 // must find.
@@ -254,7 +260,7 @@ func (n *Node) applyVersioned(env engine.Env, e Entry) {
 	case opCompact:
 		below := min(e.At, at)
 		held := ""
-		if old, ok := s.oldestSnapshot(); ok && old < below {
+		if old, ok := s.oldestSnapshot(); ok && old < below && !env.Variant(VarCompactIgnoresSnapshots) {
 			held = " (asked for v" + itoa(e.At) + "; the open snapshot at v" + itoa(old) + " holds it there)"
 			below = old
 			s.held++

@@ -257,7 +257,7 @@ func (c *VersionedClient) abandonReport(env engine.Env) {
 		return
 	}
 	c.abandoned++ // an answer would have moved the report on to its next operation
-	env.Note("%s abandons its report (%s got no answer)", c.id, c.rep.phase)
+	env.Note("%s abandons its report: %s ended without a value", c.id, c.rep.phase)
 	c.closeSnapshot(env)
 }
 

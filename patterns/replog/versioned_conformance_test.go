@@ -7,11 +7,20 @@ import (
 	"clusterscope/patterns/sweep"
 )
 
-// versionedCatch: where a sweep first catches the broken variant of the
-// Versioned Value page. Seed 1, step 106: byzantium answers philip's read
-// of B at v2 with the value a later transfer wrote.
+// versionedCatch: where a sweep first catches each broken variant of the
+// Versioned Value page, and by what.
 var versionedCatch = map[string]kittest.Catch{
+	// step 106: byzantium answers philip's read of B at v2 with the value
+	// a later transfer wrote
 	VarOverwriteInPlace: {Seed: 1, Invariant: InvSnapshotRead},
+	// step 494: a compaction below v26 while philip reads at v17
+	VarCompactIgnoresSnapshots: {Seed: 6, Invariant: InvCompactionBelowSn},
+}
+
+// versionedFlaw is the invariant each broken variant's lesson names.
+var versionedFlaw = map[string]string{
+	VarOverwriteInPlace:        InvSnapshotRead,
+	VarCompactIgnoresSnapshots: InvCompactionBelowSn,
 }
 
 // The Versioned Value page passes the kit's conformance harness.
@@ -19,15 +28,20 @@ func TestVersionedValueConformance(t *testing.T) {
 	kittest.Run(t, VersionedValue(), kittest.Options{Pattern: "versioned-value", Caught: versionedCatch})
 }
 
-// Overwriting in place is its one named flaw: whenever a sweep catches
-// it, the first thing to break is the snapshot read (a wrong report total
-// comes only after a wrong read).
+// Each broken variant is its one named flaw: whenever a sweep catches
+// overwrite-in-place, the first thing to break is the snapshot read (a
+// wrong report total comes only after a wrong read); compaction ignoring
+// snapshots breaks its own check first (the read it spoils is refused,
+// not answered wrong).
 func TestVersionedVariantIsItsNamedFlaw(t *testing.T) {
 	seeds := uint64(lessonSeeds)
 	if testing.Short() {
 		seeds = 40
 	}
-	kittest.NamedFlaw(t, VersionedValue(), VarOverwriteInPlace, seeds, InvSnapshotRead)
+	c := VersionedValue()
+	for _, v := range c.Variants {
+		t.Run(v.Name, func(t *testing.T) { kittest.NamedFlaw(t, c, v.Name, seeds, versionedFlaw[v.Name]) })
+	}
 }
 
 // The correct page's sweep reaches what the pattern is about: reports
