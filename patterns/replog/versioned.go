@@ -161,14 +161,14 @@ func (s *versionStore) remember(a readAnswer) {
 	s.answered++
 }
 
-// onVersionedRequest handles the page's client requests: writes and latest
-// reads go through the log as on every page; transfers and snapshots are
+// onVersionedRequest handles the page's client requests: writes go
+// through the log as on every page; transfers and snapshots are
 // log entries of their own; a read at a version is answered at once by any
 // server that has applied it (versions at or below applied never change).
 func (n *Node) onVersionedRequest(env engine.Env, from string, m VersionedRequest) {
 	in := m.In
 	switch in.Op {
-	case opPut, opGet:
+	case opPut:
 		n.onClient(env, from, ClientRequest{ID: m.ID, Op: in.Op, Key: in.Key, Value: in.Value})
 		return
 	case opGetAt:

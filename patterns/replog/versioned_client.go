@@ -74,7 +74,7 @@ func newVersionedClient(id string) *VersionedClient {
 		// A write, transfer or snapshot may still reach the log; a read
 		// changed nothing.
 		GiveUp: func(in VersionedInput) engine.OpStatus {
-			if in.Op == opGet || in.Op == opGetAt {
+			if in.Op == opGetAt {
 				return engine.OpFail
 			}
 			return engine.OpUnknown
@@ -95,8 +95,6 @@ func (c *VersionedClient) ValidateRequest(req engine.Request) error {
 			return fmt.Errorf("%s is an account: accounts change only by a transfer", k)
 		}
 		return kit.CheckKey(k, maxCounterName)
-	case "read":
-		return kit.CheckKey(req.Args["key"], maxCounterName)
 	case actionReadAt:
 		if _, err := intArg(req.Args, "at", 0, maxVersionArg); err != nil {
 			return err
@@ -115,7 +113,7 @@ func (c *VersionedClient) ValidateRequest(req engine.Request) error {
 		}
 		return nil
 	}
-	return fmt.Errorf("unknown client operation %q (use write, read, read-at, transfer or report)", req.Name)
+	return fmt.Errorf("unknown client operation %q (use write, read-at, transfer or report)", req.Name)
 }
 
 // intArg reads an integer argument within lo..hi.
@@ -137,7 +135,7 @@ func (c *VersionedClient) Handle(env engine.Env, ev engine.Event) {
 	case engine.EvReceive:
 		switch m := ev.Msg.(type) {
 		case ClientReply:
-			c.reply(env, ev.From, VersionedReply{ID: m.ID, Value: m.Value, NotLeader: m.NotLeader, Hint: m.Hint})
+			c.reply(env, ev.From, VersionedReply{ID: m.ID, Value: m.Value, Version: m.Version, NotLeader: m.NotLeader, Hint: m.Hint}) // a write's answer
 		case VersionedReply:
 			c.reply(env, ev.From, m)
 		}
@@ -161,8 +159,6 @@ func (c *VersionedClient) request(env engine.Env, req engine.Request) {
 			v = c.id + strconv.Itoa(c.counter)
 		}
 		c.rc.Invoke(env, VersionedInput{Op: opPut, Key: a["key"], Value: v}, node)
-	case "read":
-		c.rc.Invoke(env, VersionedInput{Op: opGet, Key: a["key"]}, node)
 	case actionReadAt:
 		at, _ := strconv.Atoi(a["at"])
 		c.rc.Invoke(env, VersionedInput{Op: opGetAt, Key: a["key"], At: at}, node)
@@ -199,7 +195,7 @@ func (c *VersionedClient) reply(env engine.Env, from string, m VersionedReply) {
 		return
 	}
 	text := "v" + itoa(m.Version)
-	if op.In.Op == opGet || op.In.Op == opGetAt {
+	if op.In.Op == opGetAt {
 		text = strconv.Quote(m.Value) + " @v" + itoa(m.Version)
 	}
 	c.rc.Answer(env, from, m.ID, VersionedOutput{Value: m.Value, Version: m.Version}, text)

@@ -8,7 +8,7 @@ const opGetAt = "get-at"
 // VersionedInput is a client operation of the Versioned Value page as the
 // history records it.
 type VersionedInput struct {
-	Op     string `json:"op"` // put, get (latest, through the log), get-at, transfer, snap-open, snap-close
+	Op     string `json:"op"` // put, get-at, transfer, snap-open, snap-close
 	Key    string `json:"key,omitempty"`
 	Value  string `json:"value,omitempty"`
 	To     string `json:"to,omitempty"`     // a transfer's second account
@@ -20,8 +20,6 @@ func (in VersionedInput) String() string {
 	switch in.Op {
 	case opPut:
 		return "put " + in.Key + "=" + in.Value
-	case opGet:
-		return "get " + in.Key
 	case opGetAt:
 		return "get " + in.Key + "@" + itoa(in.At)
 	case opTransfer:

@@ -113,3 +113,28 @@ func BenchmarkVersionedValueClientLoad(b *testing.B) {
 			Args: map[string]string{"from": accountA, "to": accountB, "amount": itoa(1 + i%7)}}
 	})
 }
+
+// A learner's write adds a version stamped with its entry's log index on
+// every server, and alice is told that version.
+func TestVersionedWriteIsVersionedByLogIndex(t *testing.T) {
+	c := VersionedValue()
+	s := kittest.Sim(t, c, 3, 1, map[string]int{ParamElectionMin: 5000, ParamElectionMax: 6000})
+	for _, cmd := range []engine.Command{
+		{Kind: engine.CmdAction, Node: "athens", Name: "force-election"},
+		{Kind: engine.CmdClient, Node: "alice", Name: "write", Args: map[string]string{"key": "x", "value": "7"}},
+	} {
+		if err := s.Apply(cmd); err != nil {
+			t.Fatal(err)
+		}
+		s.RunFor(200*time.Millisecond, 0)
+	}
+	for _, id := range []string{"athens", "byzantium", "cyrene"} {
+		n := nodeOf(s.World(), id)
+		if vs := n.mv.keys["x"]; len(vs) != 1 || vs[0].value != "7" || n.entry(vs[0].at).Key != "x" {
+			t.Fatalf("%s keeps x as %+v, want one version 7 stamped with the index of its entry", id, vs)
+		}
+	}
+	if cl := s.World().Process("alice").(*VersionedClient); cl.rc.Last() != "put x=7 → v2" {
+		t.Fatalf("alice's last outcome is %q, want put x=7 → v2 (entry 1 is the election no-op)", cl.rc.Last())
+	}
+}
