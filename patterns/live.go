@@ -37,6 +37,7 @@ func live() map[string]*kit.Cluster {
 		"version-vector":        vvector.VersionVector(),
 		"lamport-clock":         clocks.LamportClock(),
 		"hybrid-clock":          clocks.HybridClock(),
+		"versioned-value":       replog.VersionedValue(),
 	}
 }
 

@@ -81,11 +81,15 @@ func (n *Node) apply(env engine.Env) {
 		case opPut:
 			if n.done.add(e.Client, e.ReqID) {
 				n.kv[e.Key] = e.Value
+				if n.mv != nil {
+					n.mv.put(e.Key, e.Value, n.applied, env.Variant(VarOverwriteInPlace))
+				}
 			}
 		case opGet:
 			val = n.kv[e.Key]
 		default:
 			n.applySession(env, e)
+			n.applyVersioned(env, e)
 			continue
 		}
 		if n.role == Leader && e.Client != "" {

@@ -38,12 +38,20 @@ var heartbeatFaults = []kit.FaultGen{
 // crashLeader crashes the node that leads (a random crash hits it one time
 // in N).
 func crashLeader(r *rand.Rand, w *engine.World) (engine.Command, bool) {
-	for _, id := range w.Members(engine.RoleNode) {
-		if n := nodeOf(w, id); n != nil && n.role == Leader && w.Status(id) == engine.StatusUp {
-			return engine.Command{Kind: engine.CmdCrash, Node: id}, true
-		}
+	if n := upLeader(w); n != nil {
+		return engine.Command{Kind: engine.CmdCrash, Node: n.id}, true
 	}
 	return engine.Command{}, false
+}
+
+// upLeader is the first up server that believes it leads (nil if none).
+func upLeader(w *engine.World) *Node {
+	for _, id := range w.Members(engine.RoleNode) {
+		if n := nodeOf(w, id); n != nil && n.role == Leader && w.Status(id) == engine.StatusUp {
+			return n
+		}
+	}
+	return nil
 }
 
 // impatientClients sets the client timeout to 10–50 ms, or back to its

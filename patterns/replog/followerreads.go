@@ -116,10 +116,10 @@ const (
 )
 
 // versionFor is the version a write's reply carries: the log index it was
-// applied at, on the page that has follower reads (0 elsewhere, so the
-// other pages' messages stay as they were).
+// applied at, on the pages that have follower reads or versions (0
+// elsewhere, so the other pages' messages stay as they were).
 func (n *Node) versionFor(index int) int {
-	if n.fr.on {
+	if n.fr.on || n.mv != nil {
 		return index
 	}
 	return 0

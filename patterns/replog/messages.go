@@ -20,6 +20,7 @@ type Entry struct {
 	ReqID  int    // the client's operation id (dedup and reply)
 
 	Session, Acked int // a session entry's session and ackedUpTo (idempotent.go)
+	Amount, At     int // a transfer's amount; a snapshot's or compaction's version (versioned.go)
 }
 
 const (
@@ -35,6 +36,9 @@ func (e Entry) Text() string {
 		return e.Key + "=" + e.Value
 	case opGet:
 		return "get " + e.Key
+	}
+	if t := e.versionedText(); t != "" {
+		return t
 	}
 	return e.sessionText()
 }

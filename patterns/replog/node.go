@@ -126,6 +126,8 @@ type Node struct {
 	done         appliedSet // writes already applied (a duplicate is a no-op)
 
 	sessions *sessionTable // the session table, on the idempotent-receiver page (nil elsewhere)
+	mv       *versionStore // the multi-version store, on the versioned-value page (nil elsewhere)
+	mvOn     bool          // built for the versioned-value page: start makes mv afresh
 
 	// candidate
 	votes []bool // by position in all
@@ -215,12 +217,18 @@ func (n *Node) Handle(env engine.Env, ev engine.Event) {
 			n.onSnapshotInstalled(env, ev.From, m)
 		case FollowerGet:
 			n.onFollowerGet(env, ev.From, m)
+		case VersionedRequest:
+			if n.mv != nil {
+				n.onVersionedRequest(env, ev.From, m)
+			}
 		default:
 			n.onSessionMsg(env, ev.From, m)
 		}
 	case engine.EvRequest:
 		if ev.Request.Name == actionSnapshot {
 			n.takeSnapshot(env, "asked")
+		} else if ev.Request.Name == actionCompact && n.mv != nil {
+			n.proposeCompaction(env, compactArg(ev.Request.Args))
 		} else if ev.Request.Name == "force-election" && n.role != Leader {
 			env.Note("%s is told to start an election", n.id)
 			n.startElection(env)
@@ -232,6 +240,9 @@ func (n *Node) Handle(env engine.Env, ev engine.Event) {
 
 // ValidateRequest accepts the node actions this cluster offers.
 func (n *Node) ValidateRequest(req engine.Request) error {
+	if req.Name == actionCompact && n.mvOn {
+		return validateCompact(req.Args)
+	}
 	if req.Name != "force-election" && req.Name != actionSnapshot {
 		return errUnknownAction(req.Name)
 	}
@@ -254,6 +265,10 @@ func (n *Node) start(env engine.Env) {
 	n.busy, n.lastAck, n.sorted = make([]bool, k), make([]time.Duration, k), make([]int, k)
 	n.stuck = make([]bool, k)
 	n.kv, n.done, n.sessions = map[string]string{}, appliedSet{}, newSessionTable(env)
+	if n.mvOn {
+		n.mv = newVersionStore()
+		n.kv[accountA], n.kv[accountB] = itoa(openingBalance), itoa(openingBalance)
+	}
 	st := env.Storage()
 	if v, ok := diskGen.Get(st); ok {
 		n.gen = v

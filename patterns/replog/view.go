@@ -140,8 +140,11 @@ func (n *Node) View() engine.ProcessView {
 	for _, k := range keys {
 		kv.KV = append(kv.KV, engine.KVPair{Key: k, Value: n.kv[k]})
 	}
-	v.Widgets = append(v.Widgets, kv)
+	if n.mv == nil { // the versions widget shows the store on its page
+		v.Widgets = append(v.Widgets, kv)
+	}
 	v.Widgets = append(v.Widgets, n.sessionWidgets()...)
+	v.Widgets = append(v.Widgets, n.versionWidgets()...)
 
 	if n.votedFor != "" && n.votedFor != n.id {
 		v.Arrows = append(v.Arrows, engine.Arrow{To: n.votedFor, Label: "vote gen " + itoa(n.gen), Kind: "vote"})
