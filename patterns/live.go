@@ -2,6 +2,7 @@ package patterns
 
 import (
 	"clusterscope/patterns/channel"
+	"clusterscope/patterns/clockbound"
 	"clusterscope/patterns/clocks"
 	"clusterscope/patterns/durable"
 	"clusterscope/patterns/kit"
@@ -37,6 +38,7 @@ func live() map[string]*kit.Cluster {
 		"version-vector":        vvector.VersionVector(),
 		"lamport-clock":         clocks.LamportClock(),
 		"hybrid-clock":          clocks.HybridClock(),
+		"clock-bound-wait":      clockbound.ClockBoundWait(),
 	}
 }
 
