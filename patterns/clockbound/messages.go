@@ -27,10 +27,15 @@ func (o Op) String() string {
 }
 
 // KVKey and KVWrite make Op a kit.KVInput, for porcupine's register model.
-func (o Op) KVKey() string              { return o.Key }
-func (o Op) KVWrite() (string, bool)    { return o.Value, o.Kind == opWrite }
-func (r Result) KVRead() string         { return r.Value }
-func ms(d time.Duration) string         { return strconv.FormatFloat(float64(d)/1e6, 'f', 3, 64) }
+func (o Op) KVKey() string           { return o.Key }
+func (o Op) KVWrite() (string, bool) { return o.Value, o.Kind == opWrite }
+func (r Result) KVRead() string      { return r.Value }
+func ms(d time.Duration) string      { return strconv.FormatFloat(float64(d)/1e6, 'f', 3, 64) }
+
+// dur writes a length of time in ms, as short as it goes: "100", "99.5".
+func dur(d time.Duration) string {
+	return strconv.FormatFloat(float64(d.Round(time.Microsecond))/1e6, 'f', -1, 64)
+}
 func stampText(ts time.Duration) string { return "@" + ms(ts) }
 func (r Result) String() string {
 	if r.Read {

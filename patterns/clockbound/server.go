@@ -159,7 +159,7 @@ func (s *Server) put(env engine.Env, from string, m Put) {
 	if mode(env) == modeCommitWait && wait > 0 {
 		s.Waited++
 		engine.Notef(env, "%s stamps %s=%s at %s and waits %s ms before acking it (maxOffset %s ms)", engine.S(s.id), engine.S(m.Key), engine.S(m.Value),
-			engine.S(ms(ts)), engine.S(ms(w.WaitTill-env.Now())), engine.S(ms(wait)))
+			engine.S(ms(ts)), engine.S(dur(w.WaitTill-env.Now())), engine.S(dur(wait)))
 		waitTimer.Set(env, m.ID, w.WaitTill-env.Now())
 		return
 	}

@@ -11,7 +11,7 @@ import (
 func TestVariantIsItsNamedFlaw(t *testing.T) {
 	seeds := uint64(200)
 	if testing.Short() {
-		seeds = 40
+		seeds = 60
 	}
 	kittest.NamedFlaw(t, ClockBoundWait(), VarNoWait, seeds, InvExternal)
 }
