@@ -79,7 +79,7 @@ var actions = []kit.Action{
 		{Name: "node", Label: "on server", Type: kit.ParamNode},
 	}},
 	{Name: opCall, Label: "phone another client", Target: kit.TargetClient, Params: []kit.Param{
-		{Name: "to", Label: "call", Type: kit.ParamChoice, Choices: clientNames, Default: "alice"},
+		{Name: "to", Label: "call", Type: kit.ParamChoice, Choices: []string{"alice", "bob", "philip"}, Default: "alice"},
 		{Name: "key", Label: "tell what it read of", Type: kit.ParamString, Default: "title"},
 		{Name: "node", Label: "who then reads it on", Type: kit.ParamNode},
 	}},
