@@ -20,6 +20,7 @@ type Client struct {
 	heard   map[string]string // what callers told it, key by key
 	read    map[string]string // what it last read, key by key
 	Calls   int
+	badge   string // its last outcome, short: the value read, or the write's stamp
 }
 
 const (
@@ -88,10 +89,12 @@ func (c *Client) Handle(env engine.Env, ev engine.Event) {
 	case engine.EvReceive:
 		switch m := ev.Msg.(type) {
 		case PutOk:
-			c.rc.Answer(env, ev.From, m.ID, Result{TS: m.TS}, "ok "+stampText(m.TS))
+			c.badge = "ok " + stampText(m.TS)
+			c.rc.Answer(env, ev.From, m.ID, Result{TS: m.TS}, c.badge)
 		case GetOk:
 			if op, ok := c.rc.Get(m.ID); ok {
 				c.read[op.In.Key] = m.Value
+				c.badge = op.In.Key + " = " + strconv.Quote(m.Value)
 			}
 			res := Result{Value: m.Value, TS: m.TS, ReadTS: m.ReadTS, Read: true}
 			c.rc.Answer(env, ev.From, m.ID, res, res.String())
@@ -121,5 +124,5 @@ func (c *Client) request(env engine.Env, req engine.Request) {
 
 // View is the client's panel.
 func (c *Client) View() engine.ProcessView {
-	return engine.ProcessView{Role: "client", Badge: c.rc.Last(), Widgets: c.rc.Widgets()}
+	return engine.ProcessView{Role: "client", Badge: c.badge, Widgets: c.rc.Widgets()}
 }

@@ -51,9 +51,19 @@ func (s *Server) View() engine.ProcessView {
 func (s *Server) waits() engine.GanttView {
 	g := engine.GanttView{Legend: []string{"commit-wait", "replicate", "visible"}}
 	var now int64
+	// Only the writes close to the latest: one stamped long before would
+	// squeeze every bar to a sliver.
+	var since time.Duration
+	if n := len(s.recent); n > 0 {
+		last := s.recent[n-1]
+		since = last.TS - max(3*(last.WaitTill-last.TS), 50*time.Millisecond)
+	}
 	for _, w := range s.recent {
+		if w.TS < since {
+			continue
+		}
 		from, till := us(w.TS), us(w.WaitTill)
-		row := engine.GanttRow{Label: w.Key + "=" + w.Value + " " + stampText(w.TS), Note: "waiting", State: engine.StatePending}
+		row := engine.GanttRow{Label: w.Value + " " + stampText(w.TS), Note: "waiting", State: engine.StatePending}
 		if till > from {
 			row.Spans = append(row.Spans, engine.Span{Name: "commit-wait", From: from, To: till})
 		}
@@ -61,7 +71,7 @@ func (s *Server) waits() engine.GanttView {
 			done := max(us(w.DoneAt), from+1)
 			row.Spans = append(row.Spans, engine.Span{Name: "replicate", From: from, To: done, Wait: true},
 				engine.Span{Name: "visible", From: done, To: done + max(1, (till-from)/4)})
-			row.Note, row.State = "acked after "+ms(w.DoneAt-w.TS)+" ms", engine.StateOK
+			row.Note, row.State = "+"+dur((w.DoneAt-w.TS).Round(100*time.Microsecond))+" ms", engine.StateOK
 			now = max(now, done)
 		}
 		now = max(now, till)
@@ -89,19 +99,19 @@ func clusterView(w *engine.World) []engine.Widget {
 			hi = off
 		}
 		out = append(out, engine.ClockWidget(id+"'s "+WClock, engine.ClockView{Value: ms(w.Clock(id)) + " ms", Offset: signed(off) + " ms",
-			Uncertainty: ms(bound) + " ms assumed"}))
+			Uncertainty: dur(bound) + " ms of every other clock, assumed"}))
 	}
 	st := engine.StateOK
 	if hi-lo > bound {
 		st = engine.StateBad
 	}
 	return append([]engine.Widget{engine.TableWidget(WClocks, []string{"true time", "real skew (fastest − slowest)", "assumed maxOffset"},
-		engine.Row(engine.Cell{Text: ms(w.Now()) + " ms"}, engine.Cell{Text: ms(hi-lo) + " ms", State: st}, engine.Cell{Text: ms(bound) + " ms"}))}, out...)
+		engine.Row(engine.Cell{Text: ms(w.Now()) + " ms"}, engine.Cell{Text: dur(hi-lo) + " ms", State: st}, engine.Cell{Text: dur(bound) + " ms"}))}, out...)
 }
 
 func signed(d time.Duration) string {
 	if d >= 0 {
-		return "+" + ms(d)
+		return "+" + dur(d)
 	}
-	return ms(d)
+	return dur(d)
 }
