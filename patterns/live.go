@@ -2,6 +2,7 @@ package patterns
 
 import (
 	"clusterscope/patterns/channel"
+	"clusterscope/patterns/clockbound"
 	"clusterscope/patterns/clocks"
 	"clusterscope/patterns/durable"
 	"clusterscope/patterns/kit"
@@ -38,6 +39,7 @@ func live() map[string]*kit.Cluster {
 		"lamport-clock":         clocks.LamportClock(),
 		"hybrid-clock":          clocks.HybridClock(),
 		"versioned-value":       replog.VersionedValue(),
+		"clock-bound-wait":      clockbound.ClockBoundWait(),
 	}
 }
 

@@ -65,6 +65,12 @@ type Cluster struct {
 	// Faults are the pattern's own fault generators (disk faults, joins...)
 	// that sweeps draw from beside the built-in ones. Optional.
 	Faults []FaultGen
+	// BoundedClocks: the pattern is safe only while the clocks stay within
+	// a bound it assumes (Clock-Bound Wait). Sweeps then draw none of their
+	// own clock faults (any offset, drift or jump, which would break the
+	// assumption, not the pattern); the pattern draws skews within its
+	// bound in Faults.
+	BoundedClocks bool
 	// Smoke drives the page's generic browser smoke test (smoke.go).
 	Smoke Smoke
 }

@@ -307,6 +307,10 @@ func (g *gen) event(faults bool) {
 		g.lossy = !g.lossy
 		g.apply(engine.Command{Kind: engine.CmdNetwork, Net: &net})
 	case 12:
+		if g.c.BoundedClocks { // the pattern draws its own skews, within its bound
+			g.client()
+			return
+		}
 		node := g.pick(g.nodes)
 		switch g.r.IntN(3) {
 		case 0:

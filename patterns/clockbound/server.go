@@ -1,0 +1,332 @@
+package clockbound
+
+import (
+	"slices"
+	"strings"
+	"time"
+
+	"clusterscope/engine"
+	"clusterscope/patterns/kit"
+)
+
+// Server is green, blue or amber: a replica of a multi-version store and,
+// for the writes sent to it, their writer. A write is stamped from the
+// writer's clock, held uncommitted on every replica, and committed (made
+// readable, and acknowledged) only when every replica holds it and, in
+// commit-wait mode, the writer's clock has passed its stamp by maxOffset.
+// A read is served at the replica's clock; it waits for an uncommitted
+// version at or below its timestamp and, in read-restart mode, moves its
+// timestamp up to a version inside its uncertainty window.
+type Server struct {
+	id     string
+	store  map[string]versions
+	writes []*write // the writes it is the writer of, until every replica has their commit
+	parked []parkedRead
+	recent []*write // the last few writes, for the commit-wait chart
+
+	// What its latest event did, for the checks: versions it committed as
+	// a writer, versions it showed a client.
+	committed []shown
+	shown     []shown
+
+	Writes, Reads, Restarts, Waited int
+}
+
+// write is one client write this server stamped.
+type write struct {
+	Op       int // the client's operation id
+	Client   string
+	Key      string
+	Value    string
+	TS       time.Duration
+	WaitTill time.Duration // its clock reading at which the commit-wait ends
+	Waited   bool
+	Held     []string // replicas that hold it
+	Knows    []string // replicas that hold its commit
+	Done     bool     // committed
+	DoneAt   time.Duration
+}
+
+// parkedRead waits for an uncommitted version at or below its timestamp.
+type parkedRead struct {
+	ID     int
+	From   string
+	Key    string
+	ReadTS time.Duration
+}
+
+// shown is a version a client was told of (a read's answer or a write's
+// acknowledgement).
+type shown struct {
+	Key string
+	TS  time.Duration
+}
+
+var (
+	diskWrites = kit.Record[[]write]{Key: "writes"}
+	waitTimer  = kit.TimerKey[int]{Name: "commit-wait"}
+)
+
+func diskKey(key string) kit.Record[versions] { return kit.Record[versions]{Key: "kv/" + key} }
+
+const (
+	resendTimer = "resend"
+	resendEvery = 100 * time.Millisecond
+	maxParked   = 64
+	keptRecent  = 6
+)
+
+func newServer(id string) *Server { return &Server{id: id, store: map[string]versions{}} }
+
+// Handle is the server's state machine; the store and its writes are on
+// its disk at the end of every event.
+func (s *Server) Handle(env engine.Env, ev engine.Event) {
+	s.committed, s.shown = s.committed[:0], s.shown[:0]
+	switch ev.Kind {
+	case engine.EvStart:
+		s.start(env)
+	case engine.EvReceive:
+		s.receive(env, ev.From, ev.Msg)
+	case engine.EvTimer:
+		if ev.Timer == resendTimer {
+			s.resend(env)
+		} else if op, ok := waitTimer.Match(ev.Timer); ok {
+			s.waitOver(env, op)
+		}
+	}
+	st := env.Storage()
+	ws := make([]write, len(s.writes))
+	for i, w := range s.writes {
+		ws[i] = *w
+	}
+	diskWrites.Put(st, ws)
+	st.Sync()
+}
+
+// start recovers the store and the writes it had not finished, and
+// carries them on: their waits are re-armed from its clock.
+func (s *Server) start(env engine.Env) {
+	st := env.Storage()
+	*s = Server{id: s.id, store: map[string]versions{}}
+	for _, k := range st.Keys() {
+		if key, ok := strings.CutPrefix(k, "kv/"); ok {
+			if vs, ok := diskKey(key).Get(st); ok {
+				s.store[key] = slices.Clone(vs)
+			}
+		}
+	}
+	ws, _ := diskWrites.Get(st)
+	for _, w := range ws {
+		w := w
+		w.Held, w.Knows = slices.Clone(w.Held), slices.Clone(w.Knows)
+		s.writes = append(s.writes, &w)
+		if !w.Waited {
+			waitTimer.Set(env, w.Op, w.WaitTill-env.Now())
+		}
+	}
+	s.resend(env)
+}
+
+func (s *Server) receive(env engine.Env, from string, msg engine.Message) {
+	switch m := msg.(type) {
+	case Put:
+		s.put(env, from, m)
+	case Get:
+		s.Reads++
+		s.serve(env, parkedRead{ID: m.ID, From: from, Key: m.Key, ReadTS: env.Now()}, true)
+	case ReplicateVersion:
+		s.keep(env, m.Key, version{Value: m.Value, TS: m.TS, Writer: m.Writer, Committed: m.Commit})
+		env.Send(from, ReplicateAck{Key: m.Key, TS: m.TS, Commit: m.Commit})
+	case ReplicateAck:
+		s.acked(env, from, m)
+	}
+}
+
+// put stamps a client's write from its clock (above every stamp it holds
+// for the key, so a later write never sorts below an earlier one), holds
+// it uncommitted here and on every replica, and starts the commit-wait.
+func (s *Server) put(env engine.Env, from string, m Put) {
+	ts := max(env.Now().Truncate(time.Microsecond), s.store[m.Key].latestTS().Truncate(time.Microsecond)+time.Microsecond) + s.tiebreak(env)
+	wait := uncertainty(env)
+	w := &write{Op: m.ID, Client: from, Key: m.Key, Value: m.Value, TS: ts, WaitTill: ts + wait, Held: []string{s.id}}
+	s.Writes++
+	s.writes = append(s.writes, w)
+	s.remember(w)
+	s.keep(env, m.Key, version{Value: m.Value, TS: ts, Writer: s.id})
+	for _, p := range s.peers(env) {
+		env.Send(p, ReplicateVersion{Key: m.Key, Value: m.Value, TS: ts, Writer: s.id})
+	}
+	if mode(env) == modeCommitWait && wait > 0 {
+		s.Waited++
+		engine.Notef(env, "%s stamps %s=%s at %s and waits %s ms before acking it (maxOffset %s ms)", engine.S(s.id), engine.S(m.Key), engine.S(m.Value),
+			engine.S(ms(ts)), engine.S(dur(w.WaitTill-env.Now())), engine.S(dur(wait)))
+		waitTimer.Set(env, m.ID, w.WaitTill-env.Now())
+		return
+	}
+	w.Waited = true
+	engine.Notef(env, "%s stamps %s=%s at %s and does not wait", engine.S(s.id), engine.S(m.Key), engine.S(m.Value), engine.S(ms(ts)))
+}
+
+// uncertainty is how far the servers take their clocks to be apart: the
+// maxOffset setting, or nothing under the broken variant.
+func uncertainty(env engine.Env) time.Duration {
+	if env.Variant(VarNoWait) {
+		return 0
+	}
+	return time.Duration(env.Param(ParamMaxOffset, defMaxOffset)) * time.Millisecond
+}
+
+func mode(env engine.Env) int { return env.Param(ParamMode, modeCommitWait) }
+
+// tiebreak makes two servers' stamps differ even when their clocks read
+// the same microsecond: a few nanoseconds by the server's place among its
+// peers, below anything the page shows.
+func (s *Server) tiebreak(env engine.Env) time.Duration {
+	return time.Duration(1 + slices.Index(env.Peers(), s.id))
+}
+
+func (s *Server) peers(env engine.Env) []string {
+	return slices.DeleteFunc(env.Peers(), func(p string) bool { return p == s.id })
+}
+
+func (s *Server) remember(w *write) {
+	if len(s.recent) == keptRecent {
+		s.recent = append(s.recent[:0], s.recent[1:]...)
+	}
+	s.recent = append(s.recent, w)
+}
+
+func (s *Server) find(key string, ts time.Duration) *write {
+	for _, w := range s.writes {
+		if w.Key == key && w.TS == ts {
+			return w
+		}
+	}
+	return nil
+}
+
+func (s *Server) waitOver(env engine.Env, op int) {
+	for _, w := range s.writes {
+		if w.Op == op && !w.Waited {
+			w.Waited = true
+			engine.Notef(env, "%s's clock reads %s: the commit-wait of %s %s is over", engine.S(s.id), engine.S(ms(env.Now())), engine.S(w.Key), engine.S(stampText(w.TS)))
+			s.tryCommit(env, w)
+		}
+	}
+}
+
+func (s *Server) acked(env engine.Env, from string, m ReplicateAck) {
+	w := s.find(m.Key, m.TS)
+	if w == nil {
+		return
+	}
+	if m.Commit {
+		if !slices.Contains(w.Knows, from) {
+			w.Knows = append(w.Knows, from)
+		}
+		if len(w.Knows) >= len(s.peers(env)) {
+			s.writes = slices.DeleteFunc(s.writes, func(x *write) bool { return x == w })
+		}
+		return
+	}
+	if !slices.Contains(w.Held, from) {
+		w.Held = append(w.Held, from)
+	}
+	s.tryCommit(env, w)
+}
+
+// tryCommit commits w once its wait is over and every replica holds it:
+// the version becomes readable here, the replicas are told, and the
+// client gets its acknowledgement.
+func (s *Server) tryCommit(env engine.Env, w *write) {
+	if w.Done || !w.Waited || len(w.Held) < len(s.peers(env))+1 {
+		return
+	}
+	w.Done, w.DoneAt = true, env.Now()
+	v := version{Value: w.Value, TS: w.TS, Writer: s.id, Committed: true}
+	s.committed = append(s.committed, shown{Key: w.Key, TS: w.TS})
+	s.keep(env, w.Key, v)
+	for _, p := range s.peers(env) {
+		env.Send(p, ReplicateVersion{Key: w.Key, Value: w.Value, TS: w.TS, Writer: s.id, Commit: true})
+	}
+	s.shown = append(s.shown, shown{Key: w.Key, TS: w.TS})
+	env.Send(w.Client, PutOk{ID: w.Op, TS: w.TS})
+	engine.Notef(env, "%s commits %s=%s %s and acks %s", engine.S(s.id), engine.S(w.Key), engine.S(w.Value), engine.S(stampText(w.TS)), engine.S(w.Client))
+	if len(s.peers(env)) == 0 {
+		s.writes = slices.DeleteFunc(s.writes, func(x *write) bool { return x == w })
+	}
+}
+
+// keep stores a version, and answers the reads a commit unblocks.
+func (s *Server) keep(env engine.Env, key string, v version) {
+	s.store[key] = s.store[key].put(v)
+	diskKey(key).Put(env.Storage(), s.store[key])
+	if v.Committed && len(s.parked) > 0 {
+		parked := s.parked
+		s.parked = nil
+		for _, r := range parked {
+			if r.Key == key {
+				s.serve(env, r, false)
+			} else {
+				s.parked = append(s.parked, r)
+			}
+		}
+	}
+}
+
+// serve answers a read at r.ReadTS, or parks it. A fresh read in
+// read-restart mode first looks for a version in its uncertainty window
+// (ReadTS, ReadTS + maxOffset]: such a version may have been written
+// before the read began, by a clock ahead of this one, so the read moves
+// up to it.
+func (s *Server) serve(env engine.Env, r parkedRead, fresh bool) {
+	vs := s.store[r.Key]
+	if fresh && mode(env) == modeReadRestart {
+		if ts, ok := vs.in(r.ReadTS, r.ReadTS+uncertainty(env)); ok {
+			s.Restarts++
+			engine.Notef(env, "%s restarts %s's read of %s at %s: a version %s lies inside its uncertainty window (%s, %s]", engine.S(s.id), engine.S(r.From), engine.S(r.Key),
+				engine.S(ms(ts)), engine.S(stampText(ts)), engine.S(ms(r.ReadTS)), engine.S(ms(r.ReadTS+uncertainty(env))))
+			r.ReadTS = ts
+		}
+	}
+	v, blocked := vs.at(r.ReadTS)
+	if blocked != nil {
+		if len(s.parked) == maxParked {
+			s.parked = s.parked[1:] // the oldest has long timed out at its client
+		}
+		s.parked = append(s.parked, r)
+		engine.Notef(env, "%s holds %s's read of %s at %s: %s=%s %s is not committed yet", engine.S(s.id), engine.S(r.From), engine.S(r.Key), engine.S(ms(r.ReadTS)),
+			engine.S(r.Key), engine.S(blocked.Value), engine.S(stampText(blocked.TS)))
+		return
+	}
+	s.shown = append(s.shown, shown{Key: r.Key, TS: v.TS})
+	env.Send(r.From, GetOk{ID: r.ID, Value: v.Value, TS: v.TS, ReadTS: r.ReadTS})
+}
+
+// resend offers every replica what it has not acknowledged: the version,
+// or its commit.
+func (s *Server) resend(env engine.Env) {
+	for _, w := range s.writes {
+		for _, p := range s.peers(env) {
+			switch {
+			case !w.Done && !slices.Contains(w.Held, p):
+				env.Send(p, ReplicateVersion{Key: w.Key, Value: w.Value, TS: w.TS, Writer: s.id})
+			case w.Done && !slices.Contains(w.Knows, p):
+				env.Send(p, ReplicateVersion{Key: w.Key, Value: w.Value, TS: w.TS, Writer: s.id, Commit: true})
+			}
+		}
+	}
+	env.SetTimer(resendTimer, resendEvery)
+}
+
+func (s *Server) keys() []string {
+	keys := make([]string, 0, len(s.store))
+	for k := range s.store {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// ValidateRequest: a server takes no learner actions.
+func (s *Server) ValidateRequest(req engine.Request) error { return errNoAction(req.Name) }
