@@ -163,7 +163,7 @@ func TestStaticAssetsAreVersionedAndCached(t *testing.T) {
 }
 
 var (
-	assetRef   = regexp.MustCompile(`(?:src|href)="(/static/[^"]+)"|from '\./([a-z]+\.js)'`)
+	assetRef   = regexp.MustCompile(`(?:src|href)="(/static/[^"]+)"|from\s*['"]\./([a-z-]+\.js)['"]`)
 	externalRe = regexp.MustCompile(`(?i)(?:https?:)?//[a-z0-9.-]+\.[a-z]{2,}|@import|url\(\s*['"]?(?:https?:|//)`)
 )
 
