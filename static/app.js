@@ -7,9 +7,8 @@ import { EventLog, Invariants, Announcer } from './events.js';
 import { Controls } from './controls.js';
 import { attachViews } from './views.js';
 import { attachPlayer } from './player.js';
-import { attachSearch } from './search.js';
-import { attachCompare } from './compare.js';
 import { attachCounters } from './counters.js';
+import { once, loadOnClick } from './lazy.js';
 
 // runQuery is the query that reproduces a run at its step (the server's
 // /ws parameters): the page keeps it in its URL, and share links and copies
@@ -43,8 +42,12 @@ class App {
     this.invariants = new Invariants($('[data-view="invariants"]', root), (step) => this.send({ type: 'seek', step }));
     this.views = attachViews(this); // views.js: space-time, timeline and branches, history, exports
     this.player = attachPlayer(this); // player.js: the scenario player beside the cluster
-    attachSearch(root, this); // search.js: find me a failure
-    this.compare = attachCompare(root, this); // compare.js: a twin run side by side
+    // search.js (find me a failure) and compare.js (a twin run side by
+    // side) load on first use: their button, or a twin run in a frame.
+    loadOnClick($('[data-action="find-failure"]', root), once(() => import('./search.js').then((m) => m.attachSearch(root, this))));
+    const loadCompare = once(() => import('./compare.js').then((m) => { this.twin = m.attachCompare(root, this); this.draw(null); }));
+    loadOnClick($('[data-action="compare"]', root), loadCompare);
+    this.compare = { draw: (st) => (this.twin ? this.twin.draw(st) : st.compare && loadCompare()) };
     this.counters = attachCounters(root); // counters.js: messages and bytes sent
     this.announcer = new Announcer($('[data-view="announce"]'));
     this.controls = new Controls(root, this);

@@ -1,7 +1,6 @@
 // Controls: the toolbar, node and message menus, the partition dialog, the
 // pattern's requests and broken variants, and the keyboard.
 import { h, $, $$, typing } from './dom.js';
-import { networkItems } from './network.js';
 
 export class Controls {
   constructor(root, app) {
@@ -272,8 +271,10 @@ export class Controls {
   }
 
   // networkMenu edits every link's settings (a null) or those of the links
-  // between a and b (network.js).
-  networkMenu(a, b, ev) {
+  // between a and b (network.js, loaded the first time: most visits never
+  // open it, and a page's first load is kept small, issue 19).
+  async networkMenu(a, b, ev) {
+    const { networkItems } = await import('./network.js');
     const items = networkItems(this.app, a, b, (cmds) => {
       for (const c of cmds) this.app.cmd(c);
       this.closeMenu();

@@ -174,3 +174,6 @@ export function skewWords(skew) {
   if (!/^-?0s?$/.test(off)) words.push(off.startsWith('-') ? `behind ${off.slice(1)}` : `ahead ${off}`);
   return words.join(', ') || 'skewed';
 }
+
+// fmtCode shows a room code as people read it aloud: K7M3QX → K7M-3QX.
+export const fmtCode = (c) => (c && c.length === 6 ? c.slice(0, 3) + '-' + c.slice(3) : c || '');

@@ -1,16 +1,15 @@
-// Rooms, share links and embed codes. Loaded after app.js, on pattern pages
-// (present, share, embed, rejoin) and on a follower's page (/join/{code}).
+// Rooms, share links and embed codes. Loaded after app.js on a follower's
+// page (/join/{code}); on pattern pages teach.js loads it when a teacher
+// first presents, shares or embeds, or comes back to a room.
 // app.js announces every server frame as a 'clusterscope:frame' event; the
 // room's own frames ("room", "ended") come the same way.
-import { h, $, typing, wsURL, backoff, download } from './dom.js';
+import { h, $, typing, wsURL, backoff, download, fmtCode } from './dom.js';
 import { runQuery } from './app.js';
 
 // The longest share link the server hands out (share.MaxURL), from the page.
 const maxURL = () => Number(document.getElementById('app').dataset.maxUrl);
 
 const onFrame = (fn) => document.addEventListener('clusterscope:frame', (e) => fn(e.detail));
-
-const fmtCode = (c) => (c && c.length === 6 ? c.slice(0, 3) + '-' + c.slice(3) : c || '');
 
 async function copyText(text, input) {
   try {
@@ -93,7 +92,9 @@ class Follower {
 
 // ---- the pattern page: present, share, embed ----
 
-class PatternTools {
+// PatternTools are a pattern page's room tools; teach.js puts their buttons
+// in the page.
+export class PatternTools {
   constructor(app, root) {
     this.app = app;
     this.root = root;
@@ -102,8 +103,6 @@ class PatternTools {
     this.ws = null;
     this.room = null;
     this.retry = 0;
-    this.addButtons();
-    this.rejoinBanner();
     this.resumeOffer();
     document.addEventListener('keydown', (e) => this.key(e), true);
     onFrame((f) => this.storyFrame(f));
@@ -128,26 +127,6 @@ class PatternTools {
   }
 
   storeKey() { return 'clusterscope-room:' + this.pattern; }
-
-  addButtons() {
-    // In the page header's teacher tools when the page has them, apart
-    // from the controls a learner plays with.
-    const bar = document.querySelector('[data-view="teach"]') || $('.controls', this.root);
-    if (!bar) return;
-    bar.append(h('div', { class: 'group room-tools' },
-      h('button', { type: 'button', 'data-action': 'present', title: 'Show this run to a room: followers join with a code', onclick: () => this.open() }, 'Present'),
-      h('button', { type: 'button', 'data-action': 'share', title: 'A link that reproduces this run at this step', onclick: () => this.share() }, 'Share link'),
-      h('button', { type: 'button', 'data-action': 'embed', title: 'Put this cluster in your own page', onclick: () => this.embedDialog() }, 'Embed')));
-  }
-
-  rejoinBanner() {
-    const m = /(?:^#|&)rejoin=([A-Za-z0-9-]+)/.exec(location.hash);
-    if (!m) return;
-    const code = m[1];
-    $('.intro', this.root)?.after(h('p', { class: 'rejoin-banner', 'data-view': 'rejoin' },
-      'You are exploring your own copy of room ', h('b', {}, fmtCode(code)), '’s run. ',
-      h('a', { href: `/join/${encodeURIComponent(code)}`, 'data-action': 'rejoin' }, 'Rejoin the room')));
-  }
 
   // A presenter who comes back (reload, or the presenter link in a new tab)
   // resumes the room: from the URL fragment, or this tab's storage.
@@ -412,7 +391,4 @@ class PatternTools {
 
 const root = document.getElementById('app');
 const app = window.clusterscope;
-if (root && app) {
-  if (root.dataset.role === 'follower') window.clusterscopeRoom = new Follower(app, root);
-  else if (!root.dataset.embed) window.clusterscopeRoom = new PatternTools(app, root);
-}
+if (root && app && root.dataset.role === 'follower') window.clusterscopeRoom = new Follower(app, root);

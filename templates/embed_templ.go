@@ -61,7 +61,7 @@ func Embed(c Chrome, p EmbedPage) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = pageStyles(c).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = pageStyles(c, true).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

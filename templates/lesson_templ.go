@@ -272,7 +272,17 @@ func StoryPanel(scenarios []ScenarioLink) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 18, "<div class=\"story-body\"></div><div class=\"story-nav\" role=\"toolbar\" aria-label=\"Scenario\" hidden><button type=\"button\" data-action=\"scenario-prev\" title=\"Back to the previous part (b)\">◀ Previous</button> <button type=\"button\" data-action=\"scenario-restart\" title=\"Start the story again\">↺</button> <button type=\"button\" data-action=\"scenario-next\" class=\"primary\" title=\"Play on to the next part (n)\">Next ▶</button></div><details class=\"story-tools\" open><summary>Scenario files</summary> <label class=\"file\" title=\"Open a scenario file (.yaml) from your computer\">Open file… <input type=\"file\" accept=\".yaml,.yml,text/yaml\" data-action=\"scenario-file\"></label><form data-action=\"scenario-url\" title=\"Open a scenario file served by this server\"><input type=\"text\" name=\"url\" placeholder=\"/lessons/…/….yaml\" aria-label=\"Scenario URL\" spellcheck=\"false\"> <button type=\"submit\">Open</button></form><a data-action=\"export-scenario\" aria-disabled=\"true\" download title=\"Download what happened on this page as a scenario file (commands with their timing, narration to fill in)\">⤓ Export run</a></details></section>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 18, "<div class=\"story-body\">")
+		if templ_7745c5c3_Err != nil {
+			return templ_7745c5c3_Err
+		}
+		if len(scenarios) == 0 {
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 19, "<p class=\"story-empty\">No scenario is playing. Open a scenario file to play one here.</p>")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+		}
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 20, "</div><div class=\"story-nav\" role=\"toolbar\" aria-label=\"Scenario\" hidden><button type=\"button\" data-action=\"scenario-prev\" title=\"Back to the previous part (b)\">◀ Previous</button> <button type=\"button\" data-action=\"scenario-restart\" title=\"Start the story again\">↺</button> <button type=\"button\" data-action=\"scenario-next\" class=\"primary\" title=\"Play on to the next part (n)\">Next ▶</button></div><details class=\"story-tools\" open><summary>Scenario files</summary> <label class=\"file\" title=\"Open a scenario file (.yaml) from your computer\">Open file… <input type=\"file\" accept=\".yaml,.yml,text/yaml\" data-action=\"scenario-file\"></label><form data-action=\"scenario-url\" title=\"Open a scenario file served by this server\"><input type=\"text\" name=\"url\" placeholder=\"/lessons/…/….yaml\" aria-label=\"Scenario URL\" spellcheck=\"false\"> <button type=\"submit\">Open</button></form><a data-action=\"export-scenario\" aria-disabled=\"true\" download title=\"Download what happened on this page as a scenario file (commands with their timing, narration to fill in)\">⤓ Export run</a></details></section>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

@@ -30,7 +30,7 @@ func TestBrowserNetworkMenuSetsJitterAndFIFO(t *testing.T) {
 	poll[bool](t, b, "the network settings", `!!(window.clusterscope.state.net && window.clusterscope.state.net.all)`)
 
 	do(t, b, "open the network menu", chromedp.Click(`[data-action="network"]`, chromedp.NodeVisible))
-	poll[bool](t, b, "what every link does now", `document.querySelector('[data-view="network-now"]').textContent.includes('10 ms ± 5 ms, in order')`)
+	poll[bool](t, b, "what every link does now", `document.querySelector('[data-view="network-now"]')?.textContent.includes('10 ms ± 5 ms, in order')`)
 	viewportShot(t, b, "network-menu")
 	setInputs(t, b, "too much jitter", map[string]string{"delay": "10", "jitter": "50"})
 	do(t, b, "set every link", chromedp.Click(`[data-view="menu"] [data-action="network-all"]`, chromedp.NodeVisible))

@@ -163,7 +163,7 @@ func TestStaticAssetsAreVersionedAndCached(t *testing.T) {
 }
 
 var (
-	assetRef   = regexp.MustCompile(`(?:src|href)="(/static/[^"]+)"|from '\./([a-z]+\.js)'`)
+	assetRef   = regexp.MustCompile(`(?:src|href)="(/static/[^"]+)"|from\s*['"]\./([a-z-]+\.js)['"]`)
 	externalRe = regexp.MustCompile(`(?i)(?:https?:)?//[a-z0-9.-]+\.[a-z]{2,}|@import|url\(\s*['"]?(?:https?:|//)`)
 )
 
@@ -224,8 +224,10 @@ func TestFirstLoadIsSmallAndLocal(t *testing.T) {
 			t.Errorf("%s refers to another site: %q", path, m)
 		}
 	}
-	if size > 150<<10 {
-		t.Errorf("first load is %d bytes compressed, over 150 KiB", size)
+	// Issue 19: a pattern page's first load, gzipped, stays within 60 KB;
+	// features a visit may never use load on first use (static/lazy.js).
+	if size > 60_000 {
+		t.Errorf("first load is %d bytes compressed, over 60 KB", size)
 	}
 	t.Logf("first load: %d files, %d bytes compressed", len(files), size)
 }

@@ -219,6 +219,8 @@ func (s *Server) routes() chi.Router {
 		w.Header().Set("Cache-Control", "no-store")
 		w.Write([]byte("ok\n"))
 	})
+	// Assets come gzipped already (static.go), so they skip the compressor.
+	r.Get("/static/{version}/*", s.assets.serve)
 	r.Group(func(r chi.Router) {
 		r.Use(middleware.Compress(5, "text/html", "text/css", "text/javascript", "application/javascript", "image/svg+xml", "application/json"))
 		r.Get("/", s.handleCatalog)
@@ -226,7 +228,6 @@ func (s *Server) routes() chi.Router {
 		s.roomPages(r)    // rooms.go: /rooms, /join, /join/{code}, /rooms/{code}/qr.svg, /embed/{id}
 		s.lessonRoutes(r) // lessons.go: /schema/scenario.json, /lessons/{pattern}/{file}, /session/{id}/scenario.yaml
 		s.exportRoutes(r) // export.go: /session/{id}/trace.json, history.json, history.html, /schema/trace.json
-		r.Get("/static/{version}/*", s.assets.serve)
 		r.NotFound(func(w http.ResponseWriter, r *http.Request) { s.notFound(w, r, "page") })
 	})
 	return r
