@@ -3,6 +3,7 @@ package kit
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -27,4 +28,18 @@ func CheckTarget(node string, nodes []string, what string) error {
 		return nil
 	}
 	return fmt.Errorf("no %s called %q (%ss: %s)", what, node, what, strings.Join(nodes, ", "))
+}
+
+// IntArg reads a whole-number argument of a request within lo..hi; a
+// missing one is an error (a caller with a default checks for it first).
+func IntArg(args map[string]string, name string, lo, hi int) (int, error) {
+	s := args[name]
+	if s == "" {
+		return 0, fmt.Errorf("%s is missing", name)
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < lo || n > hi {
+		return 0, fmt.Errorf("%s must be a whole number within %d..%d, not %q", name, lo, hi, s)
+	}
+	return n, nil
 }

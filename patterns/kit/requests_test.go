@@ -1,6 +1,9 @@
 package kit
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestRequestChecksRefuseWhatIsOutOfBounds(t *testing.T) {
 	for _, k := range []string{"", "a-key-that-is-much-too-long"} {
@@ -22,5 +25,20 @@ func TestRequestChecksRefuseWhatIsOutOfBounds(t *testing.T) {
 	}
 	if err := CheckTarget("cyrene", nil, "server"); err != nil {
 		t.Errorf("before the client starts, %v", err)
+	}
+}
+
+// IntArg takes a number within its bounds and refuses, by name, one that
+// is missing, outside them or not a number.
+func TestIntArgBoundsWhatAVisitorTypes(t *testing.T) {
+	args := map[string]string{"at": "7", "big": "1000001", "word": "7e3"}
+	n, err := IntArg(args, "at", 0, 10)
+	if err != nil || n != 7 {
+		t.Fatalf("at=7 within 0..10: %d, %v", n, err)
+	}
+	for name, want := range map[string]string{"big": "within 0..1000000", "word": `not "7e3"`, "gone": "gone is missing"} {
+		if _, err := IntArg(args, name, 0, 1_000_000); err == nil || !strings.Contains(err.Error(), want) {
+			t.Fatalf("%s: %v, want an error with %q", name, err, want)
+		}
 	}
 }

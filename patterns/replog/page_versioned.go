@@ -159,7 +159,7 @@ func compactArg(args map[string]string) int {
 }
 
 func validateCompact(args map[string]string) error {
-	_, err := intArg(args, "below", 0, maxVersionArg)
+	_, err := kit.IntArg(args, "below", 0, maxVersionArg)
 	return err
 }
 

@@ -85,8 +85,8 @@ func newVersionedClient(id string) *VersionedClient {
 
 // ValidateRequest checks a client action before it is accepted.
 func (c *VersionedClient) ValidateRequest(req engine.Request) error {
-	if node := req.Args["node"]; node != "" && c.rc.Servers() != nil && !contains(c.rc.Servers(), node) {
-		return fmt.Errorf("no server called %q", node)
+	if err := kit.CheckTarget(req.Args["node"], c.rc.Servers(), "server"); err != nil {
+		return err
 	}
 	switch req.Name {
 	case "write":
@@ -96,7 +96,7 @@ func (c *VersionedClient) ValidateRequest(req engine.Request) error {
 		}
 		return kit.CheckKey(k, maxCounterName)
 	case actionReadAt:
-		if _, err := intArg(req.Args, "at", 0, maxVersionArg); err != nil {
+		if _, err := kit.IntArg(req.Args, "at", 0, maxVersionArg); err != nil {
 			return err
 		}
 		return kit.CheckKey(req.Args["key"], maxCounterName)
@@ -105,7 +105,7 @@ func (c *VersionedClient) ValidateRequest(req engine.Request) error {
 		if !isAccount(from) || !isAccount(to) || from == to {
 			return fmt.Errorf("a transfer goes from one account to the other (A or B), not %q to %q", from, to)
 		}
-		_, err := intArg(req.Args, "amount", 1, maxAmount)
+		_, err := kit.IntArg(req.Args, "amount", 1, maxAmount)
 		return err
 	case actionReport:
 		if c.rep.active {
@@ -114,15 +114,6 @@ func (c *VersionedClient) ValidateRequest(req engine.Request) error {
 		return nil
 	}
 	return fmt.Errorf("unknown client operation %q (use write, read-at, transfer or report)", req.Name)
-}
-
-// intArg reads an integer argument within lo..hi.
-func intArg(args map[string]string, name string, lo, hi int) (int, error) {
-	v, err := strconv.Atoi(args[name])
-	if err != nil || v < lo || v > hi {
-		return 0, fmt.Errorf("%s must be a whole number from %d to %d, not %q", name, lo, hi, args[name])
-	}
-	return v, nil
 }
 
 // Handle is the client's state machine.

@@ -52,18 +52,10 @@ func (c *Client) ValidateRequest(req engine.Request) error {
 // amountArg reads an integer argument within lo..hi; a missing one is lo
 // for a count and an error for an amount.
 func amountArg(args map[string]string, name string, lo, hi int) (int, error) {
-	s, ok := args[name]
-	if !ok || s == "" {
-		if name == "count" {
-			return 3, nil
-		}
-		return 0, fmt.Errorf("%s is missing", name)
+	if name == "count" && args[name] == "" {
+		return 3, nil
 	}
-	n, err := strconv.Atoi(s)
-	if err != nil || n < lo || n > hi {
-		return 0, fmt.Errorf("%s must be a whole number within %d..%d, not %q", name, lo, hi, s)
-	}
-	return n, nil
+	return kit.IntArg(args, name, lo, hi)
 }
 
 // Handle is the client's state machine.

@@ -2,20 +2,16 @@ package wire
 
 import (
 	"fmt"
-	"strconv"
+
+	"clusterscope/patterns/kit"
 )
 
 // intArg reads an integer argument within lo..hi, def when it is missing.
 func intArg(args map[string]string, name string, def, lo, hi int) (int, error) {
-	s, ok := args[name]
-	if !ok || s == "" {
+	if args[name] == "" {
 		return def, nil
 	}
-	n, err := strconv.Atoi(s)
-	if err != nil || n < lo || n > hi {
-		return 0, fmt.Errorf("%s must be a whole number within %d..%d, not %q", name, lo, hi, s)
-	}
-	return n, nil
+	return kit.IntArg(args, name, lo, hi)
 }
 
 // maxKey and maxValue bound what a visitor sends.
