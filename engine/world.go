@@ -154,8 +154,8 @@ func (s *Sim) NodeView(id string) (NodeView, bool) {
 
 func (s *Sim) nodeView(p *proc) NodeView {
 	v := NodeView{ID: p.id, Client: p.client, Status: string(p.status), Clock: fmtClock(p.localTime(s.now))}
-	if off := p.offset + p.jumps; off != 0 || p.ppm != 0 {
-		v.Skew = fmt.Sprintf("%+v, %+d ppm", off.Round(time.Microsecond), p.ppm)
+	if p.skewed() {
+		v.Skew = fmt.Sprintf("%+v, %+d ppm", (p.offset + p.jumps).Round(time.Microsecond), p.ppm)
 	}
 	if p.role != RoleNode && p.role != RoleClient {
 		v.Group = p.role
@@ -217,15 +217,7 @@ func (s *Sim) View() ClusterView {
 			v.Params[k] = n
 		}
 	}
-	s.world.sim = s
-	if s.model.View != nil {
-		v.Widgets = s.model.View(&s.world)
-	}
-	for _, inv := range s.invariants {
-		if inv.View != nil {
-			v.Widgets = append(v.Widgets, inv.View(&s.world)...)
-		}
-	}
+	v.Widgets = s.ClusterWidgets()
 	return v
 }
 

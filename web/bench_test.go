@@ -79,11 +79,23 @@ func clientWrite(p *patterns.Pattern, n int) engine.Command {
 }
 
 // BenchmarkPlayFrame is the server's work for one frame of a session
-// playing the 5-node Leader and Followers page at 1× with a client write
-// every 20 frames: a tick of virtual time run, the delta frame built and
-// encoded. Its ns/op is the CPU one session costs per frame, which bounds
-// how many sessions a core can keep at full frame rate.
+// playing the 5-node Leader and Followers page at 1×: a tick of virtual
+// time run, the delta frame built and encoded. "play" is a session that
+// only plays (what wsload's sessions do); "writes" adds a client write
+// every 20 frames, so the command log grows and is re-encoded for the
+// share link. Its cpu-ns/frame is the CPU one session costs per frame,
+// which bounds how many sessions a core can keep at full frame rate.
 func BenchmarkPlayFrame(b *testing.B) {
+	for _, every := range []int{0, 20} {
+		name := "play"
+		if every > 0 {
+			name = "writes"
+		}
+		b.Run(name, func(b *testing.B) { benchPlayFrames(b, every) })
+	}
+}
+
+func benchPlayFrames(b *testing.B, writeEvery int) {
 	p, newRun := benchRun(b)
 	s := newRun()
 	tick := time.Duration(float64(s.lim.Tick) * playRate)
@@ -98,7 +110,7 @@ func BenchmarkPlayFrame(b *testing.B) {
 			s = newRun()
 			b.StartTimer()
 		}
-		if i%20 == 19 {
+		if writeEvery > 0 && i%writeEvery == writeEvery-1 {
 			write++
 			s.sim.Apply(clientWrite(p, write))
 		}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 
 	"clusterscope/engine"
@@ -234,7 +235,7 @@ type baseline struct {
 	nodes      map[string]*nodeBase
 	cluster    [][]byte // the cluster widgets, encoded
 	clocks     []byte
-	msgs       map[uint64][]byte
+	msgs       map[uint64]engine.MessageView
 	cut        []byte
 	net        []byte
 	conns      []byte
@@ -249,7 +250,7 @@ type baseline struct {
 	log        string
 	logKey     [2]int // (commands applied, commands in the future) when log was encoded
 	future     int
-	branches   []byte
+	branches   branchesWire // as branchesKey has it
 	traffic    []byte
 	trafficAt  int64 // virtual µs of the run when the counters were last looked at
 	trafficDue bool  // look at them in the next frame whatever the time
@@ -372,7 +373,7 @@ func mustJSON(v any) []byte {
 func (s *session) snapshotFrame() frame {
 	v := s.sim.View()
 	nodes, clocks := wireNodes(&v, nil)
-	b := baseline{sim: s.sim, step: v.Step, time: v.Time, nodes: map[string]*nodeBase{}, msgs: map[uint64][]byte{}}
+	b := baseline{sim: s.sim, step: v.Step, time: v.Time, nodes: map[string]*nodeBase{}, msgs: map[uint64]engine.MessageView{}}
 	for i := range nodes {
 		b.nodes[nodes[i].ID] = newNodeBase(&nodes[i])
 	}
@@ -380,7 +381,7 @@ func (s *session) snapshotFrame() frame {
 	v.Widgets = roundMeters(v.Widgets)
 	b.cluster, _ = diffWidgets(nil, v.Widgets)
 	for _, m := range v.InFlight {
-		b.msgs[m.ID] = mustJSON(m)
+		b.msgs[m.ID] = m
 	}
 	cut := v.Cut
 	if cut == nil {
@@ -438,16 +439,55 @@ func (s *session) snapshotFrame() frame {
 // deltaFrame renders what changed since the baseline and moves the baseline
 // forward. ok is false when nothing changed at all.
 func (s *session) deltaFrame() (f frame, ok bool) {
-	v := s.sim.View()
 	b := &s.base
-	f = frame{Type: "delta", Step: v.Step, Time: v.Time}
-	changed := v.Step != b.step || v.Time != b.time
-	known := func(id string, gen uint64) bool { return b.knows(s.sim, id, gen) }
-	nodes, clocks := wireNodes(&v, known)
-	if j := mustJSON(clocks); !bytes.Equal(j, b.clocks) {
-		b.clocks = j
+	f = frame{Type: "delta", Step: s.sim.StepCount(), Time: s.sim.Now().Microseconds()}
+	changed := f.Step != b.step || f.Time != b.time
+	if s.onlyTimeMoved() && !s.noQuietFrames {
+		s.clocksDelta(&f, s.sim.SkewedClocks())
+		s.clusterDelta(&f, s.sim.ClusterWidgets())
+	} else {
+		s.simDelta(&f)
+	}
+	s.pageDelta(&f)
+	b.step, b.time, b.sim = f.Step, f.Time, s.sim
+	changed = changed || f.Story != nil || f.Changed != nil || f.CN != nil || f.Msgs != nil || f.Gone != nil || f.Cut != nil || f.Net != nil || f.Conns != nil || f.Events != nil ||
+		f.Violations != nil || f.Ops != nil || f.Manual != nil || f.Variants != nil || f.Params != nil || f.Play != nil || f.Log != nil || f.Future != nil || f.Branches != nil || f.Traffic != nil
+	return f, changed
+}
+
+// onlyTimeMoved says that since the last frame the run has neither taken a
+// step nor been given a command: its processes, messages, network, trace
+// and history are as the browser has them, and only what reads the clock
+// can differ. Most frames of a page playing at 1× are such frames.
+func (s *session) onlyTimeMoved() bool {
+	b := &s.base
+	return s.sim == b.sim && s.sim.StepCount() == b.step && len(s.sim.Log()) == b.logKey[0]
+}
+
+func (s *session) clocksDelta(f *frame, clocks map[string]string) {
+	if j := mustJSON(clocks); !bytes.Equal(j, s.base.clocks) {
+		s.base.clocks = j
 		f.Clocks = clocks
 	}
+}
+
+func (s *session) clusterDelta(f *frame, widgets []engine.Widget) {
+	b := &s.base
+	widgets = roundMeters(widgets)
+	if enc, patches := diffWidgets(b.cluster, widgets); patches != nil || len(enc) != len(b.cluster) {
+		n := len(enc)
+		f.CW, f.CN, b.cluster = patches, &n, enc
+	}
+}
+
+// simDelta puts into f what changed in the run: nodes, messages, network,
+// trace, violations, history, settings.
+func (s *session) simDelta(f *frame) {
+	v := s.sim.View()
+	b := &s.base
+	known := func(id string, gen uint64) bool { return b.knows(s.sim, id, gen) }
+	nodes, clocks := wireNodes(&v, known)
+	s.clocksDelta(f, clocks)
 	for i := range nodes {
 		nb := b.nodes[nodes[i].ID]
 		if nb == nil { // cannot happen: the node set is fixed per run
@@ -461,17 +501,12 @@ func (s *session) deltaFrame() (f frame, ok bool) {
 			f.Changed = append(f.Changed, d)
 		}
 	}
-	v.Widgets = roundMeters(v.Widgets)
-	if enc, patches := diffWidgets(b.cluster, v.Widgets); patches != nil || len(enc) != len(b.cluster) {
-		n := len(enc)
-		f.CW, f.CN, b.cluster = patches, &n, enc
-	}
+	s.clusterDelta(f, v.Widgets)
 	seen := make(map[uint64]bool, len(v.InFlight))
 	for _, m := range v.InFlight {
 		seen[m.ID] = true
-		j := mustJSON(m)
-		if !bytes.Equal(j, b.msgs[m.ID]) {
-			b.msgs[m.ID] = j
+		if old, ok := b.msgs[m.ID]; !ok || old != m {
+			b.msgs[m.ID] = m
 			f.Msgs = append(f.Msgs, m)
 		}
 	}
@@ -533,12 +568,18 @@ func (s *session) deltaFrame() (f frame, ok bool) {
 			f.Params = map[string]int{}
 		}
 	}
+}
+
+// pageDelta puts into f what changed on the page around the run: play
+// state, branches, the command log, counters, the story.
+func (s *session) pageDelta(f *frame) {
+	b := &s.base
 	if s.play != b.play {
 		p := s.play
 		f.Play = &p
 		b.play = p
 	}
-	if br := s.tree.wire(v.Step, len(s.sim.Log())+len(s.future)); !bytes.Equal(branchesKey(br), b.branches) {
+	if br := s.tree.wire(f.Step, len(s.sim.Log())+len(s.future)); !branchesKey(br).equal(b.branches) {
 		f.Branches = br
 		b.branches = branchesKey(br)
 	}
@@ -555,19 +596,15 @@ func (s *session) deltaFrame() (f frame, ok bool) {
 			b.log = l
 		}
 	}
-	b.trafficLooked = b.trafficDue || v.Time-b.trafficAt >= trafficEvery || v.Time < b.trafficAt
+	b.trafficLooked = b.trafficDue || f.Time-b.trafficAt >= trafficEvery || f.Time < b.trafficAt
 	if b.trafficLooked {
-		b.trafficDue, b.trafficAt = false, v.Time
+		b.trafficDue, b.trafficAt = false, f.Time
 		traffic := newTrafficWire(s.sim)
 		if j := mustJSON(traffic); !bytes.Equal(j, b.traffic) {
 			f.Traffic, b.traffic = traffic, j
 		}
 	}
 	f.Story = s.storyFrame(false)
-	b.step, b.time, b.sim = v.Step, v.Time, s.sim
-	changed = changed || f.Story != nil || f.Changed != nil || f.CN != nil || f.Msgs != nil || f.Gone != nil || f.Cut != nil || f.Net != nil || f.Conns != nil || f.Events != nil ||
-		f.Violations != nil || f.Ops != nil || f.Manual != nil || f.Variants != nil || f.Params != nil || f.Play != nil || f.Log != nil || f.Future != nil || f.Branches != nil || f.Traffic != nil
-	return f, changed
 }
 
 // opsDelta is the operations the browser has not seen in their present
@@ -612,15 +649,18 @@ func sortedTrue(m map[string]bool) []string {
 // current branch's reach, which grows with every step while the learner runs
 // on. The browser follows that reach from the steps themselves, so the list is
 // sent only when the tree changes, not on every step.
-func branchesKey(w *branchesWire) []byte {
-	c := *w
-	c.List = append([]branchWire(nil), w.List...)
+func branchesKey(w *branchesWire) branchesWire {
+	c := branchesWire{Current: w.Current, List: append([]branchWire(nil), w.List...)}
 	for i := range c.List {
 		if c.List[i].ID == c.Current {
 			c.List[i].Reach = 0
 		}
 	}
-	return mustJSON(c)
+	return c
+}
+
+func (w branchesWire) equal(o branchesWire) bool {
+	return w.Current == o.Current && slices.Equal(w.List, o.List)
 }
 
 // wireConns is the run's connections for the page ([] rather than null).

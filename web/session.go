@@ -32,6 +32,9 @@ type session struct {
 	log       *slog.Logger
 	refused   *refusals
 	exportKey string // export URLs must carry it (export.go): the id alone drives no download
+	// noQuietFrames builds every delta frame the long way, even when only
+	// time moved: tests compare the two ways.
+	noQuietFrames bool
 
 	in      chan inbound
 	attachC chan *conn
