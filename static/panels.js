@@ -54,19 +54,7 @@ export class NodePanels {
       }
       p.dataset.selected = String(st.selected === id);
       p.className = ['panel', n.client ? 'client' : 'server', 'status-' + n.status, st.selected === id && 'selected'].filter(Boolean).join(' ');
-      const ws = [...(n.widgets || [])];
-      ws.sort((a, b) => (emph.has(b.title) ? 1 : 0) - (emph.has(a.title) ? 1 : 0));
-      p.replaceChildren(
-        h('header', { title: 'Select (for keyboard shortcuts) and open the node menu' },
-          h('h3', { text: id }),
-          n.role ? h('span', { class: 'role-tag role-' + slug(n.role), text: n.role }) : '',
-          n.badge ? h('span', { class: 'badge-tag', text: n.badge }) : '',
-          n.status !== 'up' ? h('span', { class: 'status-tag', text: n.status }) : '',
-          h('span', { class: 'pclock', text: nodeClock(st, id) }),
-          n.skew ? h('span', { class: 'skew', title: 'clock skew ' + n.skew, text: 'clock ' + skewWords(n.skew) }) : ''),
-        n.status === 'crashed' ? h('p', { class: 'empty', text: 'crashed: memory lost, disk kept. Restart it from its menu.' }) : '',
-        ...ws.map((w) => renderWidget(w, { emphasis: emph.has(w.title), offset: clockOffset(st, id) })),
-        n.timers && n.timers.length ? h('p', { class: 'timers', text: 'timers: ' + n.timers.map((t) => `${t.name} @ ${fmtTime(t.dueAt)}`).join(' · ') }) : '');
+      drawPanel(p, st, id, n, emph);
     }
     for (const [id, p] of this.panels) {
       if (!st.nodes.has(id)) { p.remove(); this.panels.delete(id); }
@@ -85,6 +73,64 @@ export class NodePanels {
     }
     const hidden = st.order.length - only.size;
     this.hint.textContent = `${hidden} more nodes: click one in the cluster to see its panel here.`;
+  }
+}
+
+// drawPanel brings node id's panel up to date in place: the header is
+// rebuilt only when what it says changed, and of the widgets only those the
+// frame replaced (a delta keeps the others' objects, views.js/app.js), so a
+// step that changes one line of a log does not rebuild the panel's DOM.
+function drawPanel(p, st, id, n, emph) {
+  const d = p.drawn || (p.drawn = { head: null, headKey: '', crash: null, widgets: [], timers: null });
+  const headKey = [n.role, n.badge, n.status, n.skew].join('\u0000');
+  if (!d.head || d.headKey !== headKey) {
+    const head = h('header', { title: 'Select (for keyboard shortcuts) and open the node menu' },
+      h('h3', { text: id }),
+      n.role ? h('span', { class: 'role-tag role-' + slug(n.role), text: n.role }) : '',
+      n.badge ? h('span', { class: 'badge-tag', text: n.badge }) : '',
+      n.status !== 'up' ? h('span', { class: 'status-tag', text: n.status }) : '',
+      h('span', { class: 'pclock', text: nodeClock(st, id) }),
+      n.skew ? h('span', { class: 'skew', title: 'clock skew ' + n.skew, text: 'clock ' + skewWords(n.skew) }) : '');
+    if (d.head) d.head.replaceWith(head);
+    else p.prepend(head);
+    d.head = head;
+    d.headKey = headKey;
+  } else {
+    d.head.querySelector('.pclock').textContent = nodeClock(st, id);
+  }
+  const crashed = n.status === 'crashed';
+  if (crashed && !d.crash) {
+    d.crash = h('p', { class: 'empty', text: 'crashed: memory lost, disk kept. Restart it from its menu.' });
+    d.head.after(d.crash);
+  } else if (!crashed && d.crash) {
+    d.crash.remove();
+    d.crash = null;
+  }
+  const ws = [...(n.widgets || [])];
+  ws.sort((a, b) => (emph.has(b.title) ? 1 : 0) - (emph.has(a.title) ? 1 : 0));
+  const offset = clockOffset(st, id);
+  let after = d.crash || d.head;
+  ws.forEach((w, i) => {
+    const old = d.widgets[i];
+    const emphasis = emph.has(w.title);
+    if (!old || old.w !== w || old.offset !== offset || old.emphasis !== emphasis) {
+      const el = renderWidget(w, { emphasis, offset });
+      if (old) old.el.replaceWith(el);
+      else after.after(el);
+      d.widgets[i] = { w, el, offset, emphasis };
+    }
+    after = d.widgets[i].el;
+  });
+  for (const gone of d.widgets.splice(ws.length)) gone.el.remove();
+  const timers = n.timers && n.timers.length ? 'timers: ' + n.timers.map((t) => `${t.name} @ ${fmtTime(t.dueAt)}`).join(' · ') : '';
+  if (!timers && d.timers) {
+    d.timers.remove();
+    d.timers = null;
+  } else if (timers && !d.timers) {
+    d.timers = h('p', { class: 'timers', text: timers });
+    p.append(d.timers);
+  } else if (timers && d.timers.textContent !== timers) {
+    d.timers.textContent = timers;
   }
 }
 
