@@ -60,20 +60,34 @@ func (c *Client) ValidateRequest(req engine.Request) error {
 		if len(req.Args["value"]) > maxValueLen {
 			return fmt.Errorf("value must be at most %d characters", maxValueLen)
 		}
+		if err := c.checkCall(req.Args["tell"], req.Args["tell-read"], true); err != nil {
+			return err
+		}
 		return kit.CheckTarget(req.Args["node"], c.rc.Servers(), "server")
 	case opRead:
 		return kit.CheckTarget(req.Args["node"], c.rc.Servers(), "server")
 	case opCall:
-		to := req.Args["to"]
-		if to == "" || to == c.id || (c.clients != nil && !slices.Contains(c.clients, to)) {
-			return fmt.Errorf("call whom? %q is not another client (%v)", to, c.clients)
-		}
-		if n := req.Args["node"]; n != "" {
-			return kit.CheckTarget(n, c.rc.Servers(), "server")
+		return c.checkCall(req.Args["to"], req.Args["node"], false)
+	}
+	return fmt.Errorf("unknown client operation %q (use write, read or call)", req.Name)
+}
+
+// checkCall checks whom a call goes to and where the callee then reads
+// ("" for no read); after a write, "" for whom means no call.
+func (c *Client) checkCall(to, node string, optional bool) error {
+	if to == "" && optional {
+		if node != "" {
+			return fmt.Errorf("a read on %q after a call needs someone to call", node)
 		}
 		return nil
 	}
-	return fmt.Errorf("unknown client operation %q (use write, read or call)", req.Name)
+	if to == "" || to == c.id || (c.clients != nil && !slices.Contains(c.clients, to)) {
+		return fmt.Errorf("call whom? %q is not another client (%v)", to, c.clients)
+	}
+	if node != "" {
+		return kit.CheckTarget(node, c.rc.Servers(), "server")
+	}
+	return nil
 }
 
 // Handle is the client's state machine.
@@ -89,8 +103,12 @@ func (c *Client) Handle(env engine.Env, ev engine.Event) {
 	case engine.EvReceive:
 		switch m := ev.Msg.(type) {
 		case PutOk:
+			op, ok := c.rc.Get(m.ID)
 			c.badge = "ok " + stampText(m.TS)
 			c.rc.Answer(env, ev.From, m.ID, Result{TS: m.TS}, c.badge)
+			if ok && op.In.Tell != "" {
+				c.call(env, op.In.Tell, op.In.Key, op.In.Value, op.In.TellRead)
+			}
 		case GetOk:
 			if op, ok := c.rc.Get(m.ID); ok {
 				c.read[op.In.Key] = m.Value
@@ -113,13 +131,19 @@ func (c *Client) request(env engine.Env, req engine.Request) {
 	key, node := req.Args["key"], req.Args["node"]
 	switch req.Name {
 	case opCall:
-		engine.Notef(env, "%s phones %s: %s is %s", engine.S(c.id), engine.S(req.Args["to"]), engine.S(key), engine.S(strconv.Quote(c.read[key])))
-		env.Send(req.Args["to"], PhoneCall{Key: key, Value: c.read[key], ThenRead: node})
+		c.call(env, req.Args["to"], key, c.read[key], node)
 	case opWrite:
-		c.rc.Invoke(env, Op{Kind: opWrite, Key: key, Value: req.Args["value"], Node: node}, node)
+		c.rc.Invoke(env, Op{Kind: opWrite, Key: key, Value: req.Args["value"], Node: node, Tell: req.Args["tell"], TellRead: req.Args["tell-read"]}, node)
 	default:
 		c.rc.Invoke(env, Op{Kind: opRead, Key: key, Node: node}, node)
 	}
+}
+
+// call phones another client: key's value (what it read, or wrote), and
+// on which server the callee then reads it.
+func (c *Client) call(env engine.Env, to, key, value, thenRead string) {
+	engine.Notef(env, "%s phones %s: %s is %s", engine.S(c.id), engine.S(to), engine.S(key), engine.S(strconv.Quote(value)))
+	env.Send(to, PhoneCall{Key: key, Value: value, ThenRead: thenRead})
 }
 
 // View is the client's panel.

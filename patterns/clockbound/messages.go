@@ -11,6 +11,10 @@ type Op struct {
 	Key   string `json:"key"`
 	Value string `json:"value,omitempty"`
 	Node  string `json:"node"` // the server asked
+	// A write may be followed by a phone call: once it is acknowledged the
+	// writer phones Tell, who then reads the key on TellRead.
+	Tell     string `json:"tell,omitempty"`
+	TellRead string `json:"tellRead,omitempty"`
 }
 
 const (
