@@ -24,6 +24,7 @@ type Client struct {
 }
 
 const (
+	noCall        = "none" // a write's tell: no call once it is acknowledged
 	clientTimeout = time.Second
 	maxKeyLen     = 32
 	maxValueLen   = 64
@@ -73,12 +74,10 @@ func (c *Client) ValidateRequest(req engine.Request) error {
 }
 
 // checkCall checks whom a call goes to and where the callee then reads
-// ("" for no read); after a write, "" for whom means no call.
+// ("" for no read); after a write, "" or noCall for whom means no call
+// (and no read).
 func (c *Client) checkCall(to, node string, optional bool) error {
-	if to == "" && optional {
-		if node != "" {
-			return fmt.Errorf("a read on %q after a call needs someone to call", node)
-		}
+	if optional && (to == "" || to == noCall) {
 		return nil
 	}
 	if to == "" || to == c.id || (c.clients != nil && !slices.Contains(c.clients, to)) {
@@ -106,7 +105,7 @@ func (c *Client) Handle(env engine.Env, ev engine.Event) {
 			op, ok := c.rc.Get(m.ID)
 			c.badge = "ok " + stampText(m.TS)
 			c.rc.Answer(env, ev.From, m.ID, Result{TS: m.TS}, c.badge)
-			if ok && op.In.Tell != "" {
+			if ok && op.In.Tell != "" && op.In.Tell != noCall {
 				c.call(env, op.In.Tell, op.In.Key, op.In.Value, op.In.TellRead)
 			}
 		case GetOk:

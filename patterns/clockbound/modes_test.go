@@ -3,6 +3,8 @@ package clockbound
 import (
 	"testing"
 
+	"clusterscope/engine"
+	"clusterscope/patterns/kit"
 	"clusterscope/patterns/kit/kittest"
 	"clusterscope/patterns/sweep"
 )
@@ -17,9 +19,12 @@ func TestReadRestartSweep(t *testing.T) {
 	c := ClockBoundWait()
 	for seed := uint64(1); seed <= seeds; seed++ {
 		s := kittest.Sim(t, c, 3, seed, map[string]int{ParamMode: modeReadRestart})
-		r := sweep.Run(c, s.Config(), sweep.Options{})
-		if r.Failed {
+		if r := sweepRun(c, s); r.Failed {
 			t.Fatalf("read-restart: %s", r)
 		}
 	}
+}
+
+func sweepRun(c *kit.Cluster, s *engine.Sim) sweep.Result {
+	return sweep.Run(c, s.Config(), sweep.Options{})
 }

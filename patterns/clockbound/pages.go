@@ -28,13 +28,22 @@ const VarNoWait = "ignore-clock-uncertainty"
 const (
 	ParamMaxOffset = "max-offset-ms"
 	ParamMode      = "mode"
-	defMaxOffset   = 100
+	// ParamBound is the error bound every server claims for its clock in
+	// ClockBound mode; boundParam(id) overrides it for one server.
+	ParamBound   = "error-bound-ms"
+	defMaxOffset = 100
+	defBound     = 50
+	sameBound    = -1 // a server's own bound setting left to ParamBound
 )
+
+// boundParam is the setting of one server's claimed error bound.
+func boundParam(id string) string { return "error-bound-" + id + "-ms" }
 
 // The modes.
 const (
 	modeCommitWait  = 0
 	modeReadRestart = 1
+	modeClockBound  = 2 // TrueTime / AWS ClockBound: an interval [earliest, latest]
 )
 
 // Widget titles.
@@ -63,9 +72,21 @@ func nameIn(names []string) func(int) string {
 
 func errNoAction(name string) error { return fmt.Errorf("no action %q on a server", name) }
 
-var settings = []kit.Param{
+var settings = append([]kit.Param{
 	{Name: ParamMaxOffset, Label: "maxOffset (ms): how far apart the servers assume their clocks can be", Type: kit.ParamInt, Default: strconv.Itoa(defMaxOffset), Min: 0, Max: 10_000},
-	{Name: ParamMode, Label: "mode (0 = commit-wait, 1 = read-restart)", Type: kit.ParamInt, Default: "0", Min: 0, Max: 1},
+	{Name: ParamMode, Label: "mode (0 = commit-wait, 1 = read-restart, 2 = ClockBound API)", Type: kit.ParamInt, Default: "0", Min: 0, Max: 2},
+	{Name: ParamBound, Label: "ClockBound mode: the error bound (ms) each server claims for its clock", Type: kit.ParamInt, Default: strconv.Itoa(defBound), Min: 0, Max: 10_000},
+}, boundSettings()...)
+
+// boundSettings: each server's own claimed error bound, to widen one or
+// to claim less than its clock is really off.
+func boundSettings() []kit.Param {
+	var out []kit.Param
+	for _, id := range serverNames {
+		out = append(out, kit.Param{Name: boundParam(id), Label: "ClockBound mode: " + id + "'s own claimed error bound (ms; -1 = the one above)",
+			Type: kit.ParamInt, Default: strconv.Itoa(sameBound), Min: sameBound, Max: 10_000})
+	}
+	return out
 }
 
 var actions = []kit.Action{
@@ -73,6 +94,8 @@ var actions = []kit.Action{
 		{Name: "key", Label: "key", Type: kit.ParamString, Default: "title"},
 		{Name: "value", Label: "value", Type: kit.ParamString, Default: "After Dawn"},
 		{Name: "node", Label: "on server", Type: kit.ParamNode},
+		{Name: "tell", Label: "once acknowledged, phone", Type: kit.ParamChoice, Choices: []string{noCall, "alice", "bob"}, Default: noCall},
+		{Name: "tell-read", Label: "who then reads it on", Type: kit.ParamNode},
 	}},
 	{Name: opRead, Label: "read", Target: kit.TargetClient, Params: []kit.Param{
 		{Name: "key", Label: "key", Type: kit.ParamString, Default: "title"},
@@ -93,7 +116,7 @@ func ClockBoundWait() *kit.Cluster {
 			{Name: engine.RoleClient, Client: true, Count: kit.Fixed(len(clientNames)), Names: nameIn(clientNames)},
 		},
 		Size: 3, MinNodes: 2, MaxNodes: len(serverNames),
-		Params:    map[string]int{ParamMaxOffset: defMaxOffset, ParamMode: modeCommitWait},
+		Params:    params(),
 		Settings:  settings,
 		ParamDocs: settings,
 		Actions:   actions,
@@ -124,6 +147,14 @@ func ClockBoundWait() *kit.Cluster {
 	}
 	c.Nodes, c.Clients = l.Servers, l.Clients
 	return c
+}
+
+func params() map[string]int {
+	p := map[string]int{ParamMaxOffset: defMaxOffset, ParamMode: modeCommitWait, ParamBound: defBound}
+	for _, id := range serverNames {
+		p[boundParam(id)] = sameBound
+	}
+	return p
 }
 
 func newProcess(id string, role engine.Role) engine.Process {

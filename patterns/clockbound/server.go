@@ -22,7 +22,11 @@ type Server struct {
 	store  map[string]versions
 	writes []*write // the writes it is the writer of, until every replica has their commit
 	parked []parkedRead
-	recent []*write // the last few writes, for the commit-wait chart
+	// ClockBound mode: reads waiting for the clock to pass their
+	// timestamp (latest when they came), and the next such wait's number.
+	clockWaits []parkedRead
+	waitSeq    int
+	recent     []*write // the last few writes, for the commit-wait chart
 
 	// What its latest event did, for the checks: versions it committed as
 	// a writer, versions it showed a client.
@@ -39,6 +43,7 @@ type write struct {
 	Key      string
 	Value    string
 	TS       time.Duration
+	Stamped  time.Duration // its clock reading when it stamped it (ClockBound stamps ahead: at latest)
 	WaitTill time.Duration // its clock reading at which the commit-wait ends
 	Waited   bool
 	Held     []string // replicas that hold it
@@ -49,6 +54,7 @@ type write struct {
 
 // parkedRead waits for an uncommitted version at or below its timestamp.
 type parkedRead struct {
+	Seq    int // ClockBound mode: the number of its wait for the clock
 	ID     int
 	From   string
 	Key    string
@@ -65,6 +71,7 @@ type shown struct {
 var (
 	diskWrites = kit.Record[[]write]{Key: "writes"}
 	waitTimer  = kit.TimerKey[int]{Name: "commit-wait"}
+	clockTimer = kit.TimerKey[int]{Name: "read-wait"}
 )
 
 func diskKey(key string) kit.Record[versions] { return kit.Record[versions]{Key: "kv/" + key} }
@@ -92,6 +99,8 @@ func (s *Server) Handle(env engine.Env, ev engine.Event) {
 			s.resend(env)
 		} else if op, ok := waitTimer.Match(ev.Timer); ok {
 			s.waitOver(env, op)
+		} else if seq, ok := clockTimer.Match(ev.Timer); ok {
+			s.clockPassed(env, seq)
 		}
 	}
 	st := env.Storage()
@@ -133,7 +142,7 @@ func (s *Server) receive(env engine.Env, from string, msg engine.Message) {
 		s.put(env, from, m)
 	case Get:
 		s.Reads++
-		s.serve(env, parkedRead{ID: m.ID, From: from, Key: m.Key, ReadTS: env.Now()}, true)
+		s.get(env, parkedRead{ID: m.ID, From: from, Key: m.Key, ReadTS: env.Now()})
 	case ReplicateVersion:
 		s.keep(env, m.Key, version{Value: m.Value, TS: m.TS, Writer: m.Writer, Committed: m.Commit})
 		env.Send(from, ReplicateAck{Key: m.Key, TS: m.TS, Commit: m.Commit})
@@ -144,11 +153,18 @@ func (s *Server) receive(env engine.Env, from string, msg engine.Message) {
 
 // put stamps a client's write from its clock (above every stamp it holds
 // for the key, so a later write never sorts below an earlier one), holds
-// it uncommitted here and on every replica, and starts the commit-wait.
+// it uncommitted here and on every replica, and starts the commit-wait:
+// until its clock has passed the stamp by maxOffset, or in ClockBound
+// mode, stamped at the top of its clock's interval, until the bottom of
+// the interval has passed the stamp.
 func (s *Server) put(env engine.Env, from string, m Put) {
-	ts := max(env.Now().Truncate(time.Microsecond), s.store[m.Key].latestTS().Truncate(time.Microsecond)+time.Microsecond) + s.tiebreak(env)
-	wait := uncertainty(env)
-	w := &write{Op: m.ID, Client: from, Key: m.Key, Value: m.Value, TS: ts, WaitTill: ts + wait, Held: []string{s.id}}
+	lead, wait := time.Duration(0), uncertainty(env)
+	if mode(env) == modeClockBound {
+		lead = errorBound(env, s.id)
+		wait = lead
+	}
+	ts := max((env.Now()+lead).Truncate(time.Microsecond), s.store[m.Key].latestTS().Truncate(time.Microsecond)+time.Microsecond) + s.tiebreak(env)
+	w := &write{Op: m.ID, Client: from, Key: m.Key, Value: m.Value, TS: ts, Stamped: env.Now(), WaitTill: ts + wait, Held: []string{s.id}}
 	s.Writes++
 	s.writes = append(s.writes, w)
 	s.remember(w)
@@ -156,10 +172,16 @@ func (s *Server) put(env engine.Env, from string, m Put) {
 	for _, p := range s.peers(env) {
 		env.Send(p, ReplicateVersion{Key: m.Key, Value: m.Value, TS: ts, Writer: s.id})
 	}
-	if mode(env) == modeCommitWait && wait > 0 {
+	if mode(env) != modeReadRestart && wait > 0 {
 		s.Waited++
-		engine.Notef(env, "%s stamps %s=%s at %s and waits %s ms before acking it (maxOffset %s ms)", engine.S(s.id), engine.S(m.Key), engine.S(m.Value),
-			engine.S(ms(ts)), engine.S(dur(w.WaitTill-env.Now())), engine.S(dur(wait)))
+		if mode(env) == modeClockBound {
+			engine.Notef(env, "%s's clock reads %s, within ±%s ms: [earliest, latest] = [%s, %s]. It stamps %s=%s at latest, %s, and waits %s ms, until earliest passes the stamp",
+				engine.S(s.id), engine.S(ms(env.Now())), engine.S(dur(lead)), engine.S(ms(env.Now()-lead)), engine.S(ms(env.Now()+lead)),
+				engine.S(m.Key), engine.S(m.Value), engine.S(ms(ts)), engine.S(dur(w.WaitTill-env.Now())))
+		} else {
+			engine.Notef(env, "%s stamps %s=%s at %s and waits %s ms before acking it (maxOffset %s ms)", engine.S(s.id), engine.S(m.Key), engine.S(m.Value),
+				engine.S(ms(ts)), engine.S(dur(w.WaitTill-env.Now())), engine.S(dur(wait)))
+		}
 		waitTimer.Set(env, m.ID, w.WaitTill-env.Now())
 		return
 	}
@@ -174,6 +196,25 @@ func uncertainty(env engine.Env) time.Duration {
 		return 0
 	}
 	return time.Duration(env.Param(ParamMaxOffset, defMaxOffset)) * time.Millisecond
+}
+
+// errorBound is how far server id claims its clock may be from true time
+// (ClockBound mode): its own setting, else the one for every server; and
+// nothing under the broken variant.
+func errorBound(env engine.Env, id string) time.Duration {
+	if env.Variant(VarNoWait) {
+		return 0
+	}
+	return claimedBound(env.Param, id)
+}
+
+// claimedBound reads server id's claimed error bound from the settings.
+func claimedBound(param func(string, int) int, id string) time.Duration {
+	b := param(boundParam(id), sameBound)
+	if b < 0 {
+		b = param(ParamBound, defBound)
+	}
+	return time.Duration(b) * time.Millisecond
 }
 
 func mode(env engine.Env) int { return env.Param(ParamMode, modeCommitWait) }
@@ -209,7 +250,13 @@ func (s *Server) waitOver(env engine.Env, op int) {
 	for _, w := range s.writes {
 		if w.Op == op && !w.Waited {
 			w.Waited = true
-			engine.Notef(env, "%s's clock reads %s: the commit-wait of %s %s is over", engine.S(s.id), engine.S(ms(env.Now())), engine.S(w.Key), engine.S(stampText(w.TS)))
+			if mode(env) == modeClockBound {
+				b := errorBound(env, s.id)
+				engine.Notef(env, "%s's interval is [%s, %s]: earliest has passed %s %s, so the stamp is in the past wherever in the interval true time lies; the wait is over",
+					engine.S(s.id), engine.S(ms(env.Now()-b)), engine.S(ms(env.Now()+b)), engine.S(w.Key), engine.S(stampText(w.TS)))
+			} else {
+				engine.Notef(env, "%s's clock reads %s: the commit-wait of %s %s is over", engine.S(s.id), engine.S(ms(env.Now())), engine.S(w.Key), engine.S(stampText(w.TS)))
+			}
 			s.tryCommit(env, w)
 		}
 	}
@@ -255,6 +302,43 @@ func (s *Server) tryCommit(env engine.Env, w *write) {
 	if len(s.peers(env)) == 0 {
 		s.writes = slices.DeleteFunc(s.writes, func(x *write) bool { return x == w })
 	}
+}
+
+// get takes a client's read. In ClockBound mode its timestamp is the top
+// of the clock's interval, latest, and the read first waits until the
+// clock has passed it; then it is served as in the other modes (waiting
+// for any held version at or below its timestamp).
+func (s *Server) get(env engine.Env, r parkedRead) {
+	if mode(env) != modeClockBound {
+		s.serve(env, r, true)
+		return
+	}
+	b := errorBound(env, s.id)
+	r.ReadTS += b
+	if b <= 0 {
+		s.serve(env, r, false)
+		return
+	}
+	s.waitSeq++
+	r.Seq = s.waitSeq
+	if len(s.clockWaits) == maxParked {
+		s.clockWaits = s.clockWaits[1:] // the oldest has long timed out at its client
+	}
+	s.clockWaits = append(s.clockWaits, r)
+	clockTimer.Set(env, r.Seq, b)
+	engine.Notef(env, "%s reads %s for %s at latest = %s (its clock %s, ±%s ms) and waits until its clock passes it", engine.S(s.id), engine.S(r.Key), engine.S(r.From),
+		engine.S(ms(r.ReadTS)), engine.S(ms(env.Now())), engine.S(dur(b)))
+}
+
+// clockPassed serves a read whose timestamp its clock has passed.
+func (s *Server) clockPassed(env engine.Env, seq int) {
+	i := slices.IndexFunc(s.clockWaits, func(r parkedRead) bool { return r.Seq == seq })
+	if i < 0 {
+		return
+	}
+	r := s.clockWaits[i]
+	s.clockWaits = slices.Delete(s.clockWaits, i, i+1)
+	s.serve(env, r, false)
 }
 
 // keep stores a version, and answers the reads a commit unblocks.
