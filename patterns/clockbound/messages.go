@@ -34,7 +34,23 @@ func (o Op) String() string {
 func (o Op) KVKey() string           { return o.Key }
 func (o Op) KVWrite() (string, bool) { return o.Value, o.Kind == opWrite }
 func (r Result) KVRead() string      { return r.Value }
-func ms(d time.Duration) string      { return strconv.FormatFloat(float64(d)/1e6, 'f', 3, 64) }
+
+// ms writes a clock reading in ms with three decimals, rounded to the
+// nearest µs: integer arithmetic, except at an exact half µs (and below
+// zero), where it leaves the rounding to FormatFloat as it always did.
+func ms(d time.Duration) string {
+	us, rem := int64(d/time.Microsecond), int64(d%time.Microsecond)
+	if d < 0 || rem == 500 {
+		return strconv.FormatFloat(float64(d)/1e6, 'f', 3, 64)
+	}
+	if rem > 500 {
+		us++
+	}
+	var b [24]byte
+	out := strconv.AppendInt(b[:0], us/1000, 10)
+	frac := us % 1000
+	return string(append(out, '.', byte('0'+frac/100), byte('0'+frac/10%10), byte('0'+frac%10)))
+}
 
 // dur writes a length of time in ms, as short as it goes: "100", "99.5".
 func dur(d time.Duration) string {

@@ -2,6 +2,7 @@ package clockbound
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -26,6 +27,11 @@ type Server struct {
 	// timestamp (latest when they came), and the next such wait's number.
 	clockWaits []parkedRead
 	waitSeq    int
+	writeSeq   int               // the last write's number, for its record on disk
+	others     []string          // the other servers, read at start (the page has no servers to join or leave)
+	place      int               // its place among every server, for tiebreak
+	spare      []parkedRead      // a second buffer for parked, reused when a commit answers reads
+	diskKeys   map[string]string // key → its record's name on disk, built once
 	recent     []*write // the last few writes, for the commit-wait chart
 
 	// What its latest event did, for the checks: versions it committed as
@@ -40,6 +46,7 @@ type Server struct {
 type write struct {
 	Op       int // the client's operation id
 	Client   string
+	Disk     string // its record on disk: "w/" and its number, zero-padded (so they sort in order)
 	Key      string
 	Value    string
 	TS       time.Duration
@@ -69,12 +76,36 @@ type shown struct {
 }
 
 var (
-	diskWrites = kit.Record[[]write]{Key: "writes"}
 	waitTimer  = kit.TimerKey[int]{Name: "commit-wait"}
 	clockTimer = kit.TimerKey[int]{Name: "read-wait"}
 )
 
 func diskKey(key string) kit.Record[versions] { return kit.Record[versions]{Key: "kv/" + key} }
+
+// diskKey is key's record, its name built once per key.
+func (s *Server) diskKey(key string) kit.Record[versions] {
+	k, ok := s.diskKeys[key]
+	if !ok {
+		if s.diskKeys == nil {
+			s.diskKeys = map[string]string{}
+		}
+		k = "kv/" + key
+		s.diskKeys[key] = k
+	}
+	return kit.Record[versions]{Key: k}
+}
+
+const writePrefix = "w/"
+
+// save writes w's record (each write it is the writer of has its own, so
+// an event rewrites only what it changed).
+func (s *Server) save(env engine.Env, w *write) { kit.Record[write]{Key: w.Disk}.Put(env.Storage(), *w) }
+
+// forget drops a write every replica has committed, and its record.
+func (s *Server) forget(env engine.Env, w *write) {
+	s.writes = slices.DeleteFunc(s.writes, func(x *write) bool { return x == w })
+	env.Storage().Delete(w.Disk)
+}
 
 const (
 	resendTimer = "resend"
@@ -86,7 +117,7 @@ const (
 func newServer(id string) *Server { return &Server{id: id, store: map[string]versions{}} }
 
 // Handle is the server's state machine; the store and its writes are on
-// its disk at the end of every event.
+// its disk at the end of every event (each written when it changes).
 func (s *Server) Handle(env engine.Env, ev engine.Event) {
 	s.committed, s.shown = s.committed[:0], s.shown[:0]
 	switch ev.Kind {
@@ -103,13 +134,7 @@ func (s *Server) Handle(env engine.Env, ev engine.Event) {
 			s.clockPassed(env, seq)
 		}
 	}
-	st := env.Storage()
-	ws := make([]write, len(s.writes))
-	for i, w := range s.writes {
-		ws[i] = *w
-	}
-	diskWrites.Put(st, ws)
-	st.Sync()
+	env.Storage().Sync()
 }
 
 // start recovers the store and the writes it had not finished, and
@@ -124,15 +149,26 @@ func (s *Server) start(env engine.Env) {
 			}
 		}
 	}
-	ws, _ := diskWrites.Get(st)
-	for _, w := range ws {
-		w := w
+	for _, k := range st.Keys() {
+		if !strings.HasPrefix(k, writePrefix) {
+			continue
+		}
+		w, ok := kit.Record[write]{Key: k}.Get(st)
+		if !ok {
+			continue
+		}
 		w.Held, w.Knows = slices.Clone(w.Held), slices.Clone(w.Knows)
 		s.writes = append(s.writes, &w)
+		if n, err := strconv.Atoi(strings.TrimPrefix(k, writePrefix)); err == nil {
+			s.writeSeq = max(s.writeSeq, n)
+		}
 		if !w.Waited {
 			waitTimer.Set(env, w.Op, w.WaitTill-env.Now())
 		}
 	}
+	peers := env.Peers()
+	s.place = slices.Index(peers, s.id)
+	s.others = slices.DeleteFunc(peers, func(p string) bool { return p == s.id })
 	s.resend(env)
 }
 
@@ -164,7 +200,9 @@ func (s *Server) put(env engine.Env, from string, m Put) {
 		wait = lead
 	}
 	ts := max((env.Now()+lead).Truncate(time.Microsecond), s.store[m.Key].latestTS().Truncate(time.Microsecond)+time.Microsecond) + s.tiebreak(env)
-	w := &write{Op: m.ID, Client: from, Key: m.Key, Value: m.Value, TS: ts, Stamped: env.Now(), WaitTill: ts + wait, Held: []string{s.id}}
+	s.writeSeq++
+	w := &write{Op: m.ID, Client: from, Disk: writeRecord(s.writeSeq), Key: m.Key, Value: m.Value, TS: ts, Stamped: env.Now(), WaitTill: ts + wait, Held: []string{s.id}}
+	defer s.save(env, w)
 	s.Writes++
 	s.writes = append(s.writes, w)
 	s.remember(w)
@@ -223,11 +261,16 @@ func mode(env engine.Env) int { return env.Param(ParamMode, modeCommitWait) }
 // the same microsecond: a few nanoseconds by the server's place among its
 // peers, below anything the page shows.
 func (s *Server) tiebreak(env engine.Env) time.Duration {
-	return time.Duration(1 + slices.Index(env.Peers(), s.id))
+	return time.Duration(1 + s.place)
 }
 
-func (s *Server) peers(env engine.Env) []string {
-	return slices.DeleteFunc(env.Peers(), func(p string) bool { return p == s.id })
+func (s *Server) peers(engine.Env) []string { return s.others }
+
+// writeRecord names write n's record: zero-padded, so the names sort in
+// the order the writes were stamped.
+func writeRecord(n int) string {
+	d := strconv.Itoa(n)
+	return writePrefix + strings.Repeat("0", max(0, 10-len(d))) + d
 }
 
 func (s *Server) remember(w *write) {
@@ -250,6 +293,7 @@ func (s *Server) waitOver(env engine.Env, op int) {
 	for _, w := range s.writes {
 		if w.Op == op && !w.Waited {
 			w.Waited = true
+			s.save(env, w)
 			if mode(env) == modeClockBound {
 				b := errorBound(env, s.id)
 				engine.Notef(env, "%s's interval is [%s, %s]: earliest has passed %s %s, so the stamp is in the past wherever in the interval true time lies; the wait is over",
@@ -270,14 +314,16 @@ func (s *Server) acked(env engine.Env, from string, m ReplicateAck) {
 	if m.Commit {
 		if !slices.Contains(w.Knows, from) {
 			w.Knows = append(w.Knows, from)
+			s.save(env, w)
 		}
 		if len(w.Knows) >= len(s.peers(env)) {
-			s.writes = slices.DeleteFunc(s.writes, func(x *write) bool { return x == w })
+			s.forget(env, w)
 		}
 		return
 	}
 	if !slices.Contains(w.Held, from) {
 		w.Held = append(w.Held, from)
+		s.save(env, w)
 	}
 	s.tryCommit(env, w)
 }
@@ -290,6 +336,7 @@ func (s *Server) tryCommit(env engine.Env, w *write) {
 		return
 	}
 	w.Done, w.DoneAt = true, env.Now()
+	s.save(env, w)
 	v := version{Value: w.Value, TS: w.TS, Writer: s.id, Committed: true}
 	s.committed = append(s.committed, shown{Key: w.Key, TS: w.TS})
 	s.keep(env, w.Key, v)
@@ -300,7 +347,7 @@ func (s *Server) tryCommit(env engine.Env, w *write) {
 	env.Send(w.Client, PutOk{ID: w.Op, TS: w.TS})
 	engine.Notef(env, "%s commits %s=%s %s and acks %s", engine.S(s.id), engine.S(w.Key), engine.S(w.Value), engine.S(stampText(w.TS)), engine.S(w.Client))
 	if len(s.peers(env)) == 0 {
-		s.writes = slices.DeleteFunc(s.writes, func(x *write) bool { return x == w })
+		s.forget(env, w)
 	}
 }
 
@@ -344,10 +391,10 @@ func (s *Server) clockPassed(env engine.Env, seq int) {
 // keep stores a version, and answers the reads a commit unblocks.
 func (s *Server) keep(env engine.Env, key string, v version) {
 	s.store[key] = s.store[key].put(v)
-	diskKey(key).Put(env.Storage(), s.store[key])
+	s.diskKey(key).Put(env.Storage(), s.store[key])
 	if v.Committed && len(s.parked) > 0 {
 		parked := s.parked
-		s.parked = nil
+		s.parked = s.spare[:0]
 		for _, r := range parked {
 			if r.Key == key {
 				s.serve(env, r, false)
@@ -355,6 +402,7 @@ func (s *Server) keep(env engine.Env, key string, v version) {
 				s.parked = append(s.parked, r)
 			}
 		}
+		s.spare = parked[:0]
 	}
 }
 

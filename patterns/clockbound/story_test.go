@@ -1,6 +1,7 @@
 package clockbound
 
 import (
+	"strconv"
 	"testing"
 	"time"
 
@@ -126,4 +127,11 @@ func TestWriteCallIsChecked(t *testing.T) {
 	require.Error(t, write(map[string]string{"tell": "carol"}))
 	require.NoError(t, write(map[string]string{"tell": "none", "tell-read": "amber"}))
 	require.Error(t, write(map[string]string{"tell": "bob", "tell-read": "nowhere"}))
+}
+
+// ms writes what FormatFloat wrote, faster.
+func TestMs(t *testing.T) {
+	for _, d := range []time.Duration{0, 1, 499, 500, 501, 999, 1000, 1500, 1_000_000, 1_234_567_891, 7_000_000_499, 7_000_000_500, 7_000_000_501, 999_999_999_500, -1, -1_500_000, 123_456_789_999} {
+		require.Equal(t, strconv.FormatFloat(float64(d)/1e6, 'f', 3, 64), ms(d), "%d ns", int64(d))
+	}
 }
