@@ -32,7 +32,7 @@ type Server struct {
 	place      int               // its place among every server, for tiebreak
 	spare      []parkedRead      // a second buffer for parked, reused when a commit answers reads
 	diskKeys   map[string]string // key → its record's name on disk, built once
-	recent     []*write // the last few writes, for the commit-wait chart
+	recent     []*write          // the last few writes, for the commit-wait chart
 
 	// What its latest event did, for the checks: versions it committed as
 	// a writer, versions it showed a client.
@@ -99,7 +99,9 @@ const writePrefix = "w/"
 
 // save writes w's record (each write it is the writer of has its own, so
 // an event rewrites only what it changed).
-func (s *Server) save(env engine.Env, w *write) { kit.Record[write]{Key: w.Disk}.Put(env.Storage(), *w) }
+func (s *Server) save(env engine.Env, w *write) {
+	kit.Record[write]{Key: w.Disk}.Put(env.Storage(), *w)
+}
 
 // forget drops a write every replica has committed, and its record.
 func (s *Server) forget(env engine.Env, w *write) {
