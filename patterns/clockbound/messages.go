@@ -77,6 +77,7 @@ type Result struct {
 type Put struct {
 	ID         int
 	Key, Value string
+	Seen       time.Duration // the highest stamp the client has seen (hybrid stamps)
 }
 
 func (Put) Kind() string      { return "Put" }
@@ -93,8 +94,9 @@ func (m PutOk) Summary() string { return "#" + strconv.Itoa(m.ID) + " " + stampT
 
 // Get asks a server for key as of its clock now.
 type Get struct {
-	ID  int
-	Key string
+	ID   int
+	Key  string
+	Seen time.Duration // the highest stamp the client has seen (hybrid stamps)
 }
 
 func (Get) Kind() string      { return "Get" }
@@ -147,7 +149,8 @@ func (m ReplicateAck) Summary() string { return m.Key + " " + stampText(m.TS) }
 // alice does after it happens after bob's read returned.
 type PhoneCall struct {
 	Key, Value string
-	ThenRead   string // the server the callee reads Key on when the call ends ("" = no read)
+	ThenRead   string        // the server the callee reads Key on when the call ends ("" = no read)
+	Seen       time.Duration // the highest stamp the caller has seen, when the call passes it on (0 = not)
 }
 
 func (PhoneCall) Kind() string { return "PhoneCall" }

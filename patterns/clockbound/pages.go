@@ -30,7 +30,12 @@ const (
 	ParamMode      = "mode"
 	// ParamBound is the error bound every server claims for its clock in
 	// ClockBound mode; boundParam(id) overrides it for one server.
-	ParamBound   = "error-bound-ms"
+	ParamBound = "error-bound-ms"
+	// ParamStamps: stampsWall, a server stamps from its clock; stampsHybrid,
+	// a hybrid clock: never below the highest stamp a request carried.
+	ParamStamps  = "stamps"
+	stampsWall   = 0
+	stampsHybrid = 1
 	defMaxOffset = 100
 	defBound     = 50
 	sameBound    = -1 // a server's own bound setting left to ParamBound
@@ -75,6 +80,7 @@ func errNoAction(name string) error { return fmt.Errorf("no action %q on a serve
 var settings = append([]kit.Param{
 	{Name: ParamMaxOffset, Label: "maxOffset (ms): how far apart the servers assume their clocks can be", Type: kit.ParamInt, Default: strconv.Itoa(defMaxOffset), Min: 0, Max: 10_000},
 	{Name: ParamMode, Label: "mode (0 = commit-wait, 1 = read-restart, 2 = ClockBound API)", Type: kit.ParamInt, Default: "0", Min: 0, Max: 2},
+	{Name: ParamStamps, Label: "stamps (0 = from the wall clock, 1 = hybrid: never below a stamp the client has seen)", Type: kit.ParamInt, Default: "0", Min: 0, Max: 1},
 	{Name: ParamBound, Label: "ClockBound mode: the error bound (ms) each server claims for its clock", Type: kit.ParamInt, Default: strconv.Itoa(defBound), Min: 0, Max: 10_000},
 }, boundSettings()...)
 
@@ -105,6 +111,7 @@ var actions = []kit.Action{
 		{Name: "to", Label: "call", Type: kit.ParamChoice, Choices: []string{"alice", "bob", "philip"}, Default: "alice"},
 		{Name: "key", Label: "tell what it read of", Type: kit.ParamString, Default: "title"},
 		{Name: "node", Label: "who then reads it on", Type: kit.ParamNode},
+		{Name: "stamp", Label: "pass on the highest stamp seen (hybrid stamps)", Type: kit.ParamChoice, Choices: []string{"yes", noStamp}, Default: "yes"},
 	}},
 }
 
@@ -150,7 +157,7 @@ func ClockBoundWait() *kit.Cluster {
 }
 
 func params() map[string]int {
-	p := map[string]int{ParamMaxOffset: defMaxOffset, ParamMode: modeCommitWait, ParamBound: defBound}
+	p := map[string]int{ParamMaxOffset: defMaxOffset, ParamMode: modeCommitWait, ParamStamps: stampsWall, ParamBound: defBound}
 	for _, id := range serverNames {
 		p[boundParam(id)] = sameBound
 	}

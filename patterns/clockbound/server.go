@@ -28,6 +28,7 @@ type Server struct {
 	clockWaits []parkedRead
 	waitSeq    int
 	writeSeq   int               // the last write's number, for its record on disk
+	high       time.Duration     // hybrid stamps: the highest stamp a request carried or it stamped
 	others     []string          // the other servers, read at start (the page has no servers to join or leave)
 	place      int               // its place among every server, for tiebreak
 	spare      []parkedRead      // a second buffer for parked, reused when a commit answers reads
@@ -177,10 +178,12 @@ func (s *Server) start(env engine.Env) {
 func (s *Server) receive(env engine.Env, from string, msg engine.Message) {
 	switch m := msg.(type) {
 	case Put:
+		s.observe(env, from, m.Seen)
 		s.put(env, from, m)
 	case Get:
 		s.Reads++
-		s.get(env, parkedRead{ID: m.ID, From: from, Key: m.Key, ReadTS: env.Now()})
+		s.observe(env, from, m.Seen)
+		s.get(env, parkedRead{ID: m.ID, From: from, Key: m.Key, ReadTS: s.clock(env)})
 	case ReplicateVersion:
 		s.keep(env, m.Key, version{Value: m.Value, TS: m.TS, Writer: m.Writer, Committed: m.Commit})
 		env.Send(from, ReplicateAck{Key: m.Key, TS: m.TS, Commit: m.Commit})
@@ -201,7 +204,10 @@ func (s *Server) put(env engine.Env, from string, m Put) {
 		lead = errorBound(env, s.id)
 		wait = lead
 	}
-	ts := max((env.Now()+lead).Truncate(time.Microsecond), s.store[m.Key].latestTS().Truncate(time.Microsecond)+time.Microsecond) + s.tiebreak(env)
+	ts := max((s.clock(env)+lead).Truncate(time.Microsecond), s.store[m.Key].latestTS().Truncate(time.Microsecond)+time.Microsecond) + s.tiebreak(env)
+	if hybrid(env) {
+		s.high = max(s.high, ts)
+	}
 	s.writeSeq++
 	w := &write{Op: m.ID, Client: from, Disk: writeRecord(s.writeSeq), Key: m.Key, Value: m.Value, TS: ts, Stamped: env.Now(), WaitTill: ts + wait, Held: []string{s.id}}
 	defer s.save(env, w)
@@ -258,6 +264,29 @@ func claimedBound(param func(string, int) int, id string) time.Duration {
 }
 
 func mode(env engine.Env) int { return env.Param(ParamMode, modeCommitWait) }
+
+func hybrid(env engine.Env) bool { return env.Param(ParamStamps, stampsWall) == stampsHybrid }
+
+// clock is what the server stamps and reads with: its clock, or with
+// hybrid stamps, a hybrid clock that never reads below the highest stamp
+// a request carried.
+func (s *Server) clock(env engine.Env) time.Duration {
+	if hybrid(env) {
+		return max(env.Now(), s.high)
+	}
+	return env.Now()
+}
+
+// observe moves the hybrid clock up to a stamp a client carried.
+func (s *Server) observe(env engine.Env, from string, seen time.Duration) {
+	if !hybrid(env) || seen <= s.high {
+		return
+	}
+	s.high = seen
+	if seen > env.Now() {
+		engine.Notef(env, "%s's clock reads %s, but %s carries stamp %s: its hybrid clock moves up to it", engine.S(s.id), engine.S(ms(env.Now())), engine.S(from), engine.S(stampText(seen)))
+	}
+}
 
 // tiebreak makes two servers' stamps differ even when their clocks read
 // the same microsecond: a few nanoseconds by the server's place among its
