@@ -54,17 +54,7 @@ func TestHybridStory(t *testing.T) {
 // Hybrid stamps with the pattern on stay clean over random schedules, in
 // every mode.
 func TestHybridSweep(t *testing.T) {
-	seeds := uint64(100)
-	if testing.Short() {
-		seeds = 10
-	}
-	c := ClockBoundWait()
 	for _, m := range []int{modeCommitWait, modeReadRestart, modeClockBound} {
-		for seed := uint64(1); seed <= seeds; seed++ {
-			s := kittest.Sim(t, c, 3, seed, map[string]int{ParamStamps: stampsHybrid, ParamMode: m})
-			if r := sweepRun(c, s); r.Failed {
-				t.Fatalf("hybrid stamps, mode %d: %s", m, r)
-			}
-		}
+		sweepClean(t, 100, map[string]int{ParamStamps: stampsHybrid, ParamMode: m})
 	}
 }
