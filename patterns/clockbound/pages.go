@@ -128,7 +128,7 @@ func ClockBoundWait() *kit.Cluster {
 		ParamDocs: settings,
 		Actions:   actions,
 		Variants: []kit.Variant{{Name: VarNoWait, Label: "ignore the clock uncertainty",
-			Description: "The servers take their clock readings for true time: maxOffset counts as zero. A writer acknowledges a write as soon as every replica holds it, with no commit-wait, and a reader never restarts on a version just above its timestamp. A server whose clock lags then reads below a write that finished before the read began."}},
+			Description: "The servers take their clock readings for true time: maxOffset (and, in ClockBound mode, every claimed error bound) counts as zero. A writer acknowledges a write as soon as every replica holds it, with no commit-wait, and a reader never restarts on a version just above its timestamp. A server whose clock lags then reads below a write that finished before the read began."}},
 		Build: func(engine.Config) engine.Model {
 			return engine.Model{NewProcess: newProcess, Invariants: invariants, View: clusterView}
 		},
