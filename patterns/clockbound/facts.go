@@ -12,12 +12,13 @@ var (
 
 // NodeFacts are a server's facts.
 type NodeFacts struct {
-	Values   map[string]string `fact:"values" doc:"the committed value a read at its clock now would return, key by key (held versions aside)"`
-	Held     int               `fact:"held" doc:"versions it holds uncommitted"`
-	Waiting  int               `fact:"waiting" doc:"writes it stamped whose commit-wait is not over"`
-	Parked   int               `fact:"parked" doc:"reads it holds until a version at or below their timestamp is committed"`
-	Restarts int               `fact:"restarts" doc:"reads it moved up to a version inside their uncertainty window"`
-	Writes   int               `fact:"writes" doc:"client writes it stamped since it started"`
+	Values    map[string]string `fact:"values" doc:"the committed value a read at its clock now would return, key by key (held versions aside)"`
+	Held      int               `fact:"held" doc:"versions it holds uncommitted"`
+	Waiting   int               `fact:"waiting" doc:"writes it stamped whose commit-wait is not over"`
+	Parked    int               `fact:"parked" doc:"reads it holds until a version at or below their timestamp is committed"`
+	ClockWait int               `fact:"clockWaits" doc:"ClockBound mode: reads it holds until its clock passes their timestamp (latest when they came)"`
+	Restarts  int               `fact:"restarts" doc:"reads it moved up to a version inside their uncertainty window"`
+	Writes    int               `fact:"writes" doc:"client writes it stamped since it started"`
 }
 
 // ClientFacts are a client's facts.
@@ -34,7 +35,7 @@ func nodeFactsOf(w *engine.World, id string) (NodeFacts, bool) {
 	if !ok {
 		return NodeFacts{}, false
 	}
-	f := NodeFacts{Values: map[string]string{}, Parked: len(s.parked), Restarts: s.Restarts, Writes: s.Writes}
+	f := NodeFacts{Values: map[string]string{}, Parked: len(s.parked), ClockWait: len(s.clockWaits), Restarts: s.Restarts, Writes: s.Writes}
 	for k, vs := range s.store {
 		for i := len(vs) - 1; i >= 0; i-- {
 			if vs[i].Committed && vs[i].TS <= w.Clock(id) {

@@ -11,6 +11,10 @@ type Op struct {
 	Key   string `json:"key"`
 	Value string `json:"value,omitempty"`
 	Node  string `json:"node"` // the server asked
+	// A write may be followed by a phone call: once it is acknowledged the
+	// writer phones Tell, who then reads the key on TellRead.
+	Tell     string `json:"tell,omitempty"`
+	TellRead string `json:"tellRead,omitempty"`
 }
 
 const (
@@ -30,7 +34,23 @@ func (o Op) String() string {
 func (o Op) KVKey() string           { return o.Key }
 func (o Op) KVWrite() (string, bool) { return o.Value, o.Kind == opWrite }
 func (r Result) KVRead() string      { return r.Value }
-func ms(d time.Duration) string      { return strconv.FormatFloat(float64(d)/1e6, 'f', 3, 64) }
+
+// ms writes a clock reading in ms with three decimals, rounded to the
+// nearest µs: integer arithmetic, except at an exact half µs (and below
+// zero), where it leaves the rounding to FormatFloat as it always did.
+func ms(d time.Duration) string {
+	us, rem := int64(d/time.Microsecond), int64(d%time.Microsecond)
+	if d < 0 || rem == 500 {
+		return strconv.FormatFloat(float64(d)/1e6, 'f', 3, 64)
+	}
+	if rem > 500 {
+		us++
+	}
+	var b [24]byte
+	out := strconv.AppendInt(b[:0], us/1000, 10)
+	frac := us % 1000
+	return string(append(out, '.', byte('0'+frac/100), byte('0'+frac/10%10), byte('0'+frac%10)))
+}
 
 // dur writes a length of time in ms, as short as it goes: "100", "99.5".
 func dur(d time.Duration) string {
@@ -57,6 +77,7 @@ type Result struct {
 type Put struct {
 	ID         int
 	Key, Value string
+	Seen       time.Duration // the highest stamp the client has seen (hybrid stamps)
 }
 
 func (Put) Kind() string      { return "Put" }
@@ -73,8 +94,9 @@ func (m PutOk) Summary() string { return "#" + strconv.Itoa(m.ID) + " " + stampT
 
 // Get asks a server for key as of its clock now.
 type Get struct {
-	ID  int
-	Key string
+	ID   int
+	Key  string
+	Seen time.Duration // the highest stamp the client has seen (hybrid stamps)
 }
 
 func (Get) Kind() string      { return "Get" }
@@ -127,7 +149,8 @@ func (m ReplicateAck) Summary() string { return m.Key + " " + stampText(m.TS) }
 // alice does after it happens after bob's read returned.
 type PhoneCall struct {
 	Key, Value string
-	ThenRead   string // the server the callee reads Key on when the call ends ("" = no read)
+	ThenRead   string        // the server the callee reads Key on when the call ends ("" = no read)
+	Seen       time.Duration // the highest stamp the caller has seen, when the call passes it on (0 = not)
 }
 
 func (PhoneCall) Kind() string { return "PhoneCall" }

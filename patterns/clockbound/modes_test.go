@@ -10,16 +10,21 @@ import (
 // The conformance sweep runs the default mode, commit-wait; read-restart
 // must hold over the same schedules (skews within the bound) too.
 func TestReadRestartSweep(t *testing.T) {
-	seeds := uint64(200)
+	sweepClean(t, 200, map[string]int{ParamMode: modeReadRestart})
+}
+
+// sweepClean runs seeds schedules (a tenth of them with -short) with the
+// settings and fails on the first that breaks anything.
+func sweepClean(t *testing.T, seeds uint64, params map[string]int) {
+	t.Helper()
 	if testing.Short() {
-		seeds = 20
+		seeds /= 10
 	}
 	c := ClockBoundWait()
 	for seed := uint64(1); seed <= seeds; seed++ {
-		s := kittest.Sim(t, c, 3, seed, map[string]int{ParamMode: modeReadRestart})
-		r := sweep.Run(c, s.Config(), sweep.Options{})
-		if r.Failed {
-			t.Fatalf("read-restart: %s", r)
+		s := kittest.Sim(t, c, 3, seed, params)
+		if r := sweep.Run(c, s.Config(), sweep.Options{}); r.Failed {
+			t.Fatalf("%v: %s", params, r)
 		}
 	}
 }

@@ -28,13 +28,27 @@ const VarNoWait = "ignore-clock-uncertainty"
 const (
 	ParamMaxOffset = "max-offset-ms"
 	ParamMode      = "mode"
-	defMaxOffset   = 100
+	// ParamBound is the error bound every server claims for its clock in
+	// ClockBound mode; boundParam(id) overrides it for one server.
+	ParamBound = "error-bound-ms"
+	// ParamStamps: stampsWall, a server stamps from its clock; stampsHybrid,
+	// a hybrid clock: never below the highest stamp a request carried.
+	ParamStamps  = "stamps"
+	stampsWall   = 0
+	stampsHybrid = 1
+	defMaxOffset = 100
+	defBound     = 50
+	sameBound    = -1 // a server's own bound setting left to ParamBound
 )
+
+// boundParam is the setting of one server's claimed error bound.
+func boundParam(id string) string { return "error-bound-" + id + "-ms" }
 
 // The modes.
 const (
 	modeCommitWait  = 0
 	modeReadRestart = 1
+	modeClockBound  = 2 // TrueTime / AWS ClockBound: an interval [earliest, latest]
 )
 
 // Widget titles.
@@ -63,9 +77,22 @@ func nameIn(names []string) func(int) string {
 
 func errNoAction(name string) error { return fmt.Errorf("no action %q on a server", name) }
 
-var settings = []kit.Param{
+var settings = append([]kit.Param{
 	{Name: ParamMaxOffset, Label: "maxOffset (ms): how far apart the servers assume their clocks can be", Type: kit.ParamInt, Default: strconv.Itoa(defMaxOffset), Min: 0, Max: 10_000},
-	{Name: ParamMode, Label: "mode (0 = commit-wait, 1 = read-restart)", Type: kit.ParamInt, Default: "0", Min: 0, Max: 1},
+	{Name: ParamMode, Label: "mode (0 = commit-wait, 1 = read-restart, 2 = ClockBound API)", Type: kit.ParamInt, Default: "0", Min: 0, Max: 2},
+	{Name: ParamStamps, Label: "stamps (0 = from the wall clock, 1 = hybrid: never below a stamp the client has seen)", Type: kit.ParamInt, Default: "0", Min: 0, Max: 1},
+	{Name: ParamBound, Label: "ClockBound mode: the error bound (ms) each server claims for its clock", Type: kit.ParamInt, Default: strconv.Itoa(defBound), Min: 0, Max: 10_000},
+}, boundSettings()...)
+
+// boundSettings: each server's own claimed error bound, to widen one or
+// to claim less than its clock is really off.
+func boundSettings() []kit.Param {
+	var out []kit.Param
+	for _, id := range serverNames {
+		out = append(out, kit.Param{Name: boundParam(id), Label: "ClockBound mode: " + id + "'s own claimed error bound (ms; -1 = the one above)",
+			Type: kit.ParamInt, Default: strconv.Itoa(sameBound), Min: sameBound, Max: 10_000})
+	}
+	return out
 }
 
 var actions = []kit.Action{
@@ -73,6 +100,8 @@ var actions = []kit.Action{
 		{Name: "key", Label: "key", Type: kit.ParamString, Default: "title"},
 		{Name: "value", Label: "value", Type: kit.ParamString, Default: "After Dawn"},
 		{Name: "node", Label: "on server", Type: kit.ParamNode},
+		{Name: "tell", Label: "once acknowledged, phone", Type: kit.ParamChoice, Choices: []string{noCall, "alice", "bob"}, Default: noCall},
+		{Name: "tell-read", Label: "who then reads it on", Type: kit.ParamNode},
 	}},
 	{Name: opRead, Label: "read", Target: kit.TargetClient, Params: []kit.Param{
 		{Name: "key", Label: "key", Type: kit.ParamString, Default: "title"},
@@ -82,6 +111,7 @@ var actions = []kit.Action{
 		{Name: "to", Label: "call", Type: kit.ParamChoice, Choices: []string{"alice", "bob", "philip"}, Default: "alice"},
 		{Name: "key", Label: "tell what it read of", Type: kit.ParamString, Default: "title"},
 		{Name: "node", Label: "who then reads it on", Type: kit.ParamNode},
+		{Name: "stamp", Label: "pass on the highest stamp seen (hybrid stamps)", Type: kit.ParamChoice, Choices: []string{"yes", noStamp}, Default: "yes"},
 	}},
 }
 
@@ -93,12 +123,12 @@ func ClockBoundWait() *kit.Cluster {
 			{Name: engine.RoleClient, Client: true, Count: kit.Fixed(len(clientNames)), Names: nameIn(clientNames)},
 		},
 		Size: 3, MinNodes: 2, MaxNodes: len(serverNames),
-		Params:    map[string]int{ParamMaxOffset: defMaxOffset, ParamMode: modeCommitWait},
+		Params:    params(),
 		Settings:  settings,
 		ParamDocs: settings,
 		Actions:   actions,
 		Variants: []kit.Variant{{Name: VarNoWait, Label: "ignore the clock uncertainty",
-			Description: "The servers take their clock readings for true time: maxOffset counts as zero. A writer acknowledges a write as soon as every replica holds it, with no commit-wait, and a reader never restarts on a version just above its timestamp. A server whose clock lags then reads below a write that finished before the read began."}},
+			Description: "The servers take their clock readings for true time: maxOffset (and, in ClockBound mode, every claimed error bound) counts as zero. A writer acknowledges a write as soon as every replica holds it, with no commit-wait, and a reader never restarts on a version just above its timestamp. A server whose clock lags then reads below a write that finished before the read began."}},
 		Build: func(engine.Config) engine.Model {
 			return engine.Model{NewProcess: newProcess, Invariants: invariants, View: clusterView}
 		},
@@ -107,11 +137,13 @@ func ClockBoundWait() *kit.Cluster {
 		DefaultDelay:  engine.NetSettings{MinDelay: engine.Duration(500 * time.Microsecond), MeanDelay: engine.Duration(2 * time.Millisecond)},
 		Porcupine:     &kit.KVModel,
 		BoundedClocks: true,
-		Faults:        []kit.FaultGen{skewWithinBound},
-		Emphasis:      []string{WWaits, WStore, WClocks},
-		Workload:      Workload,
-		Settled:       Settled,
-		NodeFacts:     nodeFactSource, ClientFacts: clientFactSource,
+		// The story is drawn twice as often as a skew: it needs the clocks
+		// apart and a write that completes behind the other faults.
+		Faults:    []kit.FaultGen{skewWithinBound, writeThenPhoneTheLaggard, writeThenPhoneTheLaggard},
+		Emphasis:  []string{WWaits, WStore, WClocks},
+		Workload:  Workload,
+		Settled:   Settled,
+		NodeFacts: nodeFactSource, ClientFacts: clientFactSource,
 		Smoke: kit.Smoke{Ready: `nodes.green.status == "up"`, Commands: []engine.Command{
 			{Kind: engine.CmdClient, Node: "philip", Name: opWrite, Args: map[string]string{"key": "title", "value": "After Dawn", "node": "green"}},
 		}},
@@ -124,6 +156,14 @@ func ClockBoundWait() *kit.Cluster {
 	return c
 }
 
+func params() map[string]int {
+	p := map[string]int{ParamMaxOffset: defMaxOffset, ParamMode: modeCommitWait, ParamStamps: stampsWall, ParamBound: defBound}
+	for _, id := range serverNames {
+		p[boundParam(id)] = sameBound
+	}
+	return p
+}
+
 func newProcess(id string, role engine.Role) engine.Process {
 	if role == engine.RoleClient {
 		return newClient(id)
@@ -133,7 +173,8 @@ func newProcess(id string, role engine.Role) engine.Process {
 
 // Workload is one random client operation for sweeps: philip writes,
 // alice and bob read, two keys, any server; now and then a reader phones
-// the other, who then reads.
+// the other, who then reads; half of philip's writes end with a call to a
+// reader, who then reads the key.
 func Workload(r *rand.Rand, nodes, clients []string) engine.Command {
 	key := []string{"title", "date"}[r.IntN(2)]
 	node := nodes[r.IntN(len(nodes))]
@@ -143,7 +184,15 @@ func Workload(r *rand.Rand, nodes, clients []string) engine.Command {
 	}
 	switch k := r.IntN(10); {
 	case k < 4:
-		return engine.Command{Kind: engine.CmdClient, Node: clients[0], Name: opWrite, Args: map[string]string{"key": key, "value": strconv.Itoa(1 + r.IntN(99)), "node": node}}
+		args := map[string]string{"key": key, "value": strconv.Itoa(1 + r.IntN(99)), "node": node}
+		if r.IntN(2) == 0 {
+			// The story in small: the writer phones a reader the moment
+			// the write is acknowledged, and the reader reads at once,
+			// anywhere. A reader behind the writer's clock by more than
+			// the write took is where ignoring the uncertainty shows.
+			args["tell"], args["tell-read"] = readers[r.IntN(len(readers))], nodes[r.IntN(len(nodes))]
+		}
+		return engine.Command{Kind: engine.CmdClient, Node: clients[0], Name: opWrite, Args: args}
 	case k < 9 || len(readers) < 2:
 		return engine.Command{Kind: engine.CmdClient, Node: readers[r.IntN(len(readers))], Name: opRead, Args: map[string]string{"key": key, "node": node}}
 	}

@@ -20,8 +20,8 @@ func Settled(w *engine.World) kit.Verdict {
 		if len(s.writes) > 0 {
 			return kit.Verdict{Check: "writes-committed", Text: fmt.Sprintf("%s still has %d writes not committed on every replica", id, len(s.writes))}
 		}
-		if len(s.parked) > 0 {
-			return kit.Verdict{Check: "reads-answered", Text: fmt.Sprintf("%s still holds %d reads", id, len(s.parked))}
+		if n := len(s.parked) + len(s.clockWaits); n > 0 {
+			return kit.Verdict{Check: "reads-answered", Text: fmt.Sprintf("%s still holds %d reads", id, n)}
 		}
 		state := map[string]string{}
 		for k, vs := range s.store {

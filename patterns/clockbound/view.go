@@ -30,9 +30,12 @@ func (s *Server) View() engine.ProcessView {
 		}
 		kv = append(kv, engine.KeyVersions{Key: k, Versions: out})
 	}
-	parked := make([]engine.QueueItem, len(s.parked))
-	for i, r := range s.parked {
-		parked[i] = engine.QueueItem{ID: r.From, Text: r.Key + " at " + ms(r.ReadTS), State: engine.StatePending}
+	parked := make([]engine.QueueItem, 0, len(s.parked)+len(s.clockWaits))
+	for _, r := range s.clockWaits {
+		parked = append(parked, engine.QueueItem{ID: r.From, Text: r.Key + " at " + ms(r.ReadTS) + ": until the clock passes it", State: engine.StatePending})
+	}
+	for _, r := range s.parked {
+		parked = append(parked, engine.QueueItem{ID: r.From, Text: r.Key + " at " + ms(r.ReadTS), State: engine.StatePending})
 	}
 	return engine.ProcessView{Role: "replica", Badge: strconv.Itoa(s.Writes) + " writes", Widgets: []engine.Widget{
 		engine.VersionsWidget(WStore, kv...),
@@ -62,7 +65,7 @@ func (s *Server) waits() engine.GanttView {
 		if w.TS < since {
 			continue
 		}
-		from, till := us(w.TS), us(w.WaitTill)
+		from, till := us(min(w.Stamped, w.TS)), us(w.WaitTill)
 		row := engine.GanttRow{Label: w.Value + " " + stampText(w.TS), Note: "waiting", State: engine.StatePending}
 		if till > from {
 			row.Spans = append(row.Spans, engine.Span{Name: "commit-wait", From: from, To: till})
@@ -85,8 +88,12 @@ func us(d time.Duration) int64 { return int64(d / time.Microsecond) }
 
 // clusterView: each server's clock against true time, what no server can
 // see of itself (its offset), and how far apart the clocks really are
-// beside how far the servers assume they can be.
+// beside how far the servers assume they can be; in ClockBound mode, each
+// server's interval and claimed bound beside its real offset.
 func clusterView(w *engine.World) []engine.Widget {
+	if w.Param(ParamMode, modeCommitWait) == modeClockBound {
+		return boundView(w)
+	}
 	bound := time.Duration(w.Param(ParamMaxOffset, defMaxOffset)) * time.Millisecond
 	var lo, hi time.Duration
 	var out []engine.Widget
@@ -107,6 +114,29 @@ func clusterView(w *engine.World) []engine.Widget {
 	}
 	return append([]engine.Widget{engine.TableWidget(WClocks, []string{"true time", "real skew (fastest − slowest)", "assumed maxOffset"},
 		engine.Row(engine.Cell{Text: ms(w.Now()) + " ms"}, engine.Cell{Text: dur(hi-lo) + " ms", State: st}, engine.Cell{Text: dur(bound) + " ms"}))}, out...)
+}
+
+// boundView is ClockBound mode's: per server, the interval its clock
+// reports, the error bound it claims and its real offset, red where the
+// interval misses true time (the claim is an under-estimate).
+func boundView(w *engine.World) []engine.Widget {
+	rows := []engine.TableRow{engine.Row(engine.Cell{Text: "true time"}, engine.Cell{Text: ms(w.Now()) + " ms"}, engine.Cell{}, engine.Cell{})}
+	var out []engine.Widget
+	for _, id := range w.Nodes() {
+		now, b := w.Clock(id), claimedBound(w.Param, id)
+		off := now - w.Now()
+		st := engine.StateOK
+		if off > b || -off > b {
+			st = engine.StateBad
+		}
+		interval := "[" + ms(now-b) + ", " + ms(now+b) + "]"
+		rows = append(rows, engine.Row(engine.Cell{Text: id}, engine.Cell{Text: interval + " ms"}, engine.Cell{Text: "±" + dur(b) + " ms"},
+			engine.Cell{Text: signed(off) + " ms", State: st}))
+		out = append(out, engine.ClockWidget(id+"'s "+WClock, engine.ClockView{Value: ms(now) + " ms", Offset: signed(off) + " ms",
+			Uncertainty: interval + " ms (±" + dur(b) + " ms claimed)"}))
+	}
+	head := engine.TableWidget(WClocks, []string{"server", "interval [earliest, latest]", "claimed error bound", "real offset"}, rows...)
+	return append([]engine.Widget{head}, out...)
 }
 
 func signed(d time.Duration) string {

@@ -31,6 +31,12 @@ type Server struct {
 	// the merge it decided (which version won, which lost).
 	created *stampedWrite
 	merged  *merge
+	// The values those point at (no allocation per event), the stamp an
+	// event received, and the disk record names of its keys.
+	lastWrite stampedWrite
+	lastMerge merge
+	in        Stamp
+	diskKeys  map[string]kit.Record[held]
 
 	Writes, Reads, Lost int
 }
@@ -83,6 +89,26 @@ func (s *Server) AppendStamp(b []byte) []byte { return s.clock.Append(b) }
 func (s *Server) tick(env engine.Env, received *Stamp) Stamp {
 	s.clock = s.rule(s.clock, received, env.Now())
 	return s.clock
+}
+
+// tickOn stamps an event that received a stamp (kept in the server, so
+// that handing the rule a pointer to it allocates nothing).
+func (s *Server) tickOn(env engine.Env, received Stamp) Stamp {
+	s.in = received
+	return s.tick(env, &s.in)
+}
+
+// diskKey is key's record, named once per key.
+func (s *Server) diskKey(key string) kit.Record[held] {
+	r, ok := s.diskKeys[key]
+	if !ok {
+		if s.diskKeys == nil {
+			s.diskKeys = map[string]kit.Record[held]{}
+		}
+		r = diskKey(key)
+		s.diskKeys[key] = r
+	}
+	return r
 }
 
 // Handle is the server's state machine. Every event is stamped first; the
@@ -155,16 +181,16 @@ func (s *Server) receive(env engine.Env, from string, msg engine.Message) {
 	case Write:
 		s.write(env, from, m)
 	case Read:
-		ts := s.tick(env, &m.Stamp)
+		ts := s.tickOn(env, m.Stamp)
 		s.Reads++
 		h := s.store[m.Key]
 		env.Send(from, ReadResponse{ID: m.ID, Value: h.Value, Version: h.Version, Clock: ts})
 	case Replicate:
-		ts := s.tick(env, &m.Clock)
+		ts := s.tickOn(env, m.Clock)
 		s.keep(env, m.Key, held{Value: m.Value, Version: m.Version}, from)
 		env.Send(from, ReplicateAck{Key: m.Key, Version: m.Version, Clock: ts})
 	case ReplicateAck:
-		s.tick(env, &m.Clock)
+		s.tickOn(env, m.Clock)
 		s.pending = slices.DeleteFunc(s.pending, func(c copyOut) bool {
 			return c.To == from && c.Key == m.Key && c.Version == m.Version
 		})
@@ -176,11 +202,12 @@ func (s *Server) receive(env engine.Env, from string, msg engine.Message) {
 // write stamps a client's write, stores it (if it wins against what is
 // held), answers with its version, and copies it to every peer.
 func (s *Server) write(env engine.Env, from string, m Write) {
-	ts := s.tick(env, &m.Stamp)
+	ts := s.tickOn(env, m.Stamp)
 	s.seq++
 	s.Writes++
 	v := Version{TS: ts, Node: s.id, Seq: s.seq}
-	s.created = &stampedWrite{Version: v, Key: m.Key, Value: m.Value, By: from}
+	s.lastWrite = stampedWrite{Version: v, Key: m.Key, Value: m.Value, By: from}
+	s.created = &s.lastWrite
 	engine.Notef(env, "%s stamps %s's %s=%s at %s (%s had seen %s)", engine.S(s.id), engine.S(from),
 		engine.S(m.Key), engine.S(m.Value), engine.S(ts.String()), engine.S(from), engine.S(m.Stamp.String()))
 	s.keep(env, m.Key, held{Value: m.Value, Version: v}, from)
@@ -204,18 +231,20 @@ func (s *Server) keep(env engine.Env, key string, in held, from string) {
 	case ok && cur.Version == in.Version:
 		return // a copy of what it holds
 	case ok && !in.Version.Newer(cur.Version):
-		s.merged = &merge{Key: key, Winner: cur.Version, Loser: in.Version}
+		s.lastMerge = merge{Key: key, Winner: cur.Version, Loser: in.Version}
+		s.merged = &s.lastMerge
 		s.Lost++
 		engine.Notef(env, "%s keeps %s=%s @%s over %s=%s @%s from %s: the higher stamp wins", engine.S(s.id),
 			engine.S(key), engine.S(cur.Value), engine.S(cur.Version.String()), engine.S(key), engine.S(in.Value), engine.S(in.Version.String()), engine.S(from))
 		return
 	case ok:
-		s.merged = &merge{Key: key, Winner: in.Version, Loser: cur.Version}
+		s.lastMerge = merge{Key: key, Winner: in.Version, Loser: cur.Version}
+		s.merged = &s.lastMerge
 		engine.Notef(env, "%s replaces %s=%s @%s with %s=%s @%s from %s: the higher stamp wins", engine.S(s.id),
 			engine.S(key), engine.S(cur.Value), engine.S(cur.Version.String()), engine.S(key), engine.S(in.Value), engine.S(in.Version.String()), engine.S(from))
 	}
 	s.store[key] = in
-	diskKey(key).Put(env.Storage(), in)
+	s.diskKey(key).Put(env.Storage(), in)
 }
 
 // resend sends every copy not yet acknowledged again, at the current stamp.
