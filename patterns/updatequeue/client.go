@@ -17,9 +17,24 @@ type Client struct {
 	id      string
 	pending map[int]Op
 	order   []int    // pending ids, oldest first
-	results []string // last few outcomes, newest last
+	results []result // last few outcomes, newest last
 
 	OK, Refused, Failed, Unknown int
+}
+
+// result is an outcome as the client shows it, kept in parts: its text
+// is built only when it is shown, not for every reply.
+type result struct {
+	op  Op
+	out Outcome // the answer, when why is ""
+	why string  // what happened instead of an answer, or why it failed
+}
+
+func (r result) String() string {
+	if r.why != "" {
+		return r.op.String() + " → " + r.why
+	}
+	return r.op.String() + " → " + r.out.String()
 }
 
 var clientTimeout = kit.TimerKey[int]{Name: "timeout"}
@@ -74,7 +89,7 @@ func (c *Client) Handle(env engine.Env, ev engine.Event) {
 				if !op.mutates() {
 					st = engine.OpFail // a read that never answered changed nothing
 				}
-				c.finish(env, id, nil, st, "timed out")
+				c.finish(env, id, nil, st, result{why: "timed out"})
 			}
 		}
 	}
@@ -119,13 +134,15 @@ func (c *Client) reply(env engine.Env, m Reply) {
 	}
 	switch m.Outcome.Reason {
 	case ReasonQueueFull, ReasonDiskFull, ReasonDiskError:
-		c.finish(env, m.ID, nil, engine.OpFail, m.Outcome.Reason)
+		c.finish(env, m.ID, nil, engine.OpFail, result{why: m.Outcome.Reason})
 	default:
-		c.finish(env, m.ID, m.Outcome, engine.OpOK, m.Outcome.String())
+		c.finish(env, m.ID, m.Outcome, engine.OpOK, result{out: m.Outcome})
 	}
 }
 
-func (c *Client) finish(env engine.Env, id int, out any, st engine.OpStatus, text string) {
+// finish completes operation id; shown is its outcome for the view (finish
+// fills in the operation).
+func (c *Client) finish(env engine.Env, id int, out any, st engine.OpStatus, shown result) {
 	op := c.pending[id]
 	delete(c.pending, id)
 	for i, x := range c.order {
@@ -149,7 +166,8 @@ func (c *Client) finish(env engine.Env, id int, out any, st engine.OpStatus, tex
 	if len(c.results) == keptResults {
 		c.results = append(c.results[:0], c.results[1:]...)
 	}
-	c.results = append(c.results, op.String()+" → "+text)
+	shown.op = op
+	c.results = append(c.results, shown)
 }
 
 // last is the text of the last outcome ("" before any).
@@ -157,7 +175,7 @@ func (c *Client) last() string {
 	if len(c.results) == 0 {
 		return ""
 	}
-	return c.results[len(c.results)-1]
+	return c.results[len(c.results)-1].String()
 }
 
 // View lists the pending operations, the last outcomes and the counters.
@@ -168,11 +186,24 @@ func (c *Client) View() engine.ProcessView {
 	}
 	return engine.ProcessView{Role: "client", Widgets: []engine.Widget{
 		engine.QueueWidget("pending", items...),
-		{Type: engine.WQueue, Title: "results", Items: append([]string(nil), c.results...)},
+		{Type: engine.WQueue, Title: "results", Items: c.resultTexts()},
 		engine.FieldsWidget("client",
 			engine.Field{Label: "ok", Value: itoa(c.OK)},
 			engine.Field{Label: "insufficient", Value: itoa(c.Refused)},
 			engine.Field{Label: "failed", Value: itoa(c.Failed)},
 			engine.Field{Label: "unknown", Value: itoa(c.Unknown)}),
 	}}
+}
+
+// resultTexts are the results as the view lists them (nil when none, as
+// the view always had it).
+func (c *Client) resultTexts() []string {
+	if len(c.results) == 0 {
+		return nil
+	}
+	out := make([]string, len(c.results))
+	for i, r := range c.results {
+		out[i] = r.String()
+	}
+	return out
 }
