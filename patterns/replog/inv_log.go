@@ -286,12 +286,12 @@ func (t *tracker) leaderAppends(w *engine.World) (string, []string) {
 			continue
 		}
 		k := t.appendLen[i]
-		if t.full || n != t.appendNode[i] || k > n.last() || k < n.base || (k > 0 && n.hashAt(k) != t.appendHash[i]) {
+		if !t.appendChecked(i, n) {
 			k = n.base // a cleaned prefix was checked before it was cleaned (or is a snapshot's)
 		}
 		for ; k < n.last(); k++ {
 			e := n.entry(k + 1)
-			if e.Client == "" {
+			if e.Client == "" || t.checkedCopy(i, n, k+1) {
 				continue
 			}
 			if _, ok := t.appendedBy[e]; ok {
@@ -314,6 +314,32 @@ func (t *tracker) leaderAppends(w *engine.World) (string, []string) {
 		}
 	}
 	return "", nil
+}
+
+// appendChecked reports whether node i, now n, still holds the prefix
+// leaderAppends last checked on it (up to appendLen[i]): the same process,
+// and the hash chain there unchanged.
+func (t *tracker) appendChecked(i int, n *Node) bool {
+	k := t.appendLen[i]
+	return !t.full && n == t.appendNode[i] && k <= n.last() && k >= n.base && (k == 0 || n.hashAt(k) == t.appendHash[i])
+}
+
+// checkedCopy reports whether n's entry at index idx is one leaderAppends
+// has already checked on another node: that node still holds its checked
+// prefix up to idx or beyond, and the hash chains agree at idx, so the
+// entries are the same (as log matching judges them, by the chain). A
+// follower's copy then costs no look-up of the whole entry in appendedBy.
+func (t *tracker) checkedCopy(i int, n *Node, idx int) bool {
+	if t.full {
+		return false
+	}
+	h := n.hashAt(idx)
+	for j, o := range t.nodeCache {
+		if j != i && o != nil && idx > o.base && idx <= t.appendLen[j] && t.appendChecked(j, o) && o.hashAt(idx) == h {
+			return true
+		}
+	}
+	return false
 }
 
 // markMonotonic: a node's high-water mark never goes down while it runs.

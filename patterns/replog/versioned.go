@@ -74,6 +74,7 @@ type versionStore struct {
 	names []string             // the keys, sorted (iteration order)
 	snaps []openSnap           // open snapshots, oldest version first
 
+	changes     int // puts and compactions so far: the versions-increase check skips a store that has none new
 	compacted   int // versions below this were dropped (reads below it are refused)
 	answers     []readAnswer
 	answered    int // reads answered since boot
@@ -93,6 +94,7 @@ func newVersionStore() *versionStore {
 // put adds a version of key at index at (replaces the only one when
 // overwrite is on).
 func (s *versionStore) put(key, value string, at int, overwrite bool) {
+	s.changes++
 	vs, ok := s.keys[key]
 	if !ok {
 		i, _ := slices.BinarySearch(s.names, key)
@@ -139,6 +141,7 @@ func (s *versionStore) oldestSnapshot() (int, bool) {
 // compact drops every version that no read at or above below can return:
 // per key it keeps the newest version at or below it and all later ones.
 func (s *versionStore) compact(below int) int {
+	s.changes++
 	dropped := 0
 	for _, k := range s.names {
 		vs := s.keys[k]
