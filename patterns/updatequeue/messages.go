@@ -17,9 +17,12 @@ const (
 	opBalance  = "balance"
 )
 
-func (o Op) String() string { return string(o.appendText(nil)) }
+func (o Op) String() string { return string(o.AppendString(nil)) }
 
-func (o Op) appendText(b []byte) []byte {
+// AppendString appends String's text to b: the engine writes every
+// operation's input and output to the trace, and appending spares a
+// string each.
+func (o Op) AppendString(b []byte) []byte {
 	if o.Kind == opBalance {
 		return append(b, "balance?"...)
 	}
@@ -39,9 +42,10 @@ type Outcome struct {
 	Balance int    `json:"balance"`
 }
 
-func (o Outcome) String() string { return string(o.appendText(nil)) }
+func (o Outcome) String() string { return string(o.AppendString(nil)) }
 
-func (o Outcome) appendText(b []byte) []byte {
+// AppendString appends String's text to b (see Op.AppendString).
+func (o Outcome) AppendString(b []byte) []byte {
 	if o.OK {
 		return strconv.AppendInt(append(b, "ok, balance "...), int64(o.Balance), 10)
 	}
@@ -70,7 +74,7 @@ func (m Request) Summary() string { return string(m.AppendSummary(nil)) }
 // AppendSummary writes Summary into the trace's buffer without a string
 // of its own (the engine prefers it: every message is summarised).
 func (m Request) AppendSummary(b []byte) []byte {
-	return m.Op.appendText(append(appendID(b, m.ID), ' '))
+	return m.Op.AppendString(append(appendID(b, m.ID), ' '))
 }
 
 // appendID writes an operation id as the summaries show it: "#12".
@@ -85,7 +89,7 @@ type Reply struct {
 func (Reply) Kind() string      { return "Reply" }
 func (m Reply) Summary() string { return string(m.AppendSummary(nil)) }
 func (m Reply) AppendSummary(b []byte) []byte {
-	return m.Outcome.appendText(append(appendID(b, m.ID), ' '))
+	return m.Outcome.AppendString(append(appendID(b, m.ID), ' '))
 }
 
 // Heartbeat is byzantium asking athens "are you there?"; athens answers

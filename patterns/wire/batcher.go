@@ -25,7 +25,7 @@ type Batcher struct {
 	// breaches the invariants read (the first of each kind).
 	sizeBreach, matchBreach, twiceBreach string
 	completed                            map[int]bool
-	last                                 string // the last answer, as text
+	last                                 lastAnswer // the last answer (shown as text)
 
 	Messages, Requests, Completed, Refused, Resent int
 	latency                                        latencies
@@ -317,7 +317,7 @@ func (c *Batcher) complete(env engine.Env, q queued, r Result) {
 		engine.Notef(env, "%s: request %d (%s) failed: %s", engine.S(c.id), engine.D(q.id), engine.S(q.op.String()), engine.S(r.Err))
 	}
 	env.Complete(q.id, r, st)
-	c.last = q.op.String() + " → " + r.String()
+	c.last = lastAnswer{op: q.op, result: r, set: true}
 	c.Completed++
 	c.latency.add(env.Now(), env.Now()-q.at)
 }
@@ -343,4 +343,19 @@ func (c *Batcher) oldestCall() time.Duration {
 		oldest = c.queue[0].at
 	}
 	return max(oldest, 0)
+}
+
+// lastAnswer is a batcher's last answer, kept as it came: its text is
+// built when a view or a fact shows it, not at every completion.
+type lastAnswer struct {
+	op     Op
+	result Result
+	set    bool
+}
+
+func (a lastAnswer) String() string {
+	if !a.set {
+		return ""
+	}
+	return a.op.String() + " → " + a.result.String()
 }
