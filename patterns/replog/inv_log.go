@@ -243,30 +243,54 @@ func (t *tracker) committedQuorum(w *engine.World) (string, []string) {
 
 func (t *tracker) readsCommitted(w *engine.World) (string, []string) {
 	t.sync(w)
-	h := w.History()
-	if t.firstOpen == len(h) {
+	return t.readsScan.each(w.History(), t.readCommitted)
+}
+
+// readCommitted judges one finished operation for reads-see-committed.
+func (t *tracker) readCommitted(op *engine.Operation) (string, []string) {
+	in, ok := op.Input.(KVInput)
+	out, ok2 := op.Output.(KVOutput)
+	if !ok || !ok2 || op.Status != engine.OpOK || in.Op != opGet || out.Value == "" {
 		return "", nil
 	}
-	for len(t.opsChecked) < len(h) {
-		t.opsChecked = append(t.opsChecked, false)
+	if _, ok := t.committedVals[[2]string{in.Key, out.Value}]; !ok {
+		return fmt.Sprintf("%s read %s = %q, a value no committed write had produced", op.Client, in.Key, out.Value), []string{op.Client}
 	}
-	for i := t.firstOpen; i < len(h); i++ {
-		op := &h[i]
-		if t.opsChecked[i] || op.Status == engine.OpPending {
+	return "", nil
+}
+
+// opScan hands every operation of the history to a check once, as soon as
+// it is no longer pending, in history order; it stops at the first breach
+// (the next call goes on after it). Each call looks only at operations it
+// has not seen and at those it saw pending, never again at the whole
+// history behind an operation that stays pending for long.
+type opScan struct {
+	next    int   // operations below next were seen
+	pending []int // those of them that were pending then and not since, ascending
+}
+
+func (s *opScan) each(h []engine.Operation, check func(op *engine.Operation) (string, []string)) (string, []string) {
+	for j := 0; j < len(s.pending); j++ {
+		op := &h[s.pending[j]]
+		if op.Status == engine.OpPending {
 			continue
 		}
-		t.opsChecked[i] = true
-		in, ok := op.Input.(KVInput)
-		out, ok2 := op.Output.(KVOutput)
-		if !ok || !ok2 || op.Status != engine.OpOK || in.Op != opGet || out.Value == "" {
-			continue
-		}
-		if _, ok := t.committedVals[[2]string{in.Key, out.Value}]; !ok {
-			return fmt.Sprintf("%s read %s = %q, a value no committed write had produced", op.Client, in.Key, out.Value), []string{op.Client}
+		s.pending = append(s.pending[:j], s.pending[j+1:]...)
+		j--
+		if text, who := check(op); text != "" {
+			return text, who
 		}
 	}
-	for t.firstOpen < len(h) && t.opsChecked[t.firstOpen] {
-		t.firstOpen++
+	for s.next < len(h) {
+		op := &h[s.next]
+		s.next++
+		if op.Status == engine.OpPending {
+			s.pending = append(s.pending, s.next-1)
+			continue
+		}
+		if text, who := check(op); text != "" {
+			return text, who
+		}
 	}
 	return "", nil
 }
@@ -379,44 +403,35 @@ func (t *tracker) appliedInMark(w *engine.World) (string, []string) {
 // reads-see-committed's to judge.
 func (t *tracker) readsLatest(w *engine.World) (string, []string) {
 	t.sync(w)
-	h := w.History()
-	for len(t.latestChecked) < len(h) {
-		t.latestChecked = append(t.latestChecked, false)
+	return t.latestScan.each(w.History(), t.readLatest)
+}
+
+// readLatest judges one finished operation for reads-see-latest.
+func (t *tracker) readLatest(op *engine.Operation) (string, []string) {
+	in, ok := op.Input.(KVInput)
+	out, ok2 := op.Output.(KVOutput)
+	if !ok || !ok2 || op.Status != engine.OpOK || in.Op != opGet {
+		return "", nil
 	}
-	for i := t.latestOpen; i < len(h); i++ {
-		op := &h[i]
-		if t.latestChecked[i] || op.Status == engine.OpPending {
-			continue
-		}
-		t.latestChecked[i] = true
-		in, ok := op.Input.(KVInput)
-		out, ok2 := op.Output.(KVOutput)
-		if !ok || !ok2 || op.Status != engine.OpOK || in.Op != opGet {
-			continue
-		}
-		began := time.Duration(op.Call) * time.Microsecond
-		writes := t.keyWrites[in.Key]
-		// the last write of the key committed before the read began
-		j := sort.Search(len(writes), func(j int) bool { return t.commitAt[writes[j]-1] >= began })
-		if j == 0 {
-			continue
-		}
-		latest := writes[j-1]
-		got := 0
-		if out.Value != "" {
-			idx, ok := t.committedIdx[[2]string{in.Key, out.Value}]
-			if !ok {
-				continue
-			}
-			got = idx
-		}
-		if got < latest {
-			e := t.cEntries[latest-1]
-			return fmt.Sprintf("%s read %s = %q, but %s was committed (entry %d) before the read began", op.Client, in.Key, out.Value, e.Text(), latest), []string{op.Client}
-		}
+	began := time.Duration(op.Call) * time.Microsecond
+	writes := t.keyWrites[in.Key]
+	// the last write of the key committed before the read began
+	j := sort.Search(len(writes), func(j int) bool { return t.commitAt[writes[j]-1] >= began })
+	if j == 0 {
+		return "", nil
 	}
-	for t.latestOpen < len(h) && t.latestChecked[t.latestOpen] {
-		t.latestOpen++
+	latest := writes[j-1]
+	got := 0
+	if out.Value != "" {
+		idx, ok := t.committedIdx[[2]string{in.Key, out.Value}]
+		if !ok {
+			return "", nil
+		}
+		got = idx
+	}
+	if got < latest {
+		e := t.cEntries[latest-1]
+		return fmt.Sprintf("%s read %s = %q, but %s was committed (entry %d) before the read began", op.Client, in.Key, out.Value, e.Text(), latest), []string{op.Client}
 	}
 	return "", nil
 }

@@ -65,8 +65,7 @@ type tracker struct {
 	minority        string
 	minorityNodes   []string
 
-	opsChecked []bool
-	firstOpen  int
+	readsScan opScan // reads-see-committed's progress through the history
 
 	cmdSeen int
 	stormy  bool
@@ -83,8 +82,7 @@ type tracker struct {
 	markNode []*Node
 	mark     []int
 	// reads checked for staleness
-	latestChecked []bool
-	latestOpen    int
+	latestScan opScan
 
 	// the state each node was last checked at (state-matches-log)
 	stateNode    []*Node
