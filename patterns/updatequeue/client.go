@@ -15,7 +15,7 @@ import (
 // operation may still have happened.
 type Client struct {
 	id      string
-	pending map[int]Op
+	pending map[int]pendingOp
 	order   []int    // pending ids, oldest first
 	results []result // last few outcomes, newest last
 
@@ -44,7 +44,14 @@ const keptResults = 5
 // maxBurst bounds a burst: what a visitor sends is bounded.
 const maxBurst = 20
 
-func newClient(id string) *Client { return &Client{id: id, pending: map[int]Op{}} }
+// pendingOp is an operation waiting for its answer, with its timeout
+// timer's name (made once: it is set and then cancelled).
+type pendingOp struct {
+	op    Op
+	timer string
+}
+
+func newClient(id string) *Client { return &Client{id: id, pending: map[int]pendingOp{}} }
 
 // ValidateRequest checks a client operation before the engine accepts it.
 func (c *Client) ValidateRequest(req engine.Request) error {
@@ -84,9 +91,9 @@ func (c *Client) Handle(env engine.Env, ev engine.Event) {
 		}
 	case engine.EvTimer:
 		if id, ok := clientTimeout.Match(ev.Timer); ok {
-			if op, ok := c.pending[id]; ok {
+			if p, ok := c.pending[id]; ok {
 				st := engine.OpUnknown
-				if !op.mutates() {
+				if !p.op.mutates() {
 					st = engine.OpFail // a read that never answered changed nothing
 				}
 				c.finish(env, id, nil, st, result{why: "timed out"})
@@ -122,9 +129,10 @@ func (c *Client) invoke(env engine.Env, op Op) {
 		return
 	}
 	id := env.Invoke(op)
-	c.pending[id] = op
+	timer := clientTimeout.For(id)
+	c.pending[id] = pendingOp{op: op, timer: timer}
 	c.order = append(c.order, id)
-	clientTimeout.Set(env, id, time.Duration(env.Param(ParamClientTimeout, defClientTimeout))*time.Millisecond)
+	env.SetTimer(timer, time.Duration(env.Param(ParamClientTimeout, defClientTimeout))*time.Millisecond)
 	env.Send(servers[0], Request{ID: id, Op: op})
 }
 
@@ -143,7 +151,7 @@ func (c *Client) reply(env engine.Env, m Reply) {
 // finish completes operation id; shown is its outcome for the view (finish
 // fills in the operation).
 func (c *Client) finish(env engine.Env, id int, out any, st engine.OpStatus, shown result) {
-	op := c.pending[id]
+	p := c.pending[id]
 	delete(c.pending, id)
 	for i, x := range c.order {
 		if x == id {
@@ -151,7 +159,7 @@ func (c *Client) finish(env engine.Env, id int, out any, st engine.OpStatus, sho
 			break
 		}
 	}
-	clientTimeout.Cancel(env, id)
+	env.CancelTimer(p.timer)
 	env.Complete(id, out, st)
 	switch {
 	case st == engine.OpUnknown:
@@ -166,7 +174,7 @@ func (c *Client) finish(env engine.Env, id int, out any, st engine.OpStatus, sho
 	if len(c.results) == keptResults {
 		c.results = append(c.results[:0], c.results[1:]...)
 	}
-	shown.op = op
+	shown.op = p.op
 	c.results = append(c.results, shown)
 }
 
@@ -182,7 +190,7 @@ func (c *Client) last() string {
 func (c *Client) View() engine.ProcessView {
 	items := make([]engine.QueueItem, 0, len(c.order))
 	for _, id := range c.order {
-		items = append(items, engine.QueueItem{ID: "#" + strconv.Itoa(id), Text: c.pending[id].String(), State: engine.StatePending})
+		items = append(items, engine.QueueItem{ID: "#" + strconv.Itoa(id), Text: c.pending[id].op.String(), State: engine.StatePending})
 	}
 	return engine.ProcessView{Role: "client", Widgets: []engine.Widget{
 		engine.QueueWidget("pending", items...),

@@ -62,6 +62,7 @@ type task struct {
 	ended    int64  // when, in µs of athens's clock
 
 	text     string       // name(), built once: nearly every note names the task
+	timer    string       // its stage timer's name, built once: most stages arm it
 	firstRow [stages]mark // marks' first backing array: a task passes every stage once
 }
 
@@ -86,6 +87,14 @@ type mark struct {
 // withdrawals do when external calls are on, once.
 func (t *task) needsCall(env engine.Env) bool {
 	return !t.beat && !t.checked && t.op.Kind == opWithdraw && env.Param(ParamExternalCall, 0) == 1
+}
+
+// stageTimer is the name of t's stage timer (stageTimer.For(t.seq)).
+func (t *task) stageTimer() string {
+	if t.timer == "" {
+		t.timer = stageTimer.For(t.seq)
+	}
+	return t.timer
 }
 
 func (t *task) name() string {
@@ -342,7 +351,7 @@ func (s *Server) enter(env engine.Env, t *task, st stage) {
 	t.stage = st
 	t.marks = append(t.marks, mark{st, s.now})
 	if st != stWAL {
-		stageTimer.Set(env, t.seq, cpuStage+time.Duration(env.Rand().Int64N(int64(cpuStageJitter))))
+		env.SetTimer(t.stageTimer(), cpuStage+time.Duration(env.Rand().Int64N(int64(cpuStageJitter))))
 		return
 	}
 	rec := walRecord{Client: t.from, Req: t.req, Op: t.op, After: t.result}
