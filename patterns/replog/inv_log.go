@@ -80,7 +80,7 @@ func (t *tracker) sync(w *engine.World) {
 		for i := max(c, n.base); i < h && i == len(t.committed); i++ {
 			e := n.entry(i + 1)
 			t.committed = append(t.committed, n.hashAt(i+1))
-			t.cEntries = append(t.cEntries, e)
+			t.cEntries.add(e)
 			t.commitGen = append(t.commitGen, n.gen)
 			t.commitAt = append(t.commitAt, w.Now())
 			if e.Op == opPut {
@@ -133,7 +133,7 @@ func (t *tracker) sync(w *engine.World) {
 				t.vc[ni] = d - 1
 				continue
 			}
-			t.changed = fmt.Sprintf("%s lost committed entry %d (%s, gen %d) in generation %d", n.id, d, t.cEntries[d-1].Text(), t.cEntries[d-1].Gen, n.gen)
+			t.changed = fmt.Sprintf("%s lost committed entry %d (%s, gen %d) in generation %d", n.id, d, t.cEntries.at(d-1).Text(), t.cEntries.at(d-1).Gen, n.gen)
 			t.changedNodes = []string{n.id}
 			return
 		}
@@ -161,7 +161,7 @@ func (t *tracker) checkCompleteness() {
 		held := lo + sort.Search(max(min(c, n.last())-lo, 0), func(j int) bool { return n.hashAt(lo+j+1) != t.committed[lo+j] })
 		for i := held; i < c; i++ {
 			if t.commitGen[i] < n.gen {
-				t.incomplete = fmt.Sprintf("%s leads generation %d without committed entry %d (%s, gen %d)", n.id, n.gen, i+1, t.cEntries[i].Text(), t.cEntries[i].Gen)
+				t.incomplete = fmt.Sprintf("%s leads generation %d without committed entry %d (%s, gen %d)", n.id, n.gen, i+1, t.cEntries.at(i).Text(), t.cEntries.at(i).Gen)
 				t.incompleteNodes = []string{n.id}
 				return
 			}
@@ -176,7 +176,7 @@ func (t *tracker) firstDiff(n *Node, upTo int) int {
 	if n.base > 0 && (n.base > len(t.committed) || n.baseHash != t.committed[n.base-1]) {
 		return min(n.base, max(upTo, 1)) // the difference is in the cleaned prefix
 	}
-	for d < upTo && d <= n.last() && n.entry(d) == t.cEntries[d-1] {
+	for d < upTo && d <= n.last() && n.entry(d) == t.cEntries.at(d-1) {
 		d++
 	}
 	return d
@@ -202,7 +202,7 @@ func (t *tracker) differs(n *Node, at int) string {
 		return fmt.Sprintf("%s's log was cleaned up to %d from entries that differ from the committed ones (at or below index %d)", n.id, n.base, d)
 	}
 	return fmt.Sprintf("committed entry %d was %s (gen %d) but %s now has %s (gen %d) below its high-water mark",
-		d, t.cEntries[d-1].Text(), t.cEntries[d-1].Gen, n.id, n.entry(d).Text(), n.entry(d).Gen)
+		d, t.cEntries.at(d-1).Text(), t.cEntries.at(d-1).Gen, n.id, n.entry(d).Text(), n.entry(d).Gen)
 }
 
 // holds reports whether node id has entry e at position i (0-based), from
@@ -430,7 +430,7 @@ func (t *tracker) readLatest(op *engine.Operation) (string, []string) {
 		got = idx
 	}
 	if got < latest {
-		e := t.cEntries[latest-1]
+		e := t.cEntries.at(latest - 1)
 		return fmt.Sprintf("%s read %s = %q, but %s was committed (entry %d) before the read began", op.Client, in.Key, out.Value, e.Text(), latest), []string{op.Client}
 	}
 	return "", nil
