@@ -90,7 +90,7 @@ func (a *applyOrder) check(w *engine.World) (string, []string) {
 				}
 				return fmt.Sprintf("%s applied #%d right after %s: athens sent #%d before it", id, seq, prev, k+1), []string{id}
 			}
-			if k >= len(log) || log[k].(Entry) != f.entries[seq] {
+			if e, _ := f.entries.get(seq); k >= len(log) || log[k].(Entry) != e {
 				return fmt.Sprintf("%s's entry #%d is not athens's #%d", id, seq, seq), []string{id, leaders[0]}
 			}
 		}
