@@ -43,3 +43,23 @@ func TestTextsAppendedAsShown(t *testing.T) {
 		}
 	}
 }
+
+// A client's last outcome reads as it always did: the operation, then
+// what became of it ("" before any).
+func TestClientOutcomeText(t *testing.T) {
+	w, r := Op{Kind: opWrite, Key: "x", Value: "1"}, Op{Kind: opRead, Key: "x", At: "cyrene"}
+	for _, c := range []struct {
+		o    outcome
+		want string
+	}{
+		{outcome{}, ""},
+		{outcome{w, " ok", ""}, "SET x=1 ok"},
+		{outcome{w, " failed: ", "no leader"}, "SET x=1 failed: no leader"},
+		{outcome{r, " → ", quote("")}, "GET x at cyrene → (none)"},
+		{outcome{r, " timed out", ""}, "GET x at cyrene timed out"},
+	} {
+		if got := c.o.String(); got != c.want {
+			t.Errorf("%+v reads %q, want %q", c.o, got, c.want)
+		}
+	}
+}

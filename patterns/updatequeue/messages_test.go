@@ -25,3 +25,20 @@ func TestTextsAppendedAsShown(t *testing.T) {
 		}
 	}
 }
+
+// A client's results read as they always did: the operation, an arrow and
+// the outcome or what happened instead.
+func TestResultText(t *testing.T) {
+	for _, c := range []struct {
+		r    result
+		want string
+	}{
+		{result{op: Op{Kind: opWithdraw, Amount: 70}, out: Outcome{OK: true, Balance: 30}}, "withdraw 70 → ok, balance 30"},
+		{result{op: Op{Kind: opBalance}, why: "timed out"}, "balance? → timed out"},
+		{result{op: Op{Kind: opDeposit, Amount: 5}, why: ReasonQueueFull}, "deposit 5 → QUEUE_FULL"},
+	} {
+		if got := c.r.String(); got != c.want {
+			t.Errorf("%+v reads %q, want %q", c.r, got, c.want)
+		}
+	}
+}

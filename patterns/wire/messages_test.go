@@ -29,3 +29,15 @@ func TestTextsAppendedAsShown(t *testing.T) {
 		}
 	}
 }
+
+// A batcher's last answer reads as it always did: the request, an arrow
+// and the answer ("" before any).
+func TestLastAnswerText(t *testing.T) {
+	if got := (lastAnswer{}).String(); got != "" {
+		t.Errorf("no answer yet reads %q", got)
+	}
+	a := lastAnswer{op: Op{Kind: opPut, Key: "x", Value: "a1"}, result: Result{OK: true}, set: true}
+	if got, want := a.String(), `put x="a1" → ok`; got != want {
+		t.Errorf("last answer reads %q, want %q", got, want)
+	}
+}
