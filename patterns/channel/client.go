@@ -17,14 +17,35 @@ func errorf(format string, args ...any) error { return fmt.Errorf(format, args..
 // unknown, a read failed.
 type Client struct {
 	id                  string
-	pending             map[int]Op
-	last                string
+	pending             map[int]pendingOp
+	last                outcome
 	OK, Unknown, Failed int
 }
 
 var clientTimeout = kit.TimerKey[int]{Name: "timeout"}
 
-func newClient(id string) *Client { return &Client{id: id, pending: map[int]Op{}} }
+// pendingOp is an operation waiting for its answer, with its timeout
+// timer's name (made once: it is set and then cancelled).
+type pendingOp struct {
+	op    Op
+	timer string
+}
+
+// outcome is the client's last outcome, kept in parts: its text (the
+// operation, then what happened) is built only when it is shown.
+type outcome struct {
+	op           Op
+	what, detail string // e.g. " failed: " and the error
+}
+
+func (o outcome) String() string {
+	if o.what == "" {
+		return ""
+	}
+	return o.op.String() + o.what + o.detail
+}
+
+func newClient(id string) *Client { return &Client{id: id, pending: map[int]pendingOp{}} }
 
 // maxPending bounds a client's operations in flight.
 const maxPending = 32
@@ -68,8 +89,9 @@ func (c *Client) Handle(env engine.Env, ev engine.Event) {
 			return
 		}
 		id := env.Invoke(op)
-		c.pending[id] = op
-		clientTimeout.Set(env, id, time.Duration(env.Param(ParamClientTimeout, defClientTimeout))*time.Millisecond)
+		timer := clientTimeout.For(id)
+		c.pending[id] = pendingOp{op: op, timer: timer}
+		env.SetTimer(timer, time.Duration(env.Param(ParamClientTimeout, defClientTimeout))*time.Millisecond)
 		if op.Kind == opWrite {
 			env.Send(servers[0], Write{ID: id, Key: op.Key, Value: op.Value})
 		} else {
@@ -80,26 +102,26 @@ func (c *Client) Handle(env engine.Env, ev engine.Event) {
 		if !ok {
 			return
 		}
-		op, ok := c.pending[m.ID]
+		p, ok := c.pending[m.ID]
 		if !ok {
 			return
 		}
 		switch {
 		case m.Err != "":
-			c.finish(env, m.ID, nil, engine.OpFail, op.String()+" failed: "+m.Err)
-		case op.Kind == opWrite:
-			c.finish(env, m.ID, "ok", engine.OpOK, op.String()+" ok")
+			c.finish(env, m.ID, nil, engine.OpFail, outcome{p.op, " failed: ", m.Err})
+		case p.op.Kind == opWrite:
+			c.finish(env, m.ID, "ok", engine.OpOK, outcome{p.op, " ok", ""})
 		default:
-			c.finish(env, m.ID, ReadOut{Value: m.Value}, engine.OpOK, op.String()+" → "+quote(m.Value))
+			c.finish(env, m.ID, ReadOut{Value: m.Value}, engine.OpOK, outcome{p.op, " → ", quote(m.Value)})
 		}
 	case engine.EvTimer:
 		if id, ok := clientTimeout.Match(ev.Timer); ok {
-			if op, ok := c.pending[id]; ok {
+			if p, ok := c.pending[id]; ok {
 				st := engine.OpUnknown
-				if op.Kind == opRead {
+				if p.op.Kind == opRead {
 					st = engine.OpFail // a read that never answered changed nothing
 				}
-				c.finish(env, id, nil, st, op.String()+" timed out")
+				c.finish(env, id, nil, st, outcome{p.op, " timed out", ""})
 			}
 		}
 	}
@@ -112,9 +134,11 @@ func quote(s string) string {
 	return s
 }
 
-func (c *Client) finish(env engine.Env, id int, out any, st engine.OpStatus, text string) {
+// finish completes operation id (pending); shown is its outcome for the view.
+func (c *Client) finish(env engine.Env, id int, out any, st engine.OpStatus, shown outcome) {
+	p := c.pending[id]
 	delete(c.pending, id)
-	clientTimeout.Cancel(env, id)
+	env.CancelTimer(p.timer)
 	env.Complete(id, out, st)
 	switch st {
 	case engine.OpOK:
@@ -124,13 +148,13 @@ func (c *Client) finish(env engine.Env, id int, out any, st engine.OpStatus, tex
 	default:
 		c.Failed++
 	}
-	c.last = text
+	c.last = shown
 }
 
 func (c *Client) View() engine.ProcessView {
 	return engine.ProcessView{Role: "client", Widgets: []engine.Widget{
 		engine.FieldsWidget("client",
-			engine.Field{Label: "last", Value: c.last},
+			engine.Field{Label: "last", Value: c.last.String()},
 			engine.Field{Label: "waiting", Value: itoa(len(c.pending))},
 			engine.Field{Label: "ok", Value: itoa(c.OK)},
 			engine.Field{Label: "unknown", Value: itoa(c.Unknown)},

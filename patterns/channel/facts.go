@@ -71,7 +71,7 @@ func clientFactsOf(w *engine.World, id string) (ClientFacts, bool) {
 	if c == nil {
 		return ClientFacts{}, false
 	}
-	return ClientFacts{OK: c.OK, Unknown: c.Unknown, Failed: c.Failed, Pending: len(c.pending), Last: c.last}, true
+	return ClientFacts{OK: c.OK, Unknown: c.Unknown, Failed: c.Failed, Pending: len(c.pending), Last: c.last.String()}, true
 }
 
 func clusterFactsOf(w *engine.World) ClusterFacts {

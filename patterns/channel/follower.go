@@ -11,9 +11,9 @@ import (
 // skips what it already has, and answers reads.
 type follower struct {
 	kv      map[string]string
-	applied []int         // Seqs in the order they were applied
-	entries map[int]Entry // applied, by Seq
-	contig  int           // every Seq up to here is applied
+	applied []int        // Seqs in the order they were applied
+	entries entriesBySeq // applied, by Seq
+	contig  int          // every Seq up to here is applied
 	conn    engine.ConnID
 	newest  engine.ConnID // the newest connection athens has used
 	// connSeq is the last Seq that arrived on conn (0: none yet).
@@ -34,7 +34,7 @@ type follower struct {
 const maxWaitingReads = 64
 
 func (f *follower) start(env engine.Env) {
-	f.kv, f.entries = map[string]string{}, map[int]Entry{}
+	f.kv, f.entries = map[string]string{}, entriesBySeq{}
 	f.applied, f.contig, f.conn, f.newest, f.connSeq, f.reads = nil, 0, 0, 0, 0, nil
 	f.lastHeard, f.suspects = env.Now(), false
 	for _, r := range env.Storage().Log() {
@@ -47,15 +47,54 @@ func (f *follower) start(env engine.Env) {
 func (f *follower) record(fr Frame) {
 	f.kv[fr.Entry.Key] = fr.Entry.Value
 	f.applied = append(f.applied, fr.Seq)
-	f.entries[fr.Seq] = fr.Entry
+	f.entries.put(fr.Seq, fr.Entry)
 	for f.has(f.contig + 1) {
 		f.contig++
 	}
 }
 
 func (f *follower) has(seq int) bool {
-	_, ok := f.entries[seq]
+	_, ok := f.entries.get(seq)
 	return ok
+}
+
+// entriesBySeq holds the applied entries by Seq. Seqs are athens's log
+// indexes, dense from 1, so a slice by Seq serves where a map grew with
+// every frame (a Seq below 0, which athens never sends, goes to a map).
+type entriesBySeq struct {
+	slots    []seqSlot
+	negative map[int]Entry
+}
+
+type seqSlot struct {
+	e   Entry
+	set bool
+}
+
+func (s *entriesBySeq) put(seq int, e Entry) {
+	if seq < 0 {
+		if s.negative == nil {
+			s.negative = map[int]Entry{}
+		}
+		s.negative[seq] = e
+		return
+	}
+	if seq >= len(s.slots) {
+		s.slots = append(s.slots, make([]seqSlot, seq+1-len(s.slots))...)
+	}
+	s.slots[seq] = seqSlot{e, true}
+}
+
+// get is the entry applied at seq (the zero Entry, false when none).
+func (s *entriesBySeq) get(seq int) (Entry, bool) {
+	if seq < 0 {
+		e, ok := s.negative[seq]
+		return e, ok
+	}
+	if seq >= len(s.slots) || !s.slots[seq].set {
+		return Entry{}, false
+	}
+	return s.slots[seq].e, true
 }
 
 func (f *follower) apply(env engine.Env, fr Frame) {

@@ -19,17 +19,30 @@ const (
 )
 
 func invariants() []engine.Invariant {
-	order := &applyOrder{checked: map[string]int{}}
+	nodes := &nodeList{}
+	order := &applyOrder{nodes: nodes}
 	return []engine.Invariant{
-		{Name: InvConnFIFO, Description: "On one connection a follower receives frames in the order athens sent them, with no gap: each Seq one more than the last on that connection.", Check: eachFollower(func(f *follower) string { return f.fifoBreach })},
-		{Name: InvAppliedOnce, Description: "No follower applies the same frame twice, however often it was resent after a reset.", Check: eachFollower(func(f *follower) string { return f.twiceBreach })},
+		{Name: InvConnFIFO, Description: "On one connection a follower receives frames in the order athens sent them, with no gap: each Seq one more than the last on that connection.", Check: nodes.eachFollower(func(f *follower) string { return f.fifoBreach })},
+		{Name: InvAppliedOnce, Description: "No follower applies the same frame twice, however often it was resent after a reset.", Check: nodes.eachFollower(func(f *follower) string { return f.twiceBreach })},
 		{Name: InvApplyOrder, Description: "Every follower applies athens's log in athens's order: its n-th applied entry is athens's entry #n.", Check: order.check},
 	}
 }
 
-func eachFollower(breach func(f *follower) string) func(w *engine.World) (string, []string) {
+// nodeList is one run's server ids, read once: a run's nodes are fixed
+// when it is built, and World.Nodes copies the list at every call (the
+// checks run after every step).
+type nodeList struct{ ids []string }
+
+func (l *nodeList) get(w *engine.World) []string {
+	if l.ids == nil {
+		l.ids = w.Nodes()
+	}
+	return l.ids
+}
+
+func (l *nodeList) eachFollower(breach func(f *follower) string) func(w *engine.World) (string, []string) {
 	return func(w *engine.World) (string, []string) {
-		for i, id := range w.Nodes() {
+		for i, id := range l.get(w) {
 			if n, ok := w.NodeProcess(i).(*Node); ok && !n.lead {
 				if text := breach(&n.follower); text != "" {
 					return text, []string{id}
@@ -44,7 +57,8 @@ func eachFollower(breach func(f *follower) string) func(w *engine.World) (string
 // (its disk, which a crash does not take), reading only what is new since
 // the last step.
 type applyOrder struct {
-	checked map[string]int // per follower: applied entries already compared
+	nodes   *nodeList
+	checked []int // per node (by position): applied entries already compared
 }
 
 func (a *applyOrder) check(w *engine.World) (string, []string) {
@@ -53,13 +67,17 @@ func (a *applyOrder) check(w *engine.World) (string, []string) {
 		return "", nil
 	}
 	log := w.Storage(leaders[0]).Log()
-	for i, id := range w.Nodes() {
+	ids := a.nodes.get(w)
+	if a.checked == nil {
+		a.checked = make([]int, len(ids))
+	}
+	for i, id := range ids {
 		n, ok := w.NodeProcess(i).(*Node)
 		if !ok || n.lead {
 			continue
 		}
 		f := &n.follower
-		k := a.checked[id]
+		k := a.checked[i]
 		if k > len(f.applied) { // rebuilt after a restart: compare again
 			k = 0
 		}
@@ -72,11 +90,11 @@ func (a *applyOrder) check(w *engine.World) (string, []string) {
 				}
 				return fmt.Sprintf("%s applied #%d right after %s: athens sent #%d before it", id, seq, prev, k+1), []string{id}
 			}
-			if k >= len(log) || log[k].(Entry) != f.entries[seq] {
+			if e, _ := f.entries.get(seq); k >= len(log) || log[k].(Entry) != e {
 				return fmt.Sprintf("%s's entry #%d is not athens's #%d", id, seq, seq), []string{id, leaders[0]}
 			}
 		}
-		a.checked[id] = k
+		a.checked[i] = k
 	}
 	return "", nil
 }

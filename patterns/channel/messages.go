@@ -13,7 +13,19 @@ type Entry struct {
 	ReqID      int
 }
 
-func (e Entry) String() string { return "SET " + e.Key + "=" + e.Value }
+func (e Entry) String() string { return string(e.appendText(nil)) }
+
+func (e Entry) appendText(b []byte) []byte { return appendSet(b, e.Key, e.Value) }
+
+// appendSet writes a write as every text shows it: "SET key=value".
+func appendSet(b []byte, key, value string) []byte {
+	return append(append(append(append(b, "SET "...), key...), '='), value...)
+}
+
+// appendGet writes a read as the texts show it: "GET key at follower".
+func appendGet(b []byte, key, at string) []byte {
+	return append(append(append(append(b, "GET "...), key...), " at "...), at...)
+}
 
 // Frame carries log entry Seq to a follower on the channel. Seq numbers
 // the stream, not the connection: after a reconnect athens resends from
@@ -79,22 +91,48 @@ func (Ack) Size() int        { return 16 }
 func (Heartbeat) Size() int  { return 16 }
 func (s Snapshot) Size() int { return s.Bytes }
 
-func (f Frame) Summary() string     { return "#" + itoa(f.Seq) + " " + f.Entry.String() }
-func (a Ack) Summary() string       { return "applied to #" + itoa(a.Seq) }
-func (h Heartbeat) Summary() string { return "log at #" + itoa(h.Seq) }
-func (s Snapshot) Summary() string  { return itoa(s.Bytes/1000) + " KB" }
-func (w Write) Summary() string     { return "SET " + w.Key + "=" + w.Value }
-func (r Read) Summary() string      { return "GET " + r.Key + " at " + r.At }
-func (r ReadAt) Summary() string    { return "GET " + r.Key + " once #" + itoa(r.Index) + " is applied" }
-func (r Reply) Summary() string {
+func (f Frame) Summary() string     { return summary(f) }
+func (a Ack) Summary() string       { return summary(a) }
+func (h Heartbeat) Summary() string { return summary(h) }
+func (s Snapshot) Summary() string  { return summary(s) }
+func (w Write) Summary() string     { return summary(w) }
+func (r Read) Summary() string      { return summary(r) }
+func (r ReadAt) Summary() string    { return summary(r) }
+func (r Reply) Summary() string     { return summary(r) }
+
+// AppendSummary writes Summary into the trace's buffer without a string of
+// its own (the engine prefers it: every message is summarised).
+func (f Frame) AppendSummary(b []byte) []byte {
+	return f.Entry.appendText(append(appendSeq(b, f.Seq), ' '))
+}
+func (a Ack) AppendSummary(b []byte) []byte { return appendSeq(append(b, "applied to "...), a.Seq) }
+func (h Heartbeat) AppendSummary(b []byte) []byte {
+	return appendSeq(append(b, "log at "...), h.Seq)
+}
+func (s Snapshot) AppendSummary(b []byte) []byte {
+	return append(strconv.AppendInt(b, int64(s.Bytes/1000), 10), " KB"...)
+}
+func (w Write) AppendSummary(b []byte) []byte { return appendSet(b, w.Key, w.Value) }
+func (r Read) AppendSummary(b []byte) []byte  { return appendGet(b, r.Key, r.At) }
+func (r ReadAt) AppendSummary(b []byte) []byte {
+	b = append(append(append(b, "GET "...), r.Key...), " once "...)
+	return append(appendSeq(b, r.Index), " is applied"...)
+}
+func (r Reply) AppendSummary(b []byte) []byte {
 	switch {
 	case r.Err != "":
-		return r.Err
+		return append(b, r.Err...)
 	case r.OK && r.Value == "":
-		return "ok"
+		return append(b, "ok"...)
 	}
-	return strconv.Quote(r.Value)
+	return strconv.AppendQuote(b, r.Value)
 }
+
+// appendSeq writes a sequence number as the texts show it: "#12".
+func appendSeq(b []byte, seq int) []byte { return strconv.AppendInt(append(b, '#'), int64(seq), 10) }
+
+// summary is Summary made from AppendSummary.
+func summary(m engine.SummaryAppender) string { return string(m.AppendSummary(nil)) }
 
 func itoa(n int) string { return strconv.Itoa(n) }
 
@@ -115,11 +153,16 @@ func (o Op) KVWrite() (string, bool) {
 	return o.Value, o.Kind == opWrite
 }
 
-func (o Op) String() string {
+func (o Op) String() string { return string(o.AppendString(nil)) }
+
+// AppendString appends String's text to b: the engine writes every
+// operation's input and output to the trace, and appending spares a
+// string each.
+func (o Op) AppendString(b []byte) []byte {
 	if o.Kind == opWrite {
-		return "SET " + o.Key + "=" + o.Value
+		return appendSet(b, o.Key, o.Value)
 	}
-	return "GET " + o.Key + " at " + o.At
+	return appendGet(b, o.Key, o.At)
 }
 
 // ReadOut is a read's answer; it is a kit.KVOutput.
@@ -127,5 +170,8 @@ type ReadOut struct{ Value string }
 
 func (r ReadOut) KVRead() string { return r.Value }
 func (r ReadOut) String() string { return strconv.Quote(r.Value) }
+
+// AppendString appends String's text to b (see Op.AppendString).
+func (r ReadOut) AppendString(b []byte) []byte { return strconv.AppendQuote(b, r.Value) }
 
 var _ engine.Sized = Frame{}

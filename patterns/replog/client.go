@@ -18,11 +18,16 @@ type KVInput struct {
 	Via   string `json:"via,omitempty"` // viaFollower: a read any server may answer (follower-reads page)
 }
 
-func (in KVInput) String() string {
+func (in KVInput) String() string { return string(in.AppendString(nil)) }
+
+// AppendString appends String's text to b: the engine writes every
+// operation's input and output to the trace, and appending spares a
+// string each.
+func (in KVInput) AppendString(b []byte) []byte {
 	if in.Op == opPut {
-		return "put " + in.Key + "=" + in.Value
+		return append(append(append(append(b, "put "...), in.Key...), '='), in.Value...)
 	}
-	return "get " + in.Key
+	return append(append(b, "get "...), in.Key...)
 }
 
 // KVOutput is a completed operation's result (the value read; empty for a
@@ -32,6 +37,9 @@ type KVOutput struct {
 }
 
 func (out KVOutput) String() string { return strconv.Quote(out.Value) }
+
+// AppendString appends String's text to b (see KVInput.AppendString).
+func (out KVOutput) AppendString(b []byte) []byte { return strconv.AppendQuote(b, out.Value) }
 
 const maxTries = 5 // NotLeader answers before a client gives up
 

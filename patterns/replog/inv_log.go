@@ -80,7 +80,7 @@ func (t *tracker) sync(w *engine.World) {
 		for i := max(c, n.base); i < h && i == len(t.committed); i++ {
 			e := n.entry(i + 1)
 			t.committed = append(t.committed, n.hashAt(i+1))
-			t.cEntries = append(t.cEntries, e)
+			t.cEntries.add(e)
 			t.commitGen = append(t.commitGen, n.gen)
 			t.commitAt = append(t.commitAt, w.Now())
 			if e.Op == opPut {
@@ -133,7 +133,7 @@ func (t *tracker) sync(w *engine.World) {
 				t.vc[ni] = d - 1
 				continue
 			}
-			t.changed = fmt.Sprintf("%s lost committed entry %d (%s, gen %d) in generation %d", n.id, d, t.cEntries[d-1].Text(), t.cEntries[d-1].Gen, n.gen)
+			t.changed = fmt.Sprintf("%s lost committed entry %d (%s, gen %d) in generation %d", n.id, d, t.cEntries.at(d-1).Text(), t.cEntries.at(d-1).Gen, n.gen)
 			t.changedNodes = []string{n.id}
 			return
 		}
@@ -161,7 +161,7 @@ func (t *tracker) checkCompleteness() {
 		held := lo + sort.Search(max(min(c, n.last())-lo, 0), func(j int) bool { return n.hashAt(lo+j+1) != t.committed[lo+j] })
 		for i := held; i < c; i++ {
 			if t.commitGen[i] < n.gen {
-				t.incomplete = fmt.Sprintf("%s leads generation %d without committed entry %d (%s, gen %d)", n.id, n.gen, i+1, t.cEntries[i].Text(), t.cEntries[i].Gen)
+				t.incomplete = fmt.Sprintf("%s leads generation %d without committed entry %d (%s, gen %d)", n.id, n.gen, i+1, t.cEntries.at(i).Text(), t.cEntries.at(i).Gen)
 				t.incompleteNodes = []string{n.id}
 				return
 			}
@@ -176,7 +176,7 @@ func (t *tracker) firstDiff(n *Node, upTo int) int {
 	if n.base > 0 && (n.base > len(t.committed) || n.baseHash != t.committed[n.base-1]) {
 		return min(n.base, max(upTo, 1)) // the difference is in the cleaned prefix
 	}
-	for d < upTo && d <= n.last() && n.entry(d) == t.cEntries[d-1] {
+	for d < upTo && d <= n.last() && n.entry(d) == t.cEntries.at(d-1) {
 		d++
 	}
 	return d
@@ -202,7 +202,7 @@ func (t *tracker) differs(n *Node, at int) string {
 		return fmt.Sprintf("%s's log was cleaned up to %d from entries that differ from the committed ones (at or below index %d)", n.id, n.base, d)
 	}
 	return fmt.Sprintf("committed entry %d was %s (gen %d) but %s now has %s (gen %d) below its high-water mark",
-		d, t.cEntries[d-1].Text(), t.cEntries[d-1].Gen, n.id, n.entry(d).Text(), n.entry(d).Gen)
+		d, t.cEntries.at(d-1).Text(), t.cEntries.at(d-1).Gen, n.id, n.entry(d).Text(), n.entry(d).Gen)
 }
 
 // holds reports whether node id has entry e at position i (0-based), from
@@ -243,30 +243,54 @@ func (t *tracker) committedQuorum(w *engine.World) (string, []string) {
 
 func (t *tracker) readsCommitted(w *engine.World) (string, []string) {
 	t.sync(w)
-	h := w.History()
-	if t.firstOpen == len(h) {
+	return t.readsScan.each(w.History(), t.readCommitted)
+}
+
+// readCommitted judges one finished operation for reads-see-committed.
+func (t *tracker) readCommitted(op *engine.Operation) (string, []string) {
+	in, ok := op.Input.(KVInput)
+	out, ok2 := op.Output.(KVOutput)
+	if !ok || !ok2 || op.Status != engine.OpOK || in.Op != opGet || out.Value == "" {
 		return "", nil
 	}
-	for len(t.opsChecked) < len(h) {
-		t.opsChecked = append(t.opsChecked, false)
+	if _, ok := t.committedVals[[2]string{in.Key, out.Value}]; !ok {
+		return fmt.Sprintf("%s read %s = %q, a value no committed write had produced", op.Client, in.Key, out.Value), []string{op.Client}
 	}
-	for i := t.firstOpen; i < len(h); i++ {
-		op := &h[i]
-		if t.opsChecked[i] || op.Status == engine.OpPending {
+	return "", nil
+}
+
+// opScan hands every operation of the history to a check once, as soon as
+// it is no longer pending, in history order; it stops at the first breach
+// (the next call goes on after it). Each call looks only at operations it
+// has not seen and at those it saw pending, never again at the whole
+// history behind an operation that stays pending for long.
+type opScan struct {
+	next    int   // operations below next were seen
+	pending []int // those of them that were pending then and not since, ascending
+}
+
+func (s *opScan) each(h []engine.Operation, check func(op *engine.Operation) (string, []string)) (string, []string) {
+	for j := 0; j < len(s.pending); j++ {
+		op := &h[s.pending[j]]
+		if op.Status == engine.OpPending {
 			continue
 		}
-		t.opsChecked[i] = true
-		in, ok := op.Input.(KVInput)
-		out, ok2 := op.Output.(KVOutput)
-		if !ok || !ok2 || op.Status != engine.OpOK || in.Op != opGet || out.Value == "" {
-			continue
-		}
-		if _, ok := t.committedVals[[2]string{in.Key, out.Value}]; !ok {
-			return fmt.Sprintf("%s read %s = %q, a value no committed write had produced", op.Client, in.Key, out.Value), []string{op.Client}
+		s.pending = append(s.pending[:j], s.pending[j+1:]...)
+		j--
+		if text, who := check(op); text != "" {
+			return text, who
 		}
 	}
-	for t.firstOpen < len(h) && t.opsChecked[t.firstOpen] {
-		t.firstOpen++
+	for s.next < len(h) {
+		op := &h[s.next]
+		s.next++
+		if op.Status == engine.OpPending {
+			s.pending = append(s.pending, s.next-1)
+			continue
+		}
+		if text, who := check(op); text != "" {
+			return text, who
+		}
 	}
 	return "", nil
 }
@@ -286,12 +310,12 @@ func (t *tracker) leaderAppends(w *engine.World) (string, []string) {
 			continue
 		}
 		k := t.appendLen[i]
-		if t.full || n != t.appendNode[i] || k > n.last() || k < n.base || (k > 0 && n.hashAt(k) != t.appendHash[i]) {
+		if !t.appendChecked(i, n) {
 			k = n.base // a cleaned prefix was checked before it was cleaned (or is a snapshot's)
 		}
 		for ; k < n.last(); k++ {
 			e := n.entry(k + 1)
-			if e.Client == "" {
+			if e.Client == "" || t.checkedCopy(i, n, k+1) {
 				continue
 			}
 			if _, ok := t.appendedBy[e]; ok {
@@ -314,6 +338,32 @@ func (t *tracker) leaderAppends(w *engine.World) (string, []string) {
 		}
 	}
 	return "", nil
+}
+
+// appendChecked reports whether node i, now n, still holds the prefix
+// leaderAppends last checked on it (up to appendLen[i]): the same process,
+// and the hash chain there unchanged.
+func (t *tracker) appendChecked(i int, n *Node) bool {
+	k := t.appendLen[i]
+	return !t.full && n == t.appendNode[i] && k <= n.last() && k >= n.base && (k == 0 || n.hashAt(k) == t.appendHash[i])
+}
+
+// checkedCopy reports whether n's entry at index idx is one leaderAppends
+// has already checked on another node: that node still holds its checked
+// prefix up to idx or beyond, and the hash chains agree at idx, so the
+// entries are the same (as log matching judges them, by the chain). A
+// follower's copy then costs no look-up of the whole entry in appendedBy.
+func (t *tracker) checkedCopy(i int, n *Node, idx int) bool {
+	if t.full {
+		return false
+	}
+	h := n.hashAt(idx)
+	for j, o := range t.nodeCache {
+		if j != i && o != nil && idx > o.base && idx <= t.appendLen[j] && t.appendChecked(j, o) && o.hashAt(idx) == h {
+			return true
+		}
+	}
+	return false
 }
 
 // markMonotonic: a node's high-water mark never goes down while it runs.
@@ -353,44 +403,35 @@ func (t *tracker) appliedInMark(w *engine.World) (string, []string) {
 // reads-see-committed's to judge.
 func (t *tracker) readsLatest(w *engine.World) (string, []string) {
 	t.sync(w)
-	h := w.History()
-	for len(t.latestChecked) < len(h) {
-		t.latestChecked = append(t.latestChecked, false)
+	return t.latestScan.each(w.History(), t.readLatest)
+}
+
+// readLatest judges one finished operation for reads-see-latest.
+func (t *tracker) readLatest(op *engine.Operation) (string, []string) {
+	in, ok := op.Input.(KVInput)
+	out, ok2 := op.Output.(KVOutput)
+	if !ok || !ok2 || op.Status != engine.OpOK || in.Op != opGet {
+		return "", nil
 	}
-	for i := t.latestOpen; i < len(h); i++ {
-		op := &h[i]
-		if t.latestChecked[i] || op.Status == engine.OpPending {
-			continue
-		}
-		t.latestChecked[i] = true
-		in, ok := op.Input.(KVInput)
-		out, ok2 := op.Output.(KVOutput)
-		if !ok || !ok2 || op.Status != engine.OpOK || in.Op != opGet {
-			continue
-		}
-		began := time.Duration(op.Call) * time.Microsecond
-		writes := t.keyWrites[in.Key]
-		// the last write of the key committed before the read began
-		j := sort.Search(len(writes), func(j int) bool { return t.commitAt[writes[j]-1] >= began })
-		if j == 0 {
-			continue
-		}
-		latest := writes[j-1]
-		got := 0
-		if out.Value != "" {
-			idx, ok := t.committedIdx[[2]string{in.Key, out.Value}]
-			if !ok {
-				continue
-			}
-			got = idx
-		}
-		if got < latest {
-			e := t.cEntries[latest-1]
-			return fmt.Sprintf("%s read %s = %q, but %s was committed (entry %d) before the read began", op.Client, in.Key, out.Value, e.Text(), latest), []string{op.Client}
-		}
+	began := time.Duration(op.Call) * time.Microsecond
+	writes := t.keyWrites[in.Key]
+	// the last write of the key committed before the read began
+	j := sort.Search(len(writes), func(j int) bool { return t.commitAt[writes[j]-1] >= began })
+	if j == 0 {
+		return "", nil
 	}
-	for t.latestOpen < len(h) && t.latestChecked[t.latestOpen] {
-		t.latestOpen++
+	latest := writes[j-1]
+	got := 0
+	if out.Value != "" {
+		idx, ok := t.committedIdx[[2]string{in.Key, out.Value}]
+		if !ok {
+			return "", nil
+		}
+		got = idx
+	}
+	if got < latest {
+		e := t.cEntries.at(latest - 1)
+		return fmt.Sprintf("%s read %s = %q, but %s was committed (entry %d) before the read began", op.Client, in.Key, out.Value, e.Text(), latest), []string{op.Client}
 	}
 	return "", nil
 }

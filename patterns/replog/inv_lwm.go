@@ -52,7 +52,7 @@ func (t *tracker) stateMatchesLog(w *engine.World) (string, []string) {
 		}
 		t.stateNode[i], t.stateApplied[i] = n, n.applied
 		a := n.applied
-		if a > len(t.cEntries) {
+		if a > t.cEntries.len() {
 			continue // applied past what is known committed: committed-entries-stable's to judge
 		}
 		// Keys in order: the first difference found is the one reported.
@@ -66,7 +66,7 @@ func (t *tracker) stateMatchesLog(w *engine.World) (string, []string) {
 			want := ""
 			for j := len(idxs) - 1; j >= 0; j-- {
 				if idxs[j] <= a {
-					want = t.cEntries[idxs[j]-1].Value
+					want = t.cEntries.at(idxs[j] - 1).Value
 					break
 				}
 			}

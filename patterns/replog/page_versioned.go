@@ -284,25 +284,26 @@ func (n *Node) versionWidgets() []engine.Widget {
 // the committed log itself (an oracle that keeps no versions): a read at
 // version v must return what applying entries 1..v leaves in the key.
 func versionedCheckers() []engine.Invariant {
-	o := &versionOracle{checked: map[string]int{}}
+	o := &versionOracle{servers: &versionServers{}}
 	return []engine.Invariant{
 		{Name: InvSnapshotRead, Description: "A read at version v returns the value its key holds after applying the committed log entries up to v, whenever and wherever it is asked.",
 			Check: o.snapshotReads},
 		{Name: InvReportTotal, Description: "Every report adds A and B up to " + itoa(accountsTotal) + ": transfers move money between them and never create or destroy any.",
 			Check: reportTotals},
 		{Name: InvVersionsIncrease, Description: "On every node, each key's versions strictly increase.",
-			Check: versionsIncrease},
+			Check: o.servers.versionsIncrease},
 		{Name: InvCompactionBelowSn, Description: "No node has compacted above the read version of a snapshot it holds open.",
-			Check: compactionBelowSnapshots},
+			Check: o.servers.compactionBelowSnapshots},
 	}
 }
 
 // versionOracle replays committed entries into plain per-key histories.
 type versionOracle struct {
+	servers *versionServers
 	upTo    int                  // entries replayed
 	done    appliedSet           // client operations replayed (a retry in the log twice runs once)
 	hist    map[string][]version // per key, oldest first (what a correct store holds)
-	checked map[string]int       // per node, answered reads already checked
+	checked []int                // per node (by position), answered reads already checked
 }
 
 // extend replays committed entries up to the highest index any node has
@@ -314,8 +315,7 @@ func (o *versionOracle) extend(w *engine.World) {
 			o.hist[k] = []version{{at: 0, value: itoa(openingBalance)}}
 		}
 	}
-	for _, id := range w.Nodes() {
-		n := nodeOf(w, id)
+	for _, n := range o.servers.all(w) {
 		if n == nil || n.applied <= o.upTo || n.base > o.upTo {
 			continue
 		}
@@ -357,13 +357,19 @@ func (o *versionOracle) valueAt(key string, at int) string {
 
 func (o *versionOracle) snapshotReads(w *engine.World) (string, []string) {
 	o.extend(w)
-	for id, n := range versionNodes(w) {
-		s := n.mv
-		if s.answered < o.checked[id] {
-			o.checked[id] = 0 // restarted
+	if o.checked == nil {
+		o.checked = make([]int, len(o.servers.ids))
+	}
+	for i, n := range o.servers.all(w) {
+		if n == nil || n.mv == nil {
+			continue
 		}
-		fresh := min(s.answered-o.checked[id], len(s.answers))
-		o.checked[id] = s.answered
+		s, id := n.mv, n.id
+		if s.answered < o.checked[i] {
+			o.checked[i] = 0 // restarted
+		}
+		fresh := min(s.answered-o.checked[i], len(s.answers))
+		o.checked[i] = s.answered
 		for _, a := range s.answers[len(s.answers)-fresh:] {
 			if want := o.valueAt(a.key, a.at); a.at <= o.upTo && a.value != want {
 				return fmt.Sprintf("%s told %s that %s@%d = %s, but after the log's entries up to %d %s was %s: the read saw a later write.",
@@ -389,33 +395,68 @@ func reportTotals(w *engine.World) (string, []string) {
 	return "", nil
 }
 
+// versionServers is one run's checkers' list of its servers. A run's
+// nodes are fixed when it is built: the ids are read once (World.Nodes
+// copies them) and each server is then found by position.
+type versionServers struct {
+	ids   []string
+	nodes []*Node // scratch: the servers as all last read them
+
+	// per server: the store versions-increase last found in order, and
+	// its changes then (the check looks again only after a change)
+	orderedStore   []*versionStore
+	orderedChanges []int
+}
+
+// all is every server by position, nil while it is down. The slice is
+// reused by the next call.
+func (v *versionServers) all(w *engine.World) []*Node {
+	if v.ids == nil {
+		v.ids = w.Nodes()
+		v.nodes = make([]*Node, len(v.ids))
+		v.orderedStore, v.orderedChanges = make([]*versionStore, len(v.ids)), make([]int, len(v.ids))
+	}
+	for i := range v.ids {
+		v.nodes[i], _ = w.NodeProcess(i).(*Node)
+	}
+	return v.nodes
+}
+
 // versionNodes are the live servers that keep a version store.
-func versionNodes(w *engine.World) iter.Seq2[string, *Node] {
+func (v *versionServers) versionNodes(w *engine.World) iter.Seq2[string, *Node] {
 	return func(yield func(string, *Node) bool) {
-		for _, id := range w.Nodes() {
-			if n := nodeOf(w, id); n != nil && n.mv != nil && !yield(id, n) {
+		for _, n := range v.all(w) {
+			if n != nil && n.mv != nil && !yield(n.id, n) {
 				return
 			}
 		}
 	}
 }
 
-func versionsIncrease(w *engine.World) (string, []string) {
-	for id, n := range versionNodes(w) {
+func (v *versionServers) versionsIncrease(w *engine.World) (string, []string) {
+	for i, n := range v.all(w) {
+		if n == nil || n.mv == nil {
+			continue
+		}
+		s := n.mv
+		if s == v.orderedStore[i] && s.changes == v.orderedChanges[i] {
+			continue // nothing put or compacted since the store was last found in order
+		}
 		// Versions are only ever added at the top (or replaced there), and
-		// the check runs after every step: the top pair of each key is
+		// the check runs after every change: the top pair of each key is
 		// the only one that can have gone wrong since the last look.
-		for _, k := range n.mv.names {
-			if vs := n.mv.keys[k]; len(vs) > 1 && vs[len(vs)-1].at <= vs[len(vs)-2].at {
-				return fmt.Sprintf("%s keeps %s at v%d after v%d: versions must increase.", id, k, vs[len(vs)-1].at, vs[len(vs)-2].at), []string{id}
+		for _, k := range s.names {
+			if vs := s.keys[k]; len(vs) > 1 && vs[len(vs)-1].at <= vs[len(vs)-2].at {
+				return fmt.Sprintf("%s keeps %s at v%d after v%d: versions must increase.", n.id, k, vs[len(vs)-1].at, vs[len(vs)-2].at), []string{n.id}
 			}
 		}
+		v.orderedStore[i], v.orderedChanges[i] = s, s.changes
 	}
 	return "", nil
 }
 
-func compactionBelowSnapshots(w *engine.World) (string, []string) {
-	for id, n := range versionNodes(w) {
+func (v *versionServers) compactionBelowSnapshots(w *engine.World) (string, []string) {
+	for id, n := range v.versionNodes(w) {
 		if old, ok := n.mv.oldestSnapshot(); ok && n.mv.compacted > old {
 			return fmt.Sprintf("%s compacted below v%d while %s's snapshot at v%d is open.", id, n.mv.compacted, n.mv.snaps[0].client, old), []string{id}
 		}

@@ -48,8 +48,8 @@ type tracker struct {
 	lastGen  []int                     // per node
 
 	// committed prefix as seen so far
-	committed       []uint64 // hash chain of the committed entries
-	cEntries        []Entry
+	committed       []uint64               // hash chain of the committed entries
+	cEntries        entryChunks            // the committed entries themselves
 	commitGen       []int                  // per committed entry: generation of the node that first covered it
 	commitAt        []time.Duration        // per committed entry: when a mark first covered it
 	committedIdx    map[[2]string]int      // (key, value) -> highest index of a committed write of it
@@ -65,8 +65,7 @@ type tracker struct {
 	minority        string
 	minorityNodes   []string
 
-	opsChecked []bool
-	firstOpen  int
+	readsScan opScan // reads-see-committed's progress through the history
 
 	cmdSeen int
 	stormy  bool
@@ -83,8 +82,7 @@ type tracker struct {
 	markNode []*Node
 	mark     []int
 	// reads checked for staleness
-	latestChecked []bool
-	latestOpen    int
+	latestScan opScan
 
 	// the state each node was last checked at (state-matches-log)
 	stateNode    []*Node
@@ -173,3 +171,27 @@ func (t *tracker) load(w *engine.World, i int) {
 	}
 	t.nodeCache[i], t.logVers[i], t.hwms[i] = n, v, h
 }
+
+// entryChunks is an append-only list of entries kept in chunks of
+// entryChunk: the committed prefix grows all run long, and one slice would
+// copy every entry again at each doubling.
+type entryChunks struct {
+	chunks [][]Entry
+	n      int
+}
+
+const entryChunk = 256
+
+func (c *entryChunks) add(e Entry) {
+	if c.n%entryChunk == 0 {
+		c.chunks = append(c.chunks, make([]Entry, 0, entryChunk))
+	}
+	last := &c.chunks[len(c.chunks)-1]
+	*last = append(*last, e)
+	c.n++
+}
+
+// at is entry i (0-based, i < len).
+func (c *entryChunks) at(i int) Entry { return c.chunks[i/entryChunk][i%entryChunk] }
+
+func (c *entryChunks) len() int { return c.n }

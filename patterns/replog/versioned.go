@@ -74,6 +74,7 @@ type versionStore struct {
 	names []string             // the keys, sorted (iteration order)
 	snaps []openSnap           // open snapshots, oldest version first
 
+	changes     int // puts and compactions so far: the versions-increase check skips a store that has none new
 	compacted   int // versions below this were dropped (reads below it are refused)
 	answers     []readAnswer
 	answered    int // reads answered since boot
@@ -93,6 +94,7 @@ func newVersionStore() *versionStore {
 // put adds a version of key at index at (replaces the only one when
 // overwrite is on).
 func (s *versionStore) put(key, value string, at int, overwrite bool) {
+	s.changes++
 	vs, ok := s.keys[key]
 	if !ok {
 		i, _ := slices.BinarySearch(s.names, key)
@@ -139,6 +141,7 @@ func (s *versionStore) oldestSnapshot() (int, bool) {
 // compact drops every version that no read at or above below can return:
 // per key it keeps the newest version at or below it and all later ones.
 func (s *versionStore) compact(below int) int {
+	s.changes++
 	dropped := 0
 	for _, k := range s.names {
 		vs := s.keys[k]
@@ -219,7 +222,7 @@ func (n *Node) readAt(env engine.Env, from string, id int, in VersionedInput) {
 	}
 	v, _ := s.get(in.Key, in.At, env.Variant(VarOverwriteInPlace))
 	s.remember(readAnswer{client: from, key: in.Key, at: in.At, from: v.at, value: v.value})
-	env.Note("%s answers %s: %s@%d = %s (version %d)", n.id, from, in.Key, in.At, orDash(v.value), v.at)
+	engine.Notef(env, "%s answers %s: %s@%d = %s (version %d)", engine.S(n.id), engine.S(from), engine.S(in.Key), engine.D(in.At), engine.S(orDash(v.value)), engine.D(v.at))
 	env.Send(from, VersionedReply{ID: id, Value: v.value, Version: v.at})
 }
 
@@ -239,23 +242,25 @@ func (n *Node) applyVersioned(env engine.Env, e Entry) {
 	case opTransfer:
 		overwrite := env.Variant(VarOverwriteInPlace)
 		from, to := counterSum(s.latest(e.Key))-e.Amount, counterSum(s.latest(e.Value))+e.Amount
-		s.put(e.Key, itoa(from), at, overwrite)
-		s.put(e.Value, itoa(to), at, overwrite)
-		n.kv[e.Key], n.kv[e.Value] = itoa(from), itoa(to)
+		fromText, toText := itoa(from), itoa(to) // one string each for the store and the plain state
+		s.put(e.Key, fromText, at, overwrite)
+		s.put(e.Value, toText, at, overwrite)
+		n.kv[e.Key], n.kv[e.Value] = fromText, toText
 		if leader {
-			env.Note("%s moves %d from %s to %s → v%d (%s=%d, %s=%d)", e.Client, e.Amount, e.Key, e.Value, at, e.Key, from, e.Value, to)
+			engine.Notef(env, "%s moves %d from %s to %s → v%d (%s=%d, %s=%d)", engine.S(e.Client), engine.D(e.Amount), engine.S(e.Key), engine.S(e.Value),
+				engine.D(at), engine.S(e.Key), engine.D(from), engine.S(e.Value), engine.D(to))
 		}
 	case opSnapOpen:
 		s.snaps = append(s.snaps, openSnap{client: e.Client, at: at}) // in index order: oldest first
 		if leader {
-			env.Note("%s opens a snapshot at v%d", e.Client, at)
+			engine.Notef(env, "%s opens a snapshot at v%d", engine.S(e.Client), engine.D(at))
 		}
 	case opSnapClose:
 		if i := slices.Index(s.snaps, openSnap{client: e.Client, at: e.At}); i >= 0 {
 			s.snaps = slices.Delete(s.snaps, i, i+1)
 		}
 		if leader {
-			env.Note("%s closes the snapshot at v%d", e.Client, e.At)
+			engine.Notef(env, "%s closes the snapshot at v%d", engine.S(e.Client), engine.D(e.At))
 		}
 	case opCompact:
 		below := min(e.At, at)

@@ -16,20 +16,26 @@ type VersionedInput struct {
 	At     int    `json:"at,omitempty"`     // the version read, or the snapshot closed
 }
 
-func (in VersionedInput) String() string {
+func (in VersionedInput) String() string { return string(in.AppendString(nil)) }
+
+// AppendString appends String's text to b: the engine writes every
+// operation's input and output to the trace, and appending spares a
+// string each.
+func (in VersionedInput) AppendString(b []byte) []byte {
 	switch in.Op {
 	case opPut:
-		return "put " + in.Key + "=" + in.Value
+		return append(append(append(append(b, "put "...), in.Key...), '='), in.Value...)
 	case opGetAt:
-		return "get " + in.Key + "@" + itoa(in.At)
+		return appendInt(append(append(append(b, "get "...), in.Key...), '@'), in.At)
 	case opTransfer:
-		return "move " + itoa(in.Amount) + " " + in.Key + "→" + in.To
+		b = append(appendInt(append(b, "move "...), in.Amount), ' ')
+		return append(append(append(b, in.Key...), "→"...), in.To...)
 	case opSnapOpen:
-		return "open snapshot"
+		return append(b, "open snapshot"...)
 	case opSnapClose:
-		return "close snapshot @" + itoa(in.At)
+		return appendInt(append(b, "close snapshot @"...), in.At)
 	}
-	return in.Op
+	return append(b, in.Op...)
 }
 
 // VersionedOutput is a completed operation's result: the value read (if a
@@ -40,11 +46,14 @@ type VersionedOutput struct {
 	Version int    `json:"version"`
 }
 
-func (out VersionedOutput) String() string {
+func (out VersionedOutput) String() string { return string(out.AppendString(nil)) }
+
+// AppendString appends String's text to b (see VersionedInput.AppendString).
+func (out VersionedOutput) AppendString(b []byte) []byte {
 	if out.Value != "" {
-		return strconv.Quote(out.Value) + " (v" + itoa(out.Version) + ")"
+		return append(appendInt(append(strconv.AppendQuote(b, out.Value), " (v"...), out.Version), ')')
 	}
-	return "v" + itoa(out.Version)
+	return appendInt(append(b, 'v'), out.Version)
 }
 
 // VersionedRequest carries one client operation of the page.

@@ -15,11 +15,26 @@ import (
 // operation may still have happened.
 type Client struct {
 	id      string
-	pending map[int]Op
+	pending map[int]pendingOp
 	order   []int    // pending ids, oldest first
-	results []string // last few outcomes, newest last
+	results []result // last few outcomes, newest last
 
 	OK, Refused, Failed, Unknown int
+}
+
+// result is an outcome as the client shows it, kept in parts: its text
+// is built only when it is shown, not for every reply.
+type result struct {
+	op  Op
+	out Outcome // the answer, when why is ""
+	why string  // what happened instead of an answer, or why it failed
+}
+
+func (r result) String() string {
+	if r.why != "" {
+		return r.op.String() + " → " + r.why
+	}
+	return r.op.String() + " → " + r.out.String()
 }
 
 var clientTimeout = kit.TimerKey[int]{Name: "timeout"}
@@ -29,7 +44,14 @@ const keptResults = 5
 // maxBurst bounds a burst: what a visitor sends is bounded.
 const maxBurst = 20
 
-func newClient(id string) *Client { return &Client{id: id, pending: map[int]Op{}} }
+// pendingOp is an operation waiting for its answer, with its timeout
+// timer's name (made once: it is set and then cancelled).
+type pendingOp struct {
+	op    Op
+	timer string
+}
+
+func newClient(id string) *Client { return &Client{id: id, pending: map[int]pendingOp{}} }
 
 // ValidateRequest checks a client operation before the engine accepts it.
 func (c *Client) ValidateRequest(req engine.Request) error {
@@ -69,12 +91,12 @@ func (c *Client) Handle(env engine.Env, ev engine.Event) {
 		}
 	case engine.EvTimer:
 		if id, ok := clientTimeout.Match(ev.Timer); ok {
-			if op, ok := c.pending[id]; ok {
+			if p, ok := c.pending[id]; ok {
 				st := engine.OpUnknown
-				if !op.mutates() {
+				if !p.op.mutates() {
 					st = engine.OpFail // a read that never answered changed nothing
 				}
-				c.finish(env, id, nil, st, "timed out")
+				c.finish(env, id, nil, st, result{why: "timed out"})
 			}
 		}
 	}
@@ -107,9 +129,10 @@ func (c *Client) invoke(env engine.Env, op Op) {
 		return
 	}
 	id := env.Invoke(op)
-	c.pending[id] = op
+	timer := clientTimeout.For(id)
+	c.pending[id] = pendingOp{op: op, timer: timer}
 	c.order = append(c.order, id)
-	clientTimeout.Set(env, id, time.Duration(env.Param(ParamClientTimeout, defClientTimeout))*time.Millisecond)
+	env.SetTimer(timer, time.Duration(env.Param(ParamClientTimeout, defClientTimeout))*time.Millisecond)
 	env.Send(servers[0], Request{ID: id, Op: op})
 }
 
@@ -119,14 +142,16 @@ func (c *Client) reply(env engine.Env, m Reply) {
 	}
 	switch m.Outcome.Reason {
 	case ReasonQueueFull, ReasonDiskFull, ReasonDiskError:
-		c.finish(env, m.ID, nil, engine.OpFail, m.Outcome.Reason)
+		c.finish(env, m.ID, nil, engine.OpFail, result{why: m.Outcome.Reason})
 	default:
-		c.finish(env, m.ID, m.Outcome, engine.OpOK, m.Outcome.String())
+		c.finish(env, m.ID, m.Outcome, engine.OpOK, result{out: m.Outcome})
 	}
 }
 
-func (c *Client) finish(env engine.Env, id int, out any, st engine.OpStatus, text string) {
-	op := c.pending[id]
+// finish completes operation id; shown is its outcome for the view (finish
+// fills in the operation).
+func (c *Client) finish(env engine.Env, id int, out any, st engine.OpStatus, shown result) {
+	p := c.pending[id]
 	delete(c.pending, id)
 	for i, x := range c.order {
 		if x == id {
@@ -134,7 +159,7 @@ func (c *Client) finish(env engine.Env, id int, out any, st engine.OpStatus, tex
 			break
 		}
 	}
-	clientTimeout.Cancel(env, id)
+	env.CancelTimer(p.timer)
 	env.Complete(id, out, st)
 	switch {
 	case st == engine.OpUnknown:
@@ -149,7 +174,8 @@ func (c *Client) finish(env engine.Env, id int, out any, st engine.OpStatus, tex
 	if len(c.results) == keptResults {
 		c.results = append(c.results[:0], c.results[1:]...)
 	}
-	c.results = append(c.results, op.String()+" → "+text)
+	shown.op = p.op
+	c.results = append(c.results, shown)
 }
 
 // last is the text of the last outcome ("" before any).
@@ -157,22 +183,35 @@ func (c *Client) last() string {
 	if len(c.results) == 0 {
 		return ""
 	}
-	return c.results[len(c.results)-1]
+	return c.results[len(c.results)-1].String()
 }
 
 // View lists the pending operations, the last outcomes and the counters.
 func (c *Client) View() engine.ProcessView {
 	items := make([]engine.QueueItem, 0, len(c.order))
 	for _, id := range c.order {
-		items = append(items, engine.QueueItem{ID: "#" + strconv.Itoa(id), Text: c.pending[id].String(), State: engine.StatePending})
+		items = append(items, engine.QueueItem{ID: "#" + strconv.Itoa(id), Text: c.pending[id].op.String(), State: engine.StatePending})
 	}
 	return engine.ProcessView{Role: "client", Widgets: []engine.Widget{
 		engine.QueueWidget("pending", items...),
-		{Type: engine.WQueue, Title: "results", Items: append([]string(nil), c.results...)},
+		{Type: engine.WQueue, Title: "results", Items: c.resultTexts()},
 		engine.FieldsWidget("client",
 			engine.Field{Label: "ok", Value: itoa(c.OK)},
 			engine.Field{Label: "insufficient", Value: itoa(c.Refused)},
 			engine.Field{Label: "failed", Value: itoa(c.Failed)},
 			engine.Field{Label: "unknown", Value: itoa(c.Unknown)}),
 	}}
+}
+
+// resultTexts are the results as the view lists them (nil when none, as
+// the view always had it).
+func (c *Client) resultTexts() []string {
+	if len(c.results) == 0 {
+		return nil
+	}
+	out := make([]string, len(c.results))
+	for i, r := range c.results {
+		out[i] = r.String()
+	}
+	return out
 }

@@ -19,17 +19,25 @@ const (
 
 // invariants are checked after every step, in this order.
 func invariants() []engine.Invariant {
+	servers := &serverList{count: -1}
 	return []engine.Invariant{
-		{Name: InvOneAtATime, Description: "At most one update is between reading the balance and applying its change (read → validate → WAL write → apply).", Check: oneAtATime},
-		{Name: InvApplyInLogOrder, Description: "Updates are applied in the order of their WAL records, so a replay rebuilds the same balance.", Check: applyInLogOrder},
-		{Name: InvBalanceNotBelow, Description: "The balance never goes below zero: a withdrawal is refused when the money is not there.", Check: balanceNotBelow},
+		{Name: InvOneAtATime, Description: "At most one update is between reading the balance and applying its change (read → validate → WAL write → apply).", Check: servers.oneAtATime},
+		{Name: InvApplyInLogOrder, Description: "Updates are applied in the order of their WAL records, so a replay rebuilds the same balance.", Check: servers.applyInLogOrder},
+		{Name: InvBalanceNotBelow, Description: "The balance never goes below zero: a withdrawal is refused when the money is not there.", Check: servers.balanceNotBelow},
 	}
 }
 
-// eachServer runs check on every up account server until one reports a
-// breach.
-func eachServer(w *engine.World, check func(s *Server) (string, []string)) (string, []string) {
-	for i := range w.Nodes() {
+// serverList is one run's checkers' view of its server nodes. A run's
+// nodes are fixed when it is built, so their number is read once:
+// World.Nodes copies the list, and the checks run after every step.
+type serverList struct{ count int }
+
+// each runs check on every up account server until one reports a breach.
+func (l *serverList) each(w *engine.World, check func(s *Server) (string, []string)) (string, []string) {
+	if l.count < 0 {
+		l.count = len(w.Nodes())
+	}
+	for i := range l.count {
 		if s, ok := w.NodeProcess(i).(*Server); ok {
 			if text, nodes := check(s); text != "" {
 				return text, nodes
@@ -39,8 +47,8 @@ func eachServer(w *engine.World, check func(s *Server) (string, []string)) (stri
 	return "", nil
 }
 
-func oneAtATime(w *engine.World) (string, []string) {
-	return eachServer(w, func(s *Server) (string, []string) {
+func (l *serverList) oneAtATime(w *engine.World) (string, []string) {
+	return l.each(w, func(s *Server) (string, []string) {
 		if s.criticalCount() > 1 {
 			c := s.critical()
 			parts := make([]string, len(c))
@@ -56,8 +64,8 @@ func oneAtATime(w *engine.World) (string, []string) {
 	})
 }
 
-func applyInLogOrder(w *engine.World) (string, []string) {
-	return eachServer(w, func(s *Server) (string, []string) {
+func (l *serverList) applyInLogOrder(w *engine.World) (string, []string) {
+	return l.each(w, func(s *Server) (string, []string) {
 		if s.orderBreach != "" {
 			return s.id + ": " + s.orderBreach + "; a replay after a crash applies them in another order", []string{s.id}
 		}
@@ -65,8 +73,8 @@ func applyInLogOrder(w *engine.World) (string, []string) {
 	})
 }
 
-func balanceNotBelow(w *engine.World) (string, []string) {
-	return eachServer(w, func(s *Server) (string, []string) {
+func (l *serverList) balanceNotBelow(w *engine.World) (string, []string) {
+	return l.each(w, func(s *Server) (string, []string) {
 		if s.balance < 0 {
 			return fmt.Sprintf("%s's balance is %d: more was paid out than the account held", s.id, s.balance), []string{s.id}
 		}

@@ -17,11 +17,16 @@ const (
 	opBalance  = "balance"
 )
 
-func (o Op) String() string {
+func (o Op) String() string { return string(o.AppendString(nil)) }
+
+// AppendString appends String's text to b: the engine writes every
+// operation's input and output to the trace, and appending spares a
+// string each.
+func (o Op) AppendString(b []byte) []byte {
 	if o.Kind == opBalance {
-		return "balance?"
+		return append(b, "balance?"...)
 	}
-	return o.Kind + " " + strconv.Itoa(o.Amount)
+	return strconv.AppendInt(append(append(b, o.Kind...), ' '), int64(o.Amount), 10)
 }
 
 // mutates reports whether the operation changes the balance (and so goes
@@ -37,11 +42,15 @@ type Outcome struct {
 	Balance int    `json:"balance"`
 }
 
-func (o Outcome) String() string {
+func (o Outcome) String() string { return string(o.AppendString(nil)) }
+
+// AppendString appends String's text to b (see Op.AppendString).
+func (o Outcome) AppendString(b []byte) []byte {
 	if o.OK {
-		return "ok, balance " + strconv.Itoa(o.Balance)
+		return strconv.AppendInt(append(b, "ok, balance "...), int64(o.Balance), 10)
 	}
-	return o.Reason + " (balance " + strconv.Itoa(o.Balance) + ")"
+	b = strconv.AppendInt(append(append(b, o.Reason...), " (balance "...), int64(o.Balance), 10)
+	return append(b, ')')
 }
 
 // Refusal reasons. INSUFFICIENT is an answer (the operation ran and saw
@@ -60,7 +69,16 @@ type Request struct {
 }
 
 func (Request) Kind() string      { return "Request" }
-func (m Request) Summary() string { return "#" + strconv.Itoa(m.ID) + " " + m.Op.String() }
+func (m Request) Summary() string { return string(m.AppendSummary(nil)) }
+
+// AppendSummary writes Summary into the trace's buffer without a string
+// of its own (the engine prefers it: every message is summarised).
+func (m Request) AppendSummary(b []byte) []byte {
+	return m.Op.AppendString(append(appendID(b, m.ID), ' '))
+}
+
+// appendID writes an operation id as the summaries show it: "#12".
+func appendID(b []byte, id int) []byte { return strconv.AppendInt(append(b, '#'), int64(id), 10) }
 
 // Reply answers a Request.
 type Reply struct {
@@ -69,17 +87,26 @@ type Reply struct {
 }
 
 func (Reply) Kind() string      { return "Reply" }
-func (m Reply) Summary() string { return "#" + strconv.Itoa(m.ID) + " " + m.Outcome.String() }
+func (m Reply) Summary() string { return string(m.AppendSummary(nil)) }
+func (m Reply) AppendSummary(b []byte) []byte {
+	return m.Outcome.AppendString(append(appendID(b, m.ID), ' '))
+}
 
 // Heartbeat is byzantium asking athens "are you there?"; athens answers
 // with a HeartbeatAck carrying the same Seq.
 type Heartbeat struct{ Seq int }
 
 func (Heartbeat) Kind() string      { return "Heartbeat" }
-func (m Heartbeat) Summary() string { return "beat " + strconv.Itoa(m.Seq) }
+func (m Heartbeat) Summary() string { return string(m.AppendSummary(nil)) }
+func (m Heartbeat) AppendSummary(b []byte) []byte {
+	return strconv.AppendInt(append(b, "beat "...), int64(m.Seq), 10)
+}
 
 // HeartbeatAck answers a Heartbeat.
 type HeartbeatAck struct{ Seq int }
 
 func (HeartbeatAck) Kind() string      { return "HeartbeatAck" }
-func (m HeartbeatAck) Summary() string { return "ack " + strconv.Itoa(m.Seq) }
+func (m HeartbeatAck) Summary() string { return string(m.AppendSummary(nil)) }
+func (m HeartbeatAck) AppendSummary(b []byte) []byte {
+	return strconv.AppendInt(append(b, "ack "...), int64(m.Seq), 10)
+}

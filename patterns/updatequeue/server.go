@@ -60,6 +60,21 @@ type task struct {
 	marks    []mark // when it entered each stage, in order: its gantt row
 	finished bool   // it answered (or was refused)
 	ended    int64  // when, in µs of athens's clock
+
+	text     string       // name(), built once: nearly every note names the task
+	timer    string       // its stage timer's name, built once: most stages arm it
+	firstRow [stages]mark // marks' first backing array: a task passes every stage once
+}
+
+// stages is how many stages there are: the marks a task without an
+// external call leaves.
+const stages = len(stageNames)
+
+// newTask is a task for a request from a client or a peer.
+func newTask(from string, req int, op Op, beat bool) *task {
+	t := &task{from: from, req: req, op: op, beat: beat}
+	t.marks = t.firstRow[:0]
+	return t
 }
 
 // mark is a task entering a stage at a time (µs of athens's clock).
@@ -74,11 +89,24 @@ func (t *task) needsCall(env engine.Env) bool {
 	return !t.beat && !t.checked && t.op.Kind == opWithdraw && env.Param(ParamExternalCall, 0) == 1
 }
 
-func (t *task) name() string {
-	if t.beat {
-		return t.from + "'s heartbeat " + strconv.Itoa(t.req)
+// stageTimer is the name of t's stage timer (stageTimer.For(t.seq)).
+func (t *task) stageTimer() string {
+	if t.timer == "" {
+		t.timer = stageTimer.For(t.seq)
 	}
-	return t.from + "'s " + t.op.String()
+	return t.timer
+}
+
+func (t *task) name() string {
+	if t.text != "" {
+		return t.text
+	}
+	if t.beat {
+		t.text = t.from + "'s heartbeat " + strconv.Itoa(t.req)
+	} else {
+		t.text = t.from + "'s " + t.op.String()
+	}
+	return t.text
 }
 
 // walRecord is one WAL record: a client's operation and the balance the
@@ -144,7 +172,7 @@ type Server struct {
 	// seen holds the ids of the requests received since boot and of those
 	// in the WAL: the network may deliver a request twice, and a copy must
 	// not withdraw the money a second time.
-	seen    map[int]bool
+	seen    idSet
 	seq     int
 	applied int // WAL records applied since boot (replay included)
 
@@ -159,7 +187,7 @@ type Server struct {
 }
 
 func newServer(id string) *Server {
-	return &Server{id: id, jobs: map[int]*task{}, calls: map[int]*task{}, seen: map[int]bool{}}
+	return &Server{id: id, jobs: map[int]*task{}, calls: map[int]*task{}}
 }
 
 // Handle is the server's state machine.
@@ -174,11 +202,10 @@ func (s *Server) Handle(env engine.Env, ev engine.Event) {
 	case engine.EvReceive:
 		switch m := ev.Msg.(type) {
 		case Request:
-			if s.seen[m.ID] {
+			if !s.seen.add(m.ID) {
 				return // a duplicate: the first copy is answered
 			}
-			s.seen[m.ID] = true
-			s.enqueue(env, &task{from: ev.From, req: m.ID, op: m.Op})
+			s.enqueue(env, newTask(ev.From, m.ID, m.Op, false))
 		case Heartbeat:
 			if env.Param(ParamHeartbeatOffQueue, 0) == 1 {
 				// The fix: a heartbeat touches no state, so it is answered
@@ -186,7 +213,7 @@ func (s *Server) Handle(env engine.Env, ev engine.Event) {
 				env.Send(ev.From, HeartbeatAck(m))
 				return
 			}
-			s.enqueue(env, &task{from: ev.From, req: m.Seq, beat: true})
+			s.enqueue(env, newTask(ev.From, m.Seq, Op{}, true))
 		}
 	case engine.EvTimer:
 		if ev.Timer == sampleTimer {
@@ -235,7 +262,7 @@ func (s *Server) recover(env engine.Env) {
 		}
 		rec := r.Data.(walRecord)
 		s.balance += rec.delta()
-		s.seen[rec.Req] = true
+		s.seen.add(rec.Req)
 		s.applied++
 	}
 	if s.applied > 0 {
@@ -261,7 +288,7 @@ func (s *Server) enqueue(env engine.Env, t *task) {
 	s.cap = s.capacity(env)
 	if !env.Variant(VarParallelHandlers) && len(s.queue) >= s.cap {
 		s.rejectedFull++
-		env.Note("%s refuses %s: QUEUE_FULL (%d waiting)", s.id, t.name(), len(s.queue))
+		engine.Notef(env, "%s refuses %s: QUEUE_FULL (%d waiting)", engine.S(s.id), engine.S(t.name()), engine.D(len(s.queue)))
 		if !t.beat {
 			env.Send(t.from, Reply{ID: t.req, Outcome: Outcome{Reason: ReasonQueueFull, Balance: s.balance}})
 		}
@@ -284,7 +311,7 @@ func (s *Server) enqueue(env engine.Env, t *task) {
 		return
 	}
 	if !t.beat {
-		env.Note("%s queues %s behind %d task(s)", s.id, t.name(), len(s.queue)-1+len(s.active))
+		engine.Notef(env, "%s queues %s behind %d task(s)", engine.S(s.id), engine.S(t.name()), engine.D(len(s.queue)-1+len(s.active)))
 	}
 }
 
@@ -324,7 +351,7 @@ func (s *Server) enter(env engine.Env, t *task, st stage) {
 	t.stage = st
 	t.marks = append(t.marks, mark{st, s.now})
 	if st != stWAL {
-		stageTimer.Set(env, t.seq, cpuStage+time.Duration(env.Rand().Int64N(int64(cpuStageJitter))))
+		env.SetTimer(t.stageTimer(), cpuStage+time.Duration(env.Rand().Int64N(int64(cpuStageJitter))))
 		return
 	}
 	rec := walRecord{Client: t.from, Req: t.req, Op: t.op, After: t.result}
@@ -344,7 +371,7 @@ func (s *Server) enter(env engine.Env, t *task, st stage) {
 	}
 	t.pos, t.job = pos, job
 	s.jobs[job] = t
-	env.Note("%s appends %s to the WAL at position %d and waits for the fsync", s.id, t.name(), pos+1)
+	engine.Notef(env, "%s appends %s to the WAL at position %d and waits for the fsync", engine.S(s.id), engine.S(t.name()), engine.D(pos+1))
 }
 
 // stageDone ends t's CPU stage and starts the next.
@@ -359,7 +386,7 @@ func (s *Server) stageDone(env engine.Env, t *task) {
 			t.result = t.read
 			s.enter(env, t, stRespond)
 		default:
-			env.Note("%s reads balance %d for %s", s.id, t.read, t.name())
+			engine.Notef(env, "%s reads balance %d for %s", engine.S(s.id), engine.D(t.read), engine.S(t.name()))
 			s.enter(env, t, stValidate)
 		}
 	case stValidate:
@@ -381,7 +408,7 @@ func (s *Server) stageDone(env engine.Env, t *task) {
 		// The handler writes back what it read, changed: under the queue
 		// nothing can have changed the balance since.
 		s.balance = t.result
-		env.Note("%s applies %s: balance %d", s.id, t.name(), s.balance)
+		engine.Notef(env, "%s applies %s: balance %d", engine.S(s.id), engine.S(t.name()), engine.D(s.balance))
 		s.enter(env, t, stRespond)
 	case stRespond:
 		s.respond(env, t)
@@ -424,7 +451,7 @@ func (s *Server) fsynced(env engine.Env, t *task, done engine.DiskDone) {
 		s.enter(env, t, stRespond)
 		return
 	}
-	env.Note("%s's WAL is durable up to position %d", s.id, done.Durable)
+	engine.Notef(env, "%s's WAL is durable up to position %d", engine.S(s.id), engine.D(done.Durable))
 	s.enter(env, t, stApply)
 }
 
@@ -450,7 +477,7 @@ func (s *Server) respond(env engine.Env, t *task) {
 		}
 		env.Send(t.from, Reply{ID: t.req, Outcome: out})
 		if t.op.mutates() {
-			env.Note("%s answers %s: %s", s.id, t.name(), out)
+			engine.Notef(env, "%s answers %s: %s", engine.S(s.id), engine.S(t.name()), engine.S(out.String()))
 		}
 	}
 	if !env.Variant(VarParallelHandlers) {
@@ -524,4 +551,36 @@ func (s *Server) clientTasks() int {
 		}
 	}
 	return n
+}
+
+// idSet is a set of operation ids. Ids are the history's numbers, small
+// and dense from 0, so a bit per id is cheaper than a map that every
+// request grows (a negative id, which the history never makes, goes to a
+// map).
+type idSet struct {
+	bits     []uint64
+	negative map[int]bool
+}
+
+// add puts id in the set and reports whether it was new.
+func (s *idSet) add(id int) bool {
+	if id < 0 {
+		if s.negative[id] {
+			return false
+		}
+		if s.negative == nil {
+			s.negative = map[int]bool{}
+		}
+		s.negative[id] = true
+		return true
+	}
+	w, bit := id/64, uint64(1)<<(id%64)
+	if w >= len(s.bits) {
+		s.bits = append(s.bits, make([]uint64, w+1-len(s.bits))...)
+	}
+	if s.bits[w]&bit != 0 {
+		return false
+	}
+	s.bits[w] |= bit
+	return true
 }

@@ -24,8 +24,8 @@ type Batcher struct {
 
 	// breaches the invariants read (the first of each kind).
 	sizeBreach, matchBreach, twiceBreach string
-	completed                            map[int]bool
-	last                                 string // the last answer, as text
+	completed                            []bool     // by request id (ids are the history's: small and dense from 0)
+	last                                 lastAnswer // the last answer (shown as text)
 
 	Messages, Requests, Completed, Refused, Resent int
 	latency                                        latencies
@@ -60,7 +60,7 @@ var (
 )
 
 func newBatcher(id string) *Batcher {
-	return &Batcher{id: id, sent: map[int]*sentBatch{}, completed: map[int]bool{}, armed: -1}
+	return &Batcher{id: id, sent: map[int]*sentBatch{}, armed: -1}
 }
 
 func (c *Batcher) ValidateRequest(req engine.Request) error {
@@ -223,7 +223,9 @@ func (c *Batcher) flush(env engine.Env, why string) {
 		}
 		c.batch++
 		b := &sentBatch{entries: append([]queued(nil), c.queue[:n]...), sentAt: env.Now()}
-		c.queue = c.queue[n:]
+		// Move the rest to the front: the queue's array is reused
+		// instead of enqueue growing a new one behind the sent requests.
+		c.queue = append(c.queue[:0], c.queue[n:]...)
 		if len(b.entries) > max && c.sizeBreach == "" {
 			c.sizeBreach = fmt.Sprintf("%s sent batch %d with %d requests (max %d)", c.id, c.batch, len(b.entries), max)
 		}
@@ -306,6 +308,9 @@ func (c *Batcher) complete(env engine.Env, q queued, r Result) {
 	if r.Req != q.id && c.matchBreach == "" {
 		c.matchBreach = fmt.Sprintf("%s's request %d (%s) was completed with the answer to request %d (%s)", c.id, q.id, q.op, r.Req, r)
 	}
+	if q.id >= len(c.completed) {
+		c.completed = append(c.completed, make([]bool, q.id+1-len(c.completed))...)
+	}
 	if c.completed[q.id] && c.twiceBreach == "" {
 		c.twiceBreach = fmt.Sprintf("%s's request %d (%s) was completed twice", c.id, q.id, q.op)
 	}
@@ -317,7 +322,7 @@ func (c *Batcher) complete(env engine.Env, q queued, r Result) {
 		engine.Notef(env, "%s: request %d (%s) failed: %s", engine.S(c.id), engine.D(q.id), engine.S(q.op.String()), engine.S(r.Err))
 	}
 	env.Complete(q.id, r, st)
-	c.last = q.op.String() + " → " + r.String()
+	c.last = lastAnswer{op: q.op, result: r, set: true}
 	c.Completed++
 	c.latency.add(env.Now(), env.Now()-q.at)
 }
@@ -343,4 +348,19 @@ func (c *Batcher) oldestCall() time.Duration {
 		oldest = c.queue[0].at
 	}
 	return max(oldest, 0)
+}
+
+// lastAnswer is a batcher's last answer, kept as it came: its text is
+// built when a view or a fact shows it, not at every completion.
+type lastAnswer struct {
+	op     Op
+	result Result
+	set    bool
+}
+
+func (a lastAnswer) String() string {
+	if !a.set {
+		return ""
+	}
+	return a.op.String() + " → " + a.result.String()
 }

@@ -54,7 +54,7 @@ func clientFactsOf(w *engine.World, id string) (ClientFacts, bool) {
 	case *Sender:
 		return ClientFacts{Waiting: c.waiting(), InFlight: len(c.flight), Blocked: len(c.outbox), Completed: c.Completed, Messages: c.Messages, Resent: c.Resent}, true
 	case *Batcher:
-		return ClientFacts{Waiting: c.waiting(), Queued: len(c.queue), Completed: c.Completed, Refused: c.Refused, Messages: c.Messages, Requests: c.Requests, Resent: c.Resent, Last: c.last}, true
+		return ClientFacts{Waiting: c.waiting(), Queued: len(c.queue), Completed: c.Completed, Refused: c.Refused, Messages: c.Messages, Requests: c.Requests, Resent: c.Resent, Last: c.last.String()}, true
 	}
 	return ClientFacts{}, false
 }

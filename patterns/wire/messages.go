@@ -3,7 +3,6 @@ package wire
 import (
 	"clusterscope/engine"
 	"strconv"
-	"strings"
 )
 
 // Op is a client operation as the history records it: a put or a get of
@@ -21,17 +20,23 @@ const (
 	opGet = "get"
 )
 
-func (o Op) String() string {
-	var b strings.Builder
+func (o Op) String() string { return string(o.AppendString(nil)) }
+
+// AppendString appends String's text to b: the engine writes every
+// operation to the trace, and appending spares a string per request.
+func (o Op) AppendString(b []byte) []byte {
 	if o.Seq > 0 {
-		b.WriteString("#" + strconv.Itoa(o.Seq) + " ")
+		b = append(appendSeq(b, o.Seq), ' ')
 	}
-	b.WriteString(o.Kind + " " + o.Key)
+	b = append(append(append(b, o.Kind...), ' '), o.Key...)
 	if o.Kind == opPut {
-		b.WriteString("=" + strconv.Quote(o.Value))
+		b = strconv.AppendQuote(append(b, '='), o.Value)
 	}
-	return b.String()
+	return b
 }
+
+// appendSeq writes a sequence number as the texts show it: "#12".
+func appendSeq(b []byte, seq int) []byte { return strconv.AppendInt(append(b, '#'), int64(seq), 10) }
 
 // KVKey and KVWrite make Op a kit.KVInput (porcupine's key-value model).
 func (o Op) KVKey() string { return o.Key }
@@ -51,14 +56,17 @@ type Result struct {
 // KVRead makes Result a kit.KVOutput.
 func (r Result) KVRead() string { return r.Value }
 
-func (r Result) String() string {
+func (r Result) String() string { return string(r.AppendString(nil)) }
+
+// AppendString appends String's text to b (see Op.AppendString).
+func (r Result) AppendString(b []byte) []byte {
 	if !r.OK {
-		return r.Err
+		return append(b, r.Err...)
 	}
 	if r.Value != "" {
-		return "ok " + strconv.Quote(r.Value)
+		return strconv.AppendQuote(append(b, "ok "...), r.Value)
 	}
-	return "ok"
+	return append(b, "ok"...)
 }
 
 // ErrInvalid is the server's refusal of a put with an empty value: the
@@ -80,6 +88,10 @@ type Request struct {
 func (Request) Kind() string      { return "Request" }
 func (m Request) Summary() string { return m.Op.String() }
 
+// AppendSummary writes Summary into the trace's buffer without a string
+// of its own (the engine prefers it: every message is summarised).
+func (m Request) AppendSummary(b []byte) []byte { return m.Op.AppendString(b) }
+
 // Response statuses.
 const (
 	RespOK        = "ok"        // applied now
@@ -95,12 +107,14 @@ type Response struct {
 	Result   Result
 }
 
-func (Response) Kind() string { return "Response" }
-func (m Response) Summary() string {
+func (Response) Kind() string      { return "Response" }
+func (m Response) Summary() string { return string(m.AppendSummary(nil)) }
+func (m Response) AppendSummary(b []byte) []byte {
+	b = appendSeq(b, m.Seq)
 	if m.Status == RespRejected {
-		return "#" + strconv.Itoa(m.Seq) + " rejected, expects #" + strconv.Itoa(m.Expected)
+		return appendSeq(append(b, " rejected, expects "...), m.Expected)
 	}
-	return "#" + strconv.Itoa(m.Seq) + " " + m.Result.String()
+	return m.Result.AppendString(append(b, ' '))
 }
 
 // ---- Request Batch ----
@@ -117,9 +131,12 @@ type BatchRequest struct {
 	Entries []Entry
 }
 
-func (BatchRequest) Kind() string { return "BatchRequest" }
-func (m BatchRequest) Summary() string {
-	return "batch " + strconv.Itoa(m.Batch) + " (" + strconv.Itoa(len(m.Entries)) + " requests)"
+func (BatchRequest) Kind() string      { return "BatchRequest" }
+func (m BatchRequest) Summary() string { return string(m.AppendSummary(nil)) }
+func (m BatchRequest) AppendSummary(b []byte) []byte {
+	b = strconv.AppendInt(append(b, "batch "...), int64(m.Batch), 10)
+	b = strconv.AppendInt(append(b, " ("...), int64(len(m.Entries)), 10)
+	return append(b, " requests)"...)
 }
 
 // BatchResponse answers a batch: the results of the requests that
@@ -132,13 +149,17 @@ type BatchResponse struct {
 	Errors  []Result
 }
 
-func (BatchResponse) Kind() string { return "BatchResponse" }
-func (m BatchResponse) Summary() string {
-	s := "batch " + strconv.Itoa(m.Batch) + ": " + strconv.Itoa(len(m.Results)) + " ok"
+func (BatchResponse) Kind() string      { return "BatchResponse" }
+func (m BatchResponse) Summary() string { return string(m.AppendSummary(nil)) }
+func (m BatchResponse) AppendSummary(b []byte) []byte {
+	b = strconv.AppendInt(append(b, "batch "...), int64(m.Batch), 10)
+	b = strconv.AppendInt(append(b, ": "...), int64(len(m.Results)), 10)
+	b = append(b, " ok"...)
 	if len(m.Errors) > 0 {
-		s += ", " + strconv.Itoa(len(m.Errors)) + " refused"
+		b = strconv.AppendInt(append(b, ", "...), int64(len(m.Errors)), 10)
+		b = append(b, " refused"...)
 	}
-	return s
+	return b
 }
 
 // Sizes on the wire, in bytes. Every message pays one frame header (TCP/IP

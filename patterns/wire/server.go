@@ -230,6 +230,11 @@ func (s *Server) batch(env engine.Env, from string, m BatchRequest) BatchRespons
 			r = s.apply(env, from, 0, e.ID, e.Op)
 		}
 		if r.OK {
+			// Made at the first result with room for the whole batch
+			// (and nil while there is none, as it always was).
+			if resp.Results == nil {
+				resp.Results = make([]Result, 0, len(m.Entries))
+			}
 			resp.Results = append(resp.Results, r)
 		} else {
 			resp.Errors = append(resp.Errors, r)

@@ -10,8 +10,9 @@ import (
 // completed, for the live charts: the last keptLatencies, of which the
 // charts read those of the last second.
 type latencies struct {
-	at, d []time.Duration
-	next  int
+	at, d   []time.Duration
+	next    int
+	scratch []float64 // since's list, reused: the charts sample it ten times a second
 }
 
 const keptLatencies = 512
@@ -25,28 +26,33 @@ func (l *latencies) add(at, d time.Duration) {
 	l.next = (l.next + 1) % keptLatencies
 }
 
-// since lists the latencies of requests completed after t, in ms.
+// since lists the latencies of requests completed after t, in ms. The
+// list is l's own and is overwritten by the next call.
 func (l *latencies) since(t time.Duration) []float64 {
-	var out []float64
+	out := l.scratch[:0]
 	for i, at := range l.at {
 		if at > t {
 			out = append(out, float64(l.d[i])/float64(time.Millisecond))
 		}
 	}
+	l.scratch = out
 	return out
 }
 
 // mean is the mean latency in ms of requests completed after t (0: none).
+// It adds up what since would list, in the same order, without the list.
 func (l *latencies) mean(t time.Duration) float64 {
-	v := l.since(t)
-	if len(v) == 0 {
+	sum, n := 0.0, 0
+	for i, at := range l.at {
+		if at > t {
+			sum += float64(l.d[i]) / float64(time.Millisecond)
+			n++
+		}
+	}
+	if n == 0 {
 		return 0
 	}
-	sum := 0.0
-	for _, x := range v {
-		sum += x
-	}
-	return sum / float64(len(v))
+	return sum / float64(n)
 }
 
 // percentiles are the p50 and p99 latencies in ms of requests completed

@@ -123,7 +123,7 @@ func (c *Batcher) View() engine.ProcessView {
 			engine.Field{Label: "requests per message", Value: perMsg},
 			engine.Field{Label: "completed / refused", Value: itoa(c.Completed) + " / " + itoa(c.Refused)},
 			engine.Field{Label: "batches resent", Value: itoa(c.Resent)},
-			engine.Field{Label: "last answer", Value: c.last}),
+			engine.Field{Label: "last answer", Value: c.last.String()}),
 		engine.QueueWidget("batches in flight", flight...),
 	}}
 }
