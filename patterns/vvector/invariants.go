@@ -19,10 +19,10 @@ const (
 )
 
 func invariants() []engine.Invariant {
-	lost := &lostCheck{}
+	lost, concurrent := &lostCheck{}, &concurrentCheck{}
 	return []engine.Invariant{
 		{Name: InvNoLostUpdate, Description: "Every write a client was told succeeded is still held by some replica, unless a later write whose client had read it replaced it.", Check: lost.check},
-		{Name: InvConcurrent, Description: "A replica keeps two versions of a key side by side only when neither writer had read the other's.", Check: siblingsConcurrent},
+		{Name: InvConcurrent, Description: "A replica keeps two versions of a key side by side only when neither writer had read the other's.", Check: concurrent.check},
 	}
 }
 
@@ -112,35 +112,64 @@ type lostCheck struct {
 	fresh map[string]bool        // keys with an add acknowledged since
 	// took are the adds taken: one completed after an earlier one still
 	// pending is met again on the next pass.
-	took map[Dot]bool
-	// stores are each replica's (epoch, saves) when last looked at: when
-	// none changed, no key did.
-	stores map[string][2]int
+	took  map[Dot]bool
+	watch storeWatch
+	keys  []string // scratch: the keys to judge at this step
 }
 
-// changed reports whether some replica changed its store since the last
-// step (a restart counts: its epoch is new).
-func (c *lostCheck) changed(w *engine.World, nodes []string) bool {
-	changed := false
+// storeWatch follows the replicas' stores for a checker that runs after
+// every step, so that it looks again only at what changed. A store
+// changes only by a save, and a replica counts its saves and keeps the
+// keys it saved in the event it is handling (Node.fresh). When the only
+// saves since the checker last looked are the handled replica's fresh
+// ones, those keys are all that changed. Otherwise (a restart, or saves
+// the checker did not see happen) it does not know, and the checker looks
+// at every key, as when it starts.
+type storeWatch struct {
+	seen map[string][2]int // per replica: (epoch, saves) when last looked at
+}
+
+// look remembers n as it is now, and reports whether its only saves since
+// it was last looked at are its fresh ones.
+func (sw *storeWatch) look(n *Node) (freshOnly bool) {
+	if sw.seen == nil {
+		sw.seen = map[string][2]int{}
+	}
+	before := sw.seen[n.id]
+	sw.seen[n.id] = [2]int{n.epoch, n.saves}
+	return before == [2]int{n.epoch, n.saves - len(n.fresh)}
+}
+
+// step looks at every replica: changed reports whether some store changed
+// since the last step (a restart counts: its epoch is new); known, that
+// the handled replica's fresh keys are all that changed (handled is that
+// replica, nil when no server handled the step).
+func (sw *storeWatch) step(w *engine.World, nodes []string) (changed, known bool, handled *Node) {
+	handled, _ = w.NodeProcess(w.HandledNode()).(*Node)
+	known = true
 	for _, id := range nodes {
-		var now [2]int
-		if n, ok := w.Process(id).(*Node); ok {
-			now = [2]int{n.epoch, n.saves}
-		} else {
-			now = c.stores[id] // a replica that is down changes nothing
+		n, up := w.Process(id).(*Node)
+		if !up || sw.seen[id] == [2]int{n.epoch, n.saves} {
+			continue // a replica that is down changes nothing
 		}
-		if now != c.stores[id] {
-			c.stores[id] = now
-			changed = true
+		changed = true
+		if !sw.look(n) || n != handled {
+			known = false
 		}
 	}
-	return changed
+	return changed, known, handled
+}
+
+// sortedKeys is keys sorted, each once, in scratch.
+func sortedKeys(scratch, keys []string) []string {
+	scratch = append(scratch[:0], keys...)
+	slices.Sort(scratch)
+	return slices.Compact(scratch)
 }
 
 func (c *lostCheck) check(w *engine.World) (string, []string) {
 	if c.acked == nil {
 		c.acked, c.saves, c.fresh, c.took = map[string][]lostWrite{}, map[string]int{}, map[string]bool{}, map[Dot]bool{}
-		c.stores = map[string][2]int{}
 	}
 	h := w.History()
 	complete := true // every operation before i has completed
@@ -162,10 +191,30 @@ func (c *lostCheck) check(w *engine.World) (string, []string) {
 		}
 	}
 	nodes := w.Members(engine.RoleNode)
-	if !c.changed(w, nodes) && len(c.fresh) == 0 {
+	changed, known, handled := c.watch.step(w, nodes)
+	if !changed && len(c.fresh) == 0 {
 		return "", nil
 	}
-	for _, key := range slices.Sorted(maps.Keys(c.acked)) {
+	// The keys to judge: every acknowledged one, or, when the watch knows
+	// which keys changed, those and the keys with a new add (no other key
+	// would pass the test below).
+	if known {
+		c.keys = c.keys[:0]
+		if handled != nil {
+			c.keys = append(c.keys, handled.fresh...)
+		}
+		for key := range c.fresh {
+			c.keys = append(c.keys, key)
+		}
+		c.keys = sortedKeys(c.keys, c.keys)
+	} else {
+		c.keys = append(c.keys[:0], slices.Sorted(maps.Keys(c.acked))...)
+	}
+	for _, key := range c.keys {
+		acked, ok := c.acked[key]
+		if !ok {
+			continue
+		}
 		saves := 0
 		for _, id := range nodes {
 			saves += keyStateOf(w, id, key).Saves
@@ -176,7 +225,7 @@ func (c *lostCheck) check(w *engine.World) (string, []string) {
 		c.saves[key] = saves
 		delete(c.fresh, key)
 		kv := viewKey(w, key)
-		for _, l := range c.acked[key] {
+		for _, l := range acked {
 			if !kv.survives(l.Dot) {
 				return lostText(l, kv), nodes
 			}
@@ -195,20 +244,31 @@ func lostText(l lostWrite, kv keyView) string {
 		l.Op.Client, l.In, l.Dot, l.Vector, strings.Join(held, " | "))
 }
 
-// siblingsConcurrent looks at the replica that just handled an event: of
+// concurrentCheck looks at the replica that just handled an event: of
 // the versions it keeps side by side, none may be one another's writer
 // had read.
-func siblingsConcurrent(w *engine.World) (string, []string) {
-	i := w.HandledNode()
-	if i < 0 {
-		return "", nil
-	}
-	n, ok := w.NodeProcess(i).(*Node)
+type concurrentCheck struct {
+	watch storeWatch
+	keys  []string // scratch
+}
+
+func (c *concurrentCheck) check(w *engine.World) (string, []string) {
+	n, ok := w.NodeProcess(w.HandledNode()).(*Node)
 	if !ok {
 		return "", nil
 	}
-	// Keys in map order first (this runs after every step); a breach is
-	// then found again in key order, so its text is the same every run.
+	if c.watch.look(n) {
+		// The rest of its store was looked at before and has not changed.
+		c.keys = sortedKeys(c.keys, n.fresh)
+		for _, key := range c.keys {
+			if text := replacedKept(n.id, n.store[key].Siblings); text != "" {
+				return text, []string{n.id}
+			}
+		}
+		return "", nil
+	}
+	// Keys in map order first; a breach is then found again in key order,
+	// so its text is the same every run.
 	for _, ks := range n.store {
 		if text := replacedKept(n.id, ks.Siblings); text != "" {
 			for _, key := range slices.Sorted(maps.Keys(n.store)) {

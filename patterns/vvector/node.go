@@ -29,6 +29,9 @@ type Node struct {
 	aeNext  int // the peer the next anti-entropy round goes to, in turn
 
 	saves int // changes to its store since it started (checkers skip a step that made none)
+	// fresh are the keys it saved in the event it is handling (reset at
+	// each): the checkers look again at just these keys (see storeWatch).
+	fresh []string
 
 	rule rule          // how versions replace each other (the variant)
 	now  time.Duration // local clock at the last event (for the view)
@@ -87,6 +90,7 @@ func ruleOf(env engine.Env) rule {
 // Handle is the node's state machine.
 func (n *Node) Handle(env engine.Env, ev engine.Event) {
 	n.now, n.rule = env.Now(), ruleOf(env)
+	n.fresh = n.fresh[:0]
 	switch ev.Kind {
 	case engine.EvStart:
 		n.start(env)
@@ -162,6 +166,7 @@ func (n *Node) aeInterval(env engine.Env) time.Duration {
 func (n *Node) save(env engine.Env, key string, ks keyState) {
 	ks.Saves++
 	n.saves++
+	n.fresh = append(n.fresh, key)
 	n.store[key] = ks
 	st := env.Storage()
 	(kit.Record[keyState]{Key: storeKey(key)}).Put(st, ks)
