@@ -33,6 +33,8 @@ type Node struct {
 	// each): the checkers look again at just these keys (see storeWatch).
 	fresh []string
 
+	scratch []byte // where notes are put together
+
 	rule rule          // how versions replace each other (the variant)
 	now  time.Duration // local clock at the last event (for the view)
 
@@ -183,38 +185,51 @@ func (n *Node) apply(env engine.Env, key string, given []Sibling, from, why stri
 	}
 	ks.Siblings = kept
 	n.save(env, key, ks)
-	engine.Notef(env, "%s merges %s from %s (%s): %s %s", engine.S(n.id), engine.S(key), engine.S(from), engine.S(why), engine.S(n.holds(kept)), engine.S(n.discards(dropped)))
+	engine.Notef(env, "%s merges %s from %s (%s): %s", engine.S(n.id), engine.S(key), engine.S(from), engine.S(why), engine.S(n.outcome(kept, dropped)))
 }
 
-// holds says what a replica keeps of a key.
-func (n *Node) holds(sibs []Sibling) string {
-	if len(sibs) == 1 {
-		return "now holds " + sibs[0].Value + " " + sibs[0].Vector().String()
+// outcome says what a replica keeps of a key and what it discarded:
+// "now holds milk {athens:1} (discards ...)". It is written in the node's
+// scratch buffer, one string a note.
+func (n *Node) outcome(kept, dropped []Sibling) string {
+	b := appendDiscards(append(appendHolds(n.scratch[:0], kept), ' '), dropped, n.rule)
+	n.scratch = b
+	return string(b)
+}
+
+// appendHolds says what a replica keeps of a key.
+func appendHolds(b []byte, sibs []Sibling) []byte {
+	b = append(b, "now holds "...)
+	if len(sibs) != 1 {
+		b = append(strconv.AppendInt(b, int64(len(sibs)), 10), " concurrent siblings: "...)
 	}
-	parts := make([]string, len(sibs))
+	return appendVersions(b, sibs)
+}
+
+// appendVersions writes each sibling's value and vector: milk {athens:1} | eggs {byzantium:1}.
+func appendVersions(b []byte, sibs []Sibling) []byte {
 	for i, s := range sibs {
-		parts[i] = s.Value + " " + s.Vector().String()
+		if i > 0 {
+			b = append(b, " | "...)
+		}
+		b = s.appendVector(append(append(b, s.Value...), ' '))
 	}
-	return "now holds " + strconv.Itoa(len(sibs)) + " concurrent siblings: " + strings.Join(parts, " | ")
+	return b
 }
 
-// discards says which versions were replaced and by which rule.
-func (n *Node) discards(dropped []Sibling) string {
+// appendDiscards says which versions were replaced and by which rule.
+func appendDiscards(b []byte, dropped []Sibling, r rule) []byte {
 	if len(dropped) == 0 {
-		return ""
-	}
-	parts := make([]string, len(dropped))
-	for i, s := range dropped {
-		parts[i] = s.Value + " " + s.Vector().String()
+		return b
 	}
 	why := "a later write had read it"
-	switch n.rule {
+	switch r {
 	case byStamp:
 		why = "the version with the later timestamp wins"
 	case bySum:
 		why = "a vector with a larger sum wins"
 	}
-	return "(discards " + strings.Join(parts, " | ") + ": " + why + ")"
+	return append(append(append(appendVersions(append(b, "(discards "...), dropped), ": "...), why...), ')')
 }
 
 // snapshot is everything the replica holds, for anti-entropy (the sibling
@@ -278,8 +293,10 @@ func (n *Node) clientPut(env engine.Env, client string, m ClientPut) {
 	n.Writes++
 	r := n.newRequest(env, client, m.ID, Op{Kind: opAdd, Key: m.Key, Node: n.id}, ParamW, defW)
 	r.Written = w
-	engine.Notef(env, "%s: %s's write %s=%s with context %s is %s, vector %s; %s %s", engine.S(n.id), engine.S(client), engine.S(m.Key), engine.S(m.Value),
-		engine.S(m.Ctx.String()), engine.S(w.Dot.String()), engine.S(w.Vector().String()), engine.S(n.holds(kept)), engine.S(n.discards(dropped)))
+	b := w.Dot.appendTo(append(m.Ctx.appendTo(n.scratch[:0]), " is "...))
+	b = appendDiscards(append(appendHolds(append(w.appendVector(append(b, ", vector "...)), "; "...), kept), ' '), dropped, n.rule)
+	n.scratch = b
+	engine.Notef(env, "%s: %s's write %s=%s with context %s", engine.S(n.id), engine.S(client), engine.S(m.Key), engine.S(m.Value), engine.S(string(b)))
 	// Every version it holds of the key goes with the write, not the new
 	// one alone: a replica that takes athens:3 then also has every write
 	// athens made before it, or what replaced them, so the merge of the
