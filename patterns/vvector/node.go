@@ -247,7 +247,7 @@ func (n *Node) snapshot() map[string][]Sibling {
 func (n *Node) antiEntropy(env engine.Env) {
 	env.SetTimer(antiEntropy, n.aeInterval(env))
 	var others []string
-	for _, p := range env.Peers() {
+	for _, p := range replicas(env) {
 		if p != n.id {
 			others = append(others, p)
 		}
@@ -264,7 +264,7 @@ func (n *Node) newRequest(env engine.Env, client string, opID int, op Op, need s
 	n.nextReq++
 	exp := time.Duration(env.Param(ParamExpiry, defExpiry)) * time.Millisecond
 	r := &request{ID: ReqID{Epoch: n.epoch, N: n.nextReq}, Client: client, OpID: opID, Op: op,
-		Need: min(env.Param(need, def), len(env.Peers())), From: []string{n.id}, Deadline: n.now + exp}
+		Need: min(env.Param(need, def), len(replicas(env))), From: []string{n.id}, Deadline: n.now + exp}
 	n.waiting.Add(r.ID.N, r, r.Deadline)
 	expiryTimer.Set(env, r.ID.N, exp)
 	return r
@@ -301,7 +301,7 @@ func (n *Node) clientPut(env engine.Env, client string, m ClientPut) {
 	// one alone: a replica that takes athens:3 then also has every write
 	// athens made before it, or what replaced them, so the merge of the
 	// vectors it holds never claims a write it has not seen.
-	for _, p := range env.Peers() {
+	for _, p := range replicas(env) {
 		if p != n.id {
 			env.Send(p, Replicate{Req: r.ID, Key: m.Key, Siblings: kept})
 		}
@@ -317,7 +317,7 @@ func (n *Node) clientGet(env engine.Env, client string, m ClientGet) {
 	r.Read = map[string][]Sibling{n.id: mine}
 	r.Merged = mine
 	n.Reads++
-	for _, p := range env.Peers() {
+	for _, p := range replicas(env) {
 		if p != n.id {
 			env.Send(p, Read{Req: r.ID, Key: m.Key})
 		}
@@ -349,7 +349,7 @@ func (n *Node) progress(env engine.Env, r *request) {
 	if !r.Answered && len(r.From) >= r.Need {
 		n.reply(env, r, Success)
 	}
-	if len(r.From) >= len(env.Peers()) {
+	if len(r.From) >= len(replicas(env)) {
 		n.end(env, r)
 	}
 }
@@ -406,3 +406,8 @@ func (n *Node) end(env engine.Env, r *request) {
 		}
 	}
 }
+
+// replicas are the servers, what env.Peers lists: every server here is a
+// replica (RoleNode), and Members hands out the engine's list where Peers
+// copies it at each call (several a step).
+func replicas(env engine.Env) []string { return env.Members(engine.RoleNode) }
