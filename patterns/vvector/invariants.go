@@ -114,7 +114,26 @@ type lostCheck struct {
 	// pending is met again on the next pass.
 	took  map[Dot]bool
 	watch storeWatch
-	keys  []string // scratch: the keys to judge at this step
+	// everyKey turns the watch off: every acknowledged key is judged
+	// whenever some store changed (a test compares the two).
+	everyKey bool
+	keys     []string    // scratch: the keys to judge at this step
+	held     [][]Sibling // scratch: what each replica holds of the key judged
+}
+
+// survives is keyView.survives over what each replica holds of a key,
+// without making the view (the checker asks after most steps): d is held
+// somewhere, or some version held was written by a client that had read
+// it (the merge of their contexts covers d when one of them does).
+func survives(held [][]Sibling, d Dot) bool {
+	for _, sibs := range held {
+		for _, s := range sibs {
+			if s.Dot == d || s.Ctx.Covers(d) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // storeWatch follows the replicas' stores for a checker that runs after
@@ -126,18 +145,33 @@ type lostCheck struct {
 // the checker did not see happen) it does not know, and the checker looks
 // at every key, as when it starts.
 type storeWatch struct {
-	seen map[string][2]int // per replica: (epoch, saves) when last looked at
+	seen []watched // per replica: a list, as a cluster has a few
+}
+
+// watched is a replica as a storeWatch last saw it.
+type watched struct {
+	id           string
+	epoch, saves int
+}
+
+// at is where the watch keeps id, added the first time.
+func (sw *storeWatch) at(id string) *watched {
+	for i := range sw.seen {
+		if sw.seen[i].id == id {
+			return &sw.seen[i]
+		}
+	}
+	sw.seen = append(sw.seen, watched{id: id})
+	return &sw.seen[len(sw.seen)-1]
 }
 
 // look remembers n as it is now, and reports whether its only saves since
 // it was last looked at are its fresh ones.
 func (sw *storeWatch) look(n *Node) (freshOnly bool) {
-	if sw.seen == nil {
-		sw.seen = map[string][2]int{}
-	}
-	before := sw.seen[n.id]
-	sw.seen[n.id] = [2]int{n.epoch, n.saves}
-	return before == [2]int{n.epoch, n.saves - len(n.fresh)}
+	w := sw.at(n.id)
+	freshOnly = w.epoch == n.epoch && w.saves == n.saves-len(n.fresh)
+	w.epoch, w.saves = n.epoch, n.saves
+	return freshOnly
 }
 
 // step looks at every replica: changed reports whether some store changed
@@ -149,8 +183,11 @@ func (sw *storeWatch) step(w *engine.World, nodes []string) (changed, known bool
 	known = true
 	for _, id := range nodes {
 		n, up := w.Process(id).(*Node)
-		if !up || sw.seen[id] == [2]int{n.epoch, n.saves} {
+		if !up {
 			continue // a replica that is down changes nothing
+		}
+		if at := sw.at(id); at.epoch == n.epoch && at.saves == n.saves {
+			continue
 		}
 		changed = true
 		if !sw.look(n) || n != handled {
@@ -198,7 +235,7 @@ func (c *lostCheck) check(w *engine.World) (string, []string) {
 	// The keys to judge: every acknowledged one, or, when the watch knows
 	// which keys changed, those and the keys with a new add (no other key
 	// would pass the test below).
-	if known {
+	if known && !c.everyKey {
 		c.keys = c.keys[:0]
 		if handled != nil {
 			c.keys = append(c.keys, handled.fresh...)
@@ -224,10 +261,13 @@ func (c *lostCheck) check(w *engine.World) (string, []string) {
 		}
 		c.saves[key] = saves
 		delete(c.fresh, key)
-		kv := viewKey(w, key)
+		c.held = c.held[:0]
+		for _, id := range nodes {
+			c.held = append(c.held, siblingsOf(w, id, key))
+		}
 		for _, l := range acked {
-			if !kv.survives(l.Dot) {
-				return lostText(l, kv), nodes
+			if !survives(c.held, l.Dot) {
+				return lostText(l, viewKey(w, key)), nodes
 			}
 		}
 	}
