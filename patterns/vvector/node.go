@@ -287,6 +287,8 @@ func (n *Node) clientPut(env engine.Env, client string, m ClientPut) {
 	ks := n.store[m.Key]
 	ks.Counter = max(ks.Counter, m.Ctx[n.id]) + 1
 	w := Sibling{Value: m.Value, Dot: Dot{Node: n.id, N: ks.Counter}, Ctx: m.Ctx, Stamp: env.Now()}
+	var buf [64]byte
+	w.vector = string(w.appendVector(buf[:0]))
 	kept, dropped := n.rule.merge(ks.Siblings, []Sibling{w})
 	ks.Siblings = kept
 	n.save(env, m.Key, ks)

@@ -123,6 +123,10 @@ type Sibling struct {
 	// Stamp is the coordinator's wall clock when it took the write; only
 	// the broken last-write-wins variant looks at it.
 	Stamp time.Duration
+
+	// vector is Vector() as the log writes it, made once by the
+	// coordinator ("" when not made): every replica's merge note shows it.
+	vector string
 }
 
 // Vector is the sibling's version vector: its context and its own write.
@@ -135,6 +139,9 @@ func (s Sibling) Vector() VV {
 // appendVector appends the sibling's version vector as VV.String writes
 // it, without making the vector.
 func (s Sibling) appendVector(b []byte) []byte {
+	if s.vector != "" {
+		return append(b, s.vector...)
+	}
 	if s.Dot.Node == "" {
 		return s.Vector().appendTo(b) // no dot: the vector has a "" server
 	}
