@@ -106,12 +106,15 @@ func lostWrites(w *engine.World) ([]lostWrite, map[string]keyView) {
 // replica changed the key (a write can only be lost then) or a new add of
 // it was acknowledged.
 type lostCheck struct {
-	next  int                    // history before it is all complete and taken
-	acked map[string][]lostWrite // acknowledged adds by key (not lost: candidates)
-	saves map[string]int         // per key, the replicas' Saves when last judged
-	fresh map[string]bool        // keys with an add acknowledged since
-	// took are the adds taken: one completed after an earlier one still
-	// pending is met again on the next pass.
+	// The history is taken once per operation: read is how much of it
+	// was read, waiting the operations read while still pending (by
+	// index, oldest first), taken when they complete.
+	read    int
+	waiting []int
+	acked   map[string][]lostWrite // acknowledged adds by key (not lost: candidates)
+	saves   map[string]int         // per key, the replicas' Saves when last judged
+	fresh   map[string]bool        // keys with an add acknowledged since
+	// took are the dots of the adds taken: a dot is taken once.
 	took  map[Dot]bool
 	watch storeWatch
 	// everyKey turns the watch off: every acknowledged key is judged
@@ -134,6 +137,18 @@ func survives(held [][]Sibling, d Dot) bool {
 		}
 	}
 	return false
+}
+
+// take looks at a completed operation: an acknowledged add is a write to
+// keep an eye on (once per dot).
+func (c *lostCheck) take(op *engine.Operation) {
+	in, _ := op.Input.(Op)
+	res, ok := op.Output.(Result)
+	if op.Status == engine.OpOK && ok && in.Kind == opAdd && !c.took[res.Dot] {
+		c.took[res.Dot] = true
+		c.acked[in.Key] = append(c.acked[in.Key], lostWrite{Op: *op, In: in, Dot: res.Dot, Vector: res.Vector})
+		c.fresh[in.Key] = true
+	}
 }
 
 // storeWatch follows the replicas' stores for a checker that runs after
@@ -209,24 +224,22 @@ func (c *lostCheck) check(w *engine.World) (string, []string) {
 		c.acked, c.saves, c.fresh, c.took = map[string][]lostWrite{}, map[string]int{}, map[string]bool{}, map[Dot]bool{}
 	}
 	h := w.History()
-	complete := true // every operation before i has completed
-	for i := c.next; i < len(h); i++ {
-		op := h[i]
-		if op.Status == engine.OpPending {
-			complete = false
-			continue
-		}
-		if complete {
-			c.next = i + 1
-		}
-		in, _ := op.Input.(Op)
-		res, ok := op.Output.(Result)
-		if op.Status == engine.OpOK && ok && in.Kind == opAdd && !c.took[res.Dot] {
-			c.took[res.Dot] = true
-			c.acked[in.Key] = append(c.acked[in.Key], lostWrite{Op: op, In: in, Dot: res.Dot, Vector: res.Vector})
-			c.fresh[in.Key] = true
+	waiting := c.waiting[:0]
+	for _, i := range c.waiting {
+		if h[i].Status == engine.OpPending {
+			waiting = append(waiting, i)
+		} else {
+			c.take(&h[i])
 		}
 	}
+	for i := c.read; i < len(h); i++ {
+		if h[i].Status == engine.OpPending {
+			waiting = append(waiting, i)
+		} else {
+			c.take(&h[i])
+		}
+	}
+	c.waiting, c.read = waiting, len(h)
 	nodes := w.Members(engine.RoleNode)
 	changed, known, handled := c.watch.step(w, nodes)
 	if !changed && len(c.fresh) == 0 {
