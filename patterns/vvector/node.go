@@ -52,6 +52,12 @@ type keyState struct {
 	Saves int
 }
 
+// answer is one replica's reply to a read: the siblings it holds.
+type answer struct {
+	from string
+	sibs []Sibling
+}
+
 // request is a client operation a coordinator works on.
 type request struct {
 	ID     ReqID
@@ -60,8 +66,9 @@ type request struct {
 	Op     Op
 	Need   int      // replies that complete it: W or R
 	From   []string // replicas that answered, itself first
-	// Read is what each replica answered (a get); Merged the merge of it.
-	Read     map[string][]Sibling
+	// Read is what each replica answered (a get), ordered by replica;
+	// Merged the merge of it.
+	Read     []answer
 	Merged   []Sibling
 	Written  Sibling // an add's new version
 	Answered bool
@@ -316,7 +323,8 @@ func (n *Node) clientPut(env engine.Env, client string, m ClientPut) {
 func (n *Node) clientGet(env engine.Env, client string, m ClientGet) {
 	r := n.newRequest(env, client, m.ID, Op{Kind: opGet, Key: m.Key, Node: n.id}, ParamR, defR)
 	mine := n.store[m.Key].Siblings
-	r.Read = map[string][]Sibling{n.id: mine}
+	r.Read = make([]answer, 1, len(replicas(env)))
+	r.Read[0] = answer{from: n.id, sibs: mine}
 	r.Merged = mine
 	n.Reads++
 	for _, p := range replicas(env) {
@@ -328,10 +336,11 @@ func (n *Node) clientGet(env engine.Env, client string, m ClientGet) {
 }
 
 func (n *Node) readReply(env engine.Env, r *request, from string, sibs []Sibling) {
-	if _, dup := r.Read[from]; dup {
+	at, dup := slices.BinarySearchFunc(r.Read, from, func(a answer, id string) int { return strings.Compare(a.from, id) })
+	if dup {
 		return
 	}
-	r.Read[from] = sibs
+	r.Read = slices.Insert(r.Read, at, answer{from: from, sibs: sibs})
 	r.Merged, _ = n.rule.merge(r.Merged, sibs)
 	n.answered(env, r, from)
 }
@@ -396,8 +405,9 @@ func (n *Node) end(env engine.Env, r *request) {
 	if r.Op.Kind != opGet {
 		return
 	}
-	for _, p := range slices.Sorted(maps.Keys(r.Read)) {
-		if sameDots(r.Read[p], r.Merged) {
+	for _, a := range r.Read {
+		p := a.from
+		if sameDots(a.sibs, r.Merged) {
 			continue
 		}
 		n.Repaired++
