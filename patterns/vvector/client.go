@@ -139,7 +139,7 @@ func (c *Client) reply(env engine.Env, from string, m ClientReply) {
 	// athens:4 claims athens:3, which may be a concurrent sibling it never
 	// saw.
 	c.ctx[op.Key] = context(m.Siblings)
-	var items []string
+	items := c.items[op.Key][:0] // replaced: its array is free again
 	for _, s := range m.Siblings {
 		items = appendSplit(items, s.Value)
 	}

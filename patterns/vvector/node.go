@@ -33,7 +33,8 @@ type Node struct {
 	// each): the checkers look again at just these keys (see storeWatch).
 	fresh []string
 
-	scratch []byte // where notes are put together
+	scratch []byte    // where notes are put together
+	merged  []Sibling // where apply merges
 
 	rule rule          // how versions replace each other (the variant)
 	now  time.Duration // local clock at the last event (for the view)
@@ -186,10 +187,15 @@ func (n *Node) save(env engine.Env, key string, ks keyState) {
 // and says what changed: a version taken, one replaced, siblings kept.
 func (n *Node) apply(env engine.Env, key string, given []Sibling, from, why string) {
 	ks := n.store[key]
-	kept, dropped := n.rule.merge(ks.Siblings, given)
+	// Merged in the node's buffer first: a replica is often given what it
+	// holds already (anti-entropy sends everything), and then keeps nothing
+	// new.
+	kept, dropped := n.rule.mergeInto(n.merged, ks.Siblings, given)
+	n.merged = kept[:0]
 	if sameDots(kept, ks.Siblings) {
 		return
 	}
+	kept = slices.Clone(kept)
 	ks.Siblings = kept
 	n.save(env, key, ks)
 	engine.Notef(env, "%s merges %s from %s (%s): %s", engine.S(n.id), engine.S(key), engine.S(from), engine.S(why), engine.S(n.outcome(kept, dropped)))

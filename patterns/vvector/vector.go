@@ -182,7 +182,13 @@ func (r rule) replaces(t, s Sibling) bool {
 func (r rule) merge(held, given []Sibling) (kept, dropped []Sibling) {
 	// Every write once, in one new array that becomes kept: a replica
 	// merges at nearly every step.
-	all := make([]Sibling, 0, len(held)+len(given))
+	return r.mergeInto(make([]Sibling, 0, len(held)+len(given)), held, given)
+}
+
+// mergeInto is merge building kept in buf's array (buf is emptied first),
+// for a caller that keeps the result only when it differs from held.
+func (r rule) mergeInto(buf, held, given []Sibling) (kept, dropped []Sibling) {
+	all := buf[:0]
 	for _, from := range [2][]Sibling{held, given} {
 		for _, s := range from {
 			if !slices.ContainsFunc(all, func(o Sibling) bool { return o.Dot == s.Dot }) {
