@@ -36,8 +36,8 @@ func slotOf(w *engine.World, id, key string) *slot {
 	if !ok {
 		return nil
 	}
-	if s, ok := v.(slot); ok {
-		return &s
+	if rec, ok := v.(slotRecord); ok {
+		return &slot{Key: key, slotRecord: rec}
 	}
 	return nil
 }
@@ -92,7 +92,8 @@ func oneValueChosen(w *engine.World) (string, []string) {
 		return "", nil
 	}
 	acceptors := w.Members(RoleAcceptor)
-	key, b, value := a.fresh.Key, a.fresh.Accepted, a.fresh.Value
+	key := a.fresh.Key
+	b, value := a.fresh.accepted()
 	if countVoters(w, acceptors, key, b) != len(acceptors)/2+1 {
 		return "", nil // not chosen yet, or chosen (and checked) before
 	}
