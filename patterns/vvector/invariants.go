@@ -266,18 +266,17 @@ func (c *lostCheck) check(w *engine.World) (string, []string) {
 			continue
 		}
 		saves := 0
+		c.held = c.held[:0]
 		for _, id := range nodes {
-			saves += keyStateOf(w, id, key).Saves
+			ks := keyStateOf(w, id, key)
+			saves += ks.Saves
+			c.held = append(c.held, ks.Siblings)
 		}
 		if saves == c.saves[key] && !c.fresh[key] {
 			continue
 		}
 		c.saves[key] = saves
 		delete(c.fresh, key)
-		c.held = c.held[:0]
-		for _, id := range nodes {
-			c.held = append(c.held, siblingsOf(w, id, key))
-		}
 		for _, l := range acked {
 			if !survives(c.held, l.Dot) {
 				return lostText(l, viewKey(w, key)), nodes
