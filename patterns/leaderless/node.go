@@ -92,7 +92,8 @@ func coordinator(peers []string) string {
 
 // servers are the server members, what env.Peers lists: every server of a
 // page has one role, and Members hands out the engine's list where Peers
-// copies it at each call (twice a request).
+// copies it at each call (twice a request). Not in start: while a joining
+// server boots, Peers does not list it yet and Members does.
 func servers(env engine.Env) []string { return env.Members(env.Role()) }
 
 // quorum is a majority of n replicas.
@@ -159,7 +160,7 @@ func (n *Node) start(env engine.Env) {
 	}
 	e, _ := diskEpoch.Get(st)
 	n.epoch = e + 1
-	n.takesWrites = coordinator(servers(env)) == n.id
+	n.takesWrites = coordinator(env.Peers()) == n.id
 	diskEpoch.Put(st, n.epoch)
 	st.Sync()
 	if n.kv {

@@ -427,5 +427,6 @@ func (n *Node) end(env engine.Env, r *request) {
 
 // replicas are the servers, what env.Peers lists: every server here is a
 // replica (RoleNode), and Members hands out the engine's list where Peers
-// copies it at each call (several a step).
+// copies it at each call (several a step). Not in start: while a joining
+// server boots, Peers does not list it yet and Members does.
 func replicas(env engine.Env) []string { return env.Members(engine.RoleNode) }
