@@ -94,11 +94,15 @@ const (
 
 func (o Op) KVKey() string           { return o.Key }
 func (o Op) KVWrite() (string, bool) { return o.Value, o.Kind == opSet }
-func (o Op) String() string {
+func (o Op) String() string          { return string(o.AppendString(nil)) }
+
+// AppendString is String appended to b (the trace records each input
+// twice, and each result, as text).
+func (o Op) AppendString(b []byte) []byte {
 	if o.Kind == opSet {
-		return "set " + o.Key + "=" + o.Value
+		return append(append(append(append(b, "set "...), o.Key...), '='), o.Value...)
 	}
-	return "get " + o.Key
+	return append(append(b, "get "...), o.Key...)
 }
 
 // Result is what a successful operation returned: the value read (a get)
@@ -113,11 +117,14 @@ func (r Result) KVRead() string { return r.Value }
 
 // String is how the history shows it: the version, and the value a get
 // read.
-func (r Result) String() string {
+func (r Result) String() string { return string(r.AppendString(nil)) }
+
+// AppendString is String appended to b.
+func (r Result) AppendString(b []byte) []byte {
 	if !r.Read {
-		return r.Version.String()
+		return r.Version.appendTo(b)
 	}
-	return strconv.Quote(r.Value) + " at " + r.Version.String()
+	return r.Version.appendTo(append(strconv.AppendQuote(b, r.Value), " at "...))
 }
 
 // Status is how the coordinator completed a client's request.

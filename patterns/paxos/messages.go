@@ -177,7 +177,13 @@ type Op struct {
 	Value string `json:"value"`
 }
 
-func (o Op) String() string { return "propose " + o.Key + "=" + o.Value }
+func (o Op) String() string { return string(o.AppendString(nil)) }
+
+// AppendString is String appended to b (the trace records each input
+// twice, and each result, as text).
+func (o Op) AppendString(b []byte) []byte {
+	return append(append(append(append(b, "propose "...), o.Key...), '='), o.Value...)
+}
 
 // KVKey and KVWrite make Op a kit.KVInput, so that histories split by key
 // as a key-value store's do.
@@ -188,4 +194,9 @@ type Result struct {
 	Value string `json:"value"`
 }
 
-func (r Result) String() string { return "chosen " + strconv.Quote(r.Value) }
+func (r Result) String() string { return string(r.AppendString(nil)) }
+
+// AppendString is String appended to b.
+func (r Result) AppendString(b []byte) []byte {
+	return strconv.AppendQuote(append(b, "chosen "...), r.Value)
+}

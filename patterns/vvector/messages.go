@@ -20,11 +20,17 @@ const (
 	opAdd = "add"
 )
 
-func (o Op) String() string {
+func (o Op) String() string { return string(o.AppendString(nil)) }
+
+// AppendString is String appended to b (the trace records each input
+// twice, and each result, as text).
+func (o Op) AppendString(b []byte) []byte {
 	if o.Kind == opAdd {
-		return "add " + o.Item + " to " + o.Key + " via " + o.Node
+		b = append(append(append(b, "add "...), o.Item...), " to "...)
+	} else {
+		b = append(b, "get "...)
 	}
-	return "get " + o.Key + " via " + o.Node
+	return append(append(append(b, o.Key...), " via "...), o.Node...)
 }
 
 // Result is what a successful operation returned: the write's dot (an
@@ -35,11 +41,16 @@ type Result struct {
 	Vector string   `json:"vector"` // the add's vector, or what the get read (its context)
 }
 
-func (r Result) String() string {
+func (r Result) String() string { return string(r.AppendString(nil)) }
+
+// AppendString is String appended to b.
+func (r Result) AppendString(b []byte) []byte {
 	if r.Dot.Node != "" {
-		return r.Dot.String() + " " + r.Vector
+		b = r.Dot.appendTo(b)
+	} else {
+		b = strconv.AppendQuote(b, strings.Join(r.Values, " | "))
 	}
-	return strconv.Quote(strings.Join(r.Values, " | ")) + " " + r.Vector
+	return append(append(b, ' '), r.Vector...)
 }
 
 // Status is how the coordinator completed a client's request.

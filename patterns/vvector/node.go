@@ -73,6 +73,7 @@ type request struct {
 	Merged   []Sibling
 	Written  Sibling // an add's new version
 	Answered bool
+	timer    string // its expiry timer's name, made once
 	Deadline time.Duration
 }
 
@@ -276,10 +277,12 @@ func (n *Node) antiEntropy(env engine.Env) {
 func (n *Node) newRequest(env engine.Env, client string, opID int, op Op, need string, def int) *request {
 	n.nextReq++
 	exp := time.Duration(env.Param(ParamExpiry, defExpiry)) * time.Millisecond
+	all := len(replicas(env))
 	r := &request{ID: ReqID{Epoch: n.epoch, N: n.nextReq}, Client: client, OpID: opID, Op: op,
-		Need: min(env.Param(need, def), len(replicas(env))), From: []string{n.id}, Deadline: n.now + exp}
+		Need: min(env.Param(need, def), all), From: append(make([]string, 0, all), n.id), Deadline: n.now + exp,
+		timer: expiryTimer.For(n.nextReq)}
 	n.waiting.Add(r.ID.N, r, r.Deadline)
-	expiryTimer.Set(env, r.ID.N, exp)
+	env.SetTimer(r.timer, exp)
 	return r
 }
 
@@ -407,7 +410,7 @@ func (n *Node) expire(env engine.Env, id int) {
 // with less than the merge of all answers is sent the merge.
 func (n *Node) end(env engine.Env, r *request) {
 	n.waiting.Remove(r.ID.N)
-	expiryTimer.Cancel(env, r.ID.N)
+	env.CancelTimer(r.timer)
 	if r.Op.Kind != opGet {
 		return
 	}
