@@ -2,6 +2,7 @@ package durable
 
 import (
 	"fmt"
+	"maps"
 	"strings"
 
 	"clusterscope/engine"
@@ -51,10 +52,28 @@ func PowerCuts(w *engine.World, id string, limit int) (rows []CrashOutcome, tota
 	total = countStates(d)
 	n, _ := w.Process(id).(*Node)
 	h := w.History()
+	// Many states rebuild the same state (a torn last record is cut, as if
+	// it had never been written), and the history is judged against each
+	// rebuilt state once.
+	type judged struct {
+		kv map[string]string
+		v  kit.Verdict
+	}
+	var seen []judged
+	noLostWrite := func(kv map[string]string) kit.Verdict {
+		for _, j := range seen {
+			if maps.Equal(j.kv, kv) {
+				return j.v
+			}
+		}
+		v := kit.NoLostWrite(h, kv)
+		seen = append(seen, judged{kv, v})
+		return v
+	}
 	for _, cs := range states {
 		r := Recover(d.AfterCrash(cs))
 		row := CrashOutcome{Survives: survives(d, cs), Recovered: r, OK: true}
-		if v := kit.NoLostWrite(h, r.KV); !v.OK {
+		if v := noLostWrite(r.KV); !v.OK {
 			row.OK, row.Why = false, lostText(h, v)
 		} else if n != nil && n.log != nil && r.Last < n.appliedIdx {
 			row.OK, row.Why = false, fmt.Sprintf("%s has applied up to %d (readers may have seen it), recovery reaches only %d", id, n.appliedIdx, r.Last)

@@ -44,6 +44,7 @@ type Node struct {
 
 	kv         map[string]string
 	kvWrites   int         // changes to kv so far (the recovery check compares again after one)
+	kvLast     string      // the key the last change wrote ("" when a recovery replaced kv whole)
 	applied    map[int]int // request id → index it was applied at
 	appliedIdx int         // the state includes every entry up to here
 	next       int         // index of the next append
@@ -105,7 +106,7 @@ func (n *Node) start(env engine.Env) {
 	r.Repair(d)
 	n.log = openLog(d, env.Param(ParamSegmentEntries, 0))
 	n.kv, n.applied = r.KV, r.Applied
-	n.kvWrites++
+	n.kvWrites, n.kvLast = n.kvWrites+1, ""
 	n.appliedIdx, n.next = r.Last, r.Last+1
 	n.ackedIdx = 0
 	n.inflight = map[string]int{}
@@ -253,7 +254,7 @@ func (n *Node) applyEntry(env engine.Env, e Entry) {
 	}
 	n.applied[e.ReqID] = e.Index
 	n.kv[e.Key] = e.Value
-	n.kvWrites++
+	n.kvWrites, n.kvLast = n.kvWrites+1, e.Key
 	engine.Notef(env, "applied %d %s=%s", engine.D(e.Index), engine.S(e.Key), engine.S(e.Value))
 }
 

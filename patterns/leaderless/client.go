@@ -19,7 +19,7 @@ type Client struct {
 	id      string
 	servers []string                 // learnt at start, to check a named server
 	ops     kit.WaitingList[int, Op] // by operation id, with the backstop's expiry
-	results []string                 // last few outcomes, newest last
+	results []outcome                // last few outcomes, newest last
 
 	OK, TimedOut, Unknown int
 }
@@ -72,10 +72,9 @@ func (c *Client) Handle(env engine.Env, ev engine.Event) {
 }
 
 func (c *Client) request(env engine.Env, req engine.Request) {
-	peers := env.Peers()
-	to := coordinator(peers)
-	if n := req.Args["node"]; n != "" {
-		to = n
+	to := req.Args["node"]
+	if to == "" {
+		to = coordinator(env.Peers())
 	}
 	if to == "" {
 		return
@@ -98,20 +97,34 @@ func (c *Client) response(env engine.Env, m ClientResponse) {
 		return // the backstop fired already
 	}
 	if m.Status == Success {
-		text := "Success"
-		if op.Kind == opGet {
-			text = strconv.Quote(m.Result.Value)
-		}
-		c.finish(env, m.ID, op, &m.Result, text)
+		c.finish(env, m.ID, op, &m.Result, "")
 		return
 	}
 	c.finish(env, m.ID, op, nil, string(m.Status))
 }
 
-// finish records the outcome. A set that timed out may still have reached
-// some replicas (its outcome is unknown); a get that timed out changed
-// nothing the history cares about.
-func (c *Client) finish(env engine.Env, id int, op Op, res *Result, text string) {
+// outcome is a finished operation, put in words only when shown: what it
+// was, and why it failed ("" it succeeded, with read the value a get read).
+type outcome struct {
+	op     Op
+	failed string
+	read   string
+}
+
+func (o outcome) String() string {
+	switch {
+	case o.failed != "":
+		return o.op.String() + " → " + o.failed
+	case o.op.Kind == opGet:
+		return o.op.String() + " → " + strconv.Quote(o.read)
+	}
+	return o.op.String() + " → Success"
+}
+
+// finish records the outcome (failed says why, when res is nil). A set
+// that timed out may still have reached some replicas (its outcome is
+// unknown); a get that timed out changed nothing the history cares about.
+func (c *Client) finish(env engine.Env, id int, op Op, res *Result, failed string) {
 	c.ops.Remove(id)
 	backstopTimer.Cancel(env, id)
 	switch {
@@ -128,26 +141,34 @@ func (c *Client) finish(env engine.Env, id int, op Op, res *Result, text string)
 	if len(c.results) == keptResults {
 		c.results = append(c.results[:0], c.results[1:]...)
 	}
-	c.results = append(c.results, op.String()+" → "+text)
+	o := outcome{op: op, failed: failed}
+	if res != nil {
+		o.read = res.Value
+	}
+	c.results = append(c.results, o)
 }
 
 func (c *Client) last() string {
 	if len(c.results) == 0 {
 		return ""
 	}
-	return c.results[len(c.results)-1]
+	return c.results[len(c.results)-1].String()
 }
 
 // View lists the operations waiting for an answer, the last outcomes and
 // the counters.
 func (c *Client) View() engine.ProcessView {
+	results := make([]string, len(c.results))
+	for i, o := range c.results {
+		results[i] = o.String()
+	}
 	items := make([]engine.QueueItem, 0, c.ops.Len())
 	for _, w := range c.ops.All() {
 		items = append(items, engine.QueueItem{ID: "#" + strconv.Itoa(w.ID), Text: w.Value.String(), State: engine.StatePending, Expiry: int64(w.Expires / time.Microsecond)})
 	}
 	return engine.ProcessView{Role: "client", Widgets: []engine.Widget{
 		engine.QueueWidget("pending", items...),
-		{Type: engine.WQueue, Title: "results", Items: append([]string(nil), c.results...)},
+		{Type: engine.WQueue, Title: "results", Items: results},
 		engine.FieldsWidget("client",
 			engine.Field{Label: "ok", Value: strconv.Itoa(c.OK)},
 			engine.Field{Label: "set outcome unknown", Value: strconv.Itoa(c.Unknown)},

@@ -36,13 +36,22 @@ func (v Version) String() string {
 		return "v0"
 	}
 	// Written into a buffer on the stack: one allocation, where the
-	// concatenation of Itoa's made three (summaries and notes name a
-	// version at nearly every step).
+	// concatenation of Itoa's made three (notes name a version at nearly
+	// every step).
 	var buf [48]byte
-	if v.By != "" {
-		return string(append(append(strconv.AppendInt(append(buf[:0], 'v'), int64(v.Count), 10), ':'), v.By...))
+	return string(v.appendTo(buf[:0]))
+}
+
+// appendTo appends the version as String writes it (message lines are
+// appended straight into the trace's buffer).
+func (v Version) appendTo(b []byte) []byte {
+	switch {
+	case v == (Version{}):
+		return append(b, "v0"...)
+	case v.By != "":
+		return append(append(strconv.AppendInt(append(b, 'v'), int64(v.Count), 10), ':'), v.By...)
 	}
-	return string(strconv.AppendInt(append(strconv.AppendInt(append(buf[:0], 'v'), int64(v.Epoch), 10), '.'), int64(v.Seq), 10))
+	return strconv.AppendInt(append(strconv.AppendInt(append(b, 'v'), int64(v.Epoch), 10), '.'), int64(v.Seq), 10)
 }
 
 // CorrelationID names one message a coordinator waits an answer to. It
@@ -55,7 +64,19 @@ type CorrelationID struct {
 
 func (c CorrelationID) String() string {
 	var buf [48]byte // one allocation, as Version.String
-	return string(strconv.AppendInt(append(strconv.AppendInt(append(buf[:0], 'c'), int64(c.Epoch), 10), '.'), int64(c.N), 10))
+	return string(c.appendTo(buf[:0]))
+}
+
+func (c CorrelationID) appendTo(b []byte) []byte {
+	return strconv.AppendInt(append(strconv.AppendInt(append(b, 'c'), int64(c.Epoch), 10), '.'), int64(c.N), 10)
+}
+
+// Every message appends its line to the trace's buffer (AppendSummary):
+// one is written at every delivery. Summary is the same line.
+
+// appendOpID appends "#id ", how a client message's line starts.
+func appendOpID(b []byte, id int) []byte {
+	return append(strconv.AppendInt(append(b, '#'), int64(id), 10), ' ')
 }
 
 // Op is a client operation as the history records it: a set or a get of
@@ -73,11 +94,15 @@ const (
 
 func (o Op) KVKey() string           { return o.Key }
 func (o Op) KVWrite() (string, bool) { return o.Value, o.Kind == opSet }
-func (o Op) String() string {
+func (o Op) String() string          { return string(o.AppendString(nil)) }
+
+// AppendString is String appended to b (the trace records each input
+// twice, and each result, as text).
+func (o Op) AppendString(b []byte) []byte {
 	if o.Kind == opSet {
-		return "set " + o.Key + "=" + o.Value
+		return append(append(append(append(b, "set "...), o.Key...), '='), o.Value...)
 	}
-	return "get " + o.Key
+	return append(append(b, "get "...), o.Key...)
 }
 
 // Result is what a successful operation returned: the value read (a get)
@@ -92,11 +117,14 @@ func (r Result) KVRead() string { return r.Value }
 
 // String is how the history shows it: the version, and the value a get
 // read.
-func (r Result) String() string {
+func (r Result) String() string { return string(r.AppendString(nil)) }
+
+// AppendString is String appended to b.
+func (r Result) AppendString(b []byte) []byte {
 	if !r.Read {
-		return r.Version.String()
+		return r.Version.appendTo(b)
 	}
-	return strconv.Quote(r.Value) + " at " + r.Version.String()
+	return r.Version.appendTo(append(strconv.AppendQuote(b, r.Value), " at "...))
 }
 
 // Status is how the coordinator completed a client's request.
@@ -115,15 +143,19 @@ type ClientSet struct {
 }
 
 func (ClientSet) Kind() string      { return "ClientSet" }
-func (m ClientSet) Summary() string { return "#" + strconv.Itoa(m.ID) + " " + m.Key + "=" + m.Value }
+func (m ClientSet) Summary() string { return string(m.AppendSummary(nil)) }
+func (m ClientSet) AppendSummary(b []byte) []byte {
+	return append(append(append(appendOpID(b, m.ID), m.Key...), '='), m.Value...)
+}
 
 type ClientGet struct {
 	ID  int
 	Key string
 }
 
-func (ClientGet) Kind() string      { return "ClientGet" }
-func (m ClientGet) Summary() string { return "#" + strconv.Itoa(m.ID) + " " + m.Key }
+func (ClientGet) Kind() string                    { return "ClientGet" }
+func (m ClientGet) Summary() string               { return string(m.AppendSummary(nil)) }
+func (m ClientGet) AppendSummary(b []byte) []byte { return append(appendOpID(b, m.ID), m.Key...) }
 
 // ClientResponse completes a client's request.
 type ClientResponse struct {
@@ -132,13 +164,14 @@ type ClientResponse struct {
 	Result Result
 }
 
-func (ClientResponse) Kind() string { return "ClientResponse" }
-func (m ClientResponse) Summary() string {
-	s := "#" + strconv.Itoa(m.ID) + " " + string(m.Status)
+func (ClientResponse) Kind() string      { return "ClientResponse" }
+func (m ClientResponse) Summary() string { return string(m.AppendSummary(nil)) }
+func (m ClientResponse) AppendSummary(b []byte) []byte {
+	b = append(appendOpID(b, m.ID), m.Status...)
 	if m.Status == Success {
-		s += " " + m.Result.Version.String()
+		b = m.Result.Version.appendTo(append(b, ' '))
 	}
-	return s
+	return b
 }
 
 // SetValueRequest asks a replica to store key=value at version; the
@@ -155,13 +188,15 @@ type SetValueRequest struct {
 	Hint          string `json:",omitempty"`
 }
 
-func (SetValueRequest) Kind() string { return "SetValueRequest" }
-func (m SetValueRequest) Summary() string {
-	s := m.CorrelationID.String() + " " + m.Key + "=" + m.Value + " " + m.Version.String()
+func (SetValueRequest) Kind() string      { return "SetValueRequest" }
+func (m SetValueRequest) Summary() string { return string(m.AppendSummary(nil)) }
+func (m SetValueRequest) AppendSummary(b []byte) []byte {
+	b = append(append(append(append(m.CorrelationID.appendTo(b), ' '), m.Key...), '='), m.Value...)
+	b = m.Version.appendTo(append(b, ' '))
 	if m.Hint != "" {
-		s += " for " + m.Hint
+		b = append(append(b, " for "...), m.Hint...)
 	}
-	return s
+	return b
 }
 
 // SetValueResponse says the replica holds the value (or a newer one).
@@ -170,7 +205,10 @@ type SetValueResponse struct {
 }
 
 func (SetValueResponse) Kind() string      { return "SetValueResponse" }
-func (m SetValueResponse) Summary() string { return m.CorrelationID.String() + " ok" }
+func (m SetValueResponse) Summary() string { return string(m.AppendSummary(nil)) }
+func (m SetValueResponse) AppendSummary(b []byte) []byte {
+	return append(m.CorrelationID.appendTo(b), " ok"...)
+}
 
 // GetValueRequest asks a replica for its value of key.
 type GetValueRequest struct {
@@ -179,7 +217,10 @@ type GetValueRequest struct {
 }
 
 func (GetValueRequest) Kind() string      { return "GetValueRequest" }
-func (m GetValueRequest) Summary() string { return m.CorrelationID.String() + " " + m.Key }
+func (m GetValueRequest) Summary() string { return string(m.AppendSummary(nil)) }
+func (m GetValueRequest) AppendSummary(b []byte) []byte {
+	return append(append(m.CorrelationID.appendTo(b), ' '), m.Key...)
+}
 
 // GetValueResponse carries the replica's value and its version.
 type GetValueResponse struct {
@@ -188,9 +229,11 @@ type GetValueResponse struct {
 	Version       Version
 }
 
-func (GetValueResponse) Kind() string { return "GetValueResponse" }
-func (m GetValueResponse) Summary() string {
-	return m.CorrelationID.String() + " " + strconv.Quote(m.Value) + " " + m.Version.String()
+func (GetValueResponse) Kind() string      { return "GetValueResponse" }
+func (m GetValueResponse) Summary() string { return string(m.AppendSummary(nil)) }
+func (m GetValueResponse) AppendSummary(b []byte) []byte {
+	b = strconv.AppendQuote(append(m.CorrelationID.appendTo(b), ' '), m.Value)
+	return m.Version.appendTo(append(b, ' '))
 }
 
 // Handoff carries a hinted write from the stand-in that kept it to the
@@ -200,9 +243,10 @@ type Handoff struct {
 	Version    Version
 }
 
-func (Handoff) Kind() string { return "Handoff" }
-func (m Handoff) Summary() string {
-	return m.Key + "=" + m.Value + " " + m.Version.String()
+func (Handoff) Kind() string      { return "Handoff" }
+func (m Handoff) Summary() string { return string(m.AppendSummary(nil)) }
+func (m Handoff) AppendSummary(b []byte) []byte {
+	return m.Version.appendTo(append(append(append(append(b, m.Key...), '='), m.Value...), ' '))
 }
 
 // HandoffAck says the home replica holds the handed-off version (or a newer
@@ -213,4 +257,7 @@ type HandoffAck struct {
 }
 
 func (HandoffAck) Kind() string      { return "HandoffAck" }
-func (m HandoffAck) Summary() string { return m.Key + " " + m.Version.String() + " ok" }
+func (m HandoffAck) Summary() string { return string(m.AppendSummary(nil)) }
+func (m HandoffAck) AppendSummary(b []byte) []byte {
+	return append(m.Version.appendTo(append(append(b, m.Key...), ' ')), " ok"...)
+}

@@ -90,6 +90,12 @@ func coordinator(peers []string) string {
 	return peers[0]
 }
 
+// servers are the server members, what env.Peers lists: every server of a
+// page has one role, and Members hands out the engine's list where Peers
+// copies it at each call (twice a request). Not in start: while a joining
+// server boots, Peers does not list it yet and Members does.
+func servers(env engine.Env) []string { return env.Members(env.Role()) }
+
 // quorum is a majority of n replicas.
 func quorum(n int) int { return n/2 + 1 }
 
@@ -198,13 +204,13 @@ func (n *Node) newRequest(env engine.Env, client string, opID int, op Op, phase 
 	n.nextReq++
 	exp := n.expiry(env)
 	r := &request{ID: n.nextReq, Client: client, OpID: opID, Op: op, Phase: phase,
-		Quorum: quorum(len(env.Peers())), Created: n.now, Deadline: n.now + exp}
+		Quorum: quorum(len(servers(env))), Created: n.now, Deadline: n.now + exp}
 	n.pending = append(n.pending, r)
 	return r
 }
 
 func (n *Node) clientSet(env engine.Env, from string, m ClientSet) {
-	peers := env.Peers()
+	peers := servers(env)
 	if c := coordinator(peers); c != n.id && !n.kv {
 		engine.Notef(env, "%s ignores %s's write: writes go through %s", engine.S(n.id), engine.S(from), engine.S(c))
 		return
@@ -235,7 +241,7 @@ func (n *Node) clientGet(env engine.Env, from string, m ClientGet) {
 		n.kvGet(env, from, m)
 		return
 	}
-	peers := env.Peers()
+	peers := servers(env)
 	r := n.newRequest(env, from, m.ID, Op{Kind: opGet, Key: m.Key}, phaseRead)
 	engine.Notef(env, "%s: r%d (%s's get %s) waits for %d of %d replicas, expires in %dms",
 		engine.S(n.id), engine.D(r.ID), engine.S(from), engine.S(m.Key), engine.D(r.Quorum), engine.D(len(peers)), engine.D(int(n.expiry(env)/time.Millisecond)))
@@ -334,7 +340,7 @@ func (n *Node) passPhase(env engine.Env, r *request) {
 	engine.Notef(env, "%s: r%d read %s=%s at %s, but a replica held an older version: writing it back first",
 		engine.S(n.id), engine.D(r.ID), engine.S(r.Op.Key), engine.S(strconv.Quote(r.Value)), engine.S(r.Version.String()))
 	r.Phase, r.From = phaseRepair, nil
-	n.send(env, r, env.Peers())
+	n.send(env, r, servers(env))
 }
 
 // closePhase records that r's phase passed, and who answered it.

@@ -131,14 +131,16 @@ func (n *Node) kvRequest(env engine.Env, client string, opID int, op Op, phase s
 	r := n.newRequest(env, client, opID, op, phase)
 	r.Settings = settingsOf(env.Param)
 	r.Quorum = r.Settings.R
-	r.Home, _ = home(op.Key, env.Peers(), r.Settings.N)
+	r.Home, _ = home(op.Key, servers(env), r.Settings.N)
 	return r
 }
 
 // sendPhase asks the key's home replicas for r's phase; under a sloppy
 // quorum, those that stay silent get stand-ins (askStandIns).
 func (n *Node) sendPhase(env engine.Env, r *request) {
-	r.From, r.Holders, r.Stale = nil, 0, false
+	// Room for an answer from every replica asked at first: a phase
+	// usually passes on those.
+	r.From, r.Holders, r.Stale = make([]string, 0, len(r.Home)), 0, false
 	r.Asked = append(r.Asked[:0], r.Home...)
 	for _, p := range r.Home {
 		n.sendOne(env, r, p, "")
@@ -160,7 +162,7 @@ func (n *Node) askStandIns(env engine.Env, id int) {
 	if distinct(r.From) >= r.Quorum {
 		return
 	}
-	_, ring := home(r.Op.Key, env.Peers(), r.Settings.N)
+	_, ring := home(r.Op.Key, servers(env), r.Settings.N)
 	for _, h := range r.Home {
 		if slices.Contains(r.From, h) {
 			continue
@@ -271,7 +273,7 @@ func (n *Node) handedOff(env engine.Env, from string, m HandoffAck) {
 	n.HandedOff++
 	st := env.Storage()
 	diskHints.Put(st, slices.Clone(n.hints))
-	homes, _ := home(m.Key, env.Peers(), env.Param(ParamN, defN))
+	homes, _ := home(m.Key, servers(env), env.Param(ParamN, defN))
 	kept := slices.ContainsFunc(n.hints, func(h hint) bool { return h.Key == m.Key })
 	if !kept && !slices.Contains(homes, n.id) {
 		delete(n.store, m.Key)

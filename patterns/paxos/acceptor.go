@@ -1,6 +1,8 @@
 package paxos
 
 import (
+	"strings"
+
 	"clusterscope/engine"
 )
 
@@ -21,15 +23,29 @@ type Acceptor struct {
 	fresh *slot
 }
 
-// slot is an acceptor's state for one key, as kept on its disk.
+// slot is an acceptor's state for one key.
 type slot struct {
-	Key      string
+	Key string
+	slotRecord
+	diskKey string
+}
+
+// slotRecord is what the disk keeps of a slot (under diskPrefix+key). It
+// is written whole at every change, so it holds nothing it can derive:
+// the ballot and value accepted last are its last vote.
+type slotRecord struct {
 	Promised Ballot // no ballot below it is promised or accepted any more
-	Accepted Ballot // the last ballot accepted (zero: none)
-	Value    string // its value
 	Decided  string // the value a Commit announced ("" none)
 	Votes    []Vote // every ballot accepted, oldest first (for the oracle)
-	diskKey  string
+}
+
+// accepted is the last ballot accepted (zero: none) and its value.
+func (r *slotRecord) accepted() (Ballot, string) {
+	if len(r.Votes) == 0 {
+		return Ballot{}, ""
+	}
+	v := r.Votes[len(r.Votes)-1]
+	return v.Ballot, v.Value
 }
 
 // Vote is one accept: a value at a ballot.
@@ -48,10 +64,10 @@ func (a *Acceptor) start(env engine.Env) {
 	st := env.Storage()
 	for _, k := range st.Keys() {
 		v, _ := st.Get(k)
-		if s, ok := v.(slot); ok {
-			c := s
-			a.keys.add(s.Key)
-			a.slots = append(a.slots, &c)
+		if rec, ok := v.(slotRecord); ok {
+			key := strings.TrimPrefix(k, diskPrefix)
+			a.keys.add(key)
+			a.slots = append(a.slots, &slot{Key: key, slotRecord: rec, diskKey: k})
 		}
 	}
 }
@@ -74,7 +90,7 @@ func (a *Acceptor) save(env engine.Env, s *slot) {
 		s.diskKey = diskPrefix + s.Key
 	}
 	st := env.Storage()
-	st.Put(s.diskKey, *s)
+	st.Put(s.diskKey, s.slotRecord)
 	st.Sync()
 }
 
@@ -114,7 +130,8 @@ func (a *Acceptor) prepare(env engine.Env, from string, m Prepare) {
 		s.Promised = m.Ballot
 		a.save(env, s)
 	}
-	env.Send(from, Promise{Key: m.Key, Ballot: m.Ballot, OK: true, Accepted: s.Accepted, Value: s.Value})
+	accepted, value := s.accepted()
+	env.Send(from, Promise{Key: m.Key, Ballot: m.Ballot, OK: true, Accepted: accepted, Value: value})
 }
 
 // accept takes the value unless a higher ballot was promised.
@@ -125,8 +142,8 @@ func (a *Acceptor) accept(env engine.Env, from string, m Accept) {
 		env.Send(from, Accepted{Key: m.Key, Ballot: m.Ballot, Promised: s.Promised})
 		return
 	}
-	if s.Accepted != m.Ballot {
-		s.Promised, s.Accepted, s.Value = m.Ballot, m.Ballot, m.Value
+	if accepted, _ := s.accepted(); accepted != m.Ballot {
+		s.Promised = m.Ballot
 		s.Votes = append(s.Votes, Vote{Ballot: m.Ballot, Value: m.Value})
 		a.save(env, s)
 		a.fresh = s

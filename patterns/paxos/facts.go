@@ -44,8 +44,8 @@ func nodeFactsOf(w *engine.World, id string) (NodeFacts, bool) {
 		f := NodeFacts{Promised: map[string]string{}, Accepted: map[string]string{}, Ballot: map[string]string{}, Decided: map[string]string{}}
 		for _, s := range n.slots {
 			f.Promised[s.Key] = s.Promised.String()
-			if !s.Accepted.IsZero() {
-				f.Accepted[s.Key], f.Ballot[s.Key] = s.Value, s.Accepted.String()
+			if accepted, value := s.accepted(); !accepted.IsZero() {
+				f.Accepted[s.Key], f.Ballot[s.Key] = value, accepted.String()
 			}
 			if s.Decided != "" {
 				f.Decided[s.Key] = s.Decided

@@ -22,25 +22,31 @@ func invariants() []engine.Invariant {
 	}
 }
 
-// slotOf is acceptor id's state for key: from memory when it is up, from
-// its disk when it is crashed (the votes are there either way).
-func slotOf(w *engine.World, id, key string) (slot, bool) {
+// slotOf is acceptor id's state for key (nil: none): from memory when it
+// is up, from its disk when it is crashed (the votes are there either
+// way). It is not to be changed: the checker runs after every accept.
+func slotOf(w *engine.World, id, key string) *slot {
 	if a, ok := w.Process(id).(*Acceptor); ok {
 		if i, ok := a.keys.find(key); ok {
-			return *a.slots[i], true
+			return a.slots[i]
 		}
-		return slot{}, false
+		return nil
 	}
 	v, ok := w.Storage(id).Get(diskPrefix + key)
 	if !ok {
-		return slot{}, false
+		return nil
 	}
-	s, ok := v.(slot)
-	return s, ok
+	if rec, ok := v.(slotRecord); ok {
+		return &slot{Key: key, slotRecord: rec}
+	}
+	return nil
 }
 
-// voted reports whether s holds a vote at ballot b.
-func (s slot) voted(b Ballot) bool {
+// voted reports whether s (nil: no state) holds a vote at ballot b.
+func (s *slot) voted(b Ballot) bool {
+	if s == nil {
+		return false
+	}
 	for _, v := range s.Votes {
 		if v.Ballot == b {
 			return true
@@ -53,11 +59,23 @@ func (s slot) voted(b Ballot) bool {
 func voters(w *engine.World, acceptors []string, key string, b Ballot) []string {
 	var out []string
 	for _, id := range acceptors {
-		if s, ok := slotOf(w, id, key); ok && s.voted(b) {
+		if slotOf(w, id, key).voted(b) {
 			out = append(out, id)
 		}
 	}
 	return out
+}
+
+// countVoters is len(voters(...)) without the list: the checker counts
+// at every accept and names the voters only when a value was chosen.
+func countVoters(w *engine.World, acceptors []string, key string, b Ballot) int {
+	n := 0
+	for _, id := range acceptors {
+		if slotOf(w, id, key).voted(b) {
+			n++
+		}
+	}
+	return n
 }
 
 // oneValueChosen looks at an acceptor that just accepted: if its vote made
@@ -74,11 +92,12 @@ func oneValueChosen(w *engine.World) (string, []string) {
 		return "", nil
 	}
 	acceptors := w.Members(RoleAcceptor)
-	key, b, value := a.fresh.Key, a.fresh.Accepted, a.fresh.Value
-	by := voters(w, acceptors, key, b)
-	if len(by) != len(acceptors)/2+1 {
+	key := a.fresh.Key
+	b, value := a.fresh.accepted()
+	if countVoters(w, acceptors, key, b) != len(acceptors)/2+1 {
 		return "", nil // not chosen yet, or chosen (and checked) before
 	}
+	by := voters(w, acceptors, key, b)
 	for _, c := range chosen(w, acceptors, key) {
 		if c.Value != value {
 			return fmt.Sprintf("two values chosen for %s: %s at %s (accepted by %s) and %s at %s (accepted by %s)",
@@ -99,30 +118,33 @@ type Choice struct {
 // chosen lists every (ballot, value) of key that a majority accepted,
 // lowest ballot first. With Paxos they all carry one value.
 func chosen(w *engine.World, acceptors []string, key string) []Choice {
-	var ballots []Ballot
-	values := map[Ballot]string{}
+	// Every ballot voted at, with the value of its first vote found (a
+	// ballot carries one value): a list, as a key sees a ballot or two.
+	var voted []Choice
 	for _, id := range acceptors {
-		s, _ := slotOf(w, id, key)
+		s := slotOf(w, id, key)
+		if s == nil {
+			continue
+		}
 		for _, v := range s.Votes {
-			if _, ok := values[v.Ballot]; !ok {
-				ballots = append(ballots, v.Ballot)
-				values[v.Ballot] = v.Value
+			if !slices.ContainsFunc(voted, func(c Choice) bool { return c.Ballot == v.Ballot }) {
+				voted = append(voted, Choice{Ballot: v.Ballot, Value: v.Value})
 			}
 		}
 	}
-	slices.SortFunc(ballots, func(x, y Ballot) int {
-		if x.Less(y) {
+	slices.SortFunc(voted, func(x, y Choice) int {
+		if x.Ballot.Less(y.Ballot) {
 			return -1
 		}
-		if y.Less(x) {
+		if y.Ballot.Less(x.Ballot) {
 			return 1
 		}
 		return 0
 	})
 	var out []Choice
-	for _, b := range ballots {
-		if by := voters(w, acceptors, key, b); len(by) > len(acceptors)/2 {
-			out = append(out, Choice{Ballot: b, Value: values[b], By: by})
+	for _, c := range voted {
+		if c.By = voters(w, acceptors, key, c.Ballot); len(c.By) > len(acceptors)/2 {
+			out = append(out, c)
 		}
 	}
 	return out

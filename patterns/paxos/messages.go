@@ -148,7 +148,16 @@ type Propose struct {
 }
 
 func (Propose) Kind() string      { return "Propose" }
-func (m Propose) Summary() string { return "#" + strconv.Itoa(m.ID) + " " + m.Key + "=" + m.Value }
+func (m Propose) Summary() string { return string(m.AppendSummary(nil)) }
+func (m Propose) AppendSummary(b []byte) []byte {
+	return appendOp(b, m.ID, m.Key, m.Value)
+}
+
+// appendOp appends "#id key=value", how a client's messages show.
+func appendOp(b []byte, id int, key, value string) []byte {
+	b = strconv.AppendInt(append(b, '#'), int64(id), 10)
+	return append(append(append(append(b, ' '), key...), '='), value...)
+}
 
 // Decided tells the client which value was chosen for the key: its own or
 // one proposed before it.
@@ -157,8 +166,9 @@ type Decided struct {
 	Key, Value string
 }
 
-func (Decided) Kind() string      { return "Decided" }
-func (m Decided) Summary() string { return "#" + strconv.Itoa(m.ID) + " " + m.Key + "=" + m.Value }
+func (Decided) Kind() string                    { return "Decided" }
+func (m Decided) Summary() string               { return string(m.AppendSummary(nil)) }
+func (m Decided) AppendSummary(b []byte) []byte { return appendOp(b, m.ID, m.Key, m.Value) }
 
 // Op is a client's proposal as the history records it; Result the value
 // the proposer said was chosen.
@@ -167,7 +177,13 @@ type Op struct {
 	Value string `json:"value"`
 }
 
-func (o Op) String() string { return "propose " + o.Key + "=" + o.Value }
+func (o Op) String() string { return string(o.AppendString(nil)) }
+
+// AppendString is String appended to b (the trace records each input
+// twice, and each result, as text).
+func (o Op) AppendString(b []byte) []byte {
+	return append(append(append(append(b, "propose "...), o.Key...), '='), o.Value...)
+}
 
 // KVKey and KVWrite make Op a kit.KVInput, so that histories split by key
 // as a key-value store's do.
@@ -178,4 +194,9 @@ type Result struct {
 	Value string `json:"value"`
 }
 
-func (r Result) String() string { return "chosen " + strconv.Quote(r.Value) }
+func (r Result) String() string { return string(r.AppendString(nil)) }
+
+// AppendString is String appended to b.
+func (r Result) AppendString(b []byte) []byte {
+	return strconv.AppendQuote(append(b, "chosen "...), r.Value)
+}

@@ -15,8 +15,8 @@ func (a *Acceptor) View() engine.ProcessView {
 	var decided []engine.KVPair
 	for _, s := range a.slots {
 		acc := engine.Cell{Text: "—", State: engine.StateInactive}
-		if !s.Accepted.IsZero() {
-			acc = engine.Cell{Text: s.Value + " @" + s.Accepted.String(), State: engine.StatePending}
+		if accepted, value := s.accepted(); !accepted.IsZero() {
+			acc = engine.Cell{Text: value + " @" + accepted.String(), State: engine.StatePending}
 		}
 		key := engine.Cell{Text: s.Key}
 		if s.Decided != "" {

@@ -91,8 +91,37 @@ func (c *Client) message(id int, op Op) engine.Message {
 	if op.Kind == opGet {
 		return ClientGet{ID: id, Key: op.Key}
 	}
-	cart := union(append(slices.Clone(c.items[op.Key]), op.Item))
-	return ClientPut{ID: id, Key: op.Key, Value: strings.Join(cart, ","), Ctx: c.ctx[op.Key]}
+	return ClientPut{ID: id, Key: op.Key, Value: cartWith(c.items[op.Key], op.Item), Ctx: c.ctx[op.Key]}
+}
+
+// cartWith is the cart of items (sorted, each once: what the client
+// read) with item added, as a value: the items joined by commas.
+func cartWith(items []string, item string) string {
+	at, found := slices.BinarySearch(items, item)
+	size := len(items) + len(item)
+	for _, it := range items {
+		size += len(it)
+	}
+	var b strings.Builder
+	b.Grow(size)
+	written := 0
+	put := func(it string) {
+		if written > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(it)
+		written++
+	}
+	for i, it := range items {
+		if i == at && !found {
+			put(item)
+		}
+		put(it)
+	}
+	if at == len(items) {
+		put(item)
+	}
+	return b.String()
 }
 
 func (c *Client) reply(env engine.Env, from string, m ClientReply) {
@@ -110,11 +139,12 @@ func (c *Client) reply(env engine.Env, from string, m ClientReply) {
 	// athens:4 claims athens:3, which may be a concurrent sibling it never
 	// saw.
 	c.ctx[op.Key] = context(m.Siblings)
-	var items []string
-	for _, v := range values(m.Siblings) {
-		items = append(items, split(v)...)
+	items := c.items[op.Key][:0] // replaced: its array is free again
+	for _, s := range m.Siblings {
+		items = appendSplit(items, s.Value)
 	}
-	c.items[op.Key] = union(items)
+	slices.Sort(items)
+	c.items[op.Key] = slices.Compact(items)
 	res := Result{Vector: c.ctx[op.Key].String()}
 	text := ""
 	if op.Kind == opAdd {
@@ -127,19 +157,20 @@ func (c *Client) reply(env engine.Env, from string, m ClientReply) {
 	c.rc.Answer(env, from, m.ID, res, text)
 }
 
-// split is a cart's items.
-func split(v string) []string {
+// appendSplit appends a cart's items: its value split at the commas, as
+// strings.Split does, into one list for all siblings.
+func appendSplit(items []string, v string) []string {
 	if v == "" {
-		return nil
+		return items
 	}
-	return strings.Split(v, ",")
-}
-
-// union is items sorted, each once: merging carts keeps every item.
-func union(items []string) []string {
-	out := slices.Clone(items)
-	slices.Sort(out)
-	return slices.Compact(out)
+	for {
+		item, rest, more := strings.Cut(v, ",")
+		items = append(items, item)
+		if !more {
+			return items
+		}
+		v = rest
+	}
 }
 
 // View is the client's panel: its pending operations and last outcomes

@@ -19,10 +19,10 @@ const (
 )
 
 func invariants() []engine.Invariant {
-	lost := &lostCheck{}
+	lost, concurrent := &lostCheck{}, &concurrentCheck{}
 	return []engine.Invariant{
 		{Name: InvNoLostUpdate, Description: "Every write a client was told succeeded is still held by some replica, unless a later write whose client had read it replaced it.", Check: lost.check},
-		{Name: InvConcurrent, Description: "A replica keeps two versions of a key side by side only when neither writer had read the other's.", Check: siblingsConcurrent},
+		{Name: InvConcurrent, Description: "A replica keeps two versions of a key side by side only when neither writer had read the other's.", Check: concurrent.check},
 	}
 }
 
@@ -106,79 +106,180 @@ func lostWrites(w *engine.World) ([]lostWrite, map[string]keyView) {
 // replica changed the key (a write can only be lost then) or a new add of
 // it was acknowledged.
 type lostCheck struct {
-	next  int                    // history before it is all complete and taken
-	acked map[string][]lostWrite // acknowledged adds by key (not lost: candidates)
-	saves map[string]int         // per key, the replicas' Saves when last judged
-	fresh map[string]bool        // keys with an add acknowledged since
-	// took are the adds taken: one completed after an earlier one still
-	// pending is met again on the next pass.
-	took map[Dot]bool
-	// stores are each replica's (epoch, saves) when last looked at: when
-	// none changed, no key did.
-	stores map[string][2]int
+	// The history is taken once per operation: read is how much of it
+	// was read, waiting the operations read while still pending (by
+	// index, oldest first), taken when they complete.
+	read    int
+	waiting []int
+	acked   map[string][]lostWrite // acknowledged adds by key (not lost: candidates)
+	saves   map[string]int         // per key, the replicas' Saves when last judged
+	fresh   map[string]bool        // keys with an add acknowledged since
+	// took are the dots of the adds taken: a dot is taken once.
+	took  map[Dot]bool
+	watch storeWatch
+	// everyKey turns the watch off: every acknowledged key is judged
+	// whenever some store changed (a test compares the two).
+	everyKey bool
+	keys     []string    // scratch: the keys to judge at this step
+	held     [][]Sibling // scratch: what each replica holds of the key judged
 }
 
-// changed reports whether some replica changed its store since the last
-// step (a restart counts: its epoch is new).
-func (c *lostCheck) changed(w *engine.World, nodes []string) bool {
-	changed := false
-	for _, id := range nodes {
-		var now [2]int
-		if n, ok := w.Process(id).(*Node); ok {
-			now = [2]int{n.epoch, n.saves}
-		} else {
-			now = c.stores[id] // a replica that is down changes nothing
-		}
-		if now != c.stores[id] {
-			c.stores[id] = now
-			changed = true
+// survives is keyView.survives over what each replica holds of a key,
+// without making the view (the checker asks after most steps): d is held
+// somewhere, or some version held was written by a client that had read
+// it (the merge of their contexts covers d when one of them does).
+func survives(held [][]Sibling, d Dot) bool {
+	for _, sibs := range held {
+		for _, s := range sibs {
+			if s.Dot == d || s.Ctx.Covers(d) {
+				return true
+			}
 		}
 	}
-	return changed
+	return false
+}
+
+// take looks at a completed operation: an acknowledged add is a write to
+// keep an eye on (once per dot).
+func (c *lostCheck) take(op *engine.Operation) {
+	in, _ := op.Input.(Op)
+	res, ok := op.Output.(Result)
+	if op.Status == engine.OpOK && ok && in.Kind == opAdd && !c.took[res.Dot] {
+		c.took[res.Dot] = true
+		c.acked[in.Key] = append(c.acked[in.Key], lostWrite{Op: *op, In: in, Dot: res.Dot, Vector: res.Vector})
+		c.fresh[in.Key] = true
+	}
+}
+
+// storeWatch follows the replicas' stores for a checker that runs after
+// every step, so that it looks again only at what changed. A store
+// changes only by a save, and a replica counts its saves and keeps the
+// keys it saved in the event it is handling (Node.fresh). When the only
+// saves since the checker last looked are the handled replica's fresh
+// ones, those keys are all that changed. Otherwise (a restart, or saves
+// the checker did not see happen) it does not know, and the checker looks
+// at every key, as when it starts.
+type storeWatch struct {
+	seen []watched // per replica: a list, as a cluster has a few
+}
+
+// watched is a replica as a storeWatch last saw it.
+type watched struct {
+	id           string
+	epoch, saves int
+}
+
+// at is where the watch keeps id, added the first time.
+func (sw *storeWatch) at(id string) *watched {
+	for i := range sw.seen {
+		if sw.seen[i].id == id {
+			return &sw.seen[i]
+		}
+	}
+	sw.seen = append(sw.seen, watched{id: id})
+	return &sw.seen[len(sw.seen)-1]
+}
+
+// look remembers n as it is now, and reports whether its only saves since
+// it was last looked at are its fresh ones.
+func (sw *storeWatch) look(n *Node) (freshOnly bool) {
+	w := sw.at(n.id)
+	freshOnly = w.epoch == n.epoch && w.saves == n.saves-len(n.fresh)
+	w.epoch, w.saves = n.epoch, n.saves
+	return freshOnly
+}
+
+// step looks at every replica: changed reports whether some store changed
+// since the last step (a restart counts: its epoch is new); known, that
+// the handled replica's fresh keys are all that changed (handled is that
+// replica, nil when no server handled the step).
+func (sw *storeWatch) step(w *engine.World, nodes []string) (changed, known bool, handled *Node) {
+	handled, _ = w.NodeProcess(w.HandledNode()).(*Node)
+	known = true
+	for _, id := range nodes {
+		n, up := w.Process(id).(*Node)
+		if !up {
+			continue // a replica that is down changes nothing
+		}
+		if at := sw.at(id); at.epoch == n.epoch && at.saves == n.saves {
+			continue
+		}
+		changed = true
+		if !sw.look(n) || n != handled {
+			known = false
+		}
+	}
+	return changed, known, handled
+}
+
+// sortedKeys is keys sorted, each once, in scratch.
+func sortedKeys(scratch, keys []string) []string {
+	scratch = append(scratch[:0], keys...)
+	slices.Sort(scratch)
+	return slices.Compact(scratch)
 }
 
 func (c *lostCheck) check(w *engine.World) (string, []string) {
 	if c.acked == nil {
 		c.acked, c.saves, c.fresh, c.took = map[string][]lostWrite{}, map[string]int{}, map[string]bool{}, map[Dot]bool{}
-		c.stores = map[string][2]int{}
 	}
 	h := w.History()
-	complete := true // every operation before i has completed
-	for i := c.next; i < len(h); i++ {
-		op := h[i]
-		if op.Status == engine.OpPending {
-			complete = false
-			continue
-		}
-		if complete {
-			c.next = i + 1
-		}
-		in, _ := op.Input.(Op)
-		res, ok := op.Output.(Result)
-		if op.Status == engine.OpOK && ok && in.Kind == opAdd && !c.took[res.Dot] {
-			c.took[res.Dot] = true
-			c.acked[in.Key] = append(c.acked[in.Key], lostWrite{Op: op, In: in, Dot: res.Dot, Vector: res.Vector})
-			c.fresh[in.Key] = true
+	waiting := c.waiting[:0]
+	for _, i := range c.waiting {
+		if h[i].Status == engine.OpPending {
+			waiting = append(waiting, i)
+		} else {
+			c.take(&h[i])
 		}
 	}
+	for i := c.read; i < len(h); i++ {
+		if h[i].Status == engine.OpPending {
+			waiting = append(waiting, i)
+		} else {
+			c.take(&h[i])
+		}
+	}
+	c.waiting, c.read = waiting, len(h)
 	nodes := w.Members(engine.RoleNode)
-	if !c.changed(w, nodes) && len(c.fresh) == 0 {
+	changed, known, handled := c.watch.step(w, nodes)
+	if !changed && len(c.fresh) == 0 {
 		return "", nil
 	}
-	for _, key := range slices.Sorted(maps.Keys(c.acked)) {
+	// The keys to judge: every acknowledged one, or, when the watch knows
+	// which keys changed, those and the keys with a new add (no other key
+	// would pass the test below).
+	if known && !c.everyKey {
+		c.keys = c.keys[:0]
+		if handled != nil {
+			c.keys = append(c.keys, handled.fresh...)
+		}
+		for key := range c.fresh {
+			c.keys = append(c.keys, key)
+		}
+		c.keys = sortedKeys(c.keys, c.keys)
+	} else {
+		c.keys = append(c.keys[:0], slices.Sorted(maps.Keys(c.acked))...)
+	}
+	for _, key := range c.keys {
+		acked, ok := c.acked[key]
+		if !ok {
+			continue
+		}
 		saves := 0
+		c.held = c.held[:0]
 		for _, id := range nodes {
-			saves += keyStateOf(w, id, key).Saves
+			ks := keyStateOf(w, id, key)
+			saves += ks.Saves
+			c.held = append(c.held, ks.Siblings)
 		}
 		if saves == c.saves[key] && !c.fresh[key] {
 			continue
 		}
 		c.saves[key] = saves
 		delete(c.fresh, key)
-		kv := viewKey(w, key)
-		for _, l := range c.acked[key] {
-			if !kv.survives(l.Dot) {
-				return lostText(l, kv), nodes
+		for _, l := range acked {
+			if !survives(c.held, l.Dot) {
+				return lostText(l, viewKey(w, key)), nodes
 			}
 		}
 	}
@@ -195,20 +296,31 @@ func lostText(l lostWrite, kv keyView) string {
 		l.Op.Client, l.In, l.Dot, l.Vector, strings.Join(held, " | "))
 }
 
-// siblingsConcurrent looks at the replica that just handled an event: of
+// concurrentCheck looks at the replica that just handled an event: of
 // the versions it keeps side by side, none may be one another's writer
 // had read.
-func siblingsConcurrent(w *engine.World) (string, []string) {
-	i := w.HandledNode()
-	if i < 0 {
-		return "", nil
-	}
-	n, ok := w.NodeProcess(i).(*Node)
+type concurrentCheck struct {
+	watch storeWatch
+	keys  []string // scratch
+}
+
+func (c *concurrentCheck) check(w *engine.World) (string, []string) {
+	n, ok := w.NodeProcess(w.HandledNode()).(*Node)
 	if !ok {
 		return "", nil
 	}
-	// Keys in map order first (this runs after every step); a breach is
-	// then found again in key order, so its text is the same every run.
+	if c.watch.look(n) {
+		// The rest of its store was looked at before and has not changed.
+		c.keys = sortedKeys(c.keys, n.fresh)
+		for _, key := range c.keys {
+			if text := replacedKept(n.id, n.store[key].Siblings); text != "" {
+				return text, []string{n.id}
+			}
+		}
+		return "", nil
+	}
+	// Keys in map order first; a breach is then found again in key order,
+	// so its text is the same every run.
 	for _, ks := range n.store {
 		if text := replacedKept(n.id, ks.Siblings); text != "" {
 			for _, key := range slices.Sorted(maps.Keys(n.store)) {

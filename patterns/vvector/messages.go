@@ -20,11 +20,17 @@ const (
 	opAdd = "add"
 )
 
-func (o Op) String() string {
+func (o Op) String() string { return string(o.AppendString(nil)) }
+
+// AppendString is String appended to b (the trace records each input
+// twice, and each result, as text).
+func (o Op) AppendString(b []byte) []byte {
 	if o.Kind == opAdd {
-		return "add " + o.Item + " to " + o.Key + " via " + o.Node
+		b = append(append(append(b, "add "...), o.Item...), " to "...)
+	} else {
+		b = append(b, "get "...)
 	}
-	return "get " + o.Key + " via " + o.Node
+	return append(append(append(b, o.Key...), " via "...), o.Node...)
 }
 
 // Result is what a successful operation returned: the write's dot (an
@@ -35,11 +41,16 @@ type Result struct {
 	Vector string   `json:"vector"` // the add's vector, or what the get read (its context)
 }
 
-func (r Result) String() string {
+func (r Result) String() string { return string(r.AppendString(nil)) }
+
+// AppendString is String appended to b.
+func (r Result) AppendString(b []byte) []byte {
 	if r.Dot.Node != "" {
-		return r.Dot.String() + " " + r.Vector
+		b = r.Dot.appendTo(b)
+	} else {
+		b = strconv.AppendQuote(b, strings.Join(r.Values, " | "))
 	}
-	return strconv.Quote(strings.Join(r.Values, " | ")) + " " + r.Vector
+	return append(append(b, ' '), r.Vector...)
 }
 
 // Status is how the coordinator completed a client's request.
@@ -57,7 +68,19 @@ type ReqID struct {
 	Epoch, N int
 }
 
-func (r ReqID) String() string { return "r" + strconv.Itoa(r.Epoch) + "." + strconv.Itoa(r.N) }
+func (r ReqID) String() string { return string(r.appendTo(nil)) }
+
+func (r ReqID) appendTo(b []byte) []byte {
+	return strconv.AppendInt(append(strconv.AppendInt(append(b, 'r'), int64(r.Epoch), 10), '.'), int64(r.N), 10)
+}
+
+// Message lines are written at every delivery, so each message appends its
+// line to the trace's buffer (AppendSummary); Summary is the same line.
+
+// appendOpID appends "#id ", how a client message's line starts.
+func appendOpID(b []byte, id int) []byte {
+	return append(strconv.AppendInt(append(b, '#'), int64(id), 10), ' ')
+}
 
 // ClientGet asks a server to coordinate a read of Key.
 type ClientGet struct {
@@ -65,8 +88,9 @@ type ClientGet struct {
 	Key string
 }
 
-func (ClientGet) Kind() string      { return "ClientGet" }
-func (m ClientGet) Summary() string { return "#" + strconv.Itoa(m.ID) + " " + m.Key }
+func (ClientGet) Kind() string                    { return "ClientGet" }
+func (m ClientGet) Summary() string               { return string(m.AppendSummary(nil)) }
+func (m ClientGet) AppendSummary(b []byte) []byte { return append(appendOpID(b, m.ID), m.Key...) }
 
 // ClientPut asks a server to coordinate a write of Key=Value; Ctx is the
 // vector of what the client last read of the key (what the write
@@ -78,9 +102,10 @@ type ClientPut struct {
 	Ctx   VV
 }
 
-func (ClientPut) Kind() string { return "ClientPut" }
-func (m ClientPut) Summary() string {
-	return "#" + strconv.Itoa(m.ID) + " " + m.Key + "=" + m.Value + " ctx " + m.Ctx.String()
+func (ClientPut) Kind() string      { return "ClientPut" }
+func (m ClientPut) Summary() string { return string(m.AppendSummary(nil)) }
+func (m ClientPut) AppendSummary(b []byte) []byte {
+	return m.Ctx.appendTo(append(append(append(append(appendOpID(b, m.ID), m.Key...), '='), m.Value...), " ctx "...))
 }
 
 // ClientReply completes a client's request with every version the
@@ -94,9 +119,17 @@ type ClientReply struct {
 	Siblings []Sibling
 }
 
-func (ClientReply) Kind() string { return "ClientReply" }
-func (m ClientReply) Summary() string {
-	return "#" + strconv.Itoa(m.ID) + " " + string(m.Status) + " " + strings.Join(values(m.Siblings), " | ")
+func (ClientReply) Kind() string      { return "ClientReply" }
+func (m ClientReply) Summary() string { return string(m.AppendSummary(nil)) }
+func (m ClientReply) AppendSummary(b []byte) []byte {
+	b = append(append(appendOpID(b, m.ID), m.Status...), ' ')
+	for i, s := range m.Siblings {
+		if i > 0 {
+			b = append(b, " | "...)
+		}
+		b = append(b, s.Value...)
+	}
+	return b
 }
 
 // Replicate gives a replica a new version of Key; it merges it with what
@@ -107,15 +140,17 @@ type Replicate struct {
 	Siblings []Sibling
 }
 
-func (Replicate) Kind() string { return "Replicate" }
-func (m Replicate) Summary() string {
-	return m.Req.String() + " " + m.Key + " " + summary(m.Siblings)
+func (Replicate) Kind() string      { return "Replicate" }
+func (m Replicate) Summary() string { return string(m.AppendSummary(nil)) }
+func (m Replicate) AppendSummary(b []byte) []byte {
+	return appendSummary(append(append(append(m.Req.appendTo(b), ' '), m.Key...), ' '), m.Siblings)
 }
 
 type ReplicateAck struct{ Req ReqID }
 
-func (ReplicateAck) Kind() string      { return "ReplicateAck" }
-func (m ReplicateAck) Summary() string { return m.Req.String() + " ok" }
+func (ReplicateAck) Kind() string                    { return "ReplicateAck" }
+func (m ReplicateAck) Summary() string               { return string(m.AppendSummary(nil)) }
+func (m ReplicateAck) AppendSummary(b []byte) []byte { return append(m.Req.appendTo(b), " ok"...) }
 
 // Read asks a replica for its siblings of Key; ReadReply carries them.
 type Read struct {
@@ -123,8 +158,9 @@ type Read struct {
 	Key string
 }
 
-func (Read) Kind() string      { return "Read" }
-func (m Read) Summary() string { return m.Req.String() + " " + m.Key }
+func (Read) Kind() string                    { return "Read" }
+func (m Read) Summary() string               { return string(m.AppendSummary(nil)) }
+func (m Read) AppendSummary(b []byte) []byte { return append(append(m.Req.appendTo(b), ' '), m.Key...) }
 
 type ReadReply struct {
 	Req      ReqID
@@ -132,7 +168,10 @@ type ReadReply struct {
 }
 
 func (ReadReply) Kind() string      { return "ReadReply" }
-func (m ReadReply) Summary() string { return m.Req.String() + " " + summary(m.Siblings) }
+func (m ReadReply) Summary() string { return string(m.AppendSummary(nil)) }
+func (m ReadReply) AppendSummary(b []byte) []byte {
+	return appendSummary(append(m.Req.appendTo(b), ' '), m.Siblings)
+}
 
 // Repair is read repair: a coordinator that read different sibling sets
 // from its replicas sends the merge to those that lacked part of it.
@@ -142,7 +181,10 @@ type Repair struct {
 }
 
 func (Repair) Kind() string      { return "Repair" }
-func (m Repair) Summary() string { return m.Key + " " + summary(m.Siblings) }
+func (m Repair) Summary() string { return string(m.AppendSummary(nil)) }
+func (m Repair) AppendSummary(b []byte) []byte {
+	return appendSummary(append(append(b, m.Key...), ' '), m.Siblings)
+}
 
 // Sync is anti-entropy: a replica sends everything it holds to a peer,
 // which merges it and (when Reply is set) sends back everything it holds,
@@ -162,10 +204,14 @@ func (m Sync) Summary() string {
 }
 
 // summary is siblings as a message line shows them: milk a:1 | eggs b:1.
-func summary(sibs []Sibling) string {
-	parts := make([]string, len(sibs))
+func summary(sibs []Sibling) string { return string(appendSummary(nil, sibs)) }
+
+func appendSummary(b []byte, sibs []Sibling) []byte {
 	for i, s := range sibs {
-		parts[i] = s.Value + " " + s.Dot.String()
+		if i > 0 {
+			b = append(b, " | "...)
+		}
+		b = s.Dot.appendTo(append(append(b, s.Value...), ' '))
 	}
-	return strings.Join(parts, " | ")
+	return b
 }

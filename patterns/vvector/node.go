@@ -29,6 +29,12 @@ type Node struct {
 	aeNext  int // the peer the next anti-entropy round goes to, in turn
 
 	saves int // changes to its store since it started (checkers skip a step that made none)
+	// fresh are the keys it saved in the event it is handling (reset at
+	// each): the checkers look again at just these keys (see storeWatch).
+	fresh []string
+
+	scratch []byte    // where notes are put together
+	merged  []Sibling // where apply merges
 
 	rule rule          // how versions replace each other (the variant)
 	now  time.Duration // local clock at the last event (for the view)
@@ -47,6 +53,12 @@ type keyState struct {
 	Saves int
 }
 
+// answer is one replica's reply to a read: the siblings it holds.
+type answer struct {
+	from string
+	sibs []Sibling
+}
+
 // request is a client operation a coordinator works on.
 type request struct {
 	ID     ReqID
@@ -55,11 +67,13 @@ type request struct {
 	Op     Op
 	Need   int      // replies that complete it: W or R
 	From   []string // replicas that answered, itself first
-	// Read is what each replica answered (a get); Merged the merge of it.
-	Read     map[string][]Sibling
+	// Read is what each replica answered (a get), ordered by replica;
+	// Merged the merge of it.
+	Read     []answer
 	Merged   []Sibling
 	Written  Sibling // an add's new version
 	Answered bool
+	timer    string // its expiry timer's name, made once
 	Deadline time.Duration
 }
 
@@ -87,6 +101,7 @@ func ruleOf(env engine.Env) rule {
 // Handle is the node's state machine.
 func (n *Node) Handle(env engine.Env, ev engine.Event) {
 	n.now, n.rule = env.Now(), ruleOf(env)
+	n.fresh = n.fresh[:0]
 	switch ev.Kind {
 	case engine.EvStart:
 		n.start(env)
@@ -162,6 +177,7 @@ func (n *Node) aeInterval(env engine.Env) time.Duration {
 func (n *Node) save(env engine.Env, key string, ks keyState) {
 	ks.Saves++
 	n.saves++
+	n.fresh = append(n.fresh, key)
 	n.store[key] = ks
 	st := env.Storage()
 	(kit.Record[keyState]{Key: storeKey(key)}).Put(st, ks)
@@ -172,44 +188,62 @@ func (n *Node) save(env engine.Env, key string, ks keyState) {
 // and says what changed: a version taken, one replaced, siblings kept.
 func (n *Node) apply(env engine.Env, key string, given []Sibling, from, why string) {
 	ks := n.store[key]
-	kept, dropped := n.rule.merge(ks.Siblings, given)
+	// Merged in the node's buffer first: a replica is often given what it
+	// holds already (anti-entropy sends everything), and then keeps nothing
+	// new.
+	kept, dropped := n.rule.mergeInto(n.merged, ks.Siblings, given)
+	n.merged = kept[:0]
 	if sameDots(kept, ks.Siblings) {
 		return
 	}
+	kept = slices.Clone(kept)
 	ks.Siblings = kept
 	n.save(env, key, ks)
-	engine.Notef(env, "%s merges %s from %s (%s): %s %s", engine.S(n.id), engine.S(key), engine.S(from), engine.S(why), engine.S(n.holds(kept)), engine.S(n.discards(dropped)))
+	engine.Notef(env, "%s merges %s from %s (%s): %s", engine.S(n.id), engine.S(key), engine.S(from), engine.S(why), engine.S(n.outcome(kept, dropped)))
 }
 
-// holds says what a replica keeps of a key.
-func (n *Node) holds(sibs []Sibling) string {
-	if len(sibs) == 1 {
-		return "now holds " + sibs[0].Value + " " + sibs[0].Vector().String()
+// outcome says what a replica keeps of a key and what it discarded:
+// "now holds milk {athens:1} (discards ...)". It is written in the node's
+// scratch buffer, one string a note.
+func (n *Node) outcome(kept, dropped []Sibling) string {
+	b := appendDiscards(append(appendHolds(n.scratch[:0], kept), ' '), dropped, n.rule)
+	n.scratch = b
+	return string(b)
+}
+
+// appendHolds says what a replica keeps of a key.
+func appendHolds(b []byte, sibs []Sibling) []byte {
+	b = append(b, "now holds "...)
+	if len(sibs) != 1 {
+		b = append(strconv.AppendInt(b, int64(len(sibs)), 10), " concurrent siblings: "...)
 	}
-	parts := make([]string, len(sibs))
+	return appendVersions(b, sibs)
+}
+
+// appendVersions writes each sibling's value and vector: milk {athens:1} | eggs {byzantium:1}.
+func appendVersions(b []byte, sibs []Sibling) []byte {
 	for i, s := range sibs {
-		parts[i] = s.Value + " " + s.Vector().String()
+		if i > 0 {
+			b = append(b, " | "...)
+		}
+		b = s.appendVector(append(append(b, s.Value...), ' '))
 	}
-	return "now holds " + strconv.Itoa(len(sibs)) + " concurrent siblings: " + strings.Join(parts, " | ")
+	return b
 }
 
-// discards says which versions were replaced and by which rule.
-func (n *Node) discards(dropped []Sibling) string {
+// appendDiscards says which versions were replaced and by which rule.
+func appendDiscards(b []byte, dropped []Sibling, r rule) []byte {
 	if len(dropped) == 0 {
-		return ""
-	}
-	parts := make([]string, len(dropped))
-	for i, s := range dropped {
-		parts[i] = s.Value + " " + s.Vector().String()
+		return b
 	}
 	why := "a later write had read it"
-	switch n.rule {
+	switch r {
 	case byStamp:
 		why = "the version with the later timestamp wins"
 	case bySum:
 		why = "a vector with a larger sum wins"
 	}
-	return "(discards " + strings.Join(parts, " | ") + ": " + why + ")"
+	return append(append(append(appendVersions(append(b, "(discards "...), dropped), ": "...), why...), ')')
 }
 
 // snapshot is everything the replica holds, for anti-entropy (the sibling
@@ -227,7 +261,7 @@ func (n *Node) snapshot() map[string][]Sibling {
 func (n *Node) antiEntropy(env engine.Env) {
 	env.SetTimer(antiEntropy, n.aeInterval(env))
 	var others []string
-	for _, p := range env.Peers() {
+	for _, p := range replicas(env) {
 		if p != n.id {
 			others = append(others, p)
 		}
@@ -243,10 +277,12 @@ func (n *Node) antiEntropy(env engine.Env) {
 func (n *Node) newRequest(env engine.Env, client string, opID int, op Op, need string, def int) *request {
 	n.nextReq++
 	exp := time.Duration(env.Param(ParamExpiry, defExpiry)) * time.Millisecond
+	all := len(replicas(env))
 	r := &request{ID: ReqID{Epoch: n.epoch, N: n.nextReq}, Client: client, OpID: opID, Op: op,
-		Need: min(env.Param(need, def), len(env.Peers())), From: []string{n.id}, Deadline: n.now + exp}
+		Need: min(env.Param(need, def), all), From: append(make([]string, 0, all), n.id), Deadline: n.now + exp,
+		timer: expiryTimer.For(n.nextReq)}
 	n.waiting.Add(r.ID.N, r, r.Deadline)
-	expiryTimer.Set(env, r.ID.N, exp)
+	env.SetTimer(r.timer, exp)
 	return r
 }
 
@@ -267,19 +303,23 @@ func (n *Node) clientPut(env engine.Env, client string, m ClientPut) {
 	ks := n.store[m.Key]
 	ks.Counter = max(ks.Counter, m.Ctx[n.id]) + 1
 	w := Sibling{Value: m.Value, Dot: Dot{Node: n.id, N: ks.Counter}, Ctx: m.Ctx, Stamp: env.Now()}
+	var buf [64]byte
+	w.vector = string(w.appendVector(buf[:0]))
 	kept, dropped := n.rule.merge(ks.Siblings, []Sibling{w})
 	ks.Siblings = kept
 	n.save(env, m.Key, ks)
 	n.Writes++
 	r := n.newRequest(env, client, m.ID, Op{Kind: opAdd, Key: m.Key, Node: n.id}, ParamW, defW)
 	r.Written = w
-	engine.Notef(env, "%s: %s's write %s=%s with context %s is %s, vector %s; %s %s", engine.S(n.id), engine.S(client), engine.S(m.Key), engine.S(m.Value),
-		engine.S(m.Ctx.String()), engine.S(w.Dot.String()), engine.S(w.Vector().String()), engine.S(n.holds(kept)), engine.S(n.discards(dropped)))
+	b := w.Dot.appendTo(append(m.Ctx.appendTo(n.scratch[:0]), " is "...))
+	b = appendDiscards(append(appendHolds(append(w.appendVector(append(b, ", vector "...)), "; "...), kept), ' '), dropped, n.rule)
+	n.scratch = b
+	engine.Notef(env, "%s: %s's write %s=%s with context %s", engine.S(n.id), engine.S(client), engine.S(m.Key), engine.S(m.Value), engine.S(string(b)))
 	// Every version it holds of the key goes with the write, not the new
 	// one alone: a replica that takes athens:3 then also has every write
 	// athens made before it, or what replaced them, so the merge of the
 	// vectors it holds never claims a write it has not seen.
-	for _, p := range env.Peers() {
+	for _, p := range replicas(env) {
 		if p != n.id {
 			env.Send(p, Replicate{Req: r.ID, Key: m.Key, Siblings: kept})
 		}
@@ -292,10 +332,11 @@ func (n *Node) clientPut(env engine.Env, client string, m ClientPut) {
 func (n *Node) clientGet(env engine.Env, client string, m ClientGet) {
 	r := n.newRequest(env, client, m.ID, Op{Kind: opGet, Key: m.Key, Node: n.id}, ParamR, defR)
 	mine := n.store[m.Key].Siblings
-	r.Read = map[string][]Sibling{n.id: mine}
+	r.Read = make([]answer, 1, len(replicas(env)))
+	r.Read[0] = answer{from: n.id, sibs: mine}
 	r.Merged = mine
 	n.Reads++
-	for _, p := range env.Peers() {
+	for _, p := range replicas(env) {
 		if p != n.id {
 			env.Send(p, Read{Req: r.ID, Key: m.Key})
 		}
@@ -304,10 +345,11 @@ func (n *Node) clientGet(env engine.Env, client string, m ClientGet) {
 }
 
 func (n *Node) readReply(env engine.Env, r *request, from string, sibs []Sibling) {
-	if _, dup := r.Read[from]; dup {
+	at, dup := slices.BinarySearchFunc(r.Read, from, func(a answer, id string) int { return strings.Compare(a.from, id) })
+	if dup {
 		return
 	}
-	r.Read[from] = sibs
+	r.Read = slices.Insert(r.Read, at, answer{from: from, sibs: sibs})
 	r.Merged, _ = n.rule.merge(r.Merged, sibs)
 	n.answered(env, r, from)
 }
@@ -327,7 +369,7 @@ func (n *Node) progress(env engine.Env, r *request) {
 	if !r.Answered && len(r.From) >= r.Need {
 		n.reply(env, r, Success)
 	}
-	if len(r.From) >= len(env.Peers()) {
+	if len(r.From) >= len(replicas(env)) {
 		n.end(env, r)
 	}
 }
@@ -368,12 +410,13 @@ func (n *Node) expire(env engine.Env, id int) {
 // with less than the merge of all answers is sent the merge.
 func (n *Node) end(env engine.Env, r *request) {
 	n.waiting.Remove(r.ID.N)
-	expiryTimer.Cancel(env, r.ID.N)
+	env.CancelTimer(r.timer)
 	if r.Op.Kind != opGet {
 		return
 	}
-	for _, p := range slices.Sorted(maps.Keys(r.Read)) {
-		if sameDots(r.Read[p], r.Merged) {
+	for _, a := range r.Read {
+		p := a.from
+		if sameDots(a.sibs, r.Merged) {
 			continue
 		}
 		n.Repaired++
@@ -384,3 +427,9 @@ func (n *Node) end(env engine.Env, r *request) {
 		}
 	}
 }
+
+// replicas are the servers, what env.Peers lists: every server here is a
+// replica (RoleNode), and Members hands out the engine's list where Peers
+// copies it at each call (several a step). Not in start: while a joining
+// server boots, Peers does not list it yet and Members does.
+func replicas(env engine.Env) []string { return env.Members(engine.RoleNode) }

@@ -3,7 +3,6 @@ package vvector
 import (
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"clusterscope/engine"
@@ -52,11 +51,39 @@ func (v VV) servers() []string {
 
 // String is the vector as the log shows it: {athens:2, byzantium:1}.
 func (v VV) String() string {
-	parts := make([]string, 0, len(v))
-	for _, k := range v.servers() {
-		parts = append(parts, k+":"+strconv.Itoa(v[k]))
+	var buf [64]byte
+	return string(v.appendTo(buf[:0]))
+}
+
+// appendTo appends the vector as String writes it. Notes and message
+// lines show vectors at nearly every step, so it makes no list of its
+// servers on the heap (a vector has one per server: a few).
+func (v VV) appendTo(b []byte) []byte { return appendCounters(b, v, "", 0) }
+
+// appendCounters appends v with server dot's counter raised to at least n
+// (dot "": v as it is), as VV.String writes a vector.
+func appendCounters(b []byte, v VV, dot string, n int) []byte {
+	var stack [8]string
+	servers := stack[:0]
+	for k := range v {
+		servers = append(servers, k)
 	}
-	return "{" + strings.Join(parts, ", ") + "}"
+	if _, ok := v[dot]; !ok && dot != "" {
+		servers = append(servers, dot)
+	}
+	slices.Sort(servers)
+	b = append(b, '{')
+	for i, k := range servers {
+		if i > 0 {
+			b = append(b, ", "...)
+		}
+		c := v[k]
+		if k == dot {
+			c = max(c, n)
+		}
+		b = strconv.AppendInt(append(append(b, k...), ':'), int64(c), 10)
+	}
+	return append(b, '}')
 }
 
 // pairs is the vector as the versions widget draws it.
@@ -78,6 +105,10 @@ type Dot struct {
 
 func (d Dot) String() string { return d.Node + ":" + strconv.Itoa(d.N) }
 
+func (d Dot) appendTo(b []byte) []byte {
+	return strconv.AppendInt(append(append(b, d.Node...), ':'), int64(d.N), 10)
+}
+
 func (d Dot) less(o Dot) bool { return d.Node < o.Node || d.Node == o.Node && d.N < o.N }
 
 // Sibling is one version of a key a replica keeps: a value, the write that
@@ -92,6 +123,10 @@ type Sibling struct {
 	// Stamp is the coordinator's wall clock when it took the write; only
 	// the broken last-write-wins variant looks at it.
 	Stamp time.Duration
+
+	// vector is Vector() as the log writes it, made once by the
+	// coordinator ("" when not made): every replica's merge note shows it.
+	vector string
 }
 
 // Vector is the sibling's version vector: its context and its own write.
@@ -99,6 +134,18 @@ func (s Sibling) Vector() VV {
 	v := s.Ctx.Merge(nil)
 	v[s.Dot.Node] = max(v[s.Dot.Node], s.Dot.N)
 	return v
+}
+
+// appendVector appends the sibling's version vector as VV.String writes
+// it, without making the vector.
+func (s Sibling) appendVector(b []byte) []byte {
+	if s.vector != "" {
+		return append(b, s.vector...)
+	}
+	if s.Dot.Node == "" {
+		return s.Vector().appendTo(b) // no dot: the vector has a "" server
+	}
+	return appendCounters(b, s.Ctx, s.Dot.Node, s.Dot.N)
 }
 
 // rule is how a replica decides that one version replaces another.
@@ -133,18 +180,48 @@ func (r rule) replaces(t, s Sibling) bool {
 // one replaces, ordered by dot. dropped lists the versions that were
 // replaced (for the log).
 func (r rule) merge(held, given []Sibling) (kept, dropped []Sibling) {
-	all := make([]Sibling, 0, len(held)+len(given))
-	for _, s := range slices.Concat(held, given) {
-		if !slices.ContainsFunc(all, func(o Sibling) bool { return o.Dot == s.Dot }) {
-			all = append(all, s)
+	// Every write once, in one new array that becomes kept: a replica
+	// merges at nearly every step.
+	return r.mergeInto(make([]Sibling, 0, len(held)+len(given)), held, given)
+}
+
+// mergeInto is merge building kept in buf's array (buf is emptied first),
+// for a caller that keeps the result only when it differs from held.
+func (r rule) mergeInto(buf, held, given []Sibling) (kept, dropped []Sibling) {
+	all := buf[:0]
+	for _, from := range [2][]Sibling{held, given} {
+		for _, s := range from {
+			if !slices.ContainsFunc(all, func(o Sibling) bool { return o.Dot == s.Dot }) {
+				all = append(all, s)
+			}
 		}
 	}
-	for _, s := range all {
+	// Which ones another replaces, judged over all of them before any
+	// leaves the array (a mask for the usual few, a slice beyond).
+	var mask uint64
+	var many []bool
+	if len(all) > 64 {
+		many = make([]bool, len(all))
+	}
+	for i, s := range all {
 		if slices.ContainsFunc(all, func(t Sibling) bool { return t.Dot != s.Dot && r.replaces(t, s) }) {
+			if many != nil {
+				many[i] = true
+			} else {
+				mask |= 1 << i
+			}
+		}
+	}
+	kept = all[:0]
+	for i, s := range all {
+		if many != nil && many[i] || many == nil && mask&(1<<i) != 0 {
 			dropped = append(dropped, s)
 		} else {
 			kept = append(kept, s)
 		}
+	}
+	if len(kept) == 0 {
+		kept = nil
 	}
 	slices.SortFunc(kept, func(a, b Sibling) int {
 		if a.Dot.less(b.Dot) {
@@ -168,7 +245,10 @@ func sameDots(a, b []Sibling) bool {
 func context(sibs []Sibling) VV {
 	v := VV{}
 	for _, s := range sibs {
-		v = v.Merge(s.Vector())
+		for k, n := range s.Ctx {
+			v[k] = max(v[k], n)
+		}
+		v[s.Dot.Node] = max(v[s.Dot.Node], s.Dot.N)
 	}
 	return v
 }
