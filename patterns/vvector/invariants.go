@@ -114,8 +114,10 @@ type lostCheck struct {
 	acked   map[string][]lostWrite // acknowledged adds by key (not lost: candidates)
 	saves   map[string]int         // per key, the replicas' Saves when last judged
 	fresh   map[string]bool        // keys with an add acknowledged since
-	// took are the dots of the adds taken: a dot is taken once.
-	took  map[Dot]bool
+	// took are the adds taken, by key and dot: each is taken once. A dot
+	// names a write within its key (each key counts its own), so athens:1
+	// of x and athens:1 of y are two writes.
+	took  map[keyDot]bool
 	watch storeWatch
 	// everyKey turns the watch off: every acknowledged key is judged
 	// whenever some store changed (a test compares the two).
@@ -144,11 +146,17 @@ func survives(held [][]Sibling, d Dot) bool {
 func (c *lostCheck) take(op *engine.Operation) {
 	in, _ := op.Input.(Op)
 	res, ok := op.Output.(Result)
-	if op.Status == engine.OpOK && ok && in.Kind == opAdd && !c.took[res.Dot] {
-		c.took[res.Dot] = true
+	if op.Status == engine.OpOK && ok && in.Kind == opAdd && !c.took[keyDot{in.Key, res.Dot}] {
+		c.took[keyDot{in.Key, res.Dot}] = true
 		c.acked[in.Key] = append(c.acked[in.Key], lostWrite{Op: *op, In: in, Dot: res.Dot, Vector: res.Vector})
 		c.fresh[in.Key] = true
 	}
+}
+
+// keyDot names one write: its key and its dot within the key.
+type keyDot struct {
+	Key string
+	Dot Dot
 }
 
 // storeWatch follows the replicas' stores for a checker that runs after
@@ -221,7 +229,7 @@ func sortedKeys(scratch, keys []string) []string {
 
 func (c *lostCheck) check(w *engine.World) (string, []string) {
 	if c.acked == nil {
-		c.acked, c.saves, c.fresh, c.took = map[string][]lostWrite{}, map[string]int{}, map[string]bool{}, map[Dot]bool{}
+		c.acked, c.saves, c.fresh, c.took = map[string][]lostWrite{}, map[string]int{}, map[string]bool{}, map[keyDot]bool{}
 	}
 	h := w.History()
 	waiting := c.waiting[:0]

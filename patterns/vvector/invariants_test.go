@@ -14,7 +14,7 @@ import (
 // check of every key does, on faulty runs of the pattern and of both
 // broken variants.
 func TestIncrementalChecksMatchFullScans(t *testing.T) {
-	const refLost, refConcurrent = "ref-lost", "ref-concurrent"
+	const refLost, refConcurrent, refLostHistory = "ref-lost", "ref-concurrent", "ref-lost-history"
 	c := VersionVector()
 	build := c.Build
 	c.Build = func(cfg engine.Config) engine.Model {
@@ -22,6 +22,15 @@ func TestIncrementalChecksMatchFullScans(t *testing.T) {
 		m.Invariants = func() []engine.Invariant {
 			return append(invariants(),
 				engine.Invariant{Name: refLost, Check: (&lostCheck{everyKey: true}).check},
+				// The plainest judge: every acknowledged add of the whole
+				// history, every step (it does not share lostCheck's
+				// bookkeeping of which adds it took).
+				engine.Invariant{Name: refLostHistory, Check: func(w *engine.World) (string, []string) {
+					if lost, keys := lostWrites(w); len(lost) > 0 {
+						return lostText(lost[0], keys[lost[0].In.Key]), nil
+					}
+					return "", nil
+				}},
 				engine.Invariant{Name: refConcurrent, Check: func(w *engine.World) (string, []string) {
 					for _, id := range w.Members(engine.RoleNode) {
 						n, ok := w.Process(id).(*Node)
@@ -70,6 +79,9 @@ func TestIncrementalChecksMatchFullScans(t *testing.T) {
 				if got.Step > 0 {
 					caught++
 				}
+			}
+			if got, want := first[InvNoLostUpdate], first[refLostHistory]; got.Step != want.Step {
+				t.Errorf("variant %q seed %d: %s broke at step %d, a judge of the whole history at step %d (%s)", variant, seed, InvNoLostUpdate, got.Step, want.Step, want.Text)
 			}
 		}
 	}
