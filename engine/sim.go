@@ -133,7 +133,10 @@ type Sim struct {
 
 // New builds a cluster and boots every process (their EvStart runs now, as
 // step 0).
-func New(cfg Config, model Model) (*Sim, error) {
+func New(cfg Config, model Model) (*Sim, error) { return newRun(cfg, model, nil) }
+
+// newRun is New, taking memory from spares first (nil: none).
+func newRun(cfg Config, model Model, spares *Spares) (*Sim, error) {
 	if model.NewProcess == nil {
 		return nil, errors.New("model has no process factory")
 	}
@@ -152,6 +155,7 @@ func New(cfg Config, model Model) (*Sim, error) {
 		broken:   map[string]bool{},
 		netRand:  rand.New(rand.NewPCG(cfg.Seed, 0x6e6574)), // "net"
 	}
+	spares.take(s)
 	for _, k := range sortedKeys(cfg.Variants) {
 		s.setVariant(k, cfg.Variants[k])
 	}
