@@ -1,7 +1,8 @@
 package engine
 
 // Spares is memory that finished runs hand on to new ones: their trace
-// blocks, history array and command-log chunks, emptied. A benchmark or a
+// blocks, history array, command-log chunks and traffic-window chunks,
+// emptied. A benchmark or a
 // seed sweep builds thousands of runs one after another, and allocating
 // each run's trace afresh was a quarter of all the bytes they allocated
 // (so of the garbage collector's work). A Spares belongs to its caller,
@@ -19,6 +20,7 @@ type Spares struct {
 	blocks  []*traceBlock
 	history []Operation
 	cmds    [][]LoggedCommand
+	sends   [][]sendRec
 }
 
 // New is engine.New, building the run from sp's memory first.
@@ -47,6 +49,7 @@ func (sp *Spares) Reclaim(s *Sim) {
 		sp.cmds = append(sp.cmds, c[:0])
 	}
 	s.log = cmdLog{}
+	sp.sends = append(sp.sends, s.traffic.recent.release()...)
 }
 
 // take gives s the memory sp holds (at New, before the first event).
@@ -57,4 +60,5 @@ func (sp *Spares) take(s *Sim) {
 	s.trace.spare, sp.blocks = sp.blocks, nil
 	s.history, sp.history = sp.history, nil
 	s.log.spare, sp.cmds = sp.cmds, nil
+	s.traffic.recent.spare, sp.sends = sp.sends, nil
 }

@@ -41,8 +41,13 @@ func TestSparesChangeNothing(t *testing.T) {
 			t.Fatalf("seed %d: a reclaimed run still shows what it recorded", seed)
 		}
 	}
-	if len(sp.blocks) < 2 || cap(sp.history) == 0 || len(sp.cmds) == 0 {
-		t.Fatalf("the spares kept %d trace blocks, a history of capacity %d and %d log chunks", len(sp.blocks), cap(sp.history), len(sp.cmds))
+	if len(sp.blocks) < 2 || cap(sp.history) == 0 || len(sp.cmds) == 0 || len(sp.sends) == 0 {
+		t.Fatalf("the spares kept %d trace blocks, a history of capacity %d, %d log chunks and %d traffic chunks", len(sp.blocks), cap(sp.history), len(sp.cmds), len(sp.sends))
+	}
+	for _, c := range sp.sends {
+		if len(c) != 0 {
+			t.Fatal("a spare traffic chunk is not empty")
+		}
 	}
 	for _, c := range sp.blocks {
 		if len(c.recs) != 0 || len(c.text) != 0 || len(c.stamps) != 0 || c.wide != nil {
