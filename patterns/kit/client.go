@@ -80,9 +80,6 @@ type RetryingClient[In fmt.Stringer] struct {
 	turn    int    // next server, for TargetRoundRobin
 	waiting WaitingList[int, *ClientOp[In]]
 	results []clientResult[In] // last few outcomes, newest last
-	// done are the records of ended operations, for the next ones: a
-	// record per operation was a sixth of what a WAL run allocated.
-	done []*ClientOp[In]
 
 	OK, Unknown, Failed int // operations by outcome
 }
@@ -109,8 +106,7 @@ func (c *RetryingClient[In]) Servers() []string { return c.servers }
 // none is known).
 func (c *RetryingClient[In]) Leader() string { return c.leader }
 
-// Pending lists the operations waiting for an answer, oldest first. An
-// operation's record is reused once it ends: read it, do not keep it.
+// Pending lists the operations waiting for an answer, oldest first.
 func (c *RetryingClient[In]) Pending() []Waiting[int, *ClientOp[In]] { return c.waiting.All() }
 
 // Last is the text of the last outcome ("" before any).
@@ -128,23 +124,12 @@ func (c *RetryingClient[In]) Invoke(env engine.Env, in In, node string) {
 	if target == "" {
 		target = c.pick(env)
 	}
-	op := c.record()
-	*op = ClientOp[In]{ID: env.Invoke(in), In: in, Target: target}
+	op := &ClientOp[In]{ID: env.Invoke(in), In: in, Target: target}
 	op.timeoutTimer, op.retryTimer = opTimers(op.ID)
 	timeout := c.Config.Timeout(env)
 	c.waiting.Add(op.ID, op, env.Now()+timeout)
 	env.SetTimer(op.timeoutTimer, timeout)
 	c.send(env, op)
-}
-
-// record is a record for a new operation: an ended one's if there is one.
-func (c *RetryingClient[In]) record() *ClientOp[In] {
-	if n := len(c.done); n > 0 {
-		op := c.done[n-1]
-		c.done = c.done[:n-1]
-		return op
-	}
-	return new(ClientOp[In])
 }
 
 // opTimers is clientTimeout.For(id) and clientRetry.For(id), written as
@@ -291,8 +276,6 @@ func (c *RetryingClient[In]) finish(env engine.Env, id int, out any, st engine.O
 		c.results = append(c.results[:0], c.results[1:]...)
 	}
 	c.results = append(c.results, clientResult[In]{op.In, text})
-	*op = ClientOp[In]{} // let go of its input
-	c.done = append(c.done, op)
 }
 
 // Widgets are the client's panel: its pending operations, its last
@@ -326,6 +309,5 @@ func (c *RetryingClient[In]) Widgets() []engine.Widget {
 	}
 }
 
-// Get finds the waiting operation id (to word its answer, say). Its record
-// is reused once it ends (Answer, End, a give-up): read it before then.
+// Get finds the waiting operation id (to word its answer, say).
 func (c *RetryingClient[In]) Get(id int) (*ClientOp[In], bool) { return c.waiting.Get(id) }
