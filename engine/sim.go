@@ -128,7 +128,8 @@ type Sim struct {
 	broken      map[string]bool
 	curStep     int // step number stamped on trace events being written
 	world       World
-	causal      *Causal // nil unless Model.Causal
+	causal      *Causal          // nil unless Model.Causal
+	spareKVs    []map[string]any // empty storage maps from finished runs (Spares), for New
 }
 
 // New builds a cluster and boots every process (their EvStart runs now, as
@@ -192,7 +193,7 @@ func newRun(cfg Config, model Model, spares *Spares) (*Sim, error) {
 		}
 		p := &proc{
 			id: id, index: len(s.procs), client: client, role: role, status: status,
-			storage: NewStorage(),
+			storage: s.newStorage(),
 			disk:    newDisk(cfg.Seed, id),
 			rand:    rand.New(rand.NewPCG(cfg.Seed, nameHash(id))),
 		}

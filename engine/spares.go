@@ -1,8 +1,8 @@
 package engine
 
 // Spares is memory that finished runs hand on to new ones: their trace
-// blocks, history array, command-log chunks and traffic-window chunks,
-// emptied. A benchmark or a
+// blocks, history array, command-log chunks, traffic-window chunks and
+// the maps of their processes' storage, emptied. A benchmark or a
 // seed sweep builds thousands of runs one after another, and allocating
 // each run's trace afresh was a quarter of all the bytes they allocated
 // (so of the garbage collector's work). A Spares belongs to its caller,
@@ -21,6 +21,7 @@ type Spares struct {
 	history []Operation
 	cmds    [][]LoggedCommand
 	sends   [][]sendRec
+	kvs     []map[string]any // Storage maps: a map grown by the last run need not grow again
 }
 
 // New is engine.New, building the run from sp's memory first.
@@ -50,6 +51,15 @@ func (sp *Spares) Reclaim(s *Sim) {
 	}
 	s.log = cmdLog{}
 	sp.sends = append(sp.sends, s.traffic.recent.release()...)
+	sp.kvs = append(sp.kvs, s.spareKVs...)
+	for _, p := range s.procs {
+		if p.storage != nil && p.storage.kv != nil {
+			clear(p.storage.kv)
+			sp.kvs = append(sp.kvs, p.storage.kv)
+			p.storage = nil
+		}
+	}
+	s.spareKVs = nil
 }
 
 // take gives s the memory sp holds (at New, before the first event).
@@ -61,4 +71,16 @@ func (sp *Spares) take(s *Sim) {
 	s.history, sp.history = sp.history, nil
 	s.log.spare, sp.cmds = sp.cmds, nil
 	s.traffic.recent.spare, sp.sends = sp.sends, nil
+	s.spareKVs, sp.kvs = sp.kvs, nil
+}
+
+// newStorage is NewStorage, on a spare map (Spares) if there is one.
+func (s *Sim) newStorage() *Storage {
+	if n := len(s.spareKVs); n > 0 {
+		kv := s.spareKVs[n-1]
+		s.spareKVs[n-1] = nil
+		s.spareKVs = s.spareKVs[:n-1]
+		return &Storage{kv: kv}
+	}
+	return NewStorage()
 }

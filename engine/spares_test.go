@@ -41,8 +41,14 @@ func TestSparesChangeNothing(t *testing.T) {
 			t.Fatalf("seed %d: a reclaimed run still shows what it recorded", seed)
 		}
 	}
-	if len(sp.blocks) < 2 || cap(sp.history) == 0 || len(sp.cmds) == 0 || len(sp.sends) == 0 {
-		t.Fatalf("the spares kept %d trace blocks, a history of capacity %d, %d log chunks and %d traffic chunks", len(sp.blocks), cap(sp.history), len(sp.cmds), len(sp.sends))
+	if len(sp.blocks) < 2 || cap(sp.history) == 0 || len(sp.cmds) == 0 || len(sp.sends) == 0 || len(sp.kvs) != len(five)+1 {
+		t.Fatalf("the spares kept %d trace blocks, a history of capacity %d, %d log chunks, %d traffic chunks and %d storage maps",
+			len(sp.blocks), cap(sp.history), len(sp.cmds), len(sp.sends), len(sp.kvs))
+	}
+	for _, kv := range sp.kvs {
+		if len(kv) != 0 {
+			t.Fatal("a spare storage map is not empty")
+		}
 	}
 	for _, c := range sp.sends {
 		if len(c) != 0 {
