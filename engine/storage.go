@@ -145,6 +145,11 @@ func (s *Storage) crash() {
 			delete(s.kv, u.key)
 		}
 	}
-	s.log = s.log[:len(s.log):len(s.log)] // appends after the crash must not write into a slice read before it
+	// Appends after the crash must not write into a slice read before it;
+	// and an empty log is nil, as a crash always left it.
+	s.log = s.log[:len(s.log):len(s.log)]
+	if len(s.log) == 0 {
+		s.log = nil
+	}
 	s.Sync()
 }
