@@ -10,14 +10,22 @@ import "slices"
 type cmdLog struct {
 	flat []LoggedCommand   // the first commands, in one slice
 	tail [][]LoggedCommand // the ones logged since, in chunks
+	// spare are empty chunks from finished runs (Spares), used before
+	// new ones.
+	spare [][]LoggedCommand
 }
 
 const logChunk = 128
 
 func (l *cmdLog) add(c LoggedCommand) {
 	if n := len(l.tail); n == 0 || len(l.tail[n-1]) == cap(l.tail[n-1]) {
-		// Small chunks first: most runs log a few commands.
-		l.tail = append(l.tail, make([]LoggedCommand, 0, min(logChunk, 16<<min(n, 3))))
+		if k := len(l.spare); k > 0 {
+			l.tail = append(l.tail, l.spare[k-1])
+			l.spare = l.spare[:k-1]
+		} else {
+			// Small chunks first: most runs log a few commands.
+			l.tail = append(l.tail, make([]LoggedCommand, 0, min(logChunk, 16<<min(n, 3))))
+		}
 	}
 	last := &l.tail[len(l.tail)-1]
 	*last = append(*last, c)

@@ -10,8 +10,17 @@ import (
 // clock drifts and alice writes.
 func storyRun(t testing.TB, seed uint64) *Sim {
 	t.Helper()
+	return playStory(t, newSim(t, storyConfig(seed)))
+}
+
+func storyConfig(seed uint64) Config {
 	net := &NetSettings{MinDelay: Duration(time.Millisecond), MeanDelay: Duration(4 * time.Millisecond), DropPct: 5, DupPct: 5}
-	s := newSim(t, Config{Nodes: five, Clients: []string{"alice"}, Seed: seed, Net: net})
+	return Config{Nodes: five, Clients: []string{"alice"}, Seed: seed, Net: net}
+}
+
+// playStory plays storyRun's commands on s, fresh from New.
+func playStory(t testing.TB, s *Sim) *Sim {
+	t.Helper()
 	s.RunFor(ms(35), 0)
 	apply(t, s, Command{Kind: CmdClient, Node: "alice", Name: "write", Args: map[string]string{"to": "cyrene"}})
 	apply(t, s, Command{Kind: CmdCrash, Node: "byzantium"})

@@ -11,7 +11,9 @@ import "time"
 type sendWindow struct {
 	chunks [][]sendRec // each of capacity windowChunk; the first is read from head on
 	head   int
-	spare  []sendRec // a retired chunk, emptied, for the next one needed
+	// spare are empty chunks for the next ones needed: one retired as
+	// the window slid, or those of a finished run (Spares).
+	spare [][]sendRec
 }
 
 // windowChunk is how many sends a chunk holds (6 KB).
@@ -20,9 +22,11 @@ const windowChunk = 256
 func (w *sendWindow) push(r sendRec) {
 	n := len(w.chunks)
 	if n == 0 || len(w.chunks[n-1]) == windowChunk {
-		c := w.spare
-		w.spare = nil
-		if c == nil {
+		var c []sendRec
+		if k := len(w.spare); k > 0 {
+			c = w.spare[k-1]
+			w.spare = w.spare[:k-1]
+		} else {
 			c = make([]sendRec, 0, windowChunk)
 		}
 		w.chunks = append(w.chunks, c)
@@ -46,7 +50,7 @@ func (w *sendWindow) expire(cutoff time.Duration) {
 			w.chunks[0] = c[:0]
 			return
 		}
-		w.spare = c[:0]
+		w.spare = append(w.spare, c[:0])
 		copy(w.chunks, w.chunks[1:])
 		w.chunks[len(w.chunks)-1] = nil
 		w.chunks = w.chunks[:len(w.chunks)-1]
@@ -66,9 +70,22 @@ func (w *sendWindow) each(f func(r *sendRec)) {
 	}
 }
 
+// release empties the window, giving every chunk it holds to its caller.
+func (w *sendWindow) release() [][]sendRec {
+	out := w.spare
+	for _, c := range w.chunks {
+		out = append(out, c[:0])
+	}
+	*w = sendWindow{}
+	return out
+}
+
 // room is how many sends the window has storage for.
 func (w *sendWindow) room() int {
-	n := cap(w.spare)
+	n := 0
+	for _, c := range w.spare {
+		n += cap(c)
+	}
 	for _, c := range w.chunks {
 		n += cap(c)
 	}

@@ -128,12 +128,16 @@ type Sim struct {
 	broken      map[string]bool
 	curStep     int // step number stamped on trace events being written
 	world       World
-	causal      *Causal // nil unless Model.Causal
+	causal      *Causal          // nil unless Model.Causal
+	spareKVs    []map[string]any // empty storage maps from finished runs (Spares), for New
 }
 
 // New builds a cluster and boots every process (their EvStart runs now, as
 // step 0).
-func New(cfg Config, model Model) (*Sim, error) {
+func New(cfg Config, model Model) (*Sim, error) { return newRun(cfg, model, nil) }
+
+// newRun is New, taking memory from spares first (nil: none).
+func newRun(cfg Config, model Model, spares *Spares) (*Sim, error) {
 	if model.NewProcess == nil {
 		return nil, errors.New("model has no process factory")
 	}
@@ -152,6 +156,7 @@ func New(cfg Config, model Model) (*Sim, error) {
 		broken:   map[string]bool{},
 		netRand:  rand.New(rand.NewPCG(cfg.Seed, 0x6e6574)), // "net"
 	}
+	spares.take(s)
 	for _, k := range sortedKeys(cfg.Variants) {
 		s.setVariant(k, cfg.Variants[k])
 	}
@@ -188,7 +193,7 @@ func New(cfg Config, model Model) (*Sim, error) {
 		}
 		p := &proc{
 			id: id, index: len(s.procs), client: client, role: role, status: status,
-			storage: NewStorage(),
+			storage: s.newStorage(),
 			disk:    newDisk(cfg.Seed, id),
 			rand:    rand.New(rand.NewPCG(cfg.Seed, nameHash(id))),
 		}

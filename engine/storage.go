@@ -12,49 +12,47 @@ import (
 //
 // Values are kept as given, so store immutable values (or copies).
 type Storage struct {
-	cur, synced diskState
-	pending     []diskOp
-}
-
-type diskState struct {
 	kv  map[string]any
 	log []any
+	// undo is how to take back each write since the last Sync, oldest
+	// first: a crash takes them back, newest first, and a Sync forgets
+	// them. (Keeping a second, synced copy of the state instead cost a
+	// second map write per Put at every Sync.)
+	undo []undoRec
 }
 
-type diskOp struct {
-	kind  uint8 // opPut, opDelete, opAppend, opTruncate, opTruncateFront
+// undoRec takes back one write: a Put or Delete of key, which held old
+// (had: it was set at all), or a log write (onLog), before which the log
+// was log.
+type undoRec struct {
 	key   string
-	value any
-	n     int
+	old   any
+	log   []any
+	had   bool
+	onLog bool
 }
-
-const (
-	opPut uint8 = iota
-	opDelete
-	opAppend
-	opTruncate
-	opTruncateFront
-)
 
 // NewStorage returns an empty disk.
-func NewStorage() *Storage {
-	return &Storage{cur: diskState{kv: map[string]any{}}, synced: diskState{kv: map[string]any{}}}
+func NewStorage() *Storage { return &Storage{kv: map[string]any{}} }
+
+func (s *Storage) putKV(key string, value any, del bool) {
+	old, had := s.kv[key]
+	s.undo = append(s.undo, undoRec{key: key, old: old, had: had})
+	if del {
+		delete(s.kv, key)
+		return
+	}
+	s.kv[key] = value
 }
 
-func (s *diskState) apply(op diskOp) {
-	switch op.kind {
-	case opPut:
-		s.kv[op.key] = op.value
-	case opDelete:
-		delete(s.kv, op.key)
-	case opAppend:
-		s.log = append(roomFor(s.log), op.value)
-	case opTruncate:
-		s.log = s.log[:op.n:op.n] // cap: a later append must not overwrite a shared array
-	case opTruncateFront:
-		// A fresh array: the old one may be shared with the other state.
-		s.log = append([]any(nil), s.log[min(op.n, len(s.log)):]...)
-	}
+// setLog makes log the log, noting the one it replaces. A log slice that
+// was noted is never written within its length afterwards: an append
+// writes past the end, Truncate caps the slice so the next append copies,
+// and TruncateFront copies. So restoring a noted slice restores its
+// entries too.
+func (s *Storage) setLog(log []any) {
+	s.undo = append(s.undo, undoRec{log: s.log, onLog: true})
+	s.log = log
 }
 
 // roomFor makes room for one more element at the end of s, doubling a full
@@ -68,27 +66,22 @@ func roomFor[T any](s []T) []T {
 	return s
 }
 
-func (s *Storage) do(op diskOp) {
-	s.cur.apply(op)
-	s.pending = append(s.pending, op)
-}
-
 // Put writes key = value (not durable until Sync).
-func (s *Storage) Put(key string, value any) { s.do(diskOp{kind: opPut, key: key, value: value}) }
+func (s *Storage) Put(key string, value any) { s.putKV(key, value, false) }
 
 // Delete removes key (not durable until Sync).
-func (s *Storage) Delete(key string) { s.do(diskOp{kind: opDelete, key: key}) }
+func (s *Storage) Delete(key string) { s.putKV(key, nil, true) }
 
 // Get reads key as the process sees it now.
 func (s *Storage) Get(key string) (any, bool) {
-	v, ok := s.cur.kv[key]
+	v, ok := s.kv[key]
 	return v, ok
 }
 
 // Keys lists the keys, sorted.
 func (s *Storage) Keys() []string {
-	keys := make([]string, 0, len(s.cur.kv))
-	for k := range s.cur.kv {
+	keys := make([]string, 0, len(s.kv))
+	for k := range s.kv {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
@@ -98,8 +91,8 @@ func (s *Storage) Keys() []string {
 // Append adds an entry at the end of the log and returns its position
 // (0-based).
 func (s *Storage) Append(entry any) int {
-	s.do(diskOp{kind: opAppend, value: entry})
-	return len(s.cur.log) - 1
+	s.setLog(append(roomFor(s.log), entry))
+	return len(s.log) - 1
 }
 
 // Truncate keeps the first n log entries.
@@ -107,10 +100,10 @@ func (s *Storage) Truncate(n int) {
 	if n < 0 {
 		n = 0
 	}
-	if n >= len(s.cur.log) {
+	if n >= len(s.log) {
 		return
 	}
-	s.do(diskOp{kind: opTruncate, n: n})
+	s.setLog(s.log[:n:n]) // cap: a later append must not overwrite the entries cut off
 }
 
 // TruncateFront drops the first n log entries (a log cleaned up to a
@@ -119,33 +112,44 @@ func (s *Storage) TruncateFront(n int) {
 	if n <= 0 {
 		return
 	}
-	s.do(diskOp{kind: opTruncateFront, n: min(n, len(s.cur.log))})
+	// A fresh array: the old one stays as it was, to take the write back.
+	s.setLog(append([]any(nil), s.log[min(n, len(s.log)):]...))
 }
 
 // Log returns the log entries as the process sees them now. The slice must
 // not be modified.
-func (s *Storage) Log() []any { return s.cur.log }
+func (s *Storage) Log() []any { return s.log }
 
 // Len is the number of log entries.
-func (s *Storage) Len() int { return len(s.cur.log) }
+func (s *Storage) Len() int { return len(s.log) }
 
 // Sync makes every write so far durable (fsync).
 func (s *Storage) Sync() {
-	for _, op := range s.pending {
-		s.synced.apply(op)
-	}
-	s.pending = s.pending[:0]
+	clear(s.undo) // let go of the old values
+	s.undo = s.undo[:0]
 }
 
 // Unsynced is the number of writes a crash would lose now.
-func (s *Storage) Unsynced() int { return len(s.pending) }
+func (s *Storage) Unsynced() int { return len(s.undo) }
 
 // crash forgets every write since the last Sync.
 func (s *Storage) crash() {
-	s.pending = s.pending[:0]
-	s.cur.kv = make(map[string]any, len(s.synced.kv))
-	for k, v := range s.synced.kv {
-		s.cur.kv[k] = v
+	for i := len(s.undo) - 1; i >= 0; i-- {
+		u := &s.undo[i]
+		switch {
+		case u.onLog:
+			s.log = u.log
+		case u.had:
+			s.kv[u.key] = u.old
+		default:
+			delete(s.kv, u.key)
+		}
 	}
-	s.cur.log = append([]any(nil), s.synced.log...)
+	// Appends after the crash must not write into a slice read before it;
+	// and an empty log is nil, as a crash always left it.
+	s.log = s.log[:len(s.log):len(s.log)]
+	if len(s.log) == 0 {
+		s.log = nil
+	}
+	s.Sync()
 }

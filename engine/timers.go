@@ -33,19 +33,32 @@ type timer struct {
 
 // localTime is the process's clock at true time t.
 func (p *proc) localTime(t time.Duration) time.Duration {
-	return t + mulDiv(t, p.ppm, 1_000_000) + p.offset + p.jumps + p.driftFix
+	return t + p.drift(t) + p.offset + p.jumps + p.driftFix
+}
+
+// drift is how far the clock's rate has carried it from true time t. Most
+// clocks do not drift, and the division is skipped for them: processes read
+// their clock at nearly every event.
+func (p *proc) drift(t time.Duration) time.Duration {
+	if p.ppm == 0 {
+		return 0
+	}
+	return mulDiv(t, p.ppm, 1_000_000)
 }
 
 // monotonicTime is the process's monotonic clock at true time t: the local
 // clock without its offset and jumps (driftFix keeps it continuous when
 // the drift changes).
 func (p *proc) monotonicTime(t time.Duration) time.Duration {
-	return t + mulDiv(t, p.ppm, 1_000_000) + p.driftFix
+	return t + p.drift(t) + p.driftFix
 }
 
 // trueTimeOf is the first true time at which the local clock reads local.
 func (p *proc) trueTimeOf(local time.Duration) time.Duration {
 	x := local - p.offset - p.jumps - p.driftFix // = t * (1e6+ppm) / 1e6
+	if p.ppm == 0 {
+		return x
+	}
 	t := mulDiv(x, 1_000_000, 1_000_000+p.ppm)
 	for p.localTime(t) < local { // rounding
 		t++

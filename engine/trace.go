@@ -57,6 +57,7 @@ type Trace struct {
 	syms   []string          // symbol number -> text; 0 is ""
 	symOf  map[string]uint32 // text -> symbol number
 	recent [16]symbol        // a cache in front of symOf for message kinds
+	spare  []*traceBlock     // empty blocks from finished runs (Spares), used before new ones
 }
 
 type symbol struct {
@@ -101,6 +102,13 @@ type traceBlock struct {
 	// stamps are the events' stamps (Stamped), by record, in record
 	// order; most runs have none, and a record needs no room for one.
 	stamps []stampRef
+}
+
+// empty makes c a block with nothing in it, keeping its arrays.
+func (c *traceBlock) empty() {
+	c.recs, c.text, c.stamps = c.recs[:0], c.text[:0], c.stamps[:0]
+	c.wide = nil // rare, and holds strings
+	c.step0 = 0
 }
 
 // stampRef is the stamp of record rec of its chunk, at [off, off+n) of the
@@ -214,6 +222,12 @@ func (t *Trace) block() *traceBlock {
 	if last < 0 || len(t.chunks[last].recs) == traceChunk {
 		if t.syms == nil {
 			t.init()
+		}
+		if n := len(t.spare); n > 0 {
+			t.chunks = append(t.chunks, t.spare[n-1])
+			t.spare[n-1] = nil
+			t.spare = t.spare[:n-1]
+			return t.chunks[last+1]
 		}
 		// A block's text starts as long as the last one's came to, and a
 		// little more: growing it by doubling copied it twice on average.
