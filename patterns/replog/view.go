@@ -24,7 +24,10 @@ const viewLogTail = 40 // log cells shown
 
 // View renders the node with the generic widgets.
 func (n *Node) View() engine.ProcessView {
-	v := engine.ProcessView{Role: n.role, Badge: "gen " + itoa(n.gen)}
+	// Room for every widget up front: a Widget is large, and growing the
+	// slice copied them all (this view is rebuilt at every event a node
+	// handles while a page plays).
+	v := engine.ProcessView{Role: n.role, Badge: "gen " + itoa(n.gen), Widgets: make([]engine.Widget, 0, 12)}
 	leader := n.leader
 	v.Widgets = append(v.Widgets, engine.Widget{Type: "fields", Title: WState, Fields: []engine.Field{
 		{Label: "role", Value: n.role},
@@ -78,6 +81,7 @@ func (n *Node) View() engine.ProcessView {
 	if len(n.log) > viewLogTail {
 		from = len(n.log) - viewLogTail
 	}
+	lw.Entries = make([]engine.LogEntry, 0, len(n.log)-from)
 	for i := from; i < len(n.log); i++ {
 		lw.Entries = append(lw.Entries, engine.LogEntry{Index: n.base + i + 1, Gen: n.log[i].Gen, Text: n.log[i].Text(), Synced: true})
 	}
