@@ -38,8 +38,13 @@ type Shrunk struct {
 // sweep's schedule (calm + faults + settle of opt) and judges the run as Run
 // does.
 func ReplaySchedule(c *kit.Cluster, cfg engine.Config, schedule []engine.LoggedCommand, opt Options) Result {
+	return replayOn(nil, c, cfg, schedule, opt)
+}
+
+// replayOn is ReplaySchedule on sp's memory (see RunOn).
+func replayOn(sp *engine.Spares, c *kit.Cluster, cfg engine.Config, schedule []engine.LoggedCommand, opt Options) Result {
 	opt = opt.withDefaults()
-	s, res, ok := start(c, cfg)
+	s, res, ok := start(sp, c, cfg)
 	if !ok {
 		return res
 	}
@@ -84,9 +89,11 @@ func Shrink(c *kit.Cluster, cfg engine.Config, failed Result, opt Options, maxTr
 	}
 	out := Shrunk{Original: len(failed.Log), FirstStep: failed.Step}
 	stopped := func() bool { return out.Tries >= maxTries || opt.Stop != nil && opt.Stop() }
+	var sp engine.Spares // each try's run takes the memory of the one before
 	try := func(cand []engine.LoggedCommand) (Result, bool) {
 		out.Tries++
-		r := ReplaySchedule(c, cfg, cand, opt)
+		r := replayOn(&sp, c, cfg, cand, opt)
+		sp.Reclaim(r.Sim) // what a Result keeps (its Log) is its own
 		r.Sim = nil
 		return r, same(r)
 	}

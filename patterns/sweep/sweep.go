@@ -105,10 +105,11 @@ func (r Result) String() string {
 	return fmt.Sprintf("seed %d: %s broke at step %d: %s", r.Seed, r.Invariant, r.Step, r.Text)
 }
 
-// start builds the run; a config the engine refuses is the run's failure.
-func start(c *kit.Cluster, cfg engine.Config) (*engine.Sim, Result, bool) {
+// start builds the run, from sp's memory when sp is not nil; a config the
+// engine refuses is the run's failure.
+func start(sp *engine.Spares, c *kit.Cluster, cfg engine.Config) (*engine.Sim, Result, bool) {
 	res := Result{Seed: cfg.Seed}
-	s, err := engine.New(cfg, c.Model(cfg))
+	s, err := sp.New(cfg, c.Model(cfg))
 	if err != nil {
 		res.Failed, res.Invariant, res.Text = true, "config", err.Error()
 		return nil, res, false
@@ -119,9 +120,15 @@ func start(c *kit.Cluster, cfg engine.Config) (*engine.Sim, Result, bool) {
 
 // Run plays one seeded schedule against the cluster; cfg.Seed is the seed
 // (it also seeds the simulation).
-func Run(c *kit.Cluster, cfg engine.Config, opt Options) Result {
+func Run(c *kit.Cluster, cfg engine.Config, opt Options) Result { return RunOn(nil, c, cfg, opt) }
+
+// RunOn is Run building the run from sp's memory (engine.Spares), as a loop
+// over seeds does: once done with the result, the caller hands its Sim
+// back with sp.Reclaim(r.Sim), after which only r's own fields (its Log,
+// counts and texts) may be read. A nil sp is Run.
+func RunOn(sp *engine.Spares, c *kit.Cluster, cfg engine.Config, opt Options) Result {
 	opt = opt.withDefaults()
-	s, res, ok := start(c, cfg)
+	s, res, ok := start(sp, c, cfg)
 	if !ok {
 		return res
 	}
@@ -188,10 +195,12 @@ func judge(c *kit.Cluster, s *engine.Sim, res Result, opt Options, budget int) R
 // failing result in seed order, or ok=true. progress, when given, is called
 // after each seed.
 func Sweep(c *kit.Cluster, base engine.Config, from uint64, n int, opt Options, progress func(done int, r Result)) (Result, bool) {
+	var sp engine.Spares // each seed's run takes the memory of the one before
 	for i := 0; i < n; i++ {
 		cfg := base
 		cfg.Seed = from + uint64(i)
-		r := Run(c, cfg, opt)
+		r := RunOn(&sp, c, cfg, opt)
+		s := r.Sim
 		r.Sim = nil
 		if progress != nil {
 			progress(i+1, r)
@@ -199,6 +208,7 @@ func Sweep(c *kit.Cluster, base engine.Config, from uint64, n int, opt Options, 
 		if r.Failed {
 			return r, false
 		}
+		sp.Reclaim(s)
 	}
 	return Result{}, true
 }

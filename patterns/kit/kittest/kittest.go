@@ -132,14 +132,21 @@ func config(t *testing.T, c *kit.Cluster, seed uint64, variants ...string) engin
 }
 
 // run is sweep.Run that turns a panic into a test failure naming the seed.
-func run(t *testing.T, c *kit.Cluster, cfg engine.Config, opt sweep.Options) (r sweep.Result) {
+func run(t *testing.T, c *kit.Cluster, cfg engine.Config, opt sweep.Options) sweep.Result {
+	t.Helper()
+	return runOn(t, nil, c, cfg, opt)
+}
+
+// runOn is run on sp's memory (sweep.RunOn): a loop over seeds hands each
+// result's Sim back with sp.Reclaim.
+func runOn(t *testing.T, sp *engine.Spares, c *kit.Cluster, cfg engine.Config, opt sweep.Options) (r sweep.Result) {
 	t.Helper()
 	defer func() {
 		if p := recover(); p != nil {
 			t.Fatalf("seed %d, variants %v: panic: %v", cfg.Seed, onVariants(cfg), p)
 		}
 	}()
-	return sweep.Run(c, cfg, opt)
+	return sweep.RunOn(sp, c, cfg, opt)
 }
 
 func onVariants(cfg engine.Config) []string {
@@ -324,11 +331,13 @@ func (f *factCheck) sample(t *testing.T, s *engine.Sim, views bool) {
 func sweepCorrect(t *testing.T, c *kit.Cluster, opt Options) {
 	n := sweeptest.Seeds(t)
 	ops, unchecked := 0, 0
+	var sp engine.Spares // each seed's run takes the memory of the one before
 	for seed := uint64(1); seed <= uint64(n); seed++ {
-		r := run(t, c, config(t, c, seed), opt.Sweep)
+		r := runOn(t, &sp, c, config(t, c, seed), opt.Sweep)
 		if r.Failed {
 			t.Fatalf("%s\n%s", r, opt.reproduce(seed, ""))
 		}
+		sp.Reclaim(r.Sim)
 		ops += r.Ops
 		if r.Unchecked != "" {
 			unchecked++
