@@ -13,11 +13,13 @@ type cmdLog struct {
 	// spare are empty chunks from finished runs (Spares), used before
 	// new ones.
 	spare [][]LoggedCommand
+	n     int // commands logged
 }
 
 const logChunk = 128
 
 func (l *cmdLog) add(c LoggedCommand) {
+	l.n++
 	if n := len(l.tail); n == 0 || len(l.tail[n-1]) == cap(l.tail[n-1]) {
 		if k := len(l.spare); k > 0 {
 			l.tail = append(l.tail, l.spare[k-1])

@@ -1,6 +1,9 @@
 package engine
 
-import "testing"
+import (
+	"testing"
+	"time"
+)
 
 // The log is kept in chunks and flattened when read: reads between any
 // adds, across chunk boundaries, must give every command in order, and a
@@ -47,5 +50,41 @@ func TestCommandLogReadEveryStepReusesItsChunk(t *testing.T) {
 		}
 	}); allocs != 0 {
 		t.Fatalf("%v allocations per command", allocs)
+	}
+}
+
+// CommandCount is the log's length however the log was last read (never,
+// or flattened by Commands), and a run built on a finished one's memory
+// (Spares) starts again from none.
+func TestCommandCountIsTheLogsLength(t *testing.T) {
+	var sp Spares
+	for run := 0; run < 2; run++ {
+		s, err := sp.New(Config{Nodes: five, Seed: 1}, pingModel())
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := s.World()
+		if w.CommandCount() != 0 {
+			t.Fatalf("run %d: a fresh run counts %d commands", run, w.CommandCount())
+		}
+		for i := 0; i < 3*logChunk; i++ {
+			kind := CmdCrash
+			if i%2 == 1 {
+				kind = CmdRestart
+			}
+			if err := s.Apply(Command{Kind: kind, Node: "athens"}); err != nil {
+				t.Fatal(err)
+			}
+			s.RunFor(time.Millisecond, 0)
+			if i%7 == 3 { // flatten now and then
+				if n := len(w.Commands()); n != i+1 {
+					t.Fatalf("run %d: %d commands logged after %d", run, n, i+1)
+				}
+			}
+			if n := w.CommandCount(); n != i+1 {
+				t.Fatalf("run %d: CommandCount %d after %d commands", run, n, i+1)
+			}
+		}
+		sp.Reclaim(s)
 	}
 }

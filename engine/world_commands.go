@@ -6,3 +6,8 @@ package engine
 // false suspicion while the network is within bounds". The slice must not be
 // modified.
 func (w *World) Commands() []LoggedCommand { return w.sim.log.all() }
+
+// CommandCount is len(Commands()) without gathering the log into one
+// slice: a checker that only asks whether a command came since it last
+// looked reads this after every step.
+func (w *World) CommandCount() int { return w.sim.log.n }
