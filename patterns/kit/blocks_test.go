@@ -1,6 +1,8 @@
 package kit
 
 import (
+	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -311,5 +313,28 @@ func TestRetryingClientRetriesAndGivesUp(t *testing.T) {
 	}
 	if op := s.History()[0]; time.Duration(op.Return-op.Call)*time.Microsecond != 900*time.Millisecond {
 		t.Fatalf("timed out after %dµs, want the 900ms timeout", op.Return-op.Call)
+	}
+}
+
+// The results panel lists the last keptResults outcomes, oldest first, and
+// Last is the newest: fewer than that, exactly that, and past it.
+func TestRetryingClientKeepsTheLastOutcomes(t *testing.T) {
+	for _, n := range []int{0, 3, keptResults, 2*keptResults + 2} {
+		ops := make([]engine.Command, n)
+		for i := range ops {
+			ops[i].Name = "op" + strconv.Itoa(i)
+		}
+		_, rc, _ := runClient(t, TargetLeader, nil, ops...)
+		var want []string
+		for i := max(0, n-keptResults); i < n; i++ {
+			want = append(want, "op"+strconv.Itoa(i)+" → ok")
+		}
+		got := rc.Widgets()[1]
+		if got.Title != "results" || !slices.Equal(got.Items, want) {
+			t.Fatalf("after %d ops the panel %q lists %q, want %q", n, got.Title, got.Items, want)
+		}
+		if last := rc.Last(); n > 0 && last != want[len(want)-1] || n == 0 && last != "" {
+			t.Fatalf("after %d ops Last is %q", n, last)
+		}
 	}
 }

@@ -79,7 +79,10 @@ type RetryingClient[In fmt.Stringer] struct {
 	leader  string // best guess, for TargetLeader
 	turn    int    // next server, for TargetRoundRobin
 	waiting WaitingList[int, *ClientOp[In]]
-	results []clientResult[In] // last few outcomes, newest last
+	// results are the last keptResults outcomes, a ring: the i-th
+	// outcome (from 0) is results[i%keptResults]; done counts them.
+	results [keptResults]clientResult[In]
+	done    int
 
 	OK, Unknown, Failed int // operations by outcome
 }
@@ -111,10 +114,10 @@ func (c *RetryingClient[In]) Pending() []Waiting[int, *ClientOp[In]] { return c.
 
 // Last is the text of the last outcome ("" before any).
 func (c *RetryingClient[In]) Last() string {
-	if len(c.results) == 0 {
+	if c.done == 0 {
 		return ""
 	}
-	return c.results[len(c.results)-1].String()
+	return c.results[(c.done-1)%keptResults].String()
 }
 
 // Invoke starts an operation: to server node when it is not "", else to
@@ -272,10 +275,8 @@ func (c *RetryingClient[In]) finish(env engine.Env, id int, out any, st engine.O
 	default:
 		c.Failed++
 	}
-	if len(c.results) == keptResults {
-		c.results = append(c.results[:0], c.results[1:]...)
-	}
-	c.results = append(c.results, clientResult[In]{op.In, text})
+	c.results[c.done%keptResults] = clientResult[In]{op.In, text}
+	c.done++
 }
 
 // Widgets are the client's panel: its pending operations, its last
@@ -291,8 +292,8 @@ func (c *RetryingClient[In]) Widgets() []engine.Widget {
 		items = append(items, s)
 	}
 	var results []string
-	for _, r := range c.results {
-		results = append(results, r.String())
+	for i := max(0, c.done-keptResults); i < c.done; i++ {
+		results = append(results, c.results[i%keptResults].String())
 	}
 	fields := []engine.Field{
 		{Label: "ok", Value: strconv.Itoa(c.OK)},
