@@ -1,8 +1,10 @@
 package sweep_test
 
 import (
+	"reflect"
 	"testing"
 
+	"clusterscope/engine"
 	"clusterscope/patterns"
 	"clusterscope/patterns/sweep"
 )
@@ -53,5 +55,40 @@ func TestNoFaults(t *testing.T) {
 	}
 	if r.Ops == 0 {
 		t.Fatal("no client load")
+	}
+}
+
+// A sweep builds each seed's run from the memory of the one before
+// (engine.Spares): every seed must come out as it does on a run of its
+// own, with the same steps, operations, schedule and trace.
+func TestSweepOnSparesIsEachSeedAlone(t *testing.T) {
+	p, ok := patterns.ByID("leader-and-followers")
+	if !ok {
+		t.Fatal("no leader-and-followers")
+	}
+	cfg, err := p.Config(0, 1, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var swept []sweep.Result
+	if r, ok := sweep.Sweep(p.Cluster, cfg, 1, 6, sweep.Options{}, func(_ int, r sweep.Result) { swept = append(swept, r) }); !ok {
+		t.Fatalf("the correct cluster broke: %v", r)
+	}
+	if len(swept) != 6 || len(swept[5].Log) == 0 {
+		t.Fatalf("progress saw %d seeds", len(swept))
+	}
+	var sp engine.Spares
+	for _, got := range swept {
+		one := cfg
+		one.Seed = got.Seed
+		alone := sweep.Run(p.Cluster, one, sweep.Options{})
+		onSpares := sweep.RunOn(&sp, p.Cluster, one, sweep.Options{})
+		if onSpares.Sim.Trace().Hash() != alone.Sim.Trace().Hash() {
+			t.Fatalf("seed %d: the run on spares has another trace than the run alone", got.Seed)
+		}
+		sp.Reclaim(onSpares.Sim)
+		if got.Steps != alone.Steps || got.Ops != alone.Ops || got.String() != alone.String() || !reflect.DeepEqual(got.Log, alone.Log) {
+			t.Fatalf("seed %d swept: %v (%d commands); alone: %v (%d commands)", got.Seed, got, len(got.Log), alone, len(alone.Log))
+		}
 	}
 }
