@@ -46,8 +46,14 @@ type Write struct {
 }
 
 func (Write) Kind() string { return "Write" }
-func (m Write) Summary() string {
-	return "#" + strconv.Itoa(m.ID) + " " + m.Key + "=" + m.Value + " seen " + m.Stamp.String()
+func (m Write) Summary() string { return string(m.AppendSummary(nil)) }
+
+// AppendSummary writes Summary into the trace's buffer without a string
+// of its own (engine.SummaryAppender); so do the other messages'.
+func (m Write) AppendSummary(b []byte) []byte {
+	b = appendID(b, m.ID)
+	b = append(append(append(append(b, m.Key...), '='), m.Value...), " seen "...)
+	return m.Stamp.Append(b)
 }
 
 // WriteResponse gives the write's version; Clock is the server's stamp
@@ -59,8 +65,9 @@ type WriteResponse struct {
 }
 
 func (WriteResponse) Kind() string { return "WriteResponse" }
-func (m WriteResponse) Summary() string {
-	return "#" + strconv.Itoa(m.ID) + " ts " + m.Version.TS.String()
+func (m WriteResponse) Summary() string { return string(m.AppendSummary(nil)) }
+func (m WriteResponse) AppendSummary(b []byte) []byte {
+	return m.Version.TS.Append(append(appendID(b, m.ID), "ts "...))
 }
 
 // Read asks a server for its value of key.
@@ -71,8 +78,9 @@ type Read struct {
 }
 
 func (Read) Kind() string { return "Read" }
-func (m Read) Summary() string {
-	return "#" + strconv.Itoa(m.ID) + " " + m.Key + " seen " + m.Stamp.String()
+func (m Read) Summary() string { return string(m.AppendSummary(nil)) }
+func (m Read) AppendSummary(b []byte) []byte {
+	return m.Stamp.Append(append(append(appendID(b, m.ID), m.Key...), " seen "...))
 }
 
 // ReadResponse carries the value, its version, and the server's stamp of
@@ -85,8 +93,10 @@ type ReadResponse struct {
 }
 
 func (ReadResponse) Kind() string { return "ReadResponse" }
-func (m ReadResponse) Summary() string {
-	return "#" + strconv.Itoa(m.ID) + " " + strconv.Quote(m.Value) + " @" + m.Version.String() + " ts " + m.Clock.String()
+func (m ReadResponse) Summary() string { return string(m.AppendSummary(nil)) }
+func (m ReadResponse) AppendSummary(b []byte) []byte {
+	b = append(strconv.AppendQuote(appendID(b, m.ID), m.Value), " @"...)
+	return m.Clock.Append(append(m.Version.Append(b), " ts "...))
 }
 
 // Replicate copies a write to another server, which merges it; Clock is
@@ -98,8 +108,10 @@ type Replicate struct {
 }
 
 func (Replicate) Kind() string { return "Replicate" }
-func (m Replicate) Summary() string {
-	return m.Key + "=" + m.Value + " @" + m.Version.String() + " ts " + m.Clock.String()
+func (m Replicate) Summary() string { return string(m.AppendSummary(nil)) }
+func (m Replicate) AppendSummary(b []byte) []byte {
+	b = append(append(append(append(b, m.Key...), '='), m.Value...), " @"...)
+	return m.Clock.Append(append(m.Version.Append(b), " ts "...))
 }
 
 // ReplicateAck says the copy was merged, so the sender stops resending it.
@@ -110,6 +122,13 @@ type ReplicateAck struct {
 }
 
 func (ReplicateAck) Kind() string { return "ReplicateAck" }
-func (m ReplicateAck) Summary() string {
-	return m.Key + " @" + m.Version.String() + " ts " + m.Clock.String()
+func (m ReplicateAck) Summary() string { return string(m.AppendSummary(nil)) }
+func (m ReplicateAck) AppendSummary(b []byte) []byte {
+	b = append(append(b, m.Key...), " @"...)
+	return m.Clock.Append(append(m.Version.Append(b), " ts "...))
+}
+
+// appendID appends "#id ".
+func appendID(b []byte, id int) []byte {
+	return append(strconv.AppendInt(append(b, '#'), int64(id), 10), ' ')
 }

@@ -208,8 +208,7 @@ func (s *Server) write(env engine.Env, from string, m Write) {
 	v := Version{TS: ts, Node: s.id, Seq: s.seq}
 	s.lastWrite = stampedWrite{Version: v, Key: m.Key, Value: m.Value, By: from}
 	s.created = &s.lastWrite
-	engine.Notef(env, "%s stamps %s's %s=%s at %s (%s had seen %s)", engine.S(s.id), engine.S(from),
-		engine.S(m.Key), engine.S(m.Value), engine.S(ts.String()), engine.S(from), engine.S(m.Stamp.String()))
+	noteWrite(env, s.id, from, m.Key, m.Value, ts, m.Stamp)
 	s.keep(env, m.Key, held{Value: m.Value, Version: v}, from)
 	env.Send(from, WriteResponse{ID: m.ID, Version: v, Clock: ts})
 	for _, p := range env.Peers() {
@@ -234,14 +233,12 @@ func (s *Server) keep(env engine.Env, key string, in held, from string) {
 		s.lastMerge = merge{Key: key, Winner: cur.Version, Loser: in.Version}
 		s.merged = &s.lastMerge
 		s.Lost++
-		engine.Notef(env, "%s keeps %s=%s @%s over %s=%s @%s from %s: the higher stamp wins", engine.S(s.id),
-			engine.S(key), engine.S(cur.Value), engine.S(cur.Version.String()), engine.S(key), engine.S(in.Value), engine.S(in.Version.String()), engine.S(from))
+		noteMerge(env, &keepNotes, s.id, key, cur, in, from)
 		return
 	case ok:
 		s.lastMerge = merge{Key: key, Winner: in.Version, Loser: cur.Version}
 		s.merged = &s.lastMerge
-		engine.Notef(env, "%s replaces %s=%s @%s with %s=%s @%s from %s: the higher stamp wins", engine.S(s.id),
-			engine.S(key), engine.S(cur.Value), engine.S(cur.Version.String()), engine.S(key), engine.S(in.Value), engine.S(in.Version.String()), engine.S(from))
+		noteMerge(env, &replaceNotes, s.id, key, cur, in, from)
 	}
 	s.store[key] = in
 	s.diskKey(key).Put(env.Storage(), in)
