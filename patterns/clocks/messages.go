@@ -45,7 +45,7 @@ type Write struct {
 	Stamp      Stamp
 }
 
-func (Write) Kind() string { return "Write" }
+func (Write) Kind() string      { return "Write" }
 func (m Write) Summary() string { return string(m.AppendSummary(nil)) }
 
 // AppendSummary writes Summary into the trace's buffer without a string
@@ -64,7 +64,7 @@ type WriteResponse struct {
 	Clock   Stamp
 }
 
-func (WriteResponse) Kind() string { return "WriteResponse" }
+func (WriteResponse) Kind() string      { return "WriteResponse" }
 func (m WriteResponse) Summary() string { return string(m.AppendSummary(nil)) }
 func (m WriteResponse) AppendSummary(b []byte) []byte {
 	return m.Version.TS.Append(append(appendID(b, m.ID), "ts "...))
@@ -77,7 +77,7 @@ type Read struct {
 	Stamp Stamp
 }
 
-func (Read) Kind() string { return "Read" }
+func (Read) Kind() string      { return "Read" }
 func (m Read) Summary() string { return string(m.AppendSummary(nil)) }
 func (m Read) AppendSummary(b []byte) []byte {
 	return m.Stamp.Append(append(append(appendID(b, m.ID), m.Key...), " seen "...))
@@ -92,7 +92,7 @@ type ReadResponse struct {
 	Clock   Stamp
 }
 
-func (ReadResponse) Kind() string { return "ReadResponse" }
+func (ReadResponse) Kind() string      { return "ReadResponse" }
 func (m ReadResponse) Summary() string { return string(m.AppendSummary(nil)) }
 func (m ReadResponse) AppendSummary(b []byte) []byte {
 	b = append(strconv.AppendQuote(appendID(b, m.ID), m.Value), " @"...)
@@ -107,7 +107,7 @@ type Replicate struct {
 	Clock      Stamp
 }
 
-func (Replicate) Kind() string { return "Replicate" }
+func (Replicate) Kind() string      { return "Replicate" }
 func (m Replicate) Summary() string { return string(m.AppendSummary(nil)) }
 func (m Replicate) AppendSummary(b []byte) []byte {
 	b = append(append(append(append(b, m.Key...), '='), m.Value...), " @"...)
@@ -121,7 +121,7 @@ type ReplicateAck struct {
 	Clock   Stamp
 }
 
-func (ReplicateAck) Kind() string { return "ReplicateAck" }
+func (ReplicateAck) Kind() string      { return "ReplicateAck" }
 func (m ReplicateAck) Summary() string { return string(m.AppendSummary(nil)) }
 func (m ReplicateAck) AppendSummary(b []byte) []byte {
 	b = append(append(b, m.Key...), " @"...)
