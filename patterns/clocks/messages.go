@@ -15,11 +15,17 @@ const (
 	opRead  = "read"
 )
 
-func (o Op) String() string {
+func (o Op) String() string { return string(o.AppendString(nil)) }
+
+// AppendString appends String's text (engine.StringAppender: the history
+// writes it into the trace without a string of its own).
+func (o Op) AppendString(b []byte) []byte {
 	if o.Kind == opWrite {
-		return "write " + o.Key + "=" + o.Value + " on " + o.Node
+		b = append(append(append(append(b, "write "...), o.Key...), '='), o.Value...)
+	} else {
+		b = append(append(b, "read "...), o.Key...)
 	}
-	return "read " + o.Key + " on " + o.Node
+	return append(append(b, " on "...), o.Node...)
 }
 
 // Result is what a server answered: the version written or read, and the
@@ -30,11 +36,14 @@ type Result struct {
 	Read    bool    `json:"read,omitempty"`
 }
 
-func (r Result) String() string {
+func (r Result) String() string { return string(r.AppendString(nil)) }
+
+// AppendString appends String's text (engine.StringAppender).
+func (r Result) AppendString(b []byte) []byte {
 	if r.Read {
-		return strconv.Quote(r.Value) + " @" + r.Version.String()
+		b = append(strconv.AppendQuote(b, r.Value), ' ')
 	}
-	return "@" + r.Version.String()
+	return r.Version.Append(append(b, '@'))
 }
 
 // Write asks a server to store key=value. Stamp is the highest stamp the

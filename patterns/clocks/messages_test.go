@@ -30,13 +30,35 @@ func TestMessageSummariesAppend(t *testing.T) {
 		if got := tc.m.Summary(); got != tc.want {
 			t.Errorf("%s summary %q, want %q", tc.m.Kind(), got, tc.want)
 		}
-		sa, ok := tc.m.(engine.SummaryAppender)
+		sa, ok := engine.Message(tc.m).(engine.SummaryAppender)
 		if !ok {
 			t.Errorf("%s has no AppendSummary", tc.m.Kind())
 			continue
 		}
 		if got := string(sa.AppendSummary([]byte("x|"))); got != "x|"+tc.want {
 			t.Errorf("%s appends %q, want %q", tc.m.Kind(), got, "x|"+tc.want)
+		}
+	}
+}
+
+// History inputs and results append the text they have always had.
+func TestHistoryTextAppends(t *testing.T) {
+	v := Version{TS: Stamp{N: 7}, Node: "blue"}
+	for _, tc := range []struct {
+		v    interface{ AppendString([]byte) []byte }
+		s    string
+		want string
+	}{
+		{Op{Kind: opWrite, Key: "x", Value: "A", Node: "green"}, Op{Kind: opWrite, Key: "x", Value: "A", Node: "green"}.String(), "write x=A on green"},
+		{Op{Kind: opRead, Key: "x", Node: "blue"}, Op{Kind: opRead, Key: "x", Node: "blue"}.String(), "read x on blue"},
+		{Result{Version: v}, Result{Version: v}.String(), "@7 blue"},
+		{Result{Value: `"q"`, Read: true}, Result{Value: `"q"`, Read: true}.String(), `"\"q\"" @—`},
+	} {
+		if tc.s != tc.want {
+			t.Errorf("text %q, want %q", tc.s, tc.want)
+		}
+		if got := string(tc.v.AppendString([]byte("x|"))); got != "x|"+tc.want {
+			t.Errorf("appends %q, want %q", got, "x|"+tc.want)
 		}
 	}
 }

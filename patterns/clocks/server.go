@@ -37,6 +37,11 @@ type Server struct {
 	lastMerge merge
 	in        Stamp
 	diskKeys  map[string]kit.Record[held]
+	// The write count on disk (seqOnDisk: it is there): it changes only
+	// on a write, so other events need not write it again (a boxed int
+	// each time).
+	seqSaved  int
+	seqOnDisk bool
 
 	Writes, Reads, Lost int
 }
@@ -133,7 +138,10 @@ func (s *Server) Handle(env engine.Env, ev engine.Event) {
 	}
 	st := env.Storage()
 	diskClock.Put(st, s.clock)
-	diskSeq.Put(st, s.seq)
+	if !s.seqOnDisk || s.seq != s.seqSaved {
+		diskSeq.Put(st, s.seq)
+		s.seqSaved, s.seqOnDisk = s.seq, true
+	}
 	st.Sync()
 }
 
@@ -144,7 +152,8 @@ func (s *Server) start(env engine.Env) {
 	st := env.Storage()
 	*s = Server{id: s.id, page: s.page, rule: ruleFor(env, s.page), store: map[string]held{}}
 	s.clock, _ = diskClock.Get(st)
-	s.seq, _ = diskSeq.Get(st)
+	s.seq, s.seqOnDisk = diskSeq.Get(st)
+	s.seqSaved = s.seq
 	for _, k := range st.Keys() {
 		if key, ok := strings.CutPrefix(k, "kv/"); ok {
 			if h, ok := diskKey(key).Get(st); ok {
