@@ -329,12 +329,12 @@ func (t *tracker) leaderAppends(w *engine.World) (string, []string) {
 			if e.Client == "" || t.checkedCopy(i, n, k+1) {
 				continue
 			}
-			if _, ok := t.appendedBy[e]; ok {
+			if t.appendedBy.has(e) {
 				continue
 			}
 			leader := t.leaders[e.Gen]
 			if n.role == Leader && n.gen == e.Gen && leader == n.id {
-				t.appendedBy[e] = n.id
+				t.appendedBy.add(e)
 				continue
 			}
 			t.appendLen[i] = 0
