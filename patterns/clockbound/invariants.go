@@ -34,9 +34,9 @@ func invariants() []engine.Invariant {
 
 // finished is an operation that ended: when (true µs), at which stamp.
 type finished struct {
-	ret  int64
-	ts   time.Duration
-	what string
+	ret int64
+	ts  time.Duration
+	op  int // the history entry that stamped ts: named only when a read breaks the rule
 }
 
 // external judges each operation as it ends against every operation on
@@ -70,14 +70,15 @@ func (e *external) check(w *engine.World) (string, []string) {
 			return false
 		}
 		if op.Status == engine.OpOK {
-			e.judge(op)
+			e.judge(h, id)
 		}
 		return true
 	})
 	return e.broken, e.at
 }
 
-func (e *external) judge(op engine.Operation) {
+func (e *external) judge(h []engine.Operation, id int) {
+	op := h[id]
 	in, _ := op.Input.(Op)
 	res, ok := op.Output.(Result)
 	if !ok {
@@ -93,13 +94,15 @@ func (e *external) judge(op engine.Operation) {
 	})
 	if res.Read && i > 0 && list[i-1].ts > res.TS && e.broken == "" {
 		before := list[i-1]
+		bop := h[before.op]
+		bin, _ := bop.Input.(Op)
 		e.broken = fmt.Sprintf("%s read %s on %s at %s and got %s, though %s (stamped %s) had finished before the read began: a stale read",
-			op.Client, in.Key, in.Node, ms(res.ReadTS), quoteStamp(res), before.what, ms(before.ts))
+			op.Client, in.Key, in.Node, ms(res.ReadTS), quoteStamp(res), bop.Client+"'s "+bin.String(), ms(before.ts))
 		e.at = []string{in.Node, op.Client}
 	}
-	f := finished{ret: op.Return, ts: res.TS, what: op.Client + "'s " + in.String()}
+	f := finished{ret: op.Return, ts: res.TS, op: id}
 	if n := len(list); n > 0 && list[n-1].ts > f.ts {
-		f.ts, f.what = list[n-1].ts, list[n-1].what // keep the running maximum
+		f.ts, f.op = list[n-1].ts, list[n-1].op // keep the running maximum
 	}
 	e.done[in.Key] = append(list, f)
 }

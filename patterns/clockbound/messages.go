@@ -23,11 +23,17 @@ const (
 	opCall  = "call" // a client phones another: no operation on the store
 )
 
-func (o Op) String() string {
+func (o Op) String() string { return string(o.AppendString(nil)) }
+
+// AppendString appends String's text (engine.StringAppender: the history
+// writes it into the trace without a string of its own).
+func (o Op) AppendString(b []byte) []byte {
 	if o.Kind == opWrite {
-		return "write " + o.Key + "=" + o.Value + " on " + o.Node
+		b = append(append(append(append(b, "write "...), o.Key...), '='), o.Value...)
+	} else {
+		b = append(append(b, "read "...), o.Key...)
 	}
-	return "read " + o.Key + " on " + o.Node
+	return append(append(b, " on "...), o.Node...)
 }
 
 // KVKey and KVWrite make Op a kit.KVInput, for porcupine's register model.
@@ -39,17 +45,22 @@ func (r Result) KVRead() string      { return r.Value }
 // nearest µs: integer arithmetic, except at an exact half µs (and below
 // zero), where it leaves the rounding to FormatFloat as it always did.
 func ms(d time.Duration) string {
+	var b [24]byte
+	return string(appendMS(b[:0], d))
+}
+
+// appendMS appends ms's text.
+func appendMS(b []byte, d time.Duration) []byte {
 	us, rem := int64(d/time.Microsecond), int64(d%time.Microsecond)
 	if d < 0 || rem == 500 {
-		return strconv.FormatFloat(float64(d)/1e6, 'f', 3, 64)
+		return strconv.AppendFloat(b, float64(d)/1e6, 'f', 3, 64)
 	}
 	if rem > 500 {
 		us++
 	}
-	var b [24]byte
-	out := strconv.AppendInt(b[:0], us/1000, 10)
+	b = strconv.AppendInt(b, us/1000, 10)
 	frac := us % 1000
-	return string(append(out, '.', byte('0'+frac/100), byte('0'+frac/10%10), byte('0'+frac%10)))
+	return append(b, '.', byte('0'+frac/100), byte('0'+frac/10%10), byte('0'+frac%10))
 }
 
 // dur writes a length of time in ms, as short as it goes: "100", "99.5".
@@ -57,11 +68,19 @@ func dur(d time.Duration) string {
 	return strconv.FormatFloat(float64(d.Round(time.Microsecond))/1e6, 'f', -1, 64)
 }
 func stampText(ts time.Duration) string { return "@" + ms(ts) }
-func (r Result) String() string {
+
+// appendStamp appends stampText's text.
+func appendStamp(b []byte, ts time.Duration) []byte { return appendMS(append(b, '@'), ts) }
+
+func (r Result) String() string { return string(r.AppendString(nil)) }
+
+// AppendString appends String's text (engine.StringAppender).
+func (r Result) AppendString(b []byte) []byte {
 	if r.Read {
-		return strconv.Quote(r.Value) + " " + stampText(r.TS) + " (read at " + ms(r.ReadTS) + ")"
+		b = appendStamp(append(strconv.AppendQuote(b, r.Value), ' '), r.TS)
+		return append(appendMS(append(b, " (read at "...), r.ReadTS), ')')
 	}
-	return "ok " + stampText(r.TS)
+	return appendStamp(append(b, "ok "...), r.TS)
 }
 
 // Result is what a server answered: the version written, or the value
@@ -81,7 +100,18 @@ type Put struct {
 }
 
 func (Put) Kind() string      { return "Put" }
-func (m Put) Summary() string { return "#" + strconv.Itoa(m.ID) + " " + m.Key + "=" + m.Value }
+func (m Put) Summary() string { return string(m.AppendSummary(nil)) }
+
+// AppendSummary appends Summary's text into the trace's buffer
+// (engine.SummaryAppender); so do the other messages'.
+func (m Put) AppendSummary(b []byte) []byte {
+	return append(append(append(appendID(b, m.ID), m.Key...), '='), m.Value...)
+}
+
+// appendID appends "#id ".
+func appendID(b []byte, id int) []byte {
+	return append(strconv.AppendInt(append(b, '#'), int64(id), 10), ' ')
+}
 
 // PutOk is sent only once the write is committed: after its commit-wait.
 type PutOk struct {
@@ -89,8 +119,9 @@ type PutOk struct {
 	TS time.Duration
 }
 
-func (PutOk) Kind() string      { return "PutOk" }
-func (m PutOk) Summary() string { return "#" + strconv.Itoa(m.ID) + " " + stampText(m.TS) }
+func (PutOk) Kind() string                    { return "PutOk" }
+func (m PutOk) Summary() string               { return string(m.AppendSummary(nil)) }
+func (m PutOk) AppendSummary(b []byte) []byte { return appendStamp(appendID(b, m.ID), m.TS) }
 
 // Get asks a server for key as of its clock now.
 type Get struct {
@@ -99,8 +130,9 @@ type Get struct {
 	Seen time.Duration // the highest stamp the client has seen (hybrid stamps)
 }
 
-func (Get) Kind() string      { return "Get" }
-func (m Get) Summary() string { return "#" + strconv.Itoa(m.ID) + " " + m.Key }
+func (Get) Kind() string                    { return "Get" }
+func (m Get) Summary() string               { return string(m.AppendSummary(nil)) }
+func (m Get) AppendSummary(b []byte) []byte { return append(appendID(b, m.ID), m.Key...) }
 
 // GetOk is the value read, its version's stamp and the read timestamp.
 type GetOk struct {
@@ -110,9 +142,10 @@ type GetOk struct {
 	ReadTS time.Duration
 }
 
-func (GetOk) Kind() string { return "GetOk" }
-func (m GetOk) Summary() string {
-	return "#" + strconv.Itoa(m.ID) + " " + strconv.Quote(m.Value) + " " + stampText(m.TS)
+func (GetOk) Kind() string      { return "GetOk" }
+func (m GetOk) Summary() string { return string(m.AppendSummary(nil)) }
+func (m GetOk) AppendSummary(b []byte) []byte {
+	return appendStamp(append(strconv.AppendQuote(appendID(b, m.ID), m.Value), ' '), m.TS)
 }
 
 // ReplicateVersion copies a stamped version to another server: first
@@ -125,13 +158,14 @@ type ReplicateVersion struct {
 	Commit     bool
 }
 
-func (ReplicateVersion) Kind() string { return "ReplicateVersion" }
-func (m ReplicateVersion) Summary() string {
-	s := m.Key + "=" + m.Value + " " + stampText(m.TS)
+func (ReplicateVersion) Kind() string      { return "ReplicateVersion" }
+func (m ReplicateVersion) Summary() string { return string(m.AppendSummary(nil)) }
+func (m ReplicateVersion) AppendSummary(b []byte) []byte {
+	b = appendStamp(append(append(append(append(b, m.Key...), '='), m.Value...), ' '), m.TS)
 	if m.Commit {
-		s += " commit"
+		b = append(b, " commit"...)
 	}
-	return s
+	return b
 }
 
 // ReplicateAck says a replica holds the version (or its commit).
@@ -142,7 +176,10 @@ type ReplicateAck struct {
 }
 
 func (ReplicateAck) Kind() string      { return "ReplicateAck" }
-func (m ReplicateAck) Summary() string { return m.Key + " " + stampText(m.TS) }
+func (m ReplicateAck) Summary() string { return string(m.AppendSummary(nil)) }
+func (m ReplicateAck) AppendSummary(b []byte) []byte {
+	return appendStamp(append(append(b, m.Key...), ' '), m.TS)
+}
 
 // PhoneCall is a message from one client to another outside the store:
 // bob tells alice what he read. It fixes a real-time order: whatever

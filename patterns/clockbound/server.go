@@ -41,6 +41,28 @@ type Server struct {
 	shown     []shown
 
 	Writes, Reads, Restarts, Waited int
+
+	// Texts its notes repeat, kept from the last time: a write's stamp
+	// (the end of its wait and its commit, in one event, both name it)
+	// and maxOffset (every write's note names it).
+	lastStamp, lastOffset         time.Duration
+	lastStampText, lastOffsetText string
+}
+
+// stampText is stampText(ts), the last one kept.
+func (s *Server) stampText(ts time.Duration) string {
+	if s.lastStampText == "" || ts != s.lastStamp {
+		s.lastStamp, s.lastStampText = ts, stampText(ts)
+	}
+	return s.lastStampText
+}
+
+// offsetText is dur(d), the last one kept.
+func (s *Server) offsetText(d time.Duration) string {
+	if s.lastOffsetText == "" || d != s.lastOffset {
+		s.lastOffset, s.lastOffsetText = d, dur(d)
+	}
+	return s.lastOffsetText
 }
 
 // write is one client write this server stamped.
@@ -226,7 +248,7 @@ func (s *Server) put(env engine.Env, from string, m Put) {
 				engine.S(m.Key), engine.S(m.Value), engine.S(ms(ts)), engine.S(dur(w.WaitTill-env.Now())))
 		} else {
 			engine.Notef(env, "%s stamps %s=%s at %s and waits %s ms before acking it (maxOffset %s ms)", engine.S(s.id), engine.S(m.Key), engine.S(m.Value),
-				engine.S(ms(ts)), engine.S(dur(w.WaitTill-env.Now())), engine.S(dur(wait)))
+				engine.S(ms(ts)), engine.S(dur(w.WaitTill-env.Now())), engine.S(s.offsetText(wait)))
 		}
 		waitTimer.Set(env, m.ID, w.WaitTill-env.Now())
 		return
@@ -328,9 +350,9 @@ func (s *Server) waitOver(env engine.Env, op int) {
 			if mode(env) == modeClockBound {
 				b := errorBound(env, s.id)
 				engine.Notef(env, "%s's interval is [%s, %s]: earliest has passed %s %s, so the stamp is in the past wherever in the interval true time lies; the wait is over",
-					engine.S(s.id), engine.S(ms(env.Now()-b)), engine.S(ms(env.Now()+b)), engine.S(w.Key), engine.S(stampText(w.TS)))
+					engine.S(s.id), engine.S(ms(env.Now()-b)), engine.S(ms(env.Now()+b)), engine.S(w.Key), engine.S(s.stampText(w.TS)))
 			} else {
-				engine.Notef(env, "%s's clock reads %s: the commit-wait of %s %s is over", engine.S(s.id), engine.S(ms(env.Now())), engine.S(w.Key), engine.S(stampText(w.TS)))
+				engine.Notef(env, "%s's clock reads %s: the commit-wait of %s %s is over", engine.S(s.id), engine.S(ms(env.Now())), engine.S(w.Key), engine.S(s.stampText(w.TS)))
 			}
 			s.tryCommit(env, w)
 		}
@@ -376,7 +398,7 @@ func (s *Server) tryCommit(env engine.Env, w *write) {
 	}
 	s.shown = append(s.shown, shown{Key: w.Key, TS: w.TS})
 	env.Send(w.Client, PutOk{ID: w.Op, TS: w.TS})
-	engine.Notef(env, "%s commits %s=%s %s and acks %s", engine.S(s.id), engine.S(w.Key), engine.S(w.Value), engine.S(stampText(w.TS)), engine.S(w.Client))
+	engine.Notef(env, "%s commits %s=%s %s and acks %s", engine.S(s.id), engine.S(w.Key), engine.S(w.Value), engine.S(s.stampText(w.TS)), engine.S(w.Client))
 	if len(s.peers(env)) == 0 {
 		s.forget(env, w)
 	}

@@ -2,7 +2,6 @@ package clocks
 
 import (
 	"fmt"
-	"slices"
 	"strconv"
 	"time"
 
@@ -18,7 +17,7 @@ type Client struct {
 	servers []string
 	seen    Stamp
 	ops     kit.WaitingList[int, Op]
-	results []string
+	results []outcome // the last keptResults, written out only when shown
 
 	OK, Failed int
 }
@@ -71,7 +70,7 @@ func (c *Client) Handle(env engine.Env, ev engine.Event) {
 					status = engine.OpUnknown // it may have been stamped and stored
 				}
 				env.Complete(id, nil, status)
-				c.remember(op.String() + " → no answer")
+				c.remember(outcome{op: op})
 			}
 		}
 	}
@@ -106,21 +105,35 @@ func (c *Client) answer(env engine.Env, id int, clock Stamp, res Result) {
 	timeoutTimer.Cancel(env, id)
 	c.OK++
 	env.Complete(id, res, engine.OpOK)
-	c.remember(op.String() + " → " + res.String())
+	c.remember(outcome{op: op, res: res, answered: true})
 }
 
-func (c *Client) remember(text string) {
+// outcome is a finished operation: its answer, or none.
+type outcome struct {
+	op       Op
+	res      Result
+	answered bool
+}
+
+func (o outcome) String() string {
+	if !o.answered {
+		return o.op.String() + " → no answer"
+	}
+	return o.op.String() + " → " + o.res.String()
+}
+
+func (c *Client) remember(o outcome) {
 	if len(c.results) == keptResults {
 		c.results = append(c.results[:0], c.results[1:]...)
 	}
-	c.results = append(c.results, text)
+	c.results = append(c.results, o)
 }
 
 func (c *Client) last() string {
 	if len(c.results) == 0 {
 		return ""
 	}
-	return c.results[len(c.results)-1]
+	return c.results[len(c.results)-1].String()
 }
 
 // View shows the highest stamp seen, what waits for an answer and the
@@ -133,6 +146,17 @@ func (c *Client) View() engine.ProcessView {
 	return engine.ProcessView{Role: "client", Badge: "seen " + c.seen.String(), Widgets: []engine.Widget{
 		engine.FieldsWidget(WSeen, engine.Field{Label: "highest stamp seen (sent with every request)", Value: c.seen.String()}),
 		engine.QueueWidget("pending", items...),
-		{Type: engine.WQueue, Title: "results", Items: slices.Clone(c.results)},
+		{Type: engine.WQueue, Title: "results", Items: c.resultTexts()},
 	}}
+}
+
+func (c *Client) resultTexts() []string {
+	if c.results == nil {
+		return nil // as before any operation ended
+	}
+	out := make([]string, len(c.results))
+	for i, o := range c.results {
+		out[i] = o.String()
+	}
+	return out
 }

@@ -55,6 +55,7 @@ type oracle struct {
 	writes  map[writeRef]created
 	recent  []seenWrite   // the last keptWrites writes (falseorder.go)
 	ahead   time.Duration // the furthest a server's clock has been ahead of true time
+	clocks  []uint32      // the block the writes' causal clocks are kept in (keepClock)
 
 	condition, monotonic, lost, bound         string
 	conditionAt, monotonicAt, lostAt, boundAt []string
@@ -167,7 +168,7 @@ func (o *oracle) judge(w *engine.World, c *engine.Causal, i int, s *Server) {
 		}
 	}
 	if s.created != nil {
-		cr := created{server: o.index[i], event: n, clock: append([]uint32(nil), c.Clock(id)...)}
+		cr := created{server: o.index[i], event: n, clock: o.keepClock(c.Clock(id))}
 		o.writes[s.created.ref()] = cr
 		o.remember(seenWrite{stampedWrite: *s.created, created: cr})
 	}
@@ -181,6 +182,17 @@ func (o *oracle) judge(w *engine.World, c *engine.Causal, i int, s *Server) {
 			o.boundAt = []string{id}
 		}
 	}
+}
+
+// keepClock copies a write's causal clock into a block shared by many
+// writes (one allocation per block, not per write).
+func (o *oracle) keepClock(c []uint32) []uint32 {
+	if cap(o.clocks)-len(o.clocks) < len(c) {
+		o.clocks = make([]uint32, 0, max(1024, len(c)))
+	}
+	n := len(o.clocks)
+	o.clocks = append(o.clocks, c...)
+	return o.clocks[n:len(o.clocks):len(o.clocks)]
 }
 
 // judgeMerge: the version dropped must not have been written after the

@@ -15,11 +15,17 @@ const (
 	opRead  = "read"
 )
 
-func (o Op) String() string {
+func (o Op) String() string { return string(o.AppendString(nil)) }
+
+// AppendString appends String's text (engine.StringAppender: the history
+// writes it into the trace without a string of its own).
+func (o Op) AppendString(b []byte) []byte {
 	if o.Kind == opWrite {
-		return "write " + o.Key + "=" + o.Value + " on " + o.Node
+		b = append(append(append(append(b, "write "...), o.Key...), '='), o.Value...)
+	} else {
+		b = append(append(b, "read "...), o.Key...)
 	}
-	return "read " + o.Key + " on " + o.Node
+	return append(append(b, " on "...), o.Node...)
 }
 
 // Result is what a server answered: the version written or read, and the
@@ -30,11 +36,14 @@ type Result struct {
 	Read    bool    `json:"read,omitempty"`
 }
 
-func (r Result) String() string {
+func (r Result) String() string { return string(r.AppendString(nil)) }
+
+// AppendString appends String's text (engine.StringAppender).
+func (r Result) AppendString(b []byte) []byte {
 	if r.Read {
-		return strconv.Quote(r.Value) + " @" + r.Version.String()
+		b = append(strconv.AppendQuote(b, r.Value), ' ')
 	}
-	return "@" + r.Version.String()
+	return r.Version.Append(append(b, '@'))
 }
 
 // Write asks a server to store key=value. Stamp is the highest stamp the
@@ -45,9 +54,15 @@ type Write struct {
 	Stamp      Stamp
 }
 
-func (Write) Kind() string { return "Write" }
-func (m Write) Summary() string {
-	return "#" + strconv.Itoa(m.ID) + " " + m.Key + "=" + m.Value + " seen " + m.Stamp.String()
+func (Write) Kind() string      { return "Write" }
+func (m Write) Summary() string { return string(m.AppendSummary(nil)) }
+
+// AppendSummary writes Summary into the trace's buffer without a string
+// of its own (engine.SummaryAppender); so do the other messages'.
+func (m Write) AppendSummary(b []byte) []byte {
+	b = appendID(b, m.ID)
+	b = append(append(append(append(b, m.Key...), '='), m.Value...), " seen "...)
+	return m.Stamp.Append(b)
 }
 
 // WriteResponse gives the write's version; Clock is the server's stamp
@@ -58,9 +73,10 @@ type WriteResponse struct {
 	Clock   Stamp
 }
 
-func (WriteResponse) Kind() string { return "WriteResponse" }
-func (m WriteResponse) Summary() string {
-	return "#" + strconv.Itoa(m.ID) + " ts " + m.Version.TS.String()
+func (WriteResponse) Kind() string      { return "WriteResponse" }
+func (m WriteResponse) Summary() string { return string(m.AppendSummary(nil)) }
+func (m WriteResponse) AppendSummary(b []byte) []byte {
+	return m.Version.TS.Append(append(appendID(b, m.ID), "ts "...))
 }
 
 // Read asks a server for its value of key.
@@ -70,9 +86,10 @@ type Read struct {
 	Stamp Stamp
 }
 
-func (Read) Kind() string { return "Read" }
-func (m Read) Summary() string {
-	return "#" + strconv.Itoa(m.ID) + " " + m.Key + " seen " + m.Stamp.String()
+func (Read) Kind() string      { return "Read" }
+func (m Read) Summary() string { return string(m.AppendSummary(nil)) }
+func (m Read) AppendSummary(b []byte) []byte {
+	return m.Stamp.Append(append(append(appendID(b, m.ID), m.Key...), " seen "...))
 }
 
 // ReadResponse carries the value, its version, and the server's stamp of
@@ -84,9 +101,11 @@ type ReadResponse struct {
 	Clock   Stamp
 }
 
-func (ReadResponse) Kind() string { return "ReadResponse" }
-func (m ReadResponse) Summary() string {
-	return "#" + strconv.Itoa(m.ID) + " " + strconv.Quote(m.Value) + " @" + m.Version.String() + " ts " + m.Clock.String()
+func (ReadResponse) Kind() string      { return "ReadResponse" }
+func (m ReadResponse) Summary() string { return string(m.AppendSummary(nil)) }
+func (m ReadResponse) AppendSummary(b []byte) []byte {
+	b = append(strconv.AppendQuote(appendID(b, m.ID), m.Value), " @"...)
+	return m.Clock.Append(append(m.Version.Append(b), " ts "...))
 }
 
 // Replicate copies a write to another server, which merges it; Clock is
@@ -97,9 +116,11 @@ type Replicate struct {
 	Clock      Stamp
 }
 
-func (Replicate) Kind() string { return "Replicate" }
-func (m Replicate) Summary() string {
-	return m.Key + "=" + m.Value + " @" + m.Version.String() + " ts " + m.Clock.String()
+func (Replicate) Kind() string      { return "Replicate" }
+func (m Replicate) Summary() string { return string(m.AppendSummary(nil)) }
+func (m Replicate) AppendSummary(b []byte) []byte {
+	b = append(append(append(append(b, m.Key...), '='), m.Value...), " @"...)
+	return m.Clock.Append(append(m.Version.Append(b), " ts "...))
 }
 
 // ReplicateAck says the copy was merged, so the sender stops resending it.
@@ -109,7 +130,14 @@ type ReplicateAck struct {
 	Clock   Stamp
 }
 
-func (ReplicateAck) Kind() string { return "ReplicateAck" }
-func (m ReplicateAck) Summary() string {
-	return m.Key + " @" + m.Version.String() + " ts " + m.Clock.String()
+func (ReplicateAck) Kind() string      { return "ReplicateAck" }
+func (m ReplicateAck) Summary() string { return string(m.AppendSummary(nil)) }
+func (m ReplicateAck) AppendSummary(b []byte) []byte {
+	b = append(append(b, m.Key...), " @"...)
+	return m.Clock.Append(append(m.Version.Append(b), " ts "...))
+}
+
+// appendID appends "#id ".
+func appendID(b []byte, id int) []byte {
+	return append(strconv.AppendInt(append(b, '#'), int64(id), 10), ' ')
 }

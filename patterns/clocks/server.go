@@ -37,6 +37,11 @@ type Server struct {
 	lastMerge merge
 	in        Stamp
 	diskKeys  map[string]kit.Record[held]
+	// The write count on disk (seqOnDisk: it is there): it changes only
+	// on a write, so other events need not write it again (a boxed int
+	// each time).
+	seqSaved  int
+	seqOnDisk bool
 
 	Writes, Reads, Lost int
 }
@@ -133,7 +138,10 @@ func (s *Server) Handle(env engine.Env, ev engine.Event) {
 	}
 	st := env.Storage()
 	diskClock.Put(st, s.clock)
-	diskSeq.Put(st, s.seq)
+	if !s.seqOnDisk || s.seq != s.seqSaved {
+		diskSeq.Put(st, s.seq)
+		s.seqSaved, s.seqOnDisk = s.seq, true
+	}
 	st.Sync()
 }
 
@@ -144,7 +152,8 @@ func (s *Server) start(env engine.Env) {
 	st := env.Storage()
 	*s = Server{id: s.id, page: s.page, rule: ruleFor(env, s.page), store: map[string]held{}}
 	s.clock, _ = diskClock.Get(st)
-	s.seq, _ = diskSeq.Get(st)
+	s.seq, s.seqOnDisk = diskSeq.Get(st)
+	s.seqSaved = s.seq
 	for _, k := range st.Keys() {
 		if key, ok := strings.CutPrefix(k, "kv/"); ok {
 			if h, ok := diskKey(key).Get(st); ok {
@@ -208,8 +217,7 @@ func (s *Server) write(env engine.Env, from string, m Write) {
 	v := Version{TS: ts, Node: s.id, Seq: s.seq}
 	s.lastWrite = stampedWrite{Version: v, Key: m.Key, Value: m.Value, By: from}
 	s.created = &s.lastWrite
-	engine.Notef(env, "%s stamps %s's %s=%s at %s (%s had seen %s)", engine.S(s.id), engine.S(from),
-		engine.S(m.Key), engine.S(m.Value), engine.S(ts.String()), engine.S(from), engine.S(m.Stamp.String()))
+	noteWrite(env, s.id, from, m.Key, m.Value, ts, m.Stamp)
 	s.keep(env, m.Key, held{Value: m.Value, Version: v}, from)
 	env.Send(from, WriteResponse{ID: m.ID, Version: v, Clock: ts})
 	for _, p := range env.Peers() {
@@ -234,14 +242,12 @@ func (s *Server) keep(env engine.Env, key string, in held, from string) {
 		s.lastMerge = merge{Key: key, Winner: cur.Version, Loser: in.Version}
 		s.merged = &s.lastMerge
 		s.Lost++
-		engine.Notef(env, "%s keeps %s=%s @%s over %s=%s @%s from %s: the higher stamp wins", engine.S(s.id),
-			engine.S(key), engine.S(cur.Value), engine.S(cur.Version.String()), engine.S(key), engine.S(in.Value), engine.S(in.Version.String()), engine.S(from))
+		noteMerge(env, &keepNotes, s.id, key, cur, in, from)
 		return
 	case ok:
 		s.lastMerge = merge{Key: key, Winner: in.Version, Loser: cur.Version}
 		s.merged = &s.lastMerge
-		engine.Notef(env, "%s replaces %s=%s @%s with %s=%s @%s from %s: the higher stamp wins", engine.S(s.id),
-			engine.S(key), engine.S(cur.Value), engine.S(cur.Version.String()), engine.S(key), engine.S(in.Value), engine.S(in.Version.String()), engine.S(from))
+		noteMerge(env, &replaceNotes, s.id, key, cur, in, from)
 	}
 	s.store[key] = in
 	s.diskKey(key).Put(env.Storage(), in)

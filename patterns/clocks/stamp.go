@@ -65,11 +65,14 @@ func (v Version) Newer(o Version) bool {
 // ref is a write's identity.
 func (v Version) ref() writeRef { return writeRef{Node: v.Node, Seq: v.Seq} }
 
-func (v Version) String() string {
+func (v Version) String() string { return string(v.Append(nil)) }
+
+// Append appends the version as String writes it.
+func (v Version) Append(b []byte) []byte {
 	if v.Node == "" {
-		return "—"
+		return append(b, "—"...)
 	}
-	return v.TS.String() + " " + v.Node
+	return append(append(v.TS.Append(b), ' '), v.Node...)
 }
 
 type writeRef struct {

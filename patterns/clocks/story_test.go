@@ -102,7 +102,7 @@ func TestLamportSameKeyMerge(t *testing.T) {
 }
 
 // A crash keeps the clock: blue's first stamp after a restart is above
-// every stamp it gave before.
+// every stamp it gave before, and its count of writes.
 func TestLamportClockSurvivesARestart(t *testing.T) {
 	s := newRun(t, LamportClock())
 	apply(t, s, engine.Command{Kind: engine.CmdAction, Node: "blue", Name: actSetClock, Args: map[string]string{"value": "50"}})
@@ -113,6 +113,11 @@ func TestLamportClockSurvivesARestart(t *testing.T) {
 	apply(t, s, engine.Command{Kind: engine.CmdRestart, Node: "blue"})
 	require.True(t, before.Less(server(s, "blue").clock), "the boot is stamped after everything before the crash")
 	require.Equal(t, "A", server(s, "blue").store["x"].Value)
+	// The write count survives too (written only when a write moves it):
+	// blue's next write is its second, not a second first.
+	require.Equal(t, 1, server(s, "blue").seq)
+	write(t, s, "alice", "x", "B", "blue")
+	require.Equal(t, 2, server(s, "blue").store["x"].Version.Seq)
 	require.Error(t, s.Apply(engine.Command{Kind: engine.CmdAction, Node: "blue", Name: actSetClock, Args: map[string]string{"value": "10"}}), "a Lamport clock is never set back")
 	require.Empty(t, s.Violations())
 }

@@ -38,7 +38,7 @@ func checkers(cfg engine.Config, names []string) []engine.Invariant {
 // obvious way, which tests compare the incremental one against).
 func newCheckers(cfg engine.Config, names []string, full bool) []engine.Invariant {
 	t := &tracker{full: full, votes: map[string]map[int]string{}, leaders: map[int]string{}, committedVals: map[[2]string]struct{}{},
-		appendedBy: map[Entry]string{}, committedIdx: map[[2]string]int{}, keyWrites: map[string][]int{}, writesSeen: map[reqKey]struct{}{}}
+		committedIdx: map[[2]string]int{}, keyWrites: map[string][]int{}, writesSeen: map[reqKey]struct{}{}}
 	net := engine.DefaultNet
 	if cfg.Net != nil {
 		net = *cfg.Net

@@ -71,11 +71,11 @@ type tracker struct {
 	stormy  bool
 
 	// only the leader appends client commands
-	appendedBy   map[Entry]string // client entry -> the leader that appended it first
-	appendLen    []int            // per node: log prefix checked
-	appendHash   []uint64         // per node: hash chain at the end of that prefix
-	appendNode   []*Node          // per node: the process checked (a restart is a new one)
-	twoLeaders   string           // the first "two leaders in one generation"
+	appendedBy   appendedSet // client entries a leader appended
+	appendLen    []int       // per node: log prefix checked
+	appendHash   []uint64    // per node: hash chain at the end of that prefix
+	appendNode   []*Node     // per node: the process checked (a restart is a new one)
+	twoLeaders   string      // the first "two leaders in one generation"
 	twoLeadersAt []string
 
 	// the mark per node process (a restart is a new process)
@@ -117,6 +117,13 @@ func nodeOf(w *engine.World, id string) *Node {
 // After a step that follows the round last loaded, only the node that
 // handled it can have changed: a process changes only in its own Handle.
 func (t *tracker) refresh(w *engine.World) {
+	// The same round as the last load, known without counting the
+	// commands (which flattens the command log, a dozen checks a step): a
+	// node handled this step's event, so no command came after it, and the
+	// last load was at this step.
+	if t.fresh && w.Step() == t.freshKey[0] && w.HandledNode() >= 0 {
+		return
+	}
 	key := [2]int{w.Step(), len(w.Commands())}
 	if t.fresh && key == t.freshKey {
 		return
@@ -195,3 +202,49 @@ func (c *entryChunks) add(e Entry) {
 func (c *entryChunks) at(i int) Entry { return c.chunks[i/entryChunk][i%entryChunk] }
 
 func (c *entryChunks) len() int { return c.n }
+
+// appendedSet is a set of client entries. An entry is found by its client,
+// operation id and generation, which nearly always name one entry: the
+// index holds a small key and the entry's place in an append-only list
+// (hashing and growing a map keyed by the whole entry cost more than the
+// check around it). Distinct entries that share the triple, which only a
+// broken variant makes, go to a map keyed by the whole entry.
+type appendedSet struct {
+	first   map[appendKey]int32 // -> position in entries
+	entries entryChunks
+	more    map[Entry]struct{}
+}
+
+type appendKey struct {
+	client   string
+	req, gen int
+}
+
+func (a *appendedSet) has(e Entry) bool {
+	i, ok := a.first[appendKey{e.Client, e.ReqID, e.Gen}]
+	if !ok {
+		return false
+	}
+	if a.entries.at(int(i)) == e {
+		return true
+	}
+	_, ok = a.more[e]
+	return ok
+}
+
+// add puts e in the set (e is not in it).
+func (a *appendedSet) add(e Entry) {
+	k := appendKey{e.Client, e.ReqID, e.Gen}
+	if _, ok := a.first[k]; !ok {
+		if a.first == nil {
+			a.first = map[appendKey]int32{}
+		}
+		a.first[k] = int32(a.entries.len())
+		a.entries.add(e)
+		return
+	}
+	if a.more == nil {
+		a.more = map[Entry]struct{}{}
+	}
+	a.more[e] = struct{}{}
+}

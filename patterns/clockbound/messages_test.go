@@ -1,0 +1,53 @@
+package clockbound
+
+import (
+	"testing"
+	"time"
+
+	"clusterscope/engine"
+)
+
+// Every message appends its summary into the trace's buffer (after what
+// the buffer holds), and history inputs and results their text, with the
+// text they have always had.
+func TestSummariesAndHistoryTextAppend(t *testing.T) {
+	ts := 1005*time.Millisecond + 2500*time.Nanosecond
+	for _, tc := range []struct {
+		m    interface{ AppendSummary([]byte) []byte }
+		s    string
+		want string
+	}{
+		{Put{ID: 4, Key: "x", Value: "A"}, Put{ID: 4, Key: "x", Value: "A"}.Summary(), "#4 x=A"},
+		{PutOk{ID: 5, TS: ts}, PutOk{ID: 5, TS: ts}.Summary(), "#5 @1005.003"},
+		{Get{ID: 6, Key: "y"}, Get{ID: 6, Key: "y"}.Summary(), "#6 y"},
+		{GetOk{ID: 7, Value: `a"b`, TS: ts}, GetOk{ID: 7, Value: `a"b`, TS: ts}.Summary(), `#7 "a\"b" @1005.003`},
+		{ReplicateVersion{Key: "x", Value: "B", TS: -ts, Commit: true}, ReplicateVersion{Key: "x", Value: "B", TS: -ts, Commit: true}.Summary(), "x=B @-1005.003 commit"},
+		{ReplicateAck{Key: "x", TS: 500 * time.Nanosecond}, ReplicateAck{Key: "x", TS: 500 * time.Nanosecond}.Summary(), "x @0.001"},
+	} {
+		if tc.s != tc.want {
+			t.Errorf("summary %q, want %q", tc.s, tc.want)
+		}
+		if got := string(tc.m.AppendSummary([]byte("x|"))); got != "x|"+tc.want {
+			t.Errorf("appends %q, want %q", got, "x|"+tc.want)
+		}
+	}
+	for _, tc := range []struct {
+		v    interface{ AppendString([]byte) []byte }
+		s    string
+		want string
+	}{
+		{Op{Kind: opWrite, Key: "x", Value: "A", Node: "green"}, Op{Kind: opWrite, Key: "x", Value: "A", Node: "green"}.String(), "write x=A on green"},
+		{Op{Kind: opRead, Key: "x", Node: "blue"}, Op{Kind: opRead, Key: "x", Node: "blue"}.String(), "read x on blue"},
+		{Result{TS: ts}, Result{TS: ts}.String(), "ok @1005.003"},
+		{Result{Value: "A", TS: ts, ReadTS: 2 * time.Second, Read: true}, Result{Value: "A", TS: ts, ReadTS: 2 * time.Second, Read: true}.String(), `"A" @1005.003 (read at 2000.000)`},
+	} {
+		if tc.s != tc.want {
+			t.Errorf("text %q, want %q", tc.s, tc.want)
+		}
+		if got := string(tc.v.AppendString([]byte("x|"))); got != "x|"+tc.want {
+			t.Errorf("appends %q, want %q", got, "x|"+tc.want)
+		}
+	}
+	var _ engine.StringAppender = Op{}
+	var _ engine.SummaryAppender = Put{}
+}

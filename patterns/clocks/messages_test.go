@@ -1,0 +1,64 @@
+package clocks
+
+import (
+	"testing"
+
+	"clusterscope/engine"
+)
+
+// Every message appends its summary into the trace's buffer (after what
+// the buffer holds) with the text the diagram has always shown.
+func TestMessageSummariesAppend(t *testing.T) {
+	lam, hyb := Stamp{N: 7}, Stamp{Wall: 1005, N: 2, Hybrid: true}
+	v := Version{TS: hyb, Node: "blue", Seq: 3}
+	for _, tc := range []struct {
+		m interface {
+			engine.Message
+			Summary() string
+		}
+		want string
+	}{
+		{Write{ID: 4, Key: "x", Value: "A", Stamp: lam}, "#4 x=A seen 7"},
+		{Write{ID: 4, Key: "x", Value: "A", Stamp: hyb}, "#4 x=A seen (1005,2)"},
+		{WriteResponse{ID: 5, Version: v, Clock: lam}, "#5 ts (1005,2)"},
+		{Read{ID: 6, Key: "y", Stamp: lam}, "#6 y seen 7"},
+		{ReadResponse{ID: 8, Value: `a"b`, Version: v, Clock: lam}, `#8 "a\"b" @(1005,2) blue ts 7`},
+		{ReadResponse{ID: 9, Clock: hyb}, `#9 "" @— ts (1005,2)`},
+		{Replicate{Key: "x", Value: "B", Version: Version{TS: lam, Node: "green"}, Clock: hyb}, "x=B @7 green ts (1005,2)"},
+		{ReplicateAck{Key: "x", Version: v, Clock: lam}, "x @(1005,2) blue ts 7"},
+	} {
+		if got := tc.m.Summary(); got != tc.want {
+			t.Errorf("%s summary %q, want %q", tc.m.Kind(), got, tc.want)
+		}
+		sa, ok := engine.Message(tc.m).(engine.SummaryAppender)
+		if !ok {
+			t.Errorf("%s has no AppendSummary", tc.m.Kind())
+			continue
+		}
+		if got := string(sa.AppendSummary([]byte("x|"))); got != "x|"+tc.want {
+			t.Errorf("%s appends %q, want %q", tc.m.Kind(), got, "x|"+tc.want)
+		}
+	}
+}
+
+// History inputs and results append the text they have always had.
+func TestHistoryTextAppends(t *testing.T) {
+	v := Version{TS: Stamp{N: 7}, Node: "blue"}
+	for _, tc := range []struct {
+		v    interface{ AppendString([]byte) []byte }
+		s    string
+		want string
+	}{
+		{Op{Kind: opWrite, Key: "x", Value: "A", Node: "green"}, Op{Kind: opWrite, Key: "x", Value: "A", Node: "green"}.String(), "write x=A on green"},
+		{Op{Kind: opRead, Key: "x", Node: "blue"}, Op{Kind: opRead, Key: "x", Node: "blue"}.String(), "read x on blue"},
+		{Result{Version: v}, Result{Version: v}.String(), "@7 blue"},
+		{Result{Value: `"q"`, Read: true}, Result{Value: `"q"`, Read: true}.String(), `"\"q\"" @—`},
+	} {
+		if tc.s != tc.want {
+			t.Errorf("text %q, want %q", tc.s, tc.want)
+		}
+		if got := string(tc.v.AppendString([]byte("x|"))); got != "x|"+tc.want {
+			t.Errorf("appends %q, want %q", got, "x|"+tc.want)
+		}
+	}
+}
