@@ -117,14 +117,13 @@ func nodeOf(w *engine.World, id string) *Node {
 // After a step that follows the round last loaded, only the node that
 // handled it can have changed: a process changes only in its own Handle.
 func (t *tracker) refresh(w *engine.World) {
-	// The same round as the last load, known without counting the
-	// commands (which flattens the command log, a dozen checks a step): a
-	// node handled this step's event, so no command came after it, and the
-	// last load was at this step.
+	// The same round as the last load, known without looking at the
+	// commands: a node handled this step's event, so no command came
+	// after it, and the last load was at this step.
 	if t.fresh && w.Step() == t.freshKey[0] && w.HandledNode() >= 0 {
 		return
 	}
-	key := [2]int{w.Step(), len(w.Commands())}
+	key := [2]int{w.Step(), w.CommandCount()}
 	if t.fresh && key == t.freshKey {
 		return
 	}
