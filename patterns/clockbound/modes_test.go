@@ -1,10 +1,12 @@
 package clockbound
 
 import (
+	"os"
 	"testing"
 
 	"clusterscope/patterns/kit/kittest"
 	"clusterscope/patterns/sweep"
+	"clusterscope/patterns/sweep/sweeptest"
 )
 
 // The conformance sweep runs the default mode, commit-wait; read-restart
@@ -13,11 +15,14 @@ func TestReadRestartSweep(t *testing.T) {
 	sweepClean(t, 200, map[string]int{ParamMode: modeReadRestart})
 }
 
-// sweepClean runs seeds schedules (a tenth of them with -short) with the
+// sweepClean runs seeds schedules (a tenth of them with -short, and
+// $CLUSTERSCOPE_SEEDS of them when set, as under `make sweep`) with the
 // settings and fails on the first that breaks anything.
 func sweepClean(t *testing.T, seeds uint64, params map[string]int) {
 	t.Helper()
-	if testing.Short() {
+	if os.Getenv(sweeptest.SeedsEnv) != "" {
+		seeds = uint64(sweeptest.Seeds(t))
+	} else if testing.Short() {
 		seeds /= 10
 	}
 	c := ClockBoundWait()
