@@ -1,7 +1,6 @@
 package replog
 
 import (
-	"math/rand/v2"
 	"testing"
 	"time"
 
@@ -89,21 +88,5 @@ func benchReplicatedLog(b *testing.B, net *engine.NetSettings) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	r := rand.New(rand.NewPCG(1, 1))
-	next := s.Now()
-	b.ReportAllocs()
-	b.ResetTimer()
-	cpu0 := kittest.CPUTime()
-	for i := 0; i < b.N; i++ {
-		if s.Now() >= next {
-			next = s.Now() + 2*time.Millisecond
-			_ = s.Apply(c.Workload(r, cfg.Nodes, cfg.Clients))
-		}
-		s.Step()
-	}
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
-	b.ReportMetric(float64(b.N)/(kittest.CPUTime()-cpu0), "events/cpu-s")
-	if len(s.Violations()) > 0 {
-		b.Fatal(s.Violations())
-	}
+	kittest.WorkloadLoad(b, c, s, 2*time.Millisecond)
 }

@@ -52,23 +52,5 @@ func TestFactsAreComputed(t *testing.T) {
 // stays busy and now and then full.
 func BenchmarkSingularUpdateQueue(b *testing.B) {
 	c := SingularUpdateQueue()
-	s := kittest.Sim(b, c, 0, 1, nil)
-	cfg := s.Config()
-	r := rand.New(rand.NewPCG(1, 1))
-	next := s.Now()
-	b.ReportAllocs()
-	b.ResetTimer()
-	cpu0 := kittest.CPUTime()
-	for range b.N {
-		if s.Now() >= next {
-			next = s.Now() + 2*time.Millisecond
-			_ = s.Apply(c.Workload(r, cfg.Nodes, cfg.Clients))
-		}
-		s.Step()
-	}
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
-	b.ReportMetric(float64(b.N)/(kittest.CPUTime()-cpu0), "events/cpu-s")
-	if len(s.Violations()) > 0 {
-		b.Fatal(s.Violations())
-	}
+	kittest.WorkloadLoad(b, c, kittest.Sim(b, c, 0, 1, nil), 2*time.Millisecond)
 }

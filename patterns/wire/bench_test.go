@@ -1,7 +1,6 @@
 package wire
 
 import (
-	"math/rand/v2"
 	"testing"
 	"time"
 
@@ -25,25 +24,5 @@ func BenchmarkRequestBatch(b *testing.B) { benchWire(b, RequestBatch()) }
 const workloadEvery = 40 * time.Millisecond
 
 func benchWire(b *testing.B, c *kit.Cluster) {
-	s := kittest.Sim(b, c, 0, 1, nil)
-	cfg := s.Config()
-	r := rand.New(rand.NewPCG(1, 1))
-	next := s.Now()
-	b.ReportAllocs()
-	b.ResetTimer()
-	cpu0 := kittest.CPUTime()
-	for range b.N {
-		if s.Now() >= next {
-			next = s.Now() + workloadEvery
-			if err := s.Apply(c.Workload(r, cfg.Nodes, cfg.Clients)); err != nil {
-				b.Fatal(err)
-			}
-		}
-		s.Step()
-	}
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
-	b.ReportMetric(float64(b.N)/(kittest.CPUTime()-cpu0), "events/cpu-s")
-	if v := s.Violations(); len(v) > 0 {
-		b.Fatalf("the load broke %s at step %d: %s", v[0].Invariant, v[0].Step, v[0].Text)
-	}
+	kittest.WorkloadLoad(b, c, kittest.Sim(b, c, 0, 1, nil), workloadEvery)
 }

@@ -1,6 +1,7 @@
 package kittest
 
 import (
+	"math/rand/v2"
 	"testing"
 	"time"
 
@@ -53,4 +54,33 @@ func ClientLoad(b *testing.B, c *kit.Cluster, size int, tune func(*engine.Model)
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
 	b.ReportMetric(float64(b.N)/(CPUTime()-cpu0), "events/cpu-s")
+}
+
+// WorkloadLoad benchmarks one long run, s of page c, under the page's own
+// sweep workload: a command every `every` of virtual time, until b.N
+// events have run (one op is one engine event). A command the run refuses
+// or a violation fails the benchmark: the load is for correct variants.
+// It reports events/s and events per CPU second.
+func WorkloadLoad(b *testing.B, c *kit.Cluster, s *engine.Sim, every time.Duration) {
+	b.Helper()
+	cfg := s.Config()
+	r := rand.New(rand.NewPCG(1, 1))
+	next := s.Now()
+	b.ReportAllocs()
+	b.ResetTimer()
+	cpu0 := CPUTime()
+	for range b.N {
+		if s.Now() >= next {
+			next = s.Now() + every
+			if err := s.Apply(c.Workload(r, cfg.Nodes, cfg.Clients)); err != nil {
+				b.Fatal(err)
+			}
+		}
+		s.Step()
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+	b.ReportMetric(float64(b.N)/(CPUTime()-cpu0), "events/cpu-s")
+	if v := s.Violations(); len(v) > 0 {
+		b.Fatalf("the load broke %s at step %d: %s", v[0].Invariant, v[0].Step, v[0].Text)
+	}
 }
