@@ -111,9 +111,9 @@ type lostCheck struct {
 	// index, oldest first), taken when they complete.
 	read    int
 	waiting []int
-	acked   map[string][]lostWrite // acknowledged adds by key (not lost: candidates)
-	saves   map[string]int         // per key, the replicas' Saves when last judged
-	fresh   map[string]bool        // keys with an add acknowledged since
+	acked   map[string]*keyAcks // acknowledged adds by key (not lost: candidates)
+	saves   map[string]int      // per key, the replicas' Saves when last judged
+	fresh   map[string]bool     // keys with an add acknowledged since
 	// took are the adds taken, by key and dot: each is taken once. A dot
 	// names a write within its key (each key counts its own), so athens:1
 	// of x and athens:1 of y are two writes.
@@ -124,6 +124,81 @@ type lostCheck struct {
 	everyKey bool
 	keys     []string    // scratch: the keys to judge at this step
 	held     [][]Sibling // scratch: what each replica holds of the key judged
+}
+
+// keyAcks are the acknowledged adds of one key: in the order they were
+// taken (a lost one is reported as the first of them), and their counters
+// by coordinator, sorted. A key's adds pile up over a run, and most are
+// covered by the contexts of what the replicas hold now: the sorted
+// counters let the check look only at the ones above that cover.
+type keyAcks struct {
+	adds   []int        // history indexes, in the order taken
+	byNode []nodeCounts // per coordinator, a few
+}
+
+// nodeCounts are the counters of one coordinator's acknowledged dots of a
+// key, ascending.
+type nodeCounts struct {
+	node string
+	ns   []int
+}
+
+// add keeps an acknowledged add: its history index and its dot.
+func (k *keyAcks) add(at int, d Dot) {
+	k.adds = append(k.adds, at)
+	i := slices.IndexFunc(k.byNode, func(c nodeCounts) bool { return c.node == d.Node })
+	if i < 0 {
+		k.byNode = append(k.byNode, nodeCounts{node: d.Node})
+		i = len(k.byNode) - 1
+	}
+	c := &k.byNode[i]
+	if n := len(c.ns); n == 0 || c.ns[n-1] < d.N { // acknowledged in order, nearly always
+		c.ns = append(c.ns, d.N)
+		return
+	}
+	at2, _ := slices.BinarySearch(c.ns, d.N)
+	c.ns = slices.Insert(c.ns, at2, d.N)
+}
+
+// anyLost reports whether some add survives not in held: what survives
+// says, per add, asked only of the adds that no context held covers.
+func (k *keyAcks) anyLost(held [][]Sibling) bool {
+	for _, c := range k.byNode {
+		cover := 0 // the largest counter of c.node some held context has
+		if c.node != "" {
+			for _, sibs := range held {
+				for _, s := range sibs {
+					cover = max(cover, s.Ctx[c.node])
+				}
+			}
+		}
+		from, _ := slices.BinarySearch(c.ns, cover+1)
+		for _, n := range c.ns[from:] {
+			if !heldDot(held, Dot{Node: c.node, N: n}) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// heldDot reports whether some replica holds the write d.
+func heldDot(held [][]Sibling, d Dot) bool {
+	for _, sibs := range held {
+		for _, s := range sibs {
+			if s.Dot == d {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// ackedAdd is the acknowledged add at history index at, as lostWrite.
+func ackedAdd(h []engine.Operation, at int) lostWrite {
+	in, _ := h[at].Input.(Op)
+	res, _ := h[at].Output.(Result)
+	return lostWrite{Op: h[at], In: in, Dot: res.Dot, Vector: res.Vector}
 }
 
 // survives is keyView.survives over what each replica holds of a key,
@@ -141,14 +216,20 @@ func survives(held [][]Sibling, d Dot) bool {
 	return false
 }
 
-// take looks at a completed operation: an acknowledged add is a write to
-// keep an eye on (once per dot).
-func (c *lostCheck) take(op *engine.Operation) {
+// take looks at a completed operation (history index at): an
+// acknowledged add is a write to keep an eye on (once per dot).
+func (c *lostCheck) take(h []engine.Operation, at int) {
+	op := &h[at]
 	in, _ := op.Input.(Op)
 	res, ok := op.Output.(Result)
 	if op.Status == engine.OpOK && ok && in.Kind == opAdd && !c.took[keyDot{in.Key, res.Dot}] {
 		c.took[keyDot{in.Key, res.Dot}] = true
-		c.acked[in.Key] = append(c.acked[in.Key], lostWrite{Op: *op, In: in, Dot: res.Dot, Vector: res.Vector})
+		k := c.acked[in.Key]
+		if k == nil {
+			k = &keyAcks{}
+			c.acked[in.Key] = k
+		}
+		k.add(at, res.Dot)
 		c.fresh[in.Key] = true
 	}
 }
@@ -229,7 +310,7 @@ func sortedKeys(scratch, keys []string) []string {
 
 func (c *lostCheck) check(w *engine.World) (string, []string) {
 	if c.acked == nil {
-		c.acked, c.saves, c.fresh, c.took = map[string][]lostWrite{}, map[string]int{}, map[string]bool{}, map[keyDot]bool{}
+		c.acked, c.saves, c.fresh, c.took = map[string]*keyAcks{}, map[string]int{}, map[string]bool{}, map[keyDot]bool{}
 	}
 	h := w.History()
 	waiting := c.waiting[:0]
@@ -237,14 +318,14 @@ func (c *lostCheck) check(w *engine.World) (string, []string) {
 		if h[i].Status == engine.OpPending {
 			waiting = append(waiting, i)
 		} else {
-			c.take(&h[i])
+			c.take(h, i)
 		}
 	}
 	for i := c.read; i < len(h); i++ {
 		if h[i].Status == engine.OpPending {
 			waiting = append(waiting, i)
 		} else {
-			c.take(&h[i])
+			c.take(h, i)
 		}
 	}
 	c.waiting, c.read = waiting, len(h)
@@ -285,8 +366,11 @@ func (c *lostCheck) check(w *engine.World) (string, []string) {
 		}
 		c.saves[key] = saves
 		delete(c.fresh, key)
-		for _, l := range acked {
-			if !survives(c.held, l.Dot) {
+		if !acked.anyLost(c.held) {
+			continue
+		}
+		for _, at := range acked.adds { // the first lost, in the order taken
+			if l := ackedAdd(h, at); !survives(c.held, l.Dot) {
 				return lostText(l, viewKey(w, key)), nodes
 			}
 		}
