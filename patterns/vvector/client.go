@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -23,6 +22,7 @@ type Client struct {
 	rc    kit.RetryingClient[Op]
 	ctx   map[string]VV       // per key: the vector of what it last read or wrote
 	items map[string][]string // per key: the items it last read or wrote
+	line  []byte              // where a result's line is put together
 }
 
 const (
@@ -145,16 +145,19 @@ func (c *Client) reply(env engine.Env, from string, m ClientReply) {
 	}
 	slices.Sort(items)
 	c.items[op.Key] = slices.Compact(items)
-	res := Result{Vector: c.ctx[op.Key].String()}
-	text := ""
+	// The outcome's text is the result's line without its vector: both
+	// are cut from one string.
+	var res Result
 	if op.Kind == opAdd {
 		res.Dot = m.Dot
-		text = res.Dot.String()
 	} else {
 		res.Values = values(m.Siblings)
-		text = strconv.Quote(strings.Join(res.Values, " | "))
 	}
-	c.rc.Answer(env, from, m.ID, res, text)
+	c.line = res.AppendString(c.line[:0])
+	text := len(c.line) - 1 // the space before the vector
+	line := string(c.ctx[op.Key].appendTo(c.line))
+	res.Vector = line[text+1:]
+	c.rc.Answer(env, from, m.ID, res, line[:text])
 }
 
 // appendSplit appends a cart's items: its value split at the commas, as
