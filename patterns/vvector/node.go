@@ -305,7 +305,8 @@ func (n *Node) clientPut(env engine.Env, client string, m ClientPut) {
 	w := Sibling{Value: m.Value, Dot: Dot{Node: n.id, N: ks.Counter}, Ctx: m.Ctx, Stamp: env.Now()}
 	var buf [64]byte
 	w.vector = string(w.appendVector(buf[:0]))
-	kept, dropped := n.rule.merge(ks.Siblings, []Sibling{w})
+	given := [1]Sibling{w} // on the stack: merge copies what it keeps
+	kept, dropped := n.rule.merge(ks.Siblings, given[:])
 	ks.Siblings = kept
 	n.save(env, m.Key, ks)
 	n.Writes++
