@@ -114,10 +114,9 @@ type lostCheck struct {
 	acked   map[string]*keyAcks // acknowledged adds by key (not lost: candidates)
 	saves   map[string]int      // per key, the replicas' Saves when last judged
 	fresh   map[string]bool     // keys with an add acknowledged since
-	// took are the adds taken, by key and dot: each is taken once. A dot
-	// names a write within its key (each key counts its own), so athens:1
-	// of x and athens:1 of y are two writes.
-	took  map[keyDot]bool
+	// Each add is taken once, by key and dot (keyAcks.has). A dot names a
+	// write within its key (each key counts its own), so athens:1 of x and
+	// athens:1 of y are two writes.
 	watch storeWatch
 	// everyKey turns the watch off: every acknowledged key is judged
 	// whenever some store changed (a test compares the two).
@@ -143,9 +142,10 @@ type nodeCounts struct {
 	ns   []int
 }
 
-// add keeps an acknowledged add: its history index and its dot.
-func (k *keyAcks) add(at int, d Dot) {
-	k.adds = append(k.adds, at)
+// add keeps an acknowledged add, its history index and its dot, unless
+// the dot was kept before (a write is taken once); it reports whether it
+// kept it.
+func (k *keyAcks) add(at int, d Dot) bool {
 	i := slices.IndexFunc(k.byNode, func(c nodeCounts) bool { return c.node == d.Node })
 	if i < 0 {
 		k.byNode = append(k.byNode, nodeCounts{node: d.Node})
@@ -154,10 +154,15 @@ func (k *keyAcks) add(at int, d Dot) {
 	c := &k.byNode[i]
 	if n := len(c.ns); n == 0 || c.ns[n-1] < d.N { // acknowledged in order, nearly always
 		c.ns = append(c.ns, d.N)
-		return
+	} else {
+		to, found := slices.BinarySearch(c.ns, d.N)
+		if found {
+			return false
+		}
+		c.ns = slices.Insert(c.ns, to, d.N)
 	}
-	at2, _ := slices.BinarySearch(c.ns, d.N)
-	c.ns = slices.Insert(c.ns, at2, d.N)
+	k.adds = append(k.adds, at)
+	return true
 }
 
 // anyLost reports whether some add survives not in held: what survives
@@ -222,22 +227,17 @@ func (c *lostCheck) take(h []engine.Operation, at int) {
 	op := &h[at]
 	in, _ := op.Input.(Op)
 	res, ok := op.Output.(Result)
-	if op.Status == engine.OpOK && ok && in.Kind == opAdd && !c.took[keyDot{in.Key, res.Dot}] {
-		c.took[keyDot{in.Key, res.Dot}] = true
-		k := c.acked[in.Key]
-		if k == nil {
-			k = &keyAcks{}
-			c.acked[in.Key] = k
-		}
-		k.add(at, res.Dot)
+	if op.Status != engine.OpOK || !ok || in.Kind != opAdd {
+		return
+	}
+	k := c.acked[in.Key]
+	if k == nil {
+		k = &keyAcks{}
+		c.acked[in.Key] = k
+	}
+	if k.add(at, res.Dot) {
 		c.fresh[in.Key] = true
 	}
-}
-
-// keyDot names one write: its key and its dot within the key.
-type keyDot struct {
-	Key string
-	Dot Dot
 }
 
 // storeWatch follows the replicas' stores for a checker that runs after
@@ -310,7 +310,7 @@ func sortedKeys(scratch, keys []string) []string {
 
 func (c *lostCheck) check(w *engine.World) (string, []string) {
 	if c.acked == nil {
-		c.acked, c.saves, c.fresh, c.took = map[string]*keyAcks{}, map[string]int{}, map[string]bool{}, map[keyDot]bool{}
+		c.acked, c.saves, c.fresh = map[string]*keyAcks{}, map[string]int{}, map[string]bool{}
 	}
 	h := w.History()
 	waiting := c.waiting[:0]
