@@ -285,8 +285,22 @@ func (sw *storeWatch) look(n *Node) (freshOnly bool) {
 func (sw *storeWatch) step(w *engine.World, nodes []string) (changed, known bool, handled *Node) {
 	handled, _ = w.NodeProcess(w.HandledNode()).(*Node)
 	known = true
-	for _, id := range nodes {
-		n, up := w.Process(id).(*Node)
+	// When the replicas are every server (as nearly always), each is found
+	// by its index in Nodes rather than looked up by name; the order they
+	// are looked at in changes nothing.
+	all := w.Nodes()
+	byIndex := len(all) == len(nodes)
+	if byIndex {
+		nodes = all
+	}
+	for i, id := range nodes {
+		var n *Node
+		var up bool
+		if byIndex {
+			n, up = w.NodeProcess(i).(*Node)
+		} else {
+			n, up = w.Process(id).(*Node)
+		}
 		if !up {
 			continue // a replica that is down changes nothing
 		}
