@@ -308,9 +308,7 @@ func (n *Node) response(env engine.Env, from string, corr CorrelationID, got *Ge
 		}
 	}
 	count := r.counted(n.countAll)
-	var args [4 + listArgs]engine.Arg
-	engine.Notef(env, "%s: r%d has %d/%d ("+listVerbs+")",
-		appendList(append(args[:0], engine.S(n.id), engine.D(r.ID), engine.D(count), engine.D(r.Quorum)), r.From)...)
+	engine.Notef(env, "%s: r%d has %d/%d (%s)", engine.S(n.id), engine.D(r.ID), engine.D(count), engine.D(r.Quorum), engine.S(strings.Join(r.From, ", ")))
 	if count >= r.Quorum {
 		if n.kv {
 			n.kvPassPhase(env, r)
@@ -397,39 +395,4 @@ func (n *Node) complete(env engine.Env, r *request, st Status) {
 			engine.D(r.counted(n.countAll)), engine.D(r.Quorum), engine.S(strings.Join(r.From, ", ")), engine.S(r.Client), engine.S(r.Op.String()))
 	}
 	env.Send(r.Client, ClientResponse{ID: r.OpID, Status: st, Result: res})
-}
-
-// Notes name a list of replicas (those that answered, a key's home
-// replicas) at nearly every step. listVerbs writes such a list from
-// listArgs arguments (appendList): the names and the ", " between them,
-// "" in the slots left over, so that the note is written without first
-// joining the names into a string of their own.
-const (
-	listSlots = 8
-	listArgs  = 2*listSlots - 1
-	listVerbs = "%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s" // listArgs of them
-)
-
-// appendList appends list to args as listVerbs takes it: what
-// strings.Join(list, ", ") writes (names beyond the slots share the last
-// one, joined).
-func appendList(args []engine.Arg, list []string) []engine.Arg {
-	for i := range listSlots {
-		if i > 0 {
-			sep := ""
-			if i < len(list) {
-				sep = ", "
-			}
-			args = append(args, engine.S(sep))
-		}
-		switch {
-		case i >= len(list):
-			args = append(args, engine.S(""))
-		case i == listSlots-1:
-			args = append(args, engine.S(strings.Join(list[i:], ", ")))
-		default:
-			args = append(args, engine.S(list[i]))
-		}
-	}
-	return args
 }

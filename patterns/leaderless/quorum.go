@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"clusterscope/engine"
@@ -113,18 +114,16 @@ func fnv32a(s string) uint32 {
 // is numbered above every write a read quorum has seen.
 func (n *Node) kvSet(env engine.Env, from string, m ClientSet) {
 	r := n.kvRequest(env, from, m.ID, Op{Kind: opSet, Key: m.Key, Value: m.Value}, phaseVersion)
-	var args [7 + listArgs]engine.Arg
-	engine.Notef(env, "%s: r%d (%s's set %s=%s) first asks %d of %s's replicas ("+listVerbs+") for the version they hold",
-		appendList(append(args[:0], engine.S(n.id), engine.D(r.ID), engine.S(from), engine.S(m.Key), engine.S(m.Value), engine.D(r.Quorum), engine.S(m.Key)), r.Home)...)
+	engine.Notef(env, "%s: r%d (%s's set %s=%s) first asks %d of %s's replicas (%s) for the version they hold",
+		engine.S(n.id), engine.D(r.ID), engine.S(from), engine.S(m.Key), engine.S(m.Value), engine.D(r.Quorum), engine.S(m.Key), engine.S(strings.Join(r.Home, ", ")))
 	n.sendPhase(env, r)
 }
 
 // kvGet starts a read from R replicas.
 func (n *Node) kvGet(env engine.Env, from string, m ClientGet) {
 	r := n.kvRequest(env, from, m.ID, Op{Kind: opGet, Key: m.Key}, phaseRead)
-	var args [6 + listArgs]engine.Arg
-	engine.Notef(env, "%s: r%d (%s's get %s) waits for %d of %s's replicas ("+listVerbs+")",
-		appendList(append(args[:0], engine.S(n.id), engine.D(r.ID), engine.S(from), engine.S(m.Key), engine.D(r.Quorum), engine.S(m.Key)), r.Home)...)
+	engine.Notef(env, "%s: r%d (%s's get %s) waits for %d of %s's replicas (%s)",
+		engine.S(n.id), engine.D(r.ID), engine.S(from), engine.S(m.Key), engine.D(r.Quorum), engine.S(m.Key), engine.S(strings.Join(r.Home, ", ")))
 	n.sendPhase(env, r)
 }
 
