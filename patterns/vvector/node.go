@@ -199,6 +199,27 @@ func (n *Node) apply(env engine.Env, key string, given []Sibling, from, why stri
 	kept = slices.Clone(kept)
 	ks.Siblings = kept
 	n.save(env, key, ks)
+	n.noteMerge(env, key, from, why, kept, dropped)
+}
+
+// noteMerge says what a merge changed: "athens merges x from byzantium
+// (replication): " and the outcome. The usual one, a version kept and at
+// most one replaced, is written from the versions' own strings; any other
+// is put together in the scratch buffer first.
+func (n *Node) noteMerge(env engine.Env, key, from, why string, kept, dropped []Sibling) {
+	if len(kept) == 1 && kept[0].vector != "" {
+		k := kept[0]
+		switch {
+		case len(dropped) == 0:
+			engine.Notef(env, "%s merges %s from %s (%s): now holds %s %s ", engine.S(n.id), engine.S(key), engine.S(from), engine.S(why), engine.S(k.Value), engine.S(k.vector))
+			return
+		case len(dropped) == 1 && dropped[0].vector != "":
+			d := dropped[0]
+			engine.Notef(env, "%s merges %s from %s (%s): now holds %s %s (discards %s %s: %s)", engine.S(n.id), engine.S(key), engine.S(from), engine.S(why),
+				engine.S(k.Value), engine.S(k.vector), engine.S(d.Value), engine.S(d.vector), engine.S(discardWhy(n.rule)))
+			return
+		}
+	}
 	engine.Notef(env, "%s merges %s from %s (%s): %s", engine.S(n.id), engine.S(key), engine.S(from), engine.S(why), engine.S(n.outcome(kept, dropped)))
 }
 
@@ -236,14 +257,18 @@ func appendDiscards(b []byte, dropped []Sibling, r rule) []byte {
 	if len(dropped) == 0 {
 		return b
 	}
-	why := "a later write had read it"
+	return append(append(append(appendVersions(append(b, "(discards "...), dropped), ": "...), discardWhy(r)...), ')')
+}
+
+// discardWhy is why a version was replaced under the rule.
+func discardWhy(r rule) string {
 	switch r {
 	case byStamp:
-		why = "the version with the later timestamp wins"
+		return "the version with the later timestamp wins"
 	case bySum:
-		why = "a vector with a larger sum wins"
+		return "a vector with a larger sum wins"
 	}
-	return append(append(append(appendVersions(append(b, "(discards "...), dropped), ": "...), why...), ')')
+	return "a later write had read it"
 }
 
 // snapshot is everything the replica holds, for anti-entropy (the sibling
