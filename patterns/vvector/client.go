@@ -22,7 +22,10 @@ type Client struct {
 	rc    kit.RetryingClient[Op]
 	ctx   map[string]VV       // per key: the vector of what it last read or wrote
 	items map[string][]string // per key: the items it last read or wrote
-	line  []byte              // where a result's line is put together
+	// ctxText is, per key, ctx's vector as text (made for the result of
+	// the operation that read it, and shown again by the next write).
+	ctxText map[string]string
+	line    []byte // where a result's line is put together
 }
 
 const (
@@ -36,7 +39,7 @@ const (
 const backstop = time.Second
 
 func newClient(string) *Client {
-	c := &Client{ctx: map[string]VV{}, items: map[string][]string{}}
+	c := &Client{ctx: map[string]VV{}, items: map[string][]string{}, ctxText: map[string]string{}}
 	c.rc.Config = kit.ClientConfig[Op]{
 		Targeting: kit.TargetAny,
 		MaxTries:  1,
@@ -91,7 +94,7 @@ func (c *Client) message(id int, op Op) engine.Message {
 	if op.Kind == opGet {
 		return ClientGet{ID: id, Key: op.Key}
 	}
-	return ClientPut{ID: id, Key: op.Key, Value: cartWith(c.items[op.Key], op.Item), Ctx: c.ctx[op.Key]}
+	return ClientPut{ID: id, Key: op.Key, Value: cartWith(c.items[op.Key], op.Item), Ctx: c.ctx[op.Key], ctxText: c.ctxText[op.Key]}
 }
 
 // cartWith is the cart of items (sorted, each once: what the client
@@ -157,6 +160,7 @@ func (c *Client) reply(env engine.Env, from string, m ClientReply) {
 	text := len(c.line) - 1 // the space before the vector
 	line := string(c.ctx[op.Key].appendTo(c.line))
 	res.Vector = line[text+1:]
+	c.ctxText[op.Key] = res.Vector
 	c.rc.Answer(env, from, m.ID, res, line[:text])
 }
 

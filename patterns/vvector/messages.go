@@ -109,6 +109,9 @@ type ClientPut struct {
 	Key   string
 	Value string
 	Ctx   VV
+	// ctxText is Ctx as VV.String writes it, when the client had it
+	// already ("": not made): the coordinator's note shows it.
+	ctxText string
 }
 
 func (ClientPut) Kind() string      { return "ClientPut" }

@@ -337,10 +337,7 @@ func (n *Node) clientPut(env engine.Env, client string, m ClientPut) {
 	n.Writes++
 	r := n.newRequest(env, client, m.ID, Op{Kind: opAdd, Key: m.Key, Node: n.id}, ParamW, defW)
 	r.Written = w
-	b := w.Dot.appendTo(append(m.Ctx.appendTo(n.scratch[:0]), " is "...))
-	b = appendDiscards(append(appendHolds(append(w.appendVector(append(b, ", vector "...)), "; "...), kept), ' '), dropped, n.rule)
-	n.scratch = b
-	engine.Notef(env, "%s: %s's write %s=%s with context %s", engine.S(n.id), engine.S(client), engine.S(m.Key), engine.S(m.Value), engine.S(string(b)))
+	n.noteWrite(env, client, m, w, kept, dropped)
 	// Every version it holds of the key goes with the write, not the new
 	// one alone: a replica that takes athens:3 then also has every write
 	// athens made before it, or what replaced them, so the merge of the
@@ -351,6 +348,35 @@ func (n *Node) clientPut(env engine.Env, client string, m ClientPut) {
 		}
 	}
 	n.progress(env, r)
+}
+
+// noteWrite says what a coordinator made of a client's write w: "athens:
+// alice's write x=milk with context {} is athens:1, vector {athens:1}; " and
+// the outcome. The usual one, the new version kept and at most one
+// replaced, is written from strings made before (the client's text of the
+// context, the versions' vectors); any other is put together in the
+// scratch buffer first.
+func (n *Node) noteWrite(env engine.Env, client string, m ClientPut, w Sibling, kept, dropped []Sibling) {
+	if m.ctxText != "" && w.vector != "" && len(kept) == 1 && kept[0].vector != "" {
+		k := kept[0]
+		switch {
+		case len(dropped) == 0:
+			engine.Notef(env, "%s: %s's write %s=%s with context %s is %s:%d, vector %s; now holds %s %s ",
+				engine.S(n.id), engine.S(client), engine.S(m.Key), engine.S(m.Value), engine.S(m.ctxText), engine.S(w.Dot.Node), engine.D(w.Dot.N), engine.S(w.vector),
+				engine.S(k.Value), engine.S(k.vector))
+			return
+		case len(dropped) == 1 && dropped[0].vector != "":
+			d := dropped[0]
+			engine.Notef(env, "%s: %s's write %s=%s with context %s is %s:%d, vector %s; now holds %s %s (discards %s %s: %s)",
+				engine.S(n.id), engine.S(client), engine.S(m.Key), engine.S(m.Value), engine.S(m.ctxText), engine.S(w.Dot.Node), engine.D(w.Dot.N), engine.S(w.vector),
+				engine.S(k.Value), engine.S(k.vector), engine.S(d.Value), engine.S(d.vector), engine.S(discardWhy(n.rule)))
+			return
+		}
+	}
+	b := w.Dot.appendTo(append(m.Ctx.appendTo(n.scratch[:0]), " is "...))
+	b = appendDiscards(append(appendHolds(append(w.appendVector(append(b, ", vector "...)), "; "...), kept), ' '), dropped, n.rule)
+	n.scratch = b
+	engine.Notef(env, "%s: %s's write %s=%s with context %s", engine.S(n.id), engine.S(client), engine.S(m.Key), engine.S(m.Value), engine.S(string(b)))
 }
 
 // clientGet is a read: the coordinator's own siblings count as its first

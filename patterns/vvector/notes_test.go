@@ -51,3 +51,32 @@ func TestMergeNoteIsTheOutcome(t *testing.T) {
 		}
 	}
 }
+
+// A write's note reads the same whether it is written from the client's
+// text of its context and the versions' vectors or put together in full.
+func TestWriteNoteIsTheOutcome(t *testing.T) {
+	ctx := VV{"athens": 1, "byzantium": 2}
+	w := withVector(sib("milk,eggs", "athens", 3, ctx, 10))
+	old := withVector(sib("milk", "athens", 1, VV{}, 5))
+	other := withVector(sib("bread", "cyrene", 1, VV{}, 7))
+	cases := [][2][]Sibling{
+		{{w}, nil},
+		{{w}, {old}},
+		{{w}, {old, other}},
+		{{w, other}, {old}},
+		{{other}, {w}},
+	}
+	for _, r := range []rule{byContext, byStamp, bySum} {
+		for _, c := range cases {
+			m := ClientPut{ID: 4, Key: "x", Value: w.Value, Ctx: ctx}
+			full := &noteEnv{}
+			(&Node{id: "athens", rule: r}).noteWrite(full, "alice", m, w, c[0], c[1])
+			m.ctxText = ctx.String()
+			quick := &noteEnv{}
+			(&Node{id: "athens", rule: r}).noteWrite(quick, "alice", m, w, c[0], c[1])
+			if quick.text != full.text {
+				t.Errorf("rule %d, kept %v, dropped %v:\n got %q\nwant %q", r, dots(c[0]), dots(c[1]), quick.text, full.text)
+			}
+		}
+	}
+}
