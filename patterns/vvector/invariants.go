@@ -271,8 +271,10 @@ func (sw *storeWatch) at(id string) *watched {
 
 // look remembers n as it is now, and reports whether its only saves since
 // it was last looked at are its fresh ones.
-func (sw *storeWatch) look(n *Node) (freshOnly bool) {
-	w := sw.at(n.id)
+func (sw *storeWatch) look(n *Node) (freshOnly bool) { return sw.at(n.id).look(n) }
+
+// look is storeWatch.look of the replica w is.
+func (w *watched) look(n *Node) (freshOnly bool) {
 	freshOnly = w.epoch == n.epoch && w.saves == n.saves-len(n.fresh)
 	w.epoch, w.saves = n.epoch, n.saves
 	return freshOnly
@@ -304,11 +306,12 @@ func (sw *storeWatch) step(w *engine.World, nodes []string) (changed, known bool
 		if !up {
 			continue // a replica that is down changes nothing
 		}
-		if at := sw.at(id); at.epoch == n.epoch && at.saves == n.saves {
+		at := sw.at(id)
+		if at.epoch == n.epoch && at.saves == n.saves {
 			continue
 		}
 		changed = true
-		if !sw.look(n) || n != handled {
+		if !at.look(n) || n != handled {
 			known = false
 		}
 	}
