@@ -2,6 +2,7 @@ package leaderless
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"clusterscope/engine"
@@ -101,29 +102,27 @@ func byDeadline(w *engine.World) (string, []string) {
 
 func noOrphans(w *engine.World) (string, []string) {
 	return eachNode(w, func(n *Node) string {
+		// One walk of the list, keeping whose each message is (on the
+		// stack for the usual few): each pending request is then looked
+		// up there, not by walking the list again.
+		var buf [32]*request
+		owners := buf[:0]
 		for e := range n.waiting.Each() {
 			r := e.Value.Req
 			if r.Status != "" {
 				return fmt.Sprintf("%s's waiting list still holds %s for r%d, which completed (%s)", n.id, e.ID, r.ID, r.Status)
 			}
+			if len(owners) == 0 || owners[len(owners)-1] != r {
+				owners = append(owners, r)
+			}
 		}
 		for _, r := range n.pending {
-			if !listed(&n.waiting, r) {
+			if !slices.Contains(owners, r) {
 				return fmt.Sprintf("%s's r%d (%s's %s) waits with nothing on the waiting list to complete it", n.id, r.ID, r.Client, r.Op)
 			}
 		}
 		return ""
 	})
-}
-
-// listed reports whether some message on the list belongs to r.
-func listed(l *kit.WaitingList[CorrelationID, entry], r *request) bool {
-	for e := range l.Each() {
-		if e.Value.Req == r {
-			return true
-		}
-	}
-	return false
 }
 
 // storedAt is replica id's value of key, read from its disk (a crashed

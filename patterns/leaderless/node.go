@@ -308,13 +308,31 @@ func (n *Node) response(env engine.Env, from string, corr CorrelationID, got *Ge
 		}
 	}
 	count := r.counted(n.countAll)
-	engine.Notef(env, "%s: r%d has %d/%d (%s)", engine.S(n.id), engine.D(r.ID), engine.D(count), engine.D(r.Quorum), engine.S(strings.Join(r.From, ", ")))
+	noteCount(env, n.id, r, count)
 	if count >= r.Quorum {
 		if n.kv {
 			n.kvPassPhase(env, r)
 			return
 		}
 		n.passPhase(env, r)
+	}
+}
+
+// noteCount says how many responses r's phase has, and whose: "athens:
+// r3 has 2/2 (athens, byzantium)". It is written at every response, so
+// the few responders of a usual phase are arguments of their own rather
+// than joined into a string first.
+func noteCount(env engine.Env, id string, r *request, count int) {
+	head := [4]engine.Arg{engine.S(id), engine.D(r.ID), engine.D(count), engine.D(r.Quorum)}
+	switch f := r.From; len(f) {
+	case 1:
+		engine.Notef(env, "%s: r%d has %d/%d (%s)", head[0], head[1], head[2], head[3], engine.S(f[0]))
+	case 2:
+		engine.Notef(env, "%s: r%d has %d/%d (%s, %s)", head[0], head[1], head[2], head[3], engine.S(f[0]), engine.S(f[1]))
+	case 3:
+		engine.Notef(env, "%s: r%d has %d/%d (%s, %s, %s)", head[0], head[1], head[2], head[3], engine.S(f[0]), engine.S(f[1]), engine.S(f[2]))
+	default:
+		engine.Notef(env, "%s: r%d has %d/%d (%s)", head[0], head[1], head[2], head[3], engine.S(strings.Join(f, ", ")))
 	}
 }
 

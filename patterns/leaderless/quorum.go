@@ -88,12 +88,20 @@ var diskHints = kit.Record[[]hint]{Key: "hints"}
 // the ring (a hash of the key), in ring order. ring is the rest of the
 // ring after them, the stand-ins of a sloppy quorum in the order asked.
 func home(key string, servers []string, n int) (homes, ring []string) {
+	return homeIn(nil, key, servers, n)
+}
+
+// homeIn is home written in buf's array when it has room.
+func homeIn(buf []string, key string, servers []string, n int) (homes, ring []string) {
 	if len(servers) == 0 {
 		return nil, nil
 	}
 	start := int(fnv32a(key) % uint32(len(servers)))
 	n = min(n, len(servers))
-	order := make([]string, 0, len(servers))
+	order := buf[:0]
+	if cap(order) < len(servers) {
+		order = make([]string, 0, len(servers))
+	}
 	order = append(order, servers[start:]...)
 	order = append(order, servers[:start]...)
 	return order[:n], order[n:]
@@ -131,7 +139,14 @@ func (n *Node) kvRequest(env engine.Env, client string, opID int, op Op, phase s
 	r := n.newRequest(env, client, opID, op, phase)
 	r.Settings = settingsOf(env.Param)
 	r.Quorum = r.Settings.R
-	r.Home, _ = home(op.Key, servers(env), r.Settings.N)
+	// One array for the key's ring order (its home replicas first), the
+	// replicas asked and the first phase's responders, room for one per
+	// home replica each (stand-ins grow them): a request made three.
+	all := servers(env)
+	k, h := len(all), min(r.Settings.N, len(all))
+	buf := make([]string, k+2*h)
+	r.Home, _ = homeIn(buf[:0:k], op.Key, all, r.Settings.N)
+	r.Asked, r.From = buf[k:k:k+h], buf[k+h:k+h:k+2*h]
 	return r
 }
 
@@ -140,7 +155,10 @@ func (n *Node) kvRequest(env engine.Env, client string, opID int, op Op, phase s
 func (n *Node) sendPhase(env engine.Env, r *request) {
 	// Room for an answer from every replica asked at first: a phase
 	// usually passes on those.
-	r.From, r.Holders, r.Stale = make([]string, 0, len(r.Home)), 0, false
+	if len(r.From) > 0 || cap(r.From) == 0 { // the last phase's, kept in Done
+		r.From = make([]string, 0, len(r.Home))
+	}
+	r.Holders, r.Stale = 0, false
 	r.Asked = append(r.Asked[:0], r.Home...)
 	for _, p := range r.Home {
 		n.sendOne(env, r, p, "")

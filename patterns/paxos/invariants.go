@@ -97,6 +97,9 @@ func oneValueChosen(w *engine.World) (string, []string) {
 	if countVoters(w, acceptors, key, b) != len(acceptors)/2+1 {
 		return "", nil // not chosen yet, or chosen (and checked) before
 	}
+	if !otherMajority(w, acceptors, key, value) {
+		return "", nil // the usual case, found without making lists
+	}
 	by := voters(w, acceptors, key, b)
 	for _, c := range chosen(w, acceptors, key) {
 		if c.Value != value {
@@ -105,6 +108,25 @@ func oneValueChosen(w *engine.World) (string, []string) {
 		}
 	}
 	return "", nil
+}
+
+// otherMajority reports whether some ballot that a vote for another value
+// than value was cast at has a majority: whenever chosen lists a value
+// other than value, it does (it may also when chosen lists none, as a
+// ballot's value there is its first vote's).
+func otherMajority(w *engine.World, acceptors []string, key, value string) bool {
+	for _, id := range acceptors {
+		s := slotOf(w, id, key)
+		if s == nil {
+			continue
+		}
+		for _, v := range s.Votes {
+			if v.Value != value && countVoters(w, acceptors, key, v.Ballot) > len(acceptors)/2 {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // Choice is a value chosen for a key: a majority of acceptors accepted it

@@ -48,6 +48,16 @@ type round struct {
 	waiters           []waiter
 	pendingKey        string
 	timer             string // its retry timer's name, made once
+	ballot            string // Ballot as text, made at each prepare ("": not made)
+}
+
+// ballotText is r.Ballot as String writes it: made once a ballot, as a
+// round's notes name its ballot three times or more.
+func (r *round) ballotText() string {
+	if r.ballot == "" {
+		return r.Ballot.String()
+	}
+	return r.ballot
 }
 
 type waiter struct {
@@ -198,8 +208,9 @@ func (p *Proposer) prepare(env engine.Env, r *round) {
 	diskRound.Put(st, p.round)
 	st.Sync()
 	r.Ballot = Ballot{N: p.round, P: p.idx, Node: p.id}
+	r.ballot = r.Ballot.String()
 	r.Phase, r.Promises, r.Accepts, r.Best, r.BestValue, r.Value = PhasePrepare, 0, 0, Ballot{}, "", ""
-	engine.Notef(env, "%s prepares %s for %s", engine.S(p.id), engine.S(r.Ballot.String()), engine.S(r.Key))
+	engine.Notef(env, "%s prepares %s for %s", engine.S(p.id), engine.S(r.ballotText()), engine.S(r.Key))
 	for _, a := range p.acceptors {
 		env.Send(a, Prepare{Key: r.Key, Ballot: r.Ballot})
 	}
@@ -252,12 +263,12 @@ func (p *Proposer) promise(env engine.Env, from string, m Promise) {
 	r.Phase, r.Value = PhaseAccept, r.Own
 	switch {
 	case r.Best.IsZero():
-		engine.Notef(env, "%s has a majority of promises for %s at %s, none with an accepted value: it proposes its own %s", engine.S(p.id), engine.S(r.Key), engine.S(r.Ballot.String()), engine.S(r.Own))
+		engine.Notef(env, "%s has a majority of promises for %s at %s, none with an accepted value: it proposes its own %s", engine.S(p.id), engine.S(r.Key), engine.S(r.ballotText()), engine.S(r.Own))
 	case p.ownValue:
-		engine.Notef(env, "%s has a majority of promises for %s at %s; one carries %s@%s, and it proposes its own %s", engine.S(p.id), engine.S(r.Key), engine.S(r.Ballot.String()), engine.S(r.BestValue), engine.S(r.Best.String()), engine.S(r.Own))
+		engine.Notef(env, "%s has a majority of promises for %s at %s; one carries %s@%s, and it proposes its own %s", engine.S(p.id), engine.S(r.Key), engine.S(r.ballotText()), engine.S(r.BestValue), engine.S(r.Best.String()), engine.S(r.Own))
 	default:
 		r.Value = r.BestValue
-		engine.Notef(env, "%s has a majority of promises for %s at %s; the highest accepted is %s@%s, so it proposes %s", engine.S(p.id), engine.S(r.Key), engine.S(r.Ballot.String()), engine.S(r.BestValue), engine.S(r.Best.String()), engine.S(r.BestValue))
+		engine.Notef(env, "%s has a majority of promises for %s at %s; the highest accepted is %s@%s, so it proposes %s", engine.S(p.id), engine.S(r.Key), engine.S(r.ballotText()), engine.S(r.BestValue), engine.S(r.Best.String()), engine.S(r.BestValue))
 	}
 	for _, a := range p.acceptors {
 		env.Send(a, Accept{Key: r.Key, Ballot: r.Ballot, Value: r.Value})
@@ -278,7 +289,7 @@ func (p *Proposer) accepted(env engine.Env, from string, m Accepted) {
 	if count(r.Accepts) < p.majority() {
 		return
 	}
-	engine.Notef(env, "%s: a majority accepted %s=%s at %s: chosen", engine.S(p.id), engine.S(r.Key), engine.S(r.Value), engine.S(r.Ballot.String()))
+	engine.Notef(env, "%s: a majority accepted %s=%s at %s: chosen", engine.S(p.id), engine.S(r.Key), engine.S(r.Value), engine.S(r.ballotText()))
 	c := Commit{Key: r.Key, Ballot: r.Ballot, Value: r.Value}
 	for _, a := range p.acceptors {
 		env.Send(a, c)
@@ -319,7 +330,7 @@ func (p *Proposer) retry(env engine.Env, r *round, why string) {
 	r.Attempts++
 	d := p.backoff(env, r)
 	r.Phase = PhaseBackoff
-	engine.Notef(env, "%s abandons %s for %s (%s) and backs off %dms", engine.S(p.id), engine.S(r.Ballot.String()), engine.S(r.Key), engine.S(why), engine.D(int(d/time.Millisecond)))
+	engine.Notef(env, "%s abandons %s for %s (%s) and backs off %dms", engine.S(p.id), engine.S(r.ballotText()), engine.S(r.Key), engine.S(why), engine.D(int(d/time.Millisecond)))
 	env.SetTimer(r.timer, d)
 }
 

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -20,9 +19,19 @@ import (
 // operation goes to the server the learner names and is tried once: a
 // retry through another server would be a second write.
 type Client struct {
-	rc    kit.RetryingClient[Op]
-	ctx   map[string]VV       // per key: the vector of what it last read or wrote
-	items map[string][]string // per key: the items it last read or wrote
+	rc   kit.RetryingClient[Op]
+	read map[string]*keyRead // per key: what it last read or wrote
+	line []byte              // where a result's line is put together
+}
+
+// keyRead is what a client knows of a key: the vector of what it last read
+// or wrote (its context), that vector as text (made for the result of the
+// operation that read it, and shown again by the next write), and the
+// items.
+type keyRead struct {
+	ctx   VV
+	text  string
+	items []string
 }
 
 const (
@@ -36,7 +45,7 @@ const (
 const backstop = time.Second
 
 func newClient(string) *Client {
-	c := &Client{ctx: map[string]VV{}, items: map[string][]string{}}
+	c := &Client{read: map[string]*keyRead{}}
 	c.rc.Config = kit.ClientConfig[Op]{
 		Targeting: kit.TargetAny,
 		MaxTries:  1,
@@ -91,7 +100,11 @@ func (c *Client) message(id int, op Op) engine.Message {
 	if op.Kind == opGet {
 		return ClientGet{ID: id, Key: op.Key}
 	}
-	return ClientPut{ID: id, Key: op.Key, Value: cartWith(c.items[op.Key], op.Item), Ctx: c.ctx[op.Key]}
+	k := c.read[op.Key]
+	if k == nil {
+		return ClientPut{ID: id, Key: op.Key, Value: cartWith(nil, op.Item)}
+	}
+	return ClientPut{ID: id, Key: op.Key, Value: cartWith(k.items, op.Item), Ctx: k.ctx, ctxText: k.text}
 }
 
 // cartWith is the cart of items (sorted, each once: what the client
@@ -138,23 +151,32 @@ func (c *Client) reply(env engine.Env, from string, m ClientReply) {
 	// answered with. Its own write alone would not do: the vector of
 	// athens:4 claims athens:3, which may be a concurrent sibling it never
 	// saw.
-	c.ctx[op.Key] = context(m.Siblings)
-	items := c.items[op.Key][:0] // replaced: its array is free again
+	k := c.read[op.Key]
+	if k == nil {
+		k = &keyRead{}
+		c.read[op.Key] = k
+	}
+	k.ctx = context(m.Siblings)
+	items := k.items[:0] // replaced: its array is free again
 	for _, s := range m.Siblings {
 		items = appendSplit(items, s.Value)
 	}
 	slices.Sort(items)
-	c.items[op.Key] = slices.Compact(items)
-	res := Result{Vector: c.ctx[op.Key].String()}
-	text := ""
+	k.items = slices.Compact(items)
+	// The outcome's text is the result's line without its vector: both
+	// are cut from one string.
+	var res Result
 	if op.Kind == opAdd {
 		res.Dot = m.Dot
-		text = res.Dot.String()
 	} else {
 		res.Values = values(m.Siblings)
-		text = strconv.Quote(strings.Join(res.Values, " | "))
 	}
-	c.rc.Answer(env, from, m.ID, res, text)
+	c.line = res.AppendString(c.line[:0])
+	text := len(c.line) - 1 // the space before the vector
+	line := string(k.ctx.appendTo(c.line))
+	res.Vector = line[text+1:]
+	k.text = res.Vector
+	c.rc.Answer(env, from, m.ID, res, line[:text])
 }
 
 // appendSplit appends a cart's items: its value split at the commas, as
@@ -177,8 +199,9 @@ func appendSplit(items []string, v string) []string {
 // (the kit's), and what it last read per key (its context).
 func (c *Client) View() engine.ProcessView {
 	var read []engine.KeyVersions
-	for _, k := range slices.Sorted(maps.Keys(c.ctx)) {
-		read = append(read, engine.KeyVersions{Key: k, Versions: []engine.Version{{Value: strings.Join(c.items[k], ","), Vector: c.ctx[k].pairs(), Visible: true}}})
+	for _, key := range slices.Sorted(maps.Keys(c.read)) {
+		k := c.read[key]
+		read = append(read, engine.KeyVersions{Key: key, Versions: []engine.Version{{Value: strings.Join(k.items, ","), Vector: k.ctx.pairs(), Visible: true}}})
 	}
 	w := c.rc.Widgets()
 	return engine.ProcessView{Role: "client", Widgets: slices.Insert(w, 1, engine.VersionsWidget(WContext, read...))}

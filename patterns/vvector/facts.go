@@ -64,9 +64,9 @@ func clientFactsOf(w *engine.World, id string) (ClientFacts, bool) {
 	if !ok {
 		return ClientFacts{}, false
 	}
-	cart := make(map[string]string, len(c.items))
-	for k, items := range c.items {
-		cart[k] = strings.Join(items, ",")
+	cart := make(map[string]string, len(c.read))
+	for k, r := range c.read {
+		cart[k] = strings.Join(r.items, ",")
 	}
 	return ClientFacts{OK: c.rc.OK, Unknown: c.rc.Unknown, Failed: c.rc.Failed, Pending: len(c.rc.Pending()), Last: c.rc.Last(), Cart: cart}, true
 }

@@ -111,19 +111,99 @@ type lostCheck struct {
 	// index, oldest first), taken when they complete.
 	read    int
 	waiting []int
-	acked   map[string][]lostWrite // acknowledged adds by key (not lost: candidates)
-	saves   map[string]int         // per key, the replicas' Saves when last judged
-	fresh   map[string]bool        // keys with an add acknowledged since
-	// took are the adds taken, by key and dot: each is taken once. A dot
-	// names a write within its key (each key counts its own), so athens:1
-	// of x and athens:1 of y are two writes.
-	took  map[keyDot]bool
+	acked   map[string]*keyAcks // acknowledged adds by key (not lost: candidates)
+	saves   map[string]int      // per key, the replicas' Saves when last judged
+	fresh   map[string]bool     // keys with an add acknowledged since
+	// Each add is taken once, by key and dot (keyAcks.has). A dot names a
+	// write within its key (each key counts its own), so athens:1 of x and
+	// athens:1 of y are two writes.
 	watch storeWatch
 	// everyKey turns the watch off: every acknowledged key is judged
 	// whenever some store changed (a test compares the two).
 	everyKey bool
 	keys     []string    // scratch: the keys to judge at this step
 	held     [][]Sibling // scratch: what each replica holds of the key judged
+}
+
+// keyAcks are the acknowledged adds of one key: in the order they were
+// taken (a lost one is reported as the first of them), and their counters
+// by coordinator, sorted. A key's adds pile up over a run, and most are
+// covered by the contexts of what the replicas hold now: the sorted
+// counters let the check look only at the ones above that cover.
+type keyAcks struct {
+	adds   []int        // history indexes, in the order taken
+	byNode []nodeCounts // per coordinator, a few
+}
+
+// nodeCounts are the counters of one coordinator's acknowledged dots of a
+// key, ascending.
+type nodeCounts struct {
+	node string
+	ns   []int
+}
+
+// add keeps an acknowledged add, its history index and its dot, unless
+// the dot was kept before (a write is taken once); it reports whether it
+// kept it.
+func (k *keyAcks) add(at int, d Dot) bool {
+	i := slices.IndexFunc(k.byNode, func(c nodeCounts) bool { return c.node == d.Node })
+	if i < 0 {
+		k.byNode = append(k.byNode, nodeCounts{node: d.Node})
+		i = len(k.byNode) - 1
+	}
+	c := &k.byNode[i]
+	if n := len(c.ns); n == 0 || c.ns[n-1] < d.N { // acknowledged in order, nearly always
+		c.ns = append(c.ns, d.N)
+	} else {
+		to, found := slices.BinarySearch(c.ns, d.N)
+		if found {
+			return false
+		}
+		c.ns = slices.Insert(c.ns, to, d.N)
+	}
+	k.adds = append(k.adds, at)
+	return true
+}
+
+// anyLost reports whether some add survives not in held: what survives
+// says, per add, asked only of the adds that no context held covers.
+func (k *keyAcks) anyLost(held [][]Sibling) bool {
+	for _, c := range k.byNode {
+		cover := 0 // the largest counter of c.node some held context has
+		if c.node != "" {
+			for _, sibs := range held {
+				for _, s := range sibs {
+					cover = max(cover, s.Ctx[c.node])
+				}
+			}
+		}
+		from, _ := slices.BinarySearch(c.ns, cover+1)
+		for _, n := range c.ns[from:] {
+			if !heldDot(held, Dot{Node: c.node, N: n}) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// heldDot reports whether some replica holds the write d.
+func heldDot(held [][]Sibling, d Dot) bool {
+	for _, sibs := range held {
+		for _, s := range sibs {
+			if s.Dot == d {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// ackedAdd is the acknowledged add at history index at, as lostWrite.
+func ackedAdd(h []engine.Operation, at int) lostWrite {
+	in, _ := h[at].Input.(Op)
+	res, _ := h[at].Output.(Result)
+	return lostWrite{Op: h[at], In: in, Dot: res.Dot, Vector: res.Vector}
 }
 
 // survives is keyView.survives over what each replica holds of a key,
@@ -141,22 +221,23 @@ func survives(held [][]Sibling, d Dot) bool {
 	return false
 }
 
-// take looks at a completed operation: an acknowledged add is a write to
-// keep an eye on (once per dot).
-func (c *lostCheck) take(op *engine.Operation) {
+// take looks at a completed operation (history index at): an
+// acknowledged add is a write to keep an eye on (once per dot).
+func (c *lostCheck) take(h []engine.Operation, at int) {
+	op := &h[at]
 	in, _ := op.Input.(Op)
 	res, ok := op.Output.(Result)
-	if op.Status == engine.OpOK && ok && in.Kind == opAdd && !c.took[keyDot{in.Key, res.Dot}] {
-		c.took[keyDot{in.Key, res.Dot}] = true
-		c.acked[in.Key] = append(c.acked[in.Key], lostWrite{Op: *op, In: in, Dot: res.Dot, Vector: res.Vector})
+	if op.Status != engine.OpOK || !ok || in.Kind != opAdd {
+		return
+	}
+	k := c.acked[in.Key]
+	if k == nil {
+		k = &keyAcks{}
+		c.acked[in.Key] = k
+	}
+	if k.add(at, res.Dot) {
 		c.fresh[in.Key] = true
 	}
-}
-
-// keyDot names one write: its key and its dot within the key.
-type keyDot struct {
-	Key string
-	Dot Dot
 }
 
 // storeWatch follows the replicas' stores for a checker that runs after
@@ -190,8 +271,10 @@ func (sw *storeWatch) at(id string) *watched {
 
 // look remembers n as it is now, and reports whether its only saves since
 // it was last looked at are its fresh ones.
-func (sw *storeWatch) look(n *Node) (freshOnly bool) {
-	w := sw.at(n.id)
+func (sw *storeWatch) look(n *Node) (freshOnly bool) { return sw.at(n.id).look(n) }
+
+// look is storeWatch.look of the replica w is.
+func (w *watched) look(n *Node) (freshOnly bool) {
 	freshOnly = w.epoch == n.epoch && w.saves == n.saves-len(n.fresh)
 	w.epoch, w.saves = n.epoch, n.saves
 	return freshOnly
@@ -204,16 +287,31 @@ func (sw *storeWatch) look(n *Node) (freshOnly bool) {
 func (sw *storeWatch) step(w *engine.World, nodes []string) (changed, known bool, handled *Node) {
 	handled, _ = w.NodeProcess(w.HandledNode()).(*Node)
 	known = true
-	for _, id := range nodes {
-		n, up := w.Process(id).(*Node)
+	// When the replicas are every server (as nearly always), each is found
+	// by its index in Nodes rather than looked up by name; the order they
+	// are looked at in changes nothing.
+	all := w.Nodes()
+	byIndex := len(all) == len(nodes)
+	if byIndex {
+		nodes = all
+	}
+	for i, id := range nodes {
+		var n *Node
+		var up bool
+		if byIndex {
+			n, up = w.NodeProcess(i).(*Node)
+		} else {
+			n, up = w.Process(id).(*Node)
+		}
 		if !up {
 			continue // a replica that is down changes nothing
 		}
-		if at := sw.at(id); at.epoch == n.epoch && at.saves == n.saves {
+		at := sw.at(id)
+		if at.epoch == n.epoch && at.saves == n.saves {
 			continue
 		}
 		changed = true
-		if !sw.look(n) || n != handled {
+		if !at.look(n) || n != handled {
 			known = false
 		}
 	}
@@ -229,7 +327,7 @@ func sortedKeys(scratch, keys []string) []string {
 
 func (c *lostCheck) check(w *engine.World) (string, []string) {
 	if c.acked == nil {
-		c.acked, c.saves, c.fresh, c.took = map[string][]lostWrite{}, map[string]int{}, map[string]bool{}, map[keyDot]bool{}
+		c.acked, c.saves, c.fresh = map[string]*keyAcks{}, map[string]int{}, map[string]bool{}
 	}
 	h := w.History()
 	waiting := c.waiting[:0]
@@ -237,14 +335,14 @@ func (c *lostCheck) check(w *engine.World) (string, []string) {
 		if h[i].Status == engine.OpPending {
 			waiting = append(waiting, i)
 		} else {
-			c.take(&h[i])
+			c.take(h, i)
 		}
 	}
 	for i := c.read; i < len(h); i++ {
 		if h[i].Status == engine.OpPending {
 			waiting = append(waiting, i)
 		} else {
-			c.take(&h[i])
+			c.take(h, i)
 		}
 	}
 	c.waiting, c.read = waiting, len(h)
@@ -285,8 +383,11 @@ func (c *lostCheck) check(w *engine.World) (string, []string) {
 		}
 		c.saves[key] = saves
 		delete(c.fresh, key)
-		for _, l := range acked {
-			if !survives(c.held, l.Dot) {
+		if !acked.anyLost(c.held) {
+			continue
+		}
+		for _, at := range acked.adds { // the first lost, in the order taken
+			if l := ackedAdd(h, at); !survives(c.held, l.Dot) {
 				return lostText(l, viewKey(w, key)), nodes
 			}
 		}

@@ -48,9 +48,18 @@ func (r Result) AppendString(b []byte) []byte {
 	if r.Dot.Node != "" {
 		b = r.Dot.appendTo(b)
 	} else {
-		b = strconv.AppendQuote(b, strings.Join(r.Values, " | "))
+		b = appendQuotedValues(b, r.Values)
 	}
 	return append(append(b, ' '), r.Vector...)
+}
+
+// appendQuotedValues appends values joined by " | ", quoted as
+// strconv.Quote does.
+func appendQuotedValues(b []byte, values []string) []byte {
+	if len(values) == 1 {
+		return strconv.AppendQuote(b, values[0])
+	}
+	return strconv.AppendQuote(b, strings.Join(values, " | "))
 }
 
 // Status is how the coordinator completed a client's request.
@@ -100,6 +109,9 @@ type ClientPut struct {
 	Key   string
 	Value string
 	Ctx   VV
+	// ctxText is Ctx as VV.String writes it, when the client had it
+	// already ("": not made): the coordinator's note shows it.
+	ctxText string
 }
 
 func (ClientPut) Kind() string      { return "ClientPut" }

@@ -199,6 +199,27 @@ func (n *Node) apply(env engine.Env, key string, given []Sibling, from, why stri
 	kept = slices.Clone(kept)
 	ks.Siblings = kept
 	n.save(env, key, ks)
+	n.noteMerge(env, key, from, why, kept, dropped)
+}
+
+// noteMerge says what a merge changed: "athens merges x from byzantium
+// (replication): " and the outcome. The usual one, a version kept and at
+// most one replaced, is written from the versions' own strings; any other
+// is put together in the scratch buffer first.
+func (n *Node) noteMerge(env engine.Env, key, from, why string, kept, dropped []Sibling) {
+	if len(kept) == 1 && kept[0].vector != "" {
+		k := kept[0]
+		switch {
+		case len(dropped) == 0:
+			engine.Notef(env, "%s merges %s from %s (%s): now holds %s %s ", engine.S(n.id), engine.S(key), engine.S(from), engine.S(why), engine.S(k.Value), engine.S(k.vector))
+			return
+		case len(dropped) == 1 && dropped[0].vector != "":
+			d := dropped[0]
+			engine.Notef(env, "%s merges %s from %s (%s): now holds %s %s (discards %s %s: %s)", engine.S(n.id), engine.S(key), engine.S(from), engine.S(why),
+				engine.S(k.Value), engine.S(k.vector), engine.S(d.Value), engine.S(d.vector), engine.S(discardWhy(n.rule)))
+			return
+		}
+	}
 	engine.Notef(env, "%s merges %s from %s (%s): %s", engine.S(n.id), engine.S(key), engine.S(from), engine.S(why), engine.S(n.outcome(kept, dropped)))
 }
 
@@ -236,14 +257,18 @@ func appendDiscards(b []byte, dropped []Sibling, r rule) []byte {
 	if len(dropped) == 0 {
 		return b
 	}
-	why := "a later write had read it"
+	return append(append(append(appendVersions(append(b, "(discards "...), dropped), ": "...), discardWhy(r)...), ')')
+}
+
+// discardWhy is why a version was replaced under the rule.
+func discardWhy(r rule) string {
 	switch r {
 	case byStamp:
-		why = "the version with the later timestamp wins"
+		return "the version with the later timestamp wins"
 	case bySum:
-		why = "a vector with a larger sum wins"
+		return "a vector with a larger sum wins"
 	}
-	return append(append(append(appendVersions(append(b, "(discards "...), dropped), ": "...), why...), ')')
+	return "a later write had read it"
 }
 
 // snapshot is everything the replica holds, for anti-entropy (the sibling
@@ -305,16 +330,14 @@ func (n *Node) clientPut(env engine.Env, client string, m ClientPut) {
 	w := Sibling{Value: m.Value, Dot: Dot{Node: n.id, N: ks.Counter}, Ctx: m.Ctx, Stamp: env.Now()}
 	var buf [64]byte
 	w.vector = string(w.appendVector(buf[:0]))
-	kept, dropped := n.rule.merge(ks.Siblings, []Sibling{w})
+	given := [1]Sibling{w} // on the stack: merge copies what it keeps
+	kept, dropped := n.rule.merge(ks.Siblings, given[:])
 	ks.Siblings = kept
 	n.save(env, m.Key, ks)
 	n.Writes++
 	r := n.newRequest(env, client, m.ID, Op{Kind: opAdd, Key: m.Key, Node: n.id}, ParamW, defW)
 	r.Written = w
-	b := w.Dot.appendTo(append(m.Ctx.appendTo(n.scratch[:0]), " is "...))
-	b = appendDiscards(append(appendHolds(append(w.appendVector(append(b, ", vector "...)), "; "...), kept), ' '), dropped, n.rule)
-	n.scratch = b
-	engine.Notef(env, "%s: %s's write %s=%s with context %s", engine.S(n.id), engine.S(client), engine.S(m.Key), engine.S(m.Value), engine.S(string(b)))
+	n.noteWrite(env, client, m, w, kept, dropped)
 	// Every version it holds of the key goes with the write, not the new
 	// one alone: a replica that takes athens:3 then also has every write
 	// athens made before it, or what replaced them, so the merge of the
@@ -325,6 +348,35 @@ func (n *Node) clientPut(env engine.Env, client string, m ClientPut) {
 		}
 	}
 	n.progress(env, r)
+}
+
+// noteWrite says what a coordinator made of a client's write w: "athens:
+// alice's write x=milk with context {} is athens:1, vector {athens:1}; " and
+// the outcome. The usual one, the new version kept and at most one
+// replaced, is written from strings made before (the client's text of the
+// context, the versions' vectors); any other is put together in the
+// scratch buffer first.
+func (n *Node) noteWrite(env engine.Env, client string, m ClientPut, w Sibling, kept, dropped []Sibling) {
+	if m.ctxText != "" && w.vector != "" && len(kept) == 1 && kept[0].vector != "" {
+		k := kept[0]
+		switch {
+		case len(dropped) == 0:
+			engine.Notef(env, "%s: %s's write %s=%s with context %s is %s:%d, vector %s; now holds %s %s ",
+				engine.S(n.id), engine.S(client), engine.S(m.Key), engine.S(m.Value), engine.S(m.ctxText), engine.S(w.Dot.Node), engine.D(w.Dot.N), engine.S(w.vector),
+				engine.S(k.Value), engine.S(k.vector))
+			return
+		case len(dropped) == 1 && dropped[0].vector != "":
+			d := dropped[0]
+			engine.Notef(env, "%s: %s's write %s=%s with context %s is %s:%d, vector %s; now holds %s %s (discards %s %s: %s)",
+				engine.S(n.id), engine.S(client), engine.S(m.Key), engine.S(m.Value), engine.S(m.ctxText), engine.S(w.Dot.Node), engine.D(w.Dot.N), engine.S(w.vector),
+				engine.S(k.Value), engine.S(k.vector), engine.S(d.Value), engine.S(d.vector), engine.S(discardWhy(n.rule)))
+			return
+		}
+	}
+	b := w.Dot.appendTo(append(m.Ctx.appendTo(n.scratch[:0]), " is "...))
+	b = appendDiscards(append(appendHolds(append(w.appendVector(append(b, ", vector "...)), "; "...), kept), ' '), dropped, n.rule)
+	n.scratch = b
+	engine.Notef(env, "%s: %s's write %s=%s with context %s", engine.S(n.id), engine.S(client), engine.S(m.Key), engine.S(m.Value), engine.S(string(b)))
 }
 
 // clientGet is a read: the coordinator's own siblings count as its first
