@@ -1,20 +1,10 @@
 package vvector
 
 import (
-	"fmt"
 	"testing"
 
-	"clusterscope/engine"
+	"clusterscope/patterns/kit/kittest"
 )
-
-// noteEnv keeps the text of the last note (Notef hands an Env that is not
-// the engine's to its Note).
-type noteEnv struct {
-	engine.Env
-	text string
-}
-
-func (e *noteEnv) Note(format string, args ...any) { e.text = fmt.Sprintf(format, args...) }
 
 // withVector is s as a coordinator makes it: its vector written once.
 func withVector(s Sibling) Sibling {
@@ -42,11 +32,11 @@ func TestMergeNoteIsTheOutcome(t *testing.T) {
 	for _, r := range []rule{byContext, byStamp, bySum} {
 		for _, c := range cases {
 			n := &Node{id: "athens", rule: r}
-			env := &noteEnv{}
+			env := &kittest.NoteEnv{}
 			n.noteMerge(env, "x", "byzantium", "replication", c[0], c[1])
 			want := "athens merges x from byzantium (replication): " + n.outcome(c[0], c[1])
-			if env.text != want {
-				t.Errorf("rule %d, kept %v, dropped %v:\n got %q\nwant %q", r, dots(c[0]), dots(c[1]), env.text, want)
+			if env.Text != want {
+				t.Errorf("rule %d, kept %v, dropped %v:\n got %q\nwant %q", r, dots(c[0]), dots(c[1]), env.Text, want)
 			}
 		}
 	}
@@ -69,13 +59,13 @@ func TestWriteNoteIsTheOutcome(t *testing.T) {
 	for _, r := range []rule{byContext, byStamp, bySum} {
 		for _, c := range cases {
 			m := ClientPut{ID: 4, Key: "x", Value: w.Value, Ctx: ctx}
-			full := &noteEnv{}
+			full := &kittest.NoteEnv{}
 			(&Node{id: "athens", rule: r}).noteWrite(full, "alice", m, w, c[0], c[1])
 			m.ctxText = ctx.String()
-			quick := &noteEnv{}
+			quick := &kittest.NoteEnv{}
 			(&Node{id: "athens", rule: r}).noteWrite(quick, "alice", m, w, c[0], c[1])
-			if quick.text != full.text {
-				t.Errorf("rule %d, kept %v, dropped %v:\n got %q\nwant %q", r, dots(c[0]), dots(c[1]), quick.text, full.text)
+			if quick.Text != full.Text {
+				t.Errorf("rule %d, kept %v, dropped %v:\n got %q\nwant %q", r, dots(c[0]), dots(c[1]), quick.Text, full.Text)
 			}
 		}
 	}
