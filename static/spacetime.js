@@ -33,6 +33,7 @@ const GUTTER = 64;           // px, time labels on the left
 const MIN_SCALE = 0.00002;   // px per µs (0.02 px/ms)
 const MAX_SCALE = 0.1;       // px per µs (100 px/ms)
 const LARGE_REDRAW_MS = 250; // a large cluster's diagram is redrawn at most this often
+const OFFSCREEN_REDRAW_MS = 500; // and any diagram out of sight
 const STAMP_GAP = 13;        // px: a stamp closer than this to the last one on its lane is left out
 const STAMP_MIN_LANE = 56;   // px: lanes narrower than this get no stamps
 
@@ -134,8 +135,8 @@ class SpaceTime {
     this.lastRender = 0;
     new IntersectionObserver((es) => {
       this.onScreen = es[es.length - 1].isIntersecting;
-      if (this.onScreen && this.dirty) { this.dirty = false; this.schedule(); }
-    }).observe(this.scroller);
+      if (this.onScreen && (this.dirty || this.pending)) { this.cancelPending(); this.dirty = false; this.schedule(); }
+    }, { rootMargin: '200px 0px' }).observe(this.scroller);
     document.addEventListener('cs:highlight', (e) => this.onHighlight(e.detail));
   }
 
@@ -158,6 +159,7 @@ class SpaceTime {
       }
       return;
     }
+    this.catchUp();
     const m = d.msg !== undefined && d.msg !== null && this.msgs.get(Number(d.msg));
     if (!m || !sc.clientHeight) return;
     this.catchUpScroll();
@@ -173,7 +175,7 @@ class SpaceTime {
       this.top = sc.scrollTop;
     }
     this.peek.at = sc.scrollTop;
-    if (this.pending) { cancelAnimationFrame(this.pending); this.pending = 0; }
+    this.cancelPending();
     this.render();
   }
 
@@ -478,20 +480,42 @@ class SpaceTime {
     this.schedule();
   }
 
+  // catchUp draws at once a diagram whose redraw is waiting (off screen,
+  // or a large cluster's), before something reads what it has drawn.
+  catchUp() {
+    if (!this.pending && !this.dirty) return;
+    this.cancelPending();
+    this.dirty = false;
+    this.render();
+  }
+
+  cancelPending() {
+    if (!this.pending) return;
+    if (this.pendingTimer) clearTimeout(this.pending);
+    else cancelAnimationFrame(this.pending);
+    this.pending = 0;
+  }
+
   schedule() {
     if (this.pending) return;
-    // A large cluster's diagram is redrawn only while it is on screen, and
-    // at most LARGE_REDRAW_MS apart: hundreds of lanes cost the cluster
+    // Off screen, the diagram is redrawn at most OFFSCREEN_REDRAW_MS apart
+    // (a large cluster's not at all): below the fold of a playing page its
+    // redraws were the page's largest script cost. It catches up as it
+    // comes into sight. On screen, a large cluster's diagram is redrawn at
+    // most LARGE_REDRAW_MS apart: hundreds of lanes cost the cluster
     // diagram its frame rate otherwise.
-    if (this.order.length > LARGE) {
-      if (!this.onScreen) { this.dirty = true; return; }
-      const wait = this.lastRender + LARGE_REDRAW_MS - performance.now();
+    const large = this.order.length > LARGE;
+    if (large && !this.onScreen) { this.dirty = true; return; }
+    if (large || !this.onScreen) {
+      const wait = this.lastRender + (this.onScreen ? LARGE_REDRAW_MS : OFFSCREEN_REDRAW_MS) - performance.now();
       if (wait > 0) {
         this.pending = setTimeout(() => { this.pending = 0; this.schedule(); }, wait);
+        this.pendingTimer = true;
         return;
       }
     }
     this.pending = requestAnimationFrame(() => { this.pending = 0; this.render(); });
+    this.pendingTimer = false;
   }
 
   // ---- drawing ----
