@@ -266,6 +266,42 @@ func TestNotefDoesNotBoxItsArguments(t *testing.T) {
 	}
 }
 
+// B writes a buffer's bytes where S would write them as a string, and
+// Notef copies them without an allocation (the buffer is the caller's).
+func TestNotefWritesBufferArgumentsAsStrings(t *testing.T) {
+	buf := []byte("ctx [a:1]")
+	for _, f := range []string{"%s: write %s with %s", "%d%%: %s then %s", "%q and %s %s"} {
+		args := []Arg{S("athens"), B(buf), B(nil)}
+		if f[1] == 'd' {
+			args[0] = D(7)
+		}
+		var want string
+		if f[1] == 'd' {
+			want = fmt.Sprintf(f, 7, "ctx [a:1]", "")
+		} else {
+			want = fmt.Sprintf(f, "athens", "ctx [a:1]", "")
+		}
+		if got := string(appendf(nil, f, args)); got != want {
+			t.Errorf("%q gave %q, fmt says %q", f, got, want)
+		}
+	}
+	s := newSim(t, quiet("athens"))
+	env := s.procByID("athens").env
+	if allocs := testing.AllocsPerRun(1000, func() {
+		buf = append(buf[:4], "[b:2]"...)
+		noteBuffer(env, buf)
+	}); allocs > 0 {
+		t.Fatalf("%v allocations per Notef with a buffer", allocs)
+	}
+	evs := s.Trace().Events()
+	if last := evs[len(evs)-1]; last.Text != "context ctx [b:2] seen" {
+		t.Fatalf("last note %q", last.Text)
+	}
+}
+
+//go:noinline
+func noteBuffer(env Env, b []byte) { Notef(env, "context %s seen", B(b)) }
+
 // Timers armed and cancelled long before they are due (a client's timeout
 // per operation) must not pile up in the queue, and the timers still armed
 // fire as before.
