@@ -46,9 +46,9 @@ func TestPackedRecordsGiveBackTheEvents(t *testing.T) {
 	}
 }
 
-// A long run is mostly trace: keep its records at 32 bytes.
+// A long run is mostly trace: keep its records at 24 bytes.
 func TestPackedRecordSize(t *testing.T) {
-	if n := unsafe.Sizeof(packedRec{}); n != 32 {
+	if n := unsafe.Sizeof(packedRec{}); n != 24 {
 		t.Fatalf("a packed record takes %d bytes", n)
 	}
 }
@@ -60,6 +60,9 @@ func TestTraceKeepsOddNamesAndLongTexts(t *testing.T) {
 		{Step: 1, At: 5, Kind: "custom", Node: "nowhere", From: "", To: "x y", Msg: 1 << 60, MsgKind: "Odd", Text: long},
 		{Step: 1 << 40, At: -3, Kind: TrNote, Text: ""},
 		{Step: 2, At: 6, Kind: TrNote, Node: "nowhere", Text: "again"},
+		{Step: 2, At: 6 + 1<<32, Kind: TrNote, Node: "nowhere", Text: "hours later"}, // past a packed time
+		{Step: 2, At: 7 + 1<<32, Kind: TrSend, Node: "nowhere", Msg: 1 << 32, Text: "id past 32 bits"},
+		{Step: 2, At: 8 + 1<<32, Kind: TrSend, Node: "nowhere", Msg: 1<<32 - 1, Text: "id just fits"},
 	}
 	for i := 0; i < 600; i++ { // more names than a packed record can name
 		in = append(in, TraceEvent{Step: 3, At: int64(i), Kind: TrSend, Node: "n" + strconv.Itoa(i%300), From: "f" + strconv.Itoa(i), Msg: uint64(i), Text: "t"})
