@@ -161,3 +161,20 @@ func BenchmarkReplay100k(b *testing.B) {
 	}
 	b.ReportMetric(b.Elapsed().Seconds()*1000/float64(b.N), "ms/replay")
 }
+
+// BenchmarkNotef writes one note of the shape patterns write at nearly
+// every step: a few strings and ints, and a buffer.
+func BenchmarkNotef(b *testing.B) {
+	s, err := New(Config{Nodes: []string{"athens"}, Seed: 1}, pingModel())
+	if err != nil {
+		b.Fatal(err)
+	}
+	env := s.procByID("athens").env
+	ctx := []byte("[athens:3 byzantium:1]")
+	for i := 0; b.Loop(); i++ {
+		if s.trace.n >= benchChunk { // keep the trace from growing with b.N
+			s.trace = Trace{}
+		}
+		Notef(env, "%s: %s's write %s=%d with context %s", S("athens"), S("client-1"), S("k1"), D(i), B(ctx))
+	}
+}

@@ -180,25 +180,40 @@ func appendf[A any](b []byte, format string, args []A) []byte {
 		if i == len(format) || next == len(args) {
 			return fmtAppendf(b[:start], format, args)
 		}
-		v := any(args[next])
-		if a, ok := v.(Arg); ok {
-			if a.raw && format[i] == 's' {
-				b = append(b, a.b...)
-				next++
-				continue
+		// An Arg is read in place (no copy of it, no boxing of its
+		// string); an argument of Note is a string or an int, or fmt's.
+		var str string
+		var raw []byte
+		n, kind := 0, argOther
+		if a, ok := any(&args[next]).(*Arg); ok {
+			switch {
+			case a.num:
+				n, kind = a.n, argInt
+			case a.raw:
+				raw, kind = a.b, argBytes
+			default:
+				str, kind = a.s, argString
 			}
-			v = a.value()
+		} else {
+			switch v := any(args[next]).(type) {
+			case string:
+				str, kind = v, argString
+			case int:
+				n, kind = v, argInt
+			}
 		}
 		switch format[i] {
 		case 's':
-			s, ok := v.(string)
-			if !ok {
+			switch kind {
+			case argString:
+				b = append(b, str...)
+			case argBytes:
+				b = append(b, raw...)
+			default:
 				return fmtAppendf(b[:start], format, args)
 			}
-			b = append(b, s...)
 		case 'd':
-			n, ok := v.(int)
-			if !ok {
+			if kind != argInt {
 				return fmtAppendf(b[:start], format, args)
 			}
 			b = strconv.AppendInt(b, int64(n), 10)
@@ -212,6 +227,14 @@ func appendf[A any](b []byte, format string, args []A) []byte {
 	}
 	return b
 }
+
+// What appendf found an argument to be.
+const (
+	argOther = iota
+	argString
+	argBytes
+	argInt
+)
 
 func fmtAppendf[A any](b []byte, format string, args []A) []byte {
 	vals := make([]any, len(args))
