@@ -2,9 +2,18 @@ package engine
 
 import (
 	"runtime"
+	"syscall"
 	"testing"
 	"time"
 )
+
+// cpuTime is the CPU time the test process has used, in seconds: on a
+// shared machine events per CPU-second is steadier than per wall second.
+func cpuTime() float64 {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
+}
 
 // pingNode is the echo node without its notebook: it pings every peer every
 // 10ms and answers pings, recording nothing, so the benchmarks measure the
@@ -77,11 +86,14 @@ func benchEngine5Nodes(b *testing.B, m Model) {
 	runtime.GC()
 	runtime.ReadMemStats(&ms0)
 	b.ResetTimer()
+	cpu0 := cpuTime()
 	stepPingSimsOf(b, cfg, m)
 	b.StopTimer()
+	cpu := cpuTime() - cpu0
 	elapsed := b.Elapsed()
 	runtime.ReadMemStats(&ms1)
 	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "events/s")
+	b.ReportMetric(float64(b.N)/cpu, "events/cpu-s")
 	b.ReportMetric(float64(ms1.Mallocs-ms0.Mallocs)/float64(b.N), "allocs/event")
 }
 
@@ -148,4 +160,21 @@ func BenchmarkReplay100k(b *testing.B) {
 		}
 	}
 	b.ReportMetric(b.Elapsed().Seconds()*1000/float64(b.N), "ms/replay")
+}
+
+// BenchmarkNotef writes one note of the shape patterns write at nearly
+// every step: a few strings and ints, and a buffer.
+func BenchmarkNotef(b *testing.B) {
+	s, err := New(Config{Nodes: []string{"athens"}, Seed: 1}, pingModel())
+	if err != nil {
+		b.Fatal(err)
+	}
+	env := s.procByID("athens").env
+	ctx := []byte("[athens:3 byzantium:1]")
+	for i := 0; b.Loop(); i++ {
+		if s.trace.n >= benchChunk { // keep the trace from growing with b.N
+			s.trace = Trace{}
+		}
+		Notef(env, "%s: %s's write %s=%d with context %s", S("athens"), S("client-1"), S("k1"), D(i), B(ctx))
+	}
 }

@@ -128,6 +128,9 @@ func TestTimerSetFindsWhatItHolds(t *testing.T) {
 			if got := ts.get(name); got != want {
 				t.Fatalf("after %d puts, %s found %v", i+1, name, got)
 			}
+			if got := ts.getBytes([]byte(name)); got != want {
+				t.Fatalf("after %d puts, %s found %v by bytes", i+1, name, got)
+			}
 		}
 		if ts.get(fmt.Sprintf("retry#%d", i-1)) != held[fmt.Sprintf("retry#%d", i-1)] {
 			t.Fatal("a removed timer is still found")
@@ -135,5 +138,32 @@ func TestTimerSetFindsWhatItHolds(t *testing.T) {
 		if all := ts.all(); len(all) != len(held) {
 			t.Fatalf("all lists %d timers, %d held", len(all), len(held))
 		}
+	}
+}
+
+// A timer armed, re-armed and cancelled by a name in a buffer is the timer
+// of that name: SetTimerNamed and SetTimer reach the same one.
+func TestTimersNamedInABufferAreTheTimersOfThatName(t *testing.T) {
+	for _, named := range [][2]string{{"yes", "yes"}, {"yes", "no"}, {"no", "yes"}} {
+		s := newSim(t, quiet(three...))
+		act(t, s, "athens", "timer", "name", "a", "ms", "20", "named", named[0])
+		act(t, s, "athens", "timer", "name", "b", "ms", "20", "named", named[0])
+		act(t, s, "athens", "timer", "name", "b", "ms", "50", "named", named[1]) // re-armed
+		act(t, s, "athens", "cancel", "name", "a", "named", named[1])
+		s.RunFor(time.Second, 0)
+		if f := traceOf(s, TrTimer); len(f) != 1 || f[0].Text != "b" || f[0].At != 50_000 {
+			t.Fatalf("set/re-arm named %v: timers fired %+v, want b once at 50ms", named, f)
+		}
+	}
+	// Re-arming and cancelling by buffer make no string of the name.
+	s := newSim(t, quiet("athens"))
+	env := s.procByID("athens").env
+	name := []byte("retry#12")
+	SetTimerNamed(env, name, time.Second)
+	if allocs := testing.AllocsPerRun(100, func() {
+		SetTimerNamed(env, name, time.Second)
+		CancelTimerNamed(env, []byte("retry#13"))
+	}); allocs > 0 {
+		t.Fatalf("%v allocations per re-arm", allocs)
 	}
 }

@@ -109,9 +109,17 @@ func (n *echoNode) Handle(env Env, ev Event) {
 			}
 		case "timer": // name, ms
 			ms, _ := strconv.Atoi(a["ms"])
-			env.SetTimer(a["name"], time.Duration(ms)*time.Millisecond)
+			if a["named"] == "yes" {
+				SetTimerNamed(env, []byte(a["name"]), time.Duration(ms)*time.Millisecond)
+			} else {
+				env.SetTimer(a["name"], time.Duration(ms)*time.Millisecond)
+			}
 		case "cancel":
-			env.CancelTimer(a["name"])
+			if a["named"] == "yes" {
+				CancelTimerNamed(env, []byte(a["name"]))
+			} else {
+				env.CancelTimer(a["name"])
+			}
 		case "note":
 			env.Note("%s says %s", n.id, a["text"])
 		}

@@ -72,6 +72,34 @@ func (e *procEnv) CancelTimer(name string) {
 	e.sim.cancelTimer(e.proc, name)
 }
 
+// SetTimerNamed is env.SetTimer(string(name), d), for a name written in a
+// buffer (kit.TimerKey writes "retry#12" so): re-arming a timer that is
+// already armed, or cancelling one (CancelTimerNamed), makes no string. As
+// Notef, it is a function so that the buffer can stay on the caller's
+// stack.
+func SetTimerNamed(env Env, name []byte, d time.Duration) {
+	e, ok := env.(*procEnv)
+	if !ok {
+		env.SetTimer(string(name), d)
+		return
+	}
+	if e.proc.status == StatusCrashed {
+		return
+	}
+	e.sim.armTimerNamed(e.proc, name, d)
+}
+
+// CancelTimerNamed is env.CancelTimer(string(name)) for a name written in a
+// buffer, without making a string of it.
+func CancelTimerNamed(env Env, name []byte) {
+	e, ok := env.(*procEnv)
+	if !ok {
+		env.CancelTimer(string(name))
+		return
+	}
+	e.sim.cancel(e.proc, e.proc.timers.getBytes(name))
+}
+
 // Note formats straight into the trace: processes narrate every step.
 func (e *procEnv) Note(format string, args ...any) {
 	c, off := e.sim.trace.open()
@@ -104,12 +132,19 @@ func Notef(env Env, format string, args ...Arg) {
 // is instead of boxed in an interface, which costs an allocation each.
 type Arg struct {
 	s   string
+	b   []byte
 	n   int
 	num bool
+	raw bool // b, not s
 }
 
 // S is a string argument of Notef.
 func S(s string) Arg { return Arg{s: s} }
+
+// B is a string argument of Notef written in a buffer, which Notef copies
+// into the trace as it is (S(string(b)) would make a string of it first).
+// The buffer may be reused once Notef returns.
+func B(b []byte) Arg { return Arg{b: b, raw: true} }
 
 // D is an int argument of Notef.
 func D(n int) Arg { return Arg{n: n, num: true} }
@@ -118,6 +153,9 @@ func D(n int) Arg { return Arg{n: n, num: true} }
 func (a Arg) value() any {
 	if a.num {
 		return a.n
+	}
+	if a.raw {
+		return string(a.b)
 	}
 	return a.s
 }
@@ -142,20 +180,40 @@ func appendf[A any](b []byte, format string, args []A) []byte {
 		if i == len(format) || next == len(args) {
 			return fmtAppendf(b[:start], format, args)
 		}
-		v := any(args[next])
-		if a, ok := v.(Arg); ok {
-			v = a.value()
+		// An Arg is read in place (no copy of it, no boxing of its
+		// string); an argument of Note is a string or an int, or fmt's.
+		var str string
+		var raw []byte
+		n, kind := 0, argOther
+		if a, ok := any(&args[next]).(*Arg); ok {
+			switch {
+			case a.num:
+				n, kind = a.n, argInt
+			case a.raw:
+				raw, kind = a.b, argBytes
+			default:
+				str, kind = a.s, argString
+			}
+		} else {
+			switch v := any(args[next]).(type) {
+			case string:
+				str, kind = v, argString
+			case int:
+				n, kind = v, argInt
+			}
 		}
 		switch format[i] {
 		case 's':
-			s, ok := v.(string)
-			if !ok {
+			switch kind {
+			case argString:
+				b = append(b, str...)
+			case argBytes:
+				b = append(b, raw...)
+			default:
 				return fmtAppendf(b[:start], format, args)
 			}
-			b = append(b, s...)
 		case 'd':
-			n, ok := v.(int)
-			if !ok {
+			if kind != argInt {
 				return fmtAppendf(b[:start], format, args)
 			}
 			b = strconv.AppendInt(b, int64(n), 10)
@@ -169,6 +227,14 @@ func appendf[A any](b []byte, format string, args []A) []byte {
 	}
 	return b
 }
+
+// What appendf found an argument to be.
+const (
+	argOther = iota
+	argString
+	argBytes
+	argInt
+)
 
 func fmtAppendf[A any](b []byte, format string, args []A) []byte {
 	vals := make([]any, len(args))

@@ -82,6 +82,26 @@ func (s *Sim) armTimer(p *proc, name string, d time.Duration) {
 		t = s.newTimer(p, name)
 		p.timers.put(t)
 	}
+	s.arm(p, t, d)
+}
+
+// armTimerNamed is armTimer for a name written in a buffer: a name armed
+// before (a re-armed retry or election timer) is found without making a
+// string of it.
+func (s *Sim) armTimerNamed(p *proc, name []byte, d time.Duration) {
+	if d < 0 {
+		d = 0
+	}
+	t := p.timers.getBytes(name)
+	if t == nil {
+		t = s.newTimer(p, string(name))
+		p.timers.put(t)
+	}
+	s.arm(p, t, d)
+}
+
+// arm (re-)arms t, p's timer, to fire after d (≥ 0) of p's local time.
+func (s *Sim) arm(p *proc, t *timer, d time.Duration) {
 	t.armed, t.held = true, false
 	t.deadline = p.localTime(s.now) + d
 	s.queueTimer(t)
@@ -104,8 +124,11 @@ func (s *Sim) newTimer(p *proc, name string) *timer {
 // client names a timer per operation, and the records would otherwise pile
 // up for the whole run. Queued events and held items that still name it are
 // void (its evSeq is 0 and, once reused, its gen differs).
-func (s *Sim) cancelTimer(p *proc, name string) {
-	if t := p.timers.get(name); t != nil {
+func (s *Sim) cancelTimer(p *proc, name string) { s.cancel(p, p.timers.get(name)) }
+
+// cancel is cancelTimer for the timer t of p (nil: none).
+func (s *Sim) cancel(p *proc, t *timer) {
+	if t != nil {
 		t.armed, t.held, t.evSeq = false, false, 0
 		p.timers.del(t)
 		s.freeTimers = append(s.freeTimers, t)
@@ -185,6 +208,20 @@ func (ts *timerSet) get(name string) *timer {
 	}
 	for _, t := range ts.list {
 		if t.name == name {
+			return t
+		}
+	}
+	return nil
+}
+
+// getBytes is get for a name written in a buffer (neither the map lookup
+// nor the comparisons make a string of it).
+func (ts *timerSet) getBytes(name []byte) *timer {
+	if ts.m != nil {
+		return ts.m[string(name)]
+	}
+	for _, t := range ts.list {
+		if t.name == string(name) {
 			return t
 		}
 	}

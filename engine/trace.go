@@ -76,20 +76,21 @@ type traceRec struct {
 	kind, node, from, to, msgKind uint32 // symbols
 }
 
-// packedRec is how a chunk stores an event, in 32 bytes: the step counts
-// from the chunk's first, the text sits in the chunk's arena, and the
-// symbols are small. An event that does not fit (a name interned late, a
-// very long text, a step out of order) is kept whole in the chunk's wide
-// list instead, and its packed record says where (kind wideRec, textOff).
+// packedRec is how a chunk stores an event, in 24 bytes: the step and the
+// time count from the chunk's first, the message id is small, the text
+// sits in the chunk's arena, and the symbols are small. An event that does
+// not fit (a name interned late, a very long text, a step or time out of
+// order, a message id past 2³²) is kept whole in the chunk's wide list
+// instead, and its packed record says where (kind wideRec, textOff).
 type packedRec struct {
-	msg            uint64
-	at             int64
 	step           uint32 // minus the chunk's step0
+	at             uint32 // µs, minus the chunk's at0
+	msg            uint32
 	textOff        uint32 // in the chunk's text arena
 	textLen        uint16
+	msgKind        uint16
 	kind           uint8
 	node, from, to uint8
-	msgKind        uint16
 }
 
 const wideRec = 1<<8 - 1 // packedRec.kind of an event kept in traceBlock.wide
@@ -98,6 +99,7 @@ type traceBlock struct {
 	recs  []packedRec
 	text  []byte
 	step0 int
+	at0   int64 // the time of the first record
 	wide  []TraceEvent
 	// stamps are the events' stamps (Stamped), by record, in record
 	// order; most runs have none, and a record needs no room for one.
@@ -108,7 +110,7 @@ type traceBlock struct {
 func (c *traceBlock) empty() {
 	c.recs, c.text, c.stamps = c.recs[:0], c.text[:0], c.stamps[:0]
 	c.wide = nil // rare, and holds strings
-	c.step0 = 0
+	c.step0, c.at0 = 0, 0
 }
 
 // stampRef is the stamp of record rec of its chunk, at [off, off+n) of the
@@ -134,11 +136,11 @@ func (c *traceBlock) stampOf(i int, k *int) []byte {
 // pack stores r with its text, which sits at [off, off+n) of the arena.
 func (c *traceBlock) pack(t *Trace, r traceRec, off, n int) {
 	if len(c.recs) == 0 {
-		c.step0 = r.step
+		c.step0, c.at0 = r.step, r.at
 	}
-	d := uint64(r.step - c.step0)
-	if r.kind < wideRec && r.node < 1<<8 && r.from < 1<<8 && r.to < 1<<8 && r.msgKind < 1<<16 && d < 1<<32 && n < 1<<16 {
-		c.recs = append(c.recs, packedRec{msg: r.msg, at: r.at, step: uint32(d), textOff: uint32(off), textLen: uint16(n),
+	d, dt := uint64(r.step-c.step0), uint64(r.at-c.at0)
+	if r.kind < wideRec && r.node < 1<<8 && r.from < 1<<8 && r.to < 1<<8 && r.msgKind < 1<<16 && d < 1<<32 && dt < 1<<32 && r.msg < 1<<32 && n < 1<<16 {
+		c.recs = append(c.recs, packedRec{msg: uint32(r.msg), at: uint32(dt), step: uint32(d), textOff: uint32(off), textLen: uint16(n),
 			kind: uint8(r.kind), node: uint8(r.node), from: uint8(r.from), to: uint8(r.to), msgKind: uint16(r.msgKind)})
 		return
 	}
@@ -303,8 +305,8 @@ func (t *Trace) event(c *traceBlock, r *packedRec, seq int, stamp []byte) TraceE
 		ev = c.wide[r.textOff]
 		ev.Seq = seq
 	} else {
-		ev = TraceEvent{Seq: seq, Step: c.step0 + int(r.step), At: r.at, Kind: TraceKind(t.syms[r.kind]), Node: t.syms[r.node],
-			From: t.syms[r.from], To: t.syms[r.to], Msg: r.msg, MsgKind: t.syms[r.msgKind]}
+		ev = TraceEvent{Seq: seq, Step: c.step0 + int(r.step), At: c.at0 + int64(r.at), Kind: TraceKind(t.syms[r.kind]), Node: t.syms[r.node],
+			From: t.syms[r.from], To: t.syms[r.to], Msg: uint64(r.msg), MsgKind: t.syms[r.msgKind]}
 		if r.textLen > 0 {
 			ev.Text = string(c.text[r.textOff : r.textOff+uint32(r.textLen)])
 		}
@@ -363,7 +365,7 @@ func (t *Trace) Hash() string {
 				h = h.num(int64(e.Msg)).str(e.MsgKind).str(e.Text)
 				continue
 			}
-			h = h.num(int64(c.step0 + int(r.step))).num(r.at).str(t.syms[r.kind]).str(t.syms[r.node]).str(t.syms[r.from]).str(t.syms[r.to])
+			h = h.num(int64(c.step0 + int(r.step))).num(c.at0 + int64(r.at)).str(t.syms[r.kind]).str(t.syms[r.node]).str(t.syms[r.from]).str(t.syms[r.to])
 			h = h.num(int64(r.msg)).str(t.syms[r.msgKind]).bytes(c.text[r.textOff : r.textOff+uint32(r.textLen)])
 		}
 	}

@@ -46,9 +46,9 @@ func TestPackedRecordsGiveBackTheEvents(t *testing.T) {
 	}
 }
 
-// A long run is mostly trace: keep its records at 32 bytes.
+// A long run is mostly trace: keep its records at 24 bytes.
 func TestPackedRecordSize(t *testing.T) {
-	if n := unsafe.Sizeof(packedRec{}); n != 32 {
+	if n := unsafe.Sizeof(packedRec{}); n != 24 {
 		t.Fatalf("a packed record takes %d bytes", n)
 	}
 }
@@ -60,6 +60,9 @@ func TestTraceKeepsOddNamesAndLongTexts(t *testing.T) {
 		{Step: 1, At: 5, Kind: "custom", Node: "nowhere", From: "", To: "x y", Msg: 1 << 60, MsgKind: "Odd", Text: long},
 		{Step: 1 << 40, At: -3, Kind: TrNote, Text: ""},
 		{Step: 2, At: 6, Kind: TrNote, Node: "nowhere", Text: "again"},
+		{Step: 2, At: 6 + 1<<32, Kind: TrNote, Node: "nowhere", Text: "hours later"}, // past a packed time
+		{Step: 2, At: 7 + 1<<32, Kind: TrSend, Node: "nowhere", Msg: 1 << 32, Text: "id past 32 bits"},
+		{Step: 2, At: 8 + 1<<32, Kind: TrSend, Node: "nowhere", Msg: 1<<32 - 1, Text: "id just fits"},
 	}
 	for i := 0; i < 600; i++ { // more names than a packed record can name
 		in = append(in, TraceEvent{Step: 3, At: int64(i), Kind: TrSend, Node: "n" + strconv.Itoa(i%300), From: "f" + strconv.Itoa(i), Msg: uint64(i), Text: "t"})
@@ -265,6 +268,42 @@ func TestNotefDoesNotBoxItsArguments(t *testing.T) {
 		t.Fatalf("last event %+v", last)
 	}
 }
+
+// B writes a buffer's bytes where S would write them as a string, and
+// Notef copies them without an allocation (the buffer is the caller's).
+func TestNotefWritesBufferArgumentsAsStrings(t *testing.T) {
+	buf := []byte("ctx [a:1]")
+	for _, f := range []string{"%s: write %s with %s", "%d%%: %s then %s", "%q and %s %s"} {
+		args := []Arg{S("athens"), B(buf), B(nil)}
+		if f[1] == 'd' {
+			args[0] = D(7)
+		}
+		var want string
+		if f[1] == 'd' {
+			want = fmt.Sprintf(f, 7, "ctx [a:1]", "")
+		} else {
+			want = fmt.Sprintf(f, "athens", "ctx [a:1]", "")
+		}
+		if got := string(appendf(nil, f, args)); got != want {
+			t.Errorf("%q gave %q, fmt says %q", f, got, want)
+		}
+	}
+	s := newSim(t, quiet("athens"))
+	env := s.procByID("athens").env
+	if allocs := testing.AllocsPerRun(1000, func() {
+		buf = append(buf[:4], "[b:2]"...)
+		noteBuffer(env, buf)
+	}); allocs > 0 {
+		t.Fatalf("%v allocations per Notef with a buffer", allocs)
+	}
+	evs := s.Trace().Events()
+	if last := evs[len(evs)-1]; last.Text != "context ctx [b:2] seen" {
+		t.Fatalf("last note %q", last.Text)
+	}
+}
+
+//go:noinline
+func noteBuffer(env Env, b []byte) { Notef(env, "context %s seen", B(b)) }
 
 // Timers armed and cancelled long before they are due (a client's timeout
 // per operation) must not pile up in the queue, and the timers still armed

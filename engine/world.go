@@ -115,7 +115,8 @@ func (s *Sim) checkInvariants() {
 		return
 	}
 	s.world.sim = s // kept in the Sim: a World made here would escape, an allocation per step
-	for _, inv := range s.invariants {
+	for i := range s.invariants {
+		inv := &s.invariants[i] // not a copy of the whole declaration per check per step
 		text, nodes := inv.Check(&s.world)
 		if text == "" || s.broken[inv.Name] {
 			continue

@@ -28,6 +28,33 @@ func TestTimerKeyNamesAndMatches(t *testing.T) {
 	}
 }
 
+// timerLog is an Env that only writes down the timers set and cancelled.
+type timerLog struct {
+	engine.Env
+	set, cancelled []string
+}
+
+func (l *timerLog) SetTimer(name string, _ time.Duration) { l.set = append(l.set, name) }
+func (l *timerLog) CancelTimer(name string)               { l.cancelled = append(l.cancelled, name) }
+
+// Set and Cancel name the timer as For does, through any Env (the engine's
+// own finds the timer without making the name a string).
+func TestTimerKeySetAndCancelUseItsName(t *testing.T) {
+	env := &timerLog{}
+	retry, peer := TimerKey[int]{Name: "retry"}, TimerKey[string]{Name: "ping"}
+	retry.Set(env, 12, time.Second)
+	retry.Set(env, -3, time.Second)
+	peer.Set(env, "cyrene", time.Second)
+	retry.Cancel(env, 12)
+	peer.Cancel(env, "cyrene")
+	if want := []string{"retry#12", "retry#-3", "ping#cyrene"}; !slices.Equal(env.set, want) {
+		t.Errorf("set %q, want %q", env.set, want)
+	}
+	if want := []string{"retry#12", "ping#cyrene"}; !slices.Equal(env.cancelled, want) {
+		t.Errorf("cancelled %q, want %q", env.cancelled, want)
+	}
+}
+
 func TestRecordAndDiskLogReadBackTheirType(t *testing.T) {
 	st := engine.NewStorage()
 	gen := Record[int]{Key: "generation"}

@@ -20,11 +20,18 @@ type TimerKey[K int | string] struct {
 
 // For is the engine's name of the timer for k ("retry#12").
 func (t TimerKey[K]) For(k K) string {
+	var buf [64]byte
+	return string(t.appendName(buf[:0], k))
+}
+
+// appendName appends the name of the timer for k to b.
+func (t TimerKey[K]) appendName(b []byte, k K) []byte {
+	b = append(append(b, t.Name...), '#')
 	switch v := any(k).(type) {
 	case int:
-		return t.Name + "#" + strconv.Itoa(v)
+		return strconv.AppendInt(b, int64(v), 10)
 	case string:
-		return t.Name + "#" + v
+		return append(b, v...)
 	}
 	panic("unreachable")
 }
@@ -49,7 +56,15 @@ func (t TimerKey[K]) Match(name string) (k K, ok bool) {
 }
 
 // Set arms (or re-arms) the timer for k to fire after d of local time.
-func (t TimerKey[K]) Set(env engine.Env, k K, d time.Duration) { env.SetTimer(t.For(k), d) }
+// The name is written on the stack: the engine makes a string of it only
+// for a timer it has not armed before.
+func (t TimerKey[K]) Set(env engine.Env, k K, d time.Duration) {
+	var buf [64]byte
+	engine.SetTimerNamed(env, t.appendName(buf[:0], k), d)
+}
 
-// Cancel disarms the timer for k.
-func (t TimerKey[K]) Cancel(env engine.Env, k K) { env.CancelTimer(t.For(k)) }
+// Cancel disarms the timer for k (without making its name a string).
+func (t TimerKey[K]) Cancel(env engine.Env, k K) {
+	var buf [64]byte
+	engine.CancelTimerNamed(env, t.appendName(buf[:0], k))
+}

@@ -376,7 +376,7 @@ func (n *Node) noteWrite(env engine.Env, client string, m ClientPut, w Sibling, 
 	b := w.Dot.appendTo(append(m.Ctx.appendTo(n.scratch[:0]), " is "...))
 	b = appendDiscards(append(appendHolds(append(w.appendVector(append(b, ", vector "...)), "; "...), kept), ' '), dropped, n.rule)
 	n.scratch = b
-	engine.Notef(env, "%s: %s's write %s=%s with context %s", engine.S(n.id), engine.S(client), engine.S(m.Key), engine.S(m.Value), engine.S(string(b)))
+	engine.Notef(env, "%s: %s's write %s=%s with context %s", engine.S(n.id), engine.S(client), engine.S(m.Key), engine.S(m.Value), engine.B(b))
 }
 
 // clientGet is a read: the coordinator's own siblings count as its first
