@@ -391,7 +391,10 @@ export class ClusterView {
 
   // tick redraws only what moves with virtual time: rings and messages.
   tick(st, vt) {
-    for (const id of this.mode === 'large' ? [] : st.order) {
+    // The countdown rings move on every other frame (30 a second): each
+    // move repaints its node, and a ring's slow sweep looks the same.
+    this.ringFrame = !this.ringFrame;
+    for (const id of this.mode === 'large' || !this.ringFrame ? [] : st.order) {
       const el = this.nodeEls && this.nodeEls.get(id);
       const n = st.nodes.get(id);
       if (el && n) this.updateRing(el.parts.ring, st, n, vt, this.radius(n));
