@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"clusterscope/engine"
+	"clusterscope/patterns/kit/kittest"
 )
 
 // Every message appends its summary into the trace's buffer (after what
@@ -32,21 +33,15 @@ func TestSummariesAndHistoryTextAppend(t *testing.T) {
 		}
 	}
 	for _, tc := range []struct {
-		v    interface{ AppendString([]byte) []byte }
-		s    string
+		v    kittest.Text
 		want string
 	}{
-		{Op{Kind: opWrite, Key: "x", Value: "A", Node: "green"}, Op{Kind: opWrite, Key: "x", Value: "A", Node: "green"}.String(), "write x=A on green"},
-		{Op{Kind: opRead, Key: "x", Node: "blue"}, Op{Kind: opRead, Key: "x", Node: "blue"}.String(), "read x on blue"},
-		{Result{TS: ts}, Result{TS: ts}.String(), "ok @1005.003"},
-		{Result{Value: "A", TS: ts, ReadTS: 2 * time.Second, Read: true}, Result{Value: "A", TS: ts, ReadTS: 2 * time.Second, Read: true}.String(), `"A" @1005.003 (read at 2000.000)`},
+		{Op{Kind: opWrite, Key: "x", Value: "A", Node: "green"}, "write x=A on green"},
+		{Op{Kind: opRead, Key: "x", Node: "blue"}, "read x on blue"},
+		{Result{TS: ts}, "ok @1005.003"},
+		{Result{Value: "A", TS: ts, ReadTS: 2 * time.Second, Read: true}, `"A" @1005.003 (read at 2000.000)`},
 	} {
-		if tc.s != tc.want {
-			t.Errorf("text %q, want %q", tc.s, tc.want)
-		}
-		if got := string(tc.v.AppendString([]byte("x|"))); got != "x|"+tc.want {
-			t.Errorf("appends %q, want %q", got, "x|"+tc.want)
-		}
+		kittest.AppendsItsText(t, tc.v, tc.want)
 	}
 	var _ engine.StringAppender = Op{}
 	var _ engine.SummaryAppender = Put{}

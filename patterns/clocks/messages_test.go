@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"clusterscope/engine"
+	"clusterscope/patterns/kit/kittest"
 )
 
 // Every message appends its summary into the trace's buffer (after what
@@ -45,20 +46,14 @@ func TestMessageSummariesAppend(t *testing.T) {
 func TestHistoryTextAppends(t *testing.T) {
 	v := Version{TS: Stamp{N: 7}, Node: "blue"}
 	for _, tc := range []struct {
-		v    interface{ AppendString([]byte) []byte }
-		s    string
+		v    kittest.Text
 		want string
 	}{
-		{Op{Kind: opWrite, Key: "x", Value: "A", Node: "green"}, Op{Kind: opWrite, Key: "x", Value: "A", Node: "green"}.String(), "write x=A on green"},
-		{Op{Kind: opRead, Key: "x", Node: "blue"}, Op{Kind: opRead, Key: "x", Node: "blue"}.String(), "read x on blue"},
-		{Result{Version: v}, Result{Version: v}.String(), "@7 blue"},
-		{Result{Value: `"q"`, Read: true}, Result{Value: `"q"`, Read: true}.String(), `"\"q\"" @—`},
+		{Op{Kind: opWrite, Key: "x", Value: "A", Node: "green"}, "write x=A on green"},
+		{Op{Kind: opRead, Key: "x", Node: "blue"}, "read x on blue"},
+		{Result{Version: v}, "@7 blue"},
+		{Result{Value: `"q"`, Read: true}, `"\"q\"" @—`},
 	} {
-		if tc.s != tc.want {
-			t.Errorf("text %q, want %q", tc.s, tc.want)
-		}
-		if got := string(tc.v.AppendString([]byte("x|"))); got != "x|"+tc.want {
-			t.Errorf("appends %q, want %q", got, "x|"+tc.want)
-		}
+		kittest.AppendsItsText(t, tc.v, tc.want)
 	}
 }
