@@ -49,10 +49,10 @@ func invariants(page string) func() []engine.Invariant {
 // latest events suffices: any chain a → b is made of such steps.
 type oracle struct {
 	servers []string
-	index   []int     // each server's index in the oracle's clocks
-	events  []int     // events of each server recorded so far
-	stamps  [][]Stamp // stamps[i][k-1]: server i's k-th event
-	writes  map[writeRef]created
+	index   []int         // each server's index in the oracle's clocks
+	events  []int         // events of each server recorded so far
+	stamps  []stampLog    // stamps[i].at(k): server i's k-th event
+	writes  [][]created   // writes[i][seq]: where server i's write seq was created (event 0: not seen)
 	recent  []seenWrite   // the last keptWrites writes (falseorder.go)
 	ahead   time.Duration // the furthest a server's clock has been ahead of true time
 	clocks  []uint32      // the block the writes' causal clocks are kept in (keepClock)
@@ -122,30 +122,72 @@ func (o *oracle) init(w *engine.World, c *engine.Causal) {
 		o.index[i] = at[id]
 	}
 	o.events = make([]int, len(o.servers))
-	o.stamps = make([][]Stamp, len(o.servers))
-	o.writes = map[writeRef]created{}
+	o.stamps = make([]stampLog, len(o.servers))
+	o.writes = make([][]created, len(o.servers))
 }
 
 // record keeps stamp as server i's n-th event. Events the checker did not
 // see one by one (several in one command) take the last stamp it knew,
 // which errs on the side of passing.
 func (o *oracle) record(i, n int, stamp Stamp) {
-	st := o.stamps[i]
-	for len(st) < n-1 {
+	st := &o.stamps[i]
+	for st.n < n-1 {
 		var prev Stamp
-		if len(st) > 0 {
-			prev = st[len(st)-1]
+		if st.n > 0 {
+			prev = st.at(st.n)
 		}
-		st = append(st, prev)
+		st.push(prev)
 	}
-	o.stamps[i] = append(st, stamp)
+	st.push(stamp)
+}
+
+// stampLog is a server's stamps, event by event, in chunks: it only grows
+// (a check runs after every step of a run), and a full chunk is never
+// copied again.
+type stampLog struct {
+	chunks [][]Stamp
+	n      int
+}
+
+const stampChunk = 1024
+
+// at is the stamp of event k (1 ≤ k ≤ n).
+func (l *stampLog) at(k int) Stamp { return l.chunks[(k-1)/stampChunk][(k-1)%stampChunk] }
+
+func (l *stampLog) push(s Stamp) {
+	if l.n%stampChunk == 0 {
+		l.chunks = append(l.chunks, make([]Stamp, 0, stampChunk))
+	}
+	c := &l.chunks[len(l.chunks)-1]
+	*c = append(*c, s)
+	l.n++
+}
+
+// server is the index of server id, -1 for none.
+func (o *oracle) server(id string) int {
+	for i, s := range o.servers {
+		if s == id {
+			return i
+		}
+	}
+	return -1
+}
+
+// write is where write v was created; ok is false for one not seen.
+func (o *oracle) write(v Version) (cr created, ok bool) {
+	i := o.server(v.Node)
+	if i < 0 || v.Seq < 0 || v.Seq >= len(o.writes[i]) {
+		return cr, false
+	}
+	cr = o.writes[i][v.Seq]
+	return cr, cr.event > 0
 }
 
 func (o *oracle) judge(w *engine.World, c *engine.Causal, i int, s *Server) {
-	id, stamps := o.servers[i], o.stamps[i]
-	n, stamp := len(stamps), stamps[len(stamps)-1]
-	if n >= 2 && !stamps[n-2].Less(stamp) {
-		o.monotonic = fmt.Sprintf("%s stamped its event %d at %s, not after its event %d at %s", id, n, stamp, n-1, stamps[n-2])
+	id, stamps := o.servers[i], &o.stamps[i]
+	n, stamp := stamps.n, stamps.at(stamps.n)
+	if n >= 2 && !stamps.at(n-1).Less(stamp) {
+		o.monotonic = fmt.Sprintf("%s stamped its event %d at %s, not after its event %d at %s", id, n, stamp, n-1, stamps.at(n-1))
 		o.monotonicAt = []string{id}
 		o.condition, o.conditionAt = "a server's own later event: "+o.monotonic, o.monotonicAt
 	}
@@ -156,10 +198,10 @@ func (o *oracle) judge(w *engine.World, c *engine.Causal, i int, s *Server) {
 				continue
 			}
 			k := int(clock[o.index[j]]) // = c.Seen(id, from)
-			if k == 0 || k > len(o.stamps[j]) {
+			if k == 0 || k > o.stamps[j].n {
 				continue
 			}
-			if before := o.stamps[j][k-1]; !before.Less(stamp) {
+			if before := o.stamps[j].at(k); !before.Less(stamp) {
 				o.condition = fmt.Sprintf("%s's event %d, stamped %s, happened before %s's event %d, stamped %s",
 					from, k, before, id, n, stamp)
 				o.conditionAt = []string{id, from}
@@ -169,7 +211,12 @@ func (o *oracle) judge(w *engine.World, c *engine.Causal, i int, s *Server) {
 	}
 	if s.created != nil {
 		cr := created{server: o.index[i], event: n, clock: o.keepClock(c.Clock(id))}
-		o.writes[s.created.ref()] = cr
+		if j, seq := o.server(s.created.Node), s.created.Seq; j >= 0 && seq >= 0 {
+			for len(o.writes[j]) <= seq {
+				o.writes[j] = append(o.writes[j], created{})
+			}
+			o.writes[j][seq] = cr
+		}
 		o.remember(seenWrite{stampedWrite: *s.created, created: cr})
 	}
 	if s.merged != nil {
@@ -198,8 +245,8 @@ func (o *oracle) keepClock(c []uint32) []uint32 {
 // judgeMerge: the version dropped must not have been written after the
 // one kept was seen.
 func (o *oracle) judgeMerge(id string, m merge) {
-	kept, ok1 := o.writes[m.Winner.ref()]
-	dropped, ok2 := o.writes[m.Loser.ref()]
+	kept, ok1 := o.write(m.Winner)
+	dropped, ok2 := o.write(m.Loser)
 	if !ok1 || !ok2 {
 		return
 	}

@@ -62,9 +62,6 @@ func (v Version) Newer(o Version) bool {
 	return o.TS.Less(v.TS) || o.TS == v.TS && v.Node > o.Node
 }
 
-// ref is a write's identity.
-func (v Version) ref() writeRef { return writeRef{Node: v.Node, Seq: v.Seq} }
-
 func (v Version) String() string { return string(v.Append(nil)) }
 
 // Append appends the version as String writes it.
@@ -73,9 +70,4 @@ func (v Version) Append(b []byte) []byte {
 		return append(b, "—"...)
 	}
 	return append(append(v.TS.Append(b), ' '), v.Node...)
-}
-
-type writeRef struct {
-	Node string
-	Seq  int
 }
