@@ -14,23 +14,17 @@ import (
 func TestSummariesAndHistoryTextAppend(t *testing.T) {
 	ts := 1005*time.Millisecond + 2500*time.Nanosecond
 	for _, tc := range []struct {
-		m    interface{ AppendSummary([]byte) []byte }
-		s    string
+		m    kittest.Summarized
 		want string
 	}{
-		{Put{ID: 4, Key: "x", Value: "A"}, Put{ID: 4, Key: "x", Value: "A"}.Summary(), "#4 x=A"},
-		{PutOk{ID: 5, TS: ts}, PutOk{ID: 5, TS: ts}.Summary(), "#5 @1005.003"},
-		{Get{ID: 6, Key: "y"}, Get{ID: 6, Key: "y"}.Summary(), "#6 y"},
-		{GetOk{ID: 7, Value: `a"b`, TS: ts}, GetOk{ID: 7, Value: `a"b`, TS: ts}.Summary(), `#7 "a\"b" @1005.003`},
-		{ReplicateVersion{Key: "x", Value: "B", TS: -ts, Commit: true}, ReplicateVersion{Key: "x", Value: "B", TS: -ts, Commit: true}.Summary(), "x=B @-1005.003 commit"},
-		{ReplicateAck{Key: "x", TS: 500 * time.Nanosecond}, ReplicateAck{Key: "x", TS: 500 * time.Nanosecond}.Summary(), "x @0.001"},
+		{Put{ID: 4, Key: "x", Value: "A"}, "#4 x=A"},
+		{PutOk{ID: 5, TS: ts}, "#5 @1005.003"},
+		{Get{ID: 6, Key: "y"}, "#6 y"},
+		{GetOk{ID: 7, Value: `a"b`, TS: ts}, `#7 "a\"b" @1005.003`},
+		{ReplicateVersion{Key: "x", Value: "B", TS: -ts, Commit: true}, "x=B @-1005.003 commit"},
+		{ReplicateAck{Key: "x", TS: 500 * time.Nanosecond}, "x @0.001"},
 	} {
-		if tc.s != tc.want {
-			t.Errorf("summary %q, want %q", tc.s, tc.want)
-		}
-		if got := string(tc.m.AppendSummary([]byte("x|"))); got != "x|"+tc.want {
-			t.Errorf("appends %q, want %q", got, "x|"+tc.want)
-		}
+		kittest.AppendsItsSummary(t, tc.m, tc.want)
 	}
 	for _, tc := range []struct {
 		v    kittest.Text

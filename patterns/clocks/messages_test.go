@@ -3,7 +3,6 @@ package clocks
 import (
 	"testing"
 
-	"clusterscope/engine"
 	"clusterscope/patterns/kit/kittest"
 )
 
@@ -13,10 +12,7 @@ func TestMessageSummariesAppend(t *testing.T) {
 	lam, hyb := Stamp{N: 7}, Stamp{Wall: 1005, N: 2, Hybrid: true}
 	v := Version{TS: hyb, Node: "blue", Seq: 3}
 	for _, tc := range []struct {
-		m interface {
-			engine.Message
-			Summary() string
-		}
+		m    kittest.Summarized
 		want string
 	}{
 		{Write{ID: 4, Key: "x", Value: "A", Stamp: lam}, "#4 x=A seen 7"},
@@ -28,17 +24,7 @@ func TestMessageSummariesAppend(t *testing.T) {
 		{Replicate{Key: "x", Value: "B", Version: Version{TS: lam, Node: "green"}, Clock: hyb}, "x=B @7 green ts (1005,2)"},
 		{ReplicateAck{Key: "x", Version: v, Clock: lam}, "x @(1005,2) blue ts 7"},
 	} {
-		if got := tc.m.Summary(); got != tc.want {
-			t.Errorf("%s summary %q, want %q", tc.m.Kind(), got, tc.want)
-		}
-		sa, ok := engine.Message(tc.m).(engine.SummaryAppender)
-		if !ok {
-			t.Errorf("%s has no AppendSummary", tc.m.Kind())
-			continue
-		}
-		if got := string(sa.AppendSummary([]byte("x|"))); got != "x|"+tc.want {
-			t.Errorf("%s appends %q, want %q", tc.m.Kind(), got, "x|"+tc.want)
-		}
+		kittest.AppendsItsSummary(t, tc.m, tc.want)
 	}
 }
 

@@ -35,3 +35,26 @@ func AppendsItsText(t testing.TB, v Text, want string) {
 		t.Errorf("appends %q, want %q", got, "x|"+want)
 	}
 }
+
+// Summarized is a message with the summary the space-time diagram shows.
+type Summarized interface {
+	engine.Message
+	Summary() string
+}
+
+// AppendsItsSummary checks that message m sums itself up as want, and
+// appends want into the trace's buffer after what it already holds.
+func AppendsItsSummary(t testing.TB, m Summarized, want string) {
+	t.Helper()
+	if got := m.Summary(); got != want {
+		t.Errorf("%s summary %q, want %q", m.Kind(), got, want)
+	}
+	sa, ok := engine.Message(m).(engine.SummaryAppender)
+	if !ok {
+		t.Errorf("%s has no AppendSummary", m.Kind())
+		return
+	}
+	if got := string(sa.AppendSummary([]byte("x|"))); got != "x|"+want {
+		t.Errorf("%s appends %q, want %q", m.Kind(), got, "x|"+want)
+	}
+}
