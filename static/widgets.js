@@ -189,7 +189,10 @@ export const renderers = {
     if (!Number.isFinite(t0)) t0 = t1 = g.now || 0;
     const span = Math.max(t1 - t0, 1);
     const pct = (t) => (100 * (t - t0)) / span;
-    const ticks = axisTicks(t0, t1);
+    // Ticks count from the axis start: a span's length is what a learner
+    // reads here (the absolute times are on the clocks), and short labels
+    // fit the narrow track of a node panel.
+    const ticks = axisTicks(t1 - t0).map((d) => t0 + d);
     return h('div', { class: 'gantt' },
       h('ol', { class: 'grows' }, rows.map((r) => h('li', { class: 'grow' },
         h('span', { class: ['glabel', stateClass(r.state)], title: r.label + (r.note ? ': ' + r.note : ''), text: r.label }),
@@ -205,7 +208,7 @@ export const renderers = {
           })),
         h('span', { class: 'gnote', text: r.note || '' })))),
       h('div', { class: 'gaxis' }, h('span'), h('span', { class: 'gtrack' },
-        ticks.map((t) => placed(h('span', { class: 'gtlabel', text: fmtMs(t) }), pct(t)))), h('span')),
+        ticks.map((t, k) => placed(h('span', { class: 'gtlabel', text: tickLabel(t - t0, k === ticks.length - 1) }), pct(t)))), h('span')),
       legend.length ? h('ul', { class: 'glegend' }, legend.map((name, k) => h('li', {}, h('i', { class: 'gspan g' + (k % 8) }), name)),
         rows.some((r) => (r.spans || []).some((sp) => sp.state === 'bad')) ? h('li', {}, h('i', { class: 'gspan bad' }), 'overlaps where it must not') : '') : '');
   },
@@ -236,18 +239,27 @@ function fmtMs(us) {
   return (Math.abs(ms) >= 10 || Number.isInteger(ms) ? ms.toFixed(0) : ms.toFixed(1)) + ' ms';
 }
 
-// axisTicks picks round times (1, 2 or 5 × a power of ten µs) between t0
-// and t1, at most six of them.
-function axisTicks(t0, t1) {
-  const span = Math.max(t1 - t0, 1);
+// axisTicks picks round offsets (0 and multiples of 1, 2 or 5 × a power
+// of ten µs) up to span, at most four of them: more would not fit a node
+// panel's track side by side.
+function axisTicks(span) {
+  span = Math.max(span, 1);
   let step = 1;
   for (let p = 1; ; p *= 10) {
-    const s = [p, 2 * p, 5 * p].find((x) => span / x <= 5);
+    const s = [p, 2 * p, 5 * p].find((x) => span / x <= 3);
     if (s) { step = s; break; }
   }
   const out = [];
-  for (let t = Math.ceil(t0 / step) * step; t <= t1; t += step) out.push(t);
+  for (let d = 0; d <= span; d += step) out.push(d);
   return out;
+}
+
+// tickLabel writes an offset along the axis: "0", "+50", and the unit on
+// the last label only ("+100 ms").
+function tickLabel(d, last) {
+  if (d === 0) return '0';
+  const ms = fmtMs(d);
+  return '+' + (last ? ms : ms.replace(' ms', ''));
 }
 
 function fmtNum(v) {

@@ -106,7 +106,7 @@ func (n *showNode) View() engine.ProcessView {
 			engine.FileView{Name: "wal_1", Records: []string{"1 x=1", "2 y=2", "3 x=3", "4 z=4"}, Durable: 4, Bytes: 72, DurableBytes: 72, Label: "entries 1–4", Note: "sealed"},
 			engine.FileView{Name: "wal_5", Records: []string{"5 x=5", "6 y=" + itoa(n.round), "7 z=7"}, Durable: 1, Torn: 3, Bytes: 54, DurableBytes: 18, Label: "entries 5–7", Note: "active", Active: true}),
 		engine.GanttWidget("Requests", engine.GanttView{Now: us(n.now), Legend: []string{"queued", "work"}, Rows: []engine.GanttRow{
-			{Label: "put x", Note: "ok", State: engine.StateOK, Spans: []engine.Span{
+			{Label: "put x=After Dawn @1607.657", Note: "ok +100 ms", State: engine.StateOK, Spans: []engine.Span{
 				{Name: "queued", From: us(n.now - 90*time.Millisecond), To: us(n.now - 60*time.Millisecond), Wait: true},
 				{Name: "work", From: us(n.now - 60*time.Millisecond), To: us(n.now - 20*time.Millisecond), State: engine.StateBad}}},
 			{Label: "get y", Spans: []engine.Span{

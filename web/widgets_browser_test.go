@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -114,6 +115,14 @@ func TestBrowserShowsEveryWidgetKind(t *testing.T) {
 
 	for _, size := range [][2]int64{{1024, 768}, {1366, 768}, {1920, 1080}} {
 		viewShot(t, b, "widgets", size[0], size[1])
+		// The gantt's axis labels stay readable in a node panel's narrow
+		// track: no two of them overlap.
+		if overlaps := eval[int](t, b, ganttLabelOverlaps); overlaps != 0 {
+			t.Errorf("%dx%d: %d gantt axis labels overlap their neighbour", size[0], size[1], overlaps)
+		}
+		if off := eval[[]float64](t, b, ganttAxisOffsets); len(off) == 0 || slices.Max(off) > 1 {
+			t.Errorf("%dx%d: the gantt axis is off its tracks by %v px", size[0], size[1], off)
+		}
 		do(t, b, "scroll to the panels", chromedp.Evaluate[chromedp.Void](`document.querySelector('#inside').scrollIntoView()`))
 		png, err := chromedp.Run(b.Ctx, chromedp.CaptureScreenshot())
 		if err != nil {
@@ -125,6 +134,23 @@ func TestBrowserShowsEveryWidgetKind(t *testing.T) {
 		}
 	}
 }
+
+// ganttLabelOverlaps counts the gantt axis labels (in every node panel)
+// whose box runs into the next label's.
+const ganttLabelOverlaps = `[...document.querySelectorAll('[data-widget="gantt"] .gaxis')].reduce((n, axis) => {
+  const r = [...axis.querySelectorAll('.gtlabel')].map((l) => l.getBoundingClientRect());
+  return n + r.slice(1).filter((b, i) => b.left < r[i].right).length;
+}, 0)`
+
+// ganttAxisOffsets gives, for every gantt row, how far its track's edges
+// are from the axis track's (0 when the ticks line up with the spans).
+const ganttAxisOffsets = `[...document.querySelectorAll('[data-widget="gantt"]')].flatMap((g) => {
+  const axis = g.querySelector('.gaxis .gtrack').getBoundingClientRect();
+  return [...g.querySelectorAll('.grow .gtrack')].map((t) => {
+    const r = t.getBoundingClientRect();
+    return Math.max(Math.abs(r.left - axis.left), Math.abs(r.right - axis.right));
+  });
+})`
 
 func TestBrowserLargeClusterLayout(t *testing.T) {
 	b := openShowcase(t, "test-crowd", 1366, 768, 200)
