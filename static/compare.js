@@ -4,12 +4,14 @@
 // differ is named here and marked on the timeline (timeline.js).
 import { $, h, setData, setHidden, setText } from './dom.js';
 import { ClusterView } from './cluster.js';
+import { loadStyle } from './lazy.js';
 
 const flaws = (vs) => (vs && vs.length ? vs.join(', ') : 'the pattern as it should be');
 // what names the compared run: another branch, or other variants.
 const what = (tw) => (tw.branch ? `branch ${tw.branch.id} (${tw.branch.parent < 0 ? 'first run' : tw.branch.label})` : flaws(tw.variants));
 
 export function attachCompare(root, app) {
+  loadStyle('compare.css');
   const box = $('[data-view="cluster"]', root);
   const pane = $('[data-view="compare"]', root);
   const button = $('[data-action="compare"]', root);
