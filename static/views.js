@@ -7,9 +7,14 @@
 //   const views = attachViews(app)   // app: { root, state, send(msg) }
 //   views.frame(f)                   // every frame, after app.state took it
 //   views.draw(state)                // whenever the app redraws
+//
+// The space-time diagram (the largest module of the page) loads when its
+// section comes near the screen, or when compare mode or the SVG export
+// needs it: a visit that never looks at it never downloads it (issue 19's
+// first-load budget). Loaded late, it fetches the trace so far.
 import { $, h, download } from './dom.js';
 import { install as installHighlight } from './highlight.js';
-import { create as createSpaceTime } from './spacetime.js';
+import { once } from './lazy.js';
 import { create as createTimeline } from './timeline.js';
 import { create as createHistory } from './history-view.js';
 import { ClusterPanel } from './panels.js';
@@ -30,14 +35,34 @@ export function attachViews(app) {
   // showing the same stretch of virtual time (the run's drives it).
   const twinBox = $('[data-view="spacetime-twin"]', root);
   const twinEl = twinBox && $('.st-body', twinBox);
-  if (twinEl) out.twin = createSpaceTime(twinEl, { seek() {} });
   const stEl = $('[data-view="spacetime"] .st-body', root);
-  if (stEl) {
-    out.spacetime = createSpaceTime(stEl, {
-      seek, traceURL: (since) => base() && `${base()}/trace.json?since=${since}&${key()}`,
-      onView: (scale, top) => { if (out.twin && st().compare) out.twin.viewAt(scale, top); },
-    });
-  }
+  // twinFrames holds the compared run's events while the module loads.
+  let twinFrames = null;
+  const loadSpaceTime = once(() => import('./spacetime.js').then(async ({ create }) => {
+    if (twinEl) {
+      out.twin = create(twinEl, { seek() {} });
+      for (const f of twinFrames || []) out.twin.ingest(f);
+      twinFrames = null;
+    }
+    if (stEl) {
+      out.spacetime = create(stEl, {
+        seek, traceURL: (since) => base() && `${base()}/trace.json?since=${since}&${key()}`,
+        onView: (scale, top) => { if (out.twin && st().compare) out.twin.viewAt(scale, top); },
+      });
+      views.draw(st());
+      await out.spacetime.fill(0); // the trace so far: frames before the load were not kept
+    }
+    views.draw(st());
+  }));
+  out.loadSpaceTime = loadSpaceTime;
+  if (stEl && 'IntersectionObserver' in window) {
+    const seen = new IntersectionObserver((entries) => {
+      if (!entries.some((e) => e.isIntersecting)) return;
+      seen.disconnect();
+      loadSpaceTime();
+    }, { rootMargin: '400px 0px' });
+    seen.observe(stEl.closest('[data-view="spacetime"]') || stEl);
+  } else if (stEl) loadSpaceTime();
   let twinOn = false;
   const tlEl = $('[data-view="timeline"]', root);
   if (tlEl) out.timeline = createTimeline(tlEl, {
@@ -52,7 +77,8 @@ export function attachViews(app) {
     const trace = h('a', { 'data-export': 'trace', download: 'trace.json', text: 'Trace (JSON)', title: 'The whole run: inputs, every event, violations, client history (schema: /schema/trace.json)' });
     const history = h('a', { 'data-export': 'history', download: 'history.json', text: 'History (JSON)', title: 'The client history with its linearizability verdict, for offline checking' });
     const svg = h('button', { type: 'button', 'data-export': 'svg', text: 'Diagram (SVG)', title: 'The space-time diagram as an SVG picture' });
-    svg.addEventListener('click', () => {
+    svg.addEventListener('click', async () => {
+      await loadSpaceTime();
       if (!out.spacetime) return;
       const url = URL.createObjectURL(new Blob([out.spacetime.exportSVG()], { type: 'image/svg+xml' }));
       download(url, `${st().pattern ? st().pattern.id : 'run'}-step${st().step}.svg`);
@@ -74,8 +100,13 @@ export function attachViews(app) {
     out.exportLinks = () => { if (!trace.href) exportLinks(); };
   }
 
-  return {
-    ...out,
+  const views = {
+    get spacetime() { return out.spacetime; },
+    get twin() { return out.twin; },
+    get timeline() { return out.timeline; },
+    get history() { return out.history; },
+    get clusterPanel() { return out.clusterPanel; },
+    loadSpaceTime,
     frame(f) {
       if (f.type === 'error') return;
       if (f.branches) st().branches = f.branches;
@@ -89,9 +120,14 @@ export function attachViews(app) {
       if (out.spacetime) out.spacetime.ingest(f);
       // The compared run's trace: afresh on a snapshot or a new compare.
       if (f.type === 'snapshot' || (f.compare && f.compare.off)) twinOn = false;
-      if (out.twin && f.compare && !f.compare.off) {
-        out.twin.ingest({ type: twinOn ? 'delta' : 'snapshot', events: f.compare.events || [] });
+      if (twinEl && f.compare && !f.compare.off) {
+        const tf = { type: twinOn ? 'delta' : 'snapshot', events: f.compare.events || [] };
         twinOn = true;
+        if (out.twin) out.twin.ingest(tf);
+        else {
+          (twinFrames ||= []).push(tf);
+          loadSpaceTime();
+        }
       }
     },
     draw(state) {
@@ -118,4 +154,5 @@ export function attachViews(app) {
       if (out.exportLinks) out.exportLinks();
     },
   };
+  return views;
 }

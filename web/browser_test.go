@@ -56,6 +56,15 @@ func do(t *testing.T, b *browsertest.Browser, what string, steps ...chromedp.Act
 	}
 }
 
+// loadSpaceTime has the page load its space-time diagram (it loads on
+// its own only when scrolled near), without scrolling to it.
+func loadSpaceTime(t *testing.T, b *browsertest.Browser) {
+	t.Helper()
+	poll[bool](t, b, "the page's views", `!!(window.clusterscope && window.clusterscope.views)`)
+	do(t, b, "load the space-time diagram", chromedp.Evaluate[chromedp.Void](`window.clusterscope.views.loadSpaceTime()`))
+	poll[bool](t, b, "the space-time diagram", `!!window.clusterscope.views.spacetime`)
+}
+
 func openLeaderAndFollowers(t *testing.T, query string) (*browsertest.Browser, *httptest.Server) {
 	ts := startServer(t)
 	b := browsertest.Tab(t, 1400, 1000)

@@ -27,6 +27,7 @@ func TestBrowserSpaceTimeDropsViolationsOnSeekAndReset(t *testing.T) {
 	b := browsertest.New(t, 1400, 1000)
 	do(t, b, "open heartbeat with the broken variant", chromedp.Navigate(ts.URL+"/patterns/heartbeat?seed=2&variants=timeout-below-interval"))
 	poll[bool](t, b, "the cluster", `document.querySelectorAll('[data-view="cluster"] [data-node]').length === 5`)
+	loadSpaceTime(t, b)
 	// Where the bar is drawn is noted when it is first seen: frames that
 	// arrive before the pause may scroll it out of the drawn window.
 	playUntilAt(t, b, "1", "a violation in the diagram", `(() => { const bar = document.querySelector('[data-view="spacetime"] .st-violation'); if (bar) window.violationY = +bar.getAttribute('y'); return bar; })()`)

@@ -49,6 +49,7 @@ func hover(t *testing.T, b *browsertest.Browser, sel string) {
 
 func TestBrowserSpaceTimeLinksToClusterAndLog(t *testing.T) {
 	b, _ := openLeaderAndFollowers(t, "?seed=1")
+	loadSpaceTime(t, b)
 	// Hold every message, so some stay in flight in the cluster view.
 	do(t, b, "manual delivery on", chromedp.Click(`[data-action="manual"]`, chromedp.NodeVisible))
 	playUntilAt(t, b, "1", "a held message", `document.querySelector('[data-view="cluster"] .msg.held')`)
@@ -106,6 +107,7 @@ func TestBrowserSpaceTimeLinksToClusterAndLog(t *testing.T) {
 
 func TestBrowserScrubBackAndBranch(t *testing.T) {
 	b, _ := openLeaderAndFollowers(t, "?seed=1")
+	loadSpaceTime(t, b)
 	playUntil(t, b, "a leader and some steps", leaderExpr+` && `+stepExpr+` > 120 && `+leaderExpr)
 	reach := stepNow(t, b)
 	poll[bool](t, b, "the timeline reaches the end", fmt.Sprintf(`+document.querySelector('[data-view="timeline"]').dataset.reach >= %d`, reach))
@@ -150,6 +152,7 @@ func TestBrowserViolationJumps(t *testing.T) {
 	b := browsertest.New(t, 1400, 1000)
 	do(t, b, "open heartbeat with the broken variant", chromedp.Navigate(ts.URL+"/patterns/heartbeat?seed=2&variants=timeout-below-interval"))
 	poll[bool](t, b, "the cluster", `document.querySelectorAll('[data-view="cluster"] [data-node]').length === 5`)
+	loadSpaceTime(t, b)
 	playUntilAt(t, b, "1", "a violation", `document.querySelector('[data-view="invariants"] .inv.bad')`)
 	name := eval[string](t, b, `document.querySelector('[data-view="invariants"] .inv.bad').dataset.invariant`)
 	broke := eval[int](t, b, `+document.querySelector('[data-view="invariants"] .inv.bad [data-jump="broke"]').textContent.match(/\((\d+)\)/)[1]`)
@@ -258,7 +261,7 @@ func spaceTime10k(t *testing.T, worst bool) {
 	ts := startServer(t)
 	b := browsertest.New(t, 1400, 1000)
 	do(t, b, "open a page", chromedp.Navigate(ts.URL+lafPage))
-	poll[bool](t, b, "the page", `!!window.clusterscope && !!window.clusterscope.views.spacetime`)
+	loadSpaceTime(t, b)
 	res := poll[string](t, b, "the measurement", strings.Replace(`window.__st10k || (window.__st10k = 'running', import(document.querySelector('script[type=module]').src.replace('app.js', 'spacetime.js')).then(async (mod) => {
 		const box = document.createElement('section');
 		box.dataset.view = 'spacetime';
@@ -371,6 +374,7 @@ func spaceTime10k(t *testing.T, worst bool) {
 // vector clocks over the downloaded trace, and checks every arrow drawn.
 func TestBrowserSpaceTimeCausalCone(t *testing.T) {
 	b, _ := openLeaderAndFollowers(t, "?seed=1")
+	loadSpaceTime(t, b)
 	playUntilAt(t, b, "1", "a leader and some traffic", leaderExpr+` && `+stepExpr+` > 120`)
 	do(t, b, "causal mode on", chromedp.Click(`[data-view="spacetime"] [data-st="causal"]`, chromedp.NodeVisible))
 	poll[bool](t, b, "the legend", `!document.querySelector('[data-view="spacetime"] .st-legend').hidden`)
@@ -449,6 +453,7 @@ func TestBrowserSpaceTimeDrawsStamps(t *testing.T) {
 	b := browsertest.Tab(t, 1024, 768)
 	do(t, b, "open the page", chromedp.Navigate(ts.URL+"/patterns/lamport-clock?seed=1"))
 	poll[bool](t, b, "the cluster to appear", `document.querySelectorAll('[data-view="cluster"] [data-node]').length >= 5`)
+	loadSpaceTime(t, b)
 	do(t, b, "alice writes on blue", chromedp.Click(`form[data-request="write"] button[type="submit"]`, chromedp.NodeVisible))
 	runUntil(t, b, "100ms", "stamps beyond the three boots'", `document.querySelectorAll('[data-view="spacetime"] .st-stamp').length > 3`)
 	got := fetchText(t, b, `(async () => {
