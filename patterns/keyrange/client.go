@@ -57,14 +57,14 @@ type clientOp struct {
 }
 
 const (
-	keptResults   = 5
-	opTimeout     = 2 * time.Second
-	tryTimeout    = 300 * time.Millisecond
-	retryWait     = 60 * time.Millisecond
-	fetchTimeout  = 200 * time.Millisecond
-	maxKeyLen     = 32
-	maxValueLen   = 64
-	clientFetch   = "fetch"
+	keptResults  = 5
+	opTimeout    = 2 * time.Second
+	tryTimeout   = 300 * time.Millisecond
+	retryWait    = 60 * time.Millisecond
+	fetchTimeout = 200 * time.Millisecond
+	maxKeyLen    = 32
+	maxValueLen  = 64
+	clientFetch  = "fetch"
 )
 
 var (

@@ -51,10 +51,10 @@ var diskTable = kit.Record[tableRecord]{Key: "table"}
 
 // Timers and pacing.
 const (
-	coordRetry     = "retry"
-	coordBalance   = "balance"
-	retryEvery     = 150 * time.Millisecond
-	balanceEvery   = 400 * time.Millisecond
+	coordRetry      = "retry"
+	coordBalance    = "balance"
+	retryEvery      = 150 * time.Millisecond
+	balanceEvery    = 400 * time.Millisecond
 	rebalanceSpread = 2 // move when the busiest node holds this many ranges more than the idlest
 )
 

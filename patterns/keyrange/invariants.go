@@ -82,8 +82,8 @@ func keyInRange(w *engine.World) (string, []string) {
 type epochWatch struct{ seen map[epochKey]int }
 
 type epochKey struct {
-	proc  string
-	rng   int
+	proc string
+	rng  int
 }
 
 func (e *epochWatch) check(w *engine.World) (string, []string) {

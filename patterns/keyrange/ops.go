@@ -30,8 +30,8 @@ type Result struct {
 	Read  bool   `json:"read,omitempty"`
 }
 
-func (r Result) KVRead() string  { return r.Value }
-func (r Result) String() string  { return string(r.AppendString(nil)) }
+func (r Result) KVRead() string { return r.Value }
+func (r Result) String() string { return string(r.AppendString(nil)) }
 func (r Result) AppendString(b []byte) []byte {
 	switch {
 	case !r.Read:
@@ -53,7 +53,9 @@ type ScanOp struct {
 func (s ScanOp) String() string { return string(s.AppendString(nil)) }
 
 // AppendString appends String's text.
-func (s ScanOp) AppendString(b []byte) []byte { return appendBounds(append(b, "scan "...), s.Start, s.End) }
+func (s ScanOp) AppendString(b []byte) []byte {
+	return appendBounds(append(b, "scan "...), s.Start, s.End)
+}
 
 // ScanResult is a scan's keys in order, merged from every range asked.
 type ScanResult struct {

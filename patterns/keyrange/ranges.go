@@ -29,7 +29,9 @@ const (
 // rangeName is how pages and messages name a range: r1, r2...
 func rangeName(id int) string { return "r" + strconv.Itoa(id) }
 
-func appendRangeName(b []byte, id int) []byte { return strconv.AppendInt(append(b, 'r'), int64(id), 10) }
+func appendRangeName(b []byte, id int) []byte {
+	return strconv.AppendInt(append(b, 'r'), int64(id), 10)
+}
 
 // parseRange reads "r3" (or "3") back.
 func parseRange(s string) (int, bool) {

@@ -110,7 +110,9 @@ func clusterView(w *engine.World) []engine.Widget {
 			}
 		}
 	}
-	sort.Slice(all, func(i, j int) bool { return all[i].key < all[j].key || (all[i].key == all[j].key && all[i].at < all[j].at) })
+	sort.Slice(all, func(i, j int) bool {
+		return all[i].key < all[j].key || (all[i].key == all[j].key && all[i].at < all[j].at)
+	})
 	for i, s := range all {
 		if i == maxWhereRows {
 			rows = append(rows, engine.Row(engine.Cell{Text: "…"}, engine.Cell{Text: strconv.Itoa(len(all)-i) + " more"}, engine.Cell{}))
