@@ -17,6 +17,9 @@ import (
 type CoordinatorProc struct {
 	id string
 	t  tableRecord
+	// env is kept for ValidateRequest, which asks who the data nodes are
+	// now (a node may have joined since the last event).
+	env engine.Env
 }
 
 // tableRecord is the whole table as the disk keeps it. Ranges is replaced,
@@ -62,6 +65,7 @@ func newCoordinator(id string) *CoordinatorProc { return &CoordinatorProc{id: id
 
 // Handle is the coordinator's state machine.
 func (c *CoordinatorProc) Handle(env engine.Env, ev engine.Event) {
+	c.env = env
 	switch ev.Kind {
 	case engine.EvStart:
 		c.start(env)
@@ -299,7 +303,11 @@ func (c *CoordinatorProc) move(env engine.Env, i int, to, why string) {
 // coordinator: the range exists and is online, nothing else is under way,
 // the key splits it, the node is a data node other than the owner.
 func (c *CoordinatorProc) ValidateRequest(req engine.Request) error {
-	_, _, err := c.checkAction(req, nil)
+	var members []string
+	if c.env != nil {
+		members = c.env.Members(RoleData)
+	}
+	_, _, err := c.checkAction(req, members)
 	return err
 }
 
