@@ -45,11 +45,18 @@ func parseRange(s string) (int, bool) {
 // contains reports whether key lies in [start, end).
 func contains(start, end, key string) bool { return key >= start && (end == "" || key < end) }
 
-// bounds writes [start, end) the way the page shows it: [, cherry) is
-// from the beginning to cherry, [cherry, ) from cherry to the end.
+// bounds writes [start, end) the way the page's ranges widget does:
+// [−∞, cherry) is from the beginning to cherry, [cherry, +∞) from cherry to
+// the end.
 func bounds(start, end string) string { return string(appendBounds(nil, start, end)) }
 
 func appendBounds(b []byte, start, end string) []byte {
+	if start == "" {
+		start = "−∞"
+	}
+	if end == "" {
+		end = "+∞"
+	}
 	return append(append(append(append(append(b, '['), start...), ", "...), end...), ')')
 }
 

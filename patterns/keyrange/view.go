@@ -12,13 +12,12 @@ import (
 func (n *Node) View() engine.ProcessView {
 	ranges := make([]engine.Range, 0, len(n.ranges))
 	var kv []engine.KVPair
-	live, keys := 0, 0
+	live := 0
 	for _, r := range n.ranges {
 		v := engine.Range{Name: rangeName(r.ID), Start: r.Start, End: r.End, Owner: n.id, Epoch: r.Epoch}
 		switch r.State {
 		case heldOnline:
 			live++
-			keys += len(r.Keys)
 			v.State, v.Note = engine.StateOK, strconv.Itoa(len(r.Keys))+" keys"
 		case heldMoving:
 			v.State, v.Note = engine.StatePending, "frozen, moving to "+r.To
@@ -31,10 +30,28 @@ func (n *Node) View() engine.ProcessView {
 		}
 	}
 	sort.Slice(kv, func(i, j int) bool { return kv[i].Key < kv[j].Key })
-	return engine.ProcessView{Role: string(RoleData), Badge: plural(live, "range") + ", " + plural(keys, "key"), Widgets: []engine.Widget{
+	return engine.ProcessView{Role: string(RoleData), Badge: n.badge(live), Widgets: []engine.Widget{
 		engine.RangesWidget(WHeld, ranges...),
 		engine.KVWidget(WKeys, kv...),
 	}}
+}
+
+// badge names the ranges the node serves ("r1 r5"), or counts them when
+// there are more than fit above a node.
+func (n *Node) badge(live int) string {
+	if live == 0 || live > 3 {
+		return plural(live, "range")
+	}
+	var b []byte
+	for _, r := range n.ranges {
+		if r.State == heldOnline {
+			if len(b) > 0 {
+				b = append(b, ' ')
+			}
+			b = appendRangeName(b, r.ID)
+		}
+	}
+	return string(b)
 }
 
 func plural(n int, what string) string {
