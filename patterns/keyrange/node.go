@@ -303,8 +303,9 @@ func (n *Node) split(env engine.Env, m SplitPartition) {
 		return
 	}
 	right := &rng{rangeRecord: rangeRecord{ID: m.NewRange, Start: m.SplitKey, End: p.End, Epoch: m.Epoch, Keys: map[string]cell{}}}
+	lowerKeepsSplitKey := env.Variant(VarInclusiveBoundary)
 	for k, c := range p.Keys {
-		if k >= m.SplitKey {
+		if k > m.SplitKey || (k == m.SplitKey && !lowerKeepsSplitKey) {
 			right.Keys[k] = c
 			delete(p.Keys, k)
 		}

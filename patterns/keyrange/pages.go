@@ -34,6 +34,11 @@ const Coordinator = "coordinator"
 // range the client named, without checking the range's epoch or bounds.
 const VarNoEpochCheck = "no-epoch-check"
 
+// VarInclusiveBoundary is the second broken variant: when a node cuts a
+// range in two, the lower half keeps the keys up to and including the
+// split key, though its range now ends before it.
+const VarInclusiveBoundary = "inclusive-split-boundary"
+
 // Settings.
 const (
 	ParamMaxKeys  = "max-keys-per-range"
@@ -112,6 +117,8 @@ const (
 var variants = []kit.Variant{
 	{Name: VarNoEpochCheck, Label: "no epoch / range check on writes",
 		Description: "A data node stores a write in the range the client named, as long as it holds that range, without checking the client's epoch against the range's or that the key lies inside the range. A client whose cached table predates a split sends a key of the new right half to the parent range; the node stores it there, where no read or scan of that key ever looks: an acknowledged write is lost."},
+	{Name: VarInclusiveBoundary, Label: "split key kept in the lower half",
+		Description: "When a data node splits a range at a key, it cuts its keys with ≤ where < is meant: the lower half keeps the split key itself, although its range now ends just before it, and the upper half, whose range starts at it, does not get it. Reads and scans of the split key go to the upper half and find nothing: the key's acknowledged write is lost at the split."},
 }
 
 // KeyRangePartitions is the Key-Range Partitions page.

@@ -166,3 +166,18 @@ func TestBadInputIsRefused(t *testing.T) {
 	err := s.Apply(engine.Command{Kind: engine.CmdAction, Node: Coordinator, Name: actMove, Args: map[string]string{"range": "r1", "to": "cyrene"}})
 	require.ErrorContains(t, err, "busy")
 }
+
+// The second broken variant: athens splits r1 at banana but keeps banana
+// in r1, whose range now ends before it. A read of banana goes to r2 and
+// finds nothing, and a scan of [b, c) misses it: alice's acknowledged
+// write is lost at the split, and key-in-own-range named it there.
+func TestStorySplitKeyKeptInTheLowerHalf(t *testing.T) {
+	s := splitAndMove(t, VarInclusiveBoundary)
+	require.Equal(t, InvKeyInRange, s.Violations()[0].Invariant)
+	require.Equal(t, "r1", nodeFactsMust(t, s, "athens").Holds["banana"])
+	send(t, s, "bob", opGet, map[string]string{"key": "banana"})
+	require.Equal(t, Result{Read: true}, lastOutput(s, "bob"), "the read goes to r2 and finds nothing")
+	send(t, s, "bob", opScan, map[string]string{"start": "b", "end": "c"})
+	require.Equal(t, []KV{{"blueberry", "alice4"}}, lastOutput(s, "bob").(ScanResult).Pairs)
+	require.False(t, KeyRangePartitions().Linearizable(s.History()))
+}

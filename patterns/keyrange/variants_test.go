@@ -21,3 +21,17 @@ func TestVariantIsItsNamedFlaw(t *testing.T) {
 		t.Errorf("only %d of %d seeds catch %s: the sweep should find it on most", f.Caught, f.Seeds, VarNoEpochCheck)
 	}
 }
+
+// The second variant breaks at the first split whose split key is stored:
+// the lower half keeps it outside its range, and key-in-own-range names it
+// at once, before a read misses it.
+func TestInclusiveBoundaryIsItsNamedFlaw(t *testing.T) {
+	seeds := uint64(200)
+	if testing.Short() {
+		seeds = 40
+	}
+	f := kittest.NamedFlaw(t, KeyRangePartitions(), VarInclusiveBoundary, seeds, InvKeyInRange)
+	if f.Caught*2 <= f.Seeds {
+		t.Errorf("only %d of %d seeds catch %s: the sweep should find it on most", f.Caught, f.Seeds, VarInclusiveBoundary)
+	}
+}
