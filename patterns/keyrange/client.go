@@ -26,15 +26,51 @@ type Client struct {
 	ops      []*clientOp
 	fill     []string // keys still to write, one after another
 
-	results [keptResults]string
+	// results are the last keptResults outcomes, a ring (the i-th
+	// outcome from 0 is results[i%keptResults]); their text is built only
+	// when the view or a fact asks.
+	results [keptResults]outcome
 	done    int
 
 	OK, Failed, Unknown int
 	Refusals, Fetches   int
 	Read                map[string]string
-	Scanned             string // the keys of the last scan
-	ScanRanges          int    // how many range requests answered it
-	badge               string
+	lastScan            ScanResult // the last scan's answer
+}
+
+// outcome is an operation's end as the panel lists it.
+type outcome struct {
+	op  *clientOp
+	out any
+	st  engine.OpStatus
+}
+
+func (o outcome) String() string {
+	text := "failed"
+	switch o.st {
+	case engine.OpOK:
+		text = fmt.Sprint(o.out)
+	case engine.OpUnknown:
+		text = "timed out"
+	}
+	return o.op.text() + " → " + text
+}
+
+// last is the text of its last outcome ("" before any).
+func (c *Client) last() string {
+	if c.done == 0 {
+		return ""
+	}
+	return c.results[(c.done-1)%keptResults].String()
+}
+
+// scanned is the keys of its last scan, joined by commas.
+func (c *Client) scanned() string {
+	keys := make([]string, len(c.lastScan.Pairs))
+	for i, p := range c.lastScan.Pairs {
+		keys[i] = p.Key
+	}
+	return strings.Join(keys, ",")
 }
 
 // clientOp is an operation under way.
@@ -235,14 +271,34 @@ func (c *Client) try(env engine.Env, op *clientOp) {
 	}
 }
 
-// gaps lists the parts of [start, end) that covered (disjoint intervals)
-// leaves out, in order.
+// insertInterval adds iv to covered, kept in order of start.
+func insertInterval(covered [][2]string, iv [2]string) [][2]string {
+	i := sort.Search(len(covered), func(i int) bool { return covered[i][0] >= iv[0] })
+	return slices.Insert(covered, i, iv)
+}
+
+// covers reports whether covered (disjoint, in order) leaves no gap in
+// [start, end).
+func covers(start, end string, covered [][2]string) bool {
+	at := start
+	for _, iv := range covered {
+		if iv[0] > at {
+			return false
+		}
+		if iv[1] == "" {
+			return true
+		}
+		at = max(at, iv[1])
+	}
+	return end != "" && at >= end
+}
+
+// gaps lists the parts of [start, end) that covered (disjoint intervals,
+// in order) leaves out, in order.
 func gaps(start, end string, covered [][2]string) [][2]string {
-	cs := slices.Clone(covered)
-	sort.Slice(cs, func(i, j int) bool { return cs[i][0] < cs[j][0] })
 	var out [][2]string
 	at := start
-	for _, iv := range cs {
+	for _, iv := range covered {
 		if iv[0] > at {
 			out = append(out, [2]string{at, iv[0]})
 		}
@@ -269,20 +325,16 @@ func (c *Client) scanPart(env engine.Env, m RangeValues) {
 			return
 		}
 	}
-	op.covered = append(op.covered, [2]string{m.Start, m.End})
+	op.covered = insertInterval(op.covered, [2]string{m.Start, m.End})
 	op.pairs = append(op.pairs, m.Pairs...)
 	op.answers++
 	if m.Round == op.round {
 		op.outstanding--
 	}
-	if len(gaps(op.sc.Start, op.sc.End, op.covered)) == 0 {
+	if covers(op.sc.Start, op.sc.End, op.covered) {
 		sort.Slice(op.pairs, func(i, j int) bool { return op.pairs[i].Key < op.pairs[j].Key })
-		keys := make([]string, len(op.pairs))
-		for i, p := range op.pairs {
-			keys[i] = p.Key
-		}
-		c.Scanned, c.ScanRanges = strings.Join(keys, ","), op.answers
-		c.finish(env, op, ScanResult{Pairs: op.pairs, Ranges: op.answers}, engine.OpOK)
+		c.lastScan = ScanResult{Pairs: op.pairs, Ranges: op.answers}
+		c.finish(env, op, c.lastScan, engine.OpOK)
 		return
 	}
 	if op.outstanding <= 0 && !op.waiting {
@@ -401,20 +453,15 @@ func (c *Client) finish(env engine.Env, op *clientOp, out any, st engine.OpStatu
 	tryTimer.Cancel(env, op.id)
 	retryTimer.Cancel(env, op.id)
 	env.Complete(op.id, out, st)
-	var text string
 	switch st {
 	case engine.OpOK:
 		c.OK++
-		text = fmt.Sprint(out)
 	case engine.OpUnknown:
 		c.Unknown++
-		text = "timed out"
 	default:
 		c.Failed++
-		text = "failed"
 	}
-	c.badge = op.text() + " → " + text
-	c.results[c.done%keptResults] = c.badge
+	c.results[c.done%keptResults] = outcome{op, out, st}
 	c.done++
 	if op.put && len(c.fill) > 0 {
 		c.nextFill(env)
@@ -448,7 +495,7 @@ func (c *Client) View() engine.ProcessView {
 	}
 	var results []string
 	for i := max(0, c.done-keptResults); i < c.done; i++ {
-		results = append(results, c.results[i%keptResults])
+		results = append(results, c.results[i%keptResults].String())
 	}
 	badge := "table v" + strconv.Itoa(c.version)
 	return engine.ProcessView{Role: "client", Badge: badge, Widgets: []engine.Widget{

@@ -74,7 +74,7 @@ func clientFactsOf(w *engine.World, id string) (ClientFacts, bool) {
 		return ClientFacts{}, false
 	}
 	f := ClientFacts{Version: c.version, OK: c.OK, Refusals: c.Refusals, Fetches: c.Fetches, Pending: len(c.ops) + len(c.fill),
-		Last: c.badge, Read: map[string]string{}, Scanned: c.Scanned, ScanRanges: c.ScanRanges}
+		Last: c.last(), Read: map[string]string{}, Scanned: c.scanned(), ScanRanges: c.lastScan.Ranges}
 	for k, v := range c.Read {
 		f.Read[k] = v
 	}
