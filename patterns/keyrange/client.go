@@ -478,9 +478,10 @@ func (op *clientOp) text() string {
 // View is the client's panel: its cached table, what it waits on, its
 // last outcomes.
 func (c *Client) View() engine.ProcessView {
-	ranges := make([]engine.Range, 0, len(c.table))
+	rows := make([]engine.TableRow, 0, len(c.table))
 	for _, r := range c.table {
-		ranges = append(ranges, engine.Range{Name: rangeName(r.ID), Start: r.Start, End: r.End, Owner: r.Owner, Epoch: r.Epoch, State: tableState(r.State)})
+		st := tableState(r.State)
+		rows = append(rows, engine.Row(engine.Cell{Text: rangeAt(r.ID, r.Epoch), State: st}, engine.Cell{Text: bounds(r.Start, r.End)}, engine.Cell{Text: r.Owner}))
 	}
 	pending := make([]string, 0, len(c.ops)+1)
 	for _, op := range c.ops {
@@ -499,7 +500,7 @@ func (c *Client) View() engine.ProcessView {
 	}
 	badge := "table v" + strconv.Itoa(c.version)
 	return engine.ProcessView{Role: "client", Badge: badge, Widgets: []engine.Widget{
-		engine.RangesWidget(WCached, ranges...),
+		engine.TableWidget(WCached, []string{"range", "keys", "owner"}, rows...),
 		{Type: engine.WQueue, Title: "pending", Items: pending},
 		{Type: engine.WQueue, Title: "results", Items: results},
 		engine.FieldsWidget("client",

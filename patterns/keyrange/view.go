@@ -8,30 +8,30 @@ import (
 )
 
 // View draws a data node: the ranges it holds with their epochs and key
-// counts, and its keys.
+// counts (a table rather than the ranges widget: a node panel is narrow,
+// and the epoch must show), and its keys.
 func (n *Node) View() engine.ProcessView {
-	ranges := make([]engine.Range, 0, len(n.ranges))
+	rows := make([]engine.TableRow, 0, len(n.ranges))
 	var kv []engine.KVPair
 	live := 0
 	for _, r := range n.ranges {
-		v := engine.Range{Name: rangeName(r.ID), Start: r.Start, End: r.End, Owner: n.id, Epoch: r.Epoch}
+		held := engine.Cell{Text: plural(len(r.Keys), "key"), State: engine.StateOK}
 		switch r.State {
 		case heldOnline:
 			live++
-			v.State, v.Note = engine.StateOK, strconv.Itoa(len(r.Keys))+" keys"
 		case heldMoving:
-			v.State, v.Note = engine.StatePending, "frozen, moving to "+r.To
+			held = engine.Cell{Text: "frozen → " + r.To, State: engine.StatePending}
 		case heldMoved:
-			v.State, v.Note = engine.StateInactive, "moved to "+r.To
+			held = engine.Cell{Text: "moved → " + r.To, State: engine.StateInactive}
 		}
-		ranges = append(ranges, v)
+		rows = append(rows, engine.Row(engine.Cell{Text: rangeAt(r.ID, r.Epoch), State: held.State}, engine.Cell{Text: bounds(r.Start, r.End)}, held))
 		for _, k := range sortedKeys(r.Keys) {
 			kv = append(kv, engine.KVPair{Key: k, Value: r.Keys[k].Value + " (" + rangeName(r.ID) + ")"})
 		}
 	}
 	sort.Slice(kv, func(i, j int) bool { return kv[i].Key < kv[j].Key })
 	return engine.ProcessView{Role: string(RoleData), Badge: n.badge(live), Widgets: []engine.Widget{
-		engine.RangesWidget(WHeld, ranges...),
+		engine.TableWidget(WHeld, []string{"range", "keys", "holds"}, rows...),
 		engine.KVWidget(WKeys, kv...),
 	}}
 }
@@ -54,6 +54,9 @@ func (n *Node) badge(live int) string {
 	return string(b)
 }
 
+// rangeAt writes a range at its epoch: r2@4.
+func rangeAt(id, epoch int) string { return string(appendAt(nil, id, epoch)) }
+
 func plural(n int, what string) string {
 	if n == 1 {
 		return "1 " + what
@@ -65,12 +68,15 @@ func plural(n int, what string) string {
 func (c *CoordinatorProc) View() engine.ProcessView {
 	rows := make([]engine.TableRow, 0, len(c.t.Ranges))
 	for _, r := range c.t.Ranges {
-		state := r.State
-		if r.State == stateMoving {
-			state += " → " + r.To
+		owner := r.Owner
+		switch r.State {
+		case stateMoving:
+			owner += " → " + r.To
+		case stateSplitting, stateCreating:
+			owner += " (" + r.State + ")"
 		}
-		rows = append(rows, engine.Row(engine.Cell{Text: rangeName(r.ID)}, engine.Cell{Text: bounds(r.Start, r.End)},
-			engine.Cell{Text: r.Owner}, engine.Cell{Text: strconv.Itoa(r.Epoch)}, engine.Cell{Text: state, State: tableState(r.State)}))
+		rows = append(rows, engine.Row(engine.Cell{Text: rangeAt(r.ID, r.Epoch), State: tableState(r.State)}, engine.Cell{Text: bounds(r.Start, r.End)},
+			engine.Cell{Text: owner, State: tableState(r.State)}))
 	}
 	op := "none"
 	switch c.t.Op.Kind {
@@ -82,7 +88,7 @@ func (c *CoordinatorProc) View() engine.ProcessView {
 		op = "create " + rangeName(c.t.Op.Range) + " on " + c.t.Op.To
 	}
 	return engine.ProcessView{Role: string(RoleCoordinator), Badge: "table v" + strconv.Itoa(c.t.Version), Widgets: []engine.Widget{
-		engine.TableWidget(WCoord, []string{"range", "keys", "owner", "epoch", "state"}, rows...),
+		engine.TableWidget(WCoord, []string{"range", "keys", "owner"}, rows...),
 		engine.FieldsWidget(WCoordDisk,
 			engine.Field{Label: "table version (synced)", Value: strconv.Itoa(c.t.Version)},
 			engine.Field{Label: "under way", Value: op},
