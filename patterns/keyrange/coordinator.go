@@ -240,7 +240,9 @@ func (c *CoordinatorProc) installed(env engine.Env, from string, m PartitionInst
 		c.balance(env)
 		return
 	}
-	if m.From != "" && c.t.Ranges[i].Epoch >= m.Epoch && !(op.Kind != "" && op.Range == m.Range && op.Epoch == m.Epoch) {
+	// A move of the range to this epoch was committed before (no pending
+	// operation reaches an epoch the table already holds).
+	if m.From != "" && c.t.Ranges[i].Epoch >= m.Epoch {
 		env.Send(m.From, MoveFinished{Range: m.Range, Epoch: m.Epoch})
 	}
 }
@@ -311,8 +313,8 @@ func (c *CoordinatorProc) ValidateRequest(req engine.Request) error {
 	return err
 }
 
-// checkAction finds the range an action names and checks it; members are
-// the data nodes (nil: not checked, before the request reaches Handle).
+// checkAction finds the range an action names and checks it against the
+// table and the data nodes in the cluster (members).
 func (c *CoordinatorProc) checkAction(req engine.Request, members []string) (int, RangeInfo, error) {
 	if req.Name != actSplit && req.Name != actMove {
 		return -1, RangeInfo{}, fmt.Errorf("unknown action %q (the coordinator takes split and move)", req.Name)
@@ -337,27 +339,11 @@ func (c *CoordinatorProc) checkAction(req engine.Request, members []string) (int
 		if to == r.Owner {
 			return -1, r, fmt.Errorf("%s is already on %s", rangeName(r.ID), to)
 		}
-		if members != nil && !slices.Contains(members, to) {
+		if !slices.Contains(members, to) {
 			return -1, r, fmt.Errorf("%q is not a data node in the cluster (%v)", to, members)
-		}
-		if members == nil && !isDataName(to) {
-			return -1, r, fmt.Errorf("%q is not a data node", to)
 		}
 	}
 	return i, r, nil
-}
-
-// isDataName: a name a data node can have (the roles' namer), for the
-// check before the request reaches the coordinator.
-func isDataName(id string) bool { return id != "" && id != Coordinator && kitServerIndex(id) >= 0 }
-
-func kitServerIndex(id string) int {
-	for i := 0; i < 16; i++ {
-		if kit.ServerName(i) == id {
-			return i
-		}
-	}
-	return -1
 }
 
 func (c *CoordinatorProc) rangeList() string {

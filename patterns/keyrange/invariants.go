@@ -113,8 +113,8 @@ func (e *epochWatch) see(proc string, id, epoch int) string {
 	return ""
 }
 
-// liveCopy is the range id on node id at the given epoch, online (nil:
-// none), from memory or, for a crashed node, its disk.
+// rangesOf is every range node id holds (online, frozen or handed over),
+// from memory or, while it is not up, from its disk.
 func rangesOf(w *engine.World, id string) []rangeRecord {
 	if n, ok := w.Process(id).(*Node); ok {
 		out := make([]rangeRecord, len(n.ranges))
