@@ -24,7 +24,7 @@ const (
 // move bound keep what they have seen of the run (the history, the moves),
 // so they are built afresh for each run.
 func invariants() []engine.Invariant {
-	acked := &ackedCheck{byKey: map[string][]int{}}
+	acked := &ackedCheck{keys: map[string]*keyWrites{}}
 	bound := &moveBound{}
 	seen := &ownerCheck{}
 	return []engine.Invariant{
@@ -95,85 +95,138 @@ func storedAt(w *engine.World, id string, p int, key string) string {
 	return v
 }
 
-// ackedCheck indexes the history as it grows, and judges a key whenever a
-// write of it is acknowledged, and every key whenever the table changes
-// owners: the owner of the key's partition must hold the last
-// acknowledged write, or a write that may have come after it.
+// ackedCheck sums the history up key by key as it grows, and judges a key
+// whenever a write of it is acknowledged, and the keys of every partition
+// whose owner changed whenever the table does: the owner of the key's
+// partition must hold the last acknowledged write, or a write that may
+// have come after it.
 type ackedCheck struct {
-	seen    int              // history entries indexed
-	byKey   map[string][]int // history indexes of each key's writes
-	pending []int            // history indexes of writes not yet answered
-	version int              // the table version judged last
+	seen    int // history entries read
+	keys    map[string]*keyWrites
+	order   []string // the keys in the order first written
+	pending []int    // history indexes of writes not yet answered
+	owners  []string // the owners judged last
+	judge   []string // scratch: the keys to judge this step
+}
+
+// keyWrites sums up the writes of one key, value by value.
+type keyWrites struct {
+	part   int
+	values map[string]*valueWrites
+}
+
+// valueWrites: open counts writes of the value not acknowledged (pending,
+// or timed out: either may still take effect); ends is the latest return
+// of an acknowledged one, acked the latest call of one.
+type valueWrites struct {
+	open     int
+	ends     int64
+	acked    int64
+	ackedAny bool
+	ackedOp  int
+	ackedBy  string
+}
+
+func (a *ackedCheck) key(k string, p int) *keyWrites {
+	kw := a.keys[k]
+	if kw == nil {
+		kw = &keyWrites{part: p, values: map[string]*valueWrites{}}
+		a.keys[k] = kw
+		a.order = append(a.order, k)
+	}
+	return kw
+}
+
+func (kw *keyWrites) value(v string) *valueWrites {
+	vw := kw.values[v]
+	if vw == nil {
+		vw = &valueWrites{ends: math.MinInt64}
+		kw.values[v] = vw
+	}
+	return vw
 }
 
 func (a *ackedCheck) check(w *engine.World) (string, []string) {
+	d, _ := controllerOf(w)
+	t := d.Table
+	if !t.Assigned() {
+		return "", nil
+	}
 	h := w.History()
-	var judge []string
+	a.judge = a.judge[:0]
 	for ; a.seen < len(h); a.seen++ {
 		if in, ok := h[a.seen].Input.(Op); ok && in.Kind == opPut {
-			a.byKey[in.Key] = append(a.byKey[in.Key], a.seen)
+			a.key(in.Key, partitionOf(in.Key, len(t.Owners))).value(in.Value).open++
 			a.pending = append(a.pending, a.seen)
 		}
 	}
 	still := a.pending[:0]
 	for _, i := range a.pending {
-		switch h[i].Status {
+		op := h[i]
+		switch op.Status {
 		case engine.OpPending:
 			still = append(still, i)
 		case engine.OpOK:
-			judge = append(judge, h[i].Input.(Op).Key)
+			in := op.Input.(Op)
+			vw := a.keys[in.Key].value(in.Value)
+			vw.open--
+			vw.ends = max(vw.ends, op.Return)
+			if !vw.ackedAny || op.Call > vw.acked {
+				vw.acked, vw.ackedAny, vw.ackedBy = op.Call, true, op.Client
+			}
+			a.judge = append(a.judge, in.Key)
 		}
 	}
 	a.pending = still
-	d, _ := controllerOf(w)
-	if !d.Table.Assigned() {
-		return "", nil
-	}
-	if d.Table.Version != a.version {
-		a.version = d.Table.Version
-		judge = judge[:0]
-		for k := range a.byKey {
-			judge = append(judge, k)
+	if !slices.Equal(a.owners, t.Owners) {
+		for _, k := range a.order {
+			if p := a.keys[k].part; a.owners == nil || a.owners[p] != t.Owners[p] {
+				a.judge = append(a.judge, k)
+			}
 		}
-		slices.Sort(judge)
+		a.owners = t.Owners // never changed in place: a new table makes new slices
 	}
-	for _, k := range judge {
-		if text, nodes := a.judge(w, h, d.Table, k); text != "" {
+	for _, k := range a.judge {
+		if text, nodes := a.judgeKey(w, t, k); text != "" {
 			return text, nodes
 		}
 	}
 	return "", nil
 }
 
-// judge checks key k: its owner's value must not be older than any
+// judgeKey checks key k: its owner's value must not be older than any
 // acknowledged write of it.
-func (a *ackedCheck) judge(w *engine.World, h []engine.Operation, t Table, k string) (string, []string) {
-	p := partitionOf(k, len(t.Owners))
-	owner := t.Owners[p]
-	got := storedAt(w, owner, p, k)
-	// The latest any write of got may take effect (+∞ while one is
-	// unanswered); the initial "" counts as written before everything.
+func (a *ackedCheck) judgeKey(w *engine.World, t Table, k string) (string, []string) {
+	kw := a.keys[k]
+	owner := t.Owners[kw.part]
+	got := storedAt(w, owner, kw.part, k)
+	// The latest any write of got may take effect (+∞ while one is not
+	// acknowledged); the initial "" counts as written before everything.
 	ends := int64(math.MinInt64)
-	for _, i := range a.byKey[k] {
-		op := h[i]
-		if v, _ := op.Input.(Op).KVWrite(); v == got {
-			if op.Status == engine.OpOK {
-				ends = max(ends, op.Return)
-			} else {
-				ends = math.MaxInt64
-			}
+	if vw := kw.values[got]; vw != nil {
+		ends = vw.ends
+		if vw.open > 0 {
+			ends = math.MaxInt64
 		}
 	}
-	for _, i := range a.byKey[k] {
-		op := h[i]
-		v, _ := op.Input.(Op).KVWrite()
-		if op.Status == engine.OpOK && v != got && op.Call > ends {
-			had := "holds " + k + "=" + strconv.Quote(got)
-			if got == "" {
-				had = "has no " + k
-			}
-			return fmt.Sprintf("%s's put %s=%s was acknowledged, but %s, the owner of %s in table v%d, %s: the write is lost", op.Client, k, strconv.Quote(v), owner, partName(p), t.Version, had), []string{owner}
+	// The lost write named is the latest acknowledged (ties: the least
+	// value), so the text does not depend on the map's order.
+	lost, found := "", false
+	for v, vw := range kw.values {
+		if v == got || !vw.ackedAny || vw.acked <= ends {
+			continue
 		}
+		if l := kw.values[lost]; !found || vw.acked > l.acked || (vw.acked == l.acked && v < lost) {
+			lost, found = v, true
+		}
+	}
+	if found {
+		v, vw := lost, kw.values[lost]
+		had := "holds " + k + "=" + strconv.Quote(got)
+		if got == "" {
+			had = "has no " + k
+		}
+		return fmt.Sprintf("%s's put %s=%s was acknowledged, but %s, the owner of %s in table v%d, %s: the write is lost", vw.ackedBy, k, strconv.Quote(v), owner, partName(kw.part), t.Version, had), []string{owner}
 	}
 	return "", nil
 }

@@ -114,7 +114,7 @@ func (m MovePartition) Summary() string { return string(m.AppendSummary(nil)) }
 func (m MovePartition) AppendSummary(b []byte) []byte {
 	b = append(appendPart(b, m.Move.Part), " → "...)
 	b = append(b, m.Move.To...)
-	return strconv.AppendInt(append(b, " (move "...), int64(m.Move.ID), 10)
+	return append(strconv.AppendInt(append(b, " (move "...), int64(m.Move.ID), 10), ')')
 }
 
 // PartitionData is a frozen partition's copy, old owner to new owner:
@@ -207,7 +207,7 @@ type NotOwner struct {
 func (NotOwner) Kind() string      { return "NotOwner" }
 func (m NotOwner) Summary() string { return string(m.AppendSummary(nil)) }
 func (m NotOwner) AppendSummary(b []byte) []byte {
-	b = append(appendPart(append(appendID(b, m.ID), "not owner of "...), m.Part), " ("...)
+	b = append(appendPart(append(appendID(b, m.ID), "not owner of "...), m.Part), ": "...)
 	return appendVersion(append(b, m.Reason...), m.Version)
 }
 
