@@ -82,7 +82,7 @@ func (c *Client) Handle(env engine.Env, ev engine.Event) {
 		case TableUpdate:
 			c.tableArrived(env, m.Table)
 		case PutOk:
-			c.finish(env, m.ID, nil, engine.OpOK, "ok")
+			c.finish(env, m.ID, Written{}, engine.OpOK, "ok")
 		case GetOk:
 			c.finish(env, m.ID, Result{Value: m.Value}, engine.OpOK, Result{Value: m.Value}.String())
 		case NotOwner:

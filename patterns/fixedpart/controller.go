@@ -235,7 +235,7 @@ func (c *Controller) copied(env engine.Env, from string, m PartitionCopied) {
 	c.disk.Moves++
 	c.disk.KeysMoved += m.Keys
 	c.save(env)
-	engine.Notef(env, "%s switches %s to %s: table v%d (%d keys moved)", engine.S(c.id), engine.S(partName(m.Part)), engine.S(from), engine.D(c.disk.Table.Version), engine.D(m.Keys))
+	engine.Notef(env, "%s switches %s to %s: table v%d (%s moved)", engine.S(c.id), engine.S(partName(m.Part)), engine.S(from), engine.D(c.disk.Table.Version), engine.S(keys(m.Keys)))
 	c.broadcast(env)
 	c.plan(env)
 }

@@ -192,7 +192,7 @@ func (n *DataNode) table(env engine.Env, t Table) {
 		case stateIncoming:
 			switch {
 			case owner == n.id && t.MovedBy[p] == pt.Move:
-				engine.Notef(env, "%s now serves %s with %d keys (table v%d)", engine.S(n.id), engine.S(partName(p)), engine.D(len(pt.KV)), engine.D(t.Version))
+				engine.Notef(env, "%s now serves %s with %s (table v%d)", engine.S(n.id), engine.S(partName(p)), engine.S(keys(len(pt.KV))), engine.D(t.Version))
 				n.setState(env, p, partMeta{State: stateOwned})
 			case !(t.Moving(p) && t.Move.ID == pt.Move):
 				n.drop(env, p) // a cancelled or overtaken move's copy
@@ -211,7 +211,7 @@ func (n *DataNode) move(env engine.Env, m MovePartition) {
 	}
 	if pt.State == stateOwned || pt.Move != m.Move.ID {
 		n.setState(env, p, partMeta{State: stateFrozen, Move: m.Move.ID, To: m.Move.To, Since: m.Version})
-		engine.Notef(env, "%s freezes %s (refuses its operations) and copies its %d keys to %s", engine.S(n.id), engine.S(partName(p)), engine.D(len(pt.KV)), engine.S(m.Move.To))
+		engine.Notef(env, "%s freezes %s (refuses its operations) and copies it, %s, to %s", engine.S(n.id), engine.S(partName(p)), engine.S(keys(len(pt.KV))), engine.S(m.Move.To))
 	}
 	env.Send(m.Move.To, PartitionData{Move: m.Move.ID, Version: m.Version, Part: p, KV: maps.Clone(pt.KV), Applied: maps.Clone(pt.Applied)})
 }
@@ -241,7 +241,7 @@ func (n *DataNode) receive(env engine.Env, m PartitionData) {
 		st.Put(appliedKey(m.Part, id), true)
 	}
 	st.Sync()
-	engine.Notef(env, "%s holds the copy of %s (%d keys) on disk; not serving it until the table switches", engine.S(n.id), engine.S(partName(m.Part)), engine.D(len(m.KV)))
+	engine.Notef(env, "%s holds the copy of %s (%s) on disk; not serving it until the table switches", engine.S(n.id), engine.S(partName(m.Part)), engine.S(keys(len(m.KV))))
 	env.Send(controllerName, PartitionCopied{Move: m.Move, Part: m.Part, Keys: len(m.KV)})
 }
 

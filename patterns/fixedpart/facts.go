@@ -1,6 +1,8 @@
 package fixedpart
 
 import (
+	"github.com/anishathalye/porcupine"
+
 	"clusterscope/engine"
 	"clusterscope/patterns/kit"
 )
@@ -33,12 +35,13 @@ type ClientFacts struct {
 
 // ClusterFacts are the controller's table as its disk holds it.
 type ClusterFacts struct {
-	Version   int               `fact:"version" doc:"the partition table's version (0: not assigned yet)"`
-	Owner     map[string]string `fact:"owner" doc:"each partition's owner (p3: athens)"`
-	Held      map[string]int    `fact:"held" doc:"partitions each data node owns in the table"`
-	Moving    string            `fact:"moving" doc:"the partition on its way (\"\": none)"`
-	Moves     int               `fact:"moves" doc:"partitions moved so far"`
-	KeysMoved int               `fact:"keysMoved" doc:"keys carried by those moves"`
+	Version      int               `fact:"version" doc:"the partition table's version (0: not assigned yet)"`
+	Owner        map[string]string `fact:"owner" doc:"each partition's owner (p3: athens)"`
+	Held         map[string]int    `fact:"held" doc:"partitions each data node owns in the table"`
+	Moving       string            `fact:"moving" doc:"the partition on its way (\"\": none)"`
+	Moves        int               `fact:"moves" doc:"partitions moved so far"`
+	KeysMoved    int               `fact:"keysMoved" doc:"keys carried by those moves"`
+	Linearizable bool              `fact:"linearizable" doc:"porcupine finds one order of the client operations so far that explains every answer"`
 }
 
 func nodeFactsOf(w *engine.World, id string) (NodeFacts, bool) {
@@ -82,7 +85,8 @@ func clientFactsOf(w *engine.World, id string) (ClientFacts, bool) {
 func clusterFactsOf(w *engine.World) ClusterFacts {
 	d, _ := controllerOf(w)
 	t := d.Table
-	f := ClusterFacts{Version: t.Version, Moves: d.Moves, KeysMoved: d.KeysMoved}
+	f := ClusterFacts{Version: t.Version, Moves: d.Moves, KeysMoved: d.KeysMoved,
+		Linearizable: porcupine.CheckOperations(kit.KVModel, kit.PorcupineOps(w.History()))}
 	if !t.Assigned() {
 		return f
 	}

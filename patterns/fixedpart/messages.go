@@ -29,6 +29,12 @@ func (o Op) AppendString(b []byte) []byte {
 func (o Op) KVKey() string           { return o.Key }
 func (o Op) KVWrite() (string, bool) { return o.Value, o.Kind == opPut }
 
+// Written is a put's answer.
+type Written struct{}
+
+func (Written) String() string               { return "ok" }
+func (Written) AppendString(b []byte) []byte { return append(b, "ok"...) }
+
 // Result is a read's answer ("" when the key is not there).
 type Result struct {
 	Value string `json:"value"`

@@ -34,4 +34,6 @@ func TestMessagesAppendTheirSummary(t *testing.T) {
 	kittest.AppendsItsText(t, Op{Kind: opPut, Key: "apple", Value: "1"}, "put apple=1")
 	kittest.AppendsItsText(t, Op{Kind: opGet, Key: "apple"}, "get apple")
 	kittest.AppendsItsText(t, Result{Value: "1"}, `"1"`)
+	kittest.AppendsItsText(t, Result{}, "(nothing)")
+	kittest.AppendsItsText(t, Written{}, "ok")
 }

@@ -143,3 +143,11 @@ func fairShare(p, n int) (lo, hi int) {
 
 // partName is "p3".
 func partName(p int) string { return "p" + strconv.Itoa(p) }
+
+// keys is "1 key", "3 keys".
+func keys(n int) string {
+	if n == 1 {
+		return "1 key"
+	}
+	return strconv.Itoa(n) + " keys"
+}
