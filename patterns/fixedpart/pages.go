@@ -56,7 +56,7 @@ const (
 	WKeys        = "keys"
 	WClientTable = "routing"
 	WPending     = "pending"
-	WCluster     = "partitions by owner"
+	WCluster     = "partitions: table and reality"
 	WCounts      = "moves"
 )
 

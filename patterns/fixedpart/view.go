@@ -50,7 +50,7 @@ func (c *Controller) heartbeats() engine.Widget {
 func tableWidget(title string, t Table, down map[string]bool) engine.Widget {
 	ranges := make([]engine.Range, len(t.Owners))
 	for p, owner := range t.Owners {
-		r := engine.Range{Name: partName(p), Owner: owner, Epoch: t.Version, State: engine.StateOK}
+		r := engine.Range{Name: partName(p), Owner: owner, State: engine.StateOK}
 		switch {
 		case t.Moving(p):
 			r.State, r.Note = engine.StatePending, "moving to "+t.Move.To
@@ -112,58 +112,101 @@ func sortedKeys(m map[string]string) []string {
 	return out
 }
 
-// clusterView is what no single node knows: the table as the
-// controller's disk holds it (drawn even while the controller is down),
-// and per data node what it serves and holds, against the keys moved.
+// clusterView is what no single node knows: for each partition, its
+// owner in the table (as the controller's disk holds it, drawn even
+// while the controller is down) beside where its copies really are and
+// what each node does with them (serving, frozen for a move, a copy
+// waiting for the switch); then the move counters and each data node.
 func clusterView(w *engine.World) []engine.Widget {
 	d, c := controllerOf(w)
 	var down map[string]bool
 	if c != nil {
 		down = c.down
 	}
-	rows := make([]engine.TableRow, 0, 8)
-	keys := 0
+	t := d.Table
+	where := make([][]engine.Cell, len(t.Owners))
+	keysIn := make([]int, len(t.Owners))
+	nodeRows := make([]engine.TableRow, 0, 8)
+	served := 0
 	for i, id := range w.Nodes() {
 		if w.Role(id) != RoleData {
 			continue
 		}
-		status := string(w.Status(id))
-		st := engine.StateOK
+		status, st := string(w.Status(id)), engine.StateOK
 		switch {
 		case w.Status(id) == engine.StatusStandby || w.Status(id) == engine.StatusLeft:
 			st = engine.StateInactive
 		case down[id] || w.Status(id) != engine.StatusUp:
 			st = engine.StateBad
 		}
-		owned := 0
-		for _, o := range d.Table.Owners {
-			if o == id {
-				owned++
+		keys := 0
+		if n, ok := w.NodeProcess(i).(*DataNode); ok {
+			for _, p := range sortedParts(n.parts) {
+				pt := n.parts[p]
+				if p >= len(where) {
+					continue
+				}
+				cell := engine.Cell{Text: id + " serves", State: engine.StateOK}
+				switch pt.State {
+				case stateOwned:
+					keys += len(pt.KV)
+				case stateFrozen:
+					cell = engine.Cell{Text: id + " frozen → " + pt.To, State: engine.StatePending}
+				case stateIncoming:
+					cell = engine.Cell{Text: id + " copy, not served", State: engine.StatePending}
+				case stateStray:
+					cell = engine.Cell{Text: id + " stray copy", State: engine.StateBad}
+				}
+				where[p] = append(where[p], cell)
+				keysIn[p] = max(keysIn[p], len(pt.KV))
 			}
 		}
+		served += keys
 		held := 0
-		if n, ok := w.NodeProcess(i).(*DataNode); ok {
-			for _, pt := range n.parts {
-				if pt.State == stateOwned {
-					held += len(pt.KV)
+		for _, o := range t.Owners {
+			if o == id {
+				held++
+			}
+		}
+		nodeRows = append(nodeRows, engine.Row(engine.Cell{Text: id}, engine.Cell{Text: status, State: st}, engine.Cell{Text: strconv.Itoa(held)}, engine.Cell{Text: strconv.Itoa(keys)}))
+	}
+	rows := make([]engine.TableRow, len(t.Owners))
+	for p, owner := range t.Owners {
+		ownerCell := engine.Cell{Text: owner, State: engine.StateOK}
+		switch {
+		case t.Moving(p):
+			ownerCell = engine.Cell{Text: owner + " → " + t.Move.To, State: engine.StatePending}
+		case down[owner]:
+			ownerCell = engine.Cell{Text: owner + " (down)", State: engine.StateBad}
+		}
+		at := engine.Cell{Text: "nowhere up", State: engine.StateBad}
+		switch len(where[p]) {
+		case 0:
+		case 1:
+			at = where[p][0]
+		default:
+			at = engine.Cell{Text: where[p][0].Text, State: engine.StatePending}
+			for _, c := range where[p][1:] {
+				at.Text += "; " + c.Text
+				if c.State == engine.StateBad {
+					at.State = engine.StateBad
 				}
 			}
 		}
-		keys += held
-		rows = append(rows, engine.Row(engine.Cell{Text: id}, engine.Cell{Text: status, State: st}, engine.Cell{Text: strconv.Itoa(owned)}, engine.Cell{Text: strconv.Itoa(held)}))
+		rows[p] = engine.Row(engine.Cell{Text: partName(p)}, ownerCell, at, engine.Cell{Text: strconv.Itoa(keysIn[p])})
 	}
 	version := "not assigned yet"
-	if d.Table.Assigned() {
-		version = "v" + strconv.Itoa(d.Table.Version)
+	if t.Assigned() {
+		version = "v" + strconv.Itoa(t.Version)
 	}
 	return []engine.Widget{
-		tableWidget(WCluster, d.Table, down),
+		engine.TableWidget(WCluster, []string{"partition", "owner in the table", "where it is", "keys"}, rows...),
 		engine.FieldsWidget(WCounts,
 			engine.Field{Label: "table", Value: version},
 			engine.Field{Label: "partitions moved", Value: strconv.Itoa(d.Moves)},
 			engine.Field{Label: "keys moved", Value: strconv.Itoa(d.KeysMoved)},
-			engine.Field{Label: "keys served now", Value: strconv.Itoa(keys)},
+			engine.Field{Label: "keys served now", Value: strconv.Itoa(served)},
 		),
-		engine.TableWidget("data nodes", []string{"node", "status", "partitions", "keys served"}, rows...),
+		engine.TableWidget("data nodes", []string{"node", "status", "partitions", "keys served"}, nodeRows...),
 	}
 }
