@@ -13,6 +13,7 @@
 package fixedpart
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"strconv"
 
@@ -106,7 +107,7 @@ func FixedPartitions() *kit.Cluster {
 		Variants:  variants,
 		Actions:   actions,
 		Build: func(engine.Config) engine.Model {
-			return engine.Model{NewProcess: newProcess, Invariants: invariants, View: clusterView}
+			return engine.Model{NewProcess: newProcess, Invariants: invariants, View: clusterView, CheckCommand: refuse}
 		},
 		Porcupine: &kit.KVModel,
 		Emphasis:  []string{WTable, WCluster, WParts},
@@ -125,6 +126,19 @@ func FixedPartitions() *kit.Cluster {
 	}
 	c.Nodes, c.Clients = l.Servers, l.Clients
 	return c
+}
+
+// refuse turns down a leave of the last data node: the partitions would
+// have no node at all (a join of a node already in is the engine's to
+// refuse).
+func refuse(w *engine.World, c engine.Command) error {
+	if c.Kind != engine.CmdLeave || w.Role(c.Node) != RoleData {
+		return nil
+	}
+	if m := w.Members(RoleData); len(m) == 1 && m[0] == c.Node {
+		return fmt.Errorf("leave: %s is the last data node; join another first", c.Node)
+	}
+	return nil
 }
 
 func newProcess(id string, role engine.Role) engine.Process {

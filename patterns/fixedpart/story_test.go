@@ -222,6 +222,15 @@ func TestBadInputIsRefused(t *testing.T) {
 		require.Contains(t, err.Error(), c.want)
 	}
 	require.Equal(t, before, s.Trace().Hash(), "a refused command leaves no trace")
+
+	// Two data nodes may leave; the third, the last, may not.
+	apply(t, s, engine.Command{Kind: engine.CmdLeave, Node: "athens"})
+	apply(t, s, engine.Command{Kind: engine.CmdLeave, Node: "byzantium"})
+	before = s.Trace().Hash()
+	err := s.Apply(engine.Command{Kind: engine.CmdLeave, Node: "cyrene"})
+	require.ErrorContains(t, err, "cyrene is the last data node")
+	require.Equal(t, before, s.Trace().Hash())
+	require.Equal(t, engine.StatusUp, s.World().Status("cyrene"))
 }
 
 // P is read once: changing the setting later moves no key to another
