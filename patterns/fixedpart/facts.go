@@ -28,7 +28,7 @@ type ClientFacts struct {
 	Version int    `fact:"version" doc:"the version of its cached table (0: none yet)"`
 	Refused int    `fact:"refused" doc:"NotOwner refusals it got"`
 	OK      int    `fact:"answered" doc:"its operations answered"`
-	Unknown int    `fact:"gaveUp" doc:"its operations it gave up on"`
+	Unknown int    `fact:"gaveUp" doc:"its operations it gave up on (timed out: a put may still have happened, a get did not)"`
 	Pending int    `fact:"pending" doc:"its operations waiting"`
 	Last    string `fact:"last" doc:"its last outcome, short"`
 }
@@ -79,7 +79,7 @@ func clientFactsOf(w *engine.World, id string) (ClientFacts, bool) {
 	if !ok {
 		return ClientFacts{}, false
 	}
-	return ClientFacts{Version: c.table.Version, Refused: c.Refused, OK: c.OK, Unknown: c.Unknown, Pending: c.ops.Len(), Last: c.last}, true
+	return ClientFacts{Version: c.table.Version, Refused: c.Refused, OK: c.OK, Unknown: c.Unknown + c.Failed, Pending: c.ops.Len(), Last: c.last}, true
 }
 
 func clusterFactsOf(w *engine.World) ClusterFacts {
