@@ -28,6 +28,7 @@ func TestFactsAreComputed(t *testing.T) {
 			_ = s.Apply(engine.Command{Kind: engine.CmdJoin, Node: "delphi"})
 		case 50:
 			_ = s.Apply(engine.Command{Kind: engine.CmdCrash, Node: "athens"})
+		case 65:
 			s.RunFor(2500*time.Millisecond, 0) // operations on athens's partitions give up
 		case 80:
 			_ = s.Apply(engine.Command{Kind: engine.CmdRestart, Node: "athens"})
