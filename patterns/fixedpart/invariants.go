@@ -109,22 +109,52 @@ type ackedCheck struct {
 	judge   []string // scratch: the keys to judge this step
 }
 
-// keyWrites sums up the writes of one key, value by value.
+// keyWrites sums up the writes of one key, value by value, and keeps the
+// two values whose acknowledged writes were called last: a write is lost
+// when the latest of those not held was called after every write of the
+// value held had ended.
 type keyWrites struct {
 	part   int
 	values map[string]*valueWrites
+	latest [2]ackedWrite
 }
 
 // valueWrites: open counts writes of the value not acknowledged (pending,
 // or timed out: either may still take effect); ends is the latest return
-// of an acknowledged one, acked the latest call of one.
+// of an acknowledged one.
 type valueWrites struct {
-	open     int
-	ends     int64
-	acked    int64
-	ackedAny bool
-	ackedOp  int
-	ackedBy  string
+	open int
+	ends int64
+}
+
+// ackedWrite is the latest acknowledged write of one value.
+type ackedWrite struct {
+	value, client string
+	call          int64
+	ok            bool
+}
+
+// acked notes an acknowledged write of value v, called at call.
+func (kw *keyWrites) acked(v, client string, call int64) {
+	w := ackedWrite{value: v, client: client, call: call, ok: true}
+	l := &kw.latest
+	switch {
+	case l[0].ok && l[0].value == v:
+		if call > l[0].call {
+			l[0] = w
+		}
+	case l[1].ok && l[1].value == v:
+		if call > l[1].call {
+			l[1] = w
+		}
+		if l[1].call > l[0].call {
+			l[0], l[1] = l[1], l[0]
+		}
+	case !l[0].ok || call > l[0].call:
+		l[1], l[0] = l[0], w
+	case !l[1].ok || call > l[1].call:
+		l[1] = w
+	}
 }
 
 func (a *ackedCheck) key(k string, p int) *keyWrites {
@@ -168,12 +198,11 @@ func (a *ackedCheck) check(w *engine.World) (string, []string) {
 			still = append(still, i)
 		case engine.OpOK:
 			in := op.Input.(Op)
-			vw := a.keys[in.Key].value(in.Value)
+			kw := a.keys[in.Key]
+			vw := kw.value(in.Value)
 			vw.open--
 			vw.ends = max(vw.ends, op.Return)
-			if !vw.ackedAny || op.Call > vw.acked {
-				vw.acked, vw.ackedAny, vw.ackedBy = op.Call, true, op.Client
-			}
+			kw.acked(in.Value, op.Client, op.Call)
 			a.judge = append(a.judge, in.Key)
 		}
 	}
@@ -209,24 +238,19 @@ func (a *ackedCheck) judgeKey(w *engine.World, t Table, k string) (string, []str
 			ends = math.MaxInt64
 		}
 	}
-	// The lost write named is the latest acknowledged (ties: the least
-	// value), so the text does not depend on the map's order.
-	lost, found := "", false
-	for v, vw := range kw.values {
-		if v == got || !vw.ackedAny || vw.acked <= ends {
+	for _, l := range kw.latest {
+		if !l.ok || l.value == got {
 			continue
 		}
-		if l := kw.values[lost]; !found || vw.acked > l.acked || (vw.acked == l.acked && v < lost) {
-			lost, found = v, true
+		if l.call <= ends {
+			break // the latest acknowledged write not held is no newer than got
 		}
-	}
-	if found {
-		v, vw := lost, kw.values[lost]
+		v := l.value
 		had := "holds " + k + "=" + strconv.Quote(got)
 		if got == "" {
 			had = "has no " + k
 		}
-		return fmt.Sprintf("%s's put %s=%s was acknowledged, but %s, the owner of %s in table v%d, %s: the write is lost", vw.ackedBy, k, strconv.Quote(v), owner, partName(kw.part), t.Version, had), []string{owner}
+		return fmt.Sprintf("%s's put %s=%s was acknowledged, but %s, the owner of %s in table v%d, %s: the write is lost", l.client, k, strconv.Quote(v), owner, partName(kw.part), t.Version, had), []string{owner}
 	}
 	return "", nil
 }
