@@ -24,6 +24,7 @@ type Controller struct {
 	lastHeard map[string]time.Duration
 	down      map[string]bool
 	now       time.Duration
+	timeout   time.Duration // the heartbeat timeout in force
 	// Changes counts changes of the live set (a registration, a node
 	// marked down or heard from again), for the move-bound invariant: a
 	// rebalance starts afresh at each.
@@ -174,6 +175,7 @@ func (c *Controller) broadcast(env engine.Env) {
 // repeats the move under way, and plans the next one.
 func (c *Controller) tick(env engine.Env) {
 	timeout := time.Duration(env.Param(ParamHeartbeatTimeout, defHeartbeatTimeout)) * time.Millisecond
+	c.timeout = timeout
 	for _, id := range c.disk.Registered {
 		if !c.down[id] && c.now-c.lastHeard[id] > timeout {
 			c.down[id] = true

@@ -1,6 +1,7 @@
 package fixedpart
 
 import (
+	"cmp"
 	"slices"
 	"strconv"
 	"time"
@@ -40,7 +41,7 @@ func (c *Controller) heartbeats() engine.Widget {
 	meters := make([]engine.Meter, 0, len(c.disk.Registered))
 	for _, id := range c.disk.Registered {
 		since := float64(c.now-c.lastHeard[id]) / float64(time.Millisecond)
-		meters = append(meters, engine.Meter{Label: id, Value: max(0, since), Max: defHeartbeatTimeout, Alarm: c.down[id]})
+		meters = append(meters, engine.Meter{Label: id, Value: max(0, since), Max: float64(cmp.Or(c.timeout, defHeartbeatTimeout*time.Millisecond) / time.Millisecond), Alarm: c.down[id]})
 	}
 	return engine.MeterWidget(WMembers, meters...)
 }
