@@ -11,6 +11,11 @@ import (
 // log. A command that names something unknown or has bad arguments returns
 // an error that says what is wrong and changes nothing.
 func (s *Sim) Apply(c Command) error {
+	if s.model.CheckCommand != nil {
+		if err := s.model.CheckCommand(s.World(), c); err != nil {
+			return err
+		}
+	}
 	s.curStep = s.step
 	s.handled = nil
 	for _, p := range s.procs {

@@ -52,6 +52,10 @@ type Model struct {
 	// together (a write quorum larger than the replicas), each value being
 	// in range: it sees every setting as it would be. Optional.
 	CheckParams func(params map[string]int) error
+	// CheckCommand refuses a command the pattern cannot take in the run
+	// as it stands (leaving the last data node), with the reason, before
+	// anything changes; the engine's own checks come after. Optional.
+	CheckCommand func(w *World, c Command) error
 }
 
 // ParamRange is one integer setting a model accepts: Min ≤ value ≤ Max.

@@ -5,6 +5,7 @@ import (
 	"clusterscope/patterns/clockbound"
 	"clusterscope/patterns/clocks"
 	"clusterscope/patterns/durable"
+	"clusterscope/patterns/fixedpart"
 	"clusterscope/patterns/keyrange"
 	"clusterscope/patterns/kit"
 	"clusterscope/patterns/leaderless"
@@ -41,6 +42,7 @@ func live() map[string]*kit.Cluster {
 		"hybrid-clock":          clocks.HybridClock(),
 		"versioned-value":       replog.VersionedValue(),
 		"clock-bound-wait":      clockbound.ClockBoundWait(),
+		"fixed-partitions":      fixedpart.FixedPartitions(),
 		"key-range-partitions":  keyrange.KeyRangePartitions(),
 	}
 }
