@@ -389,6 +389,9 @@ func commandPlain(c *engine.Command, actions map[string]string) string {
 		for _, k := range slices.Sorted(maps.Keys(c.Args)) {
 			args = append(args, k+" "+c.Args[k])
 		}
+		if len(args) == 0 {
+			return fmt.Sprintf("%s sends a %s request.", c.Node, c.Name)
+		}
 		return fmt.Sprintf("%s sends a %s request (%s).", c.Node, c.Name, strings.Join(args, ", "))
 	case engine.CmdVariant:
 		if c.On {
