@@ -400,6 +400,7 @@ class SpaceTime {
         this.head.replaceChildren(...order.map((id, i) => h('span', { class: ['st-lane-name', this.clients.has(id) && 'client', i % 2 && 'second'], 'data-lane': id, text: id })));
         this.head.classList.remove('grouped');
       }
+      this.nameW = null;
       this.layoutHead();
     }
     // A jump in time (seek, step back, branch switch) brings the cursor into view.
@@ -431,9 +432,17 @@ class SpaceTime {
 
   layoutHead() {
     const { x, step } = this.laneX();
-    // Lanes closer than a long name is wide (a narrow view, compare mode's
-    // two diagrams): every other name on a second line.
-    const crowded = !this.head.classList.contains('grouped') && step < 84;
+    // Lanes closer than two neighbouring names are wide (a narrow view,
+    // compare mode's two diagrams, a long name like "coordinator"): every
+    // other name on a second line. The names are measured once per lane
+    // order and width (a layout read on every redraw would cost each frame;
+    // the page's type grows with the window).
+    if (!this.nameW || this.nameWAt !== this.view.w || this.nameW.some((w) => w === 0)) {
+      this.nameW = [...this.head.children].map((el) => el.offsetWidth);
+      this.nameWAt = this.view.w;
+    }
+    const w = this.nameW;
+    const crowded = !this.head.classList.contains('grouped') && w.some((wi, i) => i > 0 && step < (w[i - 1] + wi) / 2 + 6);
     if (this.head.classList.contains('crowded') !== crowded) this.head.classList.toggle('crowded', crowded);
     for (const el of this.head.children) {
       const left = (x.get(el.dataset.lane) || 0) + 'px';

@@ -98,6 +98,18 @@ const badgesOnNamesExpr = `[...document.querySelectorAll('[data-view="cluster"] 
   return a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
 }).map((n) => n.dataset.node)`
 
+// laneNamesOverlapExpr lists the pairs of space-time lane names on one
+// line whose boxes run into each other.
+const laneNamesOverlapExpr = `(() => {
+  const r = [...document.querySelectorAll('[data-view="spacetime"] .st-head .st-lane-name')].map((el) => [el.textContent, el.getBoundingClientRect()]);
+  const out = [];
+  for (let i = 0; i < r.length; i++) for (let j = i + 1; j < r.length; j++) {
+    const a = r[i][1], b = r[j][1];
+    if (a.left < b.right && b.left < a.right && Math.abs(a.top - b.top) < 4) out.push(r[i][0] + '/' + r[j][0]);
+  }
+  return out;
+})()`
+
 func pending(sim *engine.Sim) bool {
 	for _, op := range sim.History() {
 		if op.Status == engine.OpPending {
@@ -182,6 +194,18 @@ func TestBrowserEveryLivePatternPage(t *testing.T) {
 				viewportShot(t, b, "badge-over-name-"+p.ID)
 				t.Errorf("at step %d these nodes' badges cover their names: %v", plan.done, covered)
 			}
+
+			loadSpaceTime(t, b)
+			poll[bool](t, b, "the diagram's lane names", `document.querySelectorAll('[data-view="spacetime"] .st-head .st-lane-name').length > 0`)
+			for _, size := range [][2]int64{{1366, 900}, {1920, 1080}} {
+				do(t, b, "resize", chromedp.EmulateViewport(size[0], size[1]))
+				// The diagram lays its head out again once it has seen its new
+				// width (a resize observer): wait a few frames for it.
+				if clash, err := chromedp.Run(b.Ctx, chromedp.Evaluate[[]string](`new Promise((ok) => { let n = 0; const tick = () => { window.clusterscope.views.spacetime.render(); const c = `+laneNamesOverlapExpr+`; if (!c.length || ++n > 30) ok(c); else requestAnimationFrame(tick); }; tick(); })`, chromedp.EvalAwaitPromise)); err != nil || len(clash) > 0 {
+					t.Errorf("%dx%d: space-time lane names overlap: %v %v %s", size[0], size[1], clash, err, eval[string](t, b, `(() => { const st = window.clusterscope.views.spacetime; return JSON.stringify({w: st.nameW, step: st.laneX().step, vw: st.view.w, cls: st.head.className, hw: st.head.getBoundingClientRect().width, r: [...st.head.children].map((e) => [e.style.left, Math.round(e.getBoundingClientRect().left), Math.round(e.getBoundingClientRect().right), e.offsetWidth])}); })()`))
+				}
+			}
+			do(t, b, "resize back", chromedp.EmulateViewport(1366, 900))
 
 			if vs := p.Cluster.Variants; len(vs) > 0 {
 				v := vs[0].Name
