@@ -9,6 +9,7 @@ import (
 	"clusterscope/patterns/leaderless"
 	"clusterscope/patterns/paxos"
 	"clusterscope/patterns/replog"
+	"clusterscope/patterns/twopc"
 	"clusterscope/patterns/updatequeue"
 	"clusterscope/patterns/vvector"
 	"clusterscope/patterns/wire"
@@ -40,6 +41,7 @@ func live() map[string]*kit.Cluster {
 		"hybrid-clock":          clocks.HybridClock(),
 		"versioned-value":       replog.VersionedValue(),
 		"clock-bound-wait":      clockbound.ClockBoundWait(),
+		"two-phase-commit":      twopc.TwoPhaseCommit(),
 	}
 }
 

@@ -1,0 +1,62 @@
+package twopc
+
+import (
+	"math/rand/v2"
+
+	"clusterscope/engine"
+	"clusterscope/patterns/kit"
+)
+
+// Random crashes every few hundred milliseconds rarely land in the few
+// milliseconds between a participant's yes vote and the decision reaching
+// it, or between the coordinator's prepare and its decision. These draw
+// exactly those moments, and bring crashed processes back soon, so that
+// recovery runs often.
+var faults = []kit.FaultGen{crashPrepared, crashDeciding, restartCrashed}
+
+// crashPrepared crashes a participant that has voted yes (or is about
+// to) and has not yet heard the outcome; with nothing prepared anywhere,
+// it holds up the coordinator's next messages to one participant (drops
+// them), so the next transaction there waits prepared.
+var crashPrepared = kit.FaultGen{Name: "crash-a-prepared-participant", Draw: func(r *rand.Rand, w *engine.World) (engine.Command, bool) {
+	parts := w.Members(RoleParticipant)
+	var prepared []string
+	for _, id := range parts {
+		if p, ok := w.Process(id).(*Participant); ok && len(p.prepared) > 0 {
+			prepared = append(prepared, id)
+		}
+	}
+	if len(prepared) > 0 {
+		return engine.Command{Kind: engine.CmdCrash, Node: prepared[r.IntN(len(prepared))]}, true
+	}
+	co := w.Members(RoleCoordinator)
+	if len(co) == 0 || len(parts) == 0 {
+		return engine.Command{}, false
+	}
+	return engine.Command{Kind: engine.CmdDropNext, From: co[0], To: parts[r.IntN(len(parts))], Count: 1 + r.IntN(3)}, true
+}}
+
+// crashDeciding crashes the coordinator while a transaction is between
+// its prepare and the last acknowledgement of its decision.
+var crashDeciding = kit.FaultGen{Name: "crash-the-coordinator-mid-transaction", Draw: func(r *rand.Rand, w *engine.World) (engine.Command, bool) {
+	for _, id := range w.Members(RoleCoordinator) {
+		if c, ok := w.Process(id).(*Coordinator); ok && len(c.active) > 0 {
+			return engine.Command{Kind: engine.CmdCrash, Node: id}, true
+		}
+	}
+	return engine.Command{}, false
+}}
+
+// restartCrashed brings a crashed server back.
+var restartCrashed = kit.FaultGen{Name: "restart-crashed", Draw: func(r *rand.Rand, w *engine.World) (engine.Command, bool) {
+	var down []string
+	for _, id := range w.Nodes() {
+		if w.Status(id) == engine.StatusCrashed {
+			down = append(down, id)
+		}
+	}
+	if len(down) == 0 {
+		return engine.Command{}, false
+	}
+	return engine.Command{Kind: engine.CmdRestart, Node: down[r.IntN(len(down))]}, true
+}}
