@@ -12,12 +12,12 @@ import (
 // it, or between the coordinator's prepare and its decision. These draw
 // exactly those moments, and bring crashed processes back soon, so that
 // recovery runs often.
-var faults = []kit.FaultGen{crashPrepared, crashDeciding, restartCrashed}
+var faults = []kit.FaultGen{crashPrepared, crashPrepared, crashDeciding, restartCrashed}
 
 // crashPrepared crashes a participant that has voted yes (or is about
-// to) and has not yet heard the outcome; with nothing prepared anywhere,
-// it holds up the coordinator's next messages to one participant (drops
-// them), so the next transaction there waits prepared.
+// to) and has not yet heard the outcome. With nothing prepared anywhere,
+// it pauses the coordinator while it collects votes: the participants
+// that voted yes then wait, prepared, until it resumes.
 var crashPrepared = kit.FaultGen{Name: "crash-a-prepared-participant", Draw: func(r *rand.Rand, w *engine.World) (engine.Command, bool) {
 	parts := w.Members(RoleParticipant)
 	var prepared []string
@@ -47,16 +47,19 @@ var crashDeciding = kit.FaultGen{Name: "crash-the-coordinator-mid-transaction", 
 	return engine.Command{}, false
 }}
 
-// restartCrashed brings a crashed server back.
+// restartCrashed brings a crashed server back, or resumes a paused one.
 var restartCrashed = kit.FaultGen{Name: "restart-crashed", Draw: func(r *rand.Rand, w *engine.World) (engine.Command, bool) {
-	var down []string
+	var down []engine.Command
 	for _, id := range w.Nodes() {
-		if w.Status(id) == engine.StatusCrashed {
-			down = append(down, id)
+		switch w.Status(id) {
+		case engine.StatusCrashed:
+			down = append(down, engine.Command{Kind: engine.CmdRestart, Node: id})
+		case engine.StatusPaused:
+			down = append(down, engine.Command{Kind: engine.CmdResume, Node: id})
 		}
 	}
 	if len(down) == 0 {
 		return engine.Command{}, false
 	}
-	return engine.Command{Kind: engine.CmdRestart, Node: down[r.IntN(len(down))]}, true
+	return down[r.IntN(len(down))], true
 }}
