@@ -64,6 +64,7 @@ type ctxn struct {
 	DecisionAt      int
 	DecisionDurable bool
 	held            time.Duration // when it stopped at the crash point
+	split           bool          // a participant acknowledged the other outcome
 }
 
 // part is one participant of a transaction and what it said.
@@ -139,7 +140,7 @@ func (c *Coordinator) start(env engine.Env) {
 			c.decide(env, t, false, c.id+" restarted before deciding")
 		case PhDecided:
 			engine.Notef(env, "%s restarts and finds its decision for %s in its log (%s): it sends it again", engine.S(c.id), engine.S(t.ID), engine.S(verb(t.Commit)))
-			c.send(env, t)
+			c.announce(env, t)
 		}
 	}
 	c.tick(env)
@@ -301,12 +302,11 @@ func (c *Coordinator) synced(env engine.Env, d engine.DiskDone) {
 			} else {
 				c.Aborted++
 			}
-			env.Send(t.Client, Outcome{ID: t.Op, Txn: t.ID, Committed: t.Commit, Reason: t.Reason})
 			if c.stopAt == stopAfterDecision {
 				c.hold(env, t)
 				continue
 			}
-			c.send(env, t)
+			c.announce(env, t)
 		}
 	}
 }
@@ -395,6 +395,12 @@ func (c *Coordinator) decide(env engine.Env, t *ctxn, commit bool, reason string
 	c.wait(env, at, t)
 }
 
+// announce tells the client and the participants the decision.
+func (c *Coordinator) announce(env engine.Env, t *ctxn) {
+	env.Send(t.Client, Outcome{ID: t.Op, Txn: t.ID, Committed: t.Commit, Reason: t.Reason})
+	c.send(env, t)
+}
+
 // send sends the decision to every participant that has not acknowledged
 // it.
 func (c *Coordinator) send(env engine.Env, t *ctxn) {
@@ -428,6 +434,7 @@ func (c *Coordinator) ack(env engine.Env, from string, m Ack) {
 	}
 	t.Parts[i].Acked = true
 	if m.Committed != t.Commit {
+		t.split = true
 		engine.Notef(env, "%s answers %s for %s, but the decision was %s: the transaction is no longer atomic", engine.S(from), engine.S(outcomeWord(m.Committed)), engine.S(t.ID), engine.S(verb(t.Commit)))
 	}
 	for _, p := range t.Parts {
@@ -442,9 +449,12 @@ func (c *Coordinator) ack(env engine.Env, from string, m Ack) {
 	c.ended = true
 	c.dropActive(t)
 	_, _ = env.Disk().Append(logFile, engine.Record{Data: endRec{Txn: t.ID}, Size: 16})
-	if t.Commit {
+	switch {
+	case t.split:
+		engine.Notef(env, "%s ends: every participant answered, but they did not all %s it", engine.S(t.ID), engine.S(verb(t.Commit)))
+	case t.Commit:
 		engine.Notef(env, "%s is done: every participant applied it", engine.S(t.ID))
-	} else {
+	default:
 		engine.Notef(env, "%s is done: every participant rolled it back", engine.S(t.ID))
 	}
 }
@@ -494,7 +504,7 @@ func (c *Coordinator) retry(env engine.Env) {
 			if now-t.held >= ms(env.Param(ParamHold, defHold)) {
 				engine.Notef(env, "%s goes on from its crash point after %s", engine.S(c.id), engine.S(fmtMS(now-t.held)))
 				if t.DecisionDurable {
-					c.send(env, t)
+					c.announce(env, t)
 				} else {
 					c.decide(env, t, true, "")
 				}
