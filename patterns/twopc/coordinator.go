@@ -448,7 +448,11 @@ func (c *Coordinator) ack(env engine.Env, from string, m Ack) {
 	t.Phase = PhDone
 	c.ended = true
 	c.dropActive(t)
-	_, _ = env.Disk().Append(logFile, engine.Record{Data: endRec{Txn: t.ID}, Size: 16})
+	// END needs no wait: lost in a crash, the decision is sent once more
+	// and acknowledged again.
+	if _, err := env.Disk().Append(logFile, engine.Record{Data: endRec{Txn: t.ID}, Size: 16}); err == nil {
+		_, _ = env.Fsync(logFile)
+	}
 	switch {
 	case t.split:
 		engine.Notef(env, "%s ends: every participant answered, but they did not all %s it", engine.S(t.ID), engine.S(verb(t.Commit)))

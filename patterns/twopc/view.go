@@ -20,7 +20,7 @@ func (p *Participant) View() engine.ProcessView {
 		}
 		refused := engine.Cell{Text: "—", State: engine.StateInactive}
 		if a.Refused != "" {
-			refused = engine.Cell{Text: a.Refused + " refused", State: engine.StateWarn}
+			refused = engine.Cell{Text: a.Refused, State: engine.StateWarn}
 		}
 		rows = append(rows, engine.Row(engine.Cell{Text: a.Name}, engine.Cell{Text: strconv.Itoa(a.Balance)}, lock, refused))
 	}
@@ -37,7 +37,7 @@ func (p *Participant) View() engine.ProcessView {
 		txns = append(txns, engine.Row(engine.Cell{Text: t.ID}, engine.Cell{Text: updatesText(t.Updates)}, st))
 	}
 	v := engine.ProcessView{Role: "participant", Widgets: []engine.Widget{
-		engine.TableWidget(WLocks, []string{"account", "balance", "write lock", "last refused (no-wait)"}, rows...),
+		engine.TableWidget(WLocks, []string{"account", "balance", "locked by", "refused"}, rows...),
 		engine.TableWidget(WTxns, []string{"txn", "its share", "state"}, txns...),
 	}}
 	if len(p.prepared) > 0 {
@@ -81,6 +81,9 @@ func logWidget(d *engine.Disk) engine.Widget {
 		}
 	}
 	fv.Label = strconv.Itoa(len(recs)) + " records"
+	if len(recs) == 1 {
+		fv.Label = "1 record"
+	}
 	if from > 0 {
 		fv.Label += " (the last " + strconv.Itoa(shownRecords) + " shown)"
 	}
@@ -106,10 +109,10 @@ func (c *Coordinator) View() engine.ProcessView {
 				votes += " ✓"
 			}
 		}
-		rows = append(rows, engine.Row(engine.Cell{Text: t.ID}, engine.Cell{Text: t.T.String()}, phaseCell(t), engine.Cell{Text: votes}))
+		rows = append(rows, engine.Row(engine.Cell{Text: t.ID}, phaseCell(t), engine.Cell{Text: votes}))
 	}
 	v := engine.ProcessView{Role: "coordinator", Widgets: []engine.Widget{
-		engine.TableWidget(WCoord, []string{"txn", "transfer", "phase", "votes (✓ acknowledged)"}, rows...),
+		engine.TableWidget(WCoord, []string{"txn", "phase", "votes (✓ acked)"}, rows...),
 	}}
 	if c.stopAt != "" {
 		v.Widgets = append(v.Widgets, engine.FieldsWidget("crash point", engine.Field{Label: "stops", Value: c.stopAt + " of its next transaction"}))
@@ -148,6 +151,9 @@ func (c *Coordinator) shown() []*ctxn {
 func phaseCell(t *ctxn) engine.Cell {
 	switch t.Phase {
 	case PhDone:
+		if t.split {
+			return engine.Cell{Text: verb(t.Commit) + " logged, not done everywhere", State: engine.StateBad}
+		}
 		if t.Commit {
 			return engine.Cell{Text: "committed", State: engine.StateOK}
 		}
@@ -200,7 +206,7 @@ func clusterView(w *engine.World) []engine.Widget {
 				case StPrepared:
 					cell.Text = "prepared, locked"
 					if pt := ps[i].txns[t.ID]; pt != nil && w.Status(id) == engine.StatusUp {
-						cell.Text += " · blocked " + fmtMS(max(0, w.Clock(id)-pt.Since))
+						cell.Text += " · blocked " + strconv.FormatInt(int64(max(0, w.Clock(id)-pt.Since)/time.Millisecond), 10) + " ms"
 					}
 				}
 				if w.Status(id) != engine.StatusUp {
@@ -240,5 +246,3 @@ func logged(t *ctxn) string {
 	}
 	return "no decision"
 }
-
-var _ = time.Millisecond
