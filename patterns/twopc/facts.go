@@ -93,17 +93,17 @@ func clientFactsOf(w *engine.World, id string) (ClientFacts, bool) {
 }
 
 func clusterFactsOf(w *engine.World) ClusterFacts {
-	m := countMoney(w)
+	m := countMoney(w, nil)
 	f := ClusterFacts{Money: m.Total(), Start: m.Start}
 	parts := w.Members(RoleParticipant)
 	ps := make([]*Participant, len(parts))
 	for i, id := range parts {
-		ps[i] = participantOf(w, id)
+		ps[i] = participantOf(w, id, nil)
 		if len(ps[i].prepared) > 0 {
 			f.Blocked++
 		}
 	}
-	c, _ := coordinatorOf(w)
+	c, _ := coordinatorOf(w, nil)
 	if c == nil {
 		return f
 	}

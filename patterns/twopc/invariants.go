@@ -22,35 +22,107 @@ const (
 const SettledFinished = "every-transaction-finished"
 
 func invariants() []engine.Invariant {
+	r := &replays{}
 	return []engine.Invariant{
-		{Name: InvOneOutcome, Description: "Atomicity: every participant of a transaction reaches the outcome the coordinator logged (all commit or all roll back), never one committed and another aborted.", Check: oneOutcome},
+		{Name: InvOneOutcome, Description: "Atomicity: every participant of a transaction reaches the outcome the coordinator logged (all commit or all roll back), never one committed and another aborted.", Check: func(w *engine.World) (string, []string) { return oneOutcome(w, r) }},
 		{Name: InvCommitNeedsYes, Description: "The coordinator decides commit only when every participant voted yes.", Check: commitNeedsYes},
 		{Name: InvLocksHeld, Description: "A participant holds the write locks of every transaction it has prepared until it learns the outcome, across crashes: a lock is held only by a prepared transaction, and a prepared transaction holds all of its locks.", Check: locksHeld},
 		{Name: InvLoggedFirst, Description: "The coordinator sends a decision only once it is durable in its log, so a restart cannot decide otherwise.", Check: loggedFirst},
-		{Name: InvMoneyTotal, Description: "The money in the bank stays the same: the sum of all balances, plus the credits and debits a committed transaction still has to apply on participants that hold it prepared, is the starting total.", Check: moneyTotal},
+		{Name: InvMoneyTotal, Description: "The money in the bank stays the same: the sum of all balances, plus the credits and debits a committed transaction still has to apply on participants that hold it prepared, is the starting total.", Check: func(w *engine.World) (string, []string) { return moneyTotal(w, r) }},
 	}
 }
 
 // coordinatorOf is the coordinator as it is in memory, or as its disk
 // would rebuild it when it is down (nil: none).
-func coordinatorOf(w *engine.World) (*Coordinator, string) {
+func coordinatorOf(w *engine.World, r *replays) (*Coordinator, string) {
 	ids := w.Members(RoleCoordinator)
 	if len(ids) == 0 {
 		return nil, ""
 	}
-	if c, ok := w.Process(ids[0]).(*Coordinator); ok {
-		return c, ids[0]
+	id := ids[0]
+	if c, ok := w.Process(id).(*Coordinator); ok {
+		r.forget(id)
+		return c, id
 	}
-	return coordinatorFrom(ids[0], records(w.Disk(ids[0]))), ids[0]
+	if c, ok := r.find(w, id).(*Coordinator); ok {
+		return c, id
+	}
+	c := coordinatorFrom(id, records(w.Disk(id)))
+	r.keep(w, id, c)
+	return c, id
 }
 
 // participantOf is participant id in memory, or rebuilt from its disk when
 // it is down.
-func participantOf(w *engine.World, id string) *Participant {
+func participantOf(w *engine.World, id string, r *replays) *Participant {
 	if p, ok := w.Process(id).(*Participant); ok {
+		r.forget(id)
 		return p
 	}
-	return participantFrom(id, records(w.Disk(id)))
+	if p, ok := r.find(w, id).(*Participant); ok {
+		return p
+	}
+	p := participantFrom(id, records(w.Disk(id)))
+	r.keep(w, id, p)
+	return p
+}
+
+// replays keeps what a crashed process's disk rebuilds, for one run's
+// checks: a down process's disk does not change, and the money check
+// would otherwise replay it at every step it runs. An entry is dropped
+// as soon as the process is seen up; its key (the file and how much it
+// holds) guards the rest. A nil *replays keeps nothing (views, facts).
+type replays struct {
+	kept map[string]replay
+}
+
+type replay struct {
+	file              *engine.File
+	n, bytes, durable int
+	proc              any
+}
+
+func (r *replays) key(w *engine.World, id string) replay {
+	k := replay{}
+	if d := w.Disk(id); d != nil {
+		if f := d.File(logFile); f != nil {
+			k = replay{file: f, n: f.Len(), bytes: f.Bytes(), durable: f.Durable()}
+		}
+	}
+	return k
+}
+
+func (r *replays) find(w *engine.World, id string) any {
+	if r == nil {
+		return nil
+	}
+	e, ok := r.kept[id]
+	if !ok {
+		return nil
+	}
+	k := r.key(w, id)
+	if k.file != e.file || k.n != e.n || k.bytes != e.bytes || k.durable != e.durable {
+		return nil
+	}
+	return e.proc
+}
+
+func (r *replays) keep(w *engine.World, id string, proc any) {
+	if r == nil {
+		return
+	}
+	if r.kept == nil {
+		r.kept = map[string]replay{}
+	}
+	e := r.key(w, id)
+	e.proc = proc
+	r.kept[id] = e
+}
+
+func (r *replays) forget(id string) {
+	if r != nil && r.kept != nil {
+		delete(r.kept, id)
+	}
 }
 
 // stateOf is participant p's state for txn ("" never heard of).
@@ -78,7 +150,7 @@ func final(state string) bool { return state == StCommitted || state == StAborte
 // oneOutcome: when a participant reaches an outcome, or the coordinator's
 // decision becomes durable, every participant's outcome and the decision
 // agree.
-func oneOutcome(w *engine.World) (string, []string) {
+func oneOutcome(w *engine.World, r *replays) (string, []string) {
 	var txn string
 	switch n := w.NodeProcess(w.HandledNode()).(type) {
 	case *Participant:
@@ -94,11 +166,11 @@ func oneOutcome(w *engine.World) (string, []string) {
 	default:
 		return "", nil
 	}
-	c, cid := coordinatorOf(w)
+	c, cid := coordinatorOf(w, r)
 	commit, decided := c.decisionOf(txn)
 	var committed, aborted []string
 	for _, id := range w.Members(RoleParticipant) {
-		switch participantOf(w, id).stateOf(txn) {
+		switch participantOf(w, id, r).stateOf(txn) {
 		case StCommitted:
 			committed = append(committed, id)
 		case StAborted:
@@ -178,7 +250,7 @@ func loggedFirst(w *engine.World) (string, []string) {
 // moneyTotal runs when money may have moved: a participant reached an
 // outcome or (re)started, the coordinator ended a transaction or
 // (re)started, or a command changed the run (a crash).
-func moneyTotal(w *engine.World) (string, []string) {
+func moneyTotal(w *engine.World, r *replays) (string, []string) {
 	switch n := w.NodeProcess(w.HandledNode()).(type) {
 	case *Participant:
 		if n.fresh == nil && !n.started {
@@ -189,7 +261,7 @@ func moneyTotal(w *engine.World) (string, []string) {
 			return "", nil
 		}
 	}
-	m := countMoney(w)
+	m := countMoney(w, r)
 	if m.Total() != m.Start {
 		return fmt.Sprintf("the bank holds %d (balances %d, still to apply %+d), not the %d it started with", m.Total(), m.Balances, m.Pending, m.Start), nil
 	}
@@ -204,17 +276,17 @@ type money struct {
 
 func (m money) Total() int { return m.Balances + m.Pending }
 
-func countMoney(w *engine.World) money {
+func countMoney(w *engine.World, r *replays) money {
 	parts := w.Members(RoleParticipant)
 	m := money{Start: startBalance * accountsPer * len(parts)}
 	ps := make([]*Participant, len(parts))
 	for i, id := range parts {
-		ps[i] = participantOf(w, id)
+		ps[i] = participantOf(w, id, r)
 		for _, a := range ps[i].accounts {
 			m.Balances += a.Balance
 		}
 	}
-	c, _ := coordinatorOf(w)
+	c, _ := coordinatorOf(w, r)
 	if c == nil {
 		return m
 	}
@@ -245,18 +317,18 @@ func Settled(w *engine.World) kit.Verdict {
 			return kit.Verdict{Check: "up", Text: id + " is not up"}
 		}
 	}
-	c, cid := coordinatorOf(w)
+	c, cid := coordinatorOf(w, nil)
 	if c != nil && len(c.active) > 0 {
 		t := c.active[0]
 		return kit.Verdict{Check: SettledFinished, Text: fmt.Sprintf("%s still has %d transaction(s) unfinished; %s is %s", cid, len(c.active), t.ID, t.Phase)}
 	}
 	for _, id := range w.Members(RoleParticipant) {
-		p := participantOf(w, id)
+		p := participantOf(w, id, nil)
 		if len(p.prepared) > 0 {
 			return kit.Verdict{Check: SettledFinished, Text: fmt.Sprintf("%s still holds %s prepared, blocked", id, p.prepared[0].ID)}
 		}
 	}
-	if m := countMoney(w); m.Balances != m.Start {
+	if m := countMoney(w, nil); m.Balances != m.Start {
 		return kit.Verdict{Check: SettledFinished, Text: "the balances add up to " + strconv.Itoa(m.Balances) + ", not " + strconv.Itoa(m.Start)}
 	}
 	return kit.Verdict{Check: SettledFinished, OK: true, Text: "every transaction finished; no lock held; the money adds up"}

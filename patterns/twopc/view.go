@@ -178,9 +178,9 @@ func clusterView(w *engine.World) []engine.Widget {
 	parts := w.Members(RoleParticipant)
 	ps := make([]*Participant, len(parts))
 	for i, id := range parts {
-		ps[i] = participantOf(w, id)
+		ps[i] = participantOf(w, id, nil)
 	}
-	c, cid := coordinatorOf(w)
+	c, cid := coordinatorOf(w, nil)
 	cols := append([]string{"txn", "transfer", cid}, parts...)
 	var rows []engine.TableRow
 	if c != nil {
@@ -224,7 +224,7 @@ func clusterView(w *engine.World) []engine.Widget {
 			rows = append(rows, engine.Row(cells...))
 		}
 	}
-	m := countMoney(w)
+	m := countMoney(w, nil)
 	total := engine.Cell{Text: strconv.Itoa(m.Total()), State: engine.StateOK}
 	if m.Total() != m.Start {
 		total.State = engine.StateBad
