@@ -1,6 +1,7 @@
 package twopc
 
 import (
+	"slices"
 	"strconv"
 	"time"
 
@@ -16,7 +17,7 @@ func (p *Participant) View() engine.ProcessView {
 	for _, a := range p.accounts {
 		lock := engine.Cell{Text: "free", State: engine.StateInactive}
 		if a.Holder != "" {
-			lock = engine.Cell{Text: a.Holder + " prepared", State: engine.StatePending}
+			lock = engine.Cell{Text: a.Holder, State: engine.StatePending}
 		}
 		refused := engine.Cell{Text: "—", State: engine.StateInactive}
 		if a.Refused != "" {
@@ -40,8 +41,10 @@ func (p *Participant) View() engine.ProcessView {
 		engine.TableWidget(WLocks, []string{"account", "balance", "locked by", "refused"}, rows...),
 		engine.TableWidget(WTxns, []string{"txn", "its share", "state"}, txns...),
 	}}
-	if len(p.prepared) > 0 {
-		v.Badge = "blocked"
+	for _, t := range p.prepared {
+		if t.Durable {
+			v.Badge = "blocked" // it voted yes: only the coordinator can free it
+		}
 	}
 	if p.disk != nil {
 		v.Widgets = append(v.Widgets, logWidget(p.disk))
@@ -133,6 +136,15 @@ func (c *Coordinator) shown() []*ctxn {
 	for i := len(c.order) - 1; i >= 0 && len(out) < shownTxns; i-- {
 		out = append(out, c.order[i])
 	}
+	defer slices.SortFunc(out, func(a, b *ctxn) int {
+		if txnLess(b.ID, a.ID) {
+			return -1
+		}
+		if txnLess(a.ID, b.ID) {
+			return 1
+		}
+		return 0
+	})
 	for _, t := range c.active {
 		if len(out) >= 2*shownTxns {
 			break
@@ -205,7 +217,9 @@ func clusterView(w *engine.World) []engine.Widget {
 					cell = engine.Cell{Text: "no record", State: engine.StateInactive}
 				case StPrepared:
 					cell.Text = "prepared, locked"
-					if pt := ps[i].txns[t.ID]; pt != nil && w.Status(id) == engine.StatusUp {
+					if pt := ps[i].txns[t.ID]; pt != nil && !pt.Durable {
+						cell.Text = "locked, logging PREPARED"
+					} else if pt != nil && w.Status(id) == engine.StatusUp {
 						cell.Text += " · blocked " + strconv.FormatInt(int64(max(0, w.Clock(id)-pt.Since)/time.Millisecond), 10) + " ms"
 					}
 				}
