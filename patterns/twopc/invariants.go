@@ -74,6 +74,28 @@ func participantOf(w *engine.World, id string, r *replays) *Participant {
 // holds) guards the rest. A nil *replays keeps nothing (views, facts).
 type replays struct {
 	kept map[string]replay
+	// statuses is every server's status when the money was last counted
+	// after a command.
+	statuses []engine.Status
+}
+
+// statusChanged reports whether a server's status changed since it was
+// last asked (always true for a nil *replays).
+func (r *replays) statusChanged(w *engine.World) bool {
+	if r == nil {
+		return true
+	}
+	nodes := w.Nodes()
+	changed := len(r.statuses) != len(nodes)
+	if changed {
+		r.statuses = make([]engine.Status, len(nodes))
+	}
+	for i, id := range nodes {
+		if st := w.Status(id); st != r.statuses[i] {
+			r.statuses[i], changed = st, true
+		}
+	}
+	return changed
 }
 
 type replay struct {
@@ -258,6 +280,12 @@ func moneyTotal(w *engine.World, r *replays) (string, []string) {
 		}
 	case *Coordinator:
 		if !n.ended && !n.started {
+			return "", nil
+		}
+	case nil:
+		// A client ran, or a command changed the run: only a crash or a
+		// restart (a server's status) moves money.
+		if !r.statusChanged(w) {
 			return "", nil
 		}
 	}

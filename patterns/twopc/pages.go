@@ -191,13 +191,13 @@ func allAccounts(parts []string) []string {
 // whole number above zero.
 func checkTransfer(args map[string]string, parts []string) (Transfer, error) {
 	t := Transfer{From: strings.TrimSpace(args["from"]), To: strings.TrimSpace(args["to"])}
-	known := strings.Join(allAccounts(parts), ", ")
-	for _, a := range []string{t.From, t.To} {
+	known := func() string { return strings.Join(allAccounts(parts), ", ") }
+	for _, a := range [2]string{t.From, t.To} {
 		if a == "" {
-			return t, fmt.Errorf("a transfer needs a from and a to account (accounts: %s)", known)
+			return t, fmt.Errorf("a transfer needs a from and a to account (accounts: %s)", known())
 		}
 		if parts != nil && ownerOf(a, parts) == "" {
-			return t, fmt.Errorf("no account called %q (accounts: %s)", a, known)
+			return t, fmt.Errorf("no account called %q (accounts: %s)", a, known())
 		}
 	}
 	if t.From == t.To {
