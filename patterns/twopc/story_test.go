@@ -227,3 +227,43 @@ func TestAParticipantThatForgetsItsVoteBreaksAtomicity(t *testing.T) {
 	}
 	require.Contains(t, names, InvMoneyTotal)
 }
+
+// While athens is down, cyrene crashes too and restarts: it reloads T1
+// PREPARED from its log with the lock on C1, still blocked; bob's
+// transfer touching C1 is refused once athens is back, until T1 commits.
+func TestAPreparedParticipantKeepsItsLocksAcrossItsOwnCrash(t *testing.T) {
+	s := newRun(t)
+	action(t, s, "athens", actStopAt, map[string]string{"point": stopAfterDecision})
+	transfer(t, s, "alice", "B1", "C1", "30")
+	runUntil(t, s, func() bool { return facts(s, "athens").Stopped == "T1" })
+	apply(t, s, engine.Command{Kind: engine.CmdCrash, Node: "athens"})
+	apply(t, s, engine.Command{Kind: engine.CmdCrash, Node: "cyrene"})
+	apply(t, s, engine.Command{Kind: engine.CmdRestart, Node: "cyrene"})
+	s.RunFor(100*time.Millisecond, 0)
+	f := facts(s, "cyrene")
+	require.Equal(t, StPrepared, f.Txn["T1"])
+	require.Equal(t, "T1", f.Lock["C1"])
+	require.Equal(t, 1, f.Recovered)
+	apply(t, s, engine.Command{Kind: engine.CmdRestart, Node: "athens"})
+	s.RunFor(300*time.Millisecond, 0)
+	require.Equal(t, 130, facts(s, "cyrene").Balance["C1"])
+	require.Empty(t, s.Violations())
+}
+
+// A lost Commit is sent again until acknowledged, and a copy that
+// arrives twice is applied once: the receivers are idempotent.
+func TestLostAndDuplicatedDecisionsApplyOnce(t *testing.T) {
+	s := newRun(t)
+	net := engine.DefaultNet
+	net.DupPct = 100 // every message arrives twice
+	apply(t, s, engine.Command{Kind: engine.CmdNetwork, Net: &net})
+	apply(t, s, engine.Command{Kind: engine.CmdDropNext, From: "athens", To: "cyrene", Count: 2})
+	transfer(t, s, "alice", "B1", "C1", "30")
+	s.RunFor(time.Second, 0)
+	require.Equal(t, "done", facts(s, "athens").Txn["T1"])
+	require.Equal(t, 70, facts(s, "byzantium").Balance["B1"])
+	require.Equal(t, 130, facts(s, "cyrene").Balance["C1"])
+	f := clusterFactsOf(s.World())
+	require.Equal(t, f.Start, f.Money)
+	require.Empty(t, s.Violations())
+}
