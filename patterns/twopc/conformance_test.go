@@ -9,7 +9,7 @@ import (
 // caught is where a sweep first catches the broken variant, and by which
 // check: the seed is the first of 1, 2, 3... that does.
 var caught = map[string]kittest.Catch{
-	VarPreparedNotPersisted: {Seed: 23, Invariant: InvOneOutcome},
+	VarPreparedNotPersisted: {Seed: 2, Invariant: InvOneOutcome},
 }
 
 func TestConformance(t *testing.T) {

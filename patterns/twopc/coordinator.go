@@ -32,6 +32,7 @@ type Coordinator struct {
 	// and the money check walk only these.
 	active []*ctxn
 	waits  []coordWait
+	sync   groupSync
 	// stopAt is the crash point armed by the learner ("" none).
 	stopAt  string
 	voteNo  bool // the learner told it to abort its next transaction
@@ -263,17 +264,15 @@ func (c *Coordinator) begin(env engine.Env, from string, m Begin) {
 
 func (c *Coordinator) wait(env engine.Env, at int, t *ctxn) {
 	c.waits = append(c.waits, coordWait{At: at, Txn: t})
-	_, _ = env.Fsync(logFile)
+	c.sync.request(env)
 }
 
 func (c *Coordinator) synced(env engine.Env, d engine.DiskDone) {
 	if d.File != logFile {
 		return
 	}
+	c.sync.done(env, d)
 	if d.Err != "" {
-		if len(c.waits) > 0 {
-			_, _ = env.Fsync(logFile)
-		}
 		return
 	}
 	var ready []*ctxn
@@ -451,7 +450,7 @@ func (c *Coordinator) ack(env engine.Env, from string, m Ack) {
 	// END needs no wait: lost in a crash, the decision is sent once more
 	// and acknowledged again.
 	if _, err := env.Disk().Append(logFile, engine.Record{Data: endRec{Txn: t.ID}, Size: 16}); err == nil {
-		_, _ = env.Fsync(logFile)
+		c.sync.request(env)
 	}
 	switch {
 	case t.split:

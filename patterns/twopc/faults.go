@@ -12,7 +12,7 @@ import (
 // it, or between the coordinator's prepare and its decision. These draw
 // exactly those moments, and bring crashed processes back soon, so that
 // recovery runs often.
-var faults = []kit.FaultGen{crashPrepared, crashPrepared, crashDeciding, restartCrashed}
+var faults = []kit.FaultGen{crashPrepared, crashPrepared, crashDeciding, restartCrashed, slowCoordinatorDisk}
 
 // crashPrepared crashes a participant that has voted yes (or is about
 // to) and has not yet heard the outcome. With nothing prepared anywhere,
@@ -62,4 +62,19 @@ var restartCrashed = kit.FaultGen{Name: "restart-crashed", Draw: func(r *rand.Ra
 		return engine.Command{}, false
 	}
 	return down[r.IntN(len(down))], true
+}}
+
+// slowCoordinatorDisk slows the coordinator's fsyncs (or makes its disk
+// healthy again): while its decision takes long to reach its disk, the
+// participants that voted yes wait prepared, which is when a crash of
+// one of them matters.
+var slowCoordinatorDisk = kit.FaultGen{Name: "slow-coordinator-disk", Draw: func(r *rand.Rand, w *engine.World) (engine.Command, bool) {
+	co := w.Members(RoleCoordinator)
+	if len(co) == 0 {
+		return engine.Command{}, false
+	}
+	if r.IntN(3) == 0 {
+		return engine.Command{Kind: engine.CmdDisk, Node: co[0], Name: engine.DiskHealthy}, true
+	}
+	return engine.Command{Kind: engine.CmdDisk, Node: co[0], Name: engine.DiskSlow, Value: 5 + r.IntN(30)}, true
 }}

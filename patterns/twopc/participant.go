@@ -31,6 +31,7 @@ type Participant struct {
 	prepared []*ptxn
 	// waits are answers held until a log record is durable.
 	waits []diskWait
+	sync  groupSync
 	// voteNo: the learner told it to vote no on the next prepare.
 	voteNo bool
 	// fresh is the transaction whose outcome this participant reached in
@@ -365,7 +366,7 @@ func (p *Participant) pendingAck(txn string) bool {
 // wait holds msg until record at is durable, and asks for an fsync.
 func (p *Participant) wait(env engine.Env, at int, to string, msg engine.Message) {
 	p.waits = append(p.waits, diskWait{At: at, To: to, Msg: msg})
-	_, _ = env.Fsync(logFile)
+	p.sync.request(env)
 }
 
 // synced sends what waited for the records now durable; a failed fsync
@@ -374,10 +375,8 @@ func (p *Participant) synced(env engine.Env, d engine.DiskDone) {
 	if d.File != logFile {
 		return
 	}
+	p.sync.done(env, d)
 	if d.Err != "" {
-		if len(p.waits) > 0 {
-			_, _ = env.Fsync(logFile)
-		}
 		return
 	}
 	kept := p.waits[:0]
