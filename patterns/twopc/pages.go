@@ -218,12 +218,7 @@ func checkTransfer(args map[string]string, parts []string) (Transfer, error) {
 // Workload is one random transfer for sweeps: between two random accounts
 // on different participants, up to 60, so funds sometimes run short.
 func Workload(r *rand.Rand, nodes, clients []string) engine.Command {
-	var parts []string
-	for _, n := range nodes {
-		if n != "athens" && len(parts) < 4 {
-			parts = append(parts, n)
-		}
-	}
+	parts := nodes[1:] // the coordinator comes first in the layout
 	from := r.IntN(len(parts))
 	to := (from + 1 + r.IntN(len(parts)-1)) % len(parts)
 	return engine.Command{Kind: engine.CmdClient, Node: clients[r.IntN(len(clients))], Name: opTransfer,
