@@ -43,7 +43,7 @@ func (p *Participant) View() engine.ProcessView {
 	}}
 	for _, t := range p.prepared {
 		if t.Durable {
-			v.Badge = "blocked" // it voted yes: only the coordinator can free it
+			v.Badge = "in doubt" // it voted yes: only the coordinator can tell it the outcome
 		}
 	}
 	if p.disk != nil {
