@@ -85,7 +85,7 @@ var variants = []kit.Variant{
 var settings = []kit.Param{
 	{Name: ParamVoteTimeout, Label: "vote timeout (ms): the coordinator aborts a transaction whose votes are not all in by then", Type: kit.ParamInt, Default: strconv.Itoa(defVoteTimeout), Min: 10, Max: 60_000},
 	{Name: ParamRetry, Label: "retry interval (ms): the coordinator resends Prepare, Commit or Abort that are not answered", Type: kit.ParamInt, Default: strconv.Itoa(defRetry), Min: 5, Max: 10_000},
-	{Name: ParamHold, Label: "stop-at (ms): how long the coordinator stays stopped at a crash point before it goes on by itself", Type: kit.ParamInt, Default: strconv.Itoa(defHold), Min: 100, Max: 600_000},
+	{Name: ParamHold, Label: "hold (ms): how long the coordinator stays stopped at a crash point before it goes on by itself", Type: kit.ParamInt, Default: strconv.Itoa(defHold), Min: 100, Max: 600_000},
 }
 
 var actions = []kit.Action{
@@ -94,8 +94,8 @@ var actions = []kit.Action{
 		{Name: "to", Label: "to account", Type: kit.ParamString, Default: "C1"},
 		{Name: "amount", Label: "amount", Type: kit.ParamString, Default: "30"},
 	}},
-	{Name: actVoteNo, Label: "vote no next time (a participant: on its next prepare; the coordinator: abort its next transaction)", Target: kit.TargetNode},
-	{Name: actStopAt, Label: "stop the coordinator at a crash point", Target: kit.TargetNode, Params: []kit.Param{
+	{Name: actVoteNo, Label: "vote no next time", Target: kit.TargetNode},
+	{Name: actStopAt, Label: "stop at a crash point (then crash it)", Target: kit.TargetNode, Params: []kit.Param{
 		{Name: "point", Label: "stop", Type: kit.ParamChoice, Choices: []string{stopAfterDecision, stopAfterVotes, stopOff}, Default: stopAfterDecision},
 	}},
 }
