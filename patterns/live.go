@@ -11,6 +11,7 @@ import (
 	"clusterscope/patterns/leaderless"
 	"clusterscope/patterns/paxos"
 	"clusterscope/patterns/replog"
+	"clusterscope/patterns/twopc"
 	"clusterscope/patterns/updatequeue"
 	"clusterscope/patterns/vvector"
 	"clusterscope/patterns/wire"
@@ -44,6 +45,7 @@ func live() map[string]*kit.Cluster {
 		"clock-bound-wait":      clockbound.ClockBoundWait(),
 		"fixed-partitions":      fixedpart.FixedPartitions(),
 		"key-range-partitions":  keyrange.KeyRangePartitions(),
+		"two-phase-commit":      twopc.TwoPhaseCommit(),
 	}
 }
 
