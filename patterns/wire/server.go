@@ -215,8 +215,8 @@ func (s *Server) serveHead(env engine.Env) {
 		s.serving = false
 		return
 	}
-	a := s.queue[0]
-	s.queue = s.queue[1:]
+	var a arrival
+	a, s.queue = kit.PopFront(s.queue)
 	s.Messages++
 	switch m := a.msg.(type) {
 	case Request:
