@@ -43,11 +43,11 @@ type Node struct {
 	log *logStore
 
 	kv         map[string]string
-	kvWrites   int         // changes to kv so far (the recovery check compares again after one)
-	kvLast     string      // the key the last change wrote ("" when a recovery replaced kv whole)
-	applied    appliedIDs  // request id → index it was applied at
-	appliedIdx int         // the state includes every entry up to here
-	next       int         // index of the next append
+	kvWrites   int        // changes to kv so far (the recovery check compares again after one)
+	kvLast     string     // the key the last change wrote ("" when a recovery replaced kv whole)
+	applied    appliedIDs // request id → index it was applied at
+	appliedIdx int        // the state includes every entry up to here
+	next       int        // index of the next append
 	waiting    []waitingWrite
 	ackedIdx   int // highest index acknowledged to a client
 
