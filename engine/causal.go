@@ -76,6 +76,15 @@ func (c *Causal) Clock(id string) []uint32 {
 	return c.of(p.index)
 }
 
+// ClockAt is Clock of the i-th process (Processes), for a checker that
+// looks its processes up once: nil when there is none. Read only.
+func (c *Causal) ClockAt(i int) []uint32 {
+	if i < 0 || i >= c.n {
+		return nil
+	}
+	return c.of(i)
+}
+
 // Events is how many events process id has had.
 func (c *Causal) Events(id string) int {
 	p := c.sim.procByID(id)

@@ -464,7 +464,10 @@ func (s *Sim) fire(t *timer) StepInfo {
 			s.release(p)
 		}
 	default:
-		s.handle(p, Event{Kind: EvTimer, Timer: t.name}, nil)
+		name := t.name
+		s.handle(p, Event{Kind: EvTimer, Timer: name}, nil)
+		s.forgetFired(p, t)
+		return StepInfo{Kind: "timer", Node: p.id, Text: name}
 	}
 	return StepInfo{Kind: "timer", Node: p.id, Text: t.name}
 }

@@ -139,6 +139,20 @@ func (s *Sim) cancel(p *proc, t *timer) {
 	}
 }
 
+// forgetFired recycles t, p's timer that just fired, unless its handler
+// armed it again (or cancelled it, or the name now belongs to another
+// record): a timer named per task or per operation fires once, and its
+// record would otherwise stay in p's set for the rest of the run, making
+// every later lookup slower. A disarmed record holds nothing a run can
+// see: arming the name again makes a fresh one, due at the same (at, seq).
+func (s *Sim) forgetFired(p *proc, t *timer) {
+	if t.armed || t.held || t.placed != 0 || t.proc != p || p.timers.get(t.name) != t {
+		return
+	}
+	p.timers.del(t)
+	s.freeTimers = append(s.freeTimers, t)
+}
+
 // queueTimer queues t's event at the first microsecond its local clock reads
 // the deadline, voiding any event queued for it before.
 func (s *Sim) queueTimer(t *timer) {

@@ -65,11 +65,11 @@ func (e *external) check(w *engine.World) (string, []string) {
 		e.pending = append(e.pending, e.seen)
 	}
 	e.pending = slices.DeleteFunc(e.pending, func(id int) bool {
-		op := h[id]
-		if op.Status == engine.OpPending {
+		st := h[id].Status // not a copy of the whole operation per pending one per step
+		if st == engine.OpPending {
 			return false
 		}
-		if op.Status == engine.OpOK {
+		if st == engine.OpOK {
 			e.judge(h, id)
 		}
 		return true

@@ -46,21 +46,27 @@ func (w seenWrite) label() string {
 // before reports whether write a happened before write b.
 func before(a, b seenWrite) bool { return int(b.clock[a.server]) >= a.event }
 
-// remember keeps w among the recent writes.
+// remember keeps w among the recent writes. The buffer holds up to twice
+// keptWrites and slides back only when full: shifting the kept writes down
+// at every write copied them all each time.
 func (o *oracle) remember(w seenWrite) {
-	if len(o.recent) == keptWrites {
-		o.recent = append(o.recent[:0], o.recent[1:]...)
+	if len(o.seen) == 2*keptWrites {
+		o.seen = o.seen[:copy(o.seen, o.seen[keptWrites:])]
 	}
-	o.recent = append(o.recent, w)
+	o.seen = append(o.seen, w)
 }
+
+// recent are the last keptWrites writes (fewer at first), oldest first.
+func (o *oracle) recent() []seenWrite { return o.seen[max(0, len(o.seen)-keptWrites):] }
 
 // falsePairs lists the pairs of recent writes whose stamps order them
 // (first the lower) though they are concurrent, the most recent first.
 func (o *oracle) falsePairs() [][2]seenWrite {
 	var out [][2]seenWrite
-	for j := len(o.recent) - 1; j > 0 && len(out) < keptPairs; j-- {
+	recent := o.recent()
+	for j := len(recent) - 1; j > 0 && len(out) < keptPairs; j-- {
 		for i := j - 1; i >= 0 && len(out) < keptPairs; i-- {
-			a, b := o.recent[i], o.recent[j]
+			a, b := recent[i], recent[j]
 			if before(a, b) || before(b, a) || a.TS == b.TS {
 				continue
 			}
@@ -79,9 +85,10 @@ func (o *oracle) view(w *engine.World) []engine.Widget {
 		return nil
 	}
 	names := w.Causal().Processes()
-	rows := make([]engine.TableRow, 0, len(o.recent))
-	for i := len(o.recent) - 1; i >= 0; i-- {
-		sw := o.recent[i]
+	recent := o.recent()
+	rows := make([]engine.TableRow, 0, len(recent))
+	for i := len(recent) - 1; i >= 0; i-- {
+		sw := recent[i]
 		rows = append(rows, engine.Row(engine.Cell{Text: sw.label()}, engine.Cell{Text: sw.TS.String()}, engine.Cell{Text: vector(sw.clock)}))
 	}
 	writes := engine.TableWidget(WRecentWrites, []string{"write", "stamp", "vector clock (" + strings.Join(names, ", ") + ")"}, rows...)

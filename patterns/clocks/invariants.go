@@ -53,7 +53,7 @@ type oracle struct {
 	events  []int         // events of each server recorded so far
 	stamps  []stampLog    // stamps[i].at(k): server i's k-th event
 	writes  [][]created   // writes[i][seq]: where server i's write seq was created (event 0: not seen)
-	recent  []seenWrite   // the last keptWrites writes (falseorder.go)
+	seen    []seenWrite   // the last writes, recent() the last keptWrites of them (falseorder.go)
 	ahead   time.Duration // the furthest a server's clock has been ahead of true time
 	clocks  []uint32      // the block the writes' causal clocks are kept in (keepClock)
 
@@ -92,8 +92,8 @@ func (o *oracle) update(w *engine.World) {
 
 // visit records and judges server i's latest event, if it had a new one.
 func (o *oracle) visit(w *engine.World, c *engine.Causal, i int) {
-	id := o.servers[i]
-	n := c.Events(id)
+	id, ci := o.servers[i], o.index[i]
+	n := int(c.ClockAt(ci)[ci]) // = c.Events(id)
 	if n == o.events[i] {
 		return
 	}
@@ -192,7 +192,7 @@ func (o *oracle) judge(w *engine.World, c *engine.Causal, i int, s *Server) {
 		o.condition, o.conditionAt = "a server's own later event: "+o.monotonic, o.monotonicAt
 	}
 	if o.condition == "" {
-		clock := c.Clock(id)
+		clock := c.ClockAt(o.index[i])
 		for j, from := range o.servers {
 			if j == i {
 				continue
@@ -210,7 +210,7 @@ func (o *oracle) judge(w *engine.World, c *engine.Causal, i int, s *Server) {
 		}
 	}
 	if s.created != nil {
-		cr := created{server: o.index[i], event: n, clock: o.keepClock(c.Clock(id))}
+		cr := created{server: o.index[i], event: n, clock: o.keepClock(c.ClockAt(o.index[i]))}
 		if j, seq := o.server(s.created.Node), s.created.Seq; j >= 0 && seq >= 0 {
 			for len(o.writes[j]) <= seq {
 				o.writes[j] = append(o.writes[j], created{})

@@ -80,3 +80,63 @@ func segmentBase(name string) (int, bool) {
 	n, err := strconv.Atoi(rest)
 	return n, err == nil && n > 0
 }
+
+// appliedIDs is a node's request ids with the index each was applied at.
+// The ids are history ids, dense from 0, so a slice holds them (a map
+// grown entry by entry all run long cost more than the lookups); any
+// other id, or an index of 0, goes in a map.
+type appliedIDs struct {
+	at    []int // at[id]: the index, 0 for none
+	other map[int]int
+}
+
+// maxDenseReq bounds the ids the slice holds.
+const maxDenseReq = 1 << 20
+
+func (a *appliedIDs) get(id int) (int, bool) {
+	if id >= 0 && id < len(a.at) && a.at[id] != 0 {
+		return a.at[id], true
+	}
+	idx, ok := a.other[id]
+	return idx, ok
+}
+
+func (a *appliedIDs) put(id, idx int) {
+	if id >= 0 && id < maxDenseReq && idx != 0 {
+		for len(a.at) <= id {
+			a.at = append(a.at, 0)
+		}
+		a.at[id] = idx
+		return
+	}
+	if id >= 0 && id < len(a.at) {
+		a.at[id] = 0 // the map's pair stands in for it
+	}
+	if a.other == nil {
+		a.other = map[int]int{}
+	}
+	a.other[id] = idx
+}
+
+// fromMap makes a hold exactly m's pairs.
+func (a *appliedIDs) fromMap(m map[int]int) {
+	clear(a.at)
+	a.at, a.other = a.at[:0], nil
+	for id, idx := range m {
+		a.put(id, idx)
+	}
+}
+
+// toMap is a's pairs as a map (what a snapshot stores).
+func (a *appliedIDs) toMap() map[int]int {
+	m := make(map[int]int, len(a.other))
+	for id, idx := range a.at {
+		if idx != 0 {
+			m[id] = idx
+		}
+	}
+	for id, idx := range a.other {
+		m[id] = idx
+	}
+	return m
+}

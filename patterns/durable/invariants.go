@@ -125,7 +125,7 @@ type replayCheck struct {
 	segs, first int
 	upto        int
 	kv          map[string]string
-	applied     map[int]int
+	applied     reqSet // the request ids the replay applied
 	// same is whether n.kv equalled kv when the node had made kvWrites
 	// writes and kv had not changed since (stale: compare again).
 	same     bool
@@ -139,6 +139,47 @@ type replayCheck struct {
 	replayed []string
 	// compareAll turns that off (a test compares the two).
 	compareAll bool
+}
+
+// reqSet is a set of request ids. They are history ids, dense from 0, so
+// a bitmap holds them: a map grown entry by entry all run long was the
+// check's main cost in allocations. Any other id goes in a map.
+type reqSet struct {
+	bits  []uint64
+	other map[int]bool
+}
+
+// maxBitID bounds the ids the bitmap holds (a megabit at most).
+const maxBitID = 1 << 20
+
+func (r *reqSet) has(id int) bool {
+	if id >= 0 && id < maxBitID {
+		w := id / 64
+		return w < len(r.bits) && r.bits[w]&(1<<(id%64)) != 0
+	}
+	return r.other[id]
+}
+
+func (r *reqSet) add(id int) {
+	if id >= 0 && id < maxBitID {
+		w := id / 64
+		for len(r.bits) <= w {
+			r.bits = append(r.bits, 0)
+		}
+		r.bits[w] |= 1 << (id % 64)
+		return
+	}
+	if r.other == nil {
+		r.other = map[int]bool{}
+	}
+	r.other[id] = true
+}
+
+// reset empties the set, keeping its bitmap's array.
+func (r *reqSet) reset() {
+	clear(r.bits)
+	r.bits = r.bits[:0]
+	r.other = nil
 }
 
 // equal reports whether n.kv equals the replayed state now.
@@ -173,7 +214,12 @@ func (c *replayCheck) check(id string, n *Node, d *engine.Disk) string {
 	}
 	if c.node != n || c.lwm != n.lwm || c.snap != n.snapIdx || c.segs != len(n.log.segs) || c.first != first {
 		r := recoverUpTo(d.AfterCrash(engine.CrashState{}), n.appliedIdx)
-		*c = replayCheck{node: n, lwm: n.lwm, snap: n.snapIdx, segs: len(n.log.segs), first: first, upto: r.Last, kv: r.KV, applied: r.Applied, stale: true, full: true, replayed: c.replayed[:0], compareAll: c.compareAll}
+		applied := c.applied
+		applied.reset()
+		for id := range r.Applied {
+			applied.add(id)
+		}
+		*c = replayCheck{node: n, lwm: n.lwm, snap: n.snapIdx, segs: len(n.log.segs), first: first, upto: r.Last, kv: r.KV, applied: applied, stale: true, full: true, replayed: c.replayed[:0], compareAll: c.compareAll}
 	}
 	// The disk may be durable further than the node has heard (an fsync
 	// completed while it was paused): compare up to what it applied.
@@ -183,8 +229,8 @@ func (c *replayCheck) check(id string, n *Node, d *engine.Disk) string {
 			break
 		}
 		c.upto = e.Index
-		if _, dup := c.applied[e.ReqID]; !dup {
-			c.applied[e.ReqID] = e.Index
+		if !c.applied.has(e.ReqID) {
+			c.applied.add(e.ReqID)
 			c.kv[e.Key] = e.Value
 			c.replayed = append(c.replayed, e.Key)
 			c.stale = true

@@ -43,11 +43,11 @@ type Node struct {
 	log *logStore
 
 	kv         map[string]string
-	kvWrites   int         // changes to kv so far (the recovery check compares again after one)
-	kvLast     string      // the key the last change wrote ("" when a recovery replaced kv whole)
-	applied    map[int]int // request id → index it was applied at
-	appliedIdx int         // the state includes every entry up to here
-	next       int         // index of the next append
+	kvWrites   int        // changes to kv so far (the recovery check compares again after one)
+	kvLast     string     // the key the last change wrote ("" when a recovery replaced kv whole)
+	applied    appliedIDs // request id → index it was applied at
+	appliedIdx int        // the state includes every entry up to here
+	next       int        // index of the next append
 	waiting    []waitingWrite
 	ackedIdx   int // highest index acknowledged to a client
 
@@ -105,7 +105,8 @@ func (n *Node) start(env engine.Env) {
 	r := Recover(d)
 	r.Repair(d)
 	n.log = openLog(d, env.Param(ParamSegmentEntries, 0))
-	n.kv, n.applied = r.KV, r.Applied
+	n.kv = r.KV
+	n.applied.fromMap(r.Applied)
 	n.kvWrites, n.kvLast = n.kvWrites+1, ""
 	n.appliedIdx, n.next = r.Last, r.Last+1
 	n.ackedIdx = 0
@@ -126,7 +127,7 @@ func (n *Node) request(env engine.Env, from string, m Request) {
 		env.Send(from, Reply{ID: m.ID, Value: n.kv[m.Key]})
 		return
 	}
-	if idx, ok := n.applied[m.ID]; ok && idx <= n.appliedIdx && !env.Variant(VarApplyBeforeLogging) {
+	if idx, ok := n.applied.get(m.ID); ok && idx <= n.appliedIdx && !env.Variant(VarApplyBeforeLogging) {
 		env.Note("%s's retry of request #%d: already durable at index %d, answered again", from, m.ID, idx)
 		env.Send(from, Reply{ID: m.ID, Index: idx})
 		return
@@ -248,11 +249,11 @@ func (n *Node) applyDurable(env engine.Env) {
 // applyEntry puts the entry into the key-value state, once per request.
 func (n *Node) applyEntry(env engine.Env, e Entry) {
 	n.appliedIdx = max(n.appliedIdx, e.Index)
-	if at, dup := n.applied[e.ReqID]; dup {
+	if at, dup := n.applied.get(e.ReqID); dup {
 		env.Note("entry %d repeats %s's request #%d (applied at %d): skipped", e.Index, e.Client, e.ReqID, at)
 		return
 	}
-	n.applied[e.ReqID] = e.Index
+	n.applied.put(e.ReqID, e.Index)
 	n.kv[e.Key] = e.Value
 	n.kvWrites, n.kvLast = n.kvWrites+1, e.Key
 	engine.Notef(env, "applied %d %s=%s", engine.D(e.Index), engine.S(e.Key), engine.S(e.Value))
@@ -287,7 +288,7 @@ func (n *Node) snapshot(env engine.Env) {
 	}
 	d := env.Disk()
 	d.Delete(snapshotTmp)
-	s := Snapshot{Index: n.appliedIdx, KV: maps.Clone(n.kv), Applied: maps.Clone(n.applied)}
+	s := Snapshot{Index: n.appliedIdx, KV: maps.Clone(n.kv), Applied: n.applied.toMap()}
 	if _, err := d.Append(snapshotTmp, engine.Record{Data: s, Size: s.size()}); err != nil {
 		env.Note("snapshot refused: %v", err)
 		return

@@ -320,9 +320,8 @@ func (s *Server) next(env engine.Env) {
 	if len(s.queue) == 0 {
 		return
 	}
-	t := s.queue[0]
-	s.queue[0] = nil
-	s.queue = s.queue[1:]
+	var t *task
+	t, s.queue = kit.PopFront(s.queue)
 	s.sampleDepth()
 	s.begin(env, t)
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"clusterscope/engine"
+	"clusterscope/patterns/kit"
 )
 
 // Sender is alice on the Request Pipeline page: she sends her requests to
@@ -153,8 +154,8 @@ func (c *Sender) fill(env engine.Env) {
 		if len(c.flight) >= env.Param(ParamWindow, defWindow) && c.overSent == "" {
 			c.overSent = fmt.Sprintf("%s sent %s with %d requests already in flight (window %d)", c.id, c.outbox[0].op, len(c.flight), env.Param(ParamWindow, defWindow))
 		}
-		p := c.outbox[0]
-		c.outbox = c.outbox[1:]
+		var p pending
+		p, c.outbox = kit.PopFront(c.outbox)
 		c.flight = append(c.flight, p)
 		c.send(env, p)
 	}

@@ -21,7 +21,7 @@ type Server struct {
 	sessions map[string]*session
 	// done holds every batched request's result by id: a resent batch
 	// gets the same answers, and nothing is applied twice.
-	done map[int]Result
+	done resultsByID
 
 	queue   []arrival
 	serving bool
@@ -101,7 +101,7 @@ func (s *Server) Handle(env engine.Env, ev engine.Event) {
 // recover rebuilds the store and the sessions from the log; the queue and
 // whatever was being served are gone with the crash.
 func (s *Server) recover(env engine.Env) {
-	s.store, s.sessions, s.done = map[string]string{}, map[string]*session{}, map[int]Result{}
+	s.store, s.sessions, s.done = map[string]string{}, map[string]*session{}, resultsByID{}
 	s.queue, s.serving = nil, false
 	s.cap = env.Param(ParamQueue, defQueue)
 	for _, e := range env.Storage().Log() {
@@ -114,7 +114,7 @@ func (s *Server) replay(e logged) {
 		s.store[e.Op.Key] = e.Op.Value
 	}
 	if e.Seq == 0 {
-		s.done[e.ID] = e.Result
+		s.done.put(e.ID, e.Result)
 		return
 	}
 	ss := s.session(e.From)
@@ -128,6 +128,44 @@ func (s *Server) replay(e logged) {
 	} else {
 		ss.ahead[e.Seq] = true
 	}
+}
+
+// resultsByID are results by request id. The ids are history ids, dense
+// from 0, so a slice holds them (a map of every result, grown all run
+// long, spent more on growing than on finding); any other id goes in a
+// map.
+type resultsByID struct {
+	dense []Result
+	has   []bool
+	other map[int]Result
+}
+
+// maxDenseID bounds the ids the slice holds.
+const maxDenseID = 1 << 20
+
+func (d *resultsByID) get(id int) (Result, bool) {
+	if id >= 0 && id < maxDenseID {
+		if id < len(d.has) && d.has[id] {
+			return d.dense[id], true
+		}
+		return Result{}, false
+	}
+	r, ok := d.other[id]
+	return r, ok
+}
+
+func (d *resultsByID) put(id int, r Result) {
+	if id >= 0 && id < maxDenseID {
+		for len(d.has) <= id {
+			d.dense, d.has = append(d.dense, Result{}), append(d.has, false)
+		}
+		d.dense[id], d.has[id] = r, true
+		return
+	}
+	if d.other == nil {
+		d.other = map[int]Result{}
+	}
+	d.other[id] = r
 }
 
 func (s *Server) session(from string) *session {
@@ -177,8 +215,8 @@ func (s *Server) serveHead(env engine.Env) {
 		s.serving = false
 		return
 	}
-	a := s.queue[0]
-	s.queue = s.queue[1:]
+	var a arrival
+	a, s.queue = kit.PopFront(s.queue)
 	s.Messages++
 	switch m := a.msg.(type) {
 	case Request:
@@ -225,7 +263,7 @@ func (s *Server) pipelined(env engine.Env, from string, m Request) Response {
 func (s *Server) batch(env engine.Env, from string, m BatchRequest) BatchResponse {
 	resp := BatchResponse{Batch: m.Batch}
 	for _, e := range m.Entries {
-		r, ok := s.done[e.ID]
+		r, ok := s.done.get(e.ID)
 		if !ok {
 			r = s.apply(env, from, 0, e.ID, e.Op)
 		}
@@ -258,7 +296,7 @@ func (s *Server) apply(env engine.Env, from string, seq, id int, op Op) Result {
 		if ss := s.session(from); ss.applied(seq) && s.twiceBreach == "" {
 			s.twiceBreach = s.id + " applied " + from + "'s #" + itoa(seq) + " a second time"
 		}
-	} else if _, again := s.done[id]; again && s.twiceBreach == "" {
+	} else if _, again := s.done.get(id); again && s.twiceBreach == "" {
 		s.twiceBreach = s.id + " applied request " + itoa(id) + " a second time"
 	}
 	e := logged{From: from, Seq: seq, ID: id, Op: op, Result: r}

@@ -2,7 +2,6 @@ package wire
 
 import (
 	"clusterscope/engine"
-	"slices"
 	"time"
 )
 
@@ -62,9 +61,56 @@ func (l *latencies) percentiles(t time.Duration) (p50, p99 float64) {
 	if len(v) == 0 {
 		return 0, 0
 	}
-	slices.Sort(v)
-	rank := func(p int) float64 { return v[(len(v)*p+99)/100-1] }
-	return rank(50), rank(99)
+	// Nearest rank k is the k-th smallest: found by selection, which is
+	// what a sort of the whole list (ten times a second per process) gave.
+	rank := func(p int) int { return (len(v)*p+99)/100 - 1 }
+	i50, i99 := rank(50), rank(99)
+	p50 = nth(v, i50)
+	// nth left every value above the p50 after it: p99 is among them.
+	return p50, nth(v[i50:], i99-i50)
+}
+
+// nth is the k-th smallest of v (0-based), which it reorders so that v[k]
+// is that value, with nothing greater before it and nothing smaller after
+// it (quickselect, middle-of-three pivots: no randomness).
+func nth(v []float64, k int) float64 {
+	lo, hi := 0, len(v)-1
+	for lo < hi {
+		mid := lo + (hi-lo)/2
+		if v[mid] < v[lo] {
+			v[mid], v[lo] = v[lo], v[mid]
+		}
+		if v[hi] < v[lo] {
+			v[hi], v[lo] = v[lo], v[hi]
+		}
+		if v[hi] < v[mid] {
+			v[hi], v[mid] = v[mid], v[hi]
+		}
+		pivot := v[mid]
+		i, j := lo, hi
+		for i <= j {
+			for v[i] < pivot {
+				i++
+			}
+			for pivot < v[j] {
+				j--
+			}
+			if i <= j {
+				v[i], v[j] = v[j], v[i]
+				i++
+				j--
+			}
+		}
+		switch {
+		case k <= j:
+			hi = j
+		case k >= i:
+			lo = i
+		default:
+			return v[k]
+		}
+	}
+	return v[k]
 }
 
 // startSampling starts a process's chart sampler at a random phase, as a
