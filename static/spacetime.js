@@ -282,7 +282,10 @@ class SpaceTime {
   }
 
   async fill(from) {
-    if (this.fetching || !this.cb.traceURL) return;
+    if (!this.cb.traceURL) return;
+    // A gap seen while a fetch is out (a long run's tail arriving as the
+    // diagram loads) is fetched once that one is in: it asked for less.
+    if (this.fetching) { this.refill = true; return; }
     const url = this.cb.traceURL(from);
     if (!url) return;
     this.fetching = true;
@@ -305,6 +308,10 @@ class SpaceTime {
       this.showNote('Could not load the whole trace: ' + err.message);
     } finally {
       this.fetching = false;
+      if (this.refill) {
+        this.refill = false;
+        this.fill(this.evs.length);
+      }
     }
   }
 
