@@ -342,6 +342,40 @@ func (t *Trace) Since(seq int) []TraceEvent {
 	return out
 }
 
+// Story returns, oldest first, up to max of the events before seq end
+// that tell a run's story: every kind but message traffic and timers
+// (notes, crashes, commands, violations...). It looks back over at most
+// lookback records, so a page asking after a long run pays a bounded scan.
+func (t *Trace) Story(end, max, lookback int) []TraceEvent {
+	end = min(end, t.n)
+	var out []TraceEvent
+	for seq := end - 1; seq >= 0 && seq >= end-lookback && len(out) < max; seq-- {
+		c := t.chunks[seq/traceChunk]
+		i := seq % traceChunk
+		r := &c.recs[i]
+		if r.kind == wideRec {
+			if isTraffic(c.wide[r.textOff].Kind) {
+				continue
+			}
+		} else if k := uint32(r.kind); k >= symSend && k <= symTimer {
+			continue
+		}
+		k := 0
+		out = append(out, t.event(c, r, seq, c.stampOf(i, &k)))
+	}
+	slices.Reverse(out)
+	return out
+}
+
+// isTraffic is whether kind is message traffic or a timer firing.
+func isTraffic(kind TraceKind) bool {
+	switch kind {
+	case TrSend, TrDeliver, TrDrop, TrDuplicate, TrTimer:
+		return true
+	}
+	return false
+}
+
 // Len is the number of events.
 func (t *Trace) Len() int { return t.n }
 

@@ -207,6 +207,7 @@ class App {
     if (f.play) st.play = f.play;
     if (f.log !== undefined) st.log = f.log;
     if (f.future !== undefined) st.future = f.future;
+    this.events.add(f.earlier);
     this.events.add(f.events);
     this.views.frame(f);
     this.player.frame(f);

@@ -2,7 +2,10 @@
 import { h, fmtTime } from './dom.js';
 import { highlight, current } from './highlight.js';
 
-const MAX_ROWS = 400;
+// The log keeps the newest rows of each sort: folded traffic never pushes
+// out the notes that tell the story.
+const MAX_STORY_ROWS = 400;
+const MAX_TRAFFIC_ROWS = 400;
 // Message traffic, folded by default: a partition's lost heartbeats would
 // bury the notes that tell the story (a drop by hand shows as its command).
 const MESSAGE_KINDS = new Set(['send', 'deliver', 'duplicate', 'drop']);
@@ -62,9 +65,17 @@ export class EventLog {
       frag.append(li);
     }
     this.list.prepend(frag);
-    while (this.list.childElementCount > MAX_ROWS) this.list.lastElementChild.remove();
+    if (this.list.childElementCount > MAX_STORY_ROWS) {
+      trim(this.list.querySelectorAll('li.is-message, li.is-timer'), MAX_TRAFFIC_ROWS);
+      trim(this.list.querySelectorAll('li:not(.is-message):not(.is-timer)'), MAX_STORY_ROWS);
+    }
     this.count();
   }
+}
+
+// trim removes the oldest rows past the first max (newest first).
+function trim(rows, max) {
+  for (let i = rows.length - 1; i >= max; i--) rows[i].remove();
 }
 
 export class Invariants {

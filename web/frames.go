@@ -56,6 +56,10 @@ type frame struct {
 	// present when they changed.
 	Net    *engine.NetView     `json:"net,omitempty"`
 	Events []engine.TraceEvent `json:"events,omitempty"`
+	// Earlier are the story events (notes, crashes, commands: no traffic)
+	// from before Events when Events is only the tail of a long stretch, so
+	// the event log still tells what happened in it.
+	Earlier []engine.TraceEvent `json:"earlier,omitempty"`
 	// Violations: all (snapshot) or the new ones (delta).
 	Violations []engine.Violation `json:"violations,omitempty"`
 	// Ops are client operations: all (snapshot), or the new ones and those
@@ -212,6 +216,13 @@ type wireTimer struct {
 
 // recentEvents is how much of the trace a snapshot carries.
 const recentEvents = 300
+
+// earlierEvents bounds the story events a frame carries from before its
+// tail, and earlierLookback the records scanned for them.
+const (
+	earlierEvents   = 200
+	earlierLookback = 200_000
+)
 
 func newPatternMeta(p *patterns.Pattern, sim *engine.Sim) *patternMeta {
 	c, err := p.ClusterOf(sim.Config())
@@ -394,6 +405,7 @@ func (s *session) snapshotFrame() frame {
 	trace := s.sim.Trace()
 	b.traceLen = trace.Len()
 	events := trace.Since(trace.Len() - recentEvents)
+	earlier := trace.Story(trace.Len()-recentEvents, earlierEvents, earlierLookback)
 	b.violations = len(v.Violations)
 	b.opsSent = len(v.History)
 	for i, op := range v.History {
@@ -421,7 +433,7 @@ func (s *session) snapshotFrame() frame {
 		Pattern: s.meta,
 		Config:  &configMeta{Seed: cfg.Seed, Nodes: len(cfg.Nodes), Variants: sortedTrue(cfg.Variants), Setup: cfg.Setup},
 		Nodes:   nodes, Clocks: clocks, Cluster: v.Widgets, Msgs: v.InFlight, Cut: &cut, Net: v.Net, Conns: &conns,
-		Events: append([]engine.TraceEvent(nil), events...), Violations: v.Violations, Ops: s.wireOps(v.History),
+		Events: append([]engine.TraceEvent(nil), events...), Earlier: earlier, Violations: v.Violations, Ops: s.wireOps(v.History),
 		Manual: &manual, Variants: v.Variants, Play: &b.play, Log: &b.log, Future: &b.future, Branches: branches,
 		Traffic: traffic,
 	}
@@ -538,7 +550,9 @@ func (s *session) simDelta(f *frame) {
 	trace := s.sim.Trace()
 	if trace.Len() > b.traceLen {
 		ev := trace.Since(b.traceLen)
-		if len(ev) > recentEvents { // a long run in one go: the tail is enough
+		if len(ev) > recentEvents { // a long run in one go: the tail, and the story before it
+			from := trace.Len() - recentEvents
+			f.Earlier = trace.Story(from, earlierEvents, min(earlierLookback, from-b.traceLen))
 			ev = ev[len(ev)-recentEvents:]
 		}
 		f.Events = append([]engine.TraceEvent(nil), ev...)

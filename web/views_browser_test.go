@@ -375,9 +375,10 @@ func spaceTime10k(t *testing.T, worst bool) {
 func TestBrowserSpaceTimeCausalCone(t *testing.T) {
 	b, _ := openLeaderAndFollowers(t, "?seed=1")
 	loadSpaceTime(t, b)
-	playUntilAt(t, b, "1", "a leader and some traffic", leaderExpr+` && `+stepExpr+` > 120`)
+	runUntil(t, b, "2s", "a leader and some traffic", leaderExpr+` && `+stepExpr+` > 120`)
 	do(t, b, "causal mode on", chromedp.Click(`[data-view="spacetime"] [data-st="causal"]`, chromedp.NodeVisible))
 	poll[bool](t, b, "the legend", `!document.querySelector('[data-view="spacetime"] .st-legend').hidden`)
+	poll[bool](t, b, "arrows drawn", `document.querySelectorAll('[data-view="spacetime"] .st-msg:not(.inflight)').length > 10`)
 
 	// A message from the leader delivered to a follower, from the middle of
 	// what is drawn: the other followers' traffic then is concurrent with it.
@@ -473,4 +474,21 @@ func TestBrowserSpaceTimeDrawsStamps(t *testing.T) {
 	}
 	b.Screenshot("lamport-stamps-1024")
 	noBrowserErrors(t, b)
+}
+
+// After a long run in one go (a scenario's "run: 2s"), the event log still
+// tells the election from before the run's last events, and keeps it as
+// message traffic piles up above it.
+func TestBrowserEventLogKeepsTheStoryOfALongRun(t *testing.T) {
+	b, _ := openLeaderAndFollowers(t, "?seed=1")
+	runUntil(t, b, "2s", "the run", stepExpr+` > 150`)
+	const told = `[...document.querySelectorAll('[data-view="events"] li.ev-note')].some((li) => li.textContent.includes('becomes leader'))`
+	poll[bool](t, b, "the election in the event log", told)
+	runUntil(t, b, "8s", "a longer run", stepExpr+` > 700`)
+	if !eval[bool](t, b, told) {
+		t.Error("the election dropped out of the event log under the traffic")
+	}
+	if n := eval[int](t, b, `document.querySelectorAll('[data-view="events"] li.is-message').length`); n > 400 {
+		t.Errorf("%d traffic rows kept, want at most 400", n)
+	}
 }
