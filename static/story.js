@@ -163,14 +163,20 @@ export function storyView(app, box) {
         const picked = it.picked !== undefined && it.picked !== null;
         return h('div', { class: cls, 'data-index': it.index, 'data-view': 'question', 'data-answered': String(picked) },
           h('p', { class: 'q-label', text: picked ? 'Your prediction' : 'Predict' }),
-          h('div', { class: 'q-text' }, safeHTML(it.html)),
+          // Answered, the question folds away (a click shows it): the
+          // marked choices and the explanation must fit on a 768-high screen.
+          picked ? h('details', { class: 'q-text q-asked' }, h('summary', { text: 'the question' }), safeHTML(it.html)) : h('div', { class: 'q-text' }, safeHTML(it.html)),
           h('ol', { class: 'choices' }, it.choices.map((c, i) => {
             const state = !picked ? '' : i === it.answer ? 'right' : i === it.picked ? 'wrong' : '';
-            return h('li', {}, h('button', { type: 'button', 'data-choice': i, class: ['choice', state, picked && i === it.picked ? 'picked' : ''], disabled: picked, 'aria-pressed': picked && i === it.picked ? 'true' : 'false' },
+            // Answered, the question keeps the right choice and the one picked:
+            // the explanation below must fit on the screen.
+            return h('li', { hidden: picked && !state }, h('button', { type: 'button', 'data-choice': i, class: ['choice', state, picked && i === it.picked ? 'picked' : ''], disabled: picked, 'aria-pressed': picked && i === it.picked ? 'true' : 'false' },
               state === 'right' ? '✓ ' : state === 'wrong' ? '✗ ' : '', c));
           })),
           picked ? h('div', { class: ['explain', it.picked === it.answer ? 'ok' : 'bad'], 'data-view': 'explain' },
-            h('p', { class: 'verdict', text: it.picked === it.answer ? 'Right.' : `Not quite: the answer is “${it.choices[it.answer]}”.` }),
+            // The choices above are marked ✓ and ✗: the verdict need not
+            // repeat the answer (a long one pushed the explanation off screen).
+            h('p', { class: 'verdict', text: it.picked === it.answer ? 'Right.' : 'Not quite: the answer is the one marked ✓.' }),
             safeHTML(it.explain)) : '');
       }
       // Runs, commands and checks in plain words; the scenario file's own

@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -43,7 +44,12 @@ func TestBrowserScenarioPlayer(t *testing.T) {
 	if !eval[bool](t, b, `document.querySelector('[data-action="scenario-next"]').disabled`) {
 		t.Fatal("next should wait for the answer")
 	}
-	do(t, b, "answer", chromedp.Click(`[data-view="question"] [data-choice="1"]`, chromedp.NodeVisible))
+	// The right answer, wherever the page shows it (choices are shuffled).
+	right := eval[int](t, b, `[...document.querySelectorAll('[data-view="question"] [data-choice]')].findIndex((b) => b.textContent.includes('wins with the other'))`)
+	if right < 0 {
+		t.Fatal("no choice is the right answer")
+	}
+	do(t, b, "answer", chromedp.Click(fmt.Sprintf(`[data-view="question"] [data-choice="%d"]`, right), chromedp.NodeVisible))
 	explain := poll[string](t, b, "the explanation", `(() => { const e = document.querySelector('[data-view="explain"]'); return e ? e.textContent : ''; })()`)
 	if !strings.Contains(explain, "Right.") || !strings.Contains(explain, "majority") {
 		t.Fatalf("explanation: %q", explain)

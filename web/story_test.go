@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -120,9 +121,15 @@ func TestScenarioPlaysInTheSession(t *testing.T) {
 	}
 	c.send(map[string]any{"type": "answer", "choice": 0})
 	st = c.suntil("the answer", hasStory).Story
+	shown := q.Choices
 	q = st.Items[len(st.Items)-1]
-	if st.Waiting || q.Picked == nil || *q.Picked != 0 || q.Answer == nil || *q.Answer != 1 || !strings.Contains(string(q.Explain), "majority") {
+	if st.Waiting || q.Picked == nil || *q.Picked != 0 || q.Answer == nil || !strings.Contains(string(q.Explain), "majority") {
 		t.Fatalf("after answering: waiting=%v %+v", st.Waiting, q)
+	}
+	// The choices are shown in an order of their own: the answer named is
+	// the file's right answer, wherever it is shown.
+	if fq := fileQuestion(t, "leader-and-followers", "1-election"); !slices.Equal(slices.Sorted(slices.Values(shown)), slices.Sorted(slices.Values(fq.Choices))) || shown[*q.Answer] != fq.Choices[fq.Answer] {
+		t.Fatalf("shown %q with answer %d, the file's answer is %q", shown, *q.Answer, fq.Choices[fq.Answer])
 	}
 	for !st.Done {
 		c.send(map[string]any{"type": "scenario-next"})
@@ -407,4 +414,24 @@ func storyErrors(st *storyWire) string {
 		out = append(out, it.Error)
 	}
 	return strings.Join(out, " ")
+}
+
+// fileQuestion is the first question of a bundled scenario, as written.
+func fileQuestion(t *testing.T, pattern, name string) *lessons.Question {
+	t.Helper()
+	lib, err := lessons.Bundled()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc, ok := lib.Scenario(pattern, name)
+	if !ok {
+		t.Fatalf("no bundled scenario %s/%s", pattern, name)
+	}
+	for _, s := range sc.Steps {
+		if s.Kind == lessons.StepQuestion {
+			return s.Question
+		}
+	}
+	t.Fatalf("%s/%s asks nothing", pattern, name)
+	return nil
 }
