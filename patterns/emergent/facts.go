@@ -28,8 +28,8 @@ func nodeFactsOf(w *engine.World, id string) (NodeFacts, bool) {
 	if !ok {
 		return NodeFacts{}, false
 	}
-	f := NodeFacts{Coordinator: n.coordinator, Acting: n.acting, Version: n.m.Version, Members: n.m.live(),
-		Endorsed: n.majority, Hosts: bits.OnesCount64(n.hosting)}
+	f := NodeFacts{Coordinator: n.coordinator, Acting: acts(w, n), Version: n.m.Version, Members: n.m.live(),
+		Endorsed: n.majority, Hosts: bits.OnesCount64(hosts(w, n))}
 	if i := n.m.find(id); i >= 0 && n.joined {
 		f.Age = n.m.Members[i].Age
 	}
@@ -54,15 +54,16 @@ func clusterFactsOf(w *engine.World) ClusterFacts {
 		if n == nil {
 			continue
 		}
-		if n.acting {
+		if acts(w, n) {
 			f.Coordinators++
 			if f.Acting == "" {
 				f.Acting = id
 			}
 		}
-		twice |= once & n.hosting
-		once |= n.hosting
-		for h := n.hosting; h != 0; h &= h - 1 {
+		hosting := hosts(w, n)
+		twice |= once & hosting
+		once |= hosting
+		for h := hosting; h != 0; h &= h - 1 {
 			p := partName(bits.TrailingZeros64(h))
 			if _, ok := f.Owner[p]; !ok {
 				f.Owner[p] = id

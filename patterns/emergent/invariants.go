@@ -34,11 +34,21 @@ func nodeAt(w *engine.World, ids []string, i int) *Node {
 	return n
 }
 
+// acts and hosts judge a node as it stands now, by its own clock: a lease
+// or an endorsement that ran out since its last event counts no more.
+func acts(w *engine.World, n *Node) bool {
+	return n.actsAt(w.Monotonic(n.id), w.Variant(VarNoMajorityCheck))
+}
+
+func hosts(w *engine.World, n *Node) uint64 {
+	return n.hostsAt(w.Monotonic(n.id), w.Variant(VarNoMajorityCheck))
+}
+
 func oneCoordinator(w *engine.World) (string, []string) {
 	ids := w.Nodes()
 	first := ""
 	for i, id := range ids {
-		if n := nodeAt(w, ids, i); n != nil && n.acting {
+		if n := nodeAt(w, ids, i); n != nil && acts(w, n) {
 			if first != "" {
 				return first + " and " + id + " both act as coordinator: two coordinators, each changing the membership and the partition table on its own", []string{first, id}
 			}
@@ -53,15 +63,17 @@ func oneOwner(w *engine.World) (string, []string) {
 	var seen uint64
 	for i := range ids {
 		n := nodeAt(w, ids, i)
-		if n == nil || n.hosting&seen == 0 {
-			if n != nil {
-				seen |= n.hosting
-			}
+		if n == nil {
 			continue
 		}
-		p := bits.TrailingZeros64(n.hosting & seen)
+		h := hosts(w, n)
+		if h&seen == 0 {
+			seen |= h
+			continue
+		}
+		p := bits.TrailingZeros64(h & seen)
 		for j := range i {
-			if o := nodeAt(w, ids, j); o != nil && o.hosting&(1<<p) != 0 {
+			if o := nodeAt(w, ids, j); o != nil && hosts(w, o)&(1<<p) != 0 {
 				return "partition p" + strconv.Itoa(p) + " has two owners: " + ids[j] + " (table " + versionText(o.m) + ") and " + ids[i] + " (table " + versionText(n.m) + ") both serve it", []string{ids[j], ids[i]}
 			}
 		}
@@ -73,6 +85,9 @@ func oneOwner(w *engine.World) (string, []string) {
 // membership, the oldest acts as the one coordinator, and every partition
 // is served by the member the table names.
 func Settled(w *engine.World) kit.Verdict {
+	if v, stuck := noMajorityLeft(w); stuck {
+		return v
+	}
 	ids := w.Nodes()
 	var ref *Node
 	coords := 0
@@ -93,10 +108,10 @@ func Settled(w *engine.World) kit.Verdict {
 		} else if n.m.Version != ref.m.Version || n.m.Publisher != ref.m.Publisher {
 			return kit.Verdict{Check: "one-membership", Text: id + " holds " + versionText(n.m) + ", " + ref.id + " " + versionText(ref.m)}
 		}
-		if n.acting {
+		if acts(w, n) {
 			coords++
 		}
-		served |= n.hosting
+		served |= hosts(w, n)
 	}
 	if ref == nil {
 		return kit.Verdict{Check: "settled", OK: true, Text: "no node is running"}
@@ -109,7 +124,7 @@ func Settled(w *engine.World) kit.Verdict {
 		if x.Down {
 			continue
 		}
-		if n, _ := w.Process(x.ID).(*Node); n == nil || !n.acting {
+		if n, _ := w.Process(x.ID).(*Node); n == nil || !acts(w, n) {
 			return kit.Verdict{Check: "oldest-coordinates", Text: x.ID + ", the oldest member, does not act as coordinator"}
 		}
 		break
@@ -131,6 +146,29 @@ func Settled(w *engine.World) kit.Verdict {
 	return kit.Verdict{Check: "settled", OK: true, Text: "every member is in, all hold " + versionText(m) + ", the oldest coordinates and every partition is served by its owner"}
 }
 
+// noMajorityLeft: when most members of the newest membership a running
+// node holds have left or stopped, no one can gather a majority to mark
+// them down, and the cluster waits for them by design (what the majority
+// check costs). Settled then asks nothing more.
+func noMajorityLeft(w *engine.World) (kit.Verdict, bool) {
+	var newest Membership
+	for _, id := range w.Members(engine.RoleNode) {
+		if n, ok := w.Process(id).(*Node); ok && w.Status(id) == engine.StatusUp && n.m.Version > newest.Version {
+			newest = n.m
+		}
+	}
+	running := 0
+	for _, x := range newest.Members {
+		if !x.Down && w.Status(x.ID) == engine.StatusUp {
+			running++
+		}
+	}
+	if 2*running > newest.live() {
+		return kit.Verdict{}, false
+	}
+	return kit.Verdict{Check: "settled", OK: true, Text: "only " + strconv.Itoa(running) + " of the " + strconv.Itoa(newest.live()) + " members of " + versionText(newest) + " run: no majority can form, and the cluster waits for the others (what the majority check costs)"}, true
+}
+
 // splitOffTheOldest cuts the network so that the oldest running member is
 // on the smaller side with at most one other: the split the majority
 // check is for, which random partitions seldom draw.
@@ -138,7 +176,7 @@ var splitOffTheOldest = kit.FaultGen{Name: "split off the oldest", Draw: func(r 
 	ids := w.Nodes()
 	var oldest *Node
 	for i := range ids {
-		if n := nodeAt(w, ids, i); n != nil && n.acting {
+		if n := nodeAt(w, ids, i); n != nil && acts(w, n) {
 			oldest = n
 		}
 	}

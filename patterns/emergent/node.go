@@ -191,7 +191,7 @@ func (n *Node) receive(env engine.Env, t timing, from string, msg engine.Message
 		}
 	case Heartbeat:
 		n.heard[from] = now
-		if m.Version < n.m.Version || m.Version == n.m.Version && m.Publisher != n.m.Publisher && n.acting {
+		if newer(n.m, Membership{Version: m.Version, Publisher: m.Publisher}) {
 			env.Send(from, MembershipUpdate{M: n.m.clone()})
 		}
 		ack := HeartbeatAck{Version: n.m.Version, Publisher: n.m.Publisher, SentAt: m.SentAt, Echo: m.Version}
@@ -212,15 +212,15 @@ func (n *Node) receive(env engine.Env, t timing, from string, msg engine.Message
 	}
 }
 
-// adopts says whether a membership sent by from replaces this node's: a
-// higher version does, and so does the same version from the coordinator
-// this node follows, which wrote it (in a split brain two coordinators may
-// each have written one).
-func (n *Node) adopts(from string, m Membership) bool {
-	if m.Version != n.m.Version {
-		return m.Version > n.m.Version
-	}
-	return m.Publisher != n.m.Publisher && from == m.Publisher && from == n.coordinator
+// adopts says whether a membership replaces this node's: a higher version
+// does. Two coordinators in a split brain may each have written the same
+// version; the publishers' names then order them, so that every node ends
+// on the same one.
+func (n *Node) adopts(from string, m Membership) bool { return newer(m, n.m) }
+
+// newer orders memberships by version, then publisher.
+func newer(a, b Membership) bool {
+	return a.Version > b.Version || a.Version == b.Version && a.Publisher > b.Publisher
 }
 
 // mayEndorse keeps the promise that makes two coordinators at once
@@ -269,12 +269,7 @@ func (n *Node) evaluate(env engine.Env, t timing) {
 		n.endorsed, n.endorsAt = n.id, now
 		n.endorse[n.id] = now
 	}
-	n.majority = 0
-	for _, x := range n.m.Members {
-		if at, ok := n.endorse[x.ID]; ok && !x.Down && now-at < t.timeout/2 {
-			n.majority++
-		}
-	}
+	n.majority = n.endorsements(now)
 	live := n.m.live()
 	acting := believes && (env.Variant(VarNoMajorityCheck) || 2*n.majority > live)
 	switch {
@@ -298,6 +293,42 @@ func (n *Node) evaluate(env engine.Env, t timing) {
 		n.coordinate(env, t, now)
 	}
 	n.hosting = n.hosted(now, n.waitedOut(now, t))
+}
+
+// endorsements counts the live members whose endorsement is still valid at
+// now: it was given in answer to a heartbeat sent less than half a timeout
+// ago (by this node's clock), while the member promised a whole timeout.
+func (n *Node) endorsements(now time.Duration) int {
+	c := 0
+	for _, x := range n.m.Members {
+		if at, ok := n.endorse[x.ID]; ok && !x.Down && now-at < n.timeout/2 {
+			c++
+		}
+	}
+	return c
+}
+
+// actsAt says whether the node still acts as coordinator at now, by its own
+// clock, without another look: what a checker may ask of a paused node or
+// one whose endorsements ran out since its last event.
+func (n *Node) actsAt(now time.Duration, broken bool) bool {
+	return n.acting && (broken || 2*n.endorsements(now) > n.m.live())
+}
+
+// hostsAt is hosting as it stands at now, by the node's own clock: its
+// lease (or, for the coordinator, its endorsements) may have run out since
+// its last event.
+func (n *Node) hostsAt(now time.Duration, broken bool) uint64 {
+	if n.coordinator == n.id {
+		if !n.actsAt(now, broken) {
+			return 0
+		}
+		return n.hosting
+	}
+	if now >= n.lease.Until {
+		return 0
+	}
+	return n.hosting
 }
 
 // hosted is the set of partitions this node serves now: those its table

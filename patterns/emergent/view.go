@@ -115,19 +115,20 @@ func clusterView(w *engine.World) []engine.Widget {
 			continue
 		}
 		believes, cs := n.coordinator, engine.State("")
-		if n.acting {
+		if acts(w, n) {
 			believes, cs = "♛ itself (acting)", engine.StateOK
 		} else if !n.joined {
 			believes = "— (joining)"
 		}
 		rows = append(rows, engine.Row(engine.Cell{Text: id}, engine.Cell{Text: believes, State: cs},
-			engine.Cell{Text: versionText(n.m)}, engine.Cell{Text: strconv.Itoa(bits.OnesCount64(n.hosting))}))
-		twice |= once & n.hosting
-		once |= n.hosting
+			engine.Cell{Text: versionText(n.m)}, engine.Cell{Text: strconv.Itoa(bits.OnesCount64(hosts(w, n)))}))
+		hosting := hosts(w, n)
+		twice |= once & hosting
+		once |= hosting
 	}
 	out = append(out, engine.TableWidget(WBeliefs, []string{"node", "coordinator", "membership", "serves"}, rows...))
 	for i := range ids {
-		if n := nodeAt(w, ids, i); n != nil && n.acting {
+		if n := nodeAt(w, ids, i); n != nil && acts(w, n) {
 			out = append(out, engine.RangesWidget(WTable+" of "+n.id+" ("+versionText(n.m)+")", tableRanges(n.m, 0, "")...))
 		}
 	}
@@ -138,7 +139,7 @@ func clusterView(w *engine.World) []engine.Widget {
 		}
 		owners, st := "", engine.StateOK
 		for i := range ids {
-			if n := nodeAt(w, ids, i); n != nil && n.hosting&(1<<p) != 0 {
+			if n := nodeAt(w, ids, i); n != nil && hosts(w, n)&(1<<p) != 0 {
 				if owners != "" {
 					owners += " + "
 				}
