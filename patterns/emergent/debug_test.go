@@ -41,4 +41,12 @@ func TestDebugSeed(t *testing.T) {
 			t.Logf("%8d %s", ev.At/1000, ev.Text)
 		}
 	}
+	w := s.World()
+	for _, id := range w.Nodes() {
+		if n, ok := w.Process(id).(*Node); ok {
+			t.Logf("%s %s joined=%v coord=%s acting=%v endorse=%v members=%+v joiners=%v mono=%v", id, w.Status(id), n.joined, n.coordinator, n.acting, n.endorse, n.m.Members, n.joiners, w.Monotonic(id))
+		} else {
+			t.Logf("%s %s", id, w.Status(id))
+		}
+	}
 }

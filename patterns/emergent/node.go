@@ -56,6 +56,8 @@ type Node struct {
 	actingSince time.Duration
 	lastChange  time.Duration // when it last published
 	majority    int           // members endorsing it, counted at its last evaluation
+	stoppedAt   time.Duration // when it last stopped acting...
+	stopWaited  bool          // ... and whether it had waited out its predecessor by then
 	hosting     uint64        // bit p: it serves partition p now
 	now         time.Duration // its monotonic clock at its last event, for the view
 	timeout     time.Duration // the failure timeout at its last event, for the view
@@ -166,6 +168,12 @@ func (n *Node) receive(env engine.Env, t timing, from string, msg engine.Message
 	now := env.Monotonic()
 	switch m := msg.(type) {
 	case JoinRequest:
+		if n.m.joined(from) {
+			// It is in already and missed the news (its update was lost):
+			// any member may tell it, coordinator or not.
+			env.Send(from, MembershipUpdate{M: n.m.clone()})
+			return
+		}
 		// The oldest member keeps the request even while it waits for a
 		// majority: the joiner asks again only after a timeout.
 		if n.coordinator == n.id && !slices.Contains(n.joiners, from) {
@@ -173,9 +181,7 @@ func (n *Node) receive(env engine.Env, t timing, from string, msg engine.Message
 		}
 	case MembershipUpdate:
 		if n.adopts(from, m.M) {
-			if m.M.Publisher != n.id {
-				clear(n.endorse) // endorsements of another version count no more
-			}
+			clear(n.endorse) // endorsements of another version count no more
 			first := !n.joined
 			n.hold(env, m.M.clone())
 			env.Storage().Sync()
@@ -203,7 +209,10 @@ func (n *Node) receive(env engine.Env, t timing, from string, msg engine.Message
 		env.Send(from, ack)
 	case HeartbeatAck:
 		n.heard[from] = now
-		if m.Endorse && m.Version == m.Echo && m.Version == n.m.Version && m.SentAt > n.endorse[from] {
+		// An endorsement counts only for the membership both held: a
+		// majority of one version and a majority of the next share a
+		// member, which cannot have endorsed two nodes at once.
+		if m.Endorse && m.Version == m.Echo && m.Version == n.m.Version && m.Publisher == n.m.Publisher && m.SentAt > n.endorse[from] {
 			n.endorse[from] = m.SentAt
 		}
 		if m.Lease && from == n.coordinator && m.SentAt+t.timeout/2 > n.lease.Until {
@@ -273,6 +282,11 @@ func (n *Node) evaluate(env engine.Env, t timing) {
 	live := n.m.live()
 	acting := believes && (env.Variant(VarNoMajorityCheck) || 2*n.majority > live)
 	switch {
+	case acting && !n.acting && n.stopWaited && now-n.stoppedAt < t.timeout:
+		// Back within a timeout: anyone who acted in the gap had no time
+		// to wait out this node, so it gave no lease and changed nothing.
+		n.actingSince = now - t.timeout
+		engine.Notef(env, "%s acts as coordinator again: %d of %d members endorse %s", engine.S(n.id), engine.D(n.majority), engine.D(live), engine.S(versionText(n.m)))
 	case acting && !n.acting:
 		n.actingSince = now
 		if env.Variant(VarNoMajorityCheck) {
@@ -281,7 +295,10 @@ func (n *Node) evaluate(env engine.Env, t timing) {
 			engine.Notef(env, "%s acts as coordinator: %d of %d members endorse it", engine.S(n.id), engine.D(n.majority), engine.D(live))
 		}
 	case !acting && n.acting:
-		if believes {
+		n.stoppedAt, n.stopWaited = now, n.waitedOut(now, t)
+		if believes && now-n.lastChange < t.timeout/2 {
+			engine.Notef(env, "%s waits for a majority to endorse %s before it changes anything more", engine.S(n.id), engine.S(versionText(n.m)))
+		} else if believes {
 			engine.Notef(env, "%s stops acting as coordinator: only %d of %d members endorse it, not a majority", engine.S(n.id), engine.D(n.majority), engine.D(live))
 		} else {
 			engine.Notef(env, "%s stops acting as coordinator: it hears from an older member", engine.S(n.id))
@@ -439,6 +456,7 @@ func (n *Node) publish(env engine.Env, m Membership, now time.Duration) {
 	m.Version++
 	m.Publisher = n.id
 	n.hold(env, m)
+	clear(n.endorse) // the members endorse the new version before the next change
 	env.Storage().Sync()
 	n.lastChange = now
 	for _, x := range m.Members {
