@@ -39,7 +39,7 @@ func nodeFactsOf(w *engine.World, id string) (NodeFacts, bool) {
 // ClusterFacts are what no single node knows.
 type ClusterFacts struct {
 	Coordinators int               `fact:"coordinators" doc:"running nodes acting as coordinator (the pattern: at most 1)"`
-	Acting       string            `fact:"coordinator" doc:"the node acting as coordinator (the first by name if several), empty if none"`
+	Coordinator  string            `fact:"coordinator" doc:"the node acting as coordinator (the first by name if several), empty if none"`
 	Hosted       int               `fact:"hosted" doc:"partitions served by at least one running node"`
 	TwoOwners    int               `fact:"twoOwners" doc:"partitions served by two running nodes or more (the pattern: 0)"`
 	Owner        map[string]string `fact:"owner" doc:"partition (p0, p1...) → the running node serving it (the first by name if two do)"`
@@ -56,8 +56,8 @@ func clusterFactsOf(w *engine.World) ClusterFacts {
 		}
 		if acts(w, n) {
 			f.Coordinators++
-			if f.Acting == "" {
-				f.Acting = id
+			if f.Coordinator == "" {
+				f.Coordinator = id
 			}
 		}
 		hosting := hosts(w, n)
