@@ -209,6 +209,9 @@ func (n *Node) receive(env engine.Env, t timing, from string, msg engine.Message
 		env.Send(from, ack)
 	case HeartbeatAck:
 		n.heard[from] = now
+		if newer(n.m, Membership{Version: m.Version, Publisher: m.Publisher}) {
+			env.Send(from, MembershipUpdate{M: n.m.clone()}) // it is behind: it may not heartbeat this node
+		}
 		// An endorsement counts only for the membership both held: a
 		// majority of one version and a majority of the next share a
 		// member, which cannot have endorsed two nodes at once.
