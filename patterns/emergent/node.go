@@ -293,7 +293,7 @@ func (n *Node) evaluate(env engine.Env, t timing) {
 	case acting && !n.acting:
 		n.actingSince = now
 		if env.Variant(VarNoMajorityCheck) {
-			engine.Notef(env, "%s acts as coordinator (%d of %d members reach it; no majority check)", engine.S(n.id), engine.D(n.majority), engine.D(live))
+			engine.Notef(env, "%s acts as coordinator: it is the oldest member it hears from (no majority check)", engine.S(n.id))
 		} else {
 			engine.Notef(env, "%s acts as coordinator: %d of %d members endorse it", engine.S(n.id), engine.D(n.majority), engine.D(live))
 		}
