@@ -24,9 +24,6 @@ func (n *Node) View() engine.ProcessView {
 	}
 	if i := n.m.find(n.id); i >= 0 && n.joined {
 		badge = "age " + strconv.Itoa(n.m.Members[i].Age)
-		if n.acting {
-			badge = "♛ " + badge
-		}
 	}
 	rows := make([]engine.TableRow, 0, len(n.m.Members))
 	for _, x := range n.m.Members {
@@ -39,10 +36,10 @@ func (n *Node) View() engine.ProcessView {
 		case x.Down:
 			status, st = "down", engine.StateInactive
 		case x.ID == n.id:
-			status, st = "joined (me)", engine.StateFocus
+			status, st = "me", engine.StateFocus
 		default:
 			ago := n.now - n.heard[x.ID]
-			heard = (ago / time.Millisecond * time.Millisecond).String() + " ago"
+			heard = (ago / time.Millisecond * time.Millisecond).String()
 			if ago >= n.timeout {
 				status, st = "unreachable", engine.StateWarn
 			}
@@ -62,17 +59,29 @@ func (n *Node) View() engine.ProcessView {
 	fields := []engine.Field{
 		{Label: "state", Value: state},
 		{Label: "membership", Value: versionText(n.m)},
-		{Label: "endorsed by", Value: strconv.Itoa(n.majority) + " of " + strconv.Itoa(n.m.live())},
+		endorsement(n),
 		{Label: "hosts", Value: strconv.Itoa(bits.OnesCount64(n.hosting)) + " partitions"},
 	}
 	if n.coordinator != n.id && n.lease.Until > n.now {
 		fields = append(fields, engine.Field{Label: "lease", Value: ((n.lease.Until - n.now) / time.Millisecond * time.Millisecond).String() + " left"})
 	}
 	return engine.ProcessView{Role: role, Badge: badge, Widgets: []engine.Widget{
-		engine.TableWidget(WMembers, []string{"member", "age", "status", "last heard"}, rows...),
+		engine.TableWidget(WMembers, []string{"member", "age", "status", "silent"}, rows...),
 		engine.FieldsWidget(WState, fields...),
 		engine.RangesWidget(WTable, tableRanges(n.m, n.hosting, n.id)...),
 	}}
+}
+
+// endorsement is, for the node that takes itself for coordinator, how many
+// members endorse it; for the others, whom they endorse.
+func endorsement(n *Node) engine.Field {
+	if n.coordinator == n.id {
+		return engine.Field{Label: "endorsed by", Value: strconv.Itoa(n.majority) + " of " + strconv.Itoa(n.m.live()) + " members"}
+	}
+	if n.endorsed == "" || n.now-n.endorsAt >= n.timeout {
+		return engine.Field{Label: "endorses", Value: "no one"}
+	}
+	return engine.Field{Label: "endorses", Value: n.endorsed + " (promised for " + ((n.endorsAt + n.timeout - n.now) / time.Millisecond * time.Millisecond).String() + ")"}
 }
 
 // tableRanges is a table's short form: partition → owner; the partitions
