@@ -18,5 +18,4 @@ func TestVariantIsItsNamedFlaw(t *testing.T) {
 	if f.Caught*2 < f.Seeds {
 		t.Errorf("caught on only %d of %d seeds", f.Caught, f.Seeds)
 	}
-	t.Logf("%s", f)
 }
