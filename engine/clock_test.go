@@ -167,3 +167,27 @@ func TestTimersNamedInABufferAreTheTimersOfThatName(t *testing.T) {
 		t.Fatalf("%v allocations per re-arm", allocs)
 	}
 }
+
+// World.Monotonic reads a process's monotonic clock from outside, as a
+// checker must for a paused process: drift counts, offsets and jumps do
+// not, and an unknown id reads 0.
+func TestWorldMonotonicIgnoresOffsetsAndJumps(t *testing.T) {
+	s := newSim(t, quiet(three...))
+	apply(t, s, Command{Kind: CmdOffset, Node: "athens", Dur: Duration(ms(300))})
+	apply(t, s, Command{Kind: CmdJump, Node: "athens", Dur: Duration(-ms(50))})
+	apply(t, s, Command{Kind: CmdDrift, Node: "byzantium", PPM: 100_000})
+	s.RunFor(ms(100), 0)
+	w := s.World()
+	if got := w.Monotonic("athens"); got != w.Now() {
+		t.Errorf("athens's monotonic clock %v, want the true time %v (offsets and jumps do not count)", got, w.Now())
+	}
+	if got := w.Clock("athens"); got == w.Monotonic("athens") {
+		t.Errorf("athens's local clock %v should differ from its monotonic one", got)
+	}
+	if got, want := w.Monotonic("byzantium"), w.Now()+w.Now()/10; got < want-time.Millisecond || got > want+time.Millisecond {
+		t.Errorf("byzantium's monotonic clock %v, want about %v (10%% fast)", got, want)
+	}
+	if got := w.Monotonic("rome"); got != 0 {
+		t.Errorf("an unknown process reads %v", got)
+	}
+}

@@ -95,6 +95,17 @@ func (w *World) Clock(id string) time.Duration {
 	return 0
 }
 
+// Monotonic is a process's monotonic clock reading now, as Env.Monotonic
+// would give it (0 for an unknown id): a checker can judge a lease or a
+// timeout by the process's own measure of time, even while the process is
+// paused and has not looked at it.
+func (w *World) Monotonic(id string) time.Duration {
+	if p := w.sim.procByID(id); p != nil {
+		return p.monotonicTime(w.sim.now)
+	}
+	return 0
+}
+
 // Variant reports whether a broken variant is on.
 func (w *World) Variant(name string) bool { return w.sim.variant(name) }
 

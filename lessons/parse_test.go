@@ -4,9 +4,22 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"clusterscope/patterns"
 )
 
 const toyHeader = "title: t\npattern: toy\nsteps:\n"
+
+// comingPattern is a catalog pattern without a simulation yet ("" once
+// every one is live): which one changes as pages are built.
+func comingPattern() string {
+	for _, p := range patterns.All() {
+		if !p.Live() {
+			return p.ID
+		}
+	}
+	return ""
+}
 
 // Each malformed file must be rejected with the place of the mistake and
 // words that say what was expected.
@@ -21,7 +34,7 @@ func TestMalformedScenarios(t *testing.T) {
 		{"unknown header", "title: t\npattern: toy\nnodez: 3\nsteps: []\n", 3, 1, `unknown field "nodez"`},
 		{"no title", "pattern: toy\nsteps:\n  - run: 1s\n", 1, 1, "no title"},
 		{"unknown pattern", "title: t\npattern: toyy\nsteps: []\n", 2, 10, `unknown pattern "toyy"`},
-		{"not live", "title: t\npattern: emergent-leader\nsteps: []\n", 2, 10, "no simulation yet"},
+		{"not live", "title: t\npattern: " + comingPattern() + "\nsteps: []\n", 2, 10, "no simulation yet"},
 		{"too many nodes", "title: t\npattern: toy\nnodes: 9\nsteps: []\n", 3, 8, "1 to 5 nodes"},
 		{"unknown variant", "title: t\npattern: toy\nvariants: [selfsh]\nsteps: []\n", 3, 12, `no variant "selfsh"`},
 		{"unknown param", "title: t\npattern: toy\nparams: {beat: 3}\nsteps: []\n", 3, 10, `no setting "beat"`},
@@ -59,6 +72,9 @@ func TestMalformedScenarios(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			if c.name == "not live" && comingPattern() == "" {
+				t.Skip("every pattern of the catalog is live")
+			}
 			def := ""
 			if c.name == "folder mismatch" {
 				def = "toy"

@@ -5,6 +5,7 @@ import (
 	"clusterscope/patterns/clockbound"
 	"clusterscope/patterns/clocks"
 	"clusterscope/patterns/durable"
+	"clusterscope/patterns/emergent"
 	"clusterscope/patterns/fixedpart"
 	"clusterscope/patterns/keyrange"
 	"clusterscope/patterns/kit"
@@ -46,6 +47,7 @@ func live() map[string]*kit.Cluster {
 		"fixed-partitions":      fixedpart.FixedPartitions(),
 		"key-range-partitions":  keyrange.KeyRangePartitions(),
 		"two-phase-commit":      twopc.TwoPhaseCommit(),
+		"emergent-leader":       emergent.EmergentLeader(),
 	}
 }
 
