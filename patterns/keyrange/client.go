@@ -332,7 +332,7 @@ func (c *Client) scanPart(env engine.Env, m RangeValues) {
 		op.outstanding--
 	}
 	if covers(op.sc.Start, op.sc.End, op.covered) {
-		sort.Slice(op.pairs, func(i, j int) bool { return op.pairs[i].Key < op.pairs[j].Key })
+		slices.SortFunc(op.pairs, func(a, b KV) int { return strings.Compare(a.Key, b.Key) })
 		c.lastScan = ScanResult{Pairs: op.pairs, Ranges: op.answers}
 		c.finish(env, op, c.lastScan, engine.OpOK)
 		return
