@@ -106,6 +106,9 @@ func (e *epochWatch) check(w *engine.World) (string, []string) {
 			}
 		}
 	case *Node:
+		if p.putKey != "" {
+			return "", nil // a put leaves its range's epoch as it was
+		}
 		for _, r := range p.touched {
 			if why := e.see(p.id, r.ID, r.Epoch); why != "" {
 				return why, []string{p.id}

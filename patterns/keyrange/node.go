@@ -307,13 +307,27 @@ func (n *Node) scan(env engine.Env, from string, m GetAllInRange) {
 		return
 	}
 	var pairs []KV
-	for k, c := range r.Keys {
-		if contains(lo, hi, k) {
-			pairs = append(pairs, KV{Key: k, Value: c.Value})
+	if n := inWindow(r.Keys, lo, hi); n > 0 {
+		pairs = make([]KV, 0, n)
+		for k, c := range r.Keys {
+			if contains(lo, hi, k) {
+				pairs = append(pairs, KV{Key: k, Value: c.Value})
+			}
 		}
 	}
 	slices.SortFunc(pairs, func(a, b KV) int { return strings.Compare(a.Key, b.Key) })
 	env.Send(from, RangeValues{ID: m.ID, Round: m.Round, Range: m.Range, Start: lo, End: hi, Pairs: pairs})
+}
+
+// inWindow counts the keys in [lo, hi).
+func inWindow(keys map[string]cell, lo, hi string) int {
+	n := 0
+	for k := range keys {
+		if contains(lo, hi, k) {
+			n++
+		}
+	}
+	return n
 }
 
 func sortedKeys(keys map[string]cell) []string {
