@@ -84,7 +84,7 @@ func clientFactsOf(w *engine.World, id string) (ClientFacts, bool) {
 	if !ok {
 		return ClientFacts{}, false
 	}
-	return ClientFacts{Version: c.table.Version, Refused: c.Refused, OK: c.OK, Unknown: c.Unknown + c.Failed, Pending: c.ops.Len(), Last: c.last}, true
+	return ClientFacts{Version: c.table.Version, Refused: c.Refused, OK: c.OK, Unknown: c.Unknown + c.Failed, Pending: c.ops.Len(), Last: c.last()}, true
 }
 
 func clusterFactsOf(w *engine.World) ClusterFacts {
