@@ -196,7 +196,7 @@ func (a *ackedCheck) check(w *engine.World) (string, []string) {
 	}
 	still := a.pending[:0]
 	for _, i := range a.pending {
-		op := h[i]
+		op := &h[i]
 		switch op.Status {
 		case engine.OpPending:
 			still = append(still, i)
