@@ -13,10 +13,10 @@ import (
 // the request again (same transaction id) until it hears the outcome, and
 // gives up after a while not knowing whether it happened.
 type Client struct {
-	id      string
-	coord   string
-	parts   []string
-	ops     kit.WaitingList[int, pending]
+	id    string
+	coord string
+	parts []string
+	ops   kit.WaitingList[int, pending]
 	// results are the last few outcomes, oldest first; their text is
 	// written only when the panel or a fact asks.
 	results []outcome

@@ -18,9 +18,9 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strconv"
-	"unicode/utf8"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"clusterscope/engine"
 	"clusterscope/patterns/kit"
