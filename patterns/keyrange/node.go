@@ -70,7 +70,8 @@ const (
 
 // keyRecord is the disk record of key in range id: "kv/3/apple".
 func keyRecord(id int, key string) string {
-	return keyPrefix + strconv.Itoa(id) + "/" + key
+	var b [64]byte
+	return string(append(append(strconv.AppendInt(append(b[:0], keyPrefix...), int64(id), 10), '/'), key...))
 }
 
 // Timers.
