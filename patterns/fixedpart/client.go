@@ -21,7 +21,26 @@ type Client struct {
 	fetching bool
 	// Outcomes, and refusals seen (NotOwner).
 	OK, Unknown, Failed, Refused, Fetches int
-	last                                  string
+	// The last outcome: its text is built only when the panel or a fact
+	// asks.
+	lastIn  Op
+	lastOut any // Written, Result, or nil: timed out
+	done    bool
+}
+
+// last is its last outcome, short ("" before any).
+func (c *Client) last() string {
+	if !c.done {
+		return ""
+	}
+	text := "timed out"
+	switch out := c.lastOut.(type) {
+	case Written:
+		text = out.String()
+	case Result:
+		text = out.String()
+	}
+	return c.lastIn.String() + " → " + text
 }
 
 // clientOp is an operation on its way.
@@ -82,9 +101,9 @@ func (c *Client) Handle(env engine.Env, ev engine.Event) {
 		case TableUpdate:
 			c.tableArrived(env, m.Table)
 		case PutOk:
-			c.finish(env, m.ID, Written{}, engine.OpOK, "ok")
+			c.finish(env, m.ID, Written{}, engine.OpOK)
 		case GetOk:
-			c.finish(env, m.ID, Result{Value: m.Value}, engine.OpOK, Result{Value: m.Value}.String())
+			c.finish(env, m.ID, Result{Value: m.Value}, engine.OpOK)
 		case NotOwner:
 			if op, ok := c.ops.Get(m.ID); ok && op.target == ev.From {
 				c.Refused++
@@ -193,12 +212,12 @@ func (c *Client) timer(env engine.Env, name string) {
 			if op.in.Kind == opGet {
 				st = engine.OpFail
 			}
-			c.finish(env, id, nil, st, "timed out")
+			c.finish(env, id, nil, st)
 		}
 	}
 }
 
-func (c *Client) finish(env engine.Env, id int, out any, st engine.OpStatus, text string) {
+func (c *Client) finish(env engine.Env, id int, out any, st engine.OpStatus) {
 	op, ok := c.ops.Remove(id)
 	if !ok {
 		return // a late or duplicated answer
@@ -214,7 +233,7 @@ func (c *Client) finish(env engine.Env, id int, out any, st engine.OpStatus, tex
 	default:
 		c.Failed++
 	}
-	c.last = op.in.String() + " → " + text
+	c.lastIn, c.lastOut, c.done = op.in, out, true
 }
 
 // View is the client's panel: its cached table version, what waits and
@@ -239,7 +258,7 @@ func (c *Client) View() engine.ProcessView {
 			engine.Field{Label: "refused (NotOwner)", Value: strconv.Itoa(c.Refused)},
 			engine.Field{Label: "table fetches", Value: strconv.Itoa(c.Fetches)},
 			engine.Field{Label: "ok / unknown / failed", Value: strconv.Itoa(c.OK) + " / " + strconv.Itoa(c.Unknown) + " / " + strconv.Itoa(c.Failed)},
-			engine.Field{Label: "last", Value: c.last},
+			engine.Field{Label: "last", Value: c.last()},
 		),
 		engine.QueueWidget(WPending, items...),
 	}}

@@ -41,6 +41,19 @@ type ctrlDisk struct {
 	// Expected is how many data nodes the first assignment waits for:
 	// the data nodes of the cluster when the controller first booted.
 	Expected int
+	// Joins are the data nodes that registered after the partitions
+	// were handed out, with what the controller knew when each came
+	// (the page compares partitioning schemes on them).
+	Joins []Join
+}
+
+// Join is a data node's first registration after the first assignment:
+// the live nodes and the owners of the table just before it came. The
+// owners slice is the table's own (never changed in place).
+type Join struct {
+	Node   string
+	Live   []string
+	Owners []string
 }
 
 var diskCtrl = kit.Record[ctrlDisk]{Key: "controller"}
@@ -125,6 +138,9 @@ func (c *Controller) live() []string {
 func (c *Controller) heartbeat(env engine.Env, from string, m Heartbeat) {
 	arrived := true
 	if !slices.Contains(c.disk.Registered, from) {
+		if c.disk.Table.Assigned() {
+			c.disk.Joins = append(slices.Clone(c.disk.Joins), Join{Node: from, Live: c.live(), Owners: c.disk.Table.Owners})
+		}
 		c.disk.Registered = append(slices.Clone(c.disk.Registered), from)
 		slices.Sort(c.disk.Registered)
 		c.save(env)

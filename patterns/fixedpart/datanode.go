@@ -64,9 +64,19 @@ var (
 	diskPartitions = kit.Record[int]{Key: "partitions"}
 )
 
-func metaKey(p int) string            { return "own/" + strconv.Itoa(p) }
-func kvKey(p int, key string) string  { return "kv/" + strconv.Itoa(p) + "/" + key }
-func appliedKey(p int, id int) string { return "op/" + strconv.Itoa(p) + "/" + strconv.Itoa(id) }
+func metaKey(p int) string { return "own/" + strconv.Itoa(p) }
+
+// kvKey and appliedKey are written in one allocation each: a put makes
+// both.
+func kvKey(p int, key string) string {
+	var b [64]byte
+	return string(append(append(strconv.AppendInt(append(b[:0], "kv/"...), int64(p), 10), '/'), key...))
+}
+
+func appliedKey(p int, id int) string {
+	var b [32]byte
+	return string(strconv.AppendInt(append(strconv.AppendInt(append(b[:0], "op/"...), int64(p), 10), '/'), int64(id), 10))
+}
 func newDataNode(id string) *DataNode { return &DataNode{id: id, parts: map[int]*part{}} }
 
 // Handle is the data node's state machine.

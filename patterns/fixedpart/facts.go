@@ -42,6 +42,11 @@ type ClusterFacts struct {
 	Moves        int               `fact:"moves" doc:"partitions moved so far"`
 	KeysMoved    int               `fact:"keysMoved" doc:"keys carried by those moves"`
 	Linearizable bool              `fact:"linearizable" doc:"porcupine finds one order of the client operations so far that explains every answer"`
+	// The scheme comparison of the last join (all 0 before one).
+	KeysAtJoin    int `fact:"keysAtJoin" doc:"the last join: the keys stored when it came (a write acknowledged by then)"`
+	HashModNMoved int `fact:"hashModNMoved" doc:"the last join: how many of those keys hash(key) mod N would move, N going to N+1"`
+	FixedMoved    int `fact:"fixedMoved" doc:"the last join: how many of them fixed partitions move (the controller's even-out rebalance)"`
+	RangesMoved   int `fact:"rangesMoved" doc:"the last join: how many of them key ranges would move (P ranges, the busiest node's newest range to the idlest)"`
 }
 
 func nodeFactsOf(w *engine.World, id string) (NodeFacts, bool) {
@@ -79,7 +84,7 @@ func clientFactsOf(w *engine.World, id string) (ClientFacts, bool) {
 	if !ok {
 		return ClientFacts{}, false
 	}
-	return ClientFacts{Version: c.table.Version, Refused: c.Refused, OK: c.OK, Unknown: c.Unknown + c.Failed, Pending: c.ops.Len(), Last: c.last}, true
+	return ClientFacts{Version: c.table.Version, Refused: c.Refused, OK: c.OK, Unknown: c.Unknown + c.Failed, Pending: c.ops.Len(), Last: c.last()}, true
 }
 
 func clusterFactsOf(w *engine.World) ClusterFacts {
@@ -89,6 +94,10 @@ func clusterFactsOf(w *engine.World) ClusterFacts {
 		Linearizable: porcupine.CheckOperations(kit.KVModel, kit.PorcupineOps(w.History()))}
 	if !t.Assigned() {
 		return f
+	}
+	if rows := (&schemeCache{}).rowsFor(w, d.Joins); len(rows) > 0 {
+		r := rows[len(rows)-1]
+		f.KeysAtJoin, f.HashModNMoved, f.FixedMoved, f.RangesMoved = r.Keys, r.HashModN, r.Fixed, r.Ranges
 	}
 	f.Owner, f.Held = map[string]string{}, map[string]int{}
 	for p, o := range t.Owners {

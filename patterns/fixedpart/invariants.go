@@ -37,17 +37,19 @@ func invariants() []engine.Invariant {
 	}
 }
 
-// controllerOf is the controller's state: its process when it is up,
-// else what its disk holds (down: nil).
-func controllerOf(w *engine.World) (d ctrlDisk, c *Controller) {
+// controllerOf is the controller's state: its process's when it is up,
+// else what its disk holds (down: nil). The state is not to be changed:
+// the checks read it after every step, and it is not copied for them.
+func controllerOf(w *engine.World) (d *ctrlDisk, c *Controller) {
 	for _, id := range w.Members(RoleController) {
 		if c, ok := w.Process(id).(*Controller); ok {
-			return c.disk, c
+			return &c.disk, c
 		}
 	}
+	d = new(ctrlDisk)
 	for _, id := range w.Nodes() {
 		if w.Role(id) == RoleController {
-			d, _ = diskCtrl.Get(w.Storage(id))
+			*d, _ = diskCtrl.Get(w.Storage(id))
 		}
 	}
 	return d, nil
@@ -194,7 +196,7 @@ func (a *ackedCheck) check(w *engine.World) (string, []string) {
 	}
 	still := a.pending[:0]
 	for _, i := range a.pending {
-		op := h[i]
+		op := &h[i]
 		switch op.Status {
 		case engine.OpPending:
 			still = append(still, i)

@@ -59,6 +59,7 @@ const (
 	WPending     = "pending"
 	WCluster     = "partitions: table and reality"
 	WCounts      = "moves"
+	WSchemes     = "keys each scheme would move"
 )
 
 var settings = []kit.Param{
@@ -107,7 +108,9 @@ func FixedPartitions() *kit.Cluster {
 		Variants:  variants,
 		Actions:   actions,
 		Build: func(engine.Config) engine.Model {
-			return engine.Model{NewProcess: newProcess, Invariants: invariants, View: clusterView, CheckCommand: refuse}
+			schemes := &schemeCache{}
+			view := func(w *engine.World) []engine.Widget { return clusterView(w, schemes) }
+			return engine.Model{NewProcess: newProcess, Invariants: invariants, View: view, CheckCommand: refuse}
 		},
 		Porcupine: &kit.KVModel,
 		Emphasis:  []string{WTable, WCluster, WParts},

@@ -1,6 +1,7 @@
 package fixedpart
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -244,4 +245,56 @@ func TestPartitionsAreFixedForTheClustersLife(t *testing.T) {
 	require.Len(t, table(s).Owners, defPartitions)
 	require.Equal(t, engine.OpOK, lastOutcome(s, "alice").Status)
 	require.Empty(t, s.Violations())
+}
+
+// The same forty keys and the same join, three ways. alice writes forty
+// keys over athens, byzantium and cyrene; delphi joins. Under hash mod N
+// a key stays only where hash mod 3 and hash mod 4 agree: most move. The
+// controller moves three whole partitions of twelve, and key ranges (the
+// keys cut into twelve ranges) three ranges: about a quarter each, 1/(N+1).
+// The page's comparison counts for fixed partitions what the controller
+// really carried.
+func TestStoryTheSameJoinUnderThreeSchemes(t *testing.T) {
+	s := newRun(t)
+	for i := range 40 {
+		put(t, s, "alice", "k"+strconv.Itoa(100+7*i), "1")
+	}
+	s.RunFor(100*time.Millisecond, 0)
+	require.Empty(t, client(s, "alice").ops.Len())
+	apply(t, s, engine.Command{Kind: engine.CmdJoin, Node: "delphi"})
+	s.RunFor(time.Second, 0)
+	d, _ := controllerOf(s.World())
+	require.Zero(t, d.Table.Move.ID, "the rebalance is over")
+
+	rows := (&schemeCache{}).rowsFor(s.World(), d.Joins)
+	require.Len(t, rows, 1)
+	r := rows[0]
+	require.Equal(t, SchemeRow{Node: "delphi", Before: 3, Keys: 40, HashModN: r.HashModN, Fixed: r.Fixed, Ranges: r.Ranges}, r)
+	require.Equal(t, d.KeysMoved, r.Fixed, "fixed partitions: what the controller moved")
+	require.Equal(t, 10, r.Ranges, "three ranges of twelve: 3 + 3 + 4 keys")
+	quarter := 40 / 4
+	require.InDelta(t, quarter, r.Fixed, 6, "about 1/(N+1) of the keys")
+	require.Greater(t, r.HashModN, 2*max(r.Fixed, r.Ranges), "hash mod N moves the most: %+v", r)
+	require.Greater(t, r.HashModN, 40/2)
+
+	f := FixedPartitions().ClusterFacts.Map(s.World(), "")
+	require.Equal(t, r.HashModN, f["hashModNMoved"])
+	require.Equal(t, r.Fixed, f["fixedMoved"])
+	require.Equal(t, r.Ranges, f["rangesMoved"])
+	require.Equal(t, 40, f["keysAtJoin"])
+
+	// The page shows the row; a write after the join does not change it.
+	put(t, s, "bob", "late", "1")
+	s.RunFor(100*time.Millisecond, 0)
+	require.Equal(t, rows, (&schemeCache{}).rowsFor(s.World(), d.Joins))
+	var shown []engine.TableRow
+	for _, w := range s.View().Widgets {
+		if w.Title == WSchemes {
+			shown = w.Rows
+		}
+	}
+	require.Len(t, shown, 1)
+	require.Equal(t, "delphi", shown[0].Cells[0].Text)
+	require.Equal(t, "3 → 4", shown[0].Cells[1].Text)
+	require.Equal(t, share(r.HashModN, 40), shown[0].Cells[3])
 }

@@ -76,13 +76,16 @@ func firstAssignment(p int, nodes []string) Table {
 // partitionOf is the partition of key among p: FNV-1a of the key, mod p.
 // The number of partitions never changes, so neither does a key's
 // partition.
-func partitionOf(key string, p int) int {
+func partitionOf(key string, p int) int { return int(hashOf(key) % uint32(p)) }
+
+// hashOf is the 32-bit FNV-1a hash of key.
+func hashOf(key string) uint32 {
 	h := uint32(2166136261)
 	for i := 0; i < len(key); i++ {
 		h ^= uint32(key[i])
 		h *= 16777619
 	}
-	return int(h % uint32(p))
+	return h
 }
 
 // fairMove is the next move that evens out the live nodes: from the one

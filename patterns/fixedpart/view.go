@@ -117,8 +117,9 @@ func sortedKeys(m map[string]string) []string {
 // owner in the table (as the controller's disk holds it, drawn even
 // while the controller is down) beside where its copies really are and
 // what each node does with them (serving, frozen for a move, a copy
-// waiting for the switch); then the move counters and each data node.
-func clusterView(w *engine.World) []engine.Widget {
+// waiting for the switch); then the move counters, each data node, and
+// what each partitioning scheme would move on each join.
+func clusterView(w *engine.World, schemes *schemeCache) []engine.Widget {
 	d, c := controllerOf(w)
 	var down map[string]bool
 	if c != nil {
@@ -209,5 +210,6 @@ func clusterView(w *engine.World) []engine.Widget {
 			engine.Field{Label: "keys served now", Value: strconv.Itoa(served)},
 		),
 		engine.TableWidget("data nodes", []string{"node", "status", "partitions", "keys served"}, nodeRows...),
+		schemesWidget(schemes.rowsFor(w, d.Joins)),
 	}
 }

@@ -82,6 +82,7 @@ type clientOp struct {
 	sc      ScanOp
 	version int  // the table version of its last try
 	waiting bool // for a table, or for its retry timer
+	retried bool // its retry timer was ever set
 
 	// A scan: its round of range requests, those still out, the parts of
 	// [start, end) answered so far and their keys.
@@ -332,7 +333,7 @@ func (c *Client) scanPart(env engine.Env, m RangeValues) {
 		op.outstanding--
 	}
 	if covers(op.sc.Start, op.sc.End, op.covered) {
-		sort.Slice(op.pairs, func(i, j int) bool { return op.pairs[i].Key < op.pairs[j].Key })
+		slices.SortFunc(op.pairs, func(a, b KV) int { return strings.Compare(a.Key, b.Key) })
 		c.lastScan = ScanResult{Pairs: op.pairs, Ranges: op.answers}
 		c.finish(env, op, c.lastScan, engine.OpOK)
 		return
@@ -397,6 +398,7 @@ func (c *Client) gotTable(env engine.Env, m PartitionTable) {
 			c.try(env, op)
 		} else {
 			retryTimer.Set(env, op.id, retryWait)
+			op.retried = true
 		}
 	}
 }
@@ -451,7 +453,9 @@ func (c *Client) finish(env engine.Env, op *clientOp, out any, st engine.OpStatu
 	c.ops = slices.DeleteFunc(c.ops, func(o *clientOp) bool { return o == op })
 	timeoutTimer.Cancel(env, op.id)
 	tryTimer.Cancel(env, op.id)
-	retryTimer.Cancel(env, op.id)
+	if op.retried {
+		retryTimer.Cancel(env, op.id)
+	}
 	env.Complete(op.id, out, st)
 	switch st {
 	case engine.OpOK:

@@ -2,7 +2,6 @@ package keyrange
 
 import (
 	"fmt"
-	"slices"
 
 	"clusterscope/engine"
 )
@@ -62,20 +61,32 @@ func keyInRange(w *engine.World) (string, []string) {
 		if r.State == heldMoved && len(r.Keys) > 0 {
 			return fmt.Sprintf("%s keeps %d keys of %s, which it handed over to %s", n.id, len(r.Keys), rangeName(r.ID), r.To), []string{n.id}
 		}
+		if k := n.putKey; k != "" {
+			// A put: the range's other keys were judged when they came.
+			if !contains(r.Start, r.End, k) {
+				return outsideRange(w, n, r, k)
+			}
+			continue
+		}
 		for k := range r.Keys {
 			if !contains(r.Start, r.End, k) {
-				owner := "the range that holds it"
-				if t, ok := coordinatorTable(w); ok {
-					if tr := tableRange(t.Ranges, k); tr != nil {
-						owner = rangeName(tr.ID) + " on " + tr.Owner
-					}
-				}
-				return fmt.Sprintf("%s stores %s in %s %s (epoch %d), outside the range: reads and scans of %s go to %s and never see it",
-					n.id, k, rangeName(r.ID), bounds(r.Start, r.End), r.Epoch, k, owner), []string{n.id}
+				return outsideRange(w, n, r, k)
 			}
 		}
 	}
 	return "", nil
+}
+
+// outsideRange tells of key k stored in r, outside its bounds.
+func outsideRange(w *engine.World, n *Node, r *rng, k string) (string, []string) {
+	owner := "the range that holds it"
+	if t, ok := coordinatorTable(w); ok {
+		if tr := tableRange(t.Ranges, k); tr != nil {
+			owner = rangeName(tr.ID) + " on " + tr.Owner
+		}
+	}
+	return fmt.Sprintf("%s stores %s in %s %s (epoch %d), outside the range: reads and scans of %s go to %s and never see it",
+		n.id, k, rangeName(r.ID), bounds(r.Start, r.End), r.Epoch, k, owner), []string{n.id}
 }
 
 // epochWatch remembers the highest epoch each process held for each range.
@@ -95,6 +106,9 @@ func (e *epochWatch) check(w *engine.World) (string, []string) {
 			}
 		}
 	case *Node:
+		if p.putKey != "" {
+			return "", nil // a put leaves its range's epoch as it was
+		}
 		for _, r := range p.touched {
 			if why := e.see(p.id, r.ID, r.Epoch); why != "" {
 				return why, []string{p.id}
@@ -127,14 +141,5 @@ func rangesOf(w *engine.World, id string) []rangeRecord {
 	if st == nil {
 		return nil
 	}
-	var out []rangeRecord
-	for _, k := range st.Keys() {
-		if v, ok := st.Get(k); ok {
-			if rec, ok := v.(rangeRecord); ok {
-				out = append(out, rec)
-			}
-		}
-	}
-	slices.SortFunc(out, func(a, b rangeRecord) int { return a.ID - b.ID })
-	return out
+	return loadRanges(st)
 }

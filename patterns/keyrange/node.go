@@ -5,6 +5,7 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"clusterscope/engine"
@@ -21,8 +22,10 @@ type Node struct {
 	ranges []*rng // by id
 
 	// touched are the ranges changed by the event just handled: the
-	// invariants look at those only.
+	// invariants look at those only. putKey, when set, is the one key the
+	// event changed (a put): the other keys of its range are as they were.
 	touched []*rng
+	putKey  string
 
 	Refusals int // requests refused since it started
 	Writes   int // writes stored since it started
@@ -34,8 +37,9 @@ type rng struct {
 	diskKey string
 }
 
-// rangeRecord is a range as the node's disk keeps it, written whole at
-// every change.
+// rangeRecord is a range as the node holds it. The disk keeps it as a
+// record of its own (under diskPrefix, without its keys) and a record per
+// key (under keyPrefix), so that a write stores one key, not the range.
 type rangeRecord struct {
 	ID         int
 	Start, End string
@@ -59,7 +63,16 @@ type cell struct {
 	Ops   []int
 }
 
-const diskPrefix = "range/"
+const (
+	diskPrefix = "range/"
+	keyPrefix  = "kv/"
+)
+
+// keyRecord is the disk record of key in range id: "kv/3/apple".
+func keyRecord(id int, key string) string {
+	var b [64]byte
+	return string(append(append(strconv.AppendInt(append(b[:0], keyPrefix...), int64(id), 10), '/'), key...))
+}
 
 // Timers.
 const (
@@ -73,7 +86,7 @@ func newNode(id string) *Node { return &Node{id: id} }
 
 // Handle is the data node's state machine.
 func (n *Node) Handle(env engine.Env, ev engine.Event) {
-	n.touched = n.touched[:0]
+	n.touched, n.putKey = n.touched[:0], ""
 	switch ev.Kind {
 	case engine.EvStart:
 		n.start(env)
@@ -107,31 +120,76 @@ func (n *Node) Handle(env engine.Env, ev engine.Event) {
 // start reads every range back from the disk.
 func (n *Node) start(env engine.Env) {
 	*n = Node{id: n.id}
-	st := env.Storage()
-	for _, k := range st.Keys() {
-		if v, ok := st.Get(k); ok {
-			if rec, ok := v.(rangeRecord); ok {
-				n.ranges = append(n.ranges, &rng{rangeRecord: rec, diskKey: k})
-			}
-		}
+	for _, rec := range loadRanges(env.Storage()) {
+		n.ranges = append(n.ranges, &rng{rangeRecord: rec, diskKey: diskPrefix + strconv.Itoa(rec.ID)})
 	}
-	sort.Slice(n.ranges, func(i, j int) bool { return n.ranges[i].ID < n.ranges[j].ID })
 	n.touched = append(n.touched, n.ranges...)
 	n.checkSizes(env)
 	n.handoff(env)
 }
 
-// save writes r to the disk and syncs: what the node answers survives a
-// crash. The record gets its own copy of the keys.
+// loadRanges rebuilds the ranges a disk holds, by id, each with its keys.
+func loadRanges(st *engine.Storage) []rangeRecord {
+	var out []rangeRecord
+	keys := map[int]map[string]cell{}
+	for _, k := range st.Keys() {
+		v, _ := st.Get(k)
+		switch {
+		case strings.HasPrefix(k, diskPrefix):
+			if rec, ok := v.(rangeRecord); ok {
+				out = append(out, rec)
+			}
+		case strings.HasPrefix(k, keyPrefix):
+			ids, key, _ := strings.Cut(k[len(keyPrefix):], "/")
+			id, err := strconv.Atoi(ids)
+			c, ok := v.(cell)
+			if err != nil || !ok {
+				continue
+			}
+			if keys[id] == nil {
+				keys[id] = map[string]cell{}
+			}
+			keys[id][key] = c
+		}
+	}
+	for i := range out {
+		out[i].Keys = keys[out[i].ID]
+		if out[i].Keys == nil && out[i].State != heldMoved {
+			out[i].Keys = map[string]cell{}
+		}
+	}
+	slices.SortFunc(out, func(a, b rangeRecord) int { return a.ID - b.ID })
+	return out
+}
+
+// save writes r's own record (its bounds, epoch and state, not its keys)
+// and syncs: what the node answers survives a crash.
 func (n *Node) save(env engine.Env, r *rng) {
 	if r.diskKey == "" {
 		r.diskKey = diskPrefix + strconv.Itoa(r.ID)
 	}
 	rec := r.rangeRecord
-	rec.Keys = maps.Clone(r.Keys)
+	rec.Keys = nil
 	env.Storage().Put(r.diskKey, rec)
 	env.Storage().Sync()
 	n.touched = append(n.touched, r)
+}
+
+// saveKeys writes the records of r's keys (a range installed or split
+// off); save then syncs them with r's own record.
+func (n *Node) saveKeys(env engine.Env, r *rng) {
+	st := env.Storage()
+	for _, k := range sortedKeys(r.Keys) {
+		st.Put(keyRecord(r.ID, k), r.Keys[k])
+	}
+}
+
+// dropKeys deletes the records of keys of range id (not synced).
+func (n *Node) dropKeys(env engine.Env, id int, keys map[string]cell) {
+	st := env.Storage()
+	for _, k := range sortedKeys(keys) {
+		st.Delete(keyRecord(id, k))
+	}
 }
 
 func (n *Node) find(id int) *rng {
@@ -207,9 +265,12 @@ func (n *Node) put(env engine.Env, from string, m Put) {
 		if r.Keys == nil {
 			r.Keys = map[string]cell{}
 		}
-		r.Keys[m.Key] = cell{Value: m.Value, Ops: append(c.Ops[:len(c.Ops):len(c.Ops)], m.ID)}
+		c = cell{Value: m.Value, Ops: append(c.Ops[:len(c.Ops):len(c.Ops)], m.ID)}
+		r.Keys[m.Key] = c
 		n.Writes++
-		n.save(env, r)
+		env.Storage().Put(keyRecord(r.ID, m.Key), c)
+		env.Storage().Sync()
+		n.touched, n.putKey = append(n.touched, r), m.Key
 		if !contains(r.Start, r.End, m.Key) {
 			engine.Notef(env, "%s stores %s in %s %s although the key lies outside it: no read or scan of %s will look here",
 				engine.S(n.id), engine.S(m.Key), engine.S(rangeName(r.ID)), engine.S(bounds(r.Start, r.End)), engine.S(m.Key))
@@ -247,12 +308,27 @@ func (n *Node) scan(env engine.Env, from string, m GetAllInRange) {
 		return
 	}
 	var pairs []KV
-	for _, k := range sortedKeys(r.Keys) {
-		if contains(lo, hi, k) {
-			pairs = append(pairs, KV{Key: k, Value: r.Keys[k].Value})
+	if n := inWindow(r.Keys, lo, hi); n > 0 {
+		pairs = make([]KV, 0, n)
+		for k, c := range r.Keys {
+			if contains(lo, hi, k) {
+				pairs = append(pairs, KV{Key: k, Value: c.Value})
+			}
 		}
 	}
+	slices.SortFunc(pairs, func(a, b KV) int { return strings.Compare(a.Key, b.Key) })
 	env.Send(from, RangeValues{ID: m.ID, Round: m.Round, Range: m.Range, Start: lo, End: hi, Pairs: pairs})
+}
+
+// inWindow counts the keys in [lo, hi).
+func inWindow(keys map[string]cell, lo, hi string) int {
+	n := 0
+	for k := range keys {
+		if contains(lo, hi, k) {
+			n++
+		}
+	}
+	return n
 }
 
 func sortedKeys(keys map[string]cell) []string {
@@ -313,6 +389,8 @@ func (n *Node) split(env engine.Env, m SplitPartition) {
 	p.End, p.Epoch = m.SplitKey, m.Epoch
 	n.ranges = append(n.ranges, right)
 	sort.Slice(n.ranges, func(i, j int) bool { return n.ranges[i].ID < n.ranges[j].ID })
+	n.dropKeys(env, p.ID, right.Keys)
+	n.saveKeys(env, right)
 	n.save(env, p)
 	n.save(env, right)
 	engine.Notef(env, "%s splits %s at %s: %s keeps %d keys, %s takes %d (epoch %d)", engine.S(n.id), engine.S(rangeName(p.ID)), engine.S(m.SplitKey),
@@ -364,11 +442,14 @@ func (n *Node) install(env engine.Env, from string, m PartitionData) {
 			r = &rng{}
 			n.ranges = append(n.ranges, r)
 			sort.Slice(n.ranges, func(i, j int) bool { return n.ranges[i].ID < n.ranges[j].ID })
+		} else {
+			n.dropKeys(env, r.ID, r.Keys)
 		}
 		r.rangeRecord = rangeRecord{ID: m.Range, Start: m.Start, End: m.End, Epoch: m.Epoch, Keys: maps.Clone(m.Keys)}
 		if r.Keys == nil {
 			r.Keys = map[string]cell{}
 		}
+		n.saveKeys(env, r)
 		n.save(env, r)
 		if m.From != "" {
 			engine.Notef(env, "%s installs %s %s with %d keys from %s (epoch %d)", engine.S(n.id), engine.S(rangeName(r.ID)), engine.S(bounds(r.Start, r.End)),
@@ -387,6 +468,7 @@ func (n *Node) moveFinished(env engine.Env, m MoveFinished) {
 	if r == nil || r.State != heldMoving || r.Epoch != m.Epoch {
 		return
 	}
+	n.dropKeys(env, r.ID, r.Keys)
 	r.State, r.Keys = heldMoved, nil
 	n.save(env, r)
 }

@@ -13,11 +13,13 @@ import (
 // the request again (same transaction id) until it hears the outcome, and
 // gives up after a while not knowing whether it happened.
 type Client struct {
-	id      string
-	coord   string
-	parts   []string
-	ops     kit.WaitingList[int, pending]
-	results []string // the last few outcomes, oldest first
+	id    string
+	coord string
+	parts []string
+	ops   kit.WaitingList[int, pending]
+	// results are the last few outcomes, oldest first; their text is
+	// written only when the panel or a fact asks.
+	results []outcome
 
 	Committed, Aborted, Unknown int
 }
@@ -35,6 +37,19 @@ const (
 
 type pending struct {
 	Msg Begin
+}
+
+// outcome is how a transfer ended: its Result, or no answer.
+type outcome struct {
+	Result
+	none bool // it gave up: no answer
+}
+
+func (o outcome) String() string {
+	if o.none {
+		return o.Txn + " no answer"
+	}
+	return o.Result.String()
 }
 
 func newClient(id string) *Client { return &Client{id: id} }
@@ -71,7 +86,7 @@ func (c *Client) Handle(env engine.Env, ev engine.Event) {
 				} else {
 					c.Aborted++
 				}
-				c.note(Result{Txn: p.Msg.Txn, Committed: m.Committed, Reason: m.Reason}.String())
+				c.note(outcome{Result: Result{Txn: p.Msg.Txn, Committed: m.Committed, Reason: m.Reason}})
 			}
 		}
 	case engine.EvTimer:
@@ -85,7 +100,7 @@ func (c *Client) Handle(env engine.Env, ev engine.Event) {
 				resendTimer.Cancel(env, id)
 				env.Complete(id, nil, engine.OpUnknown)
 				c.Unknown++
-				c.note(p.Msg.Txn + " no answer")
+				c.note(outcome{Result: Result{Txn: p.Msg.Txn}, none: true})
 			}
 		}
 	}
@@ -107,7 +122,7 @@ func (c *Client) request(env engine.Env, req engine.Request) {
 	env.Send(c.coord, m)
 }
 
-func (c *Client) note(s string) {
+func (c *Client) note(s outcome) {
 	if len(c.results) == keptResults {
 		c.results = append(c.results[:0], c.results[1:]...)
 	}
@@ -118,7 +133,16 @@ func (c *Client) last() string {
 	if len(c.results) == 0 {
 		return ""
 	}
-	return c.results[len(c.results)-1]
+	return c.results[len(c.results)-1].String()
+}
+
+// resultTexts are the last outcomes, written out.
+func (c *Client) resultTexts() []string {
+	out := make([]string, len(c.results))
+	for i, r := range c.results {
+		out[i] = r.String()
+	}
+	return out
 }
 
 // View lists the transfers waiting for an outcome and the last outcomes.
@@ -129,7 +153,7 @@ func (c *Client) View() engine.ProcessView {
 	}
 	return engine.ProcessView{Role: "client", Widgets: []engine.Widget{
 		engine.QueueWidget("waiting for an outcome", items...),
-		{Type: engine.WQueue, Title: "outcomes", Items: append([]string(nil), c.results...)},
+		{Type: engine.WQueue, Title: "outcomes", Items: c.resultTexts()},
 		engine.FieldsWidget("client",
 			engine.Field{Label: "committed", Value: strconv.Itoa(c.Committed)},
 			engine.Field{Label: "aborted", Value: strconv.Itoa(c.Aborted)},

@@ -258,7 +258,8 @@ func (c *Coordinator) begin(env engine.Env, from string, m Begin) {
 		env.Send(from, Outcome{ID: m.ID, Txn: t.ID, Reason: t.Reason})
 		return
 	}
-	engine.Notef(env, "%s logs %s (%s) and will ask %s and %s to prepare once it is on disk", engine.S(c.id), engine.S(t.ID), engine.S(t.T.String()), engine.S(t.Parts[0].Node), engine.S(t.Parts[1].Node))
+	var text [80]byte
+	engine.Notef(env, "%s logs %s (%s) and will ask %s and %s to prepare once it is on disk", engine.S(c.id), engine.S(t.ID), engine.B(t.T.appendTo(text[:0])), engine.S(t.Parts[0].Node), engine.S(t.Parts[1].Node))
 	c.wait(env, at, t)
 }
 

@@ -77,6 +77,7 @@ type replays struct {
 	// statuses is every server's status when the money was last counted
 	// after a command.
 	statuses []engine.Status
+	commands int // the run's commands when they were read
 }
 
 // statusChanged reports whether a server's status changed since it was
@@ -86,6 +87,10 @@ func (r *replays) statusChanged(w *engine.World) bool {
 		return true
 	}
 	nodes := w.Nodes()
+	if len(r.statuses) == len(nodes) && w.CommandCount() == r.commands {
+		return false // only a command changes a status
+	}
+	r.commands = w.CommandCount()
 	changed := len(r.statuses) != len(nodes)
 	if changed {
 		r.statuses = make([]engine.Status, len(nodes))

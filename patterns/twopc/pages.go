@@ -20,6 +20,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"clusterscope/engine"
 	"clusterscope/patterns/kit"
@@ -169,11 +170,25 @@ func ownerOf(account string, parts []string) string {
 		return ""
 	}
 	for _, p := range parts {
-		if p != "" && strings.ToUpper(p[:1]) == account[:1] {
+		if p == "" {
+			continue
+		}
+		if b, ok := upperInitial(p); ok && b == account[0] {
 			return p
 		}
 	}
 	return ""
+}
+
+// upperInitial is the first byte of a participant's name, a letter in
+// capitals; ok is false when it is not ASCII (strings.ToUpper would make
+// it a three-byte replacement character, which no account begins with).
+func upperInitial(name string) (b byte, ok bool) {
+	b = name[0]
+	if 'a' <= b && b <= 'z' {
+		b -= 'a' - 'A'
+	}
+	return b, b < utf8.RuneSelf
 }
 
 // allAccounts lists every account of parts, in order.
