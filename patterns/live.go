@@ -6,6 +6,7 @@ import (
 	"clusterscope/patterns/clocks"
 	"clusterscope/patterns/durable"
 	"clusterscope/patterns/fixedpart"
+	"clusterscope/patterns/gossip"
 	"clusterscope/patterns/keyrange"
 	"clusterscope/patterns/kit"
 	"clusterscope/patterns/leaderless"
@@ -46,6 +47,7 @@ func live() map[string]*kit.Cluster {
 		"fixed-partitions":      fixedpart.FixedPartitions(),
 		"key-range-partitions":  keyrange.KeyRangePartitions(),
 		"two-phase-commit":      twopc.TwoPhaseCommit(),
+		"gossip-dissemination":  gossip.GossipDissemination(),
 	}
 }
 
