@@ -2,20 +2,28 @@ package gossip
 
 import "math"
 
-// ExpectedSpread is the fraction of n nodes expected to know a rumour
-// after each of rounds rounds (index 0: only its origin), by the
-// mean-field recurrence of push-pull gossip with the given fanout: in a
-// round every node opens an exchange with fanout distinct random peers,
-// and news crosses an exchange both ways. A node that does not know the
-// rumour yet still does not after the round when none of the peers it
-// picks knows it (pull) and no node that knows it picks it (push):
+// phases is how many slices a round is cut into for the expected curve.
+const phases = 20
+
+// ExpectedSpread is the fraction of n nodes expected to know a rumour at
+// the end of each of rounds rounds after it started (index 0: only its
+// origin). It is a mean-field recurrence of push-pull gossip in which
+// every node opens fanout exchanges once per round at its own moment (the
+// nodes' rounds are not in step): the round is cut into 20 slices, each
+// holding n/20 of the nodes, and the curve follows the fraction x of each
+// slice that knows. When a slice's nodes gossip:
 //
-//	miss(I) = C(n-1-I, f) / C(n-1, f) · (1 - f/(n-1))^I
-//	I' = I + (n - I) · miss(I)      (I: expected informed nodes)
+//	pull: x += (1-x)·(1 - (1 - I/(n-1))^fanout)       its own nodes ask
+//	push: every slice's x' += (1-x')·(1 - e^(-fanout·(n/20)·x/(n-1)))
 //
-// It treats the picks as independent and works on expected counts, so
-// it runs a little ahead of a real run's mean at the end (the last few
-// nodes take longer than the average suggests).
+// where I is how many nodes know (the push uses the slice's x from before
+// its pull: a node that learns in an exchange it opened tells nobody in
+// it). A node that hears the rumour early in a round passes it on later
+// in that round, so the rumour moves more than one hop a round; a node
+// that learns it by asking waits a whole round before it tells anyone.
+// The origin's moment in the round is unknown, so it counts as 1/n spread
+// over every slice. Message delays are left out, and the curve follows
+// expected counts, so a run's last few nodes come a little later.
 func ExpectedSpread(n, fanout, rounds int) []float64 {
 	out := make([]float64, 0, rounds+1)
 	if n < 2 {
@@ -24,19 +32,31 @@ func ExpectedSpread(n, fanout, rounds int) []float64 {
 		}
 		return out
 	}
-	f := min(fanout, n-1)
-	informed := 1.0
-	out = append(out, informed/float64(n))
+	f := float64(min(fanout, n-1))
+	per := float64(n) / phases
 	others := float64(n - 1)
-	for range rounds {
-		// C(n-1-I, f)/C(n-1, f) = Π_k (n-1-I-k)/(n-1-k)
-		pull := 1.0
-		for k := 0; k < f; k++ {
-			pull *= max(0, others-informed-float64(k)) / (others - float64(k))
+	var x [phases]float64
+	for i := range x {
+		x[i] = 1 / float64(n)
+	}
+	informed := func() float64 {
+		s := 0.0
+		for _, v := range x {
+			s += v * per
 		}
-		push := math.Pow(1-float64(f)/others, informed)
-		informed += (float64(n) - informed) * (1 - pull*push)
-		out = append(out, informed/float64(n))
+		return s
+	}
+	out = append(out, informed()/float64(n))
+	for range rounds {
+		for i := range x {
+			before := x[i]
+			x[i] += (1 - x[i]) * (1 - math.Pow(1-informed()/others, f))
+			hit := 1 - math.Exp(-f*per*before/others)
+			for j := range x {
+				x[j] += (1 - x[j]) * hit
+			}
+		}
+		out = append(out, min(1, informed()/float64(n)))
 	}
 	return out
 }
