@@ -46,11 +46,11 @@ func ExpectedSpread(n, fanout, rounds int) []float64 {
 		}
 		return s
 	}
-	out = append(out, informed()/float64(n))
+	out = append(out, 1/float64(n))
 	for range rounds {
 		for i := range x {
 			before := x[i]
-			x[i] += (1 - x[i]) * (1 - math.Pow(1-informed()/others, f))
+			x[i] += (1 - x[i]) * (1 - math.Pow(max(0, 1-informed()/others), f))
 			hit := 1 - math.Exp(-f*per*before/others)
 			for j := range x {
 				x[j] += (1 - x[j]) * hit
