@@ -35,6 +35,7 @@ func invariants() []engine.Invariant {
 type checker struct {
 	stamps [][]Stamp // per node, per member: the highest stamp seen
 	boots  []int     // per node: the incarnation those stamps belong to
+	writes []int     // per node: its stamp writes when last read
 	broken string
 	at     []string
 
@@ -69,6 +70,7 @@ func (c *checker) check(w *engine.World) (string, []string) {
 	if c.stamps == nil {
 		c.stamps = make([][]Stamp, len(nodes))
 		c.boots = make([]int, len(nodes))
+		c.writes = make([]int, len(nodes))
 		c.started = make([]startedAt, len(nodes))
 		c.spread.origin = -1
 	}
@@ -82,16 +84,19 @@ func (c *checker) check(w *engine.World) (string, []string) {
 		return "", nil
 	}
 	if c.boots[i] != n.boots || len(c.stamps[i]) != len(n.entries) {
-		c.boots[i] = n.boots
+		c.boots[i], c.writes[i] = n.boots, -1
 		c.stamps[i] = make([]Stamp, len(n.entries))
 	}
+	if c.writes[i] == n.writes {
+		c.follow(w, i, n)
+		return "", nil
+	}
+	c.writes[i] = n.writes
 	seen := c.stamps[i]
-	for j := range n.entries {
-		e := &n.entries[j]
-		if !e.known {
+	for j, s := range n.stamps {
+		if s == seen[j] {
 			continue
 		}
-		s := e.stamp()
 		if s.Less(seen[j]) {
 			c.broken = fmt.Sprintf("%s's entry for %s went back from (generation %d, version %d) to (generation %d, version %d)",
 				n.id, n.peers[j], seen[j].Gen, seen[j].Ver, s.Gen, s.Ver)

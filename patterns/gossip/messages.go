@@ -40,22 +40,32 @@ type Delta struct {
 	Rumour    Field
 }
 
-// Syn opens an exchange: the opener's digest, one stamp per member it
-// knows.
+// Beat carries a member's heartbeat alone, the most common news by far
+// (every member's grows every round): a delta without strings.
+type Beat struct {
+	Node, Gen, Heartbeat, HBVer int32
+}
+
+// Syn opens an exchange: the opener's digest, a stamp per member it
+// knows. Stamps is indexed by member (generation 0: not known, and not
+// sent on a real wire); Known counts the members it knows.
 type Syn struct {
-	Digests []Digest
+	Known  int
+	Stamps []Stamp
 }
 
 // Ack answers a Syn: what the answerer holds newer than the digest says,
 // and what it asks for (its own stamps of members the digest shows newer,
 // or that it does not know).
 type Ack struct {
+	Beats    []Beat
 	Deltas   []Delta
 	Requests []Digest
 }
 
 // Ack2 ends an exchange: what the Ack asked for.
 type Ack2 struct {
+	Beats  []Beat
 	Deltas []Delta
 }
 
@@ -63,17 +73,20 @@ func (Syn) Kind() string  { return "Syn" }
 func (Ack) Kind() string  { return "Ack" }
 func (Ack2) Kind() string { return "Ack2" }
 
-// Sizes on the wire, roughly: a header, 12 bytes a stamp, 24 a delta plus
-// its strings.
+// Sizes on the wire, roughly: a header, 12 bytes a stamp, 16 a beat, 24 a
+// delta plus its strings.
 const (
 	headerBytes = 16
 	stampBytes  = 12
+	beatBytes   = 16
 	deltaBytes  = 24
 )
 
-func (m Syn) Size() int  { return headerBytes + stampBytes*len(m.Digests) }
-func (m Ack) Size() int  { return headerBytes + deltasSize(m.Deltas) + stampBytes*len(m.Requests) }
-func (m Ack2) Size() int { return headerBytes + deltasSize(m.Deltas) }
+func (m Syn) Size() int { return headerBytes + stampBytes*m.Known }
+func (m Ack) Size() int {
+	return headerBytes + beatBytes*len(m.Beats) + deltasSize(m.Deltas) + stampBytes*len(m.Requests)
+}
+func (m Ack2) Size() int { return headerBytes + beatBytes*len(m.Beats) + deltasSize(m.Deltas) }
 
 func deltasSize(ds []Delta) int {
 	n := 0
@@ -89,21 +102,21 @@ func (m Ack2) Summary() string { return string(m.AppendSummary(nil)) }
 
 // AppendSummary: "digest of 20 members".
 func (m Syn) AppendSummary(b []byte) []byte {
-	return appendCount(append(b, "digest of "...), len(m.Digests), "member")
+	return appendCount(append(b, "digest of "...), m.Known, "member")
 }
 
 // AppendSummary: "3 newer, asks 2" (what changes hands is the story; the
 // names are in the panels).
 func (m Ack) AppendSummary(b []byte) []byte {
-	b = appendDeltas(b, m.Deltas)
+	b = appendDeltas(b, len(m.Beats), m.Deltas)
 	return appendCount(append(b, ", asks "...), len(m.Requests), "")
 }
 
 // AppendSummary: "2 newer".
-func (m Ack2) AppendSummary(b []byte) []byte { return appendDeltas(b, m.Deltas) }
+func (m Ack2) AppendSummary(b []byte) []byte { return appendDeltas(b, len(m.Beats), m.Deltas) }
 
-func appendDeltas(b []byte, ds []Delta) []byte {
-	b = strconv.AppendInt(b, int64(len(ds)), 10)
+func appendDeltas(b []byte, beats int, ds []Delta) []byte {
+	b = strconv.AppendInt(b, int64(beats+len(ds)), 10)
 	b = append(b, " newer"...)
 	for i := range ds {
 		if ds[i].Rumour.Ver > 0 && ds[i].Rumour.Value != "" {

@@ -11,8 +11,8 @@ func TestMessagesAppendTheirSummary(t *testing.T) {
 		m    kittest.Summarized
 		want string
 	}{
-		{Syn{Digests: make([]Digest, 20)}, "digest of 20 members"},
-		{Syn{Digests: make([]Digest, 1)}, "digest of 1 member"},
+		{Syn{Known: 20, Stamps: make([]Stamp, 30)}, "digest of 20 members"},
+		{Syn{Known: 1, Stamps: make([]Stamp, 30)}, "digest of 1 member"},
 		{Ack{Deltas: make([]Delta, 3), Requests: make([]Digest, 2)}, "3 newer, asks 2"},
 		{Ack{Deltas: []Delta{{Rumour: Field{Value: "hello", Ver: 4}}}}, "1 newer (rumour hello), asks 0"},
 		{Ack2{Deltas: make([]Delta, 2)}, "2 newer"},
@@ -24,7 +24,7 @@ func TestMessagesAppendTheirSummary(t *testing.T) {
 // Sizes grow with what a message carries: a digest by its stamps, a
 // delta by its strings.
 func TestSizesCountWhatIsCarried(t *testing.T) {
-	if a, b := (Syn{Digests: make([]Digest, 2)}).Size(), (Syn{Digests: make([]Digest, 20)}).Size(); b-a != 18*stampBytes {
+	if a, b := (Syn{Known: 2}).Size(), (Syn{Known: 20}).Size(); b-a != 18*stampBytes {
 		t.Errorf("a digest of 20 is %d bytes more than one of 2, want %d", b-a, 18*stampBytes)
 	}
 	small := Ack2{Deltas: []Delta{{Node: 1}}}.Size()

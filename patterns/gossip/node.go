@@ -32,9 +32,17 @@ type entry struct {
 	status    uint8
 }
 
-// stamp is the entry's (generation, highest version).
-func (e *entry) stamp() Stamp {
-	return Stamp{Gen: e.gen, Ver: max(e.hbVer, e.addr.Ver, e.rumour.Ver)}
+// versioned restamps member i after a field of its entry changed.
+func (n *Node) versioned(i int32) {
+	e := &n.entries[i]
+	n.restamp(i, Stamp{Gen: e.gen, Ver: max(e.hbVer, e.addr.Ver, e.rumour.Ver)})
+}
+
+// restamp is the one place a stamp is written: it counts the writes, so
+// the checker re-reads a node's stamps only after one.
+func (n *Node) restamp(i int32, s Stamp) {
+	n.stamps[i] = s
+	n.writes++
 }
 
 // Disk keys: what survives a restart.
@@ -59,7 +67,12 @@ type Node struct {
 	round int
 
 	entries []entry
-	known   int // entries known (this node's own included)
+	// stamps holds each member's (generation, highest version), beside
+	// the entries: digests, answers and the checker read them in tight
+	// loops (generation 0: not known).
+	stamps []Stamp
+	writes int // stamps written since it started
+	known  int // entries known (this node's own included)
 	// suspects and deads count the members this node judges so.
 	suspects, deads int
 
@@ -68,8 +81,12 @@ type Node struct {
 	startedRound int
 
 	recent []int32 // members whose entry changed last, newest last
-	mark   []bool  // scratch: members a digest named
 	now    time.Duration
+	oldest time.Duration // no heartbeat held was heard before it
+	// scratch for building an answer, copied out at its exact size
+	beats    []Beat
+	deltas   []Delta
+	requests []Digest
 	// settings, read at each round
 	interval, suspectAfter, deadAfter time.Duration
 	fanout                            int
@@ -92,17 +109,17 @@ func (n *Node) Handle(env engine.Env, ev engine.Event) {
 		case Syn:
 			n.syn(env, ev.From, m)
 		case Ack:
+			n.applyBeats(env, m.Beats)
 			n.apply(env, ev.From, m.Deltas)
 			if len(m.Requests) > 0 {
-				ds := make([]Delta, 0, len(m.Requests))
+				n.beats, n.deltas = n.beats[:0], n.deltas[:0]
 				for _, r := range m.Requests {
-					if d, ok := n.delta(r.Node, r.Stamp); ok {
-						ds = append(ds, d)
-					}
+					n.delta(r.Node, r.Stamp)
 				}
-				env.Send(ev.From, Ack2{Deltas: ds})
+				env.Send(ev.From, Ack2{Beats: clip(n.beats), Deltas: clip(n.deltas)})
 			}
 		case Ack2:
+			n.applyBeats(env, m.Beats)
 			n.apply(env, ev.From, m.Deltas)
 		}
 	case engine.EvRequest:
@@ -110,6 +127,7 @@ func (n *Node) Handle(env engine.Env, ev engine.Event) {
 			n.ver++
 			me := &n.entries[n.self]
 			me.rumour = Field{Value: ev.Request.Args["value"], Ver: n.ver}
+			n.versioned(n.self)
 			n.started, n.startedRound = me.rumour, n.round
 			n.touch(n.self)
 			engine.Notef(env, "%s starts a rumour: %s (generation %d, version %d)", engine.S(n.id), engine.S(me.rumour.Value), engine.D(int(n.gen)), engine.D(int(n.ver)))
@@ -136,18 +154,20 @@ func (n *Node) start(env engine.Env) {
 
 	n.peers = env.Peers()
 	n.entries = make([]entry, len(n.peers))
-	n.mark = make([]bool, len(n.peers))
+	n.stamps = make([]Stamp, len(n.peers))
 	for i, p := range n.peers {
 		if p == n.id {
 			n.self = int32(i)
 		}
 	}
 	n.readSettings(env)
+	n.oldest = n.now
 	me := &n.entries[n.self]
 	n.ver++
 	*me = entry{known: true, gen: n.gen, addr: Field{Value: n.id + ":" + strconv.Itoa(7000+n.boots), Ver: n.ver}, heardAt: n.now}
 	n.ver++
 	me.hbVer = n.ver
+	n.versioned(n.self)
 	n.known = 1
 	if n.boots > 1 {
 		engine.Notef(env, "%s restarts: generation %d, address %s, versions from 1 again", engine.S(n.id), engine.D(int(n.gen)), engine.S(me.addr.Value))
@@ -176,16 +196,13 @@ func (n *Node) gossip(env engine.Env) {
 	me := &n.entries[n.self]
 	me.hb++
 	me.hbVer = n.ver
+	n.restamp(n.self, Stamp{Gen: n.gen, Ver: n.ver})
 	me.heardAt = n.now
 	n.judge(env)
 
-	digests := make([]Digest, 0, n.known)
-	for i := range n.entries {
-		if e := &n.entries[i]; e.known {
-			digests = append(digests, Digest{Node: int32(i), Stamp: e.stamp()})
-		}
-	}
-	syn := Syn{Digests: digests}
+	// The digest is the stamps as they are now: a copy, since the
+	// message must not change once sent.
+	syn := Syn{Known: n.known, Stamps: append(make([]Stamp, 0, len(n.stamps)), n.stamps...)}
 	// fanout distinct peers, never itself
 	var picked [8]int32
 	for k := 0; k < n.fanout; {
@@ -209,13 +226,20 @@ func contains(s []int32, x int32) bool {
 	return false
 }
 
-// judge marks members whose heartbeat has not grown for a while.
+// judge marks members whose heartbeat has not grown for a while. Every
+// heartbeat is at least as recent as `oldest`: while that is younger than
+// the suspicion timeout and nobody is doubted, there is nothing to look at.
 func (n *Node) judge(env engine.Env) {
+	if n.suspects+n.deads == 0 && n.now-n.oldest <= n.suspectAfter {
+		return
+	}
+	n.oldest = n.now
 	for i := range n.entries {
 		e := &n.entries[i]
 		if !e.known || int32(i) == n.self {
 			continue
 		}
+		n.oldest = min(n.oldest, e.heardAt)
 		age := n.now - e.heardAt
 		st := alive
 		switch {
@@ -253,53 +277,54 @@ func (n *Node) setStatus(e *entry, st uint8) {
 	e.status = st
 }
 
-// syn answers a digest: what this node holds newer, and what it asks for.
+// syn answers a digest: what this node holds newer, and what it asks
+// for.
 func (n *Node) syn(env engine.Env, from string, m Syn) {
-	var ack Ack
-	for _, d := range m.Digests {
-		if d.Node < 0 || int(d.Node) >= len(n.entries) {
-			continue
-		}
-		n.mark[d.Node] = true
-		e := &n.entries[d.Node]
-		if !e.known {
-			ack.Requests = append(ack.Requests, Digest{Node: d.Node})
-			continue
-		}
-		mine := e.stamp()
+	n.beats, n.deltas, n.requests = n.beats[:0], n.deltas[:0], n.requests[:0]
+	theirs := m.Stamps
+	if len(theirs) != len(n.stamps) {
+		return // not a digest of this cluster
+	}
+	for i, mine := range n.stamps {
+		t := theirs[i]
 		switch {
-		case d.Stamp.Less(mine):
-			if dl, ok := n.delta(d.Node, d.Stamp); ok {
-				ack.Deltas = append(ack.Deltas, dl)
-			}
-		case mine.Less(d.Stamp):
-			ack.Requests = append(ack.Requests, Digest{Node: d.Node, Stamp: mine})
+		case t == mine:
+		case mine.Gen == 0:
+			n.requests = append(n.requests, Digest{Node: int32(i)})
+		case t.Less(mine):
+			n.delta(int32(i), t)
+		default:
+			n.requests = append(n.requests, Digest{Node: int32(i), Stamp: mine})
 		}
 	}
-	for i := range n.entries {
-		if n.entries[i].known && !n.mark[i] {
-			if dl, ok := n.delta(int32(i), Stamp{}); ok {
-				ack.Deltas = append(ack.Deltas, dl)
-			}
-		}
-		n.mark[i] = false
-	}
-	env.Send(from, ack)
+	env.Send(from, Ack{Beats: clip(n.beats), Deltas: clip(n.deltas), Requests: clip(n.requests)})
 }
 
-// delta is what this node holds of member i beyond the stamp `have`:
-// everything when have's generation is older, else the fields set after
-// have's version.
-func (n *Node) delta(i int32, have Stamp) (Delta, bool) {
+// clip copies a scratch slice out at its exact size (nil when empty): the
+// message keeps it, the scratch is reused.
+func clip[T any](s []T) []T {
+	if len(s) == 0 {
+		return nil
+	}
+	return append(make([]T, 0, len(s)), s...)
+}
+
+// delta adds to the scratch what this node holds of member i beyond the
+// stamp `have`: everything when have's generation is older, else the
+// fields set after have's version; a heartbeat alone goes as a Beat.
+func (n *Node) delta(i int32, have Stamp) {
 	if i < 0 || int(i) >= len(n.entries) || !n.entries[i].known {
-		return Delta{}, false
+		return
 	}
 	e := &n.entries[i]
-	d := Delta{Node: i, Gen: e.gen}
 	switch {
 	case have.Gen < e.gen:
-		d.Full, d.Heartbeat, d.HBVer, d.Addr, d.Rumour = true, e.hb, e.hbVer, e.addr, e.rumour
-	case have.Gen == e.gen:
+		n.deltas = append(n.deltas, Delta{Node: i, Gen: e.gen, Full: true, Heartbeat: e.hb, HBVer: e.hbVer, Addr: e.addr, Rumour: e.rumour})
+	case have.Gen > e.gen || n.stamps[i].Ver <= have.Ver:
+	case e.addr.Ver <= have.Ver && e.rumour.Ver <= have.Ver:
+		n.beats = append(n.beats, Beat{Node: i, Gen: e.gen, Heartbeat: e.hb, HBVer: e.hbVer})
+	default:
+		d := Delta{Node: i, Gen: e.gen}
 		if e.hbVer > have.Ver {
 			d.Heartbeat, d.HBVer = e.hb, e.hbVer
 		}
@@ -309,10 +334,35 @@ func (n *Node) delta(i int32, have Stamp) (Delta, bool) {
 		if e.rumour.Ver > have.Ver {
 			d.Rumour = e.rumour
 		}
-	default:
-		return Delta{}, false
+		n.deltas = append(n.deltas, d)
 	}
-	return d, true
+}
+
+// applyBeats takes each heartbeat newer than the one held, in the same
+// generation.
+func (n *Node) applyBeats(env engine.Env, bs []Beat) {
+	for _, b := range bs {
+		if b.Node < 0 || int(b.Node) >= len(n.entries) || b.Node == n.self {
+			continue
+		}
+		e := &n.entries[b.Node]
+		if !e.known || e.gen != b.Gen || b.HBVer <= e.hbVer {
+			continue
+		}
+		e.hb, e.hbVer = b.Heartbeat, b.HBVer
+		n.restamp(b.Node, Stamp{Gen: b.Gen, Ver: max(n.stamps[b.Node].Ver, b.HBVer)})
+		n.grew(env, b.Node)
+	}
+}
+
+// grew: member i's heartbeat grew, so it is alive.
+func (n *Node) grew(env engine.Env, i int32) {
+	e := &n.entries[i]
+	e.heardAt = n.now
+	if e.status != alive {
+		engine.Notef(env, "%s hears %s's heartbeat again: alive", engine.S(n.id), engine.S(n.peers[i]))
+		n.setStatus(e, alive)
+	}
 }
 
 // apply merges deltas: a higher generation replaces the member's entry
@@ -335,6 +385,7 @@ func (n *Node) apply(env engine.Env, from string, ds []Delta) {
 			}
 			n.setStatus(e, alive)
 			*e = entry{known: true, gen: d.Gen, hb: d.Heartbeat, hbVer: d.HBVer, addr: d.Addr, rumour: d.Rumour}
+			n.versioned(d.Node)
 			grew = true
 			if restarted {
 				engine.Notef(env, "%s learns from %s that %s restarted: generation %d, address %s", engine.S(n.id), engine.S(from), engine.S(n.peers[d.Node]), engine.D(int(d.Gen)), engine.S(d.Addr.Value))
@@ -355,13 +406,10 @@ func (n *Node) apply(env engine.Env, from string, ds []Delta) {
 				e.rumour = d.Rumour
 				n.heard(env, from, d.Node)
 			}
+			n.versioned(d.Node)
 		}
 		if grew {
-			e.heardAt = n.now
-			if e.status != alive {
-				engine.Notef(env, "%s hears %s's heartbeat again: alive", engine.S(n.id), engine.S(n.peers[d.Node]))
-				n.setStatus(e, alive)
-			}
+			n.grew(env, d.Node)
 		}
 		n.touch(d.Node)
 	}

@@ -47,7 +47,7 @@ func (n *Node) View() engine.ProcessView {
 		if rumour == "" {
 			rumour = "—"
 		}
-		rows = append(rows, engine.Row(engine.Cell{Text: n.peers[j]}, engine.Cell{Text: itoa(int(e.gen)) + ":" + itoa(int(e.stamp().Ver))},
+		rows = append(rows, engine.Row(engine.Cell{Text: n.peers[j]}, engine.Cell{Text: itoa(int(e.gen)) + ":" + itoa(int(n.stamps[j].Ver))},
 			engine.Cell{Text: e.addr.Value}, engine.Cell{Text: rumour}, st))
 		listed++
 	}
