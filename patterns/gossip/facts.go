@@ -22,6 +22,7 @@ type NodeFacts struct {
 	Dead         int               `fact:"dead" doc:"members it judges dead"`
 	RumourRounds int               `fact:"rumourRounds" doc:"rounds it has gossiped since it started its latest rumour (0: none)"`
 	Rumours      map[string]string `fact:"rumours" doc:"the rumour it holds of each member that started one, by member"`
+	Addresses    map[string]string `fact:"addresses" doc:"the address it holds of each member it knows, by member"`
 }
 
 // ClusterFacts are what no single node knows.
@@ -38,13 +39,16 @@ func nodeFactsOf(w *engine.World, id string) (NodeFacts, bool) {
 		return NodeFacts{}, false
 	}
 	f := NodeFacts{Generation: int(n.gen), Version: int(n.ver), Round: n.round, Address: n.entries[n.self].addr.Value,
-		Knows: n.known, Suspects: n.suspects, Dead: n.deads, Rumours: map[string]string{}}
+		Knows: n.known, Suspects: n.suspects, Dead: n.deads, Rumours: map[string]string{}, Addresses: map[string]string{}}
 	if n.started.Ver > 0 {
 		f.RumourRounds = n.round - n.startedRound
 	}
 	for j := range n.entries {
 		if r := n.entries[j].rumour.Value; r != "" {
 			f.Rumours[n.peers[j]] = r
+		}
+		if a := n.entries[j].addr.Value; a != "" {
+			f.Addresses[n.peers[j]] = a
 		}
 	}
 	f.Stale = staleOn(n, upNodes(w))
