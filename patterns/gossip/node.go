@@ -415,7 +415,13 @@ func (n *Node) apply(env engine.Env, from string, ds []Delta) {
 	}
 }
 
+// heard notes who passed a rumour on, in clusters of up to 50 (the event
+// log tells the spread); past that, 200 lines a rumour would bury the log,
+// and the chart tells it.
 func (n *Node) heard(env engine.Env, from string, origin int32) {
+	if len(n.entries) > 50 {
+		return
+	}
 	engine.Notef(env, "%s hears %s's rumour %s from %s", engine.S(n.id), engine.S(n.peers[origin]), engine.S(n.entries[origin].rumour.Value), engine.S(from))
 }
 

@@ -15,14 +15,20 @@ func (n *Node) View() engine.ProcessView {
 		return engine.ProcessView{Role: "peer"}
 	}
 	me := &n.entries[n.self]
-	fields := []engine.Field{
-		{Label: "generation", Value: itoa(int(n.gen))},
-		{Label: "version", Value: itoa(int(n.ver))},
-		{Label: "heartbeat", Value: itoa(int(me.hb))},
-		{Label: "address", Value: me.addr.Value},
-		{Label: "round", Value: itoa(n.round)},
-		{Label: "members known", Value: itoa(n.known) + "/" + itoa(len(n.entries))},
+	// The counters that move every round (heartbeat, version, round) are
+	// left out past 16 nodes: with 200, every panel would change at every
+	// round, and the browser would redraw 1,000 panels a second to show
+	// numbers nobody is looking at.
+	fields := []engine.Field{{Label: "generation", Value: itoa(int(n.gen))}}
+	if len(n.entries) <= 16 {
+		fields = append(fields,
+			engine.Field{Label: "version", Value: itoa(int(n.ver))},
+			engine.Field{Label: "heartbeat", Value: itoa(int(me.hb))},
+			engine.Field{Label: "round", Value: itoa(n.round)})
 	}
+	fields = append(fields,
+		engine.Field{Label: "address", Value: me.addr.Value},
+		engine.Field{Label: "members known", Value: itoa(n.known) + "/" + itoa(len(n.entries))})
 	if me.rumour.Value != "" {
 		fields = append(fields, engine.Field{Label: "its rumour", Value: me.rumour.Value})
 	}
@@ -47,7 +53,7 @@ func (n *Node) View() engine.ProcessView {
 		if rumour == "" {
 			rumour = "—"
 		}
-		rows = append(rows, engine.Row(engine.Cell{Text: n.peers[j]}, engine.Cell{Text: itoa(int(e.gen)) + ":" + itoa(int(n.stamps[j].Ver))},
+		rows = append(rows, engine.Row(engine.Cell{Text: n.peers[j]}, engine.Cell{Text: itoa(int(e.gen))},
 			engine.Cell{Text: e.addr.Value}, engine.Cell{Text: rumour}, st))
 		listed++
 	}
@@ -66,7 +72,7 @@ func (n *Node) View() engine.ProcessView {
 	role := "peer"
 	return engine.ProcessView{Role: role, Badge: "gen " + itoa(int(n.gen)), Widgets: []engine.Widget{
 		engine.FieldsWidget(WSelf, fields...),
-		engine.TableWidget(WMembers+" (latest changes)", []string{"member", "gen:ver", "address", "rumour", "judged"}, rows...),
+		engine.TableWidget(WMembers+" (latest changes)", []string{"member", "gen", "address", "rumour", "judged"}, rows...),
 	}}
 }
 
@@ -114,14 +120,14 @@ func (c *checker) view(w *engine.World) []engine.Widget {
 	itoa := strconv.Itoa
 	counts := []engine.Field{
 		{Label: "up to date", Value: itoa(upToDate) + "/" + itoa(len(nodes))},
-		{Label: "suspected / declared dead (up)", Value: itoa(suspected) + " / " + itoa(declared)},
+		{Label: "up, but suspected / dead", Value: itoa(suspected) + " / " + itoa(declared)},
 	}
 	out := []engine.Widget{engine.GridWidget(WGrid, cells...)}
 	if sp := &c.spread; sp.origin >= 0 {
 		measured, expected := sp.rounds(w.Now(), len(nodes))
 		counts = append(counts,
-			engine.Field{Label: "latest rumour", Value: sp.rumour.Value + " from " + nodes[sp.origin]},
-			engine.Field{Label: "heard it", Value: itoa(len(sp.times)) + "/" + itoa(len(nodes)) + " after " + itoa(len(measured)-1) + " rounds"})
+			engine.Field{Label: "latest rumour", Value: sp.rumour.Value + " (" + nodes[sp.origin] + ")"},
+			engine.Field{Label: "heard it", Value: itoa(len(sp.times)) + "/" + itoa(len(nodes)) + " in " + roundsText(len(measured)-1)})
 		out = append(out, engine.SeriesWidget(WSpread,
 			engine.Series{Name: "measured", Values: measured},
 			engine.Series{Name: "expected (push-pull, fanout " + itoa(sp.fanout) + ")", Values: expected}))
@@ -146,4 +152,11 @@ func staleOn(n *Node, procs []*Node) int {
 		}
 	}
 	return stale
+}
+
+func roundsText(k int) string {
+	if k == 1 {
+		return "1 round"
+	}
+	return strconv.Itoa(k) + " rounds"
 }
