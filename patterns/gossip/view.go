@@ -2,6 +2,7 @@ package gossip
 
 import (
 	"strconv"
+	"strings"
 
 	"clusterscope/engine"
 )
@@ -39,22 +40,26 @@ func (n *Node) View() engine.ProcessView {
 	listed := 0
 	row := func(j int32) {
 		e := &n.entries[j]
-		st := engine.Cell{Text: statusNames[e.status], State: engine.StateOK}
-		switch e.status {
-		case suspect:
-			st.State = engine.StateWarn
-		case dead:
-			st.State = engine.StateBad
-		}
-		if j == n.self {
-			st = engine.Cell{Text: "self", State: engine.StateFocus}
+		// The member's cell is coloured by how this node judges it.
+		member := engine.Cell{Text: n.peers[j], State: engine.StateOK}
+		switch {
+		case j == n.self:
+			member = engine.Cell{Text: n.peers[j] + " (self)", State: engine.StateFocus}
+		case e.status == suspect:
+			member = engine.Cell{Text: n.peers[j] + " ?", State: engine.StateWarn}
+		case e.status == dead:
+			member = engine.Cell{Text: n.peers[j] + " †", State: engine.StateBad}
 		}
 		rumour := e.rumour.Value
 		if rumour == "" {
 			rumour = "—"
 		}
-		rows = append(rows, engine.Row(engine.Cell{Text: n.peers[j]}, engine.Cell{Text: itoa(int(e.gen))},
-			engine.Cell{Text: e.addr.Value}, engine.Cell{Text: rumour}, st))
+		// The member's name is in the row: its address shows as the port.
+		port := e.addr.Value
+		if k := strings.LastIndexByte(port, ':'); k >= 0 {
+			port = port[k:]
+		}
+		rows = append(rows, engine.Row(member, engine.Cell{Text: itoa(int(e.gen))}, engine.Cell{Text: port}, engine.Cell{Text: rumour}))
 		listed++
 	}
 	for k := len(n.recent) - 1; k >= 0; k-- {
@@ -72,7 +77,7 @@ func (n *Node) View() engine.ProcessView {
 	role := "peer"
 	return engine.ProcessView{Role: role, Badge: "gen " + itoa(int(n.gen)), Widgets: []engine.Widget{
 		engine.FieldsWidget(WSelf, fields...),
-		engine.TableWidget(WMembers+" (latest changes)", []string{"member", "gen", "address", "rumour", "judged"}, rows...),
+		engine.TableWidget(WMembers+": latest changes (? suspect, † dead)", []string{"member", "gen", "port", "rumour"}, rows...),
 	}}
 }
 
