@@ -53,7 +53,7 @@ const (
 	WMembers = "state map"
 	WSelf    = "gossip"
 	WGrid    = "who knows the latest"
-	WSpread  = "spread per round: measured and expected"
+	WSpread  = "nodes that hold the latest rumour, per round"
 	WBytes   = "gossip bytes per node per second"
 	WCounts  = "cluster"
 )

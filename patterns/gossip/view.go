@@ -1,6 +1,7 @@
 package gossip
 
 import (
+	"math"
 	"strconv"
 	"strings"
 
@@ -134,8 +135,8 @@ func (c *checker) view(w *engine.World) []engine.Widget {
 			engine.Field{Label: "latest rumour", Value: sp.rumour.Value + " (" + nodes[sp.origin] + ")"},
 			engine.Field{Label: "heard it", Value: itoa(len(sp.times)) + "/" + itoa(len(nodes)) + " in " + roundsText(len(measured)-1)})
 		out = append(out, engine.SeriesWidget(WSpread,
-			engine.Series{Name: "measured", Values: measured},
-			engine.Series{Name: "expected (push-pull, fanout " + itoa(sp.fanout) + ")", Values: expected}))
+			engine.Series{Name: "measured", Unit: "%", Values: percent(measured)},
+			engine.Series{Name: "expected (push-pull, fanout " + itoa(sp.fanout) + ")", Unit: "%", Values: percent(expected)}))
 	}
 	if len(c.bytes) > 0 {
 		out = append(out, engine.SeriesWidget(WBytes, engine.Series{Name: "sent", Unit: "B/s", Values: c.bytes[max(0, len(c.bytes)-keptSamples):]}))
@@ -164,4 +165,13 @@ func roundsText(k int) string {
 		return "1 round"
 	}
 	return strconv.Itoa(k) + " rounds"
+}
+
+// percent turns fractions into whole percentages, in place: the chart's
+// legend shows one decimal, and 3 % reads better than 0.0.
+func percent(fs []float64) []float64 {
+	for i, f := range fs {
+		fs[i] = math.Round(100 * f)
+	}
+	return fs
 }
