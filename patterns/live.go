@@ -7,6 +7,7 @@ import (
 	"clusterscope/patterns/durable"
 	"clusterscope/patterns/emergent"
 	"clusterscope/patterns/fixedpart"
+	"clusterscope/patterns/gossip"
 	"clusterscope/patterns/keyrange"
 	"clusterscope/patterns/kit"
 	"clusterscope/patterns/leaderless"
@@ -48,6 +49,7 @@ func live() map[string]*kit.Cluster {
 		"key-range-partitions":  keyrange.KeyRangePartitions(),
 		"two-phase-commit":      twopc.TwoPhaseCommit(),
 		"emergent-leader":       emergent.EmergentLeader(),
+		"gossip-dissemination":  gossip.GossipDissemination(),
 	}
 }
 
