@@ -169,7 +169,8 @@ func TestBrowserLargeClusterLayout(t *testing.T) {
 	poll[bool](t, b, "its panel", fmt.Sprintf(`!!document.querySelector('[data-panel=%q]')`, data))
 	do(t, b, "close the menu", chromedp.Evaluate[chromedp.Void](`document.dispatchEvent(new KeyboardEvent('keydown', {key: 'Escape'}))`))
 	// Lanes grouped by role: one label per group.
-	if got := eval[string](t, b, `[...document.querySelectorAll('[data-view="spacetime"] .st-group-name')].map((e) => e.textContent).join(',')`); got != "core ×3,data ×197" {
+	loadSpaceTime(t, b)
+	if got := poll[string](t, b, "the lane groups", `[...document.querySelectorAll('[data-view="spacetime"] .st-group-name')].map((e) => e.textContent).join(',')`); got != "core ×3,data ×197" {
 		t.Errorf("lane groups %q", got)
 	}
 	// Messages move, painted on the canvas over the diagram.
