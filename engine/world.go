@@ -95,6 +95,16 @@ func (w *World) Clock(id string) time.Duration {
 	return 0
 }
 
+// Monotonic is a process's monotonic clock reading now (drift included,
+// offsets and jumps not; 0 for an unknown id): what its env.Monotonic()
+// would read, for checkers of deadlines a process measures on it.
+func (w *World) Monotonic(id string) time.Duration {
+	if p := w.sim.procByID(id); p != nil {
+		return p.monotonicTime(w.sim.now)
+	}
+	return 0
+}
+
 // Variant reports whether a broken variant is on.
 func (w *World) Variant(name string) bool { return w.sim.variant(name) }
 
