@@ -46,6 +46,7 @@ func live() map[string]*kit.Cluster {
 		"fixed-partitions":      fixedpart.FixedPartitions(),
 		"key-range-partitions":  keyrange.KeyRangePartitions(),
 		"two-phase-commit":      twopc.TwoPhaseCommit(),
+		"consistent-core":       replog.ConsistentCore(),
 	}
 }
 
