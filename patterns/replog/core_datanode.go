@@ -1,6 +1,7 @@
 package replog
 
 import (
+	"fmt"
 	"time"
 
 	"clusterscope/engine"
@@ -116,7 +117,7 @@ func (d *DataNode) Handle(env engine.Env, ev engine.Event) {
 
 // ValidateRequest: a data node takes no actions of its own.
 func (d *DataNode) ValidateRequest(req engine.Request) error {
-	return errUnknownAction(req.Name)
+	return fmt.Errorf("unknown action %q: a data node takes no actions (start an election on a core node)", req.Name)
 }
 
 // tick keeps the lease alive and moves the node on: open a lease,

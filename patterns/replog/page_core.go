@@ -409,7 +409,6 @@ var coreNodeFacts = kit.ProcessFacts(func(w *engine.World, id string) (CoreNodeF
 type CoreClientFacts struct {
 	OK      int    `fact:"ok" doc:"its operations that succeeded"`
 	Unknown int    `fact:"unknown" doc:"its operations that timed out (may or may not have happened)"`
-	Failed  int    `fact:"failed" doc:"its reads that found no leader"`
 	Pending int    `fact:"pending" doc:"its operations waiting for an answer"`
 	Last    string `fact:"last" doc:"a short text of its last outcome"`
 }
@@ -419,7 +418,7 @@ var coreClientFacts = kit.ProcessFacts(func(w *engine.World, id string) (CoreCli
 	if !ok {
 		return CoreClientFacts{}, false
 	}
-	return CoreClientFacts{OK: c.rc.OK, Unknown: c.rc.Unknown, Failed: c.rc.Failed, Pending: len(c.rc.Pending()), Last: c.rc.Last()}, true
+	return CoreClientFacts{OK: c.rc.OK, Unknown: c.rc.Unknown, Pending: len(c.rc.Pending()), Last: c.rc.Last()}, true
 })
 
 // CoreClusterFacts are the page's cluster facts.
@@ -432,7 +431,9 @@ type CoreClusterFacts struct {
 	Servers    int    `fact:"servers" doc:"keys under /servers/ in the leader's tree"`
 }
 
-var coreClusterFacts = kit.ClusterFacts(func(w *engine.World) CoreClusterFacts {
+var coreClusterFacts = kit.ClusterFacts(coreClusterFactsOf)
+
+func coreClusterFactsOf(w *engine.World) CoreClusterFacts {
 	var f CoreClusterFacts
 	if l := coreLeader(w); l != nil {
 		f.Leader, f.Generation = l.id, l.gen
@@ -451,7 +452,7 @@ var coreClusterFacts = kit.ClusterFacts(func(w *engine.World) CoreClusterFacts {
 	}
 	f.Acting, f.ActingAs = len(acting), strings.Join(acting, ",")
 	return f
-})
+}
 
 // ---- views ----
 
