@@ -89,6 +89,7 @@ func coreGiveUp(in CoreInput) engine.OpStatus {
 // Handle is the data node's state machine.
 func (d *DataNode) Handle(env engine.Env, ev engine.Event) {
 	d.mono, d.now = env.Monotonic(), env.Now()
+	d.updateActing(env) // first: a node that was paused past its lease must not act on it
 	switch ev.Kind {
 	case engine.EvStart:
 		d.rc.Start(env)
@@ -131,10 +132,7 @@ func (d *DataNode) tick(env engine.Env) {
 		if d.kaWaits { // no answer to the last one: try the next core node
 			d.kaTarget = d.nextCore(d.kaTarget)
 		}
-		d.kaSeq++
-		d.kaSent[d.kaSeq%kaInFlight] = d.mono
-		d.kaWaits = true
-		env.Send(d.kaTarget, KeepAlive{Lease: d.lease, Seq: d.kaSeq})
+		d.keepAlive(env)
 	}
 	if len(d.rc.Pending()) > 0 {
 		return
@@ -151,6 +149,14 @@ func (d *DataNode) tick(env engine.Env) {
 }
 
 const keyController = "/controller"
+
+// keepAlive sends the next keep-alive to the core node it believes leads.
+func (d *DataNode) keepAlive(env engine.Env) {
+	d.kaSeq++
+	d.kaSent[d.kaSeq%kaInFlight] = d.mono
+	d.kaWaits = true
+	env.Send(d.kaTarget, KeepAlive{Lease: d.lease, Seq: d.kaSeq})
+}
 
 func (d *DataNode) invoke(env engine.Env, in CoreInput) {
 	d.opStart = d.mono
@@ -182,7 +188,7 @@ func (d *DataNode) onReply(env engine.Env, from string, m CoreReply) {
 	d.rc.Answer(env, from, m.ID, out, out.String())
 	switch op.In.Op {
 	case coreGrant:
-		d.lease, d.state = m.Lease, dataRegistering
+		d.lease, d.state, d.kaTarget = m.Lease, dataRegistering, from
 		d.leaseUntil = d.opStart + d.ttl*3/4
 		d.kaWaits = false
 	case coreSet:
@@ -223,7 +229,9 @@ func (d *DataNode) onKeepAlive(env engine.Env, from string, m KeepAliveReply) {
 	case m.NotLeader:
 		d.kaTarget, d.kaWaits = m.Hint, false
 		if m.Hint == "" {
-			d.kaTarget = d.nextCore(from)
+			d.kaTarget = d.nextCore(from) // an election may be on: the next tick tries there
+		} else if m.Seq == d.kaSeq {
+			d.keepAlive(env) // the leader is named: at once, before the lease runs short
 		}
 	case m.OK:
 		d.kaTarget = from

@@ -375,7 +375,6 @@ func isolateLeaderWithController(r *rand.Rand, w *engine.World) (engine.Command,
 // CoreNodeFacts are a server's facts on the Consistent Core page (core
 // nodes fill the first group, data nodes the second).
 type CoreNodeFacts struct {
-	Role       string `fact:"role" doc:"a core node's role in the log: leader, follower or candidate (a data node: data)"`
 	Generation int    `fact:"generation" doc:"a core node's generation (term)"`
 	Leader     string `fact:"leader" doc:"whom a core node believes leads (\"\" if unknown)"`
 	HWM        int    `fact:"hwm" doc:"a core node's high-water mark"`
@@ -396,10 +395,10 @@ var coreNodeFacts = kit.ProcessFacts(func(w *engine.World, id string) (CoreNodeF
 			return CoreNodeFacts{}, false
 		}
 		ctl, _ := p.core.tree.get(keyController)
-		return CoreNodeFacts{Role: p.role, Generation: p.gen, Leader: p.leader, HWM: p.hwm, Keys: len(p.core.tree.keys),
+		return CoreNodeFacts{Generation: p.gen, Leader: p.leader, HWM: p.hwm, Keys: len(p.core.tree.keys),
 			Leases: len(p.core.tree.leaseIDs), Controller: ctl, Answered: p.core.answered}, true
 	case *DataNode:
-		return CoreNodeFacts{Role: string(RoleData), Controller: p.seen, Registered: p.state == dataRegistered, Lease: p.lease,
+		return CoreNodeFacts{Controller: p.seen, Registered: p.state == dataRegistered, Lease: p.lease,
 			Acting: p.actingAt(w.Monotonic(id))}, true
 	}
 	return CoreNodeFacts{}, false
