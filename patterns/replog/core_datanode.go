@@ -185,7 +185,7 @@ func (d *DataNode) onReply(env engine.Env, from string, m CoreReply) {
 		return // a duplicate, or given up
 	}
 	out := CoreOutput{OK: m.OK, Value: m.Value, Lease: m.Lease, Err: m.Err}
-	d.rc.Answer(env, from, m.ID, out, out.String())
+	d.rc.Answer(env, from, m.ID, out, replyText(op.In, out))
 	switch op.In.Op {
 	case coreGrant:
 		d.lease, d.state, d.kaTarget = m.Lease, dataRegistering, from

@@ -63,6 +63,23 @@ func (out CoreOutput) String() string {
 	return strconv.Quote(out.Value)
 }
 
+// replyText is an outcome as a client's panel and porcupine's page word
+// it: a grant's lease, a write's ok, a read's value.
+func replyText(in CoreInput, out CoreOutput) string {
+	switch {
+	case out.Err != "" || !out.OK:
+		return out.String()
+	case in.Op == coreGrant:
+		return "lease " + strconv.Itoa(out.Lease)
+	case in.Op == coreSet || in.Op == coreCAS || in.Op == coreExpire:
+		if out.Value != "" {
+			return "ok, deleted " + out.Value
+		}
+		return "ok"
+	}
+	return out.String()
+}
+
 // coreKeyState is what the model knows of one key: its value and the
 // lease it is attached to.
 type coreKeyState struct {
@@ -151,7 +168,7 @@ var CoreModel = porcupine.Model{
 	},
 	DescribeOperation: func(input, output any) string {
 		if out, ok := output.(CoreOutput); ok {
-			return input.(CoreInput).String() + " → " + out.String()
+			return input.(CoreInput).String() + " → " + replyText(input.(CoreInput), out)
 		}
 		return input.(CoreInput).String() + " → ?"
 	},

@@ -199,8 +199,12 @@ func (c *CoreClient) Handle(env engine.Env, ev engine.Event) {
 				c.rc.Refused(env, ev.From, m.ID, m.Hint)
 				return
 			}
+			op, ok := c.rc.Get(m.ID)
+			if !ok {
+				return // a duplicate, or given up
+			}
 			out := CoreOutput{OK: m.OK, Value: m.Value, Lease: m.Lease, Err: m.Err}
-			c.rc.Answer(env, ev.From, m.ID, out, out.String())
+			c.rc.Answer(env, ev.From, m.ID, out, replyText(op.In, out))
 		}
 	case engine.EvTimer:
 		c.rc.Timer(env, ev.Timer)
@@ -504,10 +508,7 @@ func (n *Node) coreView() engine.ProcessView {
 			engine.Field{Label: "reads waiting", Value: itoa(len(c.waiting))},
 			engine.Field{Label: "answered", Value: itoa(c.answered)}))
 	}
-	if n.leader != "" && n.leader != n.id {
-		v.Arrows = append(v.Arrows, engine.Arrow{To: n.leader, Label: "leader", Kind: "leader"})
-	}
-	return v
+	return v // no arrow to the leader: in the narrow core column its label hid the clocks; the role badge says who leads
 }
 
 func treeWidget(title string, t *coreTree) engine.Widget {
