@@ -92,7 +92,7 @@ type coreKeyState struct {
 // key was ever attached to (an expiry deletes the key only if it is still
 // attached to that lease). Prefix reads span keys and lease grants touch
 // none, so the model leaves them out. A write refused for a missing lease
-// changed nothing.
+// changed nothing. Reads that never got an answer are left out.
 var CoreModel = porcupine.Model{
 	Partition: func(history []porcupine.Operation) [][]porcupine.Operation {
 		leaseKeys := map[int][]string{}
@@ -113,7 +113,14 @@ var CoreModel = porcupine.Model{
 		for _, op := range history {
 			in := op.Input.(CoreInput)
 			switch in.Op {
-			case coreGet, coreSet, coreCAS:
+			case coreGet:
+				// A read with no answer matches any state and constrains
+				// nothing, but each one multiplies the orders porcupine
+				// tries: with two dozen data nodes cut off, that stalled it.
+				if op.Output != nil {
+					add(in.Key, op)
+				}
+			case coreSet, coreCAS:
 				add(in.Key, op)
 			case coreExpire:
 				seen := map[string]bool{}

@@ -32,7 +32,7 @@ const InvOneController = "one-controller"
 
 const (
 	defDataNodes         = 4
-	maxDataNodes         = 24
+	maxDataNodes         = 8 // past about 10, porcupine stalls on /controller when many compare-and-sets time out in one run
 	defCoreClientTimeout = 1500
 )
 
