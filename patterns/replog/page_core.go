@@ -348,8 +348,22 @@ func treeText(t *coreTree) string {
 // off together with the data node that is controller: the majority elects
 // another leader and expires the lease behind its back. (The sweep's own
 // pauses already stall data nodes past their leases.)
+//
+// A shorter lease (for the leases granted from then on) lets the majority
+// expire it, and another data node take /controller, within the few
+// hundred milliseconds a random partition lasts.
 var coreFaults = []kit.FaultGen{
 	{Name: "isolate-leader-with-controller", Draw: isolateLeaderWithController},
+	{Name: "short-lease-ttl", Draw: shortLeaseTTL},
+}
+
+// shortLeaseTTL sets the lease TTL to 400–800 ms, or back to its default.
+func shortLeaseTTL(r *rand.Rand, w *engine.World) (engine.Command, bool) {
+	v := defLeaseTTL
+	if r.IntN(3) > 0 {
+		v = 400 + r.IntN(401)
+	}
+	return engine.Command{Kind: engine.CmdParam, Name: ParamLeaseTTL, Value: v}, true
 }
 
 func isolateLeaderWithController(r *rand.Rand, w *engine.World) (engine.Command, bool) {
