@@ -50,6 +50,7 @@ func live() map[string]*kit.Cluster {
 		"two-phase-commit":      twopc.TwoPhaseCommit(),
 		"emergent-leader":       emergent.EmergentLeader(),
 		"gossip-dissemination":  gossip.GossipDissemination(),
+		"consistent-core":       replog.ConsistentCore(),
 	}
 }
 

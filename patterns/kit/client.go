@@ -42,6 +42,10 @@ type ClientConfig[In any] struct {
 	// refusals: engine.OpUnknown when an earlier try may still take
 	// effect (a write), engine.OpFail when nothing changed (a read).
 	GiveUp func(in In) engine.OpStatus
+	// Servers lists the servers the client may try (nil: every server,
+	// env.Peers()); a page whose servers have several roles names the
+	// ones that answer clients.
+	Servers func(env engine.Env) []string
 }
 
 // ClientOp is an operation a RetryingClient is waiting on.
@@ -100,7 +104,13 @@ func (r clientResult[In]) String() string { return r.in.String() + " → " + r.t
 const keptResults = 5
 
 // Start learns the servers (at boot or restart).
-func (c *RetryingClient[In]) Start(env engine.Env) { c.servers = env.Peers() }
+func (c *RetryingClient[In]) Start(env engine.Env) {
+	if c.Config.Servers != nil {
+		c.servers = c.Config.Servers(env)
+		return
+	}
+	c.servers = env.Peers()
+}
 
 // Servers are the servers the client knows (nil before Start).
 func (c *RetryingClient[In]) Servers() []string { return c.servers }

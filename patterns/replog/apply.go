@@ -90,6 +90,7 @@ func (n *Node) apply(env engine.Env) {
 		default:
 			n.applySession(env, e)
 			n.applyVersioned(env, e)
+			n.applyCore(env, e)
 			continue
 		}
 		if n.role == Leader && e.Client != "" {
@@ -97,6 +98,7 @@ func (n *Node) apply(env engine.Env) {
 		}
 	}
 	n.serveParked(env)
+	n.serveCoreReads(env)
 	n.afterApply(env, n.applied-from)
 }
 

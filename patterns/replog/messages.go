@@ -19,8 +19,9 @@ type Entry struct {
 	Client string // who asked, "" for a no-op
 	ReqID  int    // the client's operation id (dedup and reply)
 
-	Session, Acked int // a session entry's session and ackedUpTo (idempotent.go)
-	Amount, At     int // a transfer's amount; a snapshot's or compaction's version (versioned.go)
+	Session, Acked int    // a session entry's session and ackedUpTo (idempotent.go)
+	Amount, At     int    // a transfer's amount; a snapshot's or compaction's version (versioned.go)
+	Expected       string // a compare-and-set's expected value (core_tree.go)
 }
 
 const (
@@ -38,6 +39,9 @@ func (e Entry) Text() string {
 		return "get " + e.Key
 	}
 	if t := e.versionedText(); t != "" {
+		return t
+	}
+	if t := e.coreText(); t != "" {
 		return t
 	}
 	return e.sessionText()

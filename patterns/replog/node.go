@@ -128,6 +128,8 @@ type Node struct {
 	sessions *sessionTable // the session table, on the idempotent-receiver page (nil elsewhere)
 	mv       *versionStore // the multi-version store, on the versioned-value page (nil elsewhere)
 	mvOn     bool          // built for the versioned-value page: start makes mv afresh
+	core     *coreServer   // the tree, leases and read checks, on the consistent-core page (nil elsewhere)
+	coreOn   bool          // built for the consistent-core page: its peers are the core role only
 
 	// candidate
 	votes []bool // by position in all
@@ -172,6 +174,9 @@ func (n *Node) Value(k string) string {
 // Handle is the node's state machine.
 func (n *Node) Handle(env engine.Env, ev engine.Event) {
 	n.now = env.Now()
+	if n.core != nil {
+		n.core.mono = env.Monotonic()
+	}
 	switch ev.Kind {
 	case engine.EvStart:
 		n.start(env)
@@ -191,6 +196,9 @@ func (n *Node) Handle(env engine.Env, ev engine.Event) {
 			if n.role == Leader {
 				n.broadcast(env, true)
 				n.expireSessions(env)
+				if n.core != nil {
+					n.coreTick(env)
+				}
 				env.SetTimer(timerHeartbeat, n.interval(env))
 			}
 		default:
@@ -222,6 +230,10 @@ func (n *Node) Handle(env engine.Env, ev engine.Event) {
 				n.onVersionedRequest(env, ev.From, m)
 			}
 		default:
+			if n.core != nil {
+				n.onCoreMsg(env, ev.From, m)
+				break
+			}
 			n.onSessionMsg(env, ev.From, m)
 		}
 	case engine.EvRequest:
@@ -252,6 +264,9 @@ func (n *Node) ValidateRequest(req engine.Request) error {
 // start boots or recovers the node from its disk.
 func (n *Node) start(env engine.Env) {
 	n.all = env.Peers()
+	if n.coreOn {
+		n.all = env.Members(RoleCore) // the data nodes are the core's clients, not its peers
+	}
 	n.others = n.others[:0]
 	for i, p := range n.all {
 		if p == n.id {
@@ -265,6 +280,9 @@ func (n *Node) start(env engine.Env) {
 	n.busy, n.lastAck, n.sorted = make([]bool, k), make([]time.Duration, k), make([]int, k)
 	n.stuck = make([]bool, k)
 	n.kv, n.done, n.sessions = map[string]string{}, appliedSet{}, newSessionTable(env)
+	if n.coreOn {
+		n.core = newCoreServer(k)
+	}
 	if n.mvOn {
 		n.mv = newVersionStore()
 		n.kv[accountA], n.kv[accountB] = itoa(openingBalance), itoa(openingBalance)

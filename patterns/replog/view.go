@@ -24,6 +24,9 @@ const viewLogTail = 40 // log cells shown
 
 // View renders the node with the generic widgets.
 func (n *Node) View() engine.ProcessView {
+	if n.core != nil {
+		return n.coreView()
+	}
 	// Room for every widget up front: a Widget is large, and growing the
 	// slice copied them all (this view is rebuilt at every event a node
 	// handles while a page plays).
