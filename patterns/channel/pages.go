@@ -115,11 +115,7 @@ func SingleSocketChannel() *kit.Cluster {
 			{Kind: engine.CmdClient, Node: "alice", Name: opRead, Args: map[string]string{"key": "x", "at": "byzantium"}},
 		}},
 	}
-	l, err := c.Layout(c.Size)
-	if err != nil {
-		panic("channel: " + err.Error())
-	}
-	c.Nodes, c.Clients = l.Servers, l.Clients
+	c.MustLayout(c.Size)
 	return c
 }
 

@@ -148,11 +148,7 @@ func ClockBoundWait() *kit.Cluster {
 			{Kind: engine.CmdClient, Node: "philip", Name: opWrite, Args: map[string]string{"key": "title", "value": "After Dawn", "node": "green"}},
 		}},
 	}
-	l, err := c.Layout(c.Size)
-	if err != nil {
-		panic("clockbound: " + err.Error())
-	}
-	c.Nodes, c.Clients = l.Servers, l.Clients
+	c.MustLayout(c.Size)
 	return c
 }
 

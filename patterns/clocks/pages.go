@@ -106,11 +106,7 @@ func cluster(page string) *kit.Cluster {
 			{Kind: engine.CmdClient, Node: "alice", Name: opWrite, Args: map[string]string{"key": "x", "value": "A", "node": "blue"}},
 		}},
 	}
-	l, err := c.Layout(c.Size)
-	if err != nil {
-		panic("clocks: " + err.Error())
-	}
-	c.Nodes, c.Clients = l.Servers, l.Clients
+	c.MustLayout(c.Size)
 	return c
 }
 

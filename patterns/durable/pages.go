@@ -102,11 +102,7 @@ func page(params map[string]int, emphasis []string, variants []kit.Variant, inva
 			c.ParamDocs[i].Default = strconv.Itoa(v)
 		}
 	}
-	l, err := c.Layout(1)
-	if err != nil {
-		panic("durable: " + err.Error())
-	}
-	c.Nodes, c.Clients = l.Servers, l.Clients
+	c.MustLayout(1)
 	return c
 }
 

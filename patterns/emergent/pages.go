@@ -82,11 +82,7 @@ func EmergentLeader() *kit.Cluster {
 			{Kind: engine.CmdJoin, Node: "funchal"},
 		}},
 	}
-	l, err := c.Layout(c.Size)
-	if err != nil {
-		panic("emergent: " + err.Error())
-	}
-	c.Nodes, c.Clients = l.Servers, l.Clients
+	c.MustLayout(c.Size)
 	return c
 }
 

@@ -123,11 +123,7 @@ func FixedPartitions() *kit.Cluster {
 			{Kind: engine.CmdJoin, Node: "delphi"},
 		}},
 	}
-	l, err := c.Layout(c.Size)
-	if err != nil {
-		panic("fixedpart: " + err.Error())
-	}
-	c.Nodes, c.Clients = l.Servers, l.Clients
+	c.MustLayout(c.Size)
 	return c
 }
 

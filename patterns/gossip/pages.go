@@ -104,11 +104,7 @@ func GossipDissemination() *kit.Cluster {
 			{Kind: engine.CmdAction, Node: "athens", Name: actRumour, Args: map[string]string{"value": "hello"}},
 		}},
 	}
-	l, err := c.Layout(c.Size)
-	if err != nil {
-		panic("gossip: " + err.Error())
-	}
-	c.Nodes, c.Clients = l.Servers, l.Clients
+	c.MustLayout(c.Size)
 	return c
 }
 

@@ -154,11 +154,7 @@ func KeyRangePartitions() *kit.Cluster {
 			{Kind: engine.CmdClient, Node: "alice", Name: opPut, Args: map[string]string{"key": "cherry", "value": "red"}},
 		}},
 	}
-	l, err := c.Layout(c.Size)
-	if err != nil {
-		panic("keyrange: " + err.Error())
-	}
-	c.Nodes, c.Clients = l.Servers, l.Clients
+	c.MustLayout(c.Size)
 	return c
 }
 

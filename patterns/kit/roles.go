@@ -149,6 +149,17 @@ func (c *Cluster) Layout(size int) (Layout, error) {
 	return l, nil
 }
 
+// MustLayout sets Nodes and Clients to the processes of size (the page's
+// default layout, which pages and tests read). A layout that fails is a
+// mistake in the page's declaration: it panics when the page is built.
+func (c *Cluster) MustLayout(size int) {
+	l, err := c.Layout(size)
+	if err != nil {
+		panic("kit: a page's declared layout fails: " + err.Error())
+	}
+	c.Nodes, c.Clients = l.Servers, l.Clients
+}
+
 // DefaultSize is the size a page opens with.
 func (c *Cluster) DefaultSize() int {
 	if c.Size > 0 {

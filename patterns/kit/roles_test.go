@@ -89,3 +89,22 @@ func TestModelCarriesDeclaredRanges(t *testing.T) {
 		t.Fatal("a default without a declared range passed")
 	}
 }
+
+// MustLayout sets a page's default processes, and a declaration whose
+// layout fails stops the page being built, saying why.
+func TestMustLayoutSetsTheDefaultProcesses(t *testing.T) {
+	c := &Cluster{MinNodes: 1, MaxNodes: 5, Size: 3, Roles: []Role{
+		{Name: "node"},
+		{Name: engine.RoleClient, Client: true, Count: Fixed(2)},
+	}}
+	c.MustLayout(c.Size)
+	if !slices.Equal(c.Nodes, []string{"athens", "byzantium", "cyrene"}) || !slices.Equal(c.Clients, []string{"alice", "bob"}) {
+		t.Fatalf("nodes %v clients %v", c.Nodes, c.Clients)
+	}
+	defer func() {
+		if r := recover(); r == nil || !strings.Contains(r.(string), "layout") {
+			t.Errorf("a size past MaxNodes: recovered %v, want a panic naming the layout", r)
+		}
+	}()
+	c.MustLayout(9)
+}

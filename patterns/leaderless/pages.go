@@ -88,11 +88,7 @@ func RequestWaitingList() *kit.Cluster {
 
 // withLayout sets the default layout's servers and clients.
 func withLayout(c *kit.Cluster) *kit.Cluster {
-	l, err := c.Layout(c.Size)
-	if err != nil {
-		panic("leaderless: " + err.Error())
-	}
-	c.Nodes, c.Clients = l.Servers, l.Clients
+	c.MustLayout(c.Size)
 	return c
 }
 

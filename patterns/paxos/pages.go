@@ -77,11 +77,7 @@ func Paxos() *kit.Cluster {
 			{Kind: engine.CmdClient, Node: "alice", Name: opPropose, Args: map[string]string{"key": "name", "value": "alice"}},
 		}},
 	}
-	l, err := c.Layout(c.Size)
-	if err != nil {
-		panic("paxos: " + err.Error())
-	}
-	c.Nodes, c.Clients = l.Servers, l.Clients
+	c.MustLayout(c.Size)
 	return c
 }
 

@@ -96,11 +96,7 @@ func ConsistentCore() *kit.Cluster {
 			{Kind: engine.CmdClient, Node: "alice", Name: "read", Args: map[string]string{"key": keyController}},
 		}},
 	}
-	l, err := c.Layout(c.Size)
-	if err != nil {
-		panic("replog: " + err.Error())
-	}
-	c.Nodes, c.Clients = l.Servers, l.Clients
+	c.MustLayout(c.Size)
 	return c
 }
 

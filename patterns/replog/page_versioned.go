@@ -51,11 +51,7 @@ func VersionedValue() *kit.Cluster {
 		},
 		nil, []kit.Param{reportGapSetting})
 	c.Roles = versionedRoles
-	l, err := c.Layout(c.Size)
-	if err != nil {
-		panic("replog: " + err.Error())
-	}
-	c.Nodes, c.Clients = l.Servers, l.Clients
+	c.MustLayout(c.Size)
 	c.Settings = append(slices.Clone(c.Settings), reportGapSetting)
 	c.Params[ParamReportGap] = defReportGap
 	c.Actions = []kit.Action{

@@ -182,11 +182,7 @@ func page(nodes, minNodes int, emphasis []string, variants []kit.Variant, invari
 		NodeFacts: nodeFactSource, ClientFacts: clientFactSource, ClusterFacts: clusterFactSource,
 		Smoke: smoke,
 	}
-	l, err := c.Layout(nodes)
-	if err != nil {
-		panic("replog: " + err.Error())
-	}
-	c.Nodes, c.Clients = l.Servers, l.Clients
+	c.MustLayout(nodes)
 	return c
 }
 

@@ -129,11 +129,7 @@ func TwoPhaseCommit() *kit.Cluster {
 			{Kind: engine.CmdClient, Node: "alice", Name: opTransfer, Args: map[string]string{"from": "B1", "to": "C1", "amount": "30"}},
 		}},
 	}
-	l, err := c.Layout(c.Size)
-	if err != nil {
-		panic("twopc: " + err.Error())
-	}
-	c.Nodes, c.Clients = l.Servers, l.Clients
+	c.MustLayout(c.Size)
 	return c
 }
 

@@ -124,11 +124,7 @@ func cluster(heartbeat bool) *kit.Cluster {
 			{Kind: engine.CmdClient, Node: "bob", Name: opWithdraw, Args: map[string]string{"amount": "50"}},
 		}},
 	}
-	l, err := c.Layout(1)
-	if err != nil {
-		panic("updatequeue: " + err.Error())
-	}
-	c.Nodes, c.Clients = l.Servers, l.Clients
+	c.MustLayout(1)
 	return c
 }
 

@@ -99,11 +99,7 @@ func VersionVector() *kit.Cluster {
 			{Kind: engine.CmdClient, Node: "alice", Name: opAdd, Args: map[string]string{"key": "cart", "item": "milk", "node": "athens"}},
 		}},
 	}
-	l, err := c.Layout(c.Size)
-	if err != nil {
-		panic("vvector: " + err.Error())
-	}
-	c.Nodes, c.Clients = l.Servers, l.Clients
+	c.MustLayout(c.Size)
 	return c
 }
 

@@ -97,11 +97,7 @@ func defaults(settings []kit.Param) map[string]int {
 }
 
 func layout(c *kit.Cluster) *kit.Cluster {
-	l, err := c.Layout(1)
-	if err != nil {
-		panic("wire: " + err.Error())
-	}
-	c.Nodes, c.Clients = l.Servers, l.Clients
+	c.MustLayout(1)
 	return c
 }
 
