@@ -52,6 +52,10 @@ type Beat struct {
 type Syn struct {
 	Known  int
 	Stamps []Stamp
+	// Gen is the sender's generation: the Ack echoes it, so an answer to
+	// a Syn sent before the sender restarted (computed against a digest it
+	// no longer holds) is recognised and dropped.
+	Gen int32
 }
 
 // Ack answers a Syn: what the answerer holds newer than the digest says,
@@ -61,12 +65,16 @@ type Ack struct {
 	Beats    []Beat
 	Deltas   []Delta
 	Requests []Digest
+	// To is the generation of the Syn answered; Gen the answerer's, which
+	// the Ack2 echoes.
+	To, Gen int32
 }
 
 // Ack2 ends an exchange: what the Ack asked for.
 type Ack2 struct {
 	Beats  []Beat
 	Deltas []Delta
+	To     int32 // the generation of the Ack answered
 }
 
 func (Syn) Kind() string  { return "Syn" }

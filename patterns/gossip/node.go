@@ -109,6 +109,13 @@ func (n *Node) Handle(env engine.Env, ev engine.Event) {
 		case Syn:
 			n.syn(env, ev.From, m)
 		case Ack:
+			// An answer to a Syn of an earlier life: its beats and deltas
+			// assume a digest this node no longer holds, and taking a
+			// newer heartbeat without the fields below it would stamp them
+			// as held (they would then never be asked for).
+			if m.To != n.gen {
+				return
+			}
 			n.applyBeats(env, m.Beats)
 			n.apply(env, ev.From, m.Deltas)
 			if len(m.Requests) > 0 {
@@ -116,9 +123,12 @@ func (n *Node) Handle(env engine.Env, ev engine.Event) {
 				for _, r := range m.Requests {
 					n.delta(r.Node, r.Stamp)
 				}
-				env.Send(ev.From, Ack2{Beats: clip(n.beats), Deltas: clip(n.deltas)})
+				env.Send(ev.From, Ack2{Beats: clip(n.beats), Deltas: clip(n.deltas), To: m.Gen})
 			}
 		case Ack2:
+			if m.To != n.gen {
+				return // the same, for an Ack of an earlier life
+			}
 			n.applyBeats(env, m.Beats)
 			n.apply(env, ev.From, m.Deltas)
 		}
@@ -202,7 +212,7 @@ func (n *Node) gossip(env engine.Env) {
 
 	// The digest is the stamps as they are now: a copy, since the
 	// message must not change once sent.
-	syn := Syn{Known: n.known, Stamps: append(make([]Stamp, 0, len(n.stamps)), n.stamps...)}
+	syn := Syn{Known: n.known, Stamps: append(make([]Stamp, 0, len(n.stamps)), n.stamps...), Gen: n.gen}
 	// fanout distinct peers, never itself
 	var picked [8]int32
 	for k := 0; k < n.fanout; {
@@ -297,7 +307,7 @@ func (n *Node) syn(env engine.Env, from string, m Syn) {
 			n.requests = append(n.requests, Digest{Node: int32(i), Stamp: mine})
 		}
 	}
-	env.Send(from, Ack{Beats: clip(n.beats), Deltas: clip(n.deltas), Requests: clip(n.requests)})
+	env.Send(from, Ack{Beats: clip(n.beats), Deltas: clip(n.deltas), Requests: clip(n.requests), To: m.Gen, Gen: n.gen})
 }
 
 // clip copies a scratch slice out at its exact size (nil when empty): the
