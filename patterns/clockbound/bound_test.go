@@ -20,11 +20,11 @@ func boundStory(t *testing.T, params map[string]int, variants ...string) *engine
 	s := kittest.Sim(t, ClockBoundWait(), 3, 1, params, variants...)
 	s.RunFor(time.Second, 0)
 	op(t, s, "philip", opWrite, map[string]string{"key": "title", "value": "Before Dawn", "node": "green"})
-	apply(t, s, engine.Command{Kind: engine.CmdOffset, Node: "green", Dur: engine.Duration(40 * time.Millisecond)})
-	apply(t, s, engine.Command{Kind: engine.CmdOffset, Node: "amber", Dur: engine.Duration(-40 * time.Millisecond)})
+	kittest.Apply(t, s, engine.Command{Kind: engine.CmdOffset, Node: "green", Dur: engine.Duration(40 * time.Millisecond)})
+	kittest.Apply(t, s, engine.Command{Kind: engine.CmdOffset, Node: "amber", Dur: engine.Duration(-40 * time.Millisecond)})
 	quick(t, s, "philip", opWrite, map[string]string{"key": "title", "value": "After Dawn", "node": "green"})
 	quick(t, s, "bob", opRead, map[string]string{"key": "title", "node": "blue"})
-	apply(t, s, engine.Command{Kind: engine.CmdClient, Node: "bob", Name: opCall, Args: map[string]string{"to": "alice", "key": "title", "node": "amber"}})
+	kittest.Apply(t, s, engine.Command{Kind: engine.CmdClient, Node: "bob", Name: opCall, Args: map[string]string{"to": "alice", "key": "title", "node": "amber"}})
 	s.RunFor(5*time.Millisecond, 0)
 	until(t, s, func() bool { return lastOutput(s, "alice").Read })
 	return s
@@ -34,7 +34,7 @@ func boundStory(t *testing.T, params map[string]int, variants ...string) *engine
 func quick(t *testing.T, s *engine.Sim, client, name string, args map[string]string) {
 	t.Helper()
 	n := len(s.History())
-	apply(t, s, engine.Command{Kind: engine.CmdClient, Node: client, Name: name, Args: args})
+	kittest.Apply(t, s, engine.Command{Kind: engine.CmdClient, Node: client, Name: name, Args: args})
 	until(t, s, func() bool { return s.History()[n].Status != engine.OpPending })
 }
 
@@ -92,10 +92,10 @@ func TestClockBoundUnderEstimated(t *testing.T) {
 func TestClockBoundReadWaits(t *testing.T) {
 	s := kittest.Sim(t, ClockBoundWait(), 3, 1, map[string]int{ParamMode: modeClockBound})
 	s.RunFor(time.Second, 0)
-	apply(t, s, engine.Command{Kind: engine.CmdOffset, Node: "green", Dur: engine.Duration(40 * time.Millisecond)})
-	apply(t, s, engine.Command{Kind: engine.CmdClient, Node: "philip", Name: opWrite, Args: map[string]string{"key": "title", "value": "After Dawn", "node": "green"}})
+	kittest.Apply(t, s, engine.Command{Kind: engine.CmdOffset, Node: "green", Dur: engine.Duration(40 * time.Millisecond)})
+	kittest.Apply(t, s, engine.Command{Kind: engine.CmdClient, Node: "philip", Name: opWrite, Args: map[string]string{"key": "title", "value": "After Dawn", "node": "green"}})
 	s.RunFor(45*time.Millisecond, 0)
-	apply(t, s, engine.Command{Kind: engine.CmdClient, Node: "bob", Name: opRead, Args: map[string]string{"key": "title", "node": "blue"}})
+	kittest.Apply(t, s, engine.Command{Kind: engine.CmdClient, Node: "bob", Name: opRead, Args: map[string]string{"key": "title", "node": "blue"}})
 	s.RunFor(10*time.Millisecond, 0)
 	require.Len(t, server(s, "blue").clockWaits, 1, "waits for its clock to pass latest")
 	s.RunFor(45*time.Millisecond, 0)

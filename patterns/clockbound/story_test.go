@@ -11,14 +11,9 @@ import (
 	"clusterscope/patterns/kit/kittest"
 )
 
-func apply(t *testing.T, s *engine.Sim, c engine.Command) {
-	t.Helper()
-	require.NoError(t, s.Apply(c))
-}
-
 func op(t *testing.T, s *engine.Sim, client, name string, args map[string]string) {
 	t.Helper()
-	apply(t, s, engine.Command{Kind: engine.CmdClient, Node: client, Name: name, Args: args})
+	kittest.Apply(t, s, engine.Command{Kind: engine.CmdClient, Node: client, Name: name, Args: args})
 	s.RunFor(300*time.Millisecond, 0)
 }
 
@@ -56,17 +51,17 @@ func TestStory(t *testing.T) {
 			s := kittest.Sim(t, ClockBoundWait(), 3, 1, map[string]int{ParamMode: tc.mode}, tc.variant...)
 			s.RunFor(time.Second, 0)
 			op(t, s, "philip", opWrite, map[string]string{"key": "title", "value": "Before Dawn", "node": "green"})
-			apply(t, s, engine.Command{Kind: engine.CmdOffset, Node: "amber", Dur: engine.Duration(-80 * time.Millisecond)})
-			apply(t, s, engine.Command{Kind: engine.CmdClient, Node: "philip", Name: opWrite, Args: map[string]string{"key": "title", "value": "After Dawn", "node": "green"}})
+			kittest.Apply(t, s, engine.Command{Kind: engine.CmdOffset, Node: "amber", Dur: engine.Duration(-80 * time.Millisecond)})
+			kittest.Apply(t, s, engine.Command{Kind: engine.CmdClient, Node: "philip", Name: opWrite, Args: map[string]string{"key": "title", "value": "After Dawn", "node": "green"}})
 			s.RunFor(5*time.Millisecond, 0)
 			if tc.mode == modeCommitWait && tc.variant == nil {
 				require.Equal(t, 2, server(s, "green").Waited, "both writes wait")
 				s.RunFor(200*time.Millisecond, 0)
 			}
-			apply(t, s, engine.Command{Kind: engine.CmdClient, Node: "bob", Name: opRead, Args: map[string]string{"key": "title", "node": "blue"}})
+			kittest.Apply(t, s, engine.Command{Kind: engine.CmdClient, Node: "bob", Name: opRead, Args: map[string]string{"key": "title", "node": "blue"}})
 			s.RunFor(10*time.Millisecond, 0)
 			require.Equal(t, "After Dawn", lastOutput(s, "bob").Value)
-			apply(t, s, engine.Command{Kind: engine.CmdClient, Node: "bob", Name: opCall, Args: map[string]string{"to": "alice", "key": "title", "node": "amber"}})
+			kittest.Apply(t, s, engine.Command{Kind: engine.CmdClient, Node: "bob", Name: opCall, Args: map[string]string{"to": "alice", "key": "title", "node": "amber"}})
 			s.RunFor(20*time.Millisecond, 0)
 			require.Equal(t, tc.want, lastOutput(s, "alice").Value)
 			if tc.variant != nil {
@@ -97,8 +92,8 @@ func TestWriteThenCall(t *testing.T) {
 			s := kittest.Sim(t, ClockBoundWait(), 3, 1, map[string]int{ParamMode: tc.mode}, tc.variant...)
 			s.RunFor(time.Second, 0)
 			op(t, s, "philip", opWrite, map[string]string{"key": "title", "value": "1", "node": "green"})
-			apply(t, s, engine.Command{Kind: engine.CmdOffset, Node: "green", Dur: engine.Duration(50 * time.Millisecond)})
-			apply(t, s, engine.Command{Kind: engine.CmdOffset, Node: "amber", Dur: engine.Duration(-50 * time.Millisecond)})
+			kittest.Apply(t, s, engine.Command{Kind: engine.CmdOffset, Node: "green", Dur: engine.Duration(50 * time.Millisecond)})
+			kittest.Apply(t, s, engine.Command{Kind: engine.CmdOffset, Node: "amber", Dur: engine.Duration(-50 * time.Millisecond)})
 			op(t, s, "philip", opWrite, map[string]string{"key": "title", "value": "2", "node": "green", "tell": "alice", "tell-read": "amber"})
 			r := lastOutput(s, "alice")
 			require.True(t, r.Read, "alice read after the call")

@@ -1,6 +1,7 @@
 package clocks
 
 import (
+	"clusterscope/patterns/kit/kittest"
 	"strings"
 	"testing"
 
@@ -15,7 +16,7 @@ func cutServers(t *testing.T, s *engine.Sim) {
 	for _, a := range serverNames {
 		for _, b := range serverNames {
 			if a != b {
-				apply(t, s, engine.Command{Kind: engine.CmdCut, From: a, To: b})
+				kittest.Apply(t, s, engine.Command{Kind: engine.CmdCut, From: a, To: b})
 			}
 		}
 	}
@@ -37,7 +38,7 @@ func table(v engine.ClusterView, title string) *engine.Widget {
 func TestFalseOrderListsConcurrentPairsOnly(t *testing.T) {
 	s := newRun(t, LamportClock())
 	cutServers(t, s)
-	apply(t, s, engine.Command{Kind: engine.CmdAction, Node: "green", Name: actSetClock, Args: map[string]string{"value": "6"}})
+	kittest.Apply(t, s, engine.Command{Kind: engine.CmdAction, Node: "green", Name: actSetClock, Args: map[string]string{"value": "6"}})
 	write(t, s, "alice", "x", "A", "blue")
 	write(t, s, "bob", "y", "B", "green")
 	a, b := server(s, "blue").store["x"].Version.TS, server(s, "green").store["y"].Version.TS
@@ -45,7 +46,7 @@ func TestFalseOrderListsConcurrentPairsOnly(t *testing.T) {
 	write(t, s, "alice", "z", "C", "green")
 
 	require.Nil(t, table(s.View(), WFalsePairs), "off by default")
-	apply(t, s, engine.Command{Kind: engine.CmdParam, Name: ParamFalseOrder, Value: 1})
+	kittest.Apply(t, s, engine.Command{Kind: engine.CmdParam, Name: ParamFalseOrder, Value: 1})
 	v := s.View()
 	pairs := table(v, WFalsePairs)
 	require.NotNil(t, pairs)

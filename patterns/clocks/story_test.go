@@ -16,14 +16,9 @@ func newRun(t *testing.T, c *kit.Cluster, variants ...string) *engine.Sim {
 	return kittest.Sim(t, c, 3, 1, nil, variants...)
 }
 
-func apply(t *testing.T, s *engine.Sim, c engine.Command) {
-	t.Helper()
-	require.NoError(t, s.Apply(c))
-}
-
 func write(t *testing.T, s *engine.Sim, client, key, value, node string) {
 	t.Helper()
-	apply(t, s, engine.Command{Kind: engine.CmdClient, Node: client, Name: opWrite, Args: map[string]string{"key": key, "value": value, "node": node}})
+	kittest.Apply(t, s, engine.Command{Kind: engine.CmdClient, Node: client, Name: opWrite, Args: map[string]string{"key": key, "value": value, "node": node}})
 	s.RunFor(20*time.Millisecond, 0)
 }
 
@@ -40,8 +35,8 @@ func violated(s *engine.Sim) []string {
 
 // holdCopies cuts blue's links to green and amber, so blue's copies wait.
 func holdCopies(t *testing.T, s *engine.Sim) {
-	apply(t, s, engine.Command{Kind: engine.CmdCut, From: "blue", To: "green"})
-	apply(t, s, engine.Command{Kind: engine.CmdCut, From: "blue", To: "amber"})
+	kittest.Apply(t, s, engine.Command{Kind: engine.CmdCut, From: "blue", To: "green"})
+	kittest.Apply(t, s, engine.Command{Kind: engine.CmdCut, From: "blue", To: "amber"})
 }
 
 // alice writes name on blue, then title on green: green stamps the second
@@ -72,14 +67,14 @@ func TestLamportSameKeyMerge(t *testing.T) {
 			variants = []string{VarIgnoreIncoming}
 		}
 		s := newRun(t, LamportClock(), variants...)
-		apply(t, s, engine.Command{Kind: engine.CmdAction, Node: "blue", Name: actSetClock, Args: map[string]string{"value": "20"}})
+		kittest.Apply(t, s, engine.Command{Kind: engine.CmdAction, Node: "blue", Name: actSetClock, Args: map[string]string{"value": "20"}})
 		holdCopies(t, s)
 		write(t, s, "alice", "x", "A", "blue")
 		a := server(s, "blue").store["x"].Version
 		require.Greater(t, a.TS.N, int64(20))
 		write(t, s, "alice", "x", "B", "green")
 		bv := server(s, "green").store["x"].Version
-		apply(t, s, engine.Command{Kind: engine.CmdHeal})
+		kittest.Apply(t, s, engine.Command{Kind: engine.CmdHeal})
 		s.RunFor(2*time.Second, 0)
 		want := "B"
 		if broken {
@@ -105,12 +100,12 @@ func TestLamportSameKeyMerge(t *testing.T) {
 // every stamp it gave before, and its count of writes.
 func TestLamportClockSurvivesARestart(t *testing.T) {
 	s := newRun(t, LamportClock())
-	apply(t, s, engine.Command{Kind: engine.CmdAction, Node: "blue", Name: actSetClock, Args: map[string]string{"value": "50"}})
+	kittest.Apply(t, s, engine.Command{Kind: engine.CmdAction, Node: "blue", Name: actSetClock, Args: map[string]string{"value": "50"}})
 	write(t, s, "alice", "x", "A", "blue")
 	before := server(s, "blue").clock
-	apply(t, s, engine.Command{Kind: engine.CmdCrash, Node: "blue"})
+	kittest.Apply(t, s, engine.Command{Kind: engine.CmdCrash, Node: "blue"})
 	s.RunFor(100*time.Millisecond, 0)
-	apply(t, s, engine.Command{Kind: engine.CmdRestart, Node: "blue"})
+	kittest.Apply(t, s, engine.Command{Kind: engine.CmdRestart, Node: "blue"})
 	require.True(t, before.Less(server(s, "blue").clock), "the boot is stamped after everything before the crash")
 	require.Equal(t, "A", server(s, "blue").store["x"].Value)
 	// The write count survives too (written only when a write moves it):
@@ -132,7 +127,7 @@ func TestHybridLaggingClock(t *testing.T) {
 			variants = []string{VarRawWallClock}
 		}
 		s := newRun(t, HybridClock(), variants...)
-		apply(t, s, engine.Command{Kind: engine.CmdOffset, Node: "green", Dur: engine.Duration(-100 * time.Millisecond)})
+		kittest.Apply(t, s, engine.Command{Kind: engine.CmdOffset, Node: "green", Dur: engine.Duration(-100 * time.Millisecond)})
 		holdCopies(t, s)
 		s.RunFor(time.Second, 0)
 		write(t, s, "alice", "x", "A", "blue")
@@ -156,7 +151,7 @@ func TestHybridStepBackKeepsStampsRising(t *testing.T) {
 	s.RunFor(time.Second, 0)
 	write(t, s, "alice", "x", "A", "blue")
 	a := server(s, "blue").store["x"].Version.TS
-	apply(t, s, engine.Command{Kind: engine.CmdJump, Node: "blue", Dur: engine.Duration(-50 * time.Millisecond)})
+	kittest.Apply(t, s, engine.Command{Kind: engine.CmdJump, Node: "blue", Dur: engine.Duration(-50 * time.Millisecond)})
 	write(t, s, "bob", "y", "C", "blue")
 	c := server(s, "blue").store["y"].Version.TS
 	require.True(t, a.Less(c), "%v then %v", a, c)

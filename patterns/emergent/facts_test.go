@@ -1,6 +1,7 @@
 package emergent
 
 import (
+	"clusterscope/patterns/kit/kittest"
 	"testing"
 	"time"
 
@@ -48,7 +49,7 @@ func TestFactsAreComputed(t *testing.T) {
 		s.RunFor(50*time.Millisecond, 0)
 		sample()
 	}
-	apply(t, s, engine.Command{Kind: engine.CmdCrash, Node: "athens"})
+	kittest.Apply(t, s, engine.Command{Kind: engine.CmdCrash, Node: "athens"})
 	for range 40 {
 		s.RunFor(50*time.Millisecond, 0)
 		sample()

@@ -16,11 +16,6 @@ func newRun(t *testing.T, variants ...string) *engine.Sim {
 	return kittest.Sim(t, EmergentLeader(), 5, 1, nil, variants...)
 }
 
-func apply(t *testing.T, s *engine.Sim, c engine.Command) {
-	t.Helper()
-	require.NoError(t, s.Apply(c))
-}
-
 func node(s *engine.Sim, id string) *Node {
 	n, _ := s.World().Process(id).(*Node)
 	return n
@@ -79,7 +74,7 @@ func TestTheOldestCoordinatesAndTheNextOldestTakesOver(t *testing.T) {
 	before := clusterFactsOf(s.World()).Owner
 	require.Equal(t, "athens", before["p0"])
 
-	apply(t, s, engine.Command{Kind: engine.CmdCrash, Node: "athens"})
+	kittest.Apply(t, s, engine.Command{Kind: engine.CmdCrash, Node: "athens"})
 	mark := len(s.Trace().Events())
 	runUntil(t, s, "byzantium taking over", func() bool {
 		f := clusterFactsOf(s.World())
@@ -98,7 +93,7 @@ func TestTheOldestCoordinatesAndTheNextOldestTakesOver(t *testing.T) {
 	require.Contains(t, story, "byzantium marks athens down")
 	require.NotContains(t, story, "vote")
 
-	apply(t, s, engine.Command{Kind: engine.CmdRestart, Node: "athens"})
+	kittest.Apply(t, s, engine.Command{Kind: engine.CmdRestart, Node: "athens"})
 	runUntil(t, s, "athens rejoining", func() bool { return age(s, "athens") == 6 })
 	s.RunFor(2*time.Second, 0)
 	f := clusterFactsOf(s.World())
@@ -109,7 +104,7 @@ func TestTheOldestCoordinatesAndTheNextOldestTakesOver(t *testing.T) {
 
 // splitTwoThree cuts {athens, byzantium} off from {cyrene, delphi, ephesus}.
 func splitTwoThree(t *testing.T, s *engine.Sim) {
-	apply(t, s, engine.Command{Kind: engine.CmdPartition, Groups: [][]string{{"athens", "byzantium"}, {"cyrene", "delphi", "ephesus"}}})
+	kittest.Apply(t, s, engine.Command{Kind: engine.CmdPartition, Groups: [][]string{{"athens", "byzantium"}, {"cyrene", "delphi", "ephesus"}}})
 }
 
 // Without the majority check, a 2 | 3 split gives each side a
@@ -159,7 +154,7 @@ func TestWithTheMajorityCheckOnlyTheMajoritySideCoordinates(t *testing.T) {
 		nf, _ := nodeFactsOf(s.World(), id)
 		require.Zero(t, nf.Hosts, "%s, cut off, serves nothing", id)
 	}
-	apply(t, s, engine.Command{Kind: engine.CmdHeal})
+	kittest.Apply(t, s, engine.Command{Kind: engine.CmdHeal})
 	runUntil(t, s, "the minority rejoining", func() bool { return age(s, "athens") > 5 && age(s, "byzantium") > 5 })
 	require.Empty(t, s.Violations())
 }

@@ -22,19 +22,14 @@ func newRun(t *testing.T, variants ...string) *engine.Sim {
 	return s
 }
 
-func apply(t *testing.T, s *engine.Sim, c engine.Command) {
-	t.Helper()
-	require.NoError(t, s.Apply(c))
-}
-
 func put(t *testing.T, s *engine.Sim, client, key, value string) {
 	t.Helper()
-	apply(t, s, engine.Command{Kind: engine.CmdClient, Node: client, Name: opPut, Args: map[string]string{"key": key, "value": value}})
+	kittest.Apply(t, s, engine.Command{Kind: engine.CmdClient, Node: client, Name: opPut, Args: map[string]string{"key": key, "value": value}})
 }
 
 func get(t *testing.T, s *engine.Sim, client, key string) {
 	t.Helper()
-	apply(t, s, engine.Command{Kind: engine.CmdClient, Node: client, Name: opGet, Args: map[string]string{"key": key}})
+	kittest.Apply(t, s, engine.Command{Kind: engine.CmdClient, Node: client, Name: opGet, Args: map[string]string{"key": key}})
 }
 
 func table(s *engine.Sim) Table {
@@ -97,7 +92,7 @@ func TestStoryJoinMovesWholePartitionsAndAStaleClientIsRefused(t *testing.T) {
 	s.RunFor(50*time.Millisecond, 0)
 	require.Equal(t, 1, client(s, "bob").table.Version)
 
-	apply(t, s, engine.Command{Kind: engine.CmdJoin, Node: "delphi"})
+	kittest.Apply(t, s, engine.Command{Kind: engine.CmdJoin, Node: "delphi"})
 	s.RunFor(300*time.Millisecond, 0)
 	tb := table(s)
 	require.Equal(t, []int{3, 3, 3, 3}, tb.Held([]string{"athens", "byzantium", "cyrene", "delphi"}))
@@ -128,7 +123,7 @@ func TestStoryWithoutTheVersionCheckTheOldOwnerLosesAnAcknowledgedWrite(t *testi
 	put(t, s, "alice", key, "1")
 	get(t, s, "bob", key)
 	s.RunFor(50*time.Millisecond, 0)
-	apply(t, s, engine.Command{Kind: engine.CmdJoin, Node: "delphi"})
+	kittest.Apply(t, s, engine.Command{Kind: engine.CmdJoin, Node: "delphi"})
 	s.RunFor(300*time.Millisecond, 0)
 	require.Equal(t, "delphi", table(s).Owners[9])
 
@@ -140,7 +135,7 @@ func TestStoryWithoutTheVersionCheckTheOldOwnerLosesAnAcknowledgedWrite(t *testi
 	require.Equal(t, InvAckedKept, s.Violations()[0].Invariant)
 
 	// alice's cached table is v1 too: she asks for the current one first.
-	apply(t, s, engine.Command{Kind: engine.CmdClient, Node: "alice", Name: opRefresh})
+	kittest.Apply(t, s, engine.Command{Kind: engine.CmdClient, Node: "alice", Name: opRefresh})
 	s.RunFor(100*time.Millisecond, 0)
 	alice := client(s, "alice")
 	require.Equal(t, table(s).Version, alice.table.Version)
@@ -160,7 +155,7 @@ func TestStoryHashModNMovesMostPartitionsOnAJoin(t *testing.T) {
 			put(t, s, "alice", "k"+string(rune('a'+i)), "1")
 		}
 		s.RunFor(100*time.Millisecond, 0)
-		apply(t, s, engine.Command{Kind: engine.CmdJoin, Node: "delphi"})
+		kittest.Apply(t, s, engine.Command{Kind: engine.CmdJoin, Node: "delphi"})
 		s.RunFor(time.Second, 0)
 		d, _ := controllerOf(s.World())
 		require.Zero(t, d.Table.Move.ID, "the rebalance is over")
@@ -183,7 +178,7 @@ func TestStoryACrashedNodeKeepsItsPartitions(t *testing.T) {
 	key := keyIn(0) // athens's
 	put(t, s, "alice", key, "1")
 	s.RunFor(50*time.Millisecond, 0)
-	apply(t, s, engine.Command{Kind: engine.CmdCrash, Node: "athens"})
+	kittest.Apply(t, s, engine.Command{Kind: engine.CmdCrash, Node: "athens"})
 	s.RunFor(time.Second, 0)
 	_, c := controllerOf(s.World())
 	require.True(t, c.down["athens"])
@@ -193,7 +188,7 @@ func TestStoryACrashedNodeKeepsItsPartitions(t *testing.T) {
 	s.RunFor(3*time.Second, 0)
 	require.Equal(t, engine.OpFail, lastOutcome(s, "bob").Status, "p0 is unavailable")
 
-	apply(t, s, engine.Command{Kind: engine.CmdRestart, Node: "athens"})
+	kittest.Apply(t, s, engine.Command{Kind: engine.CmdRestart, Node: "athens"})
 	s.RunFor(200*time.Millisecond, 0)
 	require.False(t, c.down["athens"])
 	get(t, s, "bob", key)
@@ -225,8 +220,8 @@ func TestBadInputIsRefused(t *testing.T) {
 	require.Equal(t, before, s.Trace().Hash(), "a refused command leaves no trace")
 
 	// Two data nodes may leave; the third, the last, may not.
-	apply(t, s, engine.Command{Kind: engine.CmdLeave, Node: "athens"})
-	apply(t, s, engine.Command{Kind: engine.CmdLeave, Node: "byzantium"})
+	kittest.Apply(t, s, engine.Command{Kind: engine.CmdLeave, Node: "athens"})
+	kittest.Apply(t, s, engine.Command{Kind: engine.CmdLeave, Node: "byzantium"})
 	before = s.Trace().Hash()
 	err := s.Apply(engine.Command{Kind: engine.CmdLeave, Node: "cyrene"})
 	require.ErrorContains(t, err, "cyrene is the last data node")
@@ -238,8 +233,8 @@ func TestBadInputIsRefused(t *testing.T) {
 // partition.
 func TestPartitionsAreFixedForTheClustersLife(t *testing.T) {
 	s := newRun(t)
-	apply(t, s, engine.Command{Kind: engine.CmdParam, Name: ParamPartitions, Value: 16})
-	apply(t, s, engine.Command{Kind: engine.CmdJoin, Node: "delphi"})
+	kittest.Apply(t, s, engine.Command{Kind: engine.CmdParam, Name: ParamPartitions, Value: 16})
+	kittest.Apply(t, s, engine.Command{Kind: engine.CmdJoin, Node: "delphi"})
 	put(t, s, "alice", keyIn(5), "1")
 	s.RunFor(500*time.Millisecond, 0)
 	require.Len(t, table(s).Owners, defPartitions)
@@ -261,7 +256,7 @@ func TestStoryTheSameJoinUnderThreeSchemes(t *testing.T) {
 	}
 	s.RunFor(100*time.Millisecond, 0)
 	require.Empty(t, client(s, "alice").ops.Len())
-	apply(t, s, engine.Command{Kind: engine.CmdJoin, Node: "delphi"})
+	kittest.Apply(t, s, engine.Command{Kind: engine.CmdJoin, Node: "delphi"})
 	s.RunFor(time.Second, 0)
 	d, _ := controllerOf(s.World())
 	require.Zero(t, d.Table.Move.ID, "the rebalance is over")

@@ -29,12 +29,12 @@ func TestFactsAreComputed(t *testing.T) {
 		case 5:
 			rumour(t, s, "athens", "hello")
 		case 10:
-			apply(t, s, engine.Command{Kind: engine.CmdPause, Node: "ephesus"})
+			kittest.Apply(t, s, engine.Command{Kind: engine.CmdPause, Node: "ephesus"})
 		case 40:
-			apply(t, s, engine.Command{Kind: engine.CmdResume, Node: "ephesus"})
-			apply(t, s, engine.Command{Kind: engine.CmdCrash, Node: "cyrene"})
+			kittest.Apply(t, s, engine.Command{Kind: engine.CmdResume, Node: "ephesus"})
+			kittest.Apply(t, s, engine.Command{Kind: engine.CmdCrash, Node: "cyrene"})
 		case 45:
-			apply(t, s, engine.Command{Kind: engine.CmdRestart, Node: "cyrene"})
+			kittest.Apply(t, s, engine.Command{Kind: engine.CmdRestart, Node: "cyrene"})
 		}
 		s.RunFor(200*time.Millisecond, 0)
 		note()

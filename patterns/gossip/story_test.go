@@ -16,14 +16,9 @@ func node(s *engine.Sim, id string) *Node {
 	return n
 }
 
-func apply(t *testing.T, s *engine.Sim, c engine.Command) {
-	t.Helper()
-	require.NoError(t, s.Apply(c))
-}
-
 func rumour(t *testing.T, s *engine.Sim, at, value string) {
 	t.Helper()
-	apply(t, s, engine.Command{Kind: engine.CmdAction, Node: at, Name: actRumour, Args: map[string]string{"value": value}})
+	kittest.Apply(t, s, engine.Command{Kind: engine.CmdAction, Node: at, Name: actRumour, Args: map[string]string{"value": value}})
 }
 
 // holds reports what holder holds of member: generation and address.
@@ -70,9 +65,9 @@ func TestStoryRumourAndRestart(t *testing.T) {
 
 	s.RunFor(3*time.Second, 0) // delphi's versions climb well past 1
 	oldVer := node(s, "delphi").ver
-	apply(t, s, engine.Command{Kind: engine.CmdCrash, Node: "delphi"})
+	kittest.Apply(t, s, engine.Command{Kind: engine.CmdCrash, Node: "delphi"})
 	s.RunFor(500*time.Millisecond, 0)
-	apply(t, s, engine.Command{Kind: engine.CmdRestart, Node: "delphi"})
+	kittest.Apply(t, s, engine.Command{Kind: engine.CmdRestart, Node: "delphi"})
 	s.RunFor(3*time.Second, 0)
 	require.Equal(t, int32(2), node(s, "delphi").gen)
 	require.Less(t, node(s, "delphi").ver, oldVer, "delphi's versions start again from 1")
@@ -92,12 +87,12 @@ func TestStoryPartitionHoldsTheRumourBack(t *testing.T) {
 	s := kittest.Sim(t, GossipDissemination(), 8, 1, nil)
 	s.RunFor(2*time.Second, 0)
 	left, right := []string{"athens", "byzantium", "cyrene", "delphi"}, []string{"ephesus", "funchal", "gades", "n008"}
-	apply(t, s, engine.Command{Kind: engine.CmdPartition, Groups: [][]string{left, right}})
+	kittest.Apply(t, s, engine.Command{Kind: engine.CmdPartition, Groups: [][]string{left, right}})
 	rumour(t, s, "athens", "moved")
 	s.RunFor(1500*time.Millisecond, 0)
 	f := clusterFactsOf(s.World())
 	require.Equal(t, 4, f.Heard["moved"], "only athens's half")
-	apply(t, s, engine.Command{Kind: engine.CmdHeal})
+	kittest.Apply(t, s, engine.Command{Kind: engine.CmdHeal})
 	s.RunFor(1500*time.Millisecond, 0)
 	require.Equal(t, 8, clusterFactsOf(s.World()).Heard["moved"])
 }
@@ -108,7 +103,7 @@ func TestStoryPartitionHoldsTheRumourBack(t *testing.T) {
 func TestStoryEachNodeJudgesAlone(t *testing.T) {
 	s := kittest.Sim(t, GossipDissemination(), 8, 1, nil)
 	s.RunFor(2*time.Second, 0)
-	apply(t, s, engine.Command{Kind: engine.CmdCrash, Node: "ephesus"})
+	kittest.Apply(t, s, engine.Command{Kind: engine.CmdCrash, Node: "ephesus"})
 	s.RunFor(3*time.Second, 0)
 	require.Equal(t, 7, countJudged(s, "ephesus", suspect), "every other node suspects ephesus")
 	s.RunFor(3*time.Second, 0)
@@ -143,9 +138,9 @@ func countJudged(s *engine.Sim, member string, status uint8) int {
 func TestStoryBrokenRestartIsIgnored(t *testing.T) {
 	s := kittest.Sim(t, GossipDissemination(), 12, 1, nil, VarNoGeneration)
 	s.RunFor(10*time.Second, 0)
-	apply(t, s, engine.Command{Kind: engine.CmdCrash, Node: "delphi"})
+	kittest.Apply(t, s, engine.Command{Kind: engine.CmdCrash, Node: "delphi"})
 	s.RunFor(200*time.Millisecond, 0)
-	apply(t, s, engine.Command{Kind: engine.CmdRestart, Node: "delphi"})
+	kittest.Apply(t, s, engine.Command{Kind: engine.CmdRestart, Node: "delphi"})
 	s.RunFor(6*time.Second, 0)
 	require.Equal(t, int32(1), node(s, "delphi").gen)
 	require.Equal(t, "delphi:7002", node(s, "delphi").entries[node(s, "delphi").self].addr.Value)

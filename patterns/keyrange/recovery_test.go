@@ -21,24 +21,24 @@ func TestMoveSurvivesCrashesAndLoss(t *testing.T) {
 	for _, k := range []string{"apple", "banana", "cherry", "date"} {
 		send(t, s, "alice", opPut, map[string]string{"key": k, "value": k[:1]})
 	}
-	apply(t, s, engine.Command{Kind: engine.CmdAction, Node: Coordinator, Name: actSplit, Args: map[string]string{"range": "r1", "at": "c"}})
+	kittest.Apply(t, s, engine.Command{Kind: engine.CmdAction, Node: Coordinator, Name: actSplit, Args: map[string]string{"range": "r1", "at": "c"}})
 	s.RunFor(100*time.Millisecond, 0)
 	require.Equal(t, "online", clusterFactsOf(s.World()).State["r2"])
 
 	// The answer from the new owner is lost, then the old owner crashes
 	// with r2 frozen, then the coordinator crashes.
-	apply(t, s, engine.Command{Kind: engine.CmdDropNext, From: "cyrene", To: Coordinator, Count: 1})
-	apply(t, s, engine.Command{Kind: engine.CmdAction, Node: Coordinator, Name: actMove, Args: map[string]string{"range": "r2", "to": "cyrene"}})
+	kittest.Apply(t, s, engine.Command{Kind: engine.CmdDropNext, From: "cyrene", To: Coordinator, Count: 1})
+	kittest.Apply(t, s, engine.Command{Kind: engine.CmdAction, Node: Coordinator, Name: actMove, Args: map[string]string{"range": "r2", "to": "cyrene"}})
 	s.RunFor(8*time.Millisecond, 0)
 	a, _ := s.World().Process("athens").(*Node)
 	require.Equal(t, heldMoving, a.find(2).State, "athens has frozen r2")
 	require.Equal(t, opKindMove, nodeFactsMust(t, s, Coordinator).Busy)
-	apply(t, s, engine.Command{Kind: engine.CmdCrash, Node: "athens"})
-	apply(t, s, engine.Command{Kind: engine.CmdCrash, Node: Coordinator})
+	kittest.Apply(t, s, engine.Command{Kind: engine.CmdCrash, Node: "athens"})
+	kittest.Apply(t, s, engine.Command{Kind: engine.CmdCrash, Node: Coordinator})
 	s.RunFor(300*time.Millisecond, 0)
-	apply(t, s, engine.Command{Kind: engine.CmdRestart, Node: Coordinator})
+	kittest.Apply(t, s, engine.Command{Kind: engine.CmdRestart, Node: Coordinator})
 	s.RunFor(300*time.Millisecond, 0)
-	apply(t, s, engine.Command{Kind: engine.CmdRestart, Node: "athens"})
+	kittest.Apply(t, s, engine.Command{Kind: engine.CmdRestart, Node: "athens"})
 	s.RunFor(2*time.Second, 0)
 
 	f := clusterFactsOf(s.World())
@@ -57,7 +57,7 @@ func TestMoveSurvivesCrashesAndLoss(t *testing.T) {
 func TestRetriedWriteAppliedOnce(t *testing.T) {
 	s := kittest.Sim(t, KeyRangePartitions(), 3, 1, nil)
 	s.RunFor(200*time.Millisecond, 0)
-	apply(t, s, engine.Command{Kind: engine.CmdNetwork, Net: &engine.NetSettings{MinDelay: engine.Duration(time.Millisecond), MeanDelay: engine.Duration(2 * time.Millisecond), DupPct: 100}})
+	kittest.Apply(t, s, engine.Command{Kind: engine.CmdNetwork, Net: &engine.NetSettings{MinDelay: engine.Duration(time.Millisecond), MeanDelay: engine.Duration(2 * time.Millisecond), DupPct: 100}})
 	send(t, s, "alice", opPut, map[string]string{"key": "apple", "value": "1"})
 	n, _ := s.World().Process("athens").(*Node)
 	require.Equal(t, 1, n.Writes, "the duplicate put was not applied again")

@@ -10,14 +10,9 @@ import (
 	"clusterscope/patterns/kit/kittest"
 )
 
-func apply(t *testing.T, s *engine.Sim, c engine.Command) {
-	t.Helper()
-	require.NoError(t, s.Apply(c))
-}
-
 func send(t *testing.T, s *engine.Sim, client, name string, args map[string]string) {
 	t.Helper()
-	apply(t, s, engine.Command{Kind: engine.CmdClient, Node: client, Name: name, Args: args})
+	kittest.Apply(t, s, engine.Command{Kind: engine.CmdClient, Node: client, Name: name, Args: args})
 	s.RunFor(300*time.Millisecond, 0)
 }
 
@@ -123,7 +118,7 @@ func TestJoinedNodeGetsRanges(t *testing.T) {
 	s.RunFor(200*time.Millisecond, 0)
 	send(t, s, "alice", opFill, map[string]string{"count": "28", "order": orderAlpha})
 	s.RunFor(3*time.Second, 0)
-	apply(t, s, engine.Command{Kind: engine.CmdJoin, Node: "delphi"})
+	kittest.Apply(t, s, engine.Command{Kind: engine.CmdJoin, Node: "delphi"})
 	s.RunFor(3*time.Second, 0)
 	f := nodeFactsMust(t, s, "delphi")
 	require.Greater(t, f.Ranges, 0, "delphi got ranges")
@@ -162,7 +157,7 @@ func TestBadInputIsRefused(t *testing.T) {
 	require.Equal(t, version, clusterFactsOf(s.World()).Version)
 	require.Equal(t, ops, len(s.History()))
 	// A split in progress makes the coordinator refuse another.
-	apply(t, s, engine.Command{Kind: engine.CmdAction, Node: Coordinator, Name: actSplit, Args: map[string]string{"range": "r1", "at": "m"}})
+	kittest.Apply(t, s, engine.Command{Kind: engine.CmdAction, Node: Coordinator, Name: actSplit, Args: map[string]string{"range": "r1", "at": "m"}})
 	err := s.Apply(engine.Command{Kind: engine.CmdAction, Node: Coordinator, Name: actMove, Args: map[string]string{"range": "r1", "to": "cyrene"}})
 	require.ErrorContains(t, err, "busy")
 }

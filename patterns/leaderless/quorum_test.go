@@ -24,7 +24,7 @@ func kvOp(t *testing.T, s *engine.Sim, client, op, key, value, via string) {
 	if op == opSet {
 		args["value"] = value
 	}
-	apply(t, s, engine.Command{Kind: engine.CmdClient, Node: client, Name: op, Args: args})
+	kittest.Apply(t, s, engine.Command{Kind: engine.CmdClient, Node: client, Name: op, Args: args})
 }
 
 // Settings that cannot run together are refused with the reason, at the
@@ -84,16 +84,16 @@ func TestQuorumFactsAreComputed(t *testing.T) {
 	for i := range 120 {
 		switch i {
 		case 20:
-			apply(t, s, engine.Command{Kind: engine.CmdPartition, Groups: [][]string{{"athens", "delphi", "ephesus", "alice"}, {"byzantium", "cyrene", "bob"}}})
+			kittest.Apply(t, s, engine.Command{Kind: engine.CmdPartition, Groups: [][]string{{"athens", "delphi", "ephesus", "alice"}, {"byzantium", "cyrene", "bob"}}})
 		case 40:
-			apply(t, s, engine.Command{Kind: engine.CmdHeal})
-			apply(t, s, engine.Command{Kind: engine.CmdCrash, Node: "cyrene"})
+			kittest.Apply(t, s, engine.Command{Kind: engine.CmdHeal})
+			kittest.Apply(t, s, engine.Command{Kind: engine.CmdCrash, Node: "cyrene"})
 		case 50:
-			apply(t, s, engine.Command{Kind: engine.CmdRestart, Node: "cyrene"})
+			kittest.Apply(t, s, engine.Command{Kind: engine.CmdRestart, Node: "cyrene"})
 		case 60, 70, 80:
-			apply(t, s, engine.Command{Kind: engine.CmdDropNext, From: cfg.Nodes[i%5], MsgKind: "SetValueRequest", Count: 2})
+			kittest.Apply(t, s, engine.Command{Kind: engine.CmdDropNext, From: cfg.Nodes[i%5], MsgKind: "SetValueRequest", Count: 2})
 		}
-		apply(t, s, c.Workload(r, cfg.Nodes, cfg.Clients))
+		kittest.Apply(t, s, c.Workload(r, cfg.Nodes, cfg.Clients))
 		s.RunFor(time.Duration(1+r.IntN(40))*time.Millisecond, 0)
 		seen.Note(t, s.World(), c.ClusterFacts, "")
 		for _, id := range cfg.Nodes {

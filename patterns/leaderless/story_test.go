@@ -17,19 +17,14 @@ func newRun(t *testing.T, variants ...string) *engine.Sim {
 	return kittest.Sim(t, c, 3, 1, nil, variants...)
 }
 
-func apply(t *testing.T, s *engine.Sim, c engine.Command) {
-	t.Helper()
-	require.NoError(t, s.Apply(c))
-}
-
 func set(t *testing.T, s *engine.Sim, client, key, value string) {
 	t.Helper()
-	apply(t, s, engine.Command{Kind: engine.CmdClient, Node: client, Name: opSet, Args: map[string]string{"key": key, "value": value}})
+	kittest.Apply(t, s, engine.Command{Kind: engine.CmdClient, Node: client, Name: opSet, Args: map[string]string{"key": key, "value": value}})
 }
 
 func get(t *testing.T, s *engine.Sim, client, key, node string) {
 	t.Helper()
-	apply(t, s, engine.Command{Kind: engine.CmdClient, Node: client, Name: opGet, Args: map[string]string{"key": key, "node": node}})
+	kittest.Apply(t, s, engine.Command{Kind: engine.CmdClient, Node: client, Name: opGet, Args: map[string]string{"key": key, "node": node}})
 }
 
 func node(s *engine.Sim, id string) *Node { n, _ := s.World().Process(id).(*Node); return n }
@@ -52,7 +47,7 @@ func notes(s *engine.Sim) string {
 
 // cutReplicas cuts byzantium and cyrene off from athens and the clients.
 func cutReplicas(t *testing.T, s *engine.Sim) {
-	apply(t, s, engine.Command{Kind: engine.CmdPartition, Groups: [][]string{{"athens", "alice", "bob"}, {"byzantium", "cyrene"}}})
+	kittest.Apply(t, s, engine.Command{Kind: engine.CmdPartition, Groups: [][]string{{"athens", "alice", "bob"}, {"byzantium", "cyrene"}}})
 }
 
 // alice sets title through athens: athens waits for two of its three
@@ -118,13 +113,13 @@ func TestADuplicatedAckCountsTwiceOnlyWhenResponsesAreCounted(t *testing.T) {
 			cutReplicas(t, s)
 			net := engine.DefaultNet
 			net.DupPct = 100
-			apply(t, s, engine.Command{Kind: engine.CmdNetwork, From: "athens", To: "athens", Net: &net})
+			kittest.Apply(t, s, engine.Command{Kind: engine.CmdNetwork, From: "athens", To: "athens", Net: &net})
 			set(t, s, "alice", "title", "Microservices")
 			s.RunFor(2500*time.Millisecond, 100_000)
 			alice := last(s)
 
-			apply(t, s, engine.Command{Kind: engine.CmdCrash, Node: "athens"})
-			apply(t, s, engine.Command{Kind: engine.CmdHeal})
+			kittest.Apply(t, s, engine.Command{Kind: engine.CmdCrash, Node: "athens"})
+			kittest.Apply(t, s, engine.Command{Kind: engine.CmdHeal})
 			get(t, s, "bob", "title", "byzantium")
 			s.RunFor(100*time.Millisecond, 10_000)
 			bob := last(s)
@@ -153,7 +148,7 @@ func deliver(t *testing.T, s *engine.Sim, match func(engine.MessageView) bool) i
 	n := 0
 	for _, m := range s.InFlight() {
 		if m.Held && match(m) {
-			apply(t, s, engine.Command{Kind: engine.CmdDeliver, Msg: m.ID})
+			kittest.Apply(t, s, engine.Command{Kind: engine.CmdDeliver, Msg: m.ID})
 			n++
 		}
 	}
@@ -172,11 +167,11 @@ func kind(k string) func(engine.MessageView) bool {
 // then arrive first, and bob's request is still at 0/2.
 func TestAnswersFromBeforeARestartCountForNothing(t *testing.T) {
 	s := newRun(t)
-	apply(t, s, engine.Command{Kind: engine.CmdManual, On: true})
+	kittest.Apply(t, s, engine.Command{Kind: engine.CmdManual, On: true})
 	get(t, s, "alice", "title", "byzantium")
 	require.Equal(t, 1, deliver(t, s, kind("ClientGet")))
-	apply(t, s, engine.Command{Kind: engine.CmdCrash, Node: "byzantium"})
-	apply(t, s, engine.Command{Kind: engine.CmdRestart, Node: "byzantium"})
+	kittest.Apply(t, s, engine.Command{Kind: engine.CmdCrash, Node: "byzantium"})
+	kittest.Apply(t, s, engine.Command{Kind: engine.CmdRestart, Node: "byzantium"})
 	s.RunFor(time.Millisecond, 100)
 	get(t, s, "bob", "title", "byzantium")
 	require.Equal(t, 1, deliver(t, s, kind("ClientGet")))
@@ -229,7 +224,7 @@ func TestACopiedClientSetIsWrittenOnce(t *testing.T) {
 	s := newRun(t)
 	net := engine.DefaultNet
 	net.DupPct = 100
-	apply(t, s, engine.Command{Kind: engine.CmdNetwork, From: "alice", To: "athens", Net: &net})
+	kittest.Apply(t, s, engine.Command{Kind: engine.CmdNetwork, From: "alice", To: "athens", Net: &net})
 	set(t, s, "alice", "title", "Microservices")
 	s.RunFor(100*time.Millisecond, 10_000)
 	a := node(s, "athens")

@@ -19,14 +19,9 @@ func newRun(t *testing.T, variants ...string) *engine.Sim {
 	return s
 }
 
-func apply(t *testing.T, s *engine.Sim, c engine.Command) {
-	t.Helper()
-	require.NoError(t, s.Apply(c))
-}
-
 func propose(t *testing.T, s *engine.Sim, client, proposer, key, value string) {
 	t.Helper()
-	apply(t, s, engine.Command{Kind: engine.CmdClient, Node: client, Name: opPropose, Args: map[string]string{"key": key, "value": value, "node": proposer}})
+	kittest.Apply(t, s, engine.Command{Kind: engine.CmdClient, Node: client, Name: opPropose, Args: map[string]string{"key": key, "value": value, "node": proposer}})
 }
 
 func proposer(s *engine.Sim, id string) *Proposer {
@@ -71,7 +66,7 @@ func notes(s *engine.Sim) string {
 // flight, so only cyrene accepts alice.
 func cutOffInAcceptPhase(t *testing.T, s *engine.Sim) {
 	runUntil(t, s, func() bool { return phase(s, "athens", "name") == PhaseAccept })
-	apply(t, s, engine.Command{Kind: engine.CmdPartition, Groups: [][]string{{"athens", "cyrene"}, {"byzantium", "delphi", "ephesus", "alice", "bob"}}})
+	kittest.Apply(t, s, engine.Command{Kind: engine.CmdPartition, Groups: [][]string{{"athens", "cyrene"}, {"byzantium", "delphi", "ephesus", "alice", "bob"}}})
 }
 
 // alice asks athens for name=alice; athens has its promises and sends
@@ -84,8 +79,8 @@ func TestAProposerCarriesForwardTheValueAPromiseReports(t *testing.T) {
 	propose(t, s, "alice", "athens", "name", "alice")
 	cutOffInAcceptPhase(t, s)
 	s.RunFor(20*time.Millisecond, 0)
-	apply(t, s, engine.Command{Kind: engine.CmdCrash, Node: "athens"})
-	apply(t, s, engine.Command{Kind: engine.CmdHeal})
+	kittest.Apply(t, s, engine.Command{Kind: engine.CmdCrash, Node: "athens"})
+	kittest.Apply(t, s, engine.Command{Kind: engine.CmdHeal})
 
 	propose(t, s, "bob", "byzantium", "name", "bob")
 	s.RunFor(300*time.Millisecond, 100_000)
@@ -110,7 +105,7 @@ func TestIgnoringAcceptedValuesChoosesTwoValues(t *testing.T) {
 	s := newRun(t, VarIgnoreAccepted)
 	propose(t, s, "alice", "athens", "name", "alice")
 	runUntil(t, s, func() bool { return clusterFactsOf(s.World()).Chosen["name"] == "alice" })
-	apply(t, s, engine.Command{Kind: engine.CmdPartition, Groups: [][]string{{"athens"}, {"byzantium", "cyrene", "delphi", "ephesus", "alice", "bob"}}})
+	kittest.Apply(t, s, engine.Command{Kind: engine.CmdPartition, Groups: [][]string{{"athens"}, {"byzantium", "cyrene", "delphi", "ephesus", "alice", "bob"}}})
 
 	propose(t, s, "bob", "byzantium", "name", "bob")
 	s.RunFor(300*time.Millisecond, 100_000)
@@ -129,7 +124,7 @@ func TestTheSameStoryWithPaxosKeepsOneValue(t *testing.T) {
 	s := newRun(t)
 	propose(t, s, "alice", "athens", "name", "alice")
 	runUntil(t, s, func() bool { return clusterFactsOf(s.World()).Chosen["name"] == "alice" })
-	apply(t, s, engine.Command{Kind: engine.CmdPartition, Groups: [][]string{{"athens"}, {"byzantium", "cyrene", "delphi", "ephesus", "alice", "bob"}}})
+	kittest.Apply(t, s, engine.Command{Kind: engine.CmdPartition, Groups: [][]string{{"athens"}, {"byzantium", "cyrene", "delphi", "ephesus", "alice", "bob"}}})
 	propose(t, s, "bob", "byzantium", "name", "bob")
 	s.RunFor(300*time.Millisecond, 100_000)
 	require.Empty(t, s.Violations())
@@ -159,8 +154,8 @@ func TestAPromiseSurvivesACrash(t *testing.T) {
 	s := newRun(t)
 	propose(t, s, "alice", "athens", "name", "alice")
 	s.RunFor(200*time.Millisecond, 100_000)
-	apply(t, s, engine.Command{Kind: engine.CmdCrash, Node: "cyrene"})
-	apply(t, s, engine.Command{Kind: engine.CmdRestart, Node: "cyrene"})
+	kittest.Apply(t, s, engine.Command{Kind: engine.CmdCrash, Node: "cyrene"})
+	kittest.Apply(t, s, engine.Command{Kind: engine.CmdRestart, Node: "cyrene"})
 	s.RunFor(10*time.Millisecond, 0)
 	f, ok := nodeFactsOf(s.World(), "cyrene")
 	require.True(t, ok)

@@ -18,19 +18,14 @@ func newRun(t *testing.T, variants ...string) *engine.Sim {
 	return s
 }
 
-func apply(t *testing.T, s *engine.Sim, c engine.Command) {
-	t.Helper()
-	require.NoError(t, s.Apply(c))
-}
-
 func transfer(t *testing.T, s *engine.Sim, client, from, to, amount string) {
 	t.Helper()
-	apply(t, s, engine.Command{Kind: engine.CmdClient, Node: client, Name: opTransfer, Args: map[string]string{"from": from, "to": to, "amount": amount}})
+	kittest.Apply(t, s, engine.Command{Kind: engine.CmdClient, Node: client, Name: opTransfer, Args: map[string]string{"from": from, "to": to, "amount": amount}})
 }
 
 func action(t *testing.T, s *engine.Sim, node, name string, args map[string]string) {
 	t.Helper()
-	apply(t, s, engine.Command{Kind: engine.CmdAction, Node: node, Name: name, Args: args})
+	kittest.Apply(t, s, engine.Command{Kind: engine.CmdAction, Node: node, Name: name, Args: args})
 }
 
 // runUntil steps until cond holds (or fails the test).
@@ -137,7 +132,7 @@ func TestTheCoordinatorCrashesAfterItsDecisionAndTheParticipantsBlock(t *testing
 	s.RunFor(20*time.Millisecond, 0)
 	require.Equal(t, Result{Txn: "T2", Reason: "byzantium voted no: B1 is locked by T1 (no-wait: refuse rather than wait)"}, lastResult(t, s, "bob"))
 
-	apply(t, s, engine.Command{Kind: engine.CmdCrash, Node: "athens"})
+	kittest.Apply(t, s, engine.Command{Kind: engine.CmdCrash, Node: "athens"})
 	s.RunFor(time.Second, 0)
 	for _, id := range []string{"byzantium", "cyrene"} {
 		f := facts(s, id)
@@ -148,7 +143,7 @@ func TestTheCoordinatorCrashesAfterItsDecisionAndTheParticipantsBlock(t *testing
 	require.Equal(t, "T1", facts(s, "cyrene").Lock["C1"])
 	require.Equal(t, 2, clusterFactsOf(s.World()).Blocked)
 
-	apply(t, s, engine.Command{Kind: engine.CmdRestart, Node: "athens"})
+	kittest.Apply(t, s, engine.Command{Kind: engine.CmdRestart, Node: "athens"})
 	s.RunFor(300*time.Millisecond, 0)
 	require.Contains(t, notes(s), "athens restarts and finds its decision for T1 in its log (commit): it sends it again")
 	require.Equal(t, "done", facts(s, "athens").Txn["T1"])
@@ -169,8 +164,8 @@ func TestACoordinatorWithoutADecisionAbortsAfterARestart(t *testing.T) {
 	action(t, s, "athens", actStopAt, map[string]string{"point": stopAfterVotes})
 	transfer(t, s, "alice", "B1", "C1", "30")
 	runUntil(t, s, func() bool { return facts(s, "athens").Stopped == "T1" })
-	apply(t, s, engine.Command{Kind: engine.CmdCrash, Node: "athens"})
-	apply(t, s, engine.Command{Kind: engine.CmdRestart, Node: "athens"})
+	kittest.Apply(t, s, engine.Command{Kind: engine.CmdCrash, Node: "athens"})
+	kittest.Apply(t, s, engine.Command{Kind: engine.CmdRestart, Node: "athens"})
 	s.RunFor(300*time.Millisecond, 0)
 	require.Equal(t, "abort", facts(s, "athens").Decision["T1"])
 	require.Equal(t, StAborted, facts(s, "byzantium").Txn["T1"])
@@ -182,9 +177,9 @@ func TestACoordinatorWithoutADecisionAbortsAfterARestart(t *testing.T) {
 func crashCyreneAfterItVotes(t *testing.T, s *engine.Sim) {
 	transfer(t, s, "alice", "B1", "C1", "30")
 	runUntil(t, s, func() bool { return facts(s, "athens").Decision["T1"] == "commit" })
-	apply(t, s, engine.Command{Kind: engine.CmdCrash, Node: "cyrene"})
+	kittest.Apply(t, s, engine.Command{Kind: engine.CmdCrash, Node: "cyrene"})
 	s.RunFor(100*time.Millisecond, 0)
-	apply(t, s, engine.Command{Kind: engine.CmdRestart, Node: "cyrene"})
+	kittest.Apply(t, s, engine.Command{Kind: engine.CmdRestart, Node: "cyrene"})
 	s.RunFor(300*time.Millisecond, 0)
 }
 
@@ -236,15 +231,15 @@ func TestAPreparedParticipantKeepsItsLocksAcrossItsOwnCrash(t *testing.T) {
 	action(t, s, "athens", actStopAt, map[string]string{"point": stopAfterDecision})
 	transfer(t, s, "alice", "B1", "C1", "30")
 	runUntil(t, s, func() bool { return facts(s, "athens").Stopped == "T1" })
-	apply(t, s, engine.Command{Kind: engine.CmdCrash, Node: "athens"})
-	apply(t, s, engine.Command{Kind: engine.CmdCrash, Node: "cyrene"})
-	apply(t, s, engine.Command{Kind: engine.CmdRestart, Node: "cyrene"})
+	kittest.Apply(t, s, engine.Command{Kind: engine.CmdCrash, Node: "athens"})
+	kittest.Apply(t, s, engine.Command{Kind: engine.CmdCrash, Node: "cyrene"})
+	kittest.Apply(t, s, engine.Command{Kind: engine.CmdRestart, Node: "cyrene"})
 	s.RunFor(100*time.Millisecond, 0)
 	f := facts(s, "cyrene")
 	require.Equal(t, StPrepared, f.Txn["T1"])
 	require.Equal(t, "T1", f.Lock["C1"])
 	require.Equal(t, 1, f.Recovered)
-	apply(t, s, engine.Command{Kind: engine.CmdRestart, Node: "athens"})
+	kittest.Apply(t, s, engine.Command{Kind: engine.CmdRestart, Node: "athens"})
 	s.RunFor(300*time.Millisecond, 0)
 	require.Equal(t, 130, facts(s, "cyrene").Balance["C1"])
 	require.Empty(t, s.Violations())
@@ -256,8 +251,8 @@ func TestLostAndDuplicatedDecisionsApplyOnce(t *testing.T) {
 	s := newRun(t)
 	net := engine.DefaultNet
 	net.DupPct = 100 // every message arrives twice
-	apply(t, s, engine.Command{Kind: engine.CmdNetwork, Net: &net})
-	apply(t, s, engine.Command{Kind: engine.CmdDropNext, From: "athens", To: "cyrene", Count: 2})
+	kittest.Apply(t, s, engine.Command{Kind: engine.CmdNetwork, Net: &net})
+	kittest.Apply(t, s, engine.Command{Kind: engine.CmdDropNext, From: "athens", To: "cyrene", Count: 2})
 	transfer(t, s, "alice", "B1", "C1", "30")
 	s.RunFor(time.Second, 0)
 	require.Equal(t, "done", facts(s, "athens").Txn["T1"])

@@ -17,23 +17,18 @@ func newRun(t *testing.T, variants ...string) *engine.Sim {
 	return kittest.Sim(t, c, 3, 1, nil, variants...)
 }
 
-func apply(t *testing.T, s *engine.Sim, c engine.Command) {
-	t.Helper()
-	require.NoError(t, s.Apply(c))
-}
-
 // add has client add item to key through node, and runs until it is
 // answered.
 func add(t *testing.T, s *engine.Sim, client, key, item, node string) engine.Operation {
 	t.Helper()
-	apply(t, s, engine.Command{Kind: engine.CmdClient, Node: client, Name: opAdd, Args: map[string]string{"key": key, "item": item, "node": node}})
+	kittest.Apply(t, s, engine.Command{Kind: engine.CmdClient, Node: client, Name: opAdd, Args: map[string]string{"key": key, "item": item, "node": node}})
 	s.RunFor(50*time.Millisecond, 10_000)
 	return last(s)
 }
 
 func get(t *testing.T, s *engine.Sim, client, key, node string) engine.Operation {
 	t.Helper()
-	apply(t, s, engine.Command{Kind: engine.CmdClient, Node: client, Name: opGet, Args: map[string]string{"key": key, "node": node}})
+	kittest.Apply(t, s, engine.Command{Kind: engine.CmdClient, Node: client, Name: opGet, Args: map[string]string{"key": key, "node": node}})
 	s.RunFor(50*time.Millisecond, 10_000)
 	return last(s)
 }
@@ -66,7 +61,7 @@ func held(s *engine.Sim, id, key string) string {
 
 // splitCart cuts athens and alice off from byzantium, cyrene and bob.
 func splitCart(t *testing.T, s *engine.Sim) {
-	apply(t, s, engine.Command{Kind: engine.CmdPartition, Groups: [][]string{{"athens", "alice"}, {"byzantium", "cyrene", "bob"}}})
+	kittest.Apply(t, s, engine.Command{Kind: engine.CmdPartition, Groups: [][]string{{"athens", "alice"}, {"byzantium", "cyrene", "bob"}}})
 }
 
 // During a partition alice adds milk through athens and bob adds eggs
@@ -82,7 +77,7 @@ func TestConcurrentWritesBecomeSiblingsAndAMergeReplacesThem(t *testing.T) {
 	require.Equal(t, "milk {athens:1}", held(s, "athens", "cart"))
 	require.Equal(t, "eggs {byzantium:1}", held(s, "cyrene", "cart"), "byzantium replicated to cyrene")
 
-	apply(t, s, engine.Command{Kind: engine.CmdHeal})
+	kittest.Apply(t, s, engine.Command{Kind: engine.CmdHeal})
 	s.RunFor(time.Second, 100_000)
 	for _, id := range []string{"athens", "byzantium", "cyrene"} {
 		require.Equal(t, "milk {athens:1} | eggs {byzantium:1}", held(s, id, "cart"), id)
@@ -129,12 +124,12 @@ func TestLastWriteWinsLosesAConcurrentCartItem(t *testing.T) {
 				vs = append(vs, tc.variant)
 			}
 			s := newRun(t, vs...)
-			apply(t, s, engine.Command{Kind: engine.CmdOffset, Node: "athens", Dur: engine.Duration(500 * time.Millisecond)})
+			kittest.Apply(t, s, engine.Command{Kind: engine.CmdOffset, Node: "athens", Dur: engine.Duration(500 * time.Millisecond)})
 			splitCart(t, s)
 			add(t, s, "alice", "cart", "milk", "athens")
 			bob := add(t, s, "bob", "cart", "eggs", "byzantium")
 			require.Equal(t, engine.OpOK, bob.Status, "bob is told his add succeeded")
-			apply(t, s, engine.Command{Kind: engine.CmdHeal})
+			kittest.Apply(t, s, engine.Command{Kind: engine.CmdHeal})
 			s.RunFor(time.Second, 100_000)
 			if !tc.lost {
 				require.Equal(t, "milk {athens:1} | eggs {byzantium:1}", held(s, "cyrene", "cart"))
@@ -173,7 +168,7 @@ func TestCompareBySumOrdersConcurrentVectors(t *testing.T) {
 			add(t, s, "alice", "cart", "butter", "athens")
 			add(t, s, "bob", "cart", "eggs", "byzantium")
 			require.Equal(t, "butter,milk {athens:2}", held(s, "athens", "cart"))
-			apply(t, s, engine.Command{Kind: engine.CmdHeal})
+			kittest.Apply(t, s, engine.Command{Kind: engine.CmdHeal})
 			s.RunFor(time.Second, 100_000)
 			if !tc.lost {
 				require.Equal(t, "butter,milk {athens:2} | eggs {byzantium:1}", held(s, "byzantium", "cart"))
@@ -192,10 +187,10 @@ func TestCompareBySumOrdersConcurrentVectors(t *testing.T) {
 // finds cyrene behind and sends it the merge.
 func TestAReadRepairsAStaleReplica(t *testing.T) {
 	s := newRun(t)
-	apply(t, s, engine.Command{Kind: engine.CmdParam, Name: ParamAntiEntropy, Value: 600_000})
-	apply(t, s, engine.Command{Kind: engine.CmdPartition, Groups: [][]string{{"athens", "byzantium", "alice", "bob"}, {"cyrene"}}})
+	kittest.Apply(t, s, engine.Command{Kind: engine.CmdParam, Name: ParamAntiEntropy, Value: 600_000})
+	kittest.Apply(t, s, engine.Command{Kind: engine.CmdPartition, Groups: [][]string{{"athens", "byzantium", "alice", "bob"}, {"cyrene"}}})
 	add(t, s, "alice", "cart", "milk", "athens")
-	apply(t, s, engine.Command{Kind: engine.CmdHeal})
+	kittest.Apply(t, s, engine.Command{Kind: engine.CmdHeal})
 	s.RunFor(100*time.Millisecond, 10_000)
 	require.Empty(t, node(s, "cyrene").store["cart"].Siblings, "nothing told cyrene yet")
 

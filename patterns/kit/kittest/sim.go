@@ -17,3 +17,12 @@ func Sim(t testing.TB, c *kit.Cluster, size int, seed uint64, params map[string]
 	}
 	return s
 }
+
+// Apply gives the run a command from outside (a client request, a crash, a
+// partition) and fails the test if the run refuses it.
+func Apply(t testing.TB, s *engine.Sim, c engine.Command) {
+	t.Helper()
+	if err := s.Apply(c); err != nil {
+		t.Fatalf("%v: %v", c, err)
+	}
+}
