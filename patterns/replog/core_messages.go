@@ -72,11 +72,7 @@ func (m CoreReply) AppendSummary(b []byte) []byte {
 	b = appendInt(append(b, '#'), m.ID)
 	switch {
 	case m.NotLeader:
-		b = append(b, " not leader"...)
-		if m.Hint != "" {
-			b = append(append(b, ", try "...), m.Hint...)
-		}
-		return b
+		return appendNotLeader(b, m.Hint)
 	case m.Err != "":
 		return append(append(b, " refused: "...), m.Err...)
 	case !m.OK:
@@ -96,22 +92,22 @@ func (m CoreReply) AppendSummary(b []byte) []byte {
 // Gen; Round numbers the leader's checks.
 type LeaderCheck struct{ Gen, Round int }
 
-func (LeaderCheck) Kind() string      { return "LeaderCheck" }
-func (m LeaderCheck) Summary() string { return summary(m) }
-func (m LeaderCheck) AppendSummary(b []byte) []byte {
-	b = appendInt(append(b, "gen "...), m.Gen)
-	return appendInt(append(b, " round "...), m.Round)
-}
+func (LeaderCheck) Kind() string                    { return "LeaderCheck" }
+func (m LeaderCheck) Summary() string               { return summary(m) }
+func (m LeaderCheck) AppendSummary(b []byte) []byte { return appendGenRound(b, m.Gen, m.Round) }
 
 // LeaderCheckAck answers a LeaderCheck with the follower's generation: the
 // same confirms the leader, a higher one deposes it.
 type LeaderCheckAck struct{ Gen, Round int }
 
-func (LeaderCheckAck) Kind() string      { return "LeaderCheckAck" }
-func (m LeaderCheckAck) Summary() string { return summary(m) }
-func (m LeaderCheckAck) AppendSummary(b []byte) []byte {
-	b = appendInt(append(b, "gen "...), m.Gen)
-	return appendInt(append(b, " round "...), m.Round)
+func (LeaderCheckAck) Kind() string                    { return "LeaderCheckAck" }
+func (m LeaderCheckAck) Summary() string               { return summary(m) }
+func (m LeaderCheckAck) AppendSummary(b []byte) []byte { return appendGenRound(b, m.Gen, m.Round) }
+
+// appendGenRound writes a leadership check's "gen G round R".
+func appendGenRound(b []byte, gen, round int) []byte {
+	b = appendInt(append(b, "gen "...), gen)
+	return appendInt(append(b, " round "...), round)
 }
 
 // KeepAlive refreshes a lease; Seq lets the holder match the answer to the
@@ -142,11 +138,7 @@ func (m KeepAliveReply) AppendSummary(b []byte) []byte {
 	b = appendInt(append(b, " #"...), m.Seq)
 	switch {
 	case m.NotLeader:
-		b = append(b, " not leader"...)
-		if m.Hint != "" {
-			b = append(append(b, ", try "...), m.Hint...)
-		}
-		return b
+		return appendNotLeader(b, m.Hint)
 	case m.OK:
 		return append(b, " ok"...)
 	}

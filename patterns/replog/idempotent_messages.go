@@ -57,11 +57,7 @@ func (m ClientResponse) AppendSummary(b []byte) []byte {
 	b = appendInt(append(b, '#'), m.ReqNo)
 	switch {
 	case m.NotLeader:
-		b = append(b, " not leader"...)
-		if m.Hint != "" {
-			b = append(append(b, ", try "...), m.Hint...)
-		}
-		return b
+		return appendNotLeader(b, m.Hint)
 	case m.Expired:
 		return append(b, " SessionExpired"...)
 	}

@@ -178,11 +178,7 @@ func (m ClientReply) Summary() string { return summary(m) }
 func (m ClientReply) AppendSummary(b []byte) []byte {
 	b = appendInt(append(b, '#'), m.ID)
 	if m.NotLeader {
-		b = append(b, " not leader"...)
-		if m.Hint != "" {
-			b = append(append(b, ", try "...), m.Hint...)
-		}
-		return b
+		return appendNotLeader(b, m.Hint)
 	}
 	b = append(b, " ok"...)
 	if m.Value != "" || m.Version == 0 {
@@ -232,4 +228,14 @@ func (m InstallSnapshotResponse) Summary() string { return summary(m) }
 func (m InstallSnapshotResponse) AppendSummary(b []byte) []byte {
 	b = appendInt(append(b, "gen "...), m.Gen)
 	return appendInt(append(b, " holds up to "...), m.Index)
+}
+
+// appendNotLeader ends a reply's summary when the server asked was not the
+// leader, naming the one it believes leads (hint) when it knows.
+func appendNotLeader(b []byte, hint string) []byte {
+	b = append(b, " not leader"...)
+	if hint != "" {
+		b = append(append(b, ", try "...), hint...)
+	}
+	return b
 }
