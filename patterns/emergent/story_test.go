@@ -73,6 +73,9 @@ func TestTheOldestCoordinatesAndTheNextOldestTakesOver(t *testing.T) {
 	}
 	before := clusterFactsOf(s.World()).Owner
 	require.Equal(t, "athens", before["p0"])
+	// The page names what athens is: a coordinator, not an elected leader.
+	require.Equal(t, "coordinator", node(s, "athens").View().Role)
+	require.Equal(t, "follower", node(s, "byzantium").View().Role)
 
 	kittest.Apply(t, s, engine.Command{Kind: engine.CmdCrash, Node: "athens"})
 	mark := len(s.Trace().Events())

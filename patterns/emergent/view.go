@@ -18,7 +18,7 @@ func (n *Node) View() engine.ProcessView {
 	case !n.joined:
 		role, badge = "joining", "joining"
 	case n.acting:
-		role = "leader"
+		role = "coordinator" // styled as a leader; the lesson never calls it one
 	case n.coordinator == n.id:
 		role = "candidate" // the oldest it hears from, but no majority endorses it
 	}
