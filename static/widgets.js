@@ -103,7 +103,7 @@ export const renderers = {
     return h('div', { class: 'tablewrap' }, h('table', { class: 'wtable' },
       (w.columns || []).length ? h('thead', {}, h('tr', {}, w.columns.map((c) => h('th', { text: c })))) : '',
       h('tbody', {}, rows.map((r) => h('tr', {}, (r.cells || []).map((c) =>
-        h('td', { class: stateClass(c.state), 'data-state': c.state || null, text: c.text })))))));
+        h('td', { class: stateClass(c.state), 'data-state': c.state || null }, breakAtSlashes(c.text))))))));
   },
   versions(w) {
     const keys = w.versions || [];
@@ -311,4 +311,11 @@ function paint(el, vt) {
   m.ring.setAttribute('stroke-dasharray', `${(len * frac).toFixed(1)} ${len.toFixed(1)}`);
   m.left.textContent = text;
   el.classList.toggle('expired', leftUs <= 0);
+}
+
+// breakAtSlashes lets a path (/servers/delphi) wrap after a slash in a narrow
+// panel; its text stays the same (a <wbr> adds no characters).
+function breakAtSlashes(text) {
+  if (!text || text.indexOf('/', 1) < 0) return text;
+  return text.split(/(?<=\/)/).flatMap((part, i) => (i ? [h('wbr'), part] : [part]));
 }

@@ -149,6 +149,9 @@ func sameLooks(t *testing.T, b *browsertest.Browser, at string, want map[string]
 	}
 }
 
+// tablesCutExpr lists the node panels whose tables scroll sideways.
+const tablesCutExpr = `[...document.querySelectorAll('[data-view="nodes"] .tablewrap')].filter((w) => w.scrollWidth > w.clientWidth + 1).map((w) => (w.closest('[data-panel]')?.dataset.panel || '?') + ': ' + w.querySelector('th')?.textContent)`
+
 // seek asks the server to run (or rewind) to step n, as a shared link's
 // step does, and waits for the page to draw it: no real-time play.
 func seek(t *testing.T, b *browsertest.Browser, n int) {
@@ -190,6 +193,11 @@ func TestBrowserEveryLivePatternPage(t *testing.T) {
 			seek(t, b, plan.done)
 			poll[bool](t, b, fmt.Sprintf("%d operations in the history", plan.ops), fmt.Sprintf(`document.querySelectorAll('[data-view="history"] [data-op]').length === %d`, plan.ops))
 			sameLooks(t, b, fmt.Sprintf("step %d (the smoke commands' operations returned)", plan.done), plan.doneLook)
+			// A table in a node panel fits its panel: its long last column
+			// (votes, reasons) wraps rather than hide behind a scroll bar.
+			if cut := eval[[]string](t, b, tablesCutExpr); len(cut) > 0 {
+				t.Errorf("at step %d these node panels' tables run past their panel: %v", plan.done, cut)
+			}
 			if covered := eval[[]string](t, b, badgesOnNamesExpr); len(covered) > 0 {
 				viewportShot(t, b, "badge-over-name-"+p.ID)
 				t.Errorf("at step %d these nodes' badges cover their names: %v", plan.done, covered)
