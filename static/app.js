@@ -1,6 +1,6 @@
 // clusterscope pattern page: connects to the server's session for this page,
 // keeps the state the frames describe, and draws it.
-import { $, fmtTime, reducedMotion, wsURL, backoff, setData } from './dom.js';
+import { $, fmtTime, reducedMotion, wsURL, backoff, setData, setText } from './dom.js';
 import { ClusterView } from './cluster.js';
 import { NodePanels } from './panels.js';
 import { EventLog, Invariants, Announcer } from './events.js';
@@ -245,9 +245,9 @@ class App {
     this.views.draw(st);
     this.controls.render(st);
     this.stepEl.dataset.step = String(st.step);
-    this.stepEl.textContent = `step ${st.step}`;
+    setText(this.stepEl, `step ${st.step}`);
     this.timeEl.dataset.time = String(st.time);
-    this.timeEl.textContent = `t = ${fmtTime(st.time)}${st.future ? ` · ${st.future} undone command(s) ahead` : ''}`;
+    setText(this.timeEl, `t = ${fmtTime(st.time)}${st.future ? ` · ${st.future} undone command(s) ahead` : ''}`);
     setData(this.root, 'playing', String(st.play.playing));
     this.animate();
   }

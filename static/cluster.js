@@ -9,7 +9,7 @@
 //   large  more than 16 servers: small nodes in a grid per role group, no
 //          link lines (a partition colours the nodes by side), names only
 //          for the nodes in focus; messages still move.
-import { s, msgHue, slug, nodeClock, skewWords, spec, patch } from './dom.js';
+import { s, msgHue, slug, nodeClock, skewWords, spec, patch, setText } from './dom.js';
 import { tickWidgets } from './widgets.js';
 import { groups, isLarge, focus, LARGE } from './roles.js';
 
@@ -379,7 +379,7 @@ export class ClusterView {
       }
       if (el.parts.clock) {
         const clock = nodeClock(st, id);
-        el.parts.clock.textContent = clock ? clock + (n.skew ? ` (${skewWords(n.skew)})` : '') : '';
+        setText(el.parts.clock, clock ? clock + (n.skew ? ` (${skewWords(n.skew)})` : '') : '');
       }
       this.updateRing(el.parts.ring, st, n, vt, r);
       seen.add(id);

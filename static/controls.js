@@ -1,6 +1,6 @@
 // Controls: the toolbar, node and message menus, the partition dialog, the
 // pattern's requests and broken variants, and the keyboard.
-import { h, $, $$, typing } from './dom.js';
+import { h, $, $$, typing, setText } from './dom.js';
 
 export class Controls {
   constructor(root, app) {
@@ -69,7 +69,7 @@ export class Controls {
   // Called after each frame: reflect the state in the controls.
   render(st) {
     const play = this.act('play');
-    play.textContent = st.play.playing ? '❚❚ Pause' : '▶ Play';
+    setText(play, st.play.playing ? '❚❚ Pause' : '▶ Play');
     play.setAttribute('aria-pressed', String(st.play.playing));
     const speed = this.act('speed');
     if (st.play.playing && String(st.play.speed) !== speed.value) {

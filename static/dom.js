@@ -32,8 +32,49 @@ export function s(tag, attrs, ...children) {
 
 // setText, setHidden and setData write only a change: the same value written
 // again still costs the browser a restyle and a repaint.
+// A change goes into the element's one text node (its data), so the
+// browser re-lays out that text rather than remove one node and insert
+// another (which also restyles it).
 export function setText(el, text) {
-  if (el.textContent !== text) el.textContent = text;
+  const t = el.firstChild;
+  if (t && t === el.lastChild && t.nodeType === Node.TEXT_NODE) {
+    if (t.data !== text) t.data = text;
+  } else if (el.textContent !== text) el.textContent = text;
+}
+
+// morph brings the live element el into the shape of built, a freshly built
+// element of the same kind, changing only what differs: a widget redrawn
+// every frame keeps its nodes, and the browser re-lays out only the text and
+// attributes that changed. It returns the element now on the page. (built's
+// nodes move into el where el has none; listeners are not carried over:
+// use it for drawings without them.)
+export function morph(el, built) {
+  if (el.nodeType !== built.nodeType || el.nodeName !== built.nodeName) {
+    el.replaceWith(built);
+    return built;
+  }
+  if (el.nodeType === Node.TEXT_NODE) {
+    if (el.data !== built.data) el.data = built.data;
+    return el;
+  }
+  if (el.nodeType !== Node.ELEMENT_NODE) {
+    el.replaceWith(built);
+    return built;
+  }
+  for (const { name, value } of built.attributes) {
+    if (el.getAttribute(name) !== value) el.setAttribute(name, value);
+  }
+  for (const { name } of [...el.attributes]) {
+    if (!built.hasAttribute(name)) el.removeAttribute(name);
+  }
+  const want = [...built.childNodes];
+  for (let i = 0; i < want.length; i++) {
+    const have = el.childNodes[i];
+    if (have) morph(have, want[i]);
+    else el.append(want[i]);
+  }
+  while (el.childNodes.length > want.length) el.lastChild.remove();
+  return el;
 }
 
 export function setHidden(el, hidden) {

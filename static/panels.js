@@ -2,7 +2,7 @@
 // (widgets.js). No pattern has its own code. A large cluster (roles.js)
 // gets panels only for the nodes in focus: the selected one, those a broken
 // invariant names, the smaller role groups.
-import { h, fmtTime, slug, nodeClock, skewWords } from './dom.js';
+import { h, fmtTime, slug, nodeClock, skewWords, setText, morph } from './dom.js';
 import { renderWidget, gridCellClass, gridCellTitle } from './widgets.js';
 import { isLarge, focus } from './roles.js';
 
@@ -14,6 +14,9 @@ function clockOffset(st, id) {
   const secs = parseFloat(st.skewedClocks[id]);
   return Number.isFinite(secs) ? secs * 1e6 - st.time : 0;
 }
+
+// Widgets whose elements count down between frames (widgets.js tracks them).
+const MOVING = new Set(['queue', 'deadline']);
 
 // NodePanels keeps one panel per process and redraws the changed ones.
 export class NodePanels {
@@ -49,7 +52,7 @@ export class NodePanels {
         changed = null; // draw everything on first sight
       }
       if (changed && !changed.has(id) && p.dataset.selected === String(st.selected === id)) {
-        p.querySelector('.pclock').textContent = nodeClock(st, id);
+        setText(p.querySelector('.pclock'), nodeClock(st, id));
         continue;
       }
       p.dataset.selected = String(st.selected === id);
@@ -96,7 +99,7 @@ function drawPanel(p, st, id, n, emph) {
     d.head = head;
     d.headKey = headKey;
   } else {
-    d.head.querySelector('.pclock').textContent = nodeClock(st, id);
+    setText(d.head.querySelector('.pclock'), nodeClock(st, id));
   }
   const crashed = n.status === 'crashed';
   if (crashed && !d.crash) {
@@ -114,9 +117,12 @@ function drawPanel(p, st, id, n, emph) {
     const old = d.widgets[i];
     const emphasis = emph.has(w.title);
     if (!old || old.w !== w || old.offset !== offset || old.emphasis !== emphasis) {
-      const el = renderWidget(w, { emphasis, offset });
-      if (old) old.el.replaceWith(el);
-      else after.after(el);
+      let el = renderWidget(w, { emphasis, offset });
+      if (!old) after.after(el);
+      // A widget of the same kind is changed in place (a field's value, a
+      // row); one with countdowns (their elements are tracked) is replaced.
+      else if (old.w.type === w.type && !MOVING.has(w.type)) el = morph(old.el, el);
+      else old.el.replaceWith(el);
       d.widgets[i] = { w, el, offset, emphasis };
     }
     after = d.widgets[i].el;
@@ -130,7 +136,7 @@ function drawPanel(p, st, id, n, emph) {
     d.timers = h('p', { class: 'timers', text: timers });
     p.append(d.timers);
   } else if (timers && d.timers.textContent !== timers) {
-    d.timers.textContent = timers;
+    setText(d.timers, timers);
   }
 }
 
@@ -149,15 +155,16 @@ export class ClusterPanel {
   render(st) {
     if (!this.body) return;
     const ws = st.cluster || [];
-    this.root.hidden = !ws.length;
+    if (this.root.hidden !== !ws.length) this.root.hidden = !ws.length;
     const emph = new Set((st.pattern && st.pattern.emphasis) || []);
     ws.forEach((w, i) => {
       const old = this.shown[i];
       if (old && old.w === w) return;
       if (old && recolourGrid(old, w)) return;
-      const el = renderWidget(w, { emphasis: emph.has(w.title) });
-      if (old) old.el.replaceWith(el);
-      else this.body.append(el);
+      let el = renderWidget(w, { emphasis: emph.has(w.title) });
+      if (!old) this.body.append(el);
+      else if (old.w.type === w.type && !MOVING.has(w.type)) el = morph(old.el, el);
+      else old.el.replaceWith(el);
       this.shown[i] = { w, el };
     });
     for (const gone of this.shown.splice(ws.length)) gone.el.remove();

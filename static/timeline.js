@@ -10,7 +10,7 @@
 // seeks a second while dragging, the exact one on release). Steps past the
 // cursor are the "old future": stepping forward replays it unchanged, acting
 // starts a new branch and the tree below keeps the old one.
-import { h } from './dom.js';
+import { h, setText } from './dom.js';
 
 const SEEK_EVERY_MS = 120; // while dragging; the server rate-limits messages
 
@@ -118,7 +118,7 @@ class Timeline {
     this.range.setAttribute('aria-valuetext', `step ${st.step} of ${this.reach}`);
     this.root.dataset.step = String(st.step);
     this.root.dataset.reach = String(this.reach);
-    if (!this.dragging) this.label.textContent = `step ${st.step} of ${this.reach}`;
+    if (!this.dragging) setText(this.label, `step ${st.step} of ${this.reach}`);
     const pct = (n) => (100 * n / max).toFixed(3) + '%';
     this.ghost.style.left = pct(st.step);
     this.ghost.style.width = pct(this.reach - st.step);

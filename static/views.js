@@ -135,7 +135,7 @@ export function attachViews(app) {
       if (out.spacetime) out.spacetime.update(state);
       const tw = state.compare;
       if (twinBox) {
-        twinBox.hidden = !tw;
+        if (twinBox.hidden !== !tw) twinBox.hidden = !tw; // the same value written again still restyles
         twinBox.closest('.inspect-row')?.classList.toggle('twin-on', !!tw);
       }
       const div = tw && tw.diverged >= 0 ? { at: tw.divergedAt, step: tw.diverged } : null;

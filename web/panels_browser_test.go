@@ -32,3 +32,28 @@ func TestBrowserPanelsRedrawOnlyWhatChanged(t *testing.T) {
 		t.Errorf("panel title %q, want %q", got, follower)
 	}
 }
+
+// A widget whose content changes is changed in place: its section and the
+// unchanged lines inside it stay the same elements, so the browser lays out
+// only the text that changed (replacing the widget each frame removed and
+// inserted hundreds of nodes a second while playing).
+func TestBrowserChangedWidgetIsPatchedInPlace(t *testing.T) {
+	b, _ := openLeaderAndFollowers(t, "?seed=1")
+	playUntil(t, b, "a leader", leaderExpr)
+	// Widgets by where they are: panel and position.
+	const sections = `[...document.querySelectorAll('[data-view="nodes"] [data-panel] > [data-widget]')]`
+	const where = `((w) => w.closest('[data-panel]').dataset.panel + '/' + [...w.parentElement.children].indexOf(w))`
+	n := eval[int](t, b, `(() => { window.keptText = {}; const ws = `+sections+`; ws.forEach((w) => { window.keptText[`+where+`(w)] = w.textContent; w.querySelectorAll('*').forEach((e) => { e.kept = true; }); w.kept = true; }); return ws.length; })()`)
+	if n == 0 {
+		t.Fatal("no widgets in the node panels")
+	}
+	changed := ``+sections+`.filter((w) => { const k = window.keptText[`+where+`(w)]; return k !== undefined && k !== w.textContent; })`
+	playUntil(t, b, "a widget's content to change", changed+`.length > 0`)
+	if s := eval[string](t, b, changed+`.filter((w) => !w.kept).map((w) => w.dataset.widget).join(', ')`); s != "" {
+		t.Errorf("changed widgets were replaced, not patched: %s", s)
+	}
+	// Most of a changed widget's elements are the ones it had.
+	if s := eval[string](t, b, changed+`.filter((w) => { const all = [...w.querySelectorAll('*')]; return all.filter((e) => e.kept).length * 2 < all.length; }).map((w) => w.dataset.widget).join(', ')`); s != "" {
+		t.Errorf("most elements of these changed widgets are new: %s", s)
+	}
+}
