@@ -47,7 +47,7 @@ func TestBrowserChangedWidgetIsPatchedInPlace(t *testing.T) {
 	if n == 0 {
 		t.Fatal("no widgets in the node panels")
 	}
-	changed := ``+sections+`.filter((w) => { const k = window.keptText[`+where+`(w)]; return k !== undefined && k !== w.textContent; })`
+	changed := `` + sections + `.filter((w) => { const k = window.keptText[` + where + `(w)]; return k !== undefined && k !== w.textContent; })`
 	playUntil(t, b, "a widget's content to change", changed+`.length > 0`)
 	if s := eval[string](t, b, changed+`.filter((w) => !w.kept).map((w) => w.dataset.widget).join(', ')`); s != "" {
 		t.Errorf("changed widgets were replaced, not patched: %s", s)
