@@ -38,11 +38,13 @@ func (n *Node) versioned(i int32) {
 	n.restamp(i, Stamp{Gen: e.gen, Ver: max(e.hbVer, e.addr.Ver, e.rumour.Ver)})
 }
 
-// restamp is the one place a stamp is written: it counts the writes, so
-// the checker re-reads a node's stamps only after one.
+// restamp is the one place a stamp is written: it counts the writes and
+// lists the members written in this event, so the checker re-reads only
+// those (and all of them only after it missed an event).
 func (n *Node) restamp(i int32, s Stamp) {
 	n.stamps[i] = s
 	n.writes++
+	n.written = append(n.written, i)
 }
 
 // Disk keys: what survives a restart.
@@ -72,6 +74,10 @@ type Node struct {
 	// loops (generation 0: not known).
 	stamps []Stamp
 	writes int // stamps written since it started
+	// written lists the members whose stamps this event wrote; writesBefore
+	// is writes when the event began.
+	written      []int32
+	writesBefore int
 	known  int // entries known (this node's own included)
 	// suspects and deads count the members this node judges so.
 	suspects, deads int
@@ -97,6 +103,7 @@ func newNode(id string) *Node { return &Node{id: id} }
 // Handle is the node's state machine.
 func (n *Node) Handle(env engine.Env, ev engine.Event) {
 	n.now = env.Monotonic()
+	n.written, n.writesBefore = n.written[:0], n.writes
 	switch ev.Kind {
 	case engine.EvStart:
 		n.start(env)
