@@ -78,7 +78,7 @@ type Node struct {
 	// is writes when the event began.
 	written      []int32
 	writesBefore int
-	known  int // entries known (this node's own included)
+	known        int // entries known (this node's own included)
 	// suspects and deads count the members this node judges so.
 	suspects, deads int
 
