@@ -7,6 +7,7 @@ import (
 	"math"
 	"slices"
 	"sort"
+	"sync"
 
 	"clusterscope/engine"
 	"clusterscope/patterns"
@@ -154,9 +155,11 @@ type nodeDelta struct {
 	NW int           `json:"nw"`
 }
 
+// widgetPatch carries the widget as the encoding the diff already made (a
+// baseline's bytes are never changed in place, only replaced).
 type widgetPatch struct {
-	I int           `json:"i"`
-	W engine.Widget `json:"w"`
+	I int             `json:"i"`
+	W json.RawMessage `json:"w"`
 }
 
 // nodeBase is what the browser holds of one node.
@@ -349,8 +352,7 @@ func (b *nodeBase) diff(n *wireNode) (nodeDelta, bool) {
 	b.gen = n.gen
 	d := nodeDelta{nodeHead: n.nodeHead, NW: len(n.Widgets)}
 	changed := len(n.Widgets) != len(b.widgets)
-	if h := mustJSON(n.nodeHead); !bytes.Equal(h, b.head) {
-		b.head = h
+	if updateJSON(&b.head, &n.nodeHead) {
 		changed = true
 	}
 	b.widgets, d.W = diffWidgets(b.widgets, n.Widgets)
@@ -360,15 +362,50 @@ func (b *nodeBase) diff(n *wireNode) (nodeDelta, bool) {
 // diffWidgets encodes ws and lists those that differ from old, by position.
 func diffWidgets(old [][]byte, ws []engine.Widget) ([][]byte, []widgetPatch) {
 	enc := make([][]byte, len(ws))
+	copy(enc, old)
 	var patches []widgetPatch
 	for i := range ws {
-		enc[i] = mustJSON(ws[i])
-		if i >= len(old) || !bytes.Equal(enc[i], old[i]) {
-			patches = append(patches, widgetPatch{I: i, W: ws[i]})
+		if updateJSON(&enc[i], &ws[i]) { // a pointer: boxing the struct copied it
+			patches = append(patches, widgetPatch{I: i, W: enc[i]})
 		}
 	}
 	return enc, patches
 }
+
+// updateJSON encodes v as mustJSON does and, when that differs from *old,
+// keeps a copy in *old and reports a change. The encoding is written into a
+// pooled buffer: a frame compares a dozen values that rarely change, and
+// encoding each into fresh memory was most of a frame's garbage.
+func updateJSON(old *[]byte, v any) bool {
+	j := jsonBufs.Get().(*jsonBuf)
+	defer jsonBufs.Put(j)
+	j.buf.Reset()
+	if err := j.enc.Encode(v); err != nil {
+		b := mustJSON(v)
+		if bytes.Equal(b, *old) {
+			return false
+		}
+		*old = b
+		return true
+	}
+	b := bytes.TrimSuffix(j.buf.Bytes(), []byte("\n")) // Encode ends with one; Marshal does not
+	if bytes.Equal(b, *old) {
+		return false
+	}
+	*old = bytes.Clone(b)
+	return true
+}
+
+type jsonBuf struct {
+	buf bytes.Buffer
+	enc *json.Encoder
+}
+
+var jsonBufs = sync.Pool{New: func() any {
+	j := &jsonBuf{}
+	j.enc = json.NewEncoder(&j.buf)
+	return j
+}}
 
 func mustJSON(v any) []byte {
 	b, err := json.Marshal(v)
@@ -477,8 +514,7 @@ func (s *session) onlyTimeMoved() bool {
 }
 
 func (s *session) clocksDelta(f *frame, clocks map[string]string) {
-	if j := mustJSON(clocks); !bytes.Equal(j, s.base.clocks) {
-		s.base.clocks = j
+	if updateJSON(&s.base.clocks, clocks) {
 		f.Clocks = clocks
 	}
 }
@@ -533,17 +569,14 @@ func (s *session) simDelta(f *frame) {
 	if cut == nil {
 		cut = []engine.LinkView{}
 	}
-	if j := mustJSON(cut); !bytes.Equal(j, b.cut) {
-		b.cut = j
+	if updateJSON(&b.cut, cut) {
 		f.Cut = &cut
 	}
-	if j := mustJSON(v.Net); !bytes.Equal(j, b.net) {
-		b.net = j
+	if updateJSON(&b.net, v.Net) {
 		f.Net = v.Net
 	}
 	if conns := wireConns(v.Conns); len(conns) > 0 || len(b.conns) > 2 {
-		if j := mustJSON(conns); !bytes.Equal(j, b.conns) {
-			b.conns = j
+		if updateJSON(&b.conns, conns) {
 			f.Conns = &conns
 		}
 	}
@@ -568,15 +601,13 @@ func (s *session) simDelta(f *frame) {
 		f.Manual = &m
 		b.manual = m
 	}
-	if j := mustJSON(v.Variants); !bytes.Equal(j, b.variants) {
-		b.variants = j
+	if updateJSON(&b.variants, v.Variants) {
 		f.Variants = v.Variants
 		if f.Variants == nil {
 			f.Variants = map[string]bool{}
 		}
 	}
-	if j := mustJSON(v.Params); !bytes.Equal(j, b.params) {
-		b.params = j
+	if updateJSON(&b.params, v.Params) {
 		f.Params = v.Params
 		if f.Params == nil {
 			f.Params = map[string]int{}
@@ -614,8 +645,8 @@ func (s *session) pageDelta(f *frame) {
 	if b.trafficLooked {
 		b.trafficDue, b.trafficAt = false, f.Time
 		traffic := newTrafficWire(s.sim)
-		if j := mustJSON(traffic); !bytes.Equal(j, b.traffic) {
-			f.Traffic, b.traffic = traffic, j
+		if updateJSON(&b.traffic, traffic) {
+			f.Traffic = traffic
 		}
 	}
 	f.Story = s.storyFrame(false)

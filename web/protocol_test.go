@@ -211,7 +211,13 @@ func TestStepSendsDelta(t *testing.T) {
 			w = &g.Changed[i]
 		}
 	}
-	if w == nil || w.W[0].I != 0 || w.W[0].W.Fields[0].Value == "0" {
+	var widget engine.Widget
+	if w != nil {
+		if err := json.Unmarshal(w.W[0].W, &widget); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if w == nil || w.W[0].I != 0 || widget.Fields[0].Value == "0" {
 		t.Fatalf("no widget change after deliveries: %+v", g.Changed)
 	}
 	// A skewed clock is reported by name; the others read the frame's time.
