@@ -247,7 +247,7 @@ func TestBrowserLearnerPlaysLeaderAndFollowers(t *testing.T) {
 				do(t, b, "open the catalog", chromedp.Navigate(ts.URL+"/"))
 				poll[bool](t, b, "the catalog", `!!document.querySelector('[data-view="start-here"]')`)
 				firstScreen(t, b, "the catalog", `[data-view="start-here"] h2`, `[data-view="start-here"] li:first-child a`)
-				if eval[bool](t, b, `document.querySelector('.card.coming').getBoundingClientRect().top < document.querySelector('[data-view="start-here"]').getBoundingClientRect().bottom`) {
+				if eval[bool](t, b, `(() => { const c = document.querySelector('.card.coming'); return !!c && c.getBoundingClientRect().top < document.querySelector('[data-view="start-here"]').getBoundingClientRect().bottom; })()`) {
 					t.Error("the catalog shows patterns still coming before its start-here path")
 				}
 
