@@ -2,6 +2,7 @@ package engine
 
 import (
 	"encoding/json"
+	"fmt"
 	"maps"
 	"reflect"
 	"strconv"
@@ -265,5 +266,14 @@ func TestInvariantViewFollowsTheModelView(t *testing.T) {
 	}
 	if got := v.Widgets[1].Fields[0].Value; got == "0" {
 		t.Fatal("the checker's view does not show its checks")
+	}
+}
+
+// fmtClock writes what "%.3fs" writes, for clocks behind and ahead.
+func TestFmtClockMatchesPrintf(t *testing.T) {
+	for _, d := range []time.Duration{0, 1, 499_999, 500_000, 1_234_567_891, -1, -1_500_000, 86_400 * time.Second, 3*time.Millisecond + 500*time.Microsecond} {
+		if got, want := fmtClock(d), fmt.Sprintf("%.3fs", d.Seconds()); got != want {
+			t.Errorf("fmtClock(%v) = %q, want %q", d, got, want)
+		}
 	}
 }
