@@ -22,7 +22,7 @@ const (
 
 var (
 	historySizeSetting = kit.Param{Name: ParamHistorySize, Label: "event history kept per core node (indexes)", Type: kit.ParamInt, Default: strconv.Itoa(defHistorySize), Min: 1, Max: maxHistorySize}
-	oneShotSetting     = kit.Param{Name: ParamOneShot, Label: "one-shot watches (0 = persistent, 1 = one-shot, ZooKeeper style)", Type: kit.ParamInt, Default: "0", Min: 0, Max: 1}
+	oneShotSetting     = kit.Param{Name: ParamOneShot, Label: "one-shot watches (ZooKeeper style: each fires once)", Type: kit.ParamInt, Default: "0", Min: 0, Max: 1}
 )
 
 // StateWatch is the page.
@@ -72,7 +72,7 @@ func StateWatch() *kit.Cluster {
 				View: watchClusterView,
 			}
 		},
-		Emphasis:  []string{WRibbon, WViewDiff, WHistory, WWatcher, WWatcherView},
+		Emphasis:  []string{WRibbon, WViewDiff, WHistory, WWatches, WWatcher, WWatcherView},
 		Workload:  watchWorkload,
 		Settled:   settledWatch,
 		Faults:    watchFaults,

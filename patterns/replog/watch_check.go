@@ -266,7 +266,7 @@ func (t *watchTruth) diff(p *Watcher) engine.Widget {
 		}
 		rows = append(rows, engine.Row(engine.Cell{Text: k}, engine.Cell{Text: a}, engine.Cell{Text: b, State: st}, engine.Cell{Text: note, State: st}))
 	}
-	return engine.TableWidget(WViewDiff, []string{"key", p.id + " sees", "core (committed)", ""}, rows...)
+	return engine.TableWidget(WViewDiff, []string{"key", p.id + " sees", "core (committed)", "diff"}, rows...)
 }
 
 // settledWatch: the core settled as on its own page, the watcher watching
