@@ -51,6 +51,7 @@ func live() map[string]*kit.Cluster {
 		"emergent-leader":       emergent.EmergentLeader(),
 		"gossip-dissemination":  gossip.GossipDissemination(),
 		"consistent-core":       replog.ConsistentCore(),
+		"state-watch":           replog.StateWatch(),
 	}
 }
 

@@ -13,6 +13,7 @@ const (
 	coreCAS    = "cas"          // compare-and-set: write only if the key holds Expected
 	coreGrant  = "grant"        // open a lease with a time to live
 	coreExpire = "expire-lease" // the leader's decision that a lease expired (never from a client)
+	coreDelete = "delete"       // delete a key (State Watch page's admin)
 )
 
 // CoreRequest is a client's or a data node's request to the core; ID is
@@ -43,6 +44,8 @@ func (m CoreRequest) AppendSummary(b []byte) []byte {
 	case coreGrant:
 		b = append(append(b, " lease for "...), m.Key...)
 		return append(appendInt(append(b, " ttl "...), m.TTL), "ms"...)
+	case coreDelete:
+		return append(append(b, " delete "...), m.Key...)
 	case coreCAS:
 		b = append(append(append(b, " cas "...), m.Key...), ' ')
 		b = append(append(append(b, quoteEmpty(m.Expected)...), "→"...), m.Value...)

@@ -29,6 +29,8 @@ func (in CoreInput) String() string {
 		return "lease for " + in.Key
 	case coreExpire:
 		return "expire lease " + strconv.Itoa(in.Lease)
+	case coreDelete:
+		return "delete " + in.Key
 	case coreCAS:
 		s := "cas " + in.Key + " " + quoteEmpty(in.Expected) + "→" + in.Value
 		if in.Lease > 0 {
@@ -71,7 +73,7 @@ func replyText(in CoreInput, out CoreOutput) string {
 		return out.String()
 	case in.Op == coreGrant:
 		return "lease " + strconv.Itoa(out.Lease)
-	case in.Op == coreSet || in.Op == coreCAS || in.Op == coreExpire:
+	case in.Op == coreSet || in.Op == coreCAS || in.Op == coreExpire || in.Op == coreDelete:
 		if out.Value != "" {
 			return "ok, deleted " + out.Value
 		}

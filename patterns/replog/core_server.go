@@ -57,6 +57,8 @@ type coreServer struct {
 	mono     time.Duration         // monotonic time of the last event (the view's clock)
 
 	answered, refusedStale int // reads answered; checks that showed this node was deposed
+
+	watch *watchServer // watches and the event history, on the State Watch page (watch_server.go; nil elsewhere)
 }
 
 func newCoreServer(k int) *coreServer {
@@ -105,7 +107,7 @@ func (n *Node) onCoreRequest(env engine.Env, from string, m CoreRequest) {
 	case coreGet, corePrefix:
 		n.coreRead(env, waitingRead{from: from, req: m})
 		return
-	case coreSet, coreCAS, coreGrant:
+	case coreSet, coreCAS, coreGrant, coreDelete:
 	default:
 		return
 	}
@@ -313,6 +315,7 @@ func (n *Node) applyCore(env engine.Env, e Entry) {
 		return
 	}
 	r, dup := c.tree.apply(e, n.applied)
+	n.watchApplied(env, e, r, dup)
 	if n.role != Leader || e.Op == opNoop {
 		if e.Op == coreExpire {
 			delete(c.expiring, e.Session)

@@ -81,6 +81,8 @@ func (t *coreTree) apply(e Entry, idx int) (r CoreReply, dup bool) {
 		t.put(e.Key, e.Value, e.Session, idx)
 	case coreExpire:
 		r.Value = strings.Join(t.expire(e.Session), ", ")
+	case coreDelete:
+		r.Value = t.remove(e.Key)
 	default:
 		return CoreReply{}, true // not the core's entry (a no-op)
 	}
@@ -192,6 +194,8 @@ func (e Entry) coreText() string {
 		return "lease " + e.Key
 	case coreExpire:
 		return "expire lease " + itoa(e.Session)
+	case coreDelete:
+		return "delete " + e.Key
 	}
 	return ""
 }

@@ -201,6 +201,8 @@ func (n *Node) Handle(env engine.Env, ev engine.Event) {
 				}
 				env.SetTimer(timerHeartbeat, n.interval(env))
 			}
+		case timerWatchCheck:
+			n.watchCheck(env)
 		default:
 			n.onParkedTimeout(env, ev.Timer)
 		}
@@ -231,7 +233,9 @@ func (n *Node) Handle(env engine.Env, ev engine.Event) {
 			}
 		default:
 			if n.core != nil {
-				n.onCoreMsg(env, ev.From, m)
+				if !n.onWatchMsg(env, ev) {
+					n.onCoreMsg(env, ev.From, m)
+				}
 				break
 			}
 			n.onSessionMsg(env, ev.From, m)

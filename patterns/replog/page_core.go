@@ -518,6 +518,7 @@ func (n *Node) coreView() engine.ProcessView {
 			engine.Field{Label: "reads waiting", Value: itoa(len(c.waiting))},
 			engine.Field{Label: "answered", Value: itoa(c.answered)}))
 	}
+	v.Widgets = append(v.Widgets, n.watchWidgets()...)
 	return v // no arrow to the leader: in the narrow core column its label hid the clocks; the role badge says who leads
 }
 
