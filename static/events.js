@@ -43,7 +43,7 @@ export class EventLog {
     }
   }
 
-  reset() { this.list.replaceChildren(); this.count(); }
+  reset() { this.list.replaceChildren(); this.lastOp = new Map(); this.count(); }
 
   // The folded message traffic says how much it holds.
   count() {
@@ -53,16 +53,18 @@ export class EventLog {
 
   add(events) {
     if (!events || !events.length) return;
+    if (!this.lastOp) this.lastOp = new Map();
     const frag = document.createDocumentFragment();
-    for (let i = events.length - 1; i >= 0; i--) {
-      const e = events[i];
+    for (const e of events) {
       const cls = ['ev', 'ev-' + e.kind, MESSAGE_KINDS.has(e.kind) && 'is-message', e.kind === 'timer' && 'is-timer'];
+      const text = describe(e);
       const li = h('li', { class: cls, 'data-seq': e.seq, 'data-kind': e.kind, 'data-step': e.step, 'data-msg': e.msg || undefined },
         h('button', { type: 'button', class: 'at', title: 'Go back to this step', text: '#' + e.step, onclick: () => this.onSeek(e.step) }),
         h('span', { class: 't', text: fmtTime(e.at) }),
         h('span', { class: 'k', text: e.kind }),
-        h('span', { class: 'txt', text: describe(e) }));
-      frag.append(li);
+        h('span', { class: 'txt', text }));
+      if (e.kind === 'op') this.foldRepeat(e, text, li);
+      frag.prepend(li);
     }
     this.list.prepend(frag);
     if (this.list.childElementCount > MAX_STORY_ROWS) {
@@ -70,6 +72,22 @@ export class EventLog {
       trim(this.list.querySelectorAll('li:not(.is-message):not(.is-timer)'), MAX_STORY_ROWS);
     }
     this.count();
+  }
+
+  // foldRepeat: a process that asks the same thing again and gets the same
+  // answer (a data node polling /controller every 250 ms) would fill the
+  // log. The row says it once, at its latest, with how many times: the
+  // node's previous invocation (or answer) is folded into it when the text
+  // is the same. A different answer stays a row of its own.
+  foldRepeat(e, text, li) {
+    const key = e.node + '\u0000' + (text.startsWith(e.node + ': invoke ') ? 'invoke' : 'done');
+    const prev = this.lastOp.get(key);
+    this.lastOp.set(key, li);
+    if (!prev || !prev.parentNode || prev.querySelector('.txt').textContent !== text) return;
+    const n = (Number(prev.dataset.repeats) || 1) + 1;
+    prev.remove();
+    li.dataset.repeats = String(n);
+    li.append(h('span', { class: 'repeats', title: `the same ${n} times in a row; this row is the latest`, text: `×${n}` }));
   }
 }
 

@@ -492,3 +492,34 @@ func TestBrowserEventLogKeepsTheStoryOfALongRun(t *testing.T) {
 		t.Errorf("%d traffic rows kept, want at most 400", n)
 	}
 }
+
+// A process that asks the same thing again and gets the same answer is one
+// row with a count: the Consistent Core's data nodes read /controller every
+// 250 ms, which buried the compare-and-sets and elections under reads.
+// A node's op rows never repeat the row before them, and a read that
+// changed its answer would stand on its own.
+func TestBrowserEventLogFoldsRepeatedOperations(t *testing.T) {
+	ts := startServer(t)
+	b := browsertest.Tab(t, 1366, 900)
+	do(t, b, "open the page", chromedp.Navigate(ts.URL+"/patterns/consistent-core?seed=1"))
+	poll[bool](t, b, "the cluster", `document.querySelectorAll('[data-view="cluster"] [data-node]').length > 3`)
+	runUntil(t, b, "2s", "the run", stepExpr+` > 400`)
+	poll[bool](t, b, "a folded read", `[...document.querySelectorAll('[data-view="events"] li[data-kind="op"]')].some((li) => +li.dataset.repeats >= 3)`)
+	// Oldest first, each node's invocations and answers apart.
+	repeated := eval[string](t, b, `(() => {
+		const last = new Map(), bad = [];
+		for (const li of [...document.querySelectorAll('[data-view="events"] li[data-kind="op"]')].reverse()) {
+			const txt = li.querySelector('.txt').textContent, node = txt.split(':')[0];
+			const key = node + (txt.startsWith(node + ': invoke ') ? ' invoke' : ' done');
+			if (last.get(key) === txt) bad.push(txt);
+			last.set(key, txt);
+		}
+		return bad.slice(0, 3).join(' | ');
+	})()`)
+	if repeated != "" {
+		t.Errorf("rows repeat the row before them: %s", repeated)
+	}
+	if !eval[bool](t, b, `[...document.querySelectorAll('[data-view="events"] li[data-kind="note"]')].some((li) => li.textContent.includes('compare-and-set'))`) {
+		t.Error("the compare-and-sets are not in the log")
+	}
+}
