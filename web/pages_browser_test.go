@@ -144,7 +144,9 @@ func sameLooks(t *testing.T, b *browsertest.Browser, at string, want map[string]
 	sort.Strings(ids)
 	for _, id := range ids {
 		if got[id] != want[id] {
-			t.Errorf("at %s the page draws %s as %q; the simulation has %q", at, id, got[id], want[id])
+			// The status line says why a command was refused, if one was.
+			t.Errorf("at %s the page draws %s as %q; the simulation has %q (status: %q)", at, id, got[id], want[id],
+				eval[string](t, b, `(document.querySelector('[data-view="status"]') || {}).textContent || ''`))
 		}
 	}
 }
